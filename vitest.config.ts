@@ -1,0 +1,47 @@
+/**
+ * One vitest run for the whole workspace (CI prints one summary).
+ *
+ * How TypeScript is wired across packages: each package's `exports` point at its built `dist/` (so `tsc`, Node and
+ * turbo's `^build` see what a consumer sees), and vitest maps every `@uacreg/*` import to the package's `src/index.ts`
+ * through the aliases below, so tests always run against the source and never against a stale build.
+ */
+import { readdirSync, existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { defineConfig } from "vitest/config";
+
+const root = import.meta.dirname;
+const dirs = ["packages", "apps"].flatMap((group) => readdirSync(join(root, group)).map((name) => join(group, name)));
+const alias: Record<string, string> = {};
+for (const dir of dirs) {
+  const pj = join(root, dir, "package.json");
+  if (!existsSync(pj)) continue;
+  const name = (JSON.parse(readFileSync(pj, "utf8")) as { name: string }).name;
+  alias[name] = resolve(root, dir, "src/index.ts");
+}
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      ...dirs.map((dir) => ({
+        extends: true as const,
+        test: {
+          name: dir.split("/")[1] ?? dir,
+          root: join(root, dir),
+          include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+          testTimeout: 20_000,
+        },
+      })),
+      {
+        extends: true as const,
+        test: {
+          name: "test",
+          root: join(root, "test"),
+          include: ["e2e/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
