@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { resolveConfig } from "./config.js";
+import { ConfigError } from "./config-error.js";
+
+const bad = (doc: unknown) => {
+  try {
+    resolveConfig(doc, "/var/lib/uacreg");
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error("accepted");
+};
+
+describe("the daemon configuration", () => {
+  it("runs on the embedded defaults when there is no config at all", () => {
+    const c = resolveConfig(undefined, "/var/lib/uacreg");
+    expect(c.listen).toEqual(["udp:127.0.0.1:5060"]);
+    expect(c.db_url).toBe("sqlite:///var/lib/uacreg/registrant.db");
+    expect(c.registrant).toMatchObject({
+      hash_size: 1,
+      timer_interval: 100,
+      failure_retry_interval: 0,
+      reregister_expiry_percentage: 100,
+      default_expires: 3600,
+      enable_clustering: false,
+      table_name: "registrant",
+      preemptive_auth: true,
+      unregister_on_shutdown: false,
+    });
+    expect(c.registrant.columns.binding_URI).toBe("binding_URI");
+    expect(c.tm).toEqual({ fr_timeout: 30, T1_timer: 500, T2_timer: 4000 });
+    expect(c.mi.http).toEqual({ listen: "127.0.0.1:8888", root: "mi", max_body: 65536 });
+    expect(c.mi.fifo).toEqual({ path: "/tmp/uacreg_fifo", reply_dir: "/tmp/", mode: 0o660 });
+    expect(c.metrics).toEqual({ listen: "127.0.0.1:9464" });
+  });
+
+  it("takes the OpenSIPS parameter names, column overrides included", () => {
+    const c = resolveConfig(
+      {
+        listen: ["udp:127.0.0.1:5070", "tcp:[::1]:5070"],
+        db_url: "postgres://u:p@127.0.0.1/opensips",
+        registrant: { hash_size: 4, timer_interval: 32, aor_column: "to_uri", table_name: "regs" },
+        tm: { fr_timeout: 10 },
+        mi: { http: null, fifo: { path: "/run/uacreg/fifo", mode: "0600" } },
+        metrics: null,
+      },
+      "/d",
+    );
+    expect(c.listen).toEqual(["udp:127.0.0.1:5070", "tcp:[::1]:5070"]);
+    expect(c.registrant.columns.aor).toBe("to_uri");
+    expect(c.registrant.table_name).toBe("regs");
+    expect(c.mi.http).toBeNull();
+    expect(c.mi.fifo?.mode).toBe(0o600);
+    expect(c.metrics).toBeNull();
+  });
+
+  it("stops on an unknown key and names it", () => {
+    const e = bad({ registrant: { hash_sise: 2 } });
+    expect(e.key).toBe("registrant.hash_sise");
+    expect(e.message).toContain("registrant.hash_sise");
+  });
+
+  it("stops on a wrong type, naming the key and the value", () => {
+    const e = bad({ registrant: { timer_interval: "soon" } });
+    expect(e.message).toBe('config: registrant.timer_interval: must be an integer (got "soon")');
+  });
+
+  it.each([
+    [{ registrant: { hash_size: 0 } }, "registrant.hash_size"],
+    [{ registrant: { hash_size: 21 } }, "registrant.hash_size"],
+    [{ registrant: { timer_interval: 9 } }, "registrant.timer_interval"],
+    [{ registrant: { hash_size: 5, timer_interval: 20 } }, "registrant.timer_interval"],
+    [{ registrant: { reregister_expiry_percentage: 0 } }, "registrant.reregister_expiry_percentage"],
+    [{ registrant: { reregister_expiry_percentage: 101 } }, "registrant.reregister_expiry_percentage"],
+    [{ registrant: { default_expires: 14 } }, "registrant.default_expires"],
+    [{ listen: ["udp:127.0.0.1"] }, "listen[0]"],
+    [{ listen: ["sctp:127.0.0.1:5060"] }, "listen[0]"],
+    [{ tm: { T1_timer: 500, T2_timer: 100 } }, "tm.T2_timer"],
+    [{ mi: { fifo: { mode: "rw" } } }, "mi.fifo.mode"],
+    [{ log: { level: "loud" } }, "log.level"],
+    [{ clustering: { active_tags: ["vip"] } }, "clustering.active_tags[0]"],
+  ])("refuses what OpenSIPS refuses: %j", (doc, key) => {
+    expect(bad(doc).key).toBe(key);
+  });
+});
