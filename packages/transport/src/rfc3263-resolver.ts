@@ -1,0 +1,209 @@
+import { isIP } from "node:net";
+import type { DnsAnswer, DnsLookup, DnsZone, NaptrRecord, SrvRecord } from "./dns-lookup.js";
+import { InMemoryDnsLookup } from "./dns-lookup.js";
+import { parseNextHop, type NextHop } from "./next-hop.js";
+import { NodeDnsLookup } from "./node-dns-lookup.js";
+import type { TransportProtocol } from "./socket-spec.js";
+import { TransportError } from "./transport-error.js";
+
+/** One place to send a request: protocol, IP address and port (RFC 3263 §4). */
+export interface Target {
+  readonly proto: TransportProtocol;
+  readonly address: string;
+  readonly port: number;
+  /** The URI's host name when it was not numeric: the identity a TLS certificate is checked against (RFC 5922). */
+  readonly hostname?: string;
+}
+
+/** Turns a next-hop SIP URI into an ordered list of targets; the transport tries them in order (RFC 3263 §4.3). */
+export interface Resolver {
+  resolve(uri: string | NextHop): Promise<Target[]>;
+}
+
+/** NAPTR services of RFC 3263 §4.1 that we speak. */
+const NAPTR_SERVICES: Record<string, TransportProtocol> = { "SIP+D2U": "udp", "SIP+D2T": "tcp", "SIPS+D2T": "tls" };
+const SRV_PREFIX: Record<TransportProtocol, string> = { udp: "_sip._udp.", tcp: "_sip._tcp.", tls: "_sips._tcp." };
+const DEFAULT_PORT: Record<TransportProtocol, number> = { udp: 5060, tcp: 5060, tls: 5061 };
+
+interface CacheEntry {
+  expires: number;
+  answer: DnsAnswer<unknown>;
+}
+
+export interface Rfc3263Options {
+  /** Uniform random number in [0, 1): SRV weight selection (RFC 2782). Default Math.random (I/O layer). */
+  random?: () => number;
+  /** Clock in ms, for the TTL cache. Default Date.now. */
+  now?: () => number;
+  /** Seconds an empty answer is cached (default 30). */
+  negativeTtlS?: number;
+}
+
+/**
+ * RFC 3263 §4 client resolution over any {@link DnsLookup}, with a TTL cache:
+ * - numeric host: used as is, transport from `;transport=` else UDP (TLS for `sips:`), port from the URI or default;
+ * - explicit port: A/AAAA of the host;
+ * - `;transport=` without port: SRV for that transport, else A/AAAA;
+ * - otherwise NAPTR (SIP+D2U / SIP+D2T / SIPS+D2T, only SIPS+D2T for `sips:`) ordered by order then preference,
+ *   each replacement looked up as SRV; without NAPTR, SRV `_sip._udp` then `_sip._tcp` (`_sips._tcp` for `sips:`);
+ *   without SRV, A/AAAA with the default port.
+ * SRV records are ordered by priority and, within one priority, by the RFC 2782 weighted random draw. Each host gives
+ * its IPv4 addresses then its IPv6 ones. Every target is listed once.
+ */
+export class Rfc3263Resolver implements Resolver {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private readonly negativeTtlS: number;
+
+  constructor(
+    private readonly dns: DnsLookup,
+    opts?: Rfc3263Options,
+  ) {
+    this.random = opts?.random ?? Math.random;
+    this.now = opts?.now ?? Date.now;
+    this.negativeTtlS = opts?.negativeTtlS ?? 30;
+  }
+
+  async resolve(uri: string | NextHop): Promise<Target[]> {
+    const hop = typeof uri === "string" ? parseNextHop(uri) : uri;
+    const secure = hop.scheme === "sips";
+    let proto: TransportProtocol | undefined;
+    if (hop.transport !== undefined) {
+      const t = hop.transport.toLowerCase();
+      if (t === "udp") proto = secure ? undefined : "udp";
+      else if (t === "tcp") proto = secure ? "tls" : "tcp";
+      else if (t === "tls") proto = "tls";
+      if (proto === undefined) {
+        throw new TransportError(`unsupported transport "${hop.transport}" for ${hop.scheme}: URI`, "no-target");
+      }
+    }
+    const family = isIP(hop.host);
+    if (family !== 0) {
+      const p = proto ?? (secure ? "tls" : "udp");
+      return [{ proto: p, address: hop.host, port: hop.port ?? DEFAULT_PORT[p] }];
+    }
+    const hostname = hop.host;
+    if (hop.port !== undefined) {
+      const p = proto ?? (secure ? "tls" : "udp");
+      return this.addresses(hop.host, p, hop.port, hostname, []);
+    }
+    const out: Target[] = [];
+    if (proto !== undefined) {
+      await this.fromSrv(SRV_PREFIX[proto] + hop.host, proto, hostname, out);
+    } else {
+      const naptr = await this.query<NaptrRecord>("naptr", hop.host);
+      const usable = naptr
+        .filter((r) => r.flags.toLowerCase() === "s")
+        .filter((r) => {
+          const p = NAPTR_SERVICES[r.service.toUpperCase()];
+          return p !== undefined && (!secure || p === "tls");
+        })
+        .sort((x, y) => x.order - y.order || x.preference - y.preference);
+      for (const r of usable) {
+        await this.fromSrv(r.replacement, NAPTR_SERVICES[r.service.toUpperCase()]!, hostname, out);
+      }
+      if (usable.length === 0) {
+        for (const p of secure ? (["tls"] as const) : (["udp", "tcp"] as const)) {
+          await this.fromSrv(SRV_PREFIX[p] + hop.host, p, hostname, out);
+        }
+      }
+    }
+    if (out.length > 0) return out;
+    const p = proto ?? (secure ? "tls" : "udp");
+    return this.addresses(hop.host, p, DEFAULT_PORT[p], hostname, out);
+  }
+
+  /** SRV lookup of `name`, records in RFC 2782 order, each expanded to addresses. */
+  private async fromSrv(name: string, proto: TransportProtocol, hostname: string, out: Target[]): Promise<void> {
+    const records = (await this.query<SrvRecord>("srv", name)).filter((r) => r.name !== "." && r.name !== "");
+    for (const r of this.orderSrv(records)) await this.addresses(r.name, proto, r.port, hostname, out);
+  }
+
+  /** RFC 2782: ascending priority; within a priority, repeatedly draw by weight (zero weights first in the list). */
+  orderSrv(records: readonly SrvRecord[]): SrvRecord[] {
+    const byPriority = new Map<number, SrvRecord[]>();
+    for (const r of records) {
+      const g = byPriority.get(r.priority);
+      if (g) g.push(r);
+      else byPriority.set(r.priority, [r]);
+    }
+    const ordered: SrvRecord[] = [];
+    for (const prio of [...byPriority.keys()].sort((a, b) => a - b)) {
+      const group = byPriority.get(prio)!;
+      const pool = [...group.filter((r) => r.weight === 0), ...group.filter((r) => r.weight !== 0)];
+      while (pool.length > 0) {
+        const total = pool.reduce((s, r) => s + r.weight, 0);
+        const pick = Math.floor(this.random() * (total + 1));
+        let sum = 0;
+        let idx = pool.length - 1;
+        for (let i = 0; i < pool.length; i++) {
+          sum += pool[i]!.weight;
+          if (sum >= pick) {
+            idx = i;
+            break;
+          }
+        }
+        ordered.push(pool[idx]!);
+        pool.splice(idx, 1);
+      }
+    }
+    return ordered;
+  }
+
+  private async addresses(
+    host: string,
+    proto: TransportProtocol,
+    port: number,
+    hostname: string,
+    out: Target[],
+  ): Promise<Target[]> {
+    if (isIP(host) !== 0) {
+      pushUnique(out, { proto, address: host, port, hostname });
+      return out;
+    }
+    const [v4, v6] = await Promise.all([this.query<string>("a", host), this.query<string>("aaaa", host)]);
+    for (const address of v4) pushUnique(out, { proto, address, port, hostname });
+    for (const address of v6) pushUnique(out, { proto, address, port, hostname });
+    return out;
+  }
+
+  /** One cached DNS question. A failed query throws a {@link TransportError} naming it. */
+  private async query<T>(type: "naptr" | "srv" | "a" | "aaaa", name: string): Promise<readonly T[]> {
+    const key = `${type} ${name.toLowerCase()}`;
+    const now = this.now();
+    const hit = this.cache.get(key);
+    if (hit !== undefined && hit.expires > now) return hit.answer.records as readonly T[];
+    let answer: DnsAnswer<unknown>;
+    try {
+      answer = await this.dns[type](name);
+    } catch (err) {
+      throw new TransportError(`DNS ${type.toUpperCase()} query for ${name} failed`, "resolve-failed", { cause: err });
+    }
+    const ttl = answer.records.length === 0 ? Math.min(answer.ttl, this.negativeTtlS) : answer.ttl;
+    this.cache.set(key, { expires: now + ttl * 1000, answer });
+    return answer.records as readonly T[];
+  }
+}
+
+function pushUnique(out: Target[], t: Target): void {
+  for (const o of out) if (o.proto === t.proto && o.address === t.address && o.port === t.port) return;
+  out.push(t);
+}
+
+/** The production resolver: RFC 3263 over node:dns. */
+export class DnsResolver extends Rfc3263Resolver {
+  constructor(opts?: Rfc3263Options & { servers?: string[]; timeoutMs?: number; srvTtlS?: number }) {
+    super(new NodeDnsLookup(opts), opts);
+  }
+}
+
+/** RFC 3263 over an in-memory zone (tests, static deployments). `zone.queries` counts DNS questions asked. */
+export class StaticResolver extends Rfc3263Resolver {
+  readonly zone: InMemoryDnsLookup;
+  constructor(zone: DnsZone, opts?: Rfc3263Options) {
+    const lookup = new InMemoryDnsLookup(zone);
+    super(lookup, opts);
+    this.zone = lookup;
+  }
+}
