@@ -1,0 +1,152 @@
+import { type DigestAlgorithm, digestHexLength, hashHex, isSessionAlgorithm } from "./digest-algorithm.js";
+import type { DigestChallenge, DigestQop } from "./digest-challenge.js";
+import { DigestError } from "./digest-error.js";
+import { assertHeaderSafe } from "./header-value-check.js";
+import { formatNonceCount } from "./nonce-count.js";
+
+/** What computeCredentials needs: the chosen challenge, the account, and the request being authorized. */
+export interface DigestCredentialsInput {
+  challenge: DigestChallenge;
+  username: string;
+  /** The password, or `0x` + HA1 in hex (32 digits for MD5, 64 for the SHA-2 algorithms), used directly as HA1. */
+  password: string;
+  /** The request method, e.g. "REGISTER". */
+  method: string;
+  /** digest-uri: for the registrant, the Request-URI (the registrar string, reference §4.1). */
+  uri: string;
+  /** The request's body for qop=auth-int (RFC 7616 §3.4.3); absent = empty body, H(""). */
+  body?: Uint8Array;
+  /** Nonce count, 1 for the first request with this nonce (see NonceCounter). Ignored without qop. */
+  nc: number;
+  /** Client nonce (see newCnonce). Ignored without qop. */
+  cnonce: string;
+  /** Force a qop the challenge offered; by default `auth` is preferred over `auth-int` (reference §10). */
+  qop?: DigestQop;
+}
+
+/** Every field of the Authorization / Proxy-Authorization header (RFC 7616 §3.4, RFC 3261 §25.1 `credentials`). */
+export interface DigestCredentials {
+  readonly scheme: "Digest";
+  /** The username as sent: H(username ":" realm) when `userhash` is true. */
+  readonly username: string;
+  readonly realm: string;
+  readonly nonce: string;
+  readonly uri: string;
+  readonly opaque?: string;
+  readonly qop?: DigestQop;
+  readonly nc?: number;
+  readonly cnonce?: string;
+  /** request-digest, lowercase hex. */
+  readonly response: string;
+  readonly algorithm: DigestAlgorithm;
+  /** RFC 7616 §3.4.4: the username field carries the hashed username. */
+  readonly userhash: boolean;
+}
+
+/** HA1 given directly: `0x` + exactly the algorithm's hex length of hex digits (reference §10). */
+function precomputedHa1(password: string, algorithm: DigestAlgorithm): string | undefined {
+  const length = digestHexLength(algorithm);
+  if (password.length !== length + 2 || password[0] !== "0" || password[1] !== "x") return undefined;
+  for (let i = 2; i < password.length; i++) {
+    const c = password.charCodeAt(i) | 0x20; // fold A-F to a-f
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return undefined;
+  }
+  // Upper-case hex would make every later hash differ; OpenSIPS only recognises lower case, uacreg folds it.
+  return password.slice(2).toLowerCase();
+}
+
+function chooseQop(challenge: DigestChallenge, requested: DigestQop | undefined): DigestQop | undefined {
+  if (requested !== undefined) {
+    if (!challenge.qop.includes(requested)) {
+      throw new DigestError("bad-input", `qop ${requested} was not offered by the challenge`);
+    }
+    return requested;
+  }
+  if (challenge.qop.includes("auth")) return "auth";
+  if (challenge.qop.includes("auth-int")) return "auth-int";
+  return undefined;
+}
+
+/**
+ * Computes the digest response (RFC 7616 §3.4.1–§3.4.4, RFC 2617 §3.2.2, RFC 3261 §22.4):
+ * - HA1 = H(username ":" realm ":" password), or the `0x` HA1; for -sess, HA1 = H(HA1 ":" nonce ":" cnonce);
+ * - HA2 = H(method ":" uri), or for auth-int H(method ":" uri ":" H(body)) with the request's body;
+ * - response = H(HA1 ":" nonce ":" nc ":" cnonce ":" qop ":" HA2), or H(HA1 ":" nonce ":" HA2) without qop
+ *   (RFC 2069 mode).
+ * Strings are hashed as UTF-8. Throws DigestError `unsupported-algorithm` for -sess without qop and `bad-input` for
+ * unusable input; error messages never contain the password.
+ */
+export function computeCredentials(input: DigestCredentialsInput): DigestCredentials {
+  const { challenge, username, password, method, uri } = input;
+  if (challenge === null || typeof challenge !== "object" || challenge.scheme !== "Digest") {
+    throw new DigestError("bad-input", "challenge must be a Digest challenge");
+  }
+  for (const [field, value] of [
+    ["username", username],
+    ["password", password],
+    ["method", method],
+    ["uri", uri],
+  ] as const) {
+    if (typeof value !== "string") throw new DigestError("bad-input", `${field} must be a string`);
+  }
+  if (method === "" || /* method is a token */ method.includes(" ") || method.includes(":")) {
+    throw new DigestError("bad-input", "method must be a non-empty token");
+  }
+  if (uri === "") throw new DigestError("bad-input", "uri must not be empty");
+  assertHeaderSafe("username", username);
+  assertHeaderSafe("method", method);
+  assertHeaderSafe("uri", uri);
+  assertHeaderSafe("realm", challenge.realm);
+  assertHeaderSafe("nonce", challenge.nonce);
+  if (challenge.opaque !== undefined) assertHeaderSafe("opaque", challenge.opaque);
+
+  const algorithm = challenge.algorithm;
+  const qop = chooseQop(challenge, input.qop);
+  if (isSessionAlgorithm(algorithm) && qop === undefined) {
+    throw new DigestError("unsupported-algorithm", `${algorithm} without qop is not supported (no cnonce)`);
+  }
+  let ncHex: string | undefined;
+  if (qop !== undefined) {
+    ncHex = formatNonceCount(input.nc);
+    if (typeof input.cnonce !== "string" || input.cnonce === "") {
+      throw new DigestError("bad-input", "cnonce must be a non-empty string");
+    }
+    assertHeaderSafe("cnonce", input.cnonce);
+  }
+  if (input.body !== undefined && !(input.body instanceof Uint8Array)) {
+    throw new DigestError("bad-input", "body must be a Uint8Array");
+  }
+
+  const { realm, nonce } = challenge;
+  const cnonce = input.cnonce;
+  let ha1 = precomputedHa1(password, algorithm) ?? hashHex(algorithm, `${username}:${realm}:${password}`);
+  if (isSessionAlgorithm(algorithm)) ha1 = hashHex(algorithm, `${ha1}:${nonce}:${cnonce}`);
+
+  const ha2 =
+    qop === "auth-int"
+      ? hashHex(algorithm, `${method}:${uri}:${hashHex(algorithm, input.body ?? new Uint8Array(0))}`)
+      : hashHex(algorithm, `${method}:${uri}`);
+
+  const response =
+    qop === undefined
+      ? hashHex(algorithm, `${ha1}:${nonce}:${ha2}`)
+      : hashHex(algorithm, `${ha1}:${nonce}:${ncHex}:${cnonce}:${qop}:${ha2}`);
+
+  const credentials: { -readonly [K in keyof DigestCredentials]: DigestCredentials[K] } = {
+    scheme: "Digest",
+    username: challenge.userhash ? hashHex(algorithm, `${username}:${realm}`) : username,
+    realm,
+    nonce,
+    uri,
+    response,
+    algorithm,
+    userhash: challenge.userhash,
+  };
+  if (challenge.opaque !== undefined) credentials.opaque = challenge.opaque;
+  if (qop !== undefined) {
+    credentials.qop = qop;
+    credentials.nc = input.nc;
+    credentials.cnonce = cnonce;
+  }
+  return credentials;
+}
