@@ -1,0 +1,776 @@
+import dgram from "node:dgram";
+import { readFileSync } from "node:fs";
+import net from "node:net";
+import { networkInterfaces } from "node:os";
+import { performance } from "node:perf_hooks";
+import tls from "node:tls";
+import { parseCSeq, parseMessage, parseVia, SipResponse, SipStreamParser, type SipRequest } from "@uacreg/sip";
+import { BranchGenerator } from "./branch-generator.js";
+import { NonInviteClientTransaction } from "./non-invite-client-transaction.js";
+import { encodeRequest, type OutgoingRequest } from "./outgoing-request.js";
+import { DnsResolver, type Resolver, type Target } from "./rfc3263-resolver.js";
+import { hostPort, isWildcardAddress, makeSocketSpec, parseSocketSpec, type SocketSpec } from "./socket-spec.js";
+import { buildStatelessResponse, chooseAnswer } from "./stateless-response.js";
+import { TimerHeap, type TimerEntry } from "./timer-heap.js";
+import { transactionTimers, type TransactionTimers } from "./transaction-timers.js";
+import { TransportCounterSet, statusClass, type TransportCounters } from "./transport-counters.js";
+import { SocketBindError, TransportError } from "./transport-error.js";
+
+/** TLS settings of one socket. `cert`, `key` and `ca` are PEM file paths, read once at {@link SipTransport.open}. */
+export interface TlsSocketOptions {
+  /** Certificate chain: required on a listening TLS socket, optional client certificate when connecting. */
+  cert?: string;
+  key?: string;
+  /** Extra CA bundle to trust (in addition to Node's roots) when verifying the peer. */
+  ca?: string;
+  /** Verify the peer certificate (default true). */
+  rejectUnauthorized?: boolean;
+}
+
+export interface TransportLogger {
+  debug(o: object, m: string): void;
+  warn(o: object, m: string): void;
+}
+
+export interface TransportOptions {
+  /** Sockets to bind, OpenSIPS syntax `proto:host:port`; port 0 lets the OS choose (see {@link SipTransport.sockets}). */
+  listen: string[];
+  /** tm timers: `T1_timer` ms (500), `T2_timer` ms (4000), `fr_timeout` s (30); T4 ms (5000, RFC 3261). */
+  timers?: { t1Ms?: number; t2Ms?: number; frTimeoutS?: number; t4Ms?: number };
+  /** TLS settings by socket spec (as written in `listen`). */
+  tls?: Record<string, TlsSocketOptions>;
+  /** Next-hop resolution (default: {@link DnsResolver}, RFC 3263 over node:dns). */
+  resolver?: Resolver;
+  /** Client transactions in flight at once; further sends wait in FIFO order (default 2000). */
+  maxInFlight?: number;
+  /** Close a TCP/TLS connection with no transaction after this long without traffic (default 120000 ms). */
+  idleTimeoutMs?: number;
+  /** `Server:` header value of our OPTIONS / 405 / 501 answers (none when unset). */
+  userAgent?: string;
+  logger?: TransportLogger;
+  /** Random hex for branches and tags (default: 8 bytes from node:crypto). */
+  randomHex?: string;
+}
+
+/** How a request ended. `send` never rejects: every failure is one of these. */
+export type TransactionOutcome =
+  | {
+      kind: "response";
+      response: SipResponse;
+      remote: { proto: string; address: string; port: number };
+      /** Canonical spec of the local socket the request left from. */
+      local: string;
+      /** `received` of our Via as the peer saw it (RFC 3261 §18.2.1). */
+      received?: string;
+      /** `rport` of our Via as the peer filled it (RFC 3581). */
+      rport?: number;
+    }
+  | { kind: "timeout"; local?: string }
+  | { kind: "transport-error"; error: Error; local?: string };
+
+export interface SendHooks {
+  /** Called for every 1xx (RFC 3261 §17.1.2.2: passed to the TU). Exceptions are caught and logged. */
+  onProvisional?(r: SipResponse): void;
+}
+
+/** One bound local socket. */
+interface Listener {
+  spec: SocketSpec;
+  /** `host:port` for our Via. */
+  sentBy: string;
+  udp?: dgram.Socket;
+  server?: net.Server;
+  tlsOptions?: { cert?: Buffer; key?: Buffer; ca?: Buffer; rejectUnauthorized: boolean };
+}
+
+/** A TCP/TLS connection, outbound (reused per peer) or accepted. */
+interface StreamConnection {
+  key: string;
+  socket: net.Socket;
+  listener: Listener;
+  address: string;
+  port: number;
+  parser: SipStreamParser;
+  transactions: Set<ClientTx>;
+  /** Established (TCP connected and, for TLS, handshake done). */
+  connected: boolean;
+  closed: boolean;
+}
+
+interface ClientTx {
+  branch: string;
+  method: string;
+  callId: string;
+  cseq: number;
+  machine: NonInviteClientTransaction;
+  bytes: Buffer;
+  listener: Listener;
+  target: Target;
+  conn: StreamConnection | undefined;
+  entry: TimerEntry<ClientTx> | undefined;
+  hooks: SendHooks | undefined;
+  resolve: (o: TransactionOutcome) => void;
+  done: boolean;
+}
+
+/** Where to answer a request or what to tell the log about a message's origin. */
+interface Origin {
+  listener: Listener;
+  address: string;
+  port: number;
+  conn: StreamConnection | undefined;
+}
+
+const KEEP_ALIVE_CRLF = /^[\r\n]+$/;
+
+/**
+ * All network I/O of uacreg: listening sockets (UDP, TCP, TLS; IPv4 and IPv6), RFC 3263 next-hop resolution with
+ * failover, non-INVITE client transactions (RFC 3261 §17.1.2) driven by one timer heap, and stateless answers to
+ * what arrives (OPTIONS 200, 405, 501).
+ */
+export class SipTransport {
+  private readonly listeners = new Map<string, Listener>();
+  private readonly transactions = new Map<string, ClientTx>();
+  private readonly connections = new Map<string, StreamConnection>();
+  private readonly heap = new TimerHeap<ClientTx>();
+  private timer: NodeJS.Timeout | undefined;
+  private armedAt: number | undefined;
+  private readonly waiting: Array<() => void> = [];
+  private readonly countersSet = new TransportCounterSet();
+  private readonly timers: TransactionTimers;
+  private readonly resolver: Resolver;
+  private readonly maxInFlight: number;
+  private readonly idleTimeoutMs: number;
+  private readonly ids: BranchGenerator;
+  private readonly logger: TransportLogger | undefined;
+  private readonly userAgent: string | undefined;
+  private closing = false;
+
+  private constructor(opts: TransportOptions) {
+    this.timers = transactionTimers(opts.timers);
+    this.resolver = opts.resolver ?? new DnsResolver();
+    this.maxInFlight = opts.maxInFlight ?? 2000;
+    if (!(this.maxInFlight >= 1)) throw new RangeError(`maxInFlight must be at least 1, got ${opts.maxInFlight}`);
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? 120_000;
+    this.ids = new BranchGenerator(opts.randomHex);
+    this.logger = opts.logger;
+    this.userAgent = opts.userAgent;
+  }
+
+  /**
+   * Binds every listening socket. Rejects with a {@link SocketBindError} naming the socket (bad spec, address in
+   * use, TLS socket without certificate…); sockets already bound are closed again.
+   */
+  static async open(opts: TransportOptions): Promise<SipTransport> {
+    const t = new SipTransport(opts);
+    if (opts.listen.length === 0) throw new SocketBindError("(none)", "at least one listen socket is required");
+    const tlsByCanonical = new Map<string, TlsSocketOptions>();
+    for (const [spec, o] of Object.entries(opts.tls ?? {})) {
+      try {
+        tlsByCanonical.set(parseSocketSpec(spec).canonical, o);
+      } catch (err) {
+        throw new SocketBindError(spec, (err as Error).message, { cause: err });
+      }
+    }
+    try {
+      for (const text of opts.listen) {
+        let spec: SocketSpec;
+        try {
+          spec = parseSocketSpec(text);
+        } catch (err) {
+          throw new SocketBindError(text, (err as Error).message, { cause: err });
+        }
+        await t.bind(spec, tlsByCanonical.get(spec.canonical));
+      }
+    } catch (err) {
+      await t.close();
+      throw err;
+    }
+    return t;
+  }
+
+  /** True when `spec` names one of our listening sockets (the loader rejects rows whose forced_socket is not). */
+  hasSocket(spec: string): boolean {
+    try {
+      return this.listeners.has(parseSocketSpec(spec).canonical);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Canonical specs of the listening sockets, with the real port when `:0` was asked. */
+  sockets(): string[] {
+    return [...this.listeners.keys()];
+  }
+
+  /** A snapshot of the counters (plain object). */
+  get counters(): TransportCounters {
+    const c = this.countersSet.c;
+    c.openConnections = this.connections.size;
+    return this.countersSet.snapshot();
+  }
+
+  /**
+   * Sends `req` as a new client transaction to the first RFC 3263 target of `req.nextHop` (or to the pinned
+   * `req.destination`), moving on to the next target with a new branch after a 503, a timeout or a transport error
+   * (RFC 3263 §4.3). Resolves with the last outcome; never rejects.
+   */
+  async send(req: OutgoingRequest, hooks?: SendHooks): Promise<TransactionOutcome> {
+    if (this.closing) return this.failed(new TransportError("transport is closed", "closed"));
+    const c = this.countersSet.c;
+    if (c.inFlight < this.maxInFlight) {
+      c.inFlight++;
+    } else {
+      c.queued++;
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      c.queued--;
+      if (this.closing) {
+        c.inFlight--;
+        return this.failed(new TransportError("transport is closed", "closed"));
+      }
+    }
+    try {
+      return await this.sendWithFailover(req, hooks);
+    } catch (err) {
+      return this.failed(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      const next = this.waiting.shift();
+      if (next !== undefined) next();
+      else c.inFlight--;
+    }
+  }
+
+  /** Fails every transaction and queued send with a transport error, closes every socket and connection. */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const w of this.waiting.splice(0)) w();
+    for (const tx of [...this.transactions.values()]) {
+      if (tx.machine.onTransportError()) this.finish(tx, this.failed(new TransportError("transport closed", "closed")));
+      this.untrack(tx);
+    }
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const conn of [...this.connections.values()]) conn.socket.destroy();
+    const closing: Promise<void>[] = [];
+    for (const l of this.listeners.values()) {
+      const udp = l.udp;
+      if (udp) closing.push(new Promise((r) => udp.close(() => r())));
+      const server = l.server;
+      if (server) closing.push(new Promise((r) => server.close(() => r())));
+    }
+    this.listeners.clear();
+    await Promise.all(closing);
+  }
+
+  // ---------------------------------------------------------------------------------------------- binding
+
+  private async bind(spec: SocketSpec, tlsOpts: TlsSocketOptions | undefined): Promise<void> {
+    let tlsOptions: Listener["tlsOptions"];
+    if (spec.proto === "tls") {
+      try {
+        tlsOptions = {
+          cert: tlsOpts?.cert !== undefined ? readFileSync(tlsOpts.cert) : undefined,
+          key: tlsOpts?.key !== undefined ? readFileSync(tlsOpts.key) : undefined,
+          ca: tlsOpts?.ca !== undefined ? readFileSync(tlsOpts.ca) : undefined,
+          rejectUnauthorized: tlsOpts?.rejectUnauthorized ?? true,
+        };
+      } catch (err) {
+        throw new SocketBindError(spec.canonical, `cannot read TLS file: ${(err as Error).message}`, { cause: err });
+      }
+      if (tlsOptions.cert === undefined || tlsOptions.key === undefined) {
+        throw new SocketBindError(spec.canonical, "a TLS socket needs tls[spec].cert and tls[spec].key");
+      }
+    }
+    const listener: Listener = { spec, sentBy: "", tlsOptions };
+    let port: number;
+    try {
+      port = spec.proto === "udp" ? await this.bindUdp(listener) : await this.bindStream(listener);
+    } catch (err) {
+      throw new SocketBindError(spec.canonical, (err as Error).message, { cause: err });
+    }
+    listener.spec = makeSocketSpec(spec.proto, spec.address, port);
+    if (this.listeners.has(listener.spec.canonical)) {
+      throw new SocketBindError(spec.canonical, "listed twice");
+    }
+    listener.sentBy = hostPort(advertisedAddress(spec.address, spec.family), port);
+    this.listeners.set(listener.spec.canonical, listener);
+  }
+
+  private bindUdp(l: Listener): Promise<number> {
+    const sock = dgram.createSocket({ type: l.spec.family === 6 ? "udp6" : "udp4", ipv6Only: l.spec.family === 6 });
+    l.udp = sock;
+    return new Promise((resolve, reject) => {
+      sock.once("error", reject);
+      sock.bind(l.spec.port, l.spec.address, () => {
+        sock.off("error", reject);
+        sock.on("error", (err) =>
+          this.logger?.warn({ socket: l.spec.canonical, err: err.message }, "UDP socket error"),
+        );
+        sock.on("message", (msg, rinfo) => this.onDatagram(l, msg, rinfo));
+        resolve(sock.address().port);
+      });
+    });
+  }
+
+  private bindStream(l: Listener): Promise<number> {
+    const server =
+      l.spec.proto === "tls"
+        ? tls.createServer({ cert: l.tlsOptions?.cert, key: l.tlsOptions?.key }, (s) => this.adopt(s, l))
+        : net.createServer((s) => this.adopt(s, l));
+    l.server = server;
+    if (l.spec.proto === "tls") {
+      server.on("tlsClientError", (err: Error) =>
+        this.logger?.debug({ socket: l.spec.canonical, err: err.message }, "TLS handshake failed"),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ host: l.spec.address, port: l.spec.port, ipv6Only: l.spec.family === 6 }, () => {
+        server.off("error", reject);
+        server.on("error", (err) => this.logger?.warn({ socket: l.spec.canonical, err: err.message }, "server error"));
+        resolve((server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------- sending
+
+  private failed(error: Error, local?: string): TransactionOutcome {
+    return local === undefined ? { kind: "transport-error", error } : { kind: "transport-error", error, local };
+  }
+
+  private async sendWithFailover(req: OutgoingRequest, hooks: SendHooks | undefined): Promise<TransactionOutcome> {
+    let forced: Listener | undefined;
+    if (req.socket !== undefined) {
+      let canonical: string;
+      try {
+        canonical = parseSocketSpec(req.socket).canonical;
+      } catch (err) {
+        return this.failed(err as Error);
+      }
+      forced = this.listeners.get(canonical);
+      if (forced === undefined) {
+        return this.failed(new TransportError(`forced socket ${req.socket} is not listening`, "no-socket"));
+      }
+    }
+    let targets: Target[];
+    if (req.destination !== undefined) {
+      targets = [req.destination];
+    } else {
+      try {
+        targets = await this.resolver.resolve(req.nextHop);
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        this.countersSet.c.transportErrors++;
+        return this.failed(e);
+      }
+    }
+    const plan = this.plan(targets, forced);
+    if (plan.length === 0) {
+      this.countersSet.c.transportErrors++;
+      const what =
+        targets.length === 0 ? `no RFC 3263 target for ${req.nextHop}` : `no local socket can reach ${req.nextHop}`;
+      return this.failed(new TransportError(what, targets.length === 0 ? "no-target" : "no-socket"));
+    }
+    let outcome: TransactionOutcome | undefined;
+    for (let i = 0; i < plan.length; i++) {
+      const [target, listener] = plan[i]!;
+      if (i > 0) {
+        this.countersSet.c.failovers++;
+        this.logger?.debug({ target: `${target.proto}:${hostPort(target.address, target.port)}` }, "failing over");
+      }
+      outcome = await this.runTransaction(req, target, listener, hooks);
+      if (outcome.kind === "response" && outcome.response.status !== 503) return outcome;
+      if (this.closing) return outcome;
+    }
+    return outcome!;
+  }
+
+  /**
+   * Pairs each target with a local socket of its protocol and address family. A forced socket restricts the targets
+   * to those it can reach; when it reaches none, it is ignored and a socket is chosen per target (as OpenSIPS does,
+   * reference §4.3), with a warning.
+   */
+  private plan(targets: readonly Target[], forced: Listener | undefined): Array<[Target, Listener]> {
+    const family = (a: string) => (net.isIPv6(a) ? 6 : 4);
+    if (forced !== undefined) {
+      const reach = targets.filter((t) => t.proto === forced.spec.proto && family(t.address) === forced.spec.family);
+      if (reach.length > 0) return reach.map((t) => [t, forced]);
+      this.logger?.warn({ socket: forced.spec.canonical }, "forced socket cannot reach the next hop; choosing another");
+    }
+    const out: Array<[Target, Listener]> = [];
+    for (const t of targets) {
+      for (const l of this.listeners.values()) {
+        if (l.spec.proto === t.proto && l.spec.family === family(t.address)) {
+          out.push([t, l]);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  private runTransaction(
+    req: OutgoingRequest,
+    target: Target,
+    listener: Listener,
+    hooks: SendHooks | undefined,
+  ): Promise<TransactionOutcome> {
+    return new Promise<TransactionOutcome>((resolve) => {
+      const branch = this.ids.branch();
+      const proto = listener.spec.proto;
+      const tx: ClientTx = {
+        branch,
+        method: req.method,
+        callId: req.callId,
+        cseq: req.cseq,
+        machine: new NonInviteClientTransaction(this.timers, proto !== "udp", performance.now()),
+        bytes: encodeRequest(req, proto, listener.sentBy, branch),
+        listener,
+        target,
+        conn: undefined,
+        entry: undefined,
+        hooks,
+        resolve,
+        done: false,
+      };
+      this.transactions.set(branch, tx);
+      this.countersSet.bump(this.countersSet.c.requestsSent, req.method);
+      this.schedule(tx);
+      if (proto === "udp") {
+        this.sendUdp(tx);
+      } else {
+        const conn = this.connectionFor(listener, target);
+        tx.conn = conn;
+        conn.transactions.add(tx);
+        conn.socket.write(tx.bytes);
+      }
+    });
+  }
+
+  private sendUdp(tx: ClientTx): void {
+    tx.listener.udp!.send(tx.bytes, tx.target.port, tx.target.address, (err) => {
+      if (err)
+        this.transportFailure(
+          tx,
+          new TransportError(`send to ${tx.target.address} failed: ${err.message}`, "send-failed", { cause: err }),
+        );
+    });
+  }
+
+  private transportFailure(tx: ClientTx, error: Error): void {
+    if (tx.machine.onTransportError()) {
+      this.countersSet.c.transportErrors++;
+      this.finish(tx, this.failed(error, tx.listener.spec.canonical));
+    }
+    this.schedule(tx);
+  }
+
+  private finish(tx: ClientTx, outcome: TransactionOutcome): void {
+    if (tx.done) return;
+    tx.done = true;
+    if (tx.conn !== undefined) {
+      tx.conn.transactions.delete(tx);
+      tx.conn = undefined;
+    }
+    tx.resolve(outcome);
+  }
+
+  // ---------------------------------------------------------------------------------------------- timers
+
+  /** (Re)files `tx` in the heap at its next deadline, or forgets it once terminated. */
+  private schedule(tx: ClientTx): void {
+    const deadline = tx.machine.nextDeadline();
+    if (tx.entry !== undefined) {
+      if (tx.entry.deadline === deadline) return;
+      tx.entry.cancelled = true;
+      tx.entry = undefined;
+    }
+    if (deadline === undefined) {
+      this.untrack(tx);
+      return;
+    }
+    tx.entry = this.heap.push(deadline, tx);
+    this.arm(deadline);
+  }
+
+  private untrack(tx: ClientTx): void {
+    if (tx.entry !== undefined) tx.entry.cancelled = true;
+    tx.entry = undefined;
+    if (this.transactions.get(tx.branch) === tx) this.transactions.delete(tx.branch);
+    if (tx.conn !== undefined) tx.conn.transactions.delete(tx);
+  }
+
+  /** One node timer for the whole heap, set to the earliest deadline. */
+  private arm(deadline: number): void {
+    if (this.closing) return;
+    if (this.armedAt !== undefined && this.armedAt <= deadline) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.armedAt = deadline;
+    this.timer = setTimeout(() => this.onTimers(), Math.max(0, Math.ceil(deadline - performance.now())));
+    this.timer.unref();
+  }
+
+  private onTimers(): void {
+    this.timer = undefined;
+    this.armedAt = undefined;
+    const now = performance.now();
+    for (let e = this.heap.popDue(now); e !== undefined; e = this.heap.popDue(now)) {
+      const tx = e.item;
+      if (tx.entry !== e) continue;
+      tx.entry = undefined;
+      try {
+        this.fire(tx, now);
+      } catch (err) {
+        this.logger?.warn({ err: String(err) }, "transaction timer failed");
+      }
+    }
+    const next = this.heap.peekDeadline();
+    if (next !== undefined) this.arm(next);
+  }
+
+  private fire(tx: ClientTx, now: number): void {
+    switch (tx.machine.onTimer(now)) {
+      case "retransmit":
+        this.countersSet.c.retransmissions++;
+        this.sendUdp(tx);
+        break;
+      case "timeout":
+        this.countersSet.c.timeouts++;
+        this.finish(tx, { kind: "timeout", local: tx.listener.spec.canonical });
+        break;
+      default:
+        break;
+    }
+    this.schedule(tx);
+  }
+
+  // ---------------------------------------------------------------------------------------------- connections
+
+  private connectionFor(listener: Listener, target: Target): StreamConnection {
+    const key = `${target.proto}:${hostPort(target.address, target.port)}`;
+    const existing = this.connections.get(key);
+    if (existing !== undefined && !existing.closed) return existing;
+    const localAddress = isWildcardAddress(listener.spec.address) ? undefined : listener.spec.address;
+    let socket: net.Socket;
+    if (target.proto === "tls") {
+      const o = listener.tlsOptions;
+      const servername = target.hostname !== undefined && net.isIP(target.hostname) === 0 ? target.hostname : undefined;
+      const options: tls.ConnectionOptions = {
+        host: target.address,
+        port: target.port,
+        rejectUnauthorized: o?.rejectUnauthorized ?? true,
+      };
+      if (localAddress !== undefined) (options as net.TcpSocketConnectOpts).localAddress = localAddress;
+      if (o?.ca !== undefined) options.ca = [...tls.rootCertificates, o.ca.toString("utf8")];
+      if (o?.cert !== undefined && o.key !== undefined) {
+        options.cert = o.cert;
+        options.key = o.key;
+      }
+      if (servername !== undefined) {
+        // RFC 5922 §4: check the certificate against the URI's domain, not the resolved address.
+        options.servername = servername;
+        options.checkServerIdentity = (_host, cert) => tls.checkServerIdentity(servername, cert);
+      }
+      socket = tls.connect(options);
+    } else {
+      socket = net.connect({ host: target.address, port: target.port, localAddress });
+    }
+    return this.adopt(socket, listener, key, target);
+  }
+
+  /** Wires a stream socket (outbound or accepted): framing, idle timeout, failure of its transactions on close. */
+  private adopt(socket: net.Socket, listener: Listener, key?: string, target?: Target): StreamConnection {
+    const address = target?.address ?? socket.remoteAddress ?? "";
+    const port = target?.port ?? socket.remotePort ?? 0;
+    const conn: StreamConnection = {
+      key: key ?? `${listener.spec.proto}:${hostPort(address, port)}`,
+      socket,
+      listener,
+      address,
+      port,
+      parser: new SipStreamParser(),
+      transactions: new Set(),
+      connected: target === undefined,
+      closed: false,
+    };
+    if (target !== undefined) {
+      socket.once(target.proto === "tls" ? "secureConnect" : "connect", () => {
+        conn.connected = true;
+      });
+    }
+    const previous = this.connections.get(conn.key);
+    if (previous === undefined || previous.closed) this.connections.set(conn.key, conn);
+    socket.setNoDelay(true);
+    socket.setTimeout(this.idleTimeoutMs);
+    socket.on("timeout", () => {
+      if (conn.transactions.size === 0) socket.destroy();
+      else socket.setTimeout(this.idleTimeoutMs);
+    });
+    socket.on("data", (chunk: Buffer) => this.onStreamData(conn, chunk));
+    socket.on("error", (err) => {
+      this.logger?.debug({ peer: conn.key, err: err.message }, "connection error");
+      this.connectionBroken(conn, err);
+    });
+    socket.on("close", () => this.connectionBroken(conn, undefined));
+    return conn;
+  }
+
+  /** RFC 3261 §18 / §17.1.4: a broken connection fails its in-flight transactions now, not at Timer F. */
+  private connectionBroken(conn: StreamConnection, err: Error | undefined): void {
+    if (!conn.closed) {
+      conn.closed = true;
+      if (this.connections.get(conn.key) === conn) this.connections.delete(conn.key);
+      conn.socket.destroy();
+    }
+    if (conn.transactions.size === 0) return;
+    const error = new TransportError(
+      `connection to ${conn.key} ${err ? `failed: ${err.message}` : "closed"}`,
+      conn.connected ? "connection-closed" : "connect-failed",
+      { cause: err },
+    );
+    for (const tx of [...conn.transactions]) this.transportFailure(tx, error);
+    conn.transactions.clear();
+  }
+
+  private onStreamData(conn: StreamConnection, chunk: Buffer): void {
+    let messages: Array<SipRequest | SipResponse>;
+    try {
+      messages = conn.parser.push(chunk);
+    } catch (err) {
+      // The framing is lost: nothing after this point can be trusted on this connection.
+      this.countersSet.c.parseErrors++;
+      this.countersSet.c.dropped++;
+      this.logger?.debug({ peer: conn.key, err: String(err) }, "unparsable stream data; closing the connection");
+      conn.socket.destroy();
+      return;
+    }
+    const origin: Origin = { listener: conn.listener, address: conn.address, port: conn.port, conn };
+    for (const m of messages) this.onMessage(m, origin);
+  }
+
+  // ---------------------------------------------------------------------------------------------- receiving
+
+  private onDatagram(listener: Listener, data: Buffer, rinfo: dgram.RemoteInfo): void {
+    let msg: SipRequest | SipResponse;
+    try {
+      msg = parseMessage(data);
+    } catch (err) {
+      // A bare CRLF is a keep-alive (RFC 5626 §3.5.1), not an error.
+      if (data.length <= 4 && KEEP_ALIVE_CRLF.test(data.toString("latin1"))) return;
+      this.countersSet.c.parseErrors++;
+      this.countersSet.c.dropped++;
+      this.logger?.debug({ from: hostPort(rinfo.address, rinfo.port), err: String(err) }, "malformed datagram dropped");
+      return;
+    }
+    this.onMessage(msg, { listener, address: rinfo.address, port: rinfo.port, conn: undefined });
+  }
+
+  /** Nothing from the network throws out of here. */
+  private onMessage(msg: SipRequest | SipResponse, origin: Origin): void {
+    try {
+      if (msg instanceof SipResponse) this.onResponse(msg, origin);
+      else this.onRequest(msg, origin);
+    } catch (err) {
+      this.countersSet.c.dropped++;
+      this.logger?.debug({ from: hostPort(origin.address, origin.port), err: String(err) }, "message dropped");
+    }
+  }
+
+  /**
+   * RFC 3261 §17.1.3: the response matches the client transaction whose branch is the top Via's branch and whose
+   * method is the CSeq method; we also require the Call-ID and CSeq number of our request.
+   */
+  private onResponse(res: SipResponse, origin: Origin): void {
+    const c = this.countersSet.c;
+    const viaValue = res.getHeader("Via");
+    const top = viaValue !== undefined ? parseVia(viaValue)[0] : undefined;
+    const tx = top?.branch !== undefined ? this.transactions.get(top.branch) : undefined;
+    const cseqValue = res.getHeader("CSeq");
+    const cseq = cseqValue !== undefined ? parseCSeq(cseqValue) : undefined;
+    if (
+      tx === undefined ||
+      cseq === undefined ||
+      cseq.method !== tx.method ||
+      cseq.seq !== tx.cseq ||
+      res.getHeader("Call-ID") !== tx.callId
+    ) {
+      c.unmatchedResponses++;
+      c.dropped++;
+      this.logger?.debug(
+        { from: hostPort(origin.address, origin.port), status: res.status, branch: top?.branch },
+        "response matches no transaction; dropped",
+      );
+      return;
+    }
+    this.countersSet.bump(c.responsesReceived, statusClass(res.status));
+    const action = tx.machine.onResponse(res.status, performance.now());
+    if (action === "provisional") {
+      try {
+        tx.hooks?.onProvisional?.(res);
+      } catch (err) {
+        this.logger?.warn({ err: String(err) }, "onProvisional hook threw");
+      }
+    } else if (action === "final") {
+      const outcome: TransactionOutcome = {
+        kind: "response",
+        response: res,
+        remote: { proto: tx.target.proto, address: tx.target.address, port: tx.target.port },
+        local: tx.listener.spec.canonical,
+      };
+      if (top?.received !== undefined) outcome.received = top.received;
+      if (typeof top?.rport === "number") outcome.rport = top.rport;
+      this.finish(tx, outcome);
+    }
+    this.schedule(tx);
+  }
+
+  /** Stateless answers (see stateless-response.ts); ACK and malformed requests get nothing. */
+  private onRequest(req: SipRequest, origin: Origin): void {
+    const c = this.countersSet.c;
+    this.countersSet.bump(c.requestsReceived, req.method);
+    const answer = chooseAnswer(req.method);
+    if (answer === null) return;
+    const text = buildStatelessResponse(
+      req,
+      answer.status,
+      answer.reason,
+      { address: origin.address, port: origin.port },
+      this.ids.tag(),
+      this.userAgent,
+    );
+    if (text === null) {
+      c.dropped++;
+      this.logger?.debug(
+        { from: hostPort(origin.address, origin.port) },
+        "request without Via/From/To/Call-ID/CSeq dropped",
+      );
+      return;
+    }
+    const bytes = Buffer.from(text, "utf8");
+    if (origin.conn !== undefined) {
+      if (origin.conn.closed) return;
+      origin.conn.socket.write(bytes);
+    } else {
+      // RFC 3581 §4: the response goes back to the source IP and port of the request.
+      origin.listener.udp?.send(bytes, origin.port, origin.address, (err) => {
+        if (err) this.logger?.debug({ err: err.message }, "response send failed");
+      });
+    }
+    this.countersSet.bump(c.responsesSent, statusClass(answer.status));
+  }
+}
+
+/**
+ * The address we put in Via for a socket. A wildcard socket has no address of its own, so we use the first
+ * non-internal interface address of its family (loopback if none); set a specific listen address to control it.
+ */
+function advertisedAddress(address: string, family: 4 | 6): string {
+  if (!isWildcardAddress(address)) return address;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const i of list ?? []) {
+      if (!i.internal && (i.family === "IPv4" ? 4 : 6) === family && !i.address.startsWith("fe80")) return i.address;
+    }
+  }
+  return family === 6 ? "::1" : "127.0.0.1";
+}

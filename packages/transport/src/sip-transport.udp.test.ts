@@ -1,0 +1,306 @@
+import dgram from "node:dgram";
+import { afterEach, describe, expect, it } from "vitest";
+import { StaticResolver } from "./rfc3263-resolver.js";
+import { SipTransport, type TransactionOutcome } from "./sip-transport.js";
+import { echoResponse, headerLines, register, type UdpPeer, udpPeer } from "./test-support/udp-peer.js";
+
+const FAST = { t1Ms: 50, t2Ms: 400, frTimeoutS: 1 };
+const open: Array<{ close(): Promise<void> }> = [];
+async function transport(opts: Partial<Parameters<typeof SipTransport.open>[0]> = {}) {
+  const t = await SipTransport.open({ listen: ["udp:127.0.0.1:0"], timers: FAST, ...opts });
+  open.push(t);
+  return t;
+}
+async function peer(...args: Parameters<typeof udpPeer>): Promise<UdpPeer> {
+  const p = await udpPeer(...args);
+  open.push(p);
+  return p;
+}
+afterEach(async () => {
+  for (const o of open.splice(0).reverse()) await o.close();
+});
+
+function response(o: TransactionOutcome) {
+  if (o.kind !== "response") throw new Error(`expected a response, got ${o.kind}`);
+  return o;
+}
+
+describe("a REGISTER over UDP", () => {
+  it("goes out with our Via first (branch z9hG4bK…, rport, socket address) and returns the 200 with received/rport", async () => {
+    const reg = await peer((text, reply) =>
+      reply(echoResponse(text, 200, "OK", { viaSuffix: ";received=192.0.2.7;rport=40000" })),
+    );
+    const t = await transport();
+    const local = t.sockets()[0]!;
+    const localPort = Number(local.split(":").at(-1));
+    const o = response(await t.send(register(`sip:127.0.0.1:${reg.port}`)));
+    expect(o.response.status).toBe(200);
+    expect(o.local).toBe(local);
+    expect(o.remote).toEqual({ proto: "udp", address: "127.0.0.1", port: reg.port });
+    expect(o.received).toBe("192.0.2.7");
+    expect(o.rport).toBe(40000);
+    const wire = reg.received[0]!.text;
+    const lines = wire.split("\r\n");
+    expect(lines[0]).toBe(`REGISTER sip:127.0.0.1:${reg.port} SIP/2.0`);
+    expect(lines[1]).toMatch(new RegExp(`^Via: SIP/2\\.0/UDP 127\\.0\\.0\\.1:${localPort};branch=z9hG4bK[^;]+;rport$`));
+    expect(lines[2]).toBe("To: <sip:alice@reg.test>");
+    expect(wire.endsWith("Contact: <sip:alice@127.0.0.1:5060>;expires=60\r\n\r\n")).toBe(true);
+    expect(reg.received[0]!.port).toBe(localPort);
+    const c = t.counters;
+    expect(c.requestsSent).toEqual({ REGISTER: 1 });
+    expect(c.responsesReceived).toEqual({ "2xx": 1 });
+    expect(c.inFlight).toBe(0);
+  });
+
+  it("uses a new branch for every transaction", async () => {
+    const reg = await peer((text, reply) => reply(echoResponse(text, 200, "OK")));
+    const t = await transport();
+    await t.send(register(`sip:127.0.0.1:${reg.port}`));
+    await t.send(register(`sip:127.0.0.1:${reg.port}`));
+    const branches = reg.received.map((r) => /branch=([^;\r]+)/.exec(r.text)?.[1]);
+    expect(branches[0]).not.toBe(branches[1]);
+  });
+
+  it("gets through when the peer drops the first two datagrams (Timer E retransmission)", async () => {
+    const reg = await peer((text, reply, i) => {
+      if (i >= 2) reply(echoResponse(text, 200, "OK"));
+    });
+    const t = await transport();
+    const o = response(await t.send(register(`sip:127.0.0.1:${reg.port}`)));
+    expect(o.response.status).toBe(200);
+    expect(reg.received.length).toBe(3);
+    expect(new Set(reg.received.map((r) => r.text)).size).toBe(1); // same bytes, same branch
+    expect(t.counters.retransmissions).toBe(2);
+  });
+
+  it("times out at fr_timeout when the peer never answers, retransmitting T1-doubling", async () => {
+    const reg = await peer();
+    const t = await transport();
+    const started = performance.now();
+    const o = await t.send(register(`sip:127.0.0.1:${reg.port}`));
+    const elapsed = performance.now() - started;
+    expect(o.kind).toBe("timeout");
+    expect(elapsed).toBeGreaterThan(950);
+    expect(elapsed).toBeLessThan(2500);
+    // 0, 50, 150, 350, 750 ms (then 1150 > fr): 5 copies; allow one of slack for a slow machine.
+    expect(reg.received.length).toBeGreaterThanOrEqual(4);
+    expect(reg.received.length).toBeLessThanOrEqual(5);
+    expect(t.counters.timeouts).toBe(1);
+  });
+
+  it("passes 1xx to onProvisional and returns the final response", async () => {
+    const reg = await peer((text, reply) => {
+      reply(echoResponse(text, 100, "Trying"));
+      setTimeout(() => reply(echoResponse(text, 401, "Unauthorized")), 20);
+    });
+    const t = await transport();
+    const seen: number[] = [];
+    const o = response(
+      await t.send(register(`sip:127.0.0.1:${reg.port}`), { onProvisional: (r) => seen.push(r.status) }),
+    );
+    expect(seen).toEqual([100]);
+    expect(o.response.status).toBe(401);
+  });
+
+  it("drops responses with a wrong branch, CSeq method, CSeq number or Call-ID, and counts them", async () => {
+    const reg = await peer((text, reply) => {
+      reply(echoResponse(text, 200, "OK", { branch: "z9hG4bKnotours" }));
+      reply(echoResponse(text, 200, "OK", { cseq: "1 OPTIONS" }));
+      reply(echoResponse(text, 200, "OK", { cseq: "2 REGISTER" }));
+      reply(echoResponse(text, 200, "OK", { callId: "someone-else" }));
+      setTimeout(() => reply(echoResponse(text, 202, "Accepted")), 10);
+    });
+    const t = await transport();
+    const o = response(await t.send(register(`sip:127.0.0.1:${reg.port}`)));
+    expect(o.response.status).toBe(202);
+    expect(t.counters.unmatchedResponses).toBe(4);
+    expect(t.counters.dropped).toBe(4);
+  });
+
+  it("absorbs a retransmitted final response (Timer K)", async () => {
+    const reg = await peer((text, reply) => {
+      reply(echoResponse(text, 200, "OK"));
+      reply(echoResponse(text, 200, "OK"));
+    });
+    const t = await transport();
+    const o = response(await t.send(register(`sip:127.0.0.1:${reg.port}`)));
+    expect(o.response.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(t.counters.responsesReceived).toEqual({ "2xx": 2 });
+    expect(t.counters.unmatchedResponses).toBe(0);
+  });
+
+  it("works over IPv6 on ::1", async () => {
+    const reg = await peer((text, reply) => reply(echoResponse(text, 200, "OK")), 6);
+    const t = await transport({ listen: ["udp:[::1]:0"] });
+    expect(t.sockets()[0]).toMatch(/^udp:\[::1\]:\d+$/);
+    const o = response(await t.send(register(`sip:[::1]:${reg.port}`)));
+    expect(o.response.status).toBe(200);
+    expect(reg.received[0]!.text).toMatch(/^Via: SIP\/2\.0\/UDP \[::1\]:\d+;branch=/m);
+  });
+});
+
+describe("local sockets", () => {
+  it("sends from the forced socket and knows which sockets listen", async () => {
+    const reg = await peer((text, reply) => reply(echoResponse(text, 200, "OK")));
+    const t = await transport({ listen: ["udp:127.0.0.1:0", "UDP:127.0.0.1:0"] });
+    const [first, second] = t.sockets();
+    expect(t.hasSocket(second!)).toBe(true);
+    expect(t.hasSocket("udp:127.0.0.1:1")).toBe(false);
+    expect(t.hasSocket("not a socket")).toBe(false);
+    const o = response(await t.send({ ...register(`sip:127.0.0.1:${reg.port}`), socket: second! }));
+    expect(o.local).toBe(second);
+    expect(reg.received[0]!.port).toBe(Number(second!.split(":").at(-1)));
+    expect(first).not.toBe(second);
+    const missing = await t.send({ ...register(`sip:127.0.0.1:${reg.port}`), socket: "udp:127.0.0.1:1" });
+    expect(missing.kind).toBe("transport-error");
+  });
+
+  it("open() rejects with an error naming the socket", async () => {
+    const busy = await transport();
+    await expect(SipTransport.open({ listen: [busy.sockets()[0]!] })).rejects.toThrow(
+      new RegExp(`cannot listen on ${busy.sockets()[0]!.replace(/[.[\]]/g, "\\$&")}`),
+    );
+    await expect(SipTransport.open({ listen: ["sctp:127.0.0.1:5060"] })).rejects.toThrow(/sctp:127\.0\.0\.1:5060/);
+    await expect(SipTransport.open({ listen: ["tls:127.0.0.1:0"] })).rejects.toThrow(/needs tls/);
+  });
+
+  it("queues sends beyond maxInFlight in FIFO order", async () => {
+    const held: Array<() => void> = [];
+    const reg = await peer((text, reply) => held.push(() => reply(echoResponse(text, 200, "OK"))));
+    const t = await transport({ maxInFlight: 2, timers: { t1Ms: 500, frTimeoutS: 5 } });
+    const order: number[] = [];
+    const sends = [0, 1, 2, 3, 4].map((i) =>
+      t.send(register(`sip:127.0.0.1:${reg.port}`, { callId: `fifo-${i}` })).then(() => order.push(i)),
+    );
+    await reg.waitFor(2);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(reg.received.length).toBe(2);
+    expect(t.counters.queued).toBe(3);
+    expect(t.counters.inFlight).toBe(2);
+    while (order.length < 5) {
+      const answer = held.shift();
+      if (answer) answer();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await Promise.all(sends);
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+    expect(reg.received.map((r) => headerLines(r.text, "Call-ID")[0])).toEqual([0, 1, 2, 3, 4].map((i) => `fifo-${i}`));
+    expect(t.counters.inFlight).toBe(0);
+  });
+});
+
+describe("RFC 3263 failover", () => {
+  it("moves from a dead SRV target to the live one with a new branch", async () => {
+    const dead = await peer();
+    const live = await peer((text, reply) => reply(echoResponse(text, 200, "OK")));
+    const resolver = new StaticResolver({
+      srv: {
+        "_sip._udp.pool.test": [
+          { priority: 1, weight: 0, port: dead.port, name: "dead.pool.test" },
+          { priority: 2, weight: 0, port: live.port, name: "live.pool.test" },
+        ],
+      },
+      a: { "dead.pool.test": ["127.0.0.1"], "live.pool.test": ["127.0.0.1"] },
+    });
+    const t = await transport({ resolver, timers: { t1Ms: 50, frTimeoutS: 0.3 } });
+    const o = response(await t.send(register("sip:pool.test")));
+    expect(o.remote.port).toBe(live.port);
+    expect(dead.received.length).toBeGreaterThan(0);
+    const branch = (s: string) => /branch=([^;\r]+)/.exec(s)?.[1];
+    expect(branch(live.received[0]!.text)).not.toBe(branch(dead.received[0]!.text));
+    expect(t.counters.failovers).toBe(1);
+  });
+
+  it("moves on after a 503 and returns the last outcome when every target fails", async () => {
+    const busy = await peer((text, reply) => reply(echoResponse(text, 503, "Service Unavailable")));
+    const live = await peer((text, reply) => reply(echoResponse(text, 200, "OK")));
+    const resolver = new StaticResolver({
+      srv: {
+        "_sip._udp.pool.test": [
+          { priority: 1, weight: 0, port: busy.port, name: "busy.pool.test" },
+          { priority: 2, weight: 0, port: live.port, name: "live.pool.test" },
+        ],
+        "_sip._udp.allbusy.test": [{ priority: 1, weight: 0, port: busy.port, name: "busy.pool.test" }],
+      },
+      a: { "busy.pool.test": ["127.0.0.1"], "live.pool.test": ["127.0.0.1"] },
+    });
+    const t = await transport({ resolver });
+    expect(response(await t.send(register("sip:pool.test"))).response.status).toBe(200);
+    expect(response(await t.send(register("sip:allbusy.test"))).response.status).toBe(503);
+    const none = await t.send(register("sip:nothing.test"));
+    expect(none.kind).toBe("transport-error");
+    if (none.kind === "transport-error") expect(none.error.message).toMatch(/no RFC 3263 target/);
+  });
+
+  it("skips DNS for a pinned destination", async () => {
+    const reg = await peer((text, reply) => reply(echoResponse(text, 200, "OK")));
+    const t = await transport({ resolver: new StaticResolver({}) });
+    const o = response(
+      await t.send({
+        ...register("sip:registrar.invalid"),
+        destination: { proto: "udp", address: "127.0.0.1", port: reg.port },
+      }),
+    );
+    expect(o.response.status).toBe(200);
+  });
+});
+
+describe("what arrives unasked", () => {
+  async function ask(t: SipTransport, text: string): Promise<string | undefined> {
+    const s = dgram.createSocket("udp4");
+    await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
+    const port = Number(t.sockets()[0]!.split(":").at(-1));
+    const answer = new Promise<string | undefined>((resolve) => {
+      s.once("message", (m) => resolve(m.toString()));
+      setTimeout(() => resolve(undefined), 150);
+    });
+    s.send(text, port, "127.0.0.1");
+    const r = await answer;
+    s.close();
+    return r;
+  }
+  const request = (method: string) =>
+    `${method} sip:alice@127.0.0.1 SIP/2.0\r\n` +
+    "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bKping1;rport\r\n" +
+    "Via: SIP/2.0/UDP 10.0.0.8:5060;branch=z9hG4bKfirst\r\n" +
+    "From: <sip:registrar@reg.test>;tag=r1\r\nTo: <sip:alice@127.0.0.1>\r\n" +
+    `Call-ID: ping-1\r\nCSeq: 7 ${method}\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
+
+  it("answers OPTIONS with 200 OK, copying the headers, stamping received/rport and adding a To tag", async () => {
+    const t = await transport({ userAgent: "uacreg test" });
+    const r = (await ask(t, request("OPTIONS")))!;
+    const lines = r.split("\r\n");
+    expect(lines[0]).toBe("SIP/2.0 200 OK");
+    expect(lines[1]).toMatch(
+      /^Via: SIP\/2\.0\/UDP 10\.0\.0\.9:5060;branch=z9hG4bKping1;rport=\d+;received=127\.0\.0\.1$/,
+    );
+    expect(lines[2]).toBe("Via: SIP/2.0/UDP 10.0.0.8:5060;branch=z9hG4bKfirst");
+    expect(r).toContain("From: <sip:registrar@reg.test>;tag=r1\r\n");
+    expect(r).toMatch(/\r\nTo: <sip:alice@127\.0\.0\.1>;tag=\w+\r\n/);
+    expect(r).toContain("Call-ID: ping-1\r\nCSeq: 7 OPTIONS\r\n");
+    expect(r).toContain("Server: uacreg test\r\n");
+    expect(t.counters.requestsReceived).toEqual({ OPTIONS: 1 });
+    expect(t.counters.responsesSent).toEqual({ "2xx": 1 });
+  });
+
+  it("answers INVITE with 405 + Allow, an unknown method with 501, and ACK with nothing", async () => {
+    const t = await transport();
+    const invite = (await ask(t, request("INVITE")))!;
+    expect(invite).toMatch(/^SIP\/2\.0 405 Method Not Allowed/);
+    expect(invite).toContain("Allow: OPTIONS\r\n");
+    expect(await ask(t, request("FROBNICATE"))).toMatch(/^SIP\/2\.0 501 Not Implemented\r\n/);
+    expect(await ask(t, request("ACK"))).toBeUndefined();
+  });
+
+  it("drops a garbage datagram without a reply and counts it", async () => {
+    const t = await transport();
+    expect(await ask(t, "\u0000\u0001 hello, not SIP\r\n\r\n")).toBeUndefined();
+    expect(await ask(t, "OPTIONS sip:x SIP/2.0\r\nContent-Length: 0\r\n\r\n")).toBeUndefined();
+    const c = t.counters;
+    expect(c.parseErrors).toBe(1);
+    expect(c.dropped).toBe(2);
+    // the socket still works
+    expect(await ask(t, request("OPTIONS"))).toMatch(/^SIP\/2\.0 200 OK/);
+  });
+});
