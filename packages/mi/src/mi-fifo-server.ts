@@ -1,0 +1,256 @@
+/**
+ * The FIFO front end, behaving like OpenSIPS mi_fifo (mi-protocol.md §4), minus its crashes.
+ *
+ * Node has no mkfifo(3): the FIFO is made with the `mkfifo` program. It is read through a non-blocking descriptor
+ * wrapped in a `net.Socket` (libuv treats a FIFO as a pipe), so reading never blocks the event loop; a dummy writer
+ * descriptor is held open so the reader never sees EOF when a client closes its end.
+ */
+import { execFile } from "node:child_process";
+import { close, constants, fstat, promises as fsp, open, type Stats } from "node:fs";
+import { Socket } from "node:net";
+import { promisify } from "node:util";
+import { FifoFramer, type FifoRequest } from "./fifo-framer.js";
+import { type Logger, silentLogger } from "./mi-logger.js";
+import type { MiRegistry } from "./mi-registry.js";
+
+const execFileAsync = promisify(execFile);
+// Raw descriptors, not FileHandles: a socket takes the descriptor over, and a FileHandle would close it again when
+// garbage collected.
+const openFd = promisify(open) as (path: string, flags: number) => Promise<number>;
+const fstatFd = promisify(fstat) as (fd: number) => Promise<Stats>;
+const closeFd = (fd: number) => new Promise<void>((resolve) => close(fd, () => resolve()));
+
+/** Options of {@link MiFifoServer}. */
+export interface MiFifoServerOptions {
+  readonly registry: MiRegistry;
+  /** The server FIFO, default `/tmp/uacreg_fifo` (OpenSIPS: `/tmp/opensips_fifo`). */
+  readonly path?: string;
+  /** Mode of the FIFO, default 0o660 (as mi_fifo's `fifo_mode`). */
+  readonly mode?: number;
+  /** chown the FIFO to this uid / gid (mi_fifo's `fifo_user` / `fifo_group`); default: leave as created. */
+  readonly uid?: number;
+  readonly gid?: number;
+  /** Prefix of reply paths, default `/tmp/`; the reply path is `replyDir + name` (plain concatenation). */
+  readonly replyDir?: string;
+  /** Largest request, default 65536 bytes (OpenSIPS: 4096). */
+  readonly maxRequestBytes?: number;
+  /** How often to check that the FIFO still exists and recreate it, default 30000 ms; 0 disables. */
+  readonly checkIntervalMs?: number;
+  /** Retries when the reply FIFO has no reader yet (ENXIO), default 4, `replyRetryDelayMs` (80) apart. */
+  readonly replyOpenRetries?: number;
+  readonly replyRetryDelayMs?: number;
+  /** Give up writing a reply the client does not read after this long, default 10000 ms. */
+  readonly replyWriteTimeoutMs?: number;
+  /** The clock for the framer's stale-partial rule (default `Date.now`). */
+  readonly now?: () => number;
+  readonly logger?: Logger;
+}
+
+interface OpenFifo {
+  readonly reader: Socket;
+  readonly dummyWriter: number;
+  readonly ino: number;
+}
+
+/** Errors of the FIFO front end (creation failures). Client input never produces one. */
+export class MiFifoError extends Error {
+  override readonly name = "MiFifoError";
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** An MI server on a named pipe. `start()` creates it, `stop()` removes it. */
+export class MiFifoServer {
+  readonly path: string;
+  readonly replyDir: string;
+  readonly #registry: MiRegistry;
+  readonly #mode: number;
+  readonly #uid: number | undefined;
+  readonly #gid: number | undefined;
+  readonly #maxBytes: number;
+  readonly #checkMs: number;
+  readonly #retries: number;
+  readonly #retryDelay: number;
+  readonly #writeTimeout: number;
+  readonly #now: () => number;
+  readonly #logger: Logger;
+  #fifo: OpenFifo | undefined;
+  #framer: FifoFramer;
+  #timer: NodeJS.Timeout | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  #stopped = true;
+
+  constructor(options: MiFifoServerOptions) {
+    this.#registry = options.registry;
+    this.path = options.path ?? "/tmp/uacreg_fifo";
+    this.replyDir = options.replyDir ?? "/tmp/";
+    this.#mode = options.mode ?? 0o660;
+    this.#uid = options.uid;
+    this.#gid = options.gid;
+    this.#maxBytes = options.maxRequestBytes ?? 65536;
+    this.#checkMs = options.checkIntervalMs ?? 30_000;
+    this.#retries = options.replyOpenRetries ?? 4;
+    this.#retryDelay = options.replyRetryDelayMs ?? 80;
+    this.#writeTimeout = options.replyWriteTimeoutMs ?? 10_000;
+    this.#now = options.now ?? Date.now;
+    this.#logger = options.logger ?? silentLogger;
+    this.#framer = new FifoFramer({ maxRequestBytes: this.#maxBytes });
+  }
+
+  /** Creates the FIFO (removing a stale file first), opens it and starts the periodic check. */
+  async start(): Promise<void> {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    try {
+      await this.#create();
+    } catch (err) {
+      this.#stopped = true;
+      throw err;
+    }
+    if (this.#checkMs > 0) {
+      this.#timer = setInterval(() => {
+        this.ensureFifo().catch((err: unknown) => this.#logger.error({ err, path: this.path }, "MI FIFO check failed"));
+      }, this.#checkMs);
+      this.#timer.unref();
+    }
+  }
+
+  /**
+   * Checks that the path is still our FIFO (same inode) and recreates it if not (deleted or replaced). Call it on
+   * SIGHUP. Resolves true when it had to recreate.
+   */
+  async ensureFifo(): Promise<boolean> {
+    if (this.#stopped) return false;
+    const st = await fsp.lstat(this.path).catch(() => undefined);
+    if (st?.isFIFO() && st.ino === this.#fifo?.ino) return false;
+    this.#logger.warn({ path: this.path }, "MI FIFO missing or replaced, recreating it");
+    await this.#closeFifo();
+    await this.#create();
+    return true;
+  }
+
+  /** Stops reading, waits for requests in progress, and removes the FIFO (if it is still ours). */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    const ino = this.#fifo?.ino;
+    await this.#closeFifo();
+    await this.#queue;
+    const st = await fsp.lstat(this.path).catch(() => undefined);
+    if (st?.isFIFO() && st.ino === ino) await fsp.unlink(this.path).catch(() => undefined);
+  }
+
+  async #create(): Promise<void> {
+    await fsp.rm(this.path, { force: true });
+    try {
+      await execFileAsync("mkfifo", ["-m", (this.#mode & 0o7777).toString(8), "--", this.path]);
+    } catch (err) {
+      throw new MiFifoError(`cannot create the MI FIFO ${this.path}: ${(err as Error).message}`);
+    }
+    await fsp.chmod(this.path, this.#mode);
+    if (this.#uid !== undefined || this.#gid !== undefined) {
+      await fsp.chown(this.path, this.#uid ?? -1, this.#gid ?? -1);
+    }
+    const fd = await openFd(this.path, constants.O_RDONLY | constants.O_NONBLOCK);
+    let dummyWriter: number;
+    let ino: number;
+    try {
+      dummyWriter = await openFd(this.path, constants.O_WRONLY | constants.O_NONBLOCK);
+      ino = (await fstatFd(fd)).ino;
+    } catch (err) {
+      await closeFd(fd);
+      throw err;
+    }
+    // The socket owns the read descriptor from here on and closes it on destroy.
+    const reader = new Socket({ fd, readable: true, writable: false });
+    this.#framer = new FifoFramer({ maxRequestBytes: this.#maxBytes });
+    reader.on("data", (chunk: Buffer) => this.#onData(chunk));
+    reader.on("error", (err) => this.#logger.error({ err, path: this.path }, "MI FIFO read error"));
+    this.#fifo = { reader, dummyWriter, ino };
+    this.#logger.info({ path: this.path }, "MI FIFO ready");
+  }
+
+  async #closeFifo(): Promise<void> {
+    const fifo = this.#fifo;
+    this.#fifo = undefined;
+    if (!fifo) return;
+    fifo.reader.destroy();
+    await closeFd(fifo.dummyWriter);
+  }
+
+  #onData(chunk: Buffer): void {
+    for (const frame of this.#framer.push(chunk, this.#now())) {
+      if (frame.kind === "dropped") {
+        this.#logger.debug({ reason: frame.reason, bytes: frame.bytes }, "MI FIFO input dropped");
+        continue;
+      }
+      this.#queue = this.#queue
+        .then(() => this.#serve(frame))
+        .catch((err: unknown) => {
+          this.#logger.error({ err }, "MI FIFO request failed");
+        });
+    }
+  }
+
+  /** Opens the reply FIFO first (as mi_fifo does for synchronous commands), then runs the command and replies. */
+  async #serve(request: FifoRequest): Promise<void> {
+    if (request.replyName === "") {
+      await this.#registry.handleValue(request.value, "fifo");
+      return;
+    }
+    const replyPath = this.replyDir + request.replyName;
+    const socket = await this.#openReply(replyPath);
+    if (!socket) {
+      this.#logger.warn({ replyPath }, "MI FIFO reply pipe unusable, request dropped");
+      return;
+    }
+    const outcome = await this.#registry.handleValue(request.value, "fifo");
+    await this.#writeAndClose(socket, outcome.kind === "reply" ? outcome.body : "");
+  }
+
+  /**
+   * Opens `path` O_WRONLY|O_NONBLOCK|O_NOFOLLOW, retrying on ENXIO (no reader yet); refuses a symlink, a non-FIFO or a
+   * FIFO with more than one hard link (mi-protocol.md §4).
+   */
+  async #openReply(path: string): Promise<Socket | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      let fd: number;
+      try {
+        fd = await openFd(path, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ENXIO" && attempt < this.#retries) {
+          await sleep(this.#retryDelay);
+          continue;
+        }
+        this.#logger.debug({ path, code }, "MI FIFO cannot open the reply pipe");
+        return undefined;
+      }
+      const st = await fstatFd(fd).catch(() => undefined);
+      if (!st?.isFIFO() || st.nlink > 1) {
+        await closeFd(fd);
+        this.#logger.warn({ path }, "MI FIFO reply path is not a private FIFO, refused");
+        return undefined;
+      }
+      return new Socket({ fd, readable: false, writable: true });
+    }
+  }
+
+  #writeAndClose(socket: Socket, body: string): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => socket.destroy(), this.#writeTimeout);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      socket.once("close", done);
+      socket.on("error", (err) => {
+        this.#logger.debug({ err }, "MI FIFO reply write failed");
+        socket.destroy();
+      });
+      socket.end(body);
+    });
+  }
+}

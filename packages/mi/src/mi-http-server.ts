@@ -1,0 +1,162 @@
+/**
+ * The HTTP front end, behaving like OpenSIPS httpd + mi_http (mi-protocol.md §5).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type Logger, silentLogger } from "./mi-logger.js";
+import type { MiRegistry } from "./mi-registry.js";
+
+/** Options of {@link MiHttpServer}. */
+export interface MiHttpServerOptions {
+  readonly registry: MiRegistry;
+  /** Listening address, default `127.0.0.1` (loopback, as the httpd module). */
+  readonly host?: string;
+  /** Port, default 8888; 0 lets the OS choose. */
+  readonly port?: number;
+  /** mi_http `root`, default `mi`: the path must be `/mi` or start with `/mi/`. */
+  readonly root?: string;
+  /**
+   * Largest accepted body in bytes; a larger one gets 400 with an empty body. Default 65536 (OpenSIPS's
+   * `receive_buf_size` is 1024, which is too small for a `reg_upsert` with long URIs).
+   */
+  readonly maxRequestBytes?: number;
+  readonly logger?: Logger;
+}
+
+const UNABLE_TO_PARSE_URL = "<html><body>Unable to parse URL!</body></html>";
+const UNSUPPORTED_REQUEST = "<html><body>Unsupported HTTP request!</body></html>";
+
+/** An MI server on HTTP. `listen()` resolves with the bound address; `close()` stops it. */
+export class MiHttpServer {
+  readonly #registry: MiRegistry;
+  readonly #host: string;
+  readonly #port: number;
+  readonly #root: string;
+  readonly #maxBytes: number;
+  readonly #logger: Logger;
+  readonly #server: Server;
+
+  constructor(options: MiHttpServerOptions) {
+    this.#registry = options.registry;
+    this.#host = options.host ?? "127.0.0.1";
+    this.#port = options.port ?? 8888;
+    this.#root = (options.root ?? "mi").replace(/^\/+|\/+$/g, "");
+    this.#maxBytes = options.maxRequestBytes ?? 65536;
+    this.#logger = options.logger ?? silentLogger;
+    this.#server = createServer((req, res) => {
+      this.#onRequest(req, res).catch((err: unknown) => {
+        this.#logger.error({ err }, "MI HTTP request failed");
+        if (!res.headersSent) send(res, 500, undefined, "");
+        else res.destroy();
+      });
+    });
+    this.#server.on("clientError", (_err, socket) => socket.destroy());
+  }
+
+  /** Starts listening; resolves with the bound address (useful with port 0). */
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.#server.once("error", onError);
+      this.#server.listen(this.#port, this.#host, () => {
+        this.#server.off("error", onError);
+        resolve(this.#server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** The bound address, or null before `listen()`. */
+  address(): AddressInfo | null {
+    const a = this.#server.address();
+    return a && typeof a === "object" ? a : null;
+  }
+
+  /** Stops accepting, closes idle and open connections, resolves when closed. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.#server.listening) return resolve();
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  #pathMatches(url: string | undefined): boolean {
+    const raw = url ?? "";
+    const q = raw.search(/[?#]/);
+    const path = q === -1 ? raw : raw.slice(0, q);
+    const root = `/${this.#root}`;
+    return path === root || path.startsWith(`${root}/`);
+  }
+
+  async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.#pathMatches(req.url)) return send(res, 400, "text/html", UNABLE_TO_PARSE_URL);
+    if (req.method === "GET") return send(res, 405, undefined, "");
+    if (req.method !== "POST") return send(res, 406, "text/html", UNSUPPORTED_REQUEST);
+    const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+    if (type !== "application/json" && type !== "text/xml") {
+      // mi_http answers nothing and drops the connection (mi-protocol.md §5).
+      this.#logger.debug({ contentType: req.headers["content-type"] }, "MI HTTP request with an unsupported type");
+      req.socket.destroy();
+      return;
+    }
+    const declared = Number(req.headers["content-length"] ?? "0");
+    if (declared > this.#maxBytes) return tooLarge(res);
+    const body = await readBody(req, this.#maxBytes);
+    if (body === "too-large") return tooLarge(res);
+    if (body === "aborted") return;
+    if (body.length === 0) return send(res, 400, undefined, "");
+    const outcome = await this.#registry.handleBytes(body, "http");
+    if (outcome.kind === "none") return send(res, 202, undefined, "");
+    send(res, 200, "application/json", outcome.body);
+  }
+}
+
+function send(res: ServerResponse, status: number, type: string | undefined, body: string): void {
+  const bytes = Buffer.from(body, "utf8");
+  const headers: Record<string, string | number> = { "Content-Length": bytes.length };
+  if (type) headers["Content-Type"] = type;
+  res.writeHead(status, headers);
+  res.end(bytes);
+}
+
+function tooLarge(res: ServerResponse): void {
+  res.shouldKeepAlive = false;
+  send(res, 400, undefined, "");
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large" | "aborted"> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on("data", (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        req.pause();
+        resolve("too-large");
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (!done) {
+        done = true;
+        resolve(Buffer.concat(chunks));
+      }
+    });
+    req.on("error", () => {
+      if (!done) {
+        done = true;
+        resolve("aborted");
+      }
+    });
+    req.on("close", () => {
+      if (!done) {
+        done = true;
+        resolve("aborted");
+      }
+    });
+  });
+}
