@@ -1,1 +1,2 @@
-export {};
+export { sqliteAdapter } from "./sqlite-adapter.js";
+export { sqliteDialect, sqliteRegistrantDdl } from "./sqlite-dialect.js";

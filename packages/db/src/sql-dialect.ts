@@ -1,0 +1,56 @@
+/**
+ * What an engine adapter supplies: everything that differs between SQLite, PostgreSQL, MySQL/MariaDB and MS SQL.
+ * The engine-independent repository ({@link SqlRegistrantRepository}) drives TypeORM with it.
+ */
+import type { DataSourceOptions } from "typeorm";
+import type { DbErrorKind } from "./db-errors.js";
+import type { DbEngine, ParsedDbUrl } from "./db-url.js";
+import type { RegistrantColumn } from "./table-config.js";
+
+/** Table and column names as they are (or will be) stored in the database. */
+export interface StoredTable {
+  tableName: string;
+  columns: Record<RegistrantColumn, string>;
+}
+
+/** A driver failure as the adapter classifies it. */
+export interface ClassifiedError {
+  kind: DbErrorKind;
+  /** The driver's error code, when it has one. */
+  code?: string;
+  /** The driver's message (the repository masks it before it goes anywhere). */
+  message: string;
+}
+
+/** Parameterized statements that read the database catalog. `?` marks are replaced by {@link SqlDialect.param}. */
+export interface SqlDialect {
+  readonly engine: DbEngine;
+  /** URL query options this adapter understands (anything else is a DbUrlError). */
+  readonly urlOptions: readonly string[];
+  /** TypeORM DataSource options (driver, connection, pool, TLS) without entities. */
+  dataSourceOptions(url: ParsedDbUrl): DataSourceOptions;
+  /** Quotes an identifier already checked to be plain (letters, digits, `_`). */
+  quote(identifier: string): string;
+  /** The n-th (0-based) bind parameter in raw SQL: `?`, `$1`, `@0`. */
+  param(index: number): string;
+  /**
+   * The name a configured identifier gets when this package creates the table. PostgreSQL lower-cases it, exactly
+   * as OpenSIPS's unquoted DDL does (so `binding_URI` is stored as `binding_uri`).
+   */
+  storedName(name: string): string;
+  /** DDL creating the registrant table with the §11 types and the unique index, one statement per entry. */
+  createRegistrantTable(table: StoredTable): string[];
+  /** DDL creating the OpenSIPS `version` table. */
+  createVersionTable(): string[];
+  /**
+   * SQL listing the columns of a table of the current database/schema: one bind parameter (the table name), rows
+   * with `table_name` and `column_name`. May return several spellings of the name (matched case-insensitively).
+   */
+  listColumnsSql(): string;
+  /** Maximum bind parameters in one statement (multi-row INSERT chunking). */
+  readonly maxParams: number;
+  /** Maximum rows in one multi-row INSERT. */
+  readonly maxInsertRows: number;
+  /** Classifies a driver error (TypeORM's QueryFailedError is unwrapped before). */
+  classify(error: unknown): ClassifiedError;
+}

@@ -1,0 +1,486 @@
+/**
+ * The engine-independent `registrant` repository over TypeORM (reference §2.2, §8, §11; notes/contracts.md).
+ * Adapters give it a {@link SqlDialect}; it does connection management with reconnect and back-off, column-name
+ * resolution against the live catalog, keyset-paged loading, error classification and password masking.
+ */
+import { DataSource, type EntitySchema, type ObjectLiteral, QueryFailedError } from "typeorm";
+import {
+  DbConnectionError,
+  DbError,
+  DuplicateKeyError,
+  dbErrorOf,
+  SchemaError,
+  SchemaVersionError,
+} from "./db-errors.js";
+import type { ParsedDbUrl } from "./db-url.js";
+import { DbUrlError } from "./db-errors.js";
+import { registrantEntitySchema } from "./registrant-entity-schema.js";
+import type { RegistrantKey, RegistrantRepository, RegistrantRow, SchemaAdmin } from "./registrant-row.js";
+import type { SqlDialect, StoredTable } from "./sql-dialect.js";
+import {
+  REGISTRANT_COLUMNS,
+  REGISTRANT_TABLE_VERSION,
+  type RegistrantColumn,
+  type TableConfig,
+} from "./table-config.js";
+
+/** Pino-compatible subset (notes/contracts.md). */
+export interface Logger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Reconnect policy for a lost connection: `attempts` tries in all, delays doubling from `initialDelayMs`. */
+export interface RetryPolicy {
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface RepositoryOptions {
+  /** Rows per page in loadAll (keyset pagination by id). Default 1000. */
+  pageSize?: number;
+  /** Default: 5 attempts, 200 ms doubling up to 5 s. */
+  retry?: Partial<RetryPolicy>;
+  logger?: Logger;
+  /** Waits between attempts; injectable for tests. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const OPTIONAL_STRINGS = [
+  "proxy",
+  "third_party_registrant",
+  "username",
+  "password",
+  "binding_params",
+  "forced_socket",
+  "cluster_shtag",
+] as const;
+
+/** The OpenSIPS `version` table (standard-create.sql): (table_name, table_version). */
+const VERSION_TABLE = "version";
+
+function text(v: unknown): string {
+  return v === null || v === undefined ? "" : typeof v === "string" ? v : String(v);
+}
+
+function optional(v: unknown): string | null {
+  // Reference §2.2: NULL arrives as "" in OpenSIPS, so NULL and '' are the same for optional columns.
+  const s = v === null || v === undefined ? "" : typeof v === "string" ? v : String(v);
+  return s === "" ? null : s;
+}
+
+function integer(v: unknown): number | null {
+  if (v === null || v === undefined || v === "") return null;
+  const n = typeof v === "number" ? v : Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Maps one raw result row (keyed by logical names) to a RegistrantRow. */
+export function toRegistrantRow(raw: Record<string, unknown>): RegistrantRow {
+  const row: RegistrantRow = {
+    registrar: text(raw.registrar),
+    proxy: null,
+    aor: text(raw.aor),
+    third_party_registrant: null,
+    username: null,
+    password: null,
+    binding_URI: text(raw.binding_URI),
+    binding_params: null,
+    expiry: integer(raw.expiry),
+    forced_socket: null,
+    cluster_shtag: null,
+    state: integer(raw.state) ?? 0,
+  };
+  for (const c of OPTIONAL_STRINGS) row[c] = optional(raw[c]);
+  const id = integer(raw.id);
+  if (id !== null) row.id = id;
+  return row;
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Hides the URL's password (raw and encoded spellings) in a driver message. */
+export function maskSecret(message: string, password: string | undefined): string {
+  if (!password) return message;
+  let out = message;
+  for (const spelling of new Set([password, encodeURIComponent(password)])) {
+    out = out.replace(new RegExp(escapeRegExp(spelling), "g"), "***");
+  }
+  return out;
+}
+
+/**
+ * The repository. Create it with {@link SqlRegistrantRepository.open}; adapters wrap that in their `DbAdapter.open`.
+ */
+export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmin {
+  readonly dialect: SqlDialect;
+  readonly url: ParsedDbUrl;
+  readonly config: TableConfig;
+  private readonly pageSize: number;
+  private readonly retry: RetryPolicy;
+  private readonly logger: Logger | undefined;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private stored: StoredTable;
+  private schema: EntitySchema<RegistrantRow>;
+  private ds: DataSource | undefined;
+  private connecting: Promise<DataSource> | undefined;
+  private closed = false;
+
+  private constructor(dialect: SqlDialect, url: ParsedDbUrl, config: TableConfig, options: RepositoryOptions) {
+    this.dialect = dialect;
+    this.url = url;
+    this.config = config;
+    this.pageSize = Math.max(1, Math.floor(options.pageSize ?? 1000));
+    this.retry = { attempts: 5, initialDelayMs: 200, maxDelayMs: 5000, ...options.retry };
+    this.logger = options.logger;
+    this.sleep = options.sleep ?? defaultSleep;
+    this.stored = this.guessStored();
+    this.schema = registrantEntitySchema(this.stored);
+  }
+
+  /**
+   * Connects (with the retry policy), then resolves the configured names against the table when it exists.
+   * Throws DbUrlError for options the adapter does not know, DbConnectionError / DbAuthenticationError otherwise.
+   */
+  static async open(
+    dialect: SqlDialect,
+    url: ParsedDbUrl,
+    config: TableConfig,
+    options: RepositoryOptions = {},
+  ): Promise<SqlRegistrantRepository> {
+    for (const key of Object.keys(url.options)) {
+      if (!dialect.urlOptions.includes(key)) {
+        throw new DbUrlError(
+          `db_url ${url.masked}: unknown option "${key}" for ${dialect.engine} ` +
+            `(known: ${dialect.urlOptions.join(", ") || "none"})`,
+        );
+      }
+    }
+    const repo = new SqlRegistrantRepository(dialect, url, config, options);
+    await repo.run(async () => {
+      await repo.resolveStored();
+    });
+    return repo;
+  }
+
+  /** The names as stored (after case-insensitive resolution on the live catalog). */
+  get storedTable(): StoredTable {
+    return { tableName: this.stored.tableName, columns: { ...this.stored.columns } };
+  }
+
+  /** The TypeORM DataSource currently in use (connecting if needed); for adapters' tests and tools. */
+  async dataSource(): Promise<DataSource> {
+    return this.connect();
+  }
+
+  private guessStored(): StoredTable {
+    const columns = {} as Record<RegistrantColumn, string>;
+    for (const c of REGISTRANT_COLUMNS) columns[c] = this.dialect.storedName(this.config.columns[c]);
+    return { tableName: this.dialect.storedName(this.config.tableName), columns };
+  }
+
+  private newDataSource(): DataSource {
+    return new DataSource({
+      ...this.dialect.dataSourceOptions(this.url),
+      entities: [this.schema],
+      synchronize: false,
+      logging: false,
+    } as ConstructorParameters<typeof DataSource>[0]);
+  }
+
+  private async connect(): Promise<DataSource> {
+    if (this.closed) throw new DbConnectionError(`repository for ${this.url.masked} is closed`);
+    if (this.ds?.isInitialized) return this.ds;
+    if (!this.connecting) {
+      const ds = this.newDataSource();
+      this.connecting = ds
+        .initialize()
+        .then(() => {
+          this.ds = ds;
+          return ds;
+        })
+        .finally(() => {
+          this.connecting = undefined;
+        });
+    }
+    return this.connecting;
+  }
+
+  private async disconnect(): Promise<void> {
+    const ds = this.ds;
+    this.ds = undefined;
+    if (ds?.isInitialized) await ds.destroy().catch(() => undefined);
+  }
+
+  /** Turns anything thrown by TypeORM or a driver into a typed DbError with the password masked. */
+  translate(error: unknown): DbError {
+    if (error instanceof DbError) return error;
+    const driverError = error instanceof QueryFailedError ? (error.driverError as unknown) : error;
+    const c = this.dialect.classify(driverError);
+    const message = maskSecret(`${this.dialect.engine} (${this.url.masked}): ${c.message}`, this.url.password);
+    return dbErrorOf(c.kind, message, c.code);
+  }
+
+  /** Runs `op` connected; a lost connection is retried with doubling back-off after a reconnect. */
+  private async run<T>(op: (ds: DataSource) => Promise<T>): Promise<T> {
+    let delay = this.retry.initialDelayMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await op(await this.connect());
+      } catch (e) {
+        const err = this.translate(e);
+        if (!err.retryable || this.closed || attempt >= this.retry.attempts) throw err;
+        this.logger?.warn(
+          { db: this.url.masked, attempt, delayMs: delay, error: err.message },
+          "database connection lost, reconnecting",
+        );
+        await this.disconnect();
+        await this.sleep(delay);
+        delay = Math.min(delay * 2, this.retry.maxDelayMs);
+      }
+    }
+  }
+
+  private raw(sql: string): string {
+    let i = 0;
+    return sql.replace(/\?/g, () => this.dialect.param(i++));
+  }
+
+  /** Columns of `table` in the current database, keyed by the table spelling found. */
+  private async listColumns(
+    ds: DataSource,
+    table: string,
+  ): Promise<{ tableName: string; columns: string[] } | undefined> {
+    const rows = (await ds.query(this.raw(this.dialect.listColumnsSql()), [table])) as Array<Record<string, unknown>>;
+    const byTable = new Map<string, string[]>();
+    for (const r of rows) {
+      const t = text(r.table_name ?? r.TABLE_NAME);
+      const c = text(r.column_name ?? r.COLUMN_NAME);
+      if (t.toLowerCase() !== table.toLowerCase()) continue;
+      byTable.set(t, [...(byTable.get(t) ?? []), c]);
+    }
+    if (byTable.size === 0) return undefined;
+    const exact = byTable.get(table);
+    if (exact) return { tableName: table, columns: exact };
+    const [first] = byTable.entries();
+    return first ? { tableName: first[0], columns: first[1] } : undefined;
+  }
+
+  /**
+   * Matches each configured name to a live column: exact spelling first, else case-insensitively (PostgreSQL
+   * folds OpenSIPS's unquoted `binding_URI` to `binding_uri`). Returns the missing logical columns.
+   */
+  private async resolveStored(): Promise<{ exists: boolean; missing: RegistrantColumn[] }> {
+    const ds = await this.connect();
+    const found =
+      (await this.listColumns(ds, this.config.tableName)) ??
+      (this.stored.tableName !== this.config.tableName ? await this.listColumns(ds, this.stored.tableName) : undefined);
+    if (!found) return { exists: false, missing: [] };
+    const columns = {} as Record<RegistrantColumn, string>;
+    const missing: RegistrantColumn[] = [];
+    for (const logical of REGISTRANT_COLUMNS) {
+      const want = this.config.columns[logical];
+      const hit =
+        found.columns.find((c) => c === want) ?? found.columns.find((c) => c.toLowerCase() === want.toLowerCase());
+      if (hit === undefined) missing.push(logical);
+      columns[logical] = hit ?? this.dialect.storedName(want);
+    }
+    const next: StoredTable = { tableName: found.tableName, columns };
+    if (JSON.stringify(next) !== JSON.stringify(this.stored)) {
+      this.stored = next;
+      this.schema = registrantEntitySchema(next);
+      await this.disconnect();
+      await this.connect();
+    }
+    return { exists: true, missing };
+  }
+
+  private async readVersion(ds: DataSource): Promise<{ tableExists: boolean; version: number | undefined }> {
+    const v = await this.listColumns(ds, VERSION_TABLE);
+    if (!v) return { tableExists: false, version: undefined };
+    const q = this.dialect.quote;
+    const names = [this.config.tableName, this.stored.tableName];
+    const rows = (await ds.query(
+      this.raw(
+        `SELECT ${q("table_version")} AS v, ${q("table_name")} AS t FROM ${q(v.tableName)} ` +
+          `WHERE ${q("table_name")} = ? OR ${q("table_name")} = ?`,
+      ),
+      names,
+    )) as Array<Record<string, unknown>>;
+    const row = rows.find((r) => text(r.t) === this.config.tableName) ?? rows[0];
+    return { tableExists: true, version: row ? (integer(row.v) ?? undefined) : undefined };
+  }
+
+  async createSchema(): Promise<void> {
+    await this.run(async (ds) => {
+      const { version, tableExists: versionTable } = await this.readVersion(ds);
+      const table = await this.resolveStored();
+      const name = this.config.tableName;
+      if (version !== undefined && version !== REGISTRANT_TABLE_VERSION) {
+        throw new SchemaVersionError(name, version, REGISTRANT_TABLE_VERSION);
+      }
+      if (table.exists && table.missing.length > 0) {
+        throw new SchemaVersionError(
+          name,
+          version,
+          REGISTRANT_TABLE_VERSION,
+          `missing columns: ${table.missing.join(", ")}`,
+        );
+      }
+      const statements: string[] = [];
+      if (!table.exists) {
+        const create: StoredTable = this.guessStored();
+        statements.push(...this.dialect.createRegistrantTable(create));
+      }
+      if (!versionTable) statements.push(...this.dialect.createVersionTable());
+      for (const sql of statements) await (await this.connect()).query(sql);
+      if (version === undefined) {
+        const q = this.dialect.quote;
+        await (await this.connect()).query(
+          this.raw(`INSERT INTO ${q(VERSION_TABLE)} (${q("table_name")}, ${q("table_version")}) VALUES (?, ?)`),
+          [name, REGISTRANT_TABLE_VERSION],
+        );
+      }
+      if (!table.exists) await this.resolveStored();
+    });
+  }
+
+  async checkSchema(): Promise<void> {
+    await this.run(async (ds) => {
+      const name = this.config.tableName;
+      const { tableExists, version } = await this.readVersion(ds);
+      const table = await this.resolveStored();
+      if (!table.exists) throw new SchemaError(`table "${name}" does not exist (run createSchema / uacreg db create)`);
+      if (!tableExists) throw new SchemaError(`the OpenSIPS "version" table does not exist`);
+      if (version !== REGISTRANT_TABLE_VERSION) throw new SchemaVersionError(name, version, REGISTRANT_TABLE_VERSION);
+      if (table.missing.length > 0) {
+        throw new SchemaError(
+          `table "${name}" lacks the configured columns: ${table.missing.map((c) => `${c}_column=${this.config.columns[c]}`).join(", ")}`,
+        );
+      }
+    });
+  }
+
+  private selectQuery(ds: DataSource) {
+    let qb = ds.getRepository(this.schema).createQueryBuilder("r").select("r.id", "id");
+    for (const c of REGISTRANT_COLUMNS) qb = qb.addSelect(`r.${c}`, c);
+    return qb;
+  }
+
+  private keyWhere(key: RegistrantKey): ObjectLiteral {
+    return { aor: key.aor, binding_URI: key.contact, registrar: key.registrar };
+  }
+
+  /** Keyset pagination by id: one page at a time, resumed after a reconnect from the last id read. */
+  async *loadAll(): AsyncIterable<RegistrantRow> {
+    let after = Number.MIN_SAFE_INTEGER;
+    for (;;) {
+      const page = await this.run((ds) =>
+        this.selectQuery(ds)
+          .where("r.id > :after", { after })
+          .orderBy("r.id", "ASC")
+          .limit(this.pageSize)
+          .getRawMany<Record<string, unknown>>(),
+      );
+      for (const raw of page) {
+        const row = toRegistrantRow(raw);
+        after = row.id ?? after;
+        yield row;
+      }
+      if (page.length < this.pageSize) return;
+    }
+  }
+
+  async findOne(key: RegistrantKey): Promise<RegistrantRow | undefined> {
+    const raw = await this.run((ds) =>
+      this.selectQuery(ds)
+        .where(this.keyWhere(key))
+        .orderBy("r.id", "ASC")
+        .limit(1)
+        .getRawMany<Record<string, unknown>>(),
+    );
+    return raw[0] ? toRegistrantRow(raw[0]) : undefined;
+  }
+
+  async updateState(key: RegistrantKey, state: number): Promise<void> {
+    await this.run((ds) =>
+      ds.createQueryBuilder().update(this.schema).set({ state }).where(this.keyWhere(key)).execute(),
+    );
+  }
+
+  private values(row: RegistrantRow): ObjectLiteral {
+    const v: ObjectLiteral = {};
+    for (const c of REGISTRANT_COLUMNS) v[c] = row[c];
+    return v;
+  }
+
+  async insert(row: RegistrantRow): Promise<void> {
+    await this.run((ds) =>
+      ds.createQueryBuilder().insert().into(this.schema).values(this.values(row)).updateEntity(false).execute(),
+    );
+  }
+
+  async insertMany(rows: Iterable<RegistrantRow>): Promise<void> {
+    const per = Math.max(
+      1,
+      Math.min(this.dialect.maxInsertRows, Math.floor(this.dialect.maxParams / REGISTRANT_COLUMNS.length)),
+    );
+    let chunk: ObjectLiteral[] = [];
+    const flush = async () => {
+      const values = chunk;
+      chunk = [];
+      await this.run((ds) =>
+        ds.createQueryBuilder().insert().into(this.schema).values(values).updateEntity(false).execute(),
+      );
+    };
+    for (const row of rows) {
+      chunk.push(this.values(row));
+      if (chunk.length >= per) await flush();
+    }
+    if (chunk.length > 0) await flush();
+  }
+
+  async upsert(row: RegistrantRow): Promise<void> {
+    // Portable upsert: insert, and on the unique key update in place. Two tries cover a concurrent delete.
+    for (let i = 0; ; i++) {
+      try {
+        await this.insert(row);
+        return;
+      } catch (e) {
+        if (!(e instanceof DuplicateKeyError) || i > 0) throw e;
+      }
+      const key = { aor: row.aor, contact: row.binding_URI, registrar: row.registrar };
+      const { aor: _a, binding_URI: _b, registrar: _r, ...rest } = this.values(row);
+      const result = await this.run((ds) =>
+        ds.createQueryBuilder().update(this.schema).set(rest).where(this.keyWhere(key)).execute(),
+      );
+      if (result.affected === undefined || result.affected > 0) return;
+    }
+  }
+
+  async delete(key: RegistrantKey): Promise<boolean> {
+    const result = await this.run((ds) =>
+      ds.createQueryBuilder().delete().from(this.schema).where(this.keyWhere(key)).execute(),
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  async count(): Promise<number> {
+    return this.run((ds) => ds.getRepository(this.schema).count());
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.connecting?.catch(() => undefined);
+    await this.disconnect();
+  }
+}
