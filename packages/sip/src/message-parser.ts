@@ -1,0 +1,287 @@
+import { headerKey } from "./header-name.js";
+import { HeaderIndex } from "./header-index.js";
+import { isDigit, isLws, isSchemeChar, isTokenChar } from "./sip-grammar.js";
+import { SipParseError } from "./sip-parse-error.js";
+import { SipRequest, SipResponse } from "./sip-message.js";
+
+/**
+ * SIP is UTF-8 (RFC 3261 §7.3.1, §25: UTF8-NONASCII); the head is decoded as UTF-8, invalid sequences become U+FFFD.
+ * `ignoreBOM` keeps a leading U+FEFF visible, so it is rejected as a bad start line instead of silently dropped.
+ */
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+const encoder = new TextEncoder();
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** How the body is delimited: a datagram ends at its last byte, a stream needs Content-Length (RFC 3261 §18.3). */
+export type Framing = "datagram" | "stream";
+
+/** Result of {@link parseFrom}: the message and the offset just after it; `undefined` if a stream needs more bytes. */
+export interface ParsedFrame {
+  readonly message: SipRequest | SipResponse;
+  readonly end: number;
+}
+
+/**
+ * Parse one SIP message (RFC 3261 §7) from a datagram.
+ *
+ * - CRLFs before the start line are skipped (§7.5).
+ * - The body is the `Content-Length` octets after the empty line; octets beyond it are ignored (§18.3). Without
+ *   `Content-Length` the body runs to the end of the input (allowed for datagrams only).
+ * - Header values are parsed only when an accessor asks for them; {@link parseMessage} checks the framing, the start
+ *   line and the header field syntax (name ":" value, folding), not the value grammar of each header.
+ *
+ * @throws SipParseError on anything malformed; never anything else.
+ */
+export function parseMessage(input: string | Uint8Array): SipRequest | SipResponse {
+  const bytes = typeof input === "string" ? encoder.encode(input) : input;
+  const frame = parseFrom(bytes, 0, bytes.length, "datagram");
+  if (frame === undefined) throw new SipParseError("incomplete message", "", 0);
+  return frame.message;
+}
+
+/** Offset of the first byte after the empty line that ends the head, or -1 when it is not in [from, to). */
+export function findHeadEnd(bytes: Uint8Array, from: number, to: number): number {
+  let i = from;
+  while (i < to) {
+    const lf = bytes.indexOf(LF, i);
+    if (lf < 0 || lf >= to) return -1;
+    // An empty line: LF LF, or LF CR LF.
+    const next = lf + 1;
+    if (next < to && bytes[next] === LF) return next + 1;
+    if (next + 1 < to && bytes[next] === CR && bytes[next + 1] === LF) return next + 2;
+    i = next;
+  }
+  return -1;
+}
+
+/** Skip the CR/LF octets that may precede a start line (RFC 3261 §7.5 keep-alives). */
+export function skipLeadingCrlf(bytes: Uint8Array, from: number, to: number): number {
+  let i = from;
+  while (i < to && (bytes[i] === CR || bytes[i] === LF)) i++;
+  return i;
+}
+
+/**
+ * Parse one message from `bytes[from, to)`. For a stream, returns `undefined` until the head and the whole body are
+ * there; for a datagram, a missing part is an error.
+ */
+export function parseFrom(bytes: Uint8Array, from: number, to: number, framing: Framing): ParsedFrame | undefined {
+  const start = skipLeadingCrlf(bytes, from, to);
+  if (start >= to) {
+    if (framing === "stream") return undefined;
+    throw new SipParseError("empty message", "", 0);
+  }
+  let headEnd = findHeadEnd(bytes, start, to);
+  if (headEnd < 0) {
+    if (framing === "stream") return undefined;
+    // A datagram whose head is not followed by an empty line: accept a head that ends with its last line break.
+    headEnd = to;
+    if (bytes[to - 1] !== LF) throw new SipParseError("no empty line after the header fields", "", to - start);
+  }
+  const head = decoder.decode(bytes.subarray(start, headEnd));
+  const parsed = parseHead(head);
+  const bodyStart = headEnd;
+  let bodyEnd: number;
+  if (parsed.contentLength === undefined) {
+    if (framing === "stream") throw new SipParseError("Content-Length is required on a stream", head, 0);
+    bodyEnd = to;
+  } else {
+    bodyEnd = bodyStart + parsed.contentLength;
+    if (bodyEnd > to) {
+      if (framing === "stream") return undefined;
+      throw new SipParseError(
+        `Content-Length ${parsed.contentLength} exceeds the ${to - bodyStart} body octets received`,
+        head,
+        head.length,
+      );
+    }
+  }
+  const body = bytes.slice(bodyStart, bodyEnd);
+  const headers = HeaderIndex.fromHead(head, parsed.names, parsed.keys, parsed.starts, parsed.ends, parsed.folded);
+  const message =
+    parsed.kind === "request"
+      ? new SipRequest({ method: parsed.method, uri: parsed.uri, version: parsed.version, headers, body })
+      : new SipResponse({ status: parsed.status, reason: parsed.reason, version: parsed.version, headers, body });
+  return { message, end: bodyEnd };
+}
+
+/** Content-Length as it appears in the head: digits only, one value (RFC 3261 §20.14, RFC 4475 ncl / mcl01). */
+export const MAX_CONTENT_LENGTH = 0x7fffffff;
+
+interface ParsedHead {
+  kind: "request" | "response";
+  method: string;
+  uri: string;
+  status: number;
+  reason: string;
+  version: string;
+  names: string[];
+  keys: string[];
+  starts: number[];
+  ends: number[];
+  folded: boolean[];
+  contentLength: number | undefined;
+}
+
+function parseHead(head: string): ParsedHead {
+  const n = head.length;
+  let lf = head.indexOf("\n");
+  if (lf < 0) lf = n;
+  const lineEnd = lf > 0 && head.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
+  const result: ParsedHead = {
+    kind: "request",
+    method: "",
+    uri: "",
+    status: 0,
+    reason: "",
+    version: "",
+    names: [],
+    keys: [],
+    starts: [],
+    ends: [],
+    folded: [],
+    contentLength: undefined,
+  };
+  parseStartLine(head, lineEnd, result);
+
+  let i = lf + 1;
+  while (i < n) {
+    // Start of a field line (never a continuation: those are consumed with the field they continue).
+    const lineStart = i;
+    const c0 = head.charCodeAt(i);
+    if (c0 === CR || c0 === LF) break; // the empty line
+    if (c0 === 0x20 || c0 === 0x09) throw new SipParseError("continuation line without a header field", head, i);
+    // name
+    let j = i;
+    while (j < n && isTokenChar(head.charCodeAt(j))) j++;
+    if (j === i) throw new SipParseError("bad header field name", head, i);
+    const nameEnd = j;
+    while (j < n && (head.charCodeAt(j) === 0x20 || head.charCodeAt(j) === 0x09)) j++;
+    if (head.charCodeAt(j) !== 0x3a) throw new SipParseError("expected ':' after the header field name", head, j);
+    j++;
+    // The field runs until a line break not followed by SP/HTAB.
+    let fieldEnd: number;
+    let folded = false;
+    let k = j;
+    for (;;) {
+      lf = head.indexOf("\n", k);
+      if (lf < 0) {
+        fieldEnd = n;
+        i = n;
+        break;
+      }
+      const next = head.charCodeAt(lf + 1);
+      if (next === 0x20 || next === 0x09) {
+        folded = true;
+        k = lf + 1;
+        continue;
+      }
+      fieldEnd = lf;
+      i = lf + 1;
+      break;
+    }
+    // Trim LWS (and the CR of the line end) on both sides.
+    let vs = j;
+    while (vs < fieldEnd && isLws(head.charCodeAt(vs))) vs++;
+    let ve = fieldEnd;
+    while (ve > vs && isLws(head.charCodeAt(ve - 1))) ve--;
+    if (folded && head.indexOf("\n", vs) >= ve) folded = false;
+    const name = head.slice(lineStart, nameEnd);
+    const key = headerKey(name);
+    result.names.push(name);
+    result.keys.push(key);
+    result.starts.push(vs);
+    result.ends.push(ve);
+    result.folded.push(folded);
+    if (key === "content-length") {
+      const len = parseContentLength(head, vs, ve);
+      if (result.contentLength !== undefined && result.contentLength !== len) {
+        throw new SipParseError("conflicting Content-Length values", head, vs);
+      }
+      result.contentLength = len;
+    }
+  }
+  return result;
+}
+
+function parseContentLength(head: string, from: number, to: number): number {
+  if (from === to) throw new SipParseError("empty Content-Length", head, from);
+  if (to - from > 10) throw new SipParseError("Content-Length too large", head, from);
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = head.charCodeAt(i);
+    if (!isDigit(c)) throw new SipParseError("Content-Length is not a number", head, i);
+    v = v * 10 + (c - 0x30);
+  }
+  if (v > MAX_CONTENT_LENGTH) throw new SipParseError("Content-Length too large", head, from);
+  return v;
+}
+
+/**
+ * Request-Line = Method SP Request-URI SP SIP-Version CRLF; Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
+ * CRLF (RFC 3261 §7.1, §7.2). Exactly one SP between elements: RFC 4475 lwsstart, trws and lwsruri are rejected.
+ */
+function parseStartLine(head: string, end: number, out: ParsedHead): void {
+  if (head.startsWith("SIP/")) {
+    const sp1 = head.indexOf(" ", 0);
+    if (sp1 < 0 || sp1 > end) throw new SipParseError("bad Status-Line", head, 0);
+    out.version = head.slice(0, sp1);
+    checkVersion(head, 0, sp1);
+    // Status-Code = 3DIGIT
+    const codeEnd = sp1 + 4;
+    if (codeEnd > end) throw new SipParseError("bad Status-Code", head, sp1 + 1);
+    let status = 0;
+    for (let i = sp1 + 1; i < codeEnd; i++) {
+      const c = head.charCodeAt(i);
+      if (!isDigit(c)) throw new SipParseError("bad Status-Code", head, i);
+      status = status * 10 + (c - 0x30);
+    }
+    if (status < 100) throw new SipParseError("bad Status-Code", head, sp1 + 1);
+    if (codeEnd < end && head.charCodeAt(codeEnd) !== 0x20) throw new SipParseError("bad Status-Code", head, codeEnd);
+    out.kind = "response";
+    out.status = status;
+    // RFC 4475 noreason: "SIP/2.0 100 " has an empty reason; a missing SP is accepted too (liberal).
+    out.reason = codeEnd < end ? head.slice(codeEnd + 1, end) : "";
+    return;
+  }
+  const sp1 = head.indexOf(" ");
+  if (sp1 <= 0 || sp1 > end) throw new SipParseError("bad Request-Line", head, 0);
+  for (let i = 0; i < sp1; i++) {
+    if (!isTokenChar(head.charCodeAt(i))) throw new SipParseError("bad Method", head, i);
+  }
+  const sp2 = head.indexOf(" ", sp1 + 1);
+  if (sp2 < 0 || sp2 > end || sp2 === sp1 + 1) throw new SipParseError("bad Request-URI", head, sp1 + 1);
+  // Request-URI = SIP-URI / SIPS-URI / absoluteURI: a scheme, ":", and no whitespace or control characters.
+  let i = sp1 + 1;
+  while (i < sp2 && isSchemeChar(head.charCodeAt(i))) i++;
+  if (i === sp1 + 1 || head.charCodeAt(i) !== 0x3a) throw new SipParseError("bad Request-URI", head, sp1 + 1);
+  for (let k = sp1 + 1; k < sp2; k++) {
+    const c = head.charCodeAt(k);
+    if (c <= 0x20 || c === 0x7f) throw new SipParseError("bad Request-URI", head, k);
+  }
+  if (head.indexOf(" ", sp2 + 1) >= 0 && head.indexOf(" ", sp2 + 1) < end) {
+    throw new SipParseError("bad SIP-Version", head, sp2 + 1);
+  }
+  checkVersion(head, sp2 + 1, end);
+  out.kind = "request";
+  out.method = head.slice(0, sp1);
+  out.uri = head.slice(sp1 + 1, sp2);
+  out.version = head.slice(sp2 + 1, end);
+}
+
+/** SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT (case-insensitive "SIP"). Other versions parse (a UAS answers 505). */
+function checkVersion(head: string, from: number, to: number): void {
+  if (to - from < 7 || head.slice(from, from + 4).toUpperCase() !== "SIP/") {
+    throw new SipParseError("bad SIP-Version", head, from);
+  }
+  let i = from + 4;
+  const a = i;
+  while (i < to && isDigit(head.charCodeAt(i))) i++;
+  if (i === a || head.charCodeAt(i) !== 0x2e) throw new SipParseError("bad SIP-Version", head, from);
+  i++;
+  const b = i;
+  while (i < to && isDigit(head.charCodeAt(i))) i++;
+  if (i === b || i !== to) throw new SipParseError("bad SIP-Version", head, from);
+}
