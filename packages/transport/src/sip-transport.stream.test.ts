@@ -1,0 +1,193 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { StaticResolver } from "./rfc3263-resolver.js";
+import { SipTransport, type TransactionOutcome } from "./sip-transport.js";
+import { type StreamPeer, streamPeer } from "./test-support/stream-peer.js";
+import { echoResponse, register } from "./test-support/udp-peer.js";
+
+const FAST = { t1Ms: 50, frTimeoutS: 2 };
+const open: Array<{ close(): Promise<void> }> = [];
+async function transport(opts: Partial<Parameters<typeof SipTransport.open>[0]> = {}) {
+  const t = await SipTransport.open({ listen: ["tcp:127.0.0.1:0"], timers: FAST, ...opts });
+  open.push(t);
+  return t;
+}
+async function peer(...args: Parameters<typeof streamPeer>): Promise<StreamPeer> {
+  const p = await streamPeer(...args);
+  open.push(p);
+  return p;
+}
+afterEach(async () => {
+  for (const o of open.splice(0).reverse()) await o.close();
+});
+const status = (o: TransactionOutcome) => (o.kind === "response" ? o.response.status : o.kind);
+
+describe("TCP", () => {
+  it("frames a response split across chunks and reuses one connection per peer", async () => {
+    const reg = await peer((text, socket) => {
+      const bytes = Buffer.from(echoResponse(text, 200, "OK"));
+      socket.write(bytes.subarray(0, 10));
+      setTimeout(() => socket.write(bytes.subarray(10, 40)), 10);
+      setTimeout(() => socket.write(bytes.subarray(40)), 20);
+    });
+    const t = await transport();
+    const uri = `sip:127.0.0.1:${reg.port};transport=tcp`;
+    const o = await t.send(register(uri));
+    expect(status(o)).toBe(200);
+    expect(reg.requests[0]!.text).toMatch(/^Via: SIP\/2\.0\/TCP 127\.0\.0\.1:\d+;branch=z9hG4bK[^;]+;rport\r$/m);
+    expect(status(await t.send(register(uri)))).toBe(200);
+    expect(reg.connections.length).toBe(1);
+    expect(t.counters.openConnections).toBe(1);
+    expect(t.counters.retransmissions).toBe(0);
+  });
+
+  it("takes two responses arriving in one chunk", async () => {
+    const reg = await peer((_text, socket, i) => {
+      if (i === 1) {
+        const [a, b] = reg.requests;
+        socket.write(echoResponse(b!.text, 200, "OK") + echoResponse(a!.text, 401, "Unauthorized"));
+      }
+    });
+    const t = await transport();
+    const uri = `sip:127.0.0.1:${reg.port};transport=tcp`;
+    const [x, y] = await Promise.all([t.send(register(uri)), t.send(register(uri))]);
+    expect([status(x), status(y)]).toEqual([401, 200]);
+  });
+
+  it("fails the transaction at once when the peer closes the connection mid-transaction", async () => {
+    const reg = await peer((_text, socket) => setTimeout(() => socket.destroy(), 20));
+    const t = await transport({ timers: { t1Ms: 500, frTimeoutS: 30 } });
+    const started = performance.now();
+    const o = await t.send(register(`sip:127.0.0.1:${reg.port};transport=tcp`));
+    expect(o.kind).toBe("transport-error");
+    if (o.kind === "transport-error") expect(o.error.message).toMatch(/closed/);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(t.counters.transportErrors).toBe(1);
+    // the next request opens a new connection
+    const again = t.send(register(`sip:127.0.0.1:${reg.port};transport=tcp`));
+    await reg.waitFor(2);
+    reg.requests[1]!.socket.write(echoResponse(reg.requests[1]!.text, 200, "OK"));
+    expect(status(await again)).toBe(200);
+    expect(reg.connections.length).toBe(2);
+  });
+
+  it("fails over from a refused TCP target to the next one", async () => {
+    const live = await peer((text, socket) => socket.write(echoResponse(text, 200, "OK")));
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", () => r()));
+    const deadPort = (closed.address() as net.AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const resolver = new StaticResolver({
+      srv: {
+        "_sip._tcp.pool.test": [
+          { priority: 1, weight: 0, port: deadPort, name: "one.pool.test" },
+          { priority: 2, weight: 0, port: live.port, name: "one.pool.test" },
+        ],
+      },
+      a: { "one.pool.test": ["127.0.0.1"] },
+    });
+    const t = await transport({ resolver });
+    const o = await t.send(register("sip:pool.test;transport=tcp"));
+    expect(status(o)).toBe(200);
+    expect(t.counters.failovers).toBe(1);
+  });
+
+  it("closes a connection that stays idle", async () => {
+    const reg = await peer((text, socket) => socket.write(echoResponse(text, 200, "OK")));
+    const t = await transport({ idleTimeoutMs: 100 });
+    await t.send(register(`sip:127.0.0.1:${reg.port};transport=tcp`));
+    expect(t.counters.openConnections).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.counters.openConnections).toBe(0);
+  });
+
+  it("answers OPTIONS arriving on an accepted connection, on that connection", async () => {
+    const t = await transport();
+    const port = Number(t.sockets()[0]!.split(":").at(-1));
+    const s = net.connect(port, "127.0.0.1");
+    const got = new Promise<string>((resolve) => {
+      let buf = "";
+      s.on("data", (c) => {
+        buf += c.toString();
+        if (buf.includes("\r\n\r\n")) resolve(buf);
+      });
+    });
+    s.write(
+      "OPTIONS sip:alice@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKp\r\n" +
+        "From: <sip:r@x>;tag=1\r\nTo: <sip:a@x>\r\nCall-ID: o1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+    );
+    expect(await got).toMatch(/^SIP\/2\.0 200 OK\r\n/);
+    s.destroy();
+  });
+});
+
+describe("TLS", () => {
+  let dir: string;
+  let cert: Buffer;
+  let key: Buffer;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "uacreg-tls-"));
+    execFileSync(
+      "openssl",
+      [
+        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1",
+        "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
+    cert = readFileSync(join(dir, "cert.pem"));
+    key = readFileSync(join(dir, "key.pem"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("sends over TLS when the peer's certificate is trusted through the socket's CA file", async () => {
+    const reg = await peer((text, socket) => socket.write(echoResponse(text, 200, "OK")), { tls: { cert, key } });
+    const spec = "tls:127.0.0.1:0";
+    const t = await transport({
+      listen: [spec],
+      tls: { [spec]: { cert: join(dir, "cert.pem"), key: join(dir, "key.pem"), ca: join(dir, "cert.pem") } },
+    });
+    const o = await t.send(register(`sips:127.0.0.1:${reg.port}`));
+    expect(status(o)).toBe(200);
+    expect(reg.requests[0]!.text).toMatch(/^Via: SIP\/2\.0\/TLS 127\.0\.0\.1:\d+;/m);
+    if (o.kind === "response") expect(o.remote.proto).toBe("tls");
+  });
+
+  it("refuses an untrusted certificate by default, and accepts it with rejectUnauthorized false", async () => {
+    const reg = await peer((text, socket) => socket.write(echoResponse(text, 200, "OK")), { tls: { cert, key } });
+    const spec = "tls:127.0.0.1:0";
+    const files = { cert: join(dir, "cert.pem"), key: join(dir, "key.pem") };
+    const strict = await transport({ listen: [spec], tls: { [spec]: files } });
+    const o = await strict.send(register(`sips:127.0.0.1:${reg.port}`));
+    expect(o.kind).toBe("transport-error");
+    if (o.kind === "transport-error") expect(o.error.message).toMatch(/self-signed|certificate/i);
+    const lax = await transport({ listen: [spec], tls: { [spec]: { ...files, rejectUnauthorized: false } } });
+    expect(status(await lax.send(register(`sips:127.0.0.1:${reg.port}`)))).toBe(200);
+  });
+
+  it("answers OPTIONS on the TLS listening socket", async () => {
+    const spec = "tls:127.0.0.1:0";
+    const t = await transport({ listen: [spec], tls: { [spec]: { cert: join(dir, "cert.pem"), key: join(dir, "key.pem") } } });
+    const port = Number(t.sockets()[0]!.split(":").at(-1));
+    const { connect } = await import("node:tls");
+    const s = connect({ host: "127.0.0.1", port, ca: cert });
+    const got = new Promise<string>((resolve) => {
+      let buf = "";
+      s.on("data", (c) => {
+        buf += c.toString();
+        if (buf.includes("\r\n\r\n")) resolve(buf);
+      });
+    });
+    s.write(
+      "OPTIONS sip:alice@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:9;branch=z9hG4bKp\r\n" +
+        "From: <sip:r@x>;tag=1\r\nTo: <sip:a@x>\r\nCall-ID: o1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+    );
+    expect(await got).toMatch(/^SIP\/2\.0 200 OK\r\n/);
+    s.destroy();
+  });
+});
