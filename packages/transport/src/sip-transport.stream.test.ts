@@ -96,6 +96,13 @@ describe("TCP", () => {
     expect(t.counters.failovers).toBe(1);
   });
 
+  it("works over IPv6 on ::1", async () => {
+    const reg = await peer((text, socket) => socket.write(echoResponse(text, 200, "OK")), { host: "::1" });
+    const t = await transport({ listen: ["tcp:[::1]:0"] });
+    expect(status(await t.send(register(`sip:[::1]:${reg.port};transport=tcp`)))).toBe(200);
+    expect(reg.requests[0]!.text).toMatch(/^Via: SIP\/2\.0\/TCP \[::1\]:\d+;branch=/m);
+  });
+
   it("closes a connection that stays idle", async () => {
     const reg = await peer((text, socket) => socket.write(echoResponse(text, 200, "OK")));
     const t = await transport({ idleTimeoutMs: 100 });
@@ -134,9 +141,23 @@ describe("TLS", () => {
     execFileSync(
       "openssl",
       [
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1",
-        "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-days",
+        "1",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
       ],
       { stdio: "ignore" },
     );
@@ -172,7 +193,10 @@ describe("TLS", () => {
 
   it("answers OPTIONS on the TLS listening socket", async () => {
     const spec = "tls:127.0.0.1:0";
-    const t = await transport({ listen: [spec], tls: { [spec]: { cert: join(dir, "cert.pem"), key: join(dir, "key.pem") } } });
+    const t = await transport({
+      listen: [spec],
+      tls: { [spec]: { cert: join(dir, "cert.pem"), key: join(dir, "key.pem") } },
+    });
     const port = Number(t.sockets()[0]!.split(":").at(-1));
     const { connect } = await import("node:tls");
     const s = connect({ host: "127.0.0.1", port, ca: cert });
