@@ -147,6 +147,56 @@ class Scanner {
 }
 
 /**
+ * Reads `auth-param *( OWS "," OWS auth-param )` from the scanner's position. Stops at the end of the text, or before
+ * a list element that is not `token BWS "="` (the start of the next challenge). Throws DigestError on bad syntax.
+ */
+function readAuthParams(s: Scanner): AuthParam[] {
+  const text = s.text;
+  const params: AuthParam[] = [];
+  for (;;) {
+    const name = s.readRun(TCHAR);
+    if (name === "") throw s.fail("expected an auth-param name");
+    s.skipWhitespace();
+    if (s.code() !== EQUALS) throw s.fail(`expected "=" after ${JSON.stringify(name)}`);
+    s.pos++;
+    s.skipWhitespace();
+    if (s.code() === DQUOTE) {
+      params.push({ name: name.toLowerCase(), value: s.readQuoted(), quoted: true });
+    } else {
+      const value = s.readRun(VALUE_CHAR);
+      if (value === "") throw s.fail(`expected a value for ${JSON.stringify(name)}`);
+      params.push({ name: name.toLowerCase(), value, quoted: false });
+    }
+    s.skipWhitespace();
+    if (s.pos === text.length) return params;
+    if (s.code() !== COMMA) throw s.fail(`expected "," after the ${JSON.stringify(name)} parameter`);
+    s.skipListSeparators();
+    if (s.pos === text.length) return params;
+    // Look ahead: `token BWS "="` is another auth-param of this challenge, anything else a new challenge.
+    const next = s.pos;
+    const token = s.readRun(TCHAR);
+    s.skipWhitespace();
+    const continues = token !== "" && s.code() === EQUALS;
+    s.pos = next;
+    if (!continues) return params;
+  }
+}
+
+/**
+ * Parses a bare auth-param list, as in `Authentication-Info` (RFC 7616 §3.5) or the parameters of a credentials
+ * header after its scheme. Throws DigestError `malformed-challenge` on bad syntax or on trailing text that is not a
+ * parameter.
+ */
+export function parseAuthParams(text: string): AuthParam[] {
+  const s = new Scanner(text, 0);
+  s.skipListSeparators();
+  if (s.pos === text.length) return [];
+  const params = readAuthParams(s);
+  if (s.pos !== text.length) throw s.fail("expected an auth-param");
+  return params;
+}
+
+/**
  * Splits one WWW-Authenticate / Proxy-Authenticate header value into its challenges (RFC 7235 §4.1: the value is a
  * comma-separated list of challenges, and each challenge's auth-params are comma-separated too). After a comma, a
  * token followed by "=" continues the current challenge; any other token starts a new one, so
@@ -179,36 +229,7 @@ export function scanAuthenticateHeader(text: string, headerIndex: number): Scann
         s.skipListSeparators();
         continue;
       }
-      const params: AuthParam[] = [];
-      for (;;) {
-        const name = s.readRun(TCHAR);
-        if (name === "") throw s.fail("expected an auth-param name");
-        s.skipWhitespace();
-        if (s.code() !== EQUALS) throw s.fail(`expected "=" after ${JSON.stringify(name)}`);
-        s.pos++;
-        s.skipWhitespace();
-        let param: AuthParam;
-        if (s.code() === DQUOTE) {
-          param = { name: name.toLowerCase(), value: s.readQuoted(), quoted: true };
-        } else {
-          const value = s.readRun(VALUE_CHAR);
-          if (value === "") throw s.fail(`expected a value for ${JSON.stringify(name)}`);
-          param = { name: name.toLowerCase(), value, quoted: false };
-        }
-        params.push(param);
-        s.skipWhitespace();
-        if (s.pos === text.length) break;
-        if (s.code() !== COMMA) throw s.fail(`expected "," after the ${JSON.stringify(name)} parameter`);
-        s.skipListSeparators();
-        if (s.pos === text.length) break;
-        // Look ahead: `token BWS "="` is another auth-param of this challenge, anything else a new challenge.
-        const next = s.pos;
-        const token = s.readRun(TCHAR);
-        s.skipWhitespace();
-        const continues = token !== "" && s.code() === EQUALS;
-        s.pos = next;
-        if (!continues) break;
-      }
+      const params = readAuthParams(s);
       challenges.push({ scheme, params, headerIndex, offset });
     }
     return { challenges };

@@ -4,10 +4,12 @@
  */
 export {
   type AuthParam,
+  parseAuthParams,
   type RawChallenge,
   type ScannedHeader,
   scanAuthenticateHeader,
 } from "./authenticate-header.js";
+export { type AuthenticationInfo, parseAuthenticationInfo } from "./authentication-info.js";
 export { formatAuthorization } from "./authorization-header.js";
 export { CNONCE_BYTES, newCnonce } from "./cnonce.js";
 export {

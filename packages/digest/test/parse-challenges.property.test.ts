@@ -4,6 +4,7 @@ import {
   computeCredentials,
   DigestError,
   formatAuthorization,
+  parseAuthenticationInfo,
   parseChallenges,
   selectChallenge,
 } from "../src/index.js";
@@ -46,11 +47,12 @@ function onlyDigestErrors(fn: () => unknown): void {
 }
 
 describe("untrusted header values", () => {
-  it("parseChallenges and selectChallenge throw nothing but DigestError on random strings", () => {
+  it("parseChallenges, selectChallenge and parseAuthenticationInfo throw nothing but DigestError on random strings", () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.string(), hostileValue), { maxLength: 4 }), (values) => {
         onlyDigestErrors(() => parseChallenges(values));
         onlyDigestErrors(() => selectChallenge(values));
+        for (const v of values) onlyDigestErrors(() => parseAuthenticationInfo(v));
       }),
       { numRuns: 3000 },
     );
