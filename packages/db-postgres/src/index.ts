@@ -1,1 +1,2 @@
-export {};
+export { postgresAdapter } from "./postgres-adapter.js";
+export { postgresDialect, postgresRegistrantDdl } from "./postgres-dialect.js";
