@@ -1,0 +1,34 @@
+/**
+ * The module parameters core needs (reference §1, decisions.md), camelCased as in the engine's RegistrantParams
+ * (contracts.md), so an engine can pass its params object as is.
+ */
+export interface CoreParams {
+  /** T, `timer_interval` (s). */
+  timerInterval: number;
+  /** F, `failure_retry_interval` (s); 0 = use floor(E·P/100). */
+  failureRetryInterval: number;
+  /** P, `reregister_expiry_percentage` (1..100). */
+  reregisterExpiryPercentage: number;
+  /** Used when the row's expiry is NULL (decisions.md). */
+  defaultExpires: number;
+  /** Reuse the last challenge's nonce with nc+1 on new requests (decisions.md; default on). */
+  preemptiveAuth: boolean;
+}
+
+/** Default values of the OpenSIPS module (§1) plus uacreg's additions. */
+export const DEFAULT_CORE_PARAMS: CoreParams = {
+  timerInterval: 100,
+  failureRetryInterval: 0,
+  reregisterExpiryPercentage: 100,
+  defaultExpires: 3600,
+  preemptiveAuth: true,
+};
+
+/** Randomness source: returns `n` random bytes (the engine passes crypto.randomBytes; tests a seeded generator). */
+export type RandomBytes = (n: number) => Uint8Array;
+
+/** What every entry point receives besides the record, the event and `now`. */
+export interface CoreContext {
+  params: CoreParams;
+  random: RandomBytes;
+}

@@ -1,0 +1,21 @@
+import type { RandomBytes } from "./core-params.js";
+
+/** A registration's Call-ID and From-tag (reference §4.2). */
+export interface DialogIds {
+  /** 27 lowercase hex characters, no `@host` part. */
+  readonly callId: string;
+  /** 5 lowercase hex characters. */
+  readonly fromTag: string;
+}
+
+/**
+ * New Call-ID and From-tag from 16 caller-supplied random bytes: the 32 hex digits are split 27 + 5, the shape OpenSIPS
+ * gets from an MD5 (§4.2). OpenSIPS seeds that MD5 with the AOR, rand() and the time; uacreg uses 128 random bits,
+ * so two records of one AOR never share a Call-ID (PR 2375).
+ */
+export function newDialogIds(random: RandomBytes): DialogIds {
+  const bytes = random(16);
+  let hex = "";
+  for (let i = 0; i < 16; i++) hex += (bytes[i] ?? 0).toString(16).padStart(2, "0");
+  return { callId: hex.slice(0, 27), fromTag: hex.slice(27) };
+}

@@ -1,0 +1,115 @@
+/**
+ * REGISTER and unREGISTER building (reference §4.1, §4.4, the wire captures in reference/captures/).
+ *
+ * Header order, as OpenSIPS 3.6.8 sends it (the transport inserts Via first):
+ * `To, From, CSeq, Call-ID, Max-Forwards: 70, Content-Length: 0, User-Agent, Contact, [Expires: 0], [Authorization |
+ * Proxy-Authorization]`. Everything that does not change between requests of one record is computed once, in
+ * {@link RequestTemplate}; a request only adds the dialog identifiers, CSeq, the expiry and the credentials.
+ */
+
+/** A pinned destination (§4.3): the IP:port a real reply came from; later requests skip DNS. */
+export interface Destination {
+  readonly family: "IPv4" | "IPv6";
+  readonly address: string;
+  readonly port: number;
+}
+
+/**
+ * The request the transport sends (it adds Via, resolves `nextHop` unless `destination` is given, retransmits).
+ * `headers` holds every header line except Via, each ending in CRLF, in wire order; the body is always empty.
+ */
+export interface OutgoingRequest {
+  readonly method: "REGISTER";
+  readonly requestUri: string;
+  readonly headers: string;
+  readonly callId: string;
+  readonly cseq: number;
+  /** Outbound proxy if set, else the registrar (§4.3; never a Route header). */
+  readonly nextHop: string;
+  /** `proto:host:port` of the forced socket, when the row has one. */
+  readonly socket?: string;
+  readonly destination?: Destination;
+}
+
+/** Which of the three shapes: a binding with `;expires=W`, the same with `;expires=0`, or `Contact: *`. */
+export type RequestForm = "register" | "unregister" | "wildcard";
+
+/** The per-record constant parts, computed once when the record is created. */
+export interface RequestTemplate {
+  readonly requestUri: string;
+  readonly nextHop: string;
+  readonly socket?: string;
+  /** `To: <AOR>\r\n` */
+  readonly to: string;
+  /** `From: <third party or AOR>;tag=` */
+  readonly fromPrefix: string;
+  /** `Max-Forwards: 70\r\nContent-Length: 0\r\nUser-Agent: …\r\n` */
+  readonly constant: string;
+  /** `Contact: <binding><binding_params>;expires=` */
+  readonly contactPrefix: string;
+}
+
+/** Default User-Agent value: `uacreg/<version>`. */
+export const DEFAULT_USER_AGENT = "uacreg/0.1.0";
+
+export interface TemplateInput {
+  registrar: string;
+  proxy?: string | undefined;
+  aor: string;
+  thirdParty?: string | undefined;
+  binding: string;
+  bindingParams?: string | undefined;
+  forcedSocket?: string | undefined;
+  userAgent: string;
+}
+
+/** Precomputes the constant header block of a record (§4.1). */
+export function buildRequestTemplate(input: TemplateInput): RequestTemplate {
+  const template: RequestTemplate = {
+    requestUri: input.registrar,
+    nextHop: input.proxy ?? input.registrar,
+    to: `To: <${input.aor}>\r\n`,
+    fromPrefix: `From: <${input.thirdParty ?? input.aor}>;tag=`,
+    constant: `Max-Forwards: 70\r\nContent-Length: 0\r\nUser-Agent: ${input.userAgent}\r\n`,
+    contactPrefix: `Contact: <${input.binding}>${input.bindingParams ?? ""};expires=`,
+  };
+  return input.forcedSocket === undefined ? template : { ...template, socket: input.forcedSocket };
+}
+
+/** Credentials to add: the header name follows the challenge (401 → Authorization, 407 → Proxy-Authorization). */
+export interface RequestCredentials {
+  readonly header: "Authorization" | "Proxy-Authorization";
+  readonly value: string;
+}
+
+export interface RequestParts {
+  form: RequestForm;
+  callId: string;
+  fromTag: string;
+  cseq: number;
+  /** W, for the `register` form. */
+  expires: number;
+  credentials?: RequestCredentials | undefined;
+  destination?: Destination | undefined;
+}
+
+/** One REGISTER (§4.1) or unREGISTER (§4.4) from the record's template. */
+export function buildRequest(t: RequestTemplate, p: RequestParts): OutgoingRequest {
+  let headers = `${t.to}${t.fromPrefix}${p.fromTag}\r\nCSeq: ${p.cseq} REGISTER\r\nCall-ID: ${p.callId}\r\n${t.constant}`;
+  if (p.form === "wildcard") headers += "Contact: *\r\nExpires: 0\r\n";
+  else headers += `${t.contactPrefix}${p.form === "register" ? p.expires : 0}\r\n`;
+  if (p.credentials !== undefined) headers += `${p.credentials.header}: ${p.credentials.value}\r\n`;
+  const request: {
+    -readonly [K in keyof OutgoingRequest]: OutgoingRequest[K];
+  } = {
+    method: "REGISTER",
+    requestUri: t.requestUri,
+    headers,
+    callId: p.callId,
+    cseq: p.cseq,
+    nextHop: t.nextHop,
+  };
+  if (t.socket !== undefined) request.socket = t.socket;
+  if (p.destination !== undefined) request.destination = p.destination;
+  return request;
+}

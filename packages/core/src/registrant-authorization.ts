@@ -1,0 +1,78 @@
+import { computeCredentials, type DigestChallenge, DigestError, formatAuthorization, newCnonce } from "@uacreg/digest";
+import type { RandomBytes } from "./core-params.js";
+import type { RequestCredentials } from "./register-request.js";
+import type { RegistrantConfig } from "./registrant-config.js";
+
+/**
+ * Digest credentials for the registrant (reference §5 "401 / 407", §10; decisions.md: random cnonce, nc counted per
+ * nonce, optional preemptive authentication). Method REGISTER, digest uri = the registrar string verbatim (§4.1).
+ */
+
+/** The last challenge answered, kept for preemptive authentication (RFC 7616 §3.4: nonce reuse with nc+1). */
+export interface AuthCache {
+  readonly challenge: DigestChallenge;
+  /** 401 → Authorization, 407 → Proxy-Authorization (RFC 3261 §22.2, §22.3). */
+  readonly header: RequestCredentials["header"];
+  /** The last nonce count sent with this nonce. */
+  readonly nc: number;
+}
+
+/** The header a challenge of this status is answered with. */
+export function credentialsHeader(status: number): RequestCredentials["header"] {
+  return status === 407 ? "Proxy-Authorization" : "Authorization";
+}
+
+/**
+ * Credentials for `challenge` with nonce count `nc` and a fresh random cnonce. Throws DigestError (e.g. an algorithm
+ * that cannot be answered); the caller maps it to a state.
+ */
+export function credentialsFor(
+  config: RegistrantConfig,
+  challenge: DigestChallenge,
+  header: RequestCredentials["header"],
+  nc: number,
+  random: RandomBytes,
+): { credentials: RequestCredentials; cache: AuthCache } {
+  const creds = computeCredentials({
+    challenge,
+    username: config.username ?? "",
+    password: config.password ?? "",
+    method: "REGISTER",
+    uri: config.registrar,
+    nc,
+    cnonce: newCnonce(random),
+  });
+  return { credentials: { header, value: formatAuthorization(creds) }, cache: { challenge, header, nc } };
+}
+
+/**
+ * Preemptive credentials from the cached challenge (nc + 1), or undefined when there is nothing to reuse or the
+ * computation is refused; the request then goes out without credentials, as in OpenSIPS.
+ */
+export function preemptiveCredentials(
+  config: RegistrantConfig,
+  cache: AuthCache | undefined,
+  random: RandomBytes,
+): { credentials: RequestCredentials; cache: AuthCache } | undefined {
+  if (cache === undefined || !config.hasCredentials) return undefined;
+  try {
+    return credentialsFor(config, cache.challenge, cache.header, cache.nc + 1, random);
+  } catch (e) {
+    if (e instanceof DigestError) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * RFC 7616 §3.5: `Authentication-Info: nextnonce="…"` in a 2xx tells the client which nonce to use next; the count
+ * restarts. Returns the cache unchanged when there is no nextnonce.
+ */
+export function applyAuthenticationInfo(
+  cache: AuthCache | undefined,
+  value: string | undefined,
+): AuthCache | undefined {
+  if (cache === undefined || value === undefined) return cache;
+  const m = /(?:^|,)\s*nextnonce\s*=\s*"([^"]*)"/i.exec(value);
+  if (m === null || m[1] === undefined || m[1] === "") return cache;
+  return { challenge: { ...cache.challenge, nonce: m[1], stale: false }, header: cache.header, nc: 0 };
+}

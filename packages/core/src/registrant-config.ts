@@ -1,0 +1,209 @@
+import { isSipUri, parseContacts, parseUri, SipParseError, type SipUri } from "@uacreg/sip";
+import { parseForcedSocket } from "./forced-socket.js";
+import { RecordValidationError } from "./record-validation-error.js";
+import { buildRequestTemplate, DEFAULT_USER_AGENT, type RequestTemplate } from "./register-request.js";
+import type { RegistrantKey, RegistrantRow } from "./registrant-row.js";
+import { parseSharingTag, type SharingTag } from "./sharing-tag.js";
+
+/** What validation needs besides the row (reference §1, §2.2). */
+export interface ValidationContext {
+  /** T: a row's expiry must be > T. */
+  timerInterval: number;
+  /** Used for a NULL expiry (decisions.md). */
+  defaultExpires: number;
+  /** Is `proto:host:port` a listening socket? Omitted = every well-formed socket is accepted. */
+  socketExists?: (spec: string) => boolean;
+  /** User-Agent header value, `uacreg/<version>`. */
+  userAgent?: string;
+}
+
+/**
+ * A validated row: everything that comes from the database, normalised (NULL and "" are the same for optional
+ * columns), plus what is derived from it once (parsed binding URI, FORCE_SINGLE, the request template).
+ */
+export interface RegistrantConfig {
+  readonly key: RegistrantKey;
+  readonly registrar: string;
+  readonly proxy?: string;
+  readonly aor: string;
+  readonly thirdPartyRegistrant?: string;
+  readonly username?: string;
+  /** Never shown in views, logs or errors. */
+  readonly password?: string;
+  readonly binding: string;
+  readonly bindingParams?: string;
+  /** The configured expiry (W and the initial E). */
+  readonly expiry: number;
+  readonly forcedSocket?: string;
+  readonly shtag?: SharingTag;
+  /** DB state 0. */
+  readonly enabled: boolean;
+  /** Both a `reg-id` and a `+sip.instance` binding param (RFC 5626 §4.2, reference §2.1), decided per row. */
+  readonly forceSingle: boolean;
+  /** Username and password both non-empty (§5: otherwise a challenge means WRONG_CREDENTIALS). */
+  readonly hasCredentials: boolean;
+  readonly bindingUri: SipUri | string;
+  readonly template: RequestTemplate;
+}
+
+function optional(value: string | null | undefined): string | undefined {
+  return value === null || value === undefined || value === "" ? undefined : value;
+}
+
+function parseAny(text: string): ReturnType<typeof parseUri> | string {
+  try {
+    return parseUri(text);
+  } catch (e) {
+    if (e instanceof SipParseError) return e.message;
+    throw e;
+  }
+}
+
+/**
+ * Validates one row into a config (reference §2.2, decisions.md). Throws {@link RecordValidationError} naming the
+ * key and the column; the caller skips the row with one line and goes on.
+ */
+export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): RegistrantConfig {
+  const key: RegistrantKey = {
+    aor: typeof row.aor === "string" ? row.aor : "",
+    contact: typeof row.binding_URI === "string" ? row.binding_URI : "",
+    registrar: typeof row.registrar === "string" ? row.registrar : "",
+  };
+  const fail = (field: string, reason: string): never => {
+    throw new RecordValidationError(key, field, reason);
+  };
+  for (const [field, value] of [
+    ["registrar", row.registrar],
+    ["aor", row.aor],
+    ["binding_URI", row.binding_URI],
+  ] as const) {
+    if (typeof value !== "string" || value === "") fail(field, "is NULL or empty");
+  }
+
+  const registrarUri = parseAny(row.registrar);
+  if (typeof registrarUri === "string") fail("registrar", `does not parse: ${registrarUri}`);
+  else if (!isSipUri(registrarUri)) fail("registrar", "is not a sip: or sips: URI");
+  else if (registrarUri.user !== undefined) fail("registrar", "must not have a user part");
+
+  const proxy = optional(row.proxy);
+  if (proxy !== undefined) {
+    const u = parseAny(proxy);
+    if (typeof u === "string") fail("proxy", `does not parse: ${u}`);
+    else if (!isSipUri(u)) fail("proxy", "is not a sip: or sips: URI");
+    else if (u.user !== undefined) fail("proxy", "must not have a user part");
+  }
+
+  const aorUri = parseAny(row.aor);
+  if (typeof aorUri === "string") fail("aor", `does not parse: ${aorUri}`);
+
+  const thirdParty = optional(row.third_party_registrant);
+  if (thirdParty !== undefined) {
+    const u = parseAny(thirdParty);
+    if (typeof u === "string") fail("third_party_registrant", `does not parse: ${u}`);
+  }
+
+  const bindingParsed = parseAny(row.binding_URI);
+  if (typeof bindingParsed === "string") fail("binding_URI", `does not parse: ${bindingParsed}`);
+  const bindingUri = bindingParsed as Exclude<typeof bindingParsed, string>;
+
+  const bindingParams = optional(row.binding_params);
+  let forceSingle = false;
+  if (bindingParams !== undefined) {
+    if (!bindingParams.startsWith(";")) fail("binding_params", 'must start with ";"');
+    let params: ReadonlyMap<string, string | null> | undefined;
+    try {
+      const list = parseContacts([`<${row.binding_URI}>${bindingParams}`]);
+      params = list.contacts.length === 1 ? list.contacts[0]?.params : undefined;
+    } catch (e) {
+      if (!(e instanceof SipParseError)) throw e;
+      fail("binding_params", `do not parse as contact params: ${e.message}`);
+    }
+    if (params === undefined) fail("binding_params", "do not parse as contact params");
+    // Per row, exact names (decisions.md: the OpenSIPS prefix match leaks across rows, §13.10).
+    forceSingle = params?.has("reg-id") === true && params.has("+sip.instance");
+  }
+
+  let expiry: number;
+  if (row.expiry === null || row.expiry === undefined) expiry = ctx.defaultExpires;
+  else if (!Number.isInteger(row.expiry) || row.expiry < 0)
+    expiry = fail("expiry", `"${row.expiry}" is not a whole number of seconds`);
+  else expiry = row.expiry;
+  if (expiry <= ctx.timerInterval) {
+    fail("expiry", `${expiry} s is not above timer_interval ${ctx.timerInterval} s (Please decrease timer_interval)`);
+  }
+
+  let forcedSocket: string | undefined;
+  const socketText = optional(row.forced_socket);
+  if (socketText !== undefined) {
+    forcedSocket = parseForcedSocket(socketText);
+    if (forcedSocket === undefined) fail("forced_socket", `"${socketText}" is not proto:host:port`);
+    else if (ctx.socketExists !== undefined && !ctx.socketExists(forcedSocket)) {
+      fail("forced_socket", `${forcedSocket} is not a listening socket`);
+    }
+  }
+
+  let shtag: SharingTag | undefined;
+  const tagText = optional(row.cluster_shtag);
+  if (tagText !== undefined) {
+    const t = parseSharingTag(tagText);
+    if (typeof t === "string") fail("cluster_shtag", t);
+    else shtag = t;
+  }
+
+  if (typeof row.state !== "number" || !Number.isFinite(row.state)) fail("state", "is not a number");
+
+  const username = optional(row.username);
+  const password = optional(row.password);
+  const config: { -readonly [K in keyof RegistrantConfig]: RegistrantConfig[K] } = {
+    key,
+    registrar: row.registrar,
+    aor: row.aor,
+    binding: row.binding_URI,
+    expiry,
+    enabled: row.state === 0,
+    forceSingle,
+    hasCredentials: username !== undefined && password !== undefined,
+    bindingUri: isSipUri(bindingUri) ? bindingUri : row.binding_URI,
+    template: buildRequestTemplate({
+      registrar: row.registrar,
+      proxy,
+      aor: row.aor,
+      thirdParty,
+      binding: row.binding_URI,
+      bindingParams,
+      forcedSocket,
+      userAgent: ctx.userAgent ?? DEFAULT_USER_AGENT,
+    }),
+  };
+  if (proxy !== undefined) config.proxy = proxy;
+  if (thirdParty !== undefined) config.thirdPartyRegistrant = thirdParty;
+  if (username !== undefined) config.username = username;
+  if (password !== undefined) config.password = password;
+  if (bindingParams !== undefined) config.bindingParams = bindingParams;
+  if (forcedSocket !== undefined) config.forcedSocket = forcedSocket;
+  if (shtag !== undefined) config.shtag = shtag;
+  return config;
+}
+
+/**
+ * True when two configs come from equivalent rows (every column after normalisation, the password included):
+ * a reload leaves such a record untouched (decisions.md).
+ */
+export function sameConfig(a: RegistrantConfig, b: RegistrantConfig): boolean {
+  return (
+    a.registrar === b.registrar &&
+    a.proxy === b.proxy &&
+    a.aor === b.aor &&
+    a.thirdPartyRegistrant === b.thirdPartyRegistrant &&
+    a.username === b.username &&
+    a.password === b.password &&
+    a.binding === b.binding &&
+    a.bindingParams === b.bindingParams &&
+    a.expiry === b.expiry &&
+    a.forcedSocket === b.forcedSocket &&
+    a.shtag?.name === b.shtag?.name &&
+    a.shtag?.clusterId === b.shtag?.clusterId &&
+    a.enabled === b.enabled &&
+    a.template.constant === b.template.constant
+  );
+}

@@ -1,0 +1,166 @@
+import type { CoreContext } from "./core-params.js";
+import type { Step } from "./registrant-action.js";
+import { ignoreStale, matchesPending } from "./pending-request.js";
+import { type RegistrantConfig, sameConfig } from "./registrant-config.js";
+import type { RegistrantEvent, RequestId } from "./registrant-event.js";
+import type { RegistrantRecord } from "./registrant-record.js";
+import { isErrorState, isInFlight } from "./registrant-state.js";
+import { applyTransition, unchanged } from "./transition-apply.js";
+import { isRefreshDue, isRetryDue } from "./registration-timing.js";
+import { onResponse } from "./registration-reply.js";
+
+type RecordStep = Step<RegistrantRecord>;
+
+/**
+ * The single entry point: (record, event, now, ctx) → (record', actions). Pure: `now` is unix seconds, randomness
+ * comes from `ctx.random`. The named functions below are the same, one per event.
+ */
+export function step(record: RegistrantRecord, event: RegistrantEvent, now: number, ctx: CoreContext): RecordStep {
+  switch (event.type) {
+    case "visit":
+      return onVisit(record, now, ctx);
+    case "response":
+      return onResponse(record, event, now, ctx);
+    case "timeout":
+      return onTimeout(record, event.request, now, ctx);
+    case "transport-error":
+      return onTransportError(record, event.request, now, ctx, event.message);
+    case "enable":
+      return onEnable(record, now, ctx);
+    case "disable":
+      return onDisable(record, now, ctx);
+    case "force-register":
+      return onForceRegister(record, now, ctx);
+    case "delete":
+      return onDelete(record, now, ctx);
+    case "reload":
+      return onReload(record, event.config, now, ctx);
+    case "tag":
+      return onTagState(record, event.state, now, ctx);
+    case "shutdown":
+      return onShutdown(record, event.unregister, now, ctx);
+  }
+}
+
+/**
+ * A bucket visit (reference §3): state 0 registers; REGISTERED refreshes once now + T ≥ RT; an error state retries
+ * with a new Call-ID once now ≥ RT; states with a request in flight wait for its outcome.
+ */
+export function onVisit(record: RegistrantRecord, now: number, ctx: CoreContext): RecordStep {
+  const s = record.state;
+  if (s === 0) return record.enabled ? applyTransition(record, "visit-register", now, ctx) : unchanged(record);
+  if (s === 3) {
+    if (!isRefreshDue(now, record.registrationTimeout, ctx.params)) return unchanged(record);
+    return applyTransition(record, record.enabled ? "visit-refresh" : "visit-unregister-disabled", now, ctx);
+  }
+  if (isErrorState(s)) {
+    if (!isRetryDue(now, record.registrationTimeout)) return unchanged(record);
+    return applyTransition(record, record.enabled ? "visit-retry" : "visit-retry-unregister", now, ctx);
+  }
+  return unchanged(record);
+}
+
+/** MI reg_enable (§9): if disabled, enable; from state 0 REGISTER at once with a new Call-ID; DB state 0. */
+export function onEnable(record: RegistrantRecord, now: number, ctx: CoreContext): RecordStep {
+  if (record.enabled) return unchanged(record);
+  return applyTransition(record, record.state === 0 ? "enable-register" : "enable", now, ctx, {
+    changes: { enabled: true },
+    reason: "MI enable",
+  });
+}
+
+/** MI reg_disable (§9): if enabled, disable; a REGISTERED record is unregistered at once; DB state 1. */
+export function onDisable(record: RegistrantRecord, now: number, ctx: CoreContext): RecordStep {
+  if (!record.enabled) return unchanged(record);
+  return applyTransition(record, record.state === 3 ? "disable-unregister" : "disable", now, ctx, {
+    changes: { enabled: false },
+    reason: "MI disable",
+  });
+}
+
+/** MI reg_force_register (§9): RT = 0, so the next visit sends; nothing while a request is in flight or disabled. */
+export function onForceRegister(record: RegistrantRecord, now: number, ctx: CoreContext): RecordStep {
+  if (!record.enabled || isInFlight(record.state)) return unchanged(record);
+  return applyTransition(record, "force-register", now, ctx);
+}
+
+/**
+ * MI reg_delete, or the row is gone on reload (decisions: removed records are unregistered): a REGISTERED record
+ * sends an unREGISTER. The DB is not written (OpenSIPS writes state=1, §13.13). The engine removes the record after.
+ */
+export function onDelete(record: RegistrantRecord, now: number, ctx: CoreContext): RecordStep {
+  if (record.state !== 3) return unchanged(record);
+  return applyTransition(record, "delete-unregister", now, ctx, { changes: { enabled: false }, reason: "deleted" });
+}
+
+/**
+ * The record's row was read again (decisions.md, replacing §8): unchanged → untouched; changed and now disabled while
+ * REGISTERED → unREGISTER; changed and enabled → re-register at the next visit keeping the Call-ID (REGISTERED or
+ * error states: RT = 0; request in flight: after its 200). Call-ID, CSeq, E, pin and timers survive; W and the
+ * enabled flag come from the new row; the preemptive-auth cache is dropped (credentials may have changed).
+ */
+export function onReload(
+  record: RegistrantRecord,
+  config: RegistrantConfig,
+  now: number,
+  ctx: CoreContext,
+): RecordStep {
+  if (sameConfig(record.config, config)) return unchanged(record);
+  const changes: Partial<RegistrantRecord> = {
+    config,
+    enabled: config.enabled,
+    wantedExpires: config.expiry,
+    auth: undefined,
+    refreshAfterReply: config.enabled && (record.state === 1 || record.state === 2),
+  };
+  const s = record.state;
+  if (s === 3 && !config.enabled)
+    return applyTransition(record, "reload-unregister", now, ctx, { changes, reason: "reload: disabled" });
+  if ((s === 3 || isErrorState(s)) && config.enabled) {
+    return applyTransition(record, "reload-reregister", now, ctx, { changes, reason: "reload: row changed" });
+  }
+  return applyTransition(record, "reload-replace", now, ctx, { changes, reason: "reload: row changed" });
+}
+
+/**
+ * The sharing tag changed (§7): BACKUP → NOT_REGISTERED, nothing sent, and the request in flight is abandoned (its
+ * reply will be ignored: a backup node must not count itself registered). ACTIVE → nothing; the next visit registers.
+ */
+export function onTagState(
+  record: RegistrantRecord,
+  state: "active" | "backup",
+  now: number,
+  ctx: CoreContext,
+): RecordStep {
+  if (state === "active" || record.state === 0) {
+    return record.pending === undefined ? unchanged(record) : unchanged({ ...record, pending: undefined });
+  }
+  return applyTransition(record, "tag-backup", now, ctx, { reason: "sharing tag backup" });
+}
+
+/** Shutdown (decisions: `unregister_on_shutdown`): an enabled REGISTERED record sends an unREGISTER. */
+export function onShutdown(record: RegistrantRecord, unregister: boolean, now: number, ctx: CoreContext): RecordStep {
+  if (!unregister || record.state !== 3) return unchanged(record);
+  return applyTransition(record, "shutdown-unregister", now, ctx, { reason: "shutdown" });
+}
+
+/** No final reply in time (§5 "408 or local timeout"): REGISTER_TIMEOUT, back-off, and the pin is dropped (§4.3). */
+export function onTimeout(record: RegistrantRecord, request: RequestId, now: number, ctx: CoreContext): RecordStep {
+  if (!matchesPending(record, request)) return ignoreStale(record, "timeout", request);
+  return applyTransition(record, "reply-timeout", now, ctx, { changes: { pinned: undefined }, reason: "timeout" });
+}
+
+/** The request could not be sent: INTERNAL_ERROR with the failure back-off (decisions: every failure backs off). */
+export function onTransportError(
+  record: RegistrantRecord,
+  request: RequestId,
+  now: number,
+  ctx: CoreContext,
+  message?: string,
+): RecordStep {
+  if (!matchesPending(record, request)) return ignoreStale(record, "transport error", request);
+  return applyTransition(record, "send-failure", now, ctx, {
+    changes: { pinned: undefined },
+    reason: message === undefined ? "send failure" : `send failure: ${message}`,
+  });
+}

@@ -1,0 +1,126 @@
+import type { CoreContext, RandomBytes } from "./core-params.js";
+import { newDialogIds } from "./dialog-ids.js";
+import type { AuthCache } from "./registrant-authorization.js";
+import type { Destination, RequestForm } from "./register-request.js";
+import { parseRegistrantRow, type RegistrantConfig, type ValidationContext } from "./registrant-config.js";
+import type { RegistrantKey, RegistrantRow } from "./registrant-row.js";
+import { type RegistrantState, type StateName, stateName } from "./registrant-state.js";
+
+/** The request in flight (states 1, 2, 8, 9): replies and timeouts are matched against it. */
+export interface PendingRequest {
+  readonly callId: string;
+  readonly cseq: number;
+  readonly form: RequestForm;
+  /** It carried credentials (an answer to a challenge, or preemptive ones). */
+  readonly authenticated: boolean;
+  /** A `stale=true` challenge was already answered in this exchange (decisions: answer it once). */
+  readonly staleAnswered: boolean;
+  /** W as sent, for the `register` form (bounds the 423 loop). */
+  readonly expires: number;
+}
+
+/**
+ * One registrant: its validated row and its runtime state (reference §2.1). Immutable: every entry point returns a
+ * new record (or the same object when nothing changed).
+ */
+export interface RegistrantRecord {
+  readonly config: RegistrantConfig;
+  readonly state: RegistrantState;
+  readonly enabled: boolean;
+  /** E: the granted expiry (initially the configured one). */
+  readonly expires: number;
+  /** W: the expiry asked for (configured, or Min-Expires after a 423). */
+  readonly wantedExpires: number;
+  /** Unix seconds of the last request sent, 0 = never. */
+  readonly lastRegisterSent: number;
+  /** RT, unix seconds; 0 = none (due at the next visit). */
+  readonly registrationTimeout: number;
+  readonly callId: string;
+  readonly fromTag: string;
+  /** The last CSeq used; the next request uses cseq + 1 (§4.2). */
+  readonly cseq: number;
+  readonly pending?: PendingRequest;
+  readonly auth?: AuthCache;
+  /** IP:port of the last real reply's source (§4.3); cleared by a timeout, a transport error or a 503. */
+  readonly pinned?: Destination;
+  /** A changed row was reloaded while a REGISTER was in flight: refresh at the next visit after its 200. */
+  readonly refreshAfterReply: boolean;
+}
+
+/** A new record for a validated row: NOT_REGISTERED, a fresh Call-ID and From-tag, CSeq 0 (§4.2, §8). */
+export function createRecord(config: RegistrantConfig, random: RandomBytes): RegistrantRecord {
+  const ids = newDialogIds(random);
+  return {
+    config,
+    state: 0,
+    enabled: config.enabled,
+    expires: config.expiry,
+    wantedExpires: config.expiry,
+    lastRegisterSent: 0,
+    registrationTimeout: 0,
+    callId: ids.callId,
+    fromTag: ids.fromTag,
+    cseq: 0,
+    refreshAfterReply: false,
+  };
+}
+
+/** Validates a row and creates its record. Throws RecordValidationError. */
+export function recordFromRow(
+  row: RegistrantRow,
+  validation: ValidationContext,
+  ctx: Pick<CoreContext, "random">,
+): RegistrantRecord {
+  return createRecord(parseRegistrantRow(row, validation), ctx.random);
+}
+
+/** What `reg_list` shows of a record (contracts.md RecordView; the engine may add `socket` once it knows it). */
+export interface RecordView {
+  aor: string;
+  contact: string;
+  registrar: string;
+  proxy?: string;
+  thirdPartyRegistrant?: string;
+  bindingParams?: string;
+  expires: number;
+  state: number;
+  stateName: StateName;
+  enabled: boolean;
+  lastRegisterSent: number;
+  registrationTimeout: number;
+  socket?: string;
+  pinned?: Destination;
+  shtag?: string;
+  clusterId?: number;
+}
+
+/** The record as reg_list shows it (§9). Never includes the username's password. */
+export function recordView(record: RegistrantRecord): RecordView {
+  const c = record.config;
+  const view: RecordView = {
+    aor: c.aor,
+    contact: c.binding,
+    registrar: c.registrar,
+    expires: record.expires,
+    state: record.state,
+    stateName: stateName(record.state),
+    enabled: record.enabled,
+    lastRegisterSent: record.lastRegisterSent,
+    registrationTimeout: record.registrationTimeout,
+  };
+  if (c.proxy !== undefined) view.proxy = c.proxy;
+  if (c.thirdPartyRegistrant !== undefined) view.thirdPartyRegistrant = c.thirdPartyRegistrant;
+  if (c.bindingParams !== undefined) view.bindingParams = c.bindingParams;
+  if (c.forcedSocket !== undefined) view.socket = c.forcedSocket;
+  if (record.pinned !== undefined) view.pinned = record.pinned;
+  if (c.shtag !== undefined) {
+    view.shtag = c.shtag.name;
+    view.clusterId = c.shtag.clusterId;
+  }
+  return view;
+}
+
+/** The record's key (aor, contact = binding URI, registrar). */
+export function recordKey(record: RegistrantRecord): RegistrantKey {
+  return record.config.key;
+}

@@ -1,0 +1,37 @@
+/**
+ * The `registrant` table row (reference §11, logical column names) and its unique key. Declared structurally here and
+ * in @uacreg/db (contracts.md); TypeScript structural typing makes the two interchangeable.
+ */
+export interface RegistrantRow {
+  id?: number;
+  registrar: string;
+  proxy: string | null;
+  aor: string;
+  third_party_registrant: string | null;
+  username: string | null;
+  password: string | null;
+  binding_URI: string;
+  binding_params: string | null;
+  expiry: number | null;
+  forced_socket: string | null;
+  cluster_shtag: string | null;
+  /** 0 = enabled, any other value disabled (§2.1). */
+  state: number;
+}
+
+/** The unique key (aor, binding_URI, registrar); `contact` is the binding URI, as MI names it (§2.3, §9). */
+export interface RegistrantKey {
+  aor: string;
+  contact: string;
+  registrar: string;
+}
+
+/** The key of a row. */
+export function rowKey(row: Pick<RegistrantRow, "aor" | "binding_URI" | "registrar">): RegistrantKey {
+  return { aor: row.aor, contact: row.binding_URI, registrar: row.registrar };
+}
+
+/** `aor=<AOR>;contact=<binding>;registrar=<registrar>`, the identifier OpenSIPS uses in status reports (§6). */
+export function formatKey(key: RegistrantKey): string {
+  return `aor=${key.aor};contact=${key.contact};registrar=${key.registrar}`;
+}

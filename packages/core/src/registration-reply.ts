@@ -1,0 +1,212 @@
+import { DigestError, selectChallenge } from "@uacreg/digest";
+import { parseContacts, parseDeltaSeconds, parseRetryAfter, SipParseError, uriEquals } from "@uacreg/sip";
+import type { CoreContext } from "./core-params.js";
+import { ignoreStale, matchesPending } from "./pending-request.js";
+import type { RegistrantAction, Step } from "./registrant-action.js";
+import { applyAuthenticationInfo, credentialsFor, credentialsHeader } from "./registrant-authorization.js";
+import type { ReplyMessage, RequestId } from "./registrant-event.js";
+import type { RegistrantRecord } from "./registrant-record.js";
+import { applyTransition, unchanged } from "./transition-apply.js";
+import type { Destination } from "./register-request.js";
+
+type RecordStep = Step<RegistrantRecord>;
+
+/** Minimum usable Min-Expires of a 423 (OpenSIPS #3910 plausibility check, reference §5). */
+export const MIN_MIN_EXPIRES = 5;
+
+function requestOf(response: ReplyMessage): RequestId | undefined {
+  const callId = response.getHeader("Call-ID")?.trim();
+  const cseq = /^\s*(\d{1,10})\b/.exec(response.getHeader("CSeq") ?? "");
+  if (callId === undefined || cseq === null) return undefined;
+  return { callId, cseq: Number(cseq[1]) };
+}
+
+function describe(response: ReplyMessage): string {
+  return response.reason ? `${response.status} ${response.reason}` : String(response.status);
+}
+
+/**
+ * A reply to the request in flight (reference §5 as amended by decisions.md). Replies to other requests (older
+ * CSeq, abandoned Call-ID) are ignored. Never throws on bad input: a reply core cannot use leads to
+ * INTERNAL_ERROR with the failure back-off.
+ */
+export function onResponse(
+  record: RegistrantRecord,
+  event: { response: ReplyMessage; request?: RequestId; destination?: Destination },
+  now: number,
+  ctx: CoreContext,
+): RecordStep {
+  const { response } = event;
+  const request = event.request ?? requestOf(response);
+  if (request === undefined) {
+    return unchanged(record, [{ type: "log", level: "debug", message: "reply without Call-ID/CSeq ignored" }]);
+  }
+  if (!matchesPending(record, request)) return ignoreStale(record, `${describe(response)} reply`, request);
+  const status = response.status;
+  if (status < 200) return applyTransition(record, "reply-provisional", now, ctx);
+
+  // §4.3: a final reply really received pins the destination it came from, until a timeout or failure.
+  let current = record;
+  if (event.destination !== undefined && record.pinned === undefined)
+    current = { ...record, pinned: event.destination };
+  const reason = describe(response);
+
+  if (status < 300) return onSuccess(current, response, now, ctx, reason);
+  if (status === 401 || status === 407) return onChallenge(current, response, now, ctx, reason);
+  if (status === 423) return onIntervalTooBrief(current, response, now, ctx, reason);
+  if (status === 408)
+    return applyTransition(current, "reply-timeout", now, ctx, { reason, changes: { pinned: undefined } });
+  if (status < 400) return applyTransition(current, "reply-redirect", now, ctx, { reason });
+  if (status === 500 || status === 503) {
+    // RFC 3261 §21.5.4: a 503 may carry Retry-After; the pin goes so the transport can fail over (RFC 3263 §4.3).
+    const changes = status === 503 ? { pinned: undefined } : {};
+    const ra = response.getHeader("Retry-After");
+    const retryAfter = ra === undefined ? undefined : parseRetryAfter(ra);
+    if (retryAfter !== undefined) {
+      return applyTransition(current, "reply-retry-after", now, ctx, {
+        reason,
+        changes,
+        retryAfter: retryAfter.seconds,
+      });
+    }
+    return applyTransition(current, "reply-error", now, ctx, { reason, changes });
+  }
+  return applyTransition(current, "reply-error", now, ctx, { reason });
+}
+
+/**
+ * 2xx (decisions: every 2xx is success, RFC 3261 §21.2). Our binding is found among all Contacts with the RFC 3261
+ * §19.1.4 comparison; its `expires` param, else the Expires header, is the granted E. A binding for us with expiry 0
+ * means the registrar removed it: a failure (decisions). Not listed at all (a registrar rewriting the Contact, #2557):
+ * the Expires header if > 0, else E is kept, as OpenSIPS.
+ */
+function onSuccess(
+  record: RegistrantRecord,
+  response: ReplyMessage,
+  now: number,
+  ctx: CoreContext,
+  reason: string,
+): RecordStep {
+  if (record.state === 8 || record.state === 9) {
+    return applyTransition(record, record.enabled ? "reply-ok-reregister" : "reply-ok-unregistered", now, ctx, {
+      reason,
+    });
+  }
+  const auth = applyAuthenticationInfo(record.auth, response.getHeader("Authentication-Info"));
+  const base = auth === record.auth ? record : { ...record, auth };
+  const values = response.getHeaders("Contact");
+  if (values.length === 0)
+    return applyTransition(base, "reply-ok-no-contact", now, ctx, { reason: `${reason} without Contact` });
+  let contacts: ReturnType<typeof parseContacts>;
+  try {
+    contacts = parseContacts(values);
+  } catch (e) {
+    if (!(e instanceof SipParseError)) throw e;
+    return applyTransition(base, "reply-malformed", now, ctx, { reason: `${reason} with a bad Contact: ${e.message}` });
+  }
+  if (contacts.wildcard) {
+    return applyTransition(base, "reply-malformed", now, ctx, { reason: `${reason} with Contact: *` });
+  }
+  if (base.config.forceSingle && contacts.contacts.length > 1) {
+    return applyTransition(base, "reply-ok-force-single", now, ctx, {
+      reason: `${reason} with ${contacts.contacts.length} bindings (FORCE_SINGLE)`,
+    });
+  }
+  if (!base.enabled) return applyTransition(base, "reply-ok-disabled", now, ctx, { reason });
+
+  const headerValue = response.getHeader("Expires");
+  const headerExpires = headerValue === undefined ? undefined : parseDeltaSeconds(headerValue);
+  const ours = contacts.contacts.find((c) => uriEquals(base.config.bindingUri, c.uri));
+  let granted: number | undefined;
+  if (ours !== undefined) {
+    const param = ours.params.get("expires");
+    const fromParam = param === undefined || param === null ? undefined : parseDeltaSeconds(param);
+    granted = fromParam ?? headerExpires;
+    if (granted === 0) {
+      return applyTransition(base, "reply-ok-binding-removed", now, ctx, {
+        reason: `${reason}: our binding has expires=0`,
+      });
+    }
+  } else if (headerExpires !== undefined && headerExpires > 0) {
+    granted = headerExpires;
+  }
+  const actions: RegistrantAction[] = [];
+  const expires = granted ?? base.expires;
+  if (expires <= ctx.params.timerInterval) {
+    actions.push({
+      type: "log",
+      level: "warn",
+      message: `registrar imposed expires ${expires} s ≤ timer_interval ${ctx.params.timerInterval} s for ${base.config.aor}: Please decrease timer_interval`,
+    });
+  }
+  const step = applyTransition(base, "reply-ok", now, ctx, { reason, changes: { expires }, actions });
+  if (!base.refreshAfterReply) return step;
+  // A changed row was reloaded while this REGISTER was in flight: send the new one at the next visit.
+  return { record: { ...step.record, registrationTimeout: 0, refreshAfterReply: false }, actions: step.actions };
+}
+
+/**
+ * 401/407 (§5, §10; decisions: a stale nonce is answered once; a repeated non-stale challenge is WRONG_CREDENTIALS).
+ * A request with preemptive credentials (state 1) that is challenged is simply answered: the nonce had expired.
+ */
+function onChallenge(
+  record: RegistrantRecord,
+  response: ReplyMessage,
+  now: number,
+  ctx: CoreContext,
+  reason: string,
+): RecordStep {
+  if (!record.config.hasCredentials) {
+    return applyTransition(record, "reply-auth-no-credentials", now, ctx, { reason: `${reason}, no credentials` });
+  }
+  const header = credentialsHeader(response.status);
+  const values = response.getHeaders(response.status === 407 ? "Proxy-Authenticate" : "WWW-Authenticate");
+  let answer: ReturnType<typeof credentialsFor>;
+  let stale: boolean;
+  try {
+    const challenge = selectChallenge(values);
+    stale = challenge.stale;
+    answer = credentialsFor(record.config, challenge, header, 1, ctx.random);
+  } catch (e) {
+    if (!(e instanceof DigestError)) throw e;
+    return applyTransition(record, "reply-auth-no-challenge", now, ctx, { reason: `${reason}: ${e.message}` });
+  }
+  const s = record.state;
+  if (s === 1) return applyTransition(record, "reply-auth-register", now, ctx, { reason, answer });
+  if (s === 8) return applyTransition(record, "reply-auth-unregister", now, ctx, { reason, answer });
+  if (stale && record.pending?.staleAnswered !== true) {
+    return applyTransition(record, s === 2 ? "reply-auth-stale-register" : "reply-auth-stale-unregister", now, ctx, {
+      reason: `${reason} (stale nonce)`,
+      answer,
+      staleAnswered: true,
+    });
+  }
+  return applyTransition(record, "reply-auth-rejected", now, ctx, {
+    reason: `${reason} to an authenticated request`,
+    changes: { auth: undefined },
+  });
+}
+
+/**
+ * 423 (§5): W = Min-Expires and re-send at once when Min-Expires ≥ 5 and above the W just sent (a registrar that
+ * keeps answering 423 to what it asked for would otherwise loop); REGISTRAR_ERROR otherwise, and always for an
+ * unREGISTER (OpenSIPS quirk 14 sends a REGISTER there; an expiry of 0 cannot be too brief).
+ */
+function onIntervalTooBrief(
+  record: RegistrantRecord,
+  response: ReplyMessage,
+  now: number,
+  ctx: CoreContext,
+  reason: string,
+): RecordStep {
+  const value = response.getHeader("Min-Expires");
+  const min = value === undefined ? undefined : parseDeltaSeconds(value);
+  const sent = record.pending?.expires ?? record.wantedExpires;
+  if ((record.state === 1 || record.state === 2) && min !== undefined && min >= MIN_MIN_EXPIRES && min > sent) {
+    return applyTransition(record, "reply-interval-too-brief", now, ctx, {
+      reason: `${reason}, Min-Expires ${min}`,
+      changes: { wantedExpires: min },
+    });
+  }
+  return applyTransition(record, "reply-interval-unusable", now, ctx, { reason });
+}

@@ -1,0 +1,142 @@
+import type { CoreContext } from "./core-params.js";
+import { newDialogIds } from "./dialog-ids.js";
+import { buildRequest, type RequestCredentials, type RequestForm } from "./register-request.js";
+import type { RegistrantAction, Step } from "./registrant-action.js";
+import { type AuthCache, preemptiveCredentials } from "./registrant-authorization.js";
+import type { RegistrantRecord } from "./registrant-record.js";
+import { isInFlight, stateName } from "./registrant-state.js";
+import { type SendKind, type TransitionId, transitionFor } from "./registrant-transitions.js";
+import { refreshDeadline, retryAfterDeadline, retryDeadline } from "./registration-timing.js";
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Extra inputs a handler passes with the row it picked. */
+export interface TransitionInput {
+  /** Why (shown in the state-change event), e.g. "403 Forbidden"; defaults to the row's event and condition. */
+  reason?: string;
+  /** Credentials answering the challenge just received (`+auth` sends), with the cache entry to keep. */
+  answer?: { credentials: RequestCredentials; cache: AuthCache };
+  /** This send answers a `stale=true` challenge (only one per exchange). */
+  staleAnswered?: boolean;
+  /** Seconds from a Retry-After header (the `retry-after` RT rule). */
+  retryAfter?: number;
+  /** Field changes made before the row applies (E, W, enabled, config, pin …). */
+  changes?: Partial<Mutable<RegistrantRecord>>;
+  /** Extra actions to emit first (log lines). */
+  actions?: RegistrantAction[];
+}
+
+function formFor(kind: SendKind, record: RegistrantRecord): RequestForm {
+  switch (kind) {
+    case "REGISTER":
+    case "REGISTER+auth":
+      return "register";
+    case "unREGISTER":
+      return "unregister";
+    case "wildcard unREGISTER":
+      return "wildcard";
+    case "unREGISTER+auth":
+      // decisions (README): an authenticated retry keeps the challenged form, so the FORCE_SINGLE cleanup stays a
+      // wildcard (OpenSIPS quirk 15 falls back to the single binding and can loop).
+      return record.pending?.form === "wildcard" ? "wildcard" : "unregister";
+  }
+}
+
+/**
+ * Applies one row of the transition table to a record: state, RT, Call-ID, the request to send, DB state, and the
+ * state-change event. The only place a record's state is changed.
+ */
+export function applyTransition(
+  record: RegistrantRecord,
+  id: TransitionId,
+  now: number,
+  ctx: CoreContext,
+  input: TransitionInput = {},
+): Step<RegistrantRecord> {
+  const t = transitionFor(id, record.state);
+  const next: Mutable<RegistrantRecord> = { ...record, ...input.changes };
+  const actions: RegistrantAction[] = input.actions ? [...input.actions] : [];
+  const to = t.to === "same" ? record.state : t.to;
+  next.state = to;
+
+  if (t.callId === "new") {
+    const ids = newDialogIds(ctx.random);
+    next.callId = ids.callId;
+    next.fromTag = ids.fromTag;
+    next.cseq = 0;
+  }
+
+  switch (t.rt) {
+    case "refresh":
+      next.registrationTimeout = refreshDeadline(now, next.expires, ctx.params);
+      break;
+    case "retry":
+      next.registrationTimeout = retryDeadline(now, next.expires, ctx.params);
+      break;
+    case "retry-after":
+      next.registrationTimeout = retryAfterDeadline(now, next.expires, input.retryAfter ?? 0, ctx.params);
+      break;
+    case "zero":
+      next.registrationTimeout = 0;
+      break;
+    case "keep":
+      break;
+  }
+
+  if (t.send !== undefined) {
+    const form = formFor(t.send, record);
+    let credentials: RequestCredentials | undefined;
+    if (input.answer !== undefined) {
+      credentials = input.answer.credentials;
+      next.auth = input.answer.cache;
+    } else if (ctx.params.preemptiveAuth) {
+      const pre = preemptiveCredentials(next.config, next.auth, ctx.random);
+      if (pre !== undefined) {
+        credentials = pre.credentials;
+        next.auth = pre.cache;
+      }
+    }
+    const cseq = next.cseq + 1;
+    next.cseq = cseq;
+    next.lastRegisterSent = now;
+    next.pending = {
+      callId: next.callId,
+      cseq,
+      form,
+      authenticated: credentials !== undefined,
+      staleAnswered: input.staleAnswered === true,
+      expires: next.wantedExpires,
+    };
+    const request = buildRequest(next.config.template, {
+      form,
+      callId: next.callId,
+      fromTag: next.fromTag,
+      cseq,
+      expires: next.wantedExpires,
+      credentials,
+      destination: next.pinned,
+    });
+    actions.push({ type: "send", kind: t.send, request });
+  } else if (!isInFlight(to)) {
+    delete next.pending;
+  }
+
+  if (t.persist !== undefined) actions.push({ type: "persist-state", key: next.config.key, state: t.persist });
+  if (to !== record.state) {
+    actions.push({
+      type: "state-change",
+      key: next.config.key,
+      from: stateName(record.state),
+      to: stateName(to),
+      reason: input.reason ?? (t.when === "" ? t.event : `${t.event}: ${t.when}`),
+      at: now,
+      transition: id,
+    });
+  }
+  return { record: next, actions };
+}
+
+/** Nothing changes (the same record object), with optional log actions. */
+export function unchanged(record: RegistrantRecord, actions: RegistrantAction[] = []): Step<RegistrantRecord> {
+  return { record, actions };
+}
