@@ -1,1 +1,2 @@
-export {};
+export { mysqlAdapter } from "./mysql-adapter.js";
+export { mysqlDialect, mysqlRegistrantDdl } from "./mysql-dialect.js";

@@ -1,0 +1,158 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import {
+  DbAuthenticationError,
+  DbConnectionError,
+  openRepository,
+  type OpenedRepository,
+  parseDbUrl,
+  registrantRepositorySuite,
+  resolveTableConfig,
+  sampleRow,
+} from "@uacreg/db";
+import mysql from "mysql2/promise";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mysqlAdapter } from "./index.js";
+
+const adminUrl = process.env.UACREG_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test";
+const admin = parseDbUrl(adminUrl);
+const dbName = `uacreg_t_${randomBytes(5).toString("hex")}`;
+const testUrl = adminUrl.replace(/\/[^/?]*(\?.*)?$/, `/${dbName}`);
+const fixture = readFileSync(new URL("../test/fixtures/opensips-mysql.sql", import.meta.url), "utf8");
+
+async function withConn<T>(database: string, f: (c: mysql.Connection) => Promise<T>): Promise<T> {
+  const c = await mysql.createConnection({
+    host: admin.host ?? "127.0.0.1",
+    port: admin.port ?? 3306,
+    user: admin.user ?? "root",
+    password: admin.password ?? "",
+    database,
+    multipleStatements: true,
+    connectTimeout: 3000,
+  });
+  try {
+    return await f(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function reachable(): Promise<boolean> {
+  try {
+    await withConn(admin.database, (c) => c.query("SELECT 1"));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const available = await reachable();
+if (!available) {
+  const msg = `MySQL/MariaDB at ${admin.masked} is unreachable`;
+  if (process.env.UACREG_REQUIRE_SERVERS === "1") {
+    describe("MySQL/MariaDB server", () => {
+      it("is reachable (UACREG_REQUIRE_SERVERS=1)", () => {
+        throw new Error(msg);
+      });
+    });
+  } else {
+    console.warn(
+      `\n!!!!! SKIPPING the MySQL/MariaDB adapter tests: ${msg} (set UACREG_REQUIRE_SERVERS=1 to fail) !!!!!\n`,
+    );
+  }
+}
+
+const open = (url: string, table = resolveTableConfig({}), options = {}) =>
+  openRepository(url, table, [mysqlAdapter], options) as Promise<OpenedRepository>;
+
+describe.skipIf(!available)("MySQL/MariaDB", () => {
+  beforeAll(() => withConn(admin.database, (c) => c.query(`CREATE DATABASE ${dbName} CHARACTER SET utf8mb4`)));
+  afterAll(() => withConn(admin.database, (c) => c.query(`DROP DATABASE IF EXISTS ${dbName}`)));
+
+  registrantRepositorySuite(
+    { describe, it, expect, beforeAll, afterAll },
+    {
+      name: "MariaDB",
+      setup: async () => {},
+      teardown: async () => {},
+      open: (table, options) => open(testUrl, table, options),
+      exec: (sql) => withConn(dbName, (c) => c.query(sql)).then(() => undefined),
+      columns: (table) =>
+        withConn(dbName, (c) =>
+          c.query(
+            "SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+            [table],
+          ),
+        ).then(([rows]) => (rows as Array<{ c: string }>).map((r) => r.c)),
+      opensipsFixture: fixture,
+      killConnections: () =>
+        withConn(admin.database, async (c) => {
+          const [rows] = await c.query(
+            "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()",
+            [dbName],
+          );
+          for (const r of rows as Array<{ id: number }>) await c.query(`KILL CONNECTION ${Number(r.id)}`);
+        }),
+      bulkRows: 20_000,
+    },
+  );
+
+  describe("MySQL/MariaDB adapter specifics", () => {
+    it("reads CHAR values without trailing spaces and matches the key with PAD SPACE", async () => {
+      const repo = await open(testUrl, resolveTableConfig({ tableName: "pad_reg" }));
+      try {
+        await repo.createSchema();
+        const row = sampleRow(1, { aor: "sip:pad@example.com  ", username: "user   " });
+        await repo.insert(row);
+        const [loaded] = await (async () => {
+          const out = [];
+          for await (const r of repo.loadAll()) out.push(r);
+          return out;
+        })();
+        expect(loaded?.aor).toBe("sip:pad@example.com");
+        expect(loaded?.username).toBe("user");
+        const key = { aor: "sip:pad@example.com", contact: row.binding_URI, registrar: row.registrar };
+        expect((await repo.findOne(key))?.aor).toBe("sip:pad@example.com");
+      } finally {
+        await repo.close();
+      }
+    });
+
+    it("creates the OpenSIPS types and index name", async () => {
+      const repo = await open(testUrl, resolveTableConfig({ tableName: "types_reg" }));
+      try {
+        await repo.createSchema();
+      } finally {
+        await repo.close();
+      }
+      const [rows] = await withConn(dbName, (c) => c.query("SHOW CREATE TABLE types_reg"));
+      const ddl = String((rows as Array<Record<string, string>>)[0]?.["Create Table"]);
+      expect(ddl).toMatch(/`id` int\(10\) unsigned NOT NULL AUTO_INCREMENT/);
+      expect(ddl).toMatch(/`binding_URI` char\(255\) NOT NULL DEFAULT ''/);
+      expect(ddl).toMatch(/`expiry` int\(1\) unsigned DEFAULT NULL/);
+      expect(ddl).toMatch(/UNIQUE KEY `registrant_idx` \(`aor`,`binding_URI`,`registrar`\)/);
+    });
+
+    it("never shows the password of a rejected login", async () => {
+      const secret = "Wr0ng-p@ss:word/x";
+      const url = testUrl.replace(
+        /^mysql:\/\/[^@]*@/,
+        `mysql://${admin.user ?? "root"}:${encodeURIComponent(secret)}@`,
+      );
+      const err = await open(url, undefined, { retry: { attempts: 1 } }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DbAuthenticationError);
+      const text = `${(err as Error).message} ${(err as Error).stack} ${JSON.stringify(err)}`;
+      expect(text).toContain("Access denied");
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(encodeURIComponent(secret));
+    });
+
+    it("reports an unreachable server as DbConnectionError", async () => {
+      const err = await open("mysql://u:topsecretpw@127.0.0.1:1/db", undefined, {
+        retry: { attempts: 2, initialDelayMs: 1, maxDelayMs: 1 },
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DbConnectionError);
+      expect((err as Error).message).not.toContain("topsecretpw");
+    });
+  });
+});

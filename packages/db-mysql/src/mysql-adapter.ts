@@ -1,0 +1,8 @@
+import { type DbAdapter, SqlRegistrantRepository } from "@uacreg/db";
+import { mysqlDialect } from "./mysql-dialect.js";
+
+/** Opens `mysql://` and `mariadb://` URLs with mysql2. */
+export const mysqlAdapter: DbAdapter = {
+  schemes: ["mysql", "mariadb"],
+  open: (url, table, options) => SqlRegistrantRepository.open(mysqlDialect, url, table, options),
+};
