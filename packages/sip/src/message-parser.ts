@@ -17,9 +17,15 @@ const CR = 0x0d;
 /** How the body is delimited: a datagram ends at its last byte, a stream needs Content-Length (RFC 3261 §18.3). */
 export type Framing = "datagram" | "stream";
 
-/** Result of {@link parseFrom}: the message and the offset just after it; `undefined` if a stream needs more bytes. */
+/** Result of {@link parseFrom}: the message and the offset just after it. */
 export interface ParsedFrame {
   readonly message: SipRequest | SipResponse;
+  readonly end: number;
+}
+
+/** A stream head was read but the body is not complete: nothing can be returned before `end` octets are there. */
+export interface PendingFrame {
+  readonly message?: undefined;
   readonly end: number;
 }
 
@@ -37,7 +43,7 @@ export interface ParsedFrame {
 export function parseMessage(input: string | Uint8Array): SipRequest | SipResponse {
   const bytes = typeof input === "string" ? encoder.encode(input) : input;
   const frame = parseFrom(bytes, 0, bytes.length, "datagram");
-  if (frame === undefined) throw new SipParseError("incomplete message", "", 0);
+  if (frame?.message === undefined) throw new SipParseError("incomplete message", "", 0);
   return frame.message;
 }
 
@@ -64,10 +70,15 @@ export function skipLeadingCrlf(bytes: Uint8Array, from: number, to: number): nu
 }
 
 /**
- * Parse one message from `bytes[from, to)`. For a stream, returns `undefined` until the head and the whole body are
- * there; for a datagram, a missing part is an error.
+ * Parse one message from `bytes[from, to)`. For a stream, returns `undefined` until the head is there and a
+ * {@link PendingFrame} until the body is; for a datagram, a missing part is an error.
  */
-export function parseFrom(bytes: Uint8Array, from: number, to: number, framing: Framing): ParsedFrame | undefined {
+export function parseFrom(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  framing: Framing,
+): ParsedFrame | PendingFrame | undefined {
   const start = skipLeadingCrlf(bytes, from, to);
   if (start >= to) {
     if (framing === "stream") return undefined;
@@ -90,7 +101,7 @@ export function parseFrom(bytes: Uint8Array, from: number, to: number, framing: 
   } else {
     bodyEnd = bodyStart + parsed.contentLength;
     if (bodyEnd > to) {
-      if (framing === "stream") return undefined;
+      if (framing === "stream") return { end: bodyEnd };
       throw new SipParseError(
         `Content-Length ${parsed.contentLength} exceeds the ${to - bodyStart} body octets received`,
         head,

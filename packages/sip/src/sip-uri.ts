@@ -108,10 +108,11 @@ function parseSipUri(text: string, scheme: "sip" | "sips", from: number): SipUri
     const start = i;
     while (i < n && text.charCodeAt(i) !== 0x3b && text.charCodeAt(i) !== 0x3f) i++;
     if (i === start) throw new SipParseError("empty URI parameter", text, i);
-    const eq = text.indexOf("=", start);
-    const name = (eq >= 0 && eq < i ? percentDecode(text, start, eq) : percentDecode(text, start, i)).toLowerCase();
+    let eq = start;
+    while (eq < i && text.charCodeAt(eq) !== 0x3d) eq++;
+    const name = percentDecode(text, start, eq).toLowerCase();
     if (name.length === 0) throw new SipParseError("empty URI parameter name", text, start);
-    const value = eq >= 0 && eq < i ? percentDecode(text, eq + 1, i) : null;
+    const value = eq < i ? percentDecode(text, eq + 1, i) : null;
     if (!params.has(name)) params.set(name, value);
   }
   const headers = new Map<string, string>();
@@ -122,8 +123,9 @@ function parseSipUri(text: string, scheme: "sip" | "sips", from: number): SipUri
       const start = i;
       let amp = text.indexOf("&", i);
       if (amp < 0) amp = n;
-      const eq = text.indexOf("=", start);
-      if (eq < 0 || eq >= amp || eq === start) throw new SipParseError("bad URI header", text, start);
+      let eq = start;
+      while (eq < amp && text.charCodeAt(eq) !== 0x3d) eq++;
+      if (eq >= amp || eq === start) throw new SipParseError("bad URI header", text, start);
       const name = percentDecode(text, start, eq);
       if (!headers.has(name)) headers.set(name, percentDecode(text, eq + 1, amp));
       i = amp + 1;

@@ -22,6 +22,10 @@ export class SipStreamParser {
   private readonly maxHead: number;
   private readonly maxMessage: number;
   private failed = false;
+  /** Where to resume the search for the end of the head (so byte-by-byte input stays linear). */
+  private scanFrom = 0;
+  /** Octet offset the pending message needs before it is parsed again (0: none pending). */
+  private pendingEnd = 0;
 
   constructor(options: SipStreamParserOptions = {}) {
     this.maxHead = options.maxHeadBytes ?? 64 * 1024;
@@ -44,24 +48,29 @@ export class SipStreamParser {
         if (this.start >= this.end) {
           this.start = 0;
           this.end = 0;
+          this.scanFrom = 0;
           break;
         }
-        const headEnd = findHeadEnd(this.buf, this.start, this.end);
+        if (this.pendingEnd > 0 && this.end < this.pendingEnd) break;
+        const headEnd = findHeadEnd(this.buf, Math.max(this.start, this.scanFrom), this.end);
         if (headEnd < 0) {
           if (this.end - this.start > this.maxHead) throw new SipParseError("message head too large", "", this.maxHead);
+          this.scanFrom = Math.max(this.start, this.end - 3);
           break;
         }
         if (headEnd - this.start > this.maxHead) throw new SipParseError("message head too large", "", this.maxHead);
         const frame = parseFrom(this.buf, this.start, this.end, "stream");
-        if (frame === undefined) {
-          if (this.end - this.start > this.maxMessage) {
-            throw new SipParseError("message too large", "", this.maxMessage);
-          }
+        if (frame === undefined) break;
+        if (frame.end - this.start > this.maxMessage) throw new SipParseError("message too large", "", this.maxMessage);
+        if (frame.message === undefined) {
+          this.pendingEnd = frame.end;
+          this.scanFrom = this.start;
           break;
         }
-        if (frame.end - this.start > this.maxMessage) throw new SipParseError("message too large", "", this.maxMessage);
         out.push(frame.message);
         this.start = frame.end;
+        this.scanFrom = frame.end;
+        this.pendingEnd = 0;
       }
     } catch (e) {
       this.failed = true;
@@ -85,8 +94,11 @@ export class SipStreamParser {
       next.set(this.buf.subarray(this.start, this.end), 0);
       this.buf = next;
     }
+    const shift = this.start;
     this.start = 0;
     this.end = used;
+    this.scanFrom = Math.max(0, this.scanFrom - shift);
+    if (this.pendingEnd > 0) this.pendingEnd -= shift;
     this.buf.set(chunk, this.end);
     this.end += chunk.length;
   }
