@@ -1,0 +1,64 @@
+/**
+ * What the engine counts (exported by the daemon as metrics and by MI). Plain numbers; {@link snapshot} copies them.
+ */
+export interface EngineCounters {
+  /** REGISTERs handed to the transport (first sends, refreshes, retries, answers to challenges). */
+  registerSent: number;
+  /** unREGISTERs handed to the transport (single binding and wildcard). */
+  unregisterSent: number;
+  /** Requests that carried credentials (answers to a challenge or preemptive). */
+  authenticatedSent: number;
+  /** Final replies received and handed to core. */
+  repliesReceived: number;
+  /** Transactions that ended without a final reply (Timer F). */
+  timeouts: number;
+  /** Transactions that could not be sent (no target, no socket, connection refused…). */
+  transportErrors: number;
+  /** Replies and timeouts for records that no longer exist (deleted or replaced): dropped (reference §5). */
+  lateRepliesDropped: number;
+  /** Transitions to REGISTERED_STATE. */
+  registered: number;
+  /** Transitions to an error state 4–7. */
+  failed: number;
+  /** Transitions to WRONG_CREDENTIALS_STATE. */
+  authFailures: number;
+  /** Transitions to REGISTER_TIMEOUT_STATE. */
+  registerTimeouts: number;
+  /** Repository updateState calls that failed (logged, not fatal). */
+  persistFailures: number;
+  /** Rows refused at load or reload (one log line each). */
+  rowsRejected: number;
+  /** Bucket visits. */
+  visits: number;
+  /** Bucket visits that came a period or more late (the next one was delayed). */
+  delayedVisits: number;
+  /** Transactions in flight now. */
+  inFlight: number;
+  /** Requests waiting for an in-flight slot now. */
+  queued: number;
+  /** Records in the table now. */
+  records: number;
+}
+
+export function emptyCounters(): EngineCounters {
+  return {
+    registerSent: 0,
+    unregisterSent: 0,
+    authenticatedSent: 0,
+    repliesReceived: 0,
+    timeouts: 0,
+    transportErrors: 0,
+    lateRepliesDropped: 0,
+    registered: 0,
+    failed: 0,
+    authFailures: 0,
+    registerTimeouts: 0,
+    persistFailures: 0,
+    rowsRejected: 0,
+    visits: 0,
+    delayedVisits: 0,
+    inFlight: 0,
+    queued: 0,
+    records: 0,
+  };
+}

@@ -1,0 +1,65 @@
+import { bucketPeriodSeconds } from "@uacreg/scheduler";
+
+/** The uac_registrant modparams + uacreg additions, camelCased (contracts.md). */
+export interface RegistrantParams {
+  /** `hash_size`: 2^hash_size buckets, 1..20 (default 1). */
+  hashSize: number;
+  /** `timer_interval` T, seconds, ≥ 10 and ≥ 2^hash_size (default 100). */
+  timerInterval: number;
+  /** `failure_retry_interval` F, seconds; 0 = floor(E·P/100) (default 0). */
+  failureRetryInterval: number;
+  /** `reregister_expiry_percentage` P, 1..100 (default 100). */
+  reregisterExpiryPercentage: number;
+  /** `default_expires`, seconds ≥ 15: the expiry of a row whose expiry is NULL (default 3600). */
+  defaultExpires: number;
+  /** `enable_clustering` (default false). */
+  enableClustering: boolean;
+  /** Reuse the last nonce with nc+1 on new requests (uacreg addition, default true). */
+  preemptiveAuth: boolean;
+  /** Unregister every registered record on shutdown (uacreg addition, default false as in OpenSIPS). */
+  unregisterOnShutdown: boolean;
+}
+
+/** The defaults of the OpenSIPS module (reference §1) plus uacreg's additions. */
+export const DEFAULT_REGISTRANT_PARAMS: RegistrantParams = {
+  hashSize: 1,
+  timerInterval: 100,
+  failureRetryInterval: 0,
+  reregisterExpiryPercentage: 100,
+  defaultExpires: 3600,
+  enableClustering: false,
+  preemptiveAuth: true,
+  unregisterOnShutdown: false,
+};
+
+/** A refused start-up parameter (reference §1), named as in OpenSIPS (`reregister_expiry_percentage` …). */
+export class EngineConfigError extends Error {
+  override readonly name = "EngineConfigError";
+  constructor(
+    readonly parameter: string,
+    readonly value: unknown,
+    message: string,
+  ) {
+    super(`${parameter}=${String(value)}: ${message}`);
+  }
+}
+
+/**
+ * The start-up checks of reference §1 and decisions.md. `hash_size` and `timer_interval` are checked by the
+ * scheduler (SchedulerConfigError naming the parameter); the others here.
+ * @throws SchedulerConfigError | EngineConfigError
+ */
+export function validateRegistrantParams(p: RegistrantParams): void {
+  bucketPeriodSeconds(p.hashSize, p.timerInterval);
+  const int = (name: string, v: number, ok: boolean, what: string) => {
+    if (!Number.isInteger(v) || !ok) throw new EngineConfigError(name, v, what);
+  };
+  int("failure_retry_interval", p.failureRetryInterval, p.failureRetryInterval >= 0, "must be an integer ≥ 0");
+  int(
+    "reregister_expiry_percentage",
+    p.reregisterExpiryPercentage,
+    p.reregisterExpiryPercentage >= 1 && p.reregisterExpiryPercentage <= 100,
+    "must be an integer in 1..100",
+  );
+  int("default_expires", p.defaultExpires, p.defaultExpires >= 15, "must be an integer ≥ 15");
+}

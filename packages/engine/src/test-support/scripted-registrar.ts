@@ -1,0 +1,272 @@
+import { randomBytes } from "node:crypto";
+import dgram from "node:dgram";
+import {
+  computeCredentials,
+  type DigestAlgorithm,
+  type DigestChallenge,
+  parseChallenges,
+  scanAuthenticateHeader,
+} from "@uacreg/digest";
+import {
+  headerParam,
+  parseContacts,
+  parseMessage,
+  type SipRequest,
+  SipResponse,
+  serializeMessage,
+  tag,
+  unquote,
+} from "@uacreg/sip";
+
+/** One REGISTER as the registrar saw it. */
+export interface ReceivedRegister {
+  readonly request: SipRequest;
+  /** Date.now() at arrival. */
+  readonly at: number;
+  readonly callId: string;
+  readonly cseq: number;
+  readonly fromTag: string | undefined;
+  /** The Contact URIs (without params), or ["*"]. */
+  readonly contacts: string[];
+  /** `;expires=` of the first Contact, or the Expires header. */
+  readonly expires: number | undefined;
+  readonly authorization: string | undefined;
+  /** Whether the Authorization header verified against the account's password. */
+  readonly authorized: boolean;
+}
+
+/** What the script answers: a response spec, "default" (the digest registrar) or "drop" (no answer at all). */
+export type ScriptAnswer = "default" | "drop" | { status: number; reason: string; headers?: Array<[string, string]> };
+
+export interface ScriptedRegistrarOptions {
+  /** username → password. */
+  accounts?: Record<string, string>;
+  realm?: string;
+  algorithm?: DigestAlgorithm;
+  /** The expires granted in the 200 (default: what was asked). */
+  grant?: number;
+  /** Ask for credentials at all (default true). */
+  challenge?: boolean;
+}
+
+interface Binding {
+  expires: number;
+  until: number;
+}
+
+/**
+ * A scripted registrar for the engine's tests: a plain node:dgram socket on 127.0.0.1 that parses REGISTERs with
+ * @uacreg/sip, challenges with 401 (`WWW-Authenticate: Digest realm, nonce, opaque, qop="auth", algorithm`), verifies
+ * the Authorization by recomputing it with @uacreg/digest (a reused nonce with a higher nc is accepted: preemptive
+ * auth), keeps the bindings per AOR and answers 200 listing them with `;expires=`. `script` can override the answer
+ * to any request.
+ */
+export class ScriptedRegistrar {
+  readonly received: ReceivedRegister[] = [];
+  /** Override: return "default" to let the digest registrar answer. */
+  script: (r: ReceivedRegister) => ScriptAnswer = () => "default";
+  accounts: Record<string, string>;
+  realm: string;
+  algorithm: DigestAlgorithm;
+  grant: number | undefined;
+  challenge: boolean;
+  /** aor → contact URI → binding. */
+  readonly bindings = new Map<string, Map<string, Binding>>();
+  readonly #answered = new Map<string, Uint8Array | "drop">();
+  readonly #nonces = new Map<string, { challenge: DigestChallenge; nc: number }>();
+  readonly #waiters = new Set<{ pred: (r: ReceivedRegister) => boolean; resolve: (r: ReceivedRegister) => void }>();
+
+  private constructor(
+    private readonly socket: dgram.Socket,
+    readonly port: number,
+    options: ScriptedRegistrarOptions,
+  ) {
+    this.accounts = options.accounts ?? {};
+    this.realm = options.realm ?? "reg.test";
+    this.algorithm = options.algorithm ?? "MD5";
+    this.grant = options.grant;
+    this.challenge = options.challenge ?? true;
+    socket.on("message", (data, rinfo) => this.#onDatagram(data, rinfo));
+  }
+
+  static async open(options: ScriptedRegistrarOptions = {}): Promise<ScriptedRegistrar> {
+    const socket = dgram.createSocket("udp4");
+    await new Promise<void>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.bind(0, "127.0.0.1", () => {
+        socket.off("error", reject);
+        resolve();
+      });
+    });
+    return new ScriptedRegistrar(socket, socket.address().port, options);
+  }
+
+  /** `sip:127.0.0.1:<port>`, to use as the registrar column. */
+  get uri(): string {
+    return `sip:127.0.0.1:${this.port}`;
+  }
+
+  /** Resolves with the first REGISTER (already received or still to come) that matches. */
+  waitFor(pred: (r: ReceivedRegister) => boolean, timeoutMs = 4000, from = 0): Promise<ReceivedRegister> {
+    const seen = this.received.slice(from).find(pred);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        pred,
+        resolve: (r: ReceivedRegister) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter);
+        reject(new Error(`no matching REGISTER within ${timeoutMs} ms (${this.received.length} received)`));
+      }, timeoutMs);
+      this.#waiters.add(waiter);
+    });
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+
+  #onDatagram(data: Buffer, rinfo: dgram.RemoteInfo): void {
+    let request: SipRequest;
+    try {
+      const msg = parseMessage(new Uint8Array(data.buffer, data.byteOffset, data.length));
+      if (msg instanceof SipResponse || msg.method !== "REGISTER") return;
+      request = msg;
+    } catch {
+      return;
+    }
+    // A retransmission (same top Via) is answered with the same bytes and not recorded again.
+    const via = request.getHeader("via") ?? "";
+    const answered = this.#answered.get(via);
+    if (answered !== undefined) {
+      if (answered !== "drop") this.socket.send(answered, rinfo.port, rinfo.address);
+      return;
+    }
+    const received = this.#describe(request);
+    this.received.push(received);
+    for (const w of [...this.#waiters]) {
+      if (w.pred(received)) {
+        this.#waiters.delete(w);
+        w.resolve(received);
+      }
+    }
+    const answer = this.script(received);
+    if (answer === "drop") {
+      this.#answered.set(via, "drop");
+      return;
+    }
+    const response =
+      answer === "default"
+        ? this.#digestRegistrar(received)
+        : this.#response(request, answer.status, answer.reason, answer.headers ?? []);
+    const bytes = serializeMessage(response);
+    this.#answered.set(via, bytes);
+    this.socket.send(bytes, rinfo.port, rinfo.address);
+  }
+
+  #describe(request: SipRequest): ReceivedRegister {
+    const cseqText = request.getHeader("cseq") ?? "0 REGISTER";
+    const contactValues = request.getHeaders("contact");
+    const parsed = parseContacts(contactValues);
+    const contacts = parsed.wildcard ? ["*"] : parsed.contacts.map((c) => c.uri);
+    let expires: number | undefined;
+    const first = parsed.contacts[0];
+    const param = first === undefined ? undefined : headerParam(first.params, "expires");
+    if (typeof param === "string") expires = Number(param);
+    else if (request.getHeader("expires") !== undefined) expires = Number(request.getHeader("expires"));
+    const authorization = request.getHeader("authorization") ?? request.getHeader("proxy-authorization");
+    return {
+      request,
+      at: Date.now(),
+      callId: request.getHeader("call-id") ?? "",
+      cseq: Number.parseInt(cseqText, 10),
+      fromTag: tag(request.getHeader("from")),
+      contacts,
+      expires,
+      authorization,
+      authorized: authorization !== undefined && this.#verify(request, authorization),
+    };
+  }
+
+  /** Recomputes the digest response with the account's password (RFC 7616 §3.4.1). */
+  #verify(request: SipRequest, authorization: string): boolean {
+    const scanned = scanAuthenticateHeader(authorization, 0);
+    const raw = scanned.challenges[0];
+    if (raw === undefined || raw.scheme.toLowerCase() !== "digest") return false;
+    const p = new Map(raw.params.map((x) => [x.name, x.value]));
+    const nonce = p.get("nonce");
+    const username = p.get("username");
+    if (nonce === undefined || username === undefined) return false;
+    const issued = this.#nonces.get(nonce);
+    const password = this.accounts[username];
+    if (issued === undefined || password === undefined) return false;
+    const ncText = p.get("nc");
+    const nc = ncText === undefined ? 1 : Number.parseInt(ncText, 16);
+    if (!(nc > issued.nc)) return false; // replayed nonce count
+    const expected = computeCredentials({
+      challenge: issued.challenge,
+      username,
+      password,
+      method: "REGISTER",
+      uri: p.get("uri") ?? "",
+      nc,
+      cnonce: p.get("cnonce") ?? "",
+    });
+    if (expected.response !== p.get("response") || p.get("uri") !== request.uri) return false;
+    issued.nc = nc;
+    return true;
+  }
+
+  #newChallenge(): string {
+    const nonce = randomBytes(12).toString("hex");
+    const opaque = randomBytes(4).toString("hex");
+    const text = `Digest realm="${this.realm}", nonce="${nonce}", opaque="${opaque}", qop="auth", algorithm=${this.algorithm}`;
+    const challenge = parseChallenges([text])[0];
+    if (challenge === undefined) throw new Error("the test registrar built an unusable challenge");
+    this.#nonces.set(nonce, { challenge, nc: 0 });
+    return text;
+  }
+
+  /** The registrar: 401 until authorized, then store/remove bindings and answer 200 listing them. */
+  #digestRegistrar(r: ReceivedRegister): SipResponse {
+    if (this.challenge && !r.authorized) {
+      return this.#response(r.request, 401, "Unauthorized", [["WWW-Authenticate", this.#newChallenge()]]);
+    }
+    const aor = unquote(r.request.getHeader("to") ?? "").replace(/^.*<([^>]*)>.*$/, "$1");
+    let store = this.bindings.get(aor);
+    if (store === undefined) {
+      store = new Map();
+      this.bindings.set(aor, store);
+    }
+    const asked = r.expires ?? 3600;
+    if (r.contacts[0] === "*") store.clear();
+    else {
+      for (const c of r.contacts) {
+        if (asked === 0) store.delete(c);
+        else {
+          const granted = this.grant ?? asked;
+          store.set(c, { expires: granted, until: Date.now() + granted * 1000 });
+        }
+      }
+    }
+    const headers: Array<[string, string]> = [];
+    for (const [uri, b] of store) headers.push(["Contact", `<${uri}>;expires=${b.expires}`]);
+    return this.#response(r.request, 200, "OK", headers);
+  }
+
+  #response(request: SipRequest, status: number, reason: string, extra: Array<[string, string]>): SipResponse {
+    const headers: Array<{ name: string; value: string }> = [];
+    for (const v of request.getHeaders("via")) headers.push({ name: "Via", value: v });
+    headers.push({ name: "From", value: request.getHeader("from") ?? "" });
+    const to = request.getHeader("to") ?? "";
+    headers.push({ name: "To", value: tag(to) === undefined ? `${to};tag=reg${status}` : to });
+    headers.push({ name: "Call-ID", value: request.getHeader("call-id") ?? "" });
+    headers.push({ name: "CSeq", value: request.getHeader("cseq") ?? "" });
+    for (const [name, value] of extra) headers.push({ name, value });
+    return new SipResponse({ status, reason, headers });
+  }
+}
