@@ -45,6 +45,8 @@ export interface TransportOptions {
   maxInFlight?: number;
   /** Close a TCP/TLS connection with no transaction after this long without traffic (default 120000 ms). */
   idleTimeoutMs?: number;
+  /** UDP socket receive/send buffer size asked of the kernel (default 4 MiB; capped by net.core.rmem_max/wmem_max). */
+  udpBufferBytes?: number;
   /** `Server:` header value of our OPTIONS / 405 / 501 answers (none when unset). */
   userAgent?: string;
   logger?: TransportLogger;
@@ -144,6 +146,7 @@ export class SipTransport {
   private readonly ids: BranchGenerator;
   private readonly logger: TransportLogger | undefined;
   private readonly userAgent: string | undefined;
+  private readonly udpBufferBytes: number;
   private closing = false;
 
   private constructor(opts: TransportOptions) {
@@ -155,6 +158,7 @@ export class SipTransport {
     this.ids = new BranchGenerator(opts.randomHex);
     this.logger = opts.logger;
     this.userAgent = opts.userAgent;
+    this.udpBufferBytes = opts.udpBufferBytes ?? 4 * 1024 * 1024;
   }
 
   /**
@@ -303,6 +307,7 @@ export class SipTransport {
       sock.once("error", reject);
       sock.bind(l.spec.port, l.spec.address, () => {
         sock.off("error", reject);
+        this.growBuffers(sock, l);
         sock.on("error", (err) =>
           this.logger?.warn({ socket: l.spec.canonical, err: err.message }, "UDP socket error"),
         );
@@ -310,6 +315,19 @@ export class SipTransport {
         resolve(sock.address().port);
       });
     });
+  }
+
+  /**
+   * A burst of `maxInFlight` requests brings a burst of responses: the default 208 KiB receive buffer holds only
+   * about 500 of them, and every one lost costs a T1 retransmission. Ask for more (the kernel caps it at rmem_max).
+   */
+  private growBuffers(sock: dgram.Socket, l: Listener): void {
+    try {
+      sock.setRecvBufferSize(this.udpBufferBytes);
+      sock.setSendBufferSize(this.udpBufferBytes);
+    } catch (err) {
+      this.logger?.debug({ socket: l.spec.canonical, err: String(err) }, "cannot grow UDP buffers");
+    }
   }
 
   private bindStream(l: Listener): Promise<number> {
