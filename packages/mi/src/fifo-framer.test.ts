@@ -1,0 +1,103 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { FifoFramer, isForbiddenReplyName } from "./fifo-framer.js";
+
+const b = (s: string) => Buffer.from(s, "utf8");
+const REQ = '{"jsonrpc": "2.0", "id": "1", "method": "which", "params": {}}';
+
+describe("mi_fifo framing (mi-protocol.md §4)", () => {
+  it("frames one request written without a newline, as opensips-cli does", () => {
+    const f = new FifoFramer();
+    expect(f.push(b(`:opensips_fifo_reply_12_1700000000_5:${REQ}`), 0)).toEqual([
+      { kind: "request", replyName: "opensips_fifo_reply_12_1700000000_5", value: JSON.parse(REQ) },
+    ]);
+    expect(f.pending).toBe(0);
+  });
+
+  it("handles several requests in one write, in order, with whitespace between", () => {
+    const f = new FifoFramer();
+    const frames = f.push(b(`\n :a:{"id":1}\n:b:  {"id":2}:c:{"id":3}\n`), 0);
+    expect(frames.map((x) => (x.kind === "request" ? [x.replyName, x.value] : x.reason))).toEqual([
+      ["a", { id: 1 }],
+      ["b", { id: 2 }],
+      ["c", { id: 3 }],
+    ]);
+  });
+
+  it("waits for the rest of a request split across writes", () => {
+    const f = new FifoFramer();
+    expect(f.push(b(":rep"), 0)).toEqual([]);
+    expect(f.push(b('ly:{"id":'), 1)).toEqual([]);
+    expect(f.push(b('7}:x:{"id":8'), 2)).toEqual([{ kind: "request", replyName: "reply", value: { id: 7 } }]);
+    expect(f.push(b("}"), 3)).toEqual([{ kind: "request", replyName: "x", value: { id: 8 } }]);
+  });
+
+  it("keeps an empty reply name (run without reply)", () => {
+    expect(new FifoFramer().push(b(`::${REQ}`), 0)).toEqual([
+      { kind: "request", replyName: "", value: JSON.parse(REQ) },
+    ]);
+  });
+
+  it.each(["../etc/passwd", "a.b", "a/b", "a\\b", "."])("drops the forbidden reply name %j silently", (name) => {
+    expect(isForbiddenReplyName(name)).toBe(true);
+    const f = new FifoFramer();
+    const frames = f.push(b(`:${name}:${REQ}:ok:${REQ}`), 0);
+    expect(frames.map((x) => (x.kind === "request" ? x.replyName : x.reason))).toEqual(["forbidden-name", "ok"]);
+  });
+
+  it("drops input that does not start with ':' and broken JSON", () => {
+    const f = new FifoFramer();
+    expect(f.push(b(`hello:${REQ}`), 0)).toEqual([
+      { kind: "dropped", reason: "no-leading-colon", bytes: 5 + 1 + REQ.length },
+    ]);
+    expect(f.push(b(":x:{nope} :y:{}"), 0)).toEqual([{ kind: "dropped", reason: "bad-json", bytes: 15 }]);
+    expect(f.pending).toBe(0);
+    expect(f.push(b(`:z:${REQ}`), 0)).toHaveLength(1);
+  });
+
+  it("drops a request larger than the limit, and keeps framing after it", () => {
+    const f = new FifoFramer({ maxRequestBytes: 4096 });
+    const big = `{"jsonrpc":"2.0","id":1,"method":"x","params":["${"a".repeat(5000)}"]}`;
+    const frames = f.push(b(`:big:${big}:small:{"id":2}`), 0);
+    expect(frames.map((x) => (x.kind === "request" ? x.replyName : x.reason))).toEqual(["too-large", "small"]);
+  });
+
+  it("drops a partial request that is already over the limit", () => {
+    const f = new FifoFramer({ maxRequestBytes: 100 });
+    expect(f.push(b(`:x:["${"a".repeat(200)}`), 0)).toEqual([{ kind: "dropped", reason: "too-large", bytes: 205 }]);
+    expect(f.pending).toBe(0);
+  });
+
+  it("discards a stale partial request when new bytes arrive much later", () => {
+    const f = new FifoFramer({ staleAfterMs: 1000 });
+    expect(f.push(b(':dead:{"id":'), 0)).toEqual([]);
+    const frames = f.push(b(`:live:${REQ}`), 5000);
+    expect(frames.map((x) => (x.kind === "request" ? x.replyName : x.reason))).toEqual(["stale", "live"]);
+  });
+
+  it("never throws and only yields allowed names, whatever the bytes and however they are split", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 40 }),
+            fc.constantFrom(b(":"), b("::"), b(`:r:${REQ}`), b('{"a":'), b("}"), b("\n"), b(":a.b:{}")),
+          ),
+          { maxLength: 12 },
+        ),
+        (chunks) => {
+          const f = new FifoFramer({ maxRequestBytes: 256 });
+          let t = 0;
+          for (const c of chunks) {
+            t += 10;
+            for (const frame of f.push(c, t)) {
+              if (frame.kind === "request") expect(isForbiddenReplyName(frame.replyName)).toBe(false);
+            }
+          }
+          expect(f.pending).toBeLessThanOrEqual(256);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});

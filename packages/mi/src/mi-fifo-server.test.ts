@@ -1,0 +1,223 @@
+import { execFileSync } from "node:child_process";
+import { constants, promises as fsp } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { MiFifoServer } from "./mi-fifo-server.js";
+import { type Fixture, registrantRegistry } from "./test-support/registrant-commands.js";
+
+let dir: string;
+let fixture: Fixture;
+let server: MiFifoServer;
+let seq = 0;
+
+const KEY = "sip:a@x|sip:a@1.2.3.4|sip:x";
+const DISABLE =
+  '{"jsonrpc": "2.0", "id": "4242", "method": "reg_disable", "params": ["sip:a@x", "sip:a@1.2.3.4", "sip:x"]}';
+const WHICH = '{"jsonrpc": "2.0", "id": "1", "method": "which", "params": {}}';
+
+/** Writes raw bytes to the server FIFO in one write, like opensips-cli, and closes it. */
+async function writeServer(bytes: string): Promise<void> {
+  const w = await fsp.open(server.path, constants.O_WRONLY);
+  await w.write(bytes);
+  await w.close();
+}
+
+/** A fresh reply name, made like opensips-cli's (no dots). */
+function replyName(): string {
+  return `opensips_fifo_reply_${process.pid}_${Date.now()}_${seq++}`;
+}
+
+/** mkfifo the reply pipe in the reply dir (chmod 0666), as opensips-cli does before writing its request. */
+function makeReplyFifo(name: string): string {
+  const path = join(dir, name);
+  execFileSync("mkfifo", ["-m", "666", path]);
+  return path;
+}
+
+/** Opens the reply FIFO for reading (blocks until the server opens it) and reads up to EOF. */
+async function readReply(path: string): Promise<string> {
+  const r = await fsp.open(path, "r");
+  const text = await r.readFile("utf8");
+  await r.close();
+  await fsp.unlink(path);
+  return text;
+}
+
+/** One opensips-cli style round trip: mkfifo reply, write `:name:json`, readline. */
+async function miFifo(json: string): Promise<string> {
+  const name = replyName();
+  const path = makeReplyFifo(name);
+  await writeServer(`:${name}:${json}`);
+  return readReply(path);
+}
+
+async function start(options: Partial<ConstructorParameters<typeof MiFifoServer>[0]> = {}): Promise<void> {
+  server = new MiFifoServer({
+    registry: fixture.registry,
+    path: join(dir, "uacreg_fifo"),
+    replyDir: `${dir}/`,
+    checkIntervalMs: 0,
+    ...options,
+  });
+  await server.start();
+}
+
+beforeEach(async () => {
+  dir = await fsp.mkdtemp(join(tmpdir(), "uacreg-mi-fifo-"));
+  fixture = registrantRegistry();
+  await start();
+});
+
+afterEach(async () => {
+  await server.stop();
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+describe("mi_fifo server (mi-protocol.md §4)", () => {
+  it("creates the FIFO with mode 0660 by default", async () => {
+    const st = await fsp.lstat(server.path);
+    expect(st.isFIFO()).toBe(true);
+    expect(st.mode & 0o777).toBe(0o660);
+  });
+
+  it("answers an opensips-cli request with one line of compact JSON, then EOF", async () => {
+    const text = await miFifo(DISABLE);
+    expect(text).toBe('{"jsonrpc":"2.0","result":"OK","id":"4242"}');
+    expect(fixture.records.get(KEY)?.enabled).toBe(false);
+  });
+
+  it("survives opensips-cli's startup check (open for writing and close without writing)", async () => {
+    const w = await fsp.open(server.path, constants.O_WRONLY);
+    await w.close();
+    expect(JSON.parse(await miFifo(WHICH)).result).toContain("reg_list");
+  });
+
+  it("answers several requests arriving in one write, in order", async () => {
+    const a = replyName();
+    const b = replyName();
+    const pa = makeReplyFifo(a);
+    const pb = makeReplyFifo(b);
+    await writeServer(
+      `:${a}:${DISABLE}\n:${b}:{"jsonrpc":"2.0","id":2,"method":"reg_list","params":["sip:a@x","sip:a@1.2.3.4","sip:x"]}`,
+    );
+    const [ra, rb] = await Promise.all([readReply(pa), readReply(pb)]);
+    expect(ra).toBe('{"jsonrpc":"2.0","result":"OK","id":"4242"}');
+    expect(rb).toBe('{"jsonrpc":"2.0","result":{"Registrant":{"AOR":"sip:a@x"}},"id":2}');
+  });
+
+  it("sends zero bytes (EOF) for a notification", async () => {
+    expect(await miFifo('{"jsonrpc":"2.0","method":"reg_disable","params":["sip:a@x","sip:a@1.2.3.4","sip:x"]}')).toBe(
+      "",
+    );
+    expect(fixture.records.get(KEY)?.enabled).toBe(false);
+  });
+
+  it("runs a request with an empty reply name without replying", async () => {
+    await writeServer(`::${DISABLE}`);
+    expect(await miFifo(WHICH)).toContain('"result"');
+    expect(fixture.records.get(KEY)?.enabled).toBe(false);
+  });
+
+  it("answers a missing method and an array body with -32600 instead of crashing", async () => {
+    expect(await miFifo('{"jsonrpc":"2.0","id":"9"}')).toBe(
+      '{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"},"id":"9"}',
+    );
+    expect(await miFifo(`[${WHICH}]`)).toBe(
+      '{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"},"id":null}',
+    );
+    expect(await miFifo(WHICH)).toContain("reg_list");
+  });
+
+  it.each(["../x", "a.b", "a\\b"])(
+    "drops a request whose reply name %j is forbidden, without running it",
+    async (name) => {
+      await writeServer(`:${name}:${DISABLE}`);
+      expect(await miFifo(WHICH)).toContain("reg_list");
+      expect(fixture.records.get(KEY)?.enabled).toBe(true);
+    },
+  );
+
+  it("drops broken JSON and keeps serving", async () => {
+    await writeServer(":x:{nope");
+    await new Promise((r) => setTimeout(r, 20));
+    await writeServer("garbage");
+    expect(await miFifo(WHICH)).toContain("reg_list");
+  });
+
+  it("refuses a reply path that is a regular file, a symlink or a hard-linked FIFO", async () => {
+    await fsp.writeFile(join(dir, "plain"), "");
+    const target = makeReplyFifo("target");
+    await fsp.symlink(target, join(dir, "link"));
+    makeReplyFifo("twice");
+    await fsp.link(join(dir, "twice"), join(dir, "twice2"));
+    // Readers are present, so the server's open would succeed: the refusal comes from the checks themselves.
+    const readers = await Promise.all(
+      ["target", "twice"].map((n) => fsp.open(join(dir, n), constants.O_RDONLY | constants.O_NONBLOCK)),
+    );
+    const t0 = Date.now();
+    for (const name of ["plain", "link", "twice"]) await writeServer(`:${name}:${DISABLE}`);
+    expect(await miFifo(WHICH)).toContain("reg_list");
+    expect(Date.now() - t0).toBeLessThan(300);
+    for (const r of readers) expect((await r.read()).bytesRead).toBe(0);
+    await Promise.all(readers.map((r) => r.close()));
+    expect(await fsp.readFile(join(dir, "plain"), "utf8")).toBe("");
+    expect(fixture.records.get(KEY)?.enabled).toBe(true);
+  });
+
+  it("gives up on a reply FIFO nobody reads after the ENXIO retries, and serves the next request", async () => {
+    await server.stop();
+    await start({ replyRetryDelayMs: 10 });
+    makeReplyFifo("nobody");
+    const t0 = Date.now();
+    await writeServer(`:nobody:${DISABLE}`);
+    expect(await miFifo(WHICH)).toContain("reg_list");
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(35);
+    expect(fixture.records.get(KEY)?.enabled).toBe(true);
+  });
+
+  it("handles a reply larger than the pipe buffer", async () => {
+    for (let i = 0; i < 3000; i++) {
+      fixture.records.set(`k${i}`, { aor: `sip:user${i}@example.com`, contact: "c", registrar: "r", enabled: true });
+    }
+    const text = await miFifo('{"jsonrpc":"2.0","id":1,"method":"reg_list"}');
+    expect(text.length).toBeGreaterThan(65536);
+    expect(text.includes("\n")).toBe(false);
+    expect(JSON.parse(text).result.Records).toHaveLength(3001);
+  });
+
+  it("recreates the FIFO on demand after it was deleted", async () => {
+    await fsp.unlink(server.path);
+    expect(await server.ensureFifo()).toBe(true);
+    expect(await server.ensureFifo()).toBe(false);
+    expect(await miFifo(WHICH)).toContain("reg_list");
+  });
+
+  it("recreates a deleted FIFO on its periodic check", async () => {
+    await server.stop();
+    await start({ checkIntervalMs: 30 });
+    await fsp.unlink(server.path);
+    for (let i = 0; i < 100; i++) {
+      const st = await fsp.lstat(server.path).catch(() => undefined);
+      if (st?.isFIFO()) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await miFifo(WHICH)).toContain("reg_list");
+  });
+
+  it("does not block the event loop while waiting for requests", async () => {
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it("removes the FIFO on stop and replaces a stale file on start", async () => {
+    await server.stop();
+    await expect(fsp.lstat(server.path)).rejects.toThrow();
+    await fsp.writeFile(server.path, "stale");
+    await start({ mode: 0o600 });
+    const st = await fsp.lstat(server.path);
+    expect(st.isFIFO()).toBe(true);
+    expect(st.mode & 0o777).toBe(0o600);
+  });
+});
