@@ -40,3 +40,4 @@ export {
   type SuiteApi,
   sampleRow,
 } from "./repository-conformance-suite.js";
+export { registrantQueries, rowValues } from "./registrant-queries.js";

@@ -3,7 +3,7 @@
  * Adapters give it a {@link SqlDialect}; it does connection management with reconnect and back-off, column-name
  * resolution against the live catalog, keyset-paged loading, error classification and password masking.
  */
-import { DataSource, type EntitySchema, type ObjectLiteral, QueryFailedError } from "typeorm";
+import { DataSource, type EntitySchema, QueryFailedError } from "typeorm";
 import {
   DbConnectionError,
   DbError,
@@ -15,6 +15,7 @@ import {
 import type { ParsedDbUrl } from "./db-url.js";
 import { DbUrlError } from "./db-errors.js";
 import { registrantEntitySchema } from "./registrant-entity-schema.js";
+import { registrantQueries } from "./registrant-queries.js";
 import type { RegistrantKey, RegistrantRepository, RegistrantRow, SchemaAdmin } from "./registrant-row.js";
 import type { SqlDialect, StoredTable } from "./sql-dialect.js";
 import {
@@ -370,25 +371,12 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
     });
   }
 
-  private selectQuery(ds: DataSource) {
-    let qb = ds.getRepository(this.schema).createQueryBuilder("r").select("r.id", "id");
-    for (const c of REGISTRANT_COLUMNS) qb = qb.addSelect(`r.${c}`, c);
-    return qb;
-  }
-
-  private keyWhere(key: RegistrantKey): ObjectLiteral {
-    return { aor: key.aor, binding_URI: key.contact, registrar: key.registrar };
-  }
-
   /** Keyset pagination by id: one page at a time, resumed after a reconnect from the last id read. */
   async *loadAll(): AsyncIterable<RegistrantRow> {
     let after: number | undefined;
     for (;;) {
       const page = await this.run((ds) =>
-        (after === undefined ? this.selectQuery(ds) : this.selectQuery(ds).where("r.id > :after", { after }))
-          .orderBy("r.id", "ASC")
-          .limit(this.pageSize)
-          .getRawMany<Record<string, unknown>>(),
+        registrantQueries.page(ds, this.schema, after, this.pageSize).getRawMany<Record<string, unknown>>(),
       );
       for (const raw of page) {
         const row = toRegistrantRow(raw);
@@ -401,53 +389,36 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
 
   async findOne(key: RegistrantKey): Promise<RegistrantRow | undefined> {
     const raw = await this.run((ds) =>
-      this.selectQuery(ds)
-        .where(this.keyWhere(key))
-        .orderBy("r.id", "ASC")
-        .limit(1)
-        .getRawMany<Record<string, unknown>>(),
+      registrantQueries.byKey(ds, this.schema, key).getRawMany<Record<string, unknown>>(),
     );
     return raw[0] ? toRegistrantRow(raw[0]) : undefined;
   }
 
   async updateState(key: RegistrantKey, state: number): Promise<void> {
-    await this.run((ds) =>
-      ds.createQueryBuilder().update(this.schema).set({ state }).where(this.keyWhere(key)).execute(),
-    );
-  }
-
-  private values(row: RegistrantRow): ObjectLiteral {
-    const v: ObjectLiteral = {};
-    for (const c of REGISTRANT_COLUMNS) v[c] = row[c];
-    return v;
+    await this.run((ds) => registrantQueries.updateState(ds, this.schema, key, state).execute());
   }
 
   async insert(row: RegistrantRow): Promise<void> {
-    await this.run((ds) =>
-      ds.createQueryBuilder().insert().into(this.schema).values(this.values(row)).updateEntity(false).execute(),
-    );
+    await this.run((ds) => registrantQueries.insert(ds, this.schema, row).execute());
   }
 
   async insertMany(rows: Iterable<RegistrantRow>): Promise<void> {
     // Plain parameterized multi-row INSERTs (TypeORM's builder costs more than the database for large imports).
-    const n = REGISTRANT_COLUMNS.length;
-    const per = Math.max(1, Math.min(this.dialect.maxInsertRows, Math.floor(this.dialect.maxParams / n)));
-    const q = this.dialect.quote;
-    const head =
-      `INSERT INTO ${q(this.stored.tableName)} ` +
-      `(${REGISTRANT_COLUMNS.map((c) => q(this.stored.columns[c])).join(", ")}) VALUES `;
-    const tuple = `(${new Array(n).fill("?").join(", ")})`;
-    let chunk: unknown[] = [];
+    const per = Math.max(
+      1,
+      Math.min(this.dialect.maxInsertRows, Math.floor(this.dialect.maxParams / REGISTRANT_COLUMNS.length)),
+    );
+    let params: unknown[] = [];
     let count = 0;
     const flush = async () => {
-      const params = chunk;
-      const sql = this.raw(head + new Array(count).fill(tuple).join(", "));
-      chunk = [];
+      const values = params;
+      const sql = registrantQueries.insertManySql(this.dialect, this.stored, count);
+      params = [];
       count = 0;
-      await this.run((ds) => ds.query(sql, params));
+      await this.run((ds) => ds.query(sql, values));
     };
     for (const row of rows) {
-      for (const c of REGISTRANT_COLUMNS) chunk.push(row[c]);
+      for (const c of REGISTRANT_COLUMNS) params.push(row[c]);
       count += 1;
       if (count >= per) await flush();
     }
@@ -463,24 +434,18 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
       } catch (e) {
         if (!(e instanceof DuplicateKeyError) || i > 0) throw e;
       }
-      const key = { aor: row.aor, contact: row.binding_URI, registrar: row.registrar };
-      const { aor: _a, binding_URI: _b, registrar: _r, ...rest } = this.values(row);
-      const result = await this.run((ds) =>
-        ds.createQueryBuilder().update(this.schema).set(rest).where(this.keyWhere(key)).execute(),
-      );
+      const result = await this.run((ds) => registrantQueries.updateRow(ds, this.schema, row).execute());
       if (result.affected === undefined || result.affected > 0) return;
     }
   }
 
   async delete(key: RegistrantKey): Promise<boolean> {
-    const result = await this.run((ds) =>
-      ds.createQueryBuilder().delete().from(this.schema).where(this.keyWhere(key)).execute(),
-    );
+    const result = await this.run((ds) => registrantQueries.delete(ds, this.schema, key).execute());
     return (result.affected ?? 0) > 0;
   }
 
   async count(): Promise<number> {
-    return this.run((ds) => ds.getRepository(this.schema).count());
+    return this.run((ds) => registrantQueries.count(ds, this.schema).getCount());
   }
 
   async close(): Promise<void> {
