@@ -54,7 +54,8 @@ const REGISTER_FIELDS = [
   { name: "User-Agent", value: "uacreg/0.1" },
   {
     name: "Contact",
-    value: '<sip:alice@192.0.2.10:5060>;reg-id=1;+sip.instance="<urn:uuid:00000000-0000-1000-8000-00000000000f>";expires=60',
+    value:
+      '<sip:alice@192.0.2.10:5060>;reg-id=1;+sip.instance="<urn:uuid:00000000-0000-1000-8000-00000000000f>";expires=60',
   },
   {
     name: "Authorization",
@@ -102,5 +103,7 @@ bench("build + serialize REGISTER with Authorization", () => {
   sink += serializeMessage(req).length;
 });
 
-const registerBytes = serializeMessage(new SipRequest({ method: "REGISTER", uri: "sip:reg.example.com", headers: REGISTER_FIELDS }));
+const registerBytes = serializeMessage(
+  new SipRequest({ method: "REGISTER", uri: "sip:reg.example.com", headers: REGISTER_FIELDS }),
+);
 console.log(`(REGISTER = ${registerBytes.length} B; sink ${sink > 0 ? "ok" : "?"})`);
