@@ -1,1 +1,2 @@
-export {};
+export { mssqlAdapter } from "./mssql-adapter.js";
+export { mssqlDialect, mssqlRegistrantDdl } from "./mssql-dialect.js";

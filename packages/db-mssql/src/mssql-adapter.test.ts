@@ -1,0 +1,214 @@
+import { randomBytes } from "node:crypto";
+import {
+  DbConnectionError,
+  openRepository,
+  type OpenedRepository,
+  parseDbUrl,
+  registrantEntitySchema,
+  registrantQueries,
+  registrantRepositorySuite,
+  resolveTableConfig,
+  sampleRow,
+} from "@uacreg/db";
+import mssql from "mssql";
+import { DataSource } from "typeorm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mssqlAdapter, mssqlDialect, mssqlRegistrantDdl } from "./index.js";
+
+const renamed = resolveTableConfig({
+  tableName: "my_reg",
+  columns: { aor: "to_uri", binding_URI: "contact_uri", registrar: "reg_uri", state: "st", expiry: "exp" },
+});
+
+/** TypeORM wraps typed values (MssqlParameter { type, value }) for tedious. */
+const plain = (p: unknown) => (p !== null && typeof p === "object" && "value" in p ? p.value : p);
+
+/** A DataSource that never connects: metadata only, as toolchain.md G10 shows. */
+async function offlineDataSource() {
+  const schema = registrantEntitySchema(renamed);
+  const ds = new DataSource({
+    ...mssqlDialect.dataSourceOptions(parseDbUrl("mssql://sa:pw@127.0.0.1/uacreg")),
+    entities: [schema],
+  } as ConstructorParameters<typeof DataSource>[0]);
+  await (ds as unknown as { buildMetadatas(): Promise<void> }).buildMetadatas();
+  return { ds, schema };
+}
+
+describe("MS SQL adapter, offline", () => {
+  it("maps the db_url to tedious options (TLS, instance, timeout)", () => {
+    const url = parseDbUrl(
+      "mssql://sa:p%40ss%3Aw@db.example.com:1444/uacreg?encrypt=false&trustServerCertificate=true",
+    );
+    expect(url.password).toBe("p@ss:w");
+    const o = mssqlDialect.dataSourceOptions(url) as unknown as Record<string, unknown>;
+    expect(o).toMatchObject({
+      type: "mssql",
+      host: "db.example.com",
+      port: 1444,
+      username: "sa",
+      password: "p@ss:w",
+      database: "uacreg",
+      options: { encrypt: false, trustServerCertificate: true },
+    });
+    const named = mssqlDialect.dataSourceOptions(parseDbUrl("sqlserver://sa@db/uacreg?instanceName=SQLEXPRESS"));
+    expect(named).toMatchObject({ options: { encrypt: true, instanceName: "SQLEXPRESS" } });
+    expect(named).not.toHaveProperty("port");
+  });
+
+  it("writes the version 3 table with SQL Server types, the configured names and the unique key", () => {
+    const [ddl] = mssqlRegistrantDdl(renamed);
+    expect(ddl).toContain("CREATE TABLE [my_reg] (");
+    expect(ddl).toContain("id INT IDENTITY(1,1) NOT NULL PRIMARY KEY");
+    expect(ddl).toContain("[reg_uri] NVARCHAR(255) NOT NULL DEFAULT ''");
+    expect(ddl).toContain("[proxy] NVARCHAR(255) NULL DEFAULT NULL");
+    expect(ddl).toContain("[contact_uri] NVARCHAR(255) NOT NULL DEFAULT ''");
+    expect(ddl).toContain("[password] NVARCHAR(64) NULL DEFAULT NULL");
+    expect(ddl).toContain("[exp] INT NULL DEFAULT NULL");
+    expect(ddl).toContain("[st] INT NOT NULL DEFAULT 0");
+    expect(ddl).toContain("CONSTRAINT [my_reg_registrant_idx] UNIQUE ([to_uri], [contact_uri], [reg_uri])");
+    expect(mssqlDialect.createVersionTable()[0]).toContain("table_version INT NOT NULL DEFAULT 0");
+  });
+
+  it("pages with OFFSET/FETCH (no LIMIT) and binds every value as a parameter", async () => {
+    const { ds, schema } = await offlineDataSource();
+    const [first] = registrantQueries.page(ds, schema, undefined, 1000).getQueryAndParameters();
+    expect(first).toMatch(/FROM "my_reg" "r" ORDER BY "r"."id" ASC OFFSET 0 ROWS FETCH NEXT 1000 ROWS ONLY$/);
+    expect(first).not.toMatch(/LIMIT/);
+    expect(first).toContain(`"r"."contact_uri" AS "binding_URI"`);
+    const [next, nextParams] = registrantQueries.page(ds, schema, 41, 500).getQueryAndParameters();
+    expect(next).toMatch(/WHERE "r"."id" > @0 ORDER BY "r"."id" ASC OFFSET 0 ROWS FETCH NEXT 500 ROWS ONLY$/);
+    expect(nextParams).toEqual([41]);
+
+    const key = { aor: "sip:a@x", contact: "sip:a@1.2.3.4", registrar: "sip:x" };
+    const [find, findParams] = registrantQueries.byKey(ds, schema, key).getQueryAndParameters();
+    expect(find).toMatch(/WHERE \("r"."to_uri" = @0 AND "r"."contact_uri" = @1 AND "r"."reg_uri" = @2\)/);
+    expect(find).toMatch(/FETCH NEXT 1 ROWS ONLY$/);
+    expect(findParams).toEqual(["sip:a@x", "sip:a@1.2.3.4", "sip:x"]);
+
+    const [upd, updParams] = registrantQueries.updateState(ds, schema, key, 1).getQueryAndParameters();
+    expect(upd).toBe(`UPDATE "my_reg" SET "st" = @0 WHERE ("to_uri" = @1 AND "contact_uri" = @2 AND "reg_uri" = @3)`);
+    expect(updParams.map(plain)).toEqual([1, "sip:a@x", "sip:a@1.2.3.4", "sip:x"]);
+
+    const [del] = registrantQueries.delete(ds, schema, key).getQueryAndParameters();
+    expect(del).toBe(`DELETE FROM "my_reg" WHERE ("to_uri" = @0 AND "contact_uri" = @1 AND "reg_uri" = @2)`);
+
+    const row = sampleRow(1, { password: "x'); DROP TABLE my_reg; --" });
+    const [ins, insParams] = registrantQueries.insert(ds, schema, row).getQueryAndParameters();
+    expect(ins).toMatch(/^INSERT INTO "my_reg"\("reg_uri", "proxy", "to_uri", .*"st"\) VALUES \(@0, @1, /);
+    expect(ins).not.toContain("DROP TABLE");
+    expect(insParams.map(plain)).toContain("x'); DROP TABLE my_reg; --");
+
+    const [cnt] = registrantQueries.count(ds, schema).getQueryAndParameters();
+    expect(cnt).toContain(`FROM "my_reg" "r"`);
+  });
+
+  it("bulk INSERTs within SQL Server's 2100-parameter limit", () => {
+    const per = Math.floor(mssqlDialect.maxParams / 12);
+    expect(per * 12).toBeLessThan(2100);
+    const sql = registrantQueries.insertManySql(mssqlDialect, renamed, 2);
+    expect(sql).toBe(
+      "INSERT INTO [my_reg] ([reg_uri], [proxy], [to_uri], [third_party_registrant], [username], [password], " +
+        "[contact_uri], [binding_params], [exp], [forced_socket], [cluster_shtag], [st]) VALUES " +
+        "(@0, @1, @2, @3, @4, @5, @6, @7, @8, @9, @10, @11), (@12, @13, @14, @15, @16, @17, @18, @19, @20, @21, @22, @23)",
+    );
+  });
+
+  it("classifies the driver's errors by SQL Server error number and code", () => {
+    const request = (num: number, message: string) =>
+      new mssql.RequestError(Object.assign(new Error(message), { code: "EREQUEST", info: { number: num } }));
+    const cases: Array<[unknown, string]> = [
+      [request(2627, "Violation of UNIQUE KEY constraint 'registrant_registrant_idx'."), "duplicate-key"],
+      [request(2601, "Cannot insert duplicate key row"), "duplicate-key"],
+      [request(208, "Invalid object name 'registrant'."), "schema"],
+      [request(207, "Invalid column name 'state'."), "schema"],
+      [request(2628, "String or binary data would be truncated"), "data"],
+      [request(515, "Cannot insert the value NULL into column 'aor'"), "data"],
+      [new mssql.ConnectionError("Login failed for user 'sa'.", "ELOGIN"), "authentication"],
+      [new mssql.ConnectionError("Failed to connect to db:1433 - connect ECONNREFUSED", "ESOCKET"), "connection"],
+      [new mssql.ConnectionError("Connection lost - read ECONNRESET", "ESOCKET"), "connection"],
+      [new mssql.RequestError("Timeout: Request failed to complete in 15000ms", "ETIMEOUT"), "connection"],
+      [new mssql.ConnectionError("Connection is closed.", "ECONNCLOSED"), "connection"],
+    ];
+    for (const [error, kind] of cases)
+      expect([String((error as Error).message), mssqlDialect.classify(error).kind]).toEqual([
+        String((error as Error).message),
+        kind,
+      ]);
+  });
+
+  it("reports an unreachable server as DbConnectionError without the password", async () => {
+    const err = await openRepository("mssql://sa:Sup3r%2FSecret@127.0.0.1:1/uacreg?encrypt=false", {}, [mssqlAdapter], {
+      retry: { attempts: 2, initialDelayMs: 1, maxDelayMs: 1 },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DbConnectionError);
+    expect((err as Error).message).toContain("mssql://sa:***@127.0.0.1:1/uacreg");
+    expect((err as Error).message).not.toMatch(/Sup3r/);
+  });
+});
+
+const liveUrl = process.env.UACREG_TEST_MSSQL_URL;
+if (!liveUrl) {
+  console.warn(
+    "\n!!!!! SKIPPING the live MS SQL Server repository suite: UACREG_TEST_MSSQL_URL is not set " +
+      "(no SQL Server on this machine); the offline MS SQL tests above still ran !!!!!\n",
+  );
+}
+
+describe.skipIf(!liveUrl)("MS SQL Server, live (UACREG_TEST_MSSQL_URL)", () => {
+  const admin = parseDbUrl(liveUrl ?? "mssql://sa@127.0.0.1/master");
+  const dbName = `uacreg_t_${randomBytes(5).toString("hex")}`;
+  const testUrl = (liveUrl ?? "").replace(/\/[^/?]*(\?.*)?$/, `/${dbName}$1`).replace(/\$1$/, "");
+  const config = (database: string): mssql.config => ({
+    server: admin.host ?? "127.0.0.1",
+    port: admin.port ?? 1433,
+    user: admin.user ?? "sa",
+    password: admin.password ?? "",
+    database,
+    options: {
+      encrypt: admin.options.encrypt === undefined ? true : admin.options.encrypt === "true",
+      trustServerCertificate: admin.options.trustServerCertificate === "true",
+    },
+  });
+  const withPool = async <T>(database: string, f: (p: mssql.ConnectionPool) => Promise<T>) => {
+    const pool = await new mssql.ConnectionPool(config(database)).connect();
+    try {
+      return await f(pool);
+    } finally {
+      await pool.close();
+    }
+  };
+  beforeAll(() => withPool(admin.database, (p) => p.request().batch(`CREATE DATABASE ${dbName}`)));
+  afterAll(() =>
+    withPool(admin.database, (p) =>
+      p.request().batch(`ALTER DATABASE ${dbName} SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE ${dbName}`),
+    ),
+  );
+  registrantRepositorySuite(
+    { describe, it, expect, beforeAll, afterAll },
+    {
+      name: "MS SQL Server",
+      setup: async () => {},
+      teardown: async () => {},
+      open: (table, options) => openRepository(testUrl, table, [mssqlAdapter], options) as Promise<OpenedRepository>,
+      exec: (sql) => withPool(dbName, (p) => p.request().batch(sql)).then(() => undefined),
+      columns: (table) =>
+        withPool(dbName, (p) =>
+          p
+            .request()
+            .input("t", table)
+            .query("SELECT COLUMN_NAME AS c FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = @t"),
+        ).then((r) => (r.recordset as Array<{ c: string }>).map((x) => x.c)),
+      killConnections: () =>
+        withPool(admin.database, async (p) => {
+          const r = await p
+            .request()
+            .input("db", dbName)
+            .query(
+              "SELECT session_id AS id FROM sys.dm_exec_sessions WHERE database_id = DB_ID(@db) AND session_id <> @@SPID",
+            );
+          for (const s of r.recordset as Array<{ id: number }>) await p.request().batch(`KILL ${Number(s.id)}`);
+        }),
+      bulkRows: 20_000,
+    },
+  );
+});
