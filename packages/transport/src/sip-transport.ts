@@ -397,6 +397,7 @@ export class SipTransport {
         this.countersSet.c.failovers++;
         this.logger?.debug({ target: `${target.proto}:${hostPort(target.address, target.port)}` }, "failing over");
       }
+      if (this.closing) return this.failed(new TransportError("transport is closed", "closed"));
       outcome = await this.runTransaction(req, target, listener, hooks);
       if (outcome.kind === "response" && outcome.response.status !== 503) return outcome;
       if (this.closing) return outcome;
@@ -458,22 +459,35 @@ export class SipTransport {
       if (proto === "udp") {
         this.sendUdp(tx);
       } else {
-        const conn = this.connectionFor(listener, target);
-        tx.conn = conn;
-        conn.transactions.add(tx);
-        conn.socket.write(tx.bytes);
+        try {
+          const conn = this.connectionFor(listener, target);
+          tx.conn = conn;
+          conn.transactions.add(tx);
+          conn.socket.write(tx.bytes);
+        } catch (err) {
+          const e = err instanceof Error ? err : new Error(String(err));
+          this.transportFailure(
+            tx,
+            new TransportError(`connect to ${target.address} failed: ${e.message}`, "connect-failed", { cause: e }),
+          );
+        }
       }
     });
   }
 
   private sendUdp(tx: ClientTx): void {
-    tx.listener.udp!.send(tx.bytes, tx.target.port, tx.target.address, (err) => {
-      if (err)
-        this.transportFailure(
-          tx,
-          new TransportError(`send to ${tx.target.address} failed: ${err.message}`, "send-failed", { cause: err }),
-        );
-    });
+    const onSent = (err: Error | null) => {
+      if (err) {
+        const message = `send to ${hostPort(tx.target.address, tx.target.port)} failed: ${err.message}`;
+        this.transportFailure(tx, new TransportError(message, "send-failed", { cause: err }));
+      }
+    };
+    try {
+      tx.listener.udp!.send(tx.bytes, tx.target.port, tx.target.address, onSent);
+    } catch (err) {
+      // dgram throws synchronously on a closed socket or a bad address; report it like an asynchronous failure.
+      queueMicrotask(() => onSent(err instanceof Error ? err : new Error(String(err))));
+    }
   }
 
   private transportFailure(tx: ClientTx, error: Error): void {

@@ -1,0 +1,37 @@
+import { parseMessage, SipRequest } from "@uacreg/sip";
+import { describe, expect, it } from "vitest";
+import { encodeRequest } from "./outgoing-request.js";
+
+const base = {
+  method: "REGISTER",
+  requestUri: "sip:reg.test",
+  headers:
+    "To: <sip:alice@reg.test>\r\nFrom: <sip:alice@reg.test>;tag=1\r\nCSeq: 3 REGISTER\r\nCall-ID: c\r\nContent-Length: 0\r\n",
+  callId: "c",
+  cseq: 3,
+  nextHop: "sip:reg.test",
+};
+
+describe("request bytes", () => {
+  it("puts our Via first, then the caller's headers verbatim, then the empty line", () => {
+    const bytes = encodeRequest(base, "udp", "192.0.2.1:5060", "z9hG4bKabc.1");
+    expect(bytes.toString()).toBe(
+      "REGISTER sip:reg.test SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKabc.1;rport\r\n" +
+        base.headers +
+        "\r\n",
+    );
+  });
+
+  it("names TLS/TCP in Via, brackets IPv6 and appends a body byte for byte (UTF-8 headers included)", () => {
+    const body = new Uint8Array([0x76, 0x3d, 0x30, 0xff]);
+    const headers = base.headers
+      .replace("Content-Length: 0", "Content-Length: 4")
+      .replace("<sip:alice@", '"Zoë" <sip:alice@');
+    const bytes = encodeRequest({ ...base, headers, body }, "tls", "[2001:db8::1]:5061", "z9hG4bKx");
+    const msg = parseMessage(bytes);
+    expect(msg).toBeInstanceOf(SipRequest);
+    expect(msg.getHeader("Via")).toBe("SIP/2.0/TLS [2001:db8::1]:5061;branch=z9hG4bKx;rport");
+    expect(msg.getHeader("To")).toBe('"Zoë" <sip:alice@reg.test>');
+    expect([...msg.body]).toEqual([...body]);
+  });
+});
