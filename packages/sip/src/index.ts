@@ -3,6 +3,7 @@
  * No sockets, no timers, no clock.
  */
 export { SipParseError } from "./sip-parse-error.js";
+export { SipBuildError } from "./sip-build-error.js";
 export type { HeaderField } from "./header-index.js";
 export { headerKey } from "./header-name.js";
 export {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseMessage, SipParseError, SipRequest, SipResponse, serializeMessage } from "./index.js";
+import { parseMessage, SipBuildError, SipParseError, SipRequest, SipResponse, serializeMessage } from "./index.js";
 
 const crlf = (s: string): string => s.replace(/\n/g, "\r\n");
 
@@ -154,5 +154,27 @@ describe("serializeMessage", () => {
     const once = serializeMessage(parseMessage(crlf("OPTIONS sip:a@b SIP/2.0\nSubject: a\n  b\nl: 0\n\n")));
     expect(new TextDecoder().decode(once)).toBe("OPTIONS sip:a@b SIP/2.0\r\nSubject: a b\r\nl: 0\r\n\r\n");
     expect(serializeMessage(parseMessage(once))).toEqual(once);
+  });
+});
+
+describe("building messages", () => {
+  it("refuses header injection and values that cannot go on the wire", () => {
+    const base = { method: "REGISTER", uri: "sip:h" };
+    const cases: Array<[string, () => unknown]> = [
+      ["header-value", () => new SipRequest({ ...base, headers: [{ name: "X", value: "a\r\nVia: evil" }] })],
+      ["header-name", () => new SipRequest({ ...base, headers: [{ name: "Bad Name", value: "a" }] })],
+      ["method", () => new SipRequest({ method: "REG ISTER", uri: "sip:h" })],
+      ["uri", () => new SipRequest({ method: "REGISTER", uri: "sip:h x" })],
+      ["status", () => new SipResponse({ status: 1000, reason: "x" })],
+      ["reason", () => new SipResponse({ status: 200, reason: "OK\r\nX: y" })],
+    ];
+    for (const [field, build] of cases) {
+      expect(build).toThrow(SipBuildError);
+      try {
+        build();
+      } catch (e) {
+        expect((e as SipBuildError).field).toBe(field);
+      }
+    }
   });
 });

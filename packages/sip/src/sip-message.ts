@@ -1,4 +1,6 @@
 import { type HeaderField, HeaderIndex } from "./header-index.js";
+import { SipBuildError } from "./sip-build-error.js";
+import { isToken } from "./sip-grammar.js";
 
 export type { HeaderField } from "./header-index.js";
 
@@ -25,6 +27,7 @@ export abstract class SipMessage {
 
   protected constructor(init: SipMessageInit) {
     const h = init.headers;
+    if (h !== undefined && !(h instanceof HeaderIndex)) checkFields(h);
     this.index =
       h === undefined ? HeaderIndex.fromFields([]) : h instanceof HeaderIndex ? h : HeaderIndex.fromFields(h);
     const b = init.body;
@@ -70,6 +73,13 @@ export class SipRequest extends SipMessage {
 
   constructor(init: SipRequestInit) {
     super(init);
+    if (!(init.headers instanceof HeaderIndex)) {
+      if (!isToken(init.method))
+        throw new SipBuildError("method", `method ${JSON.stringify(init.method)} is not a token`);
+      if (init.uri.length === 0 || hasWhitespaceOrControl(init.uri)) {
+        throw new SipBuildError("uri", `Request-URI ${JSON.stringify(init.uri)} is empty or has whitespace`);
+      }
+    }
     this.method = init.method;
     this.uri = init.uri;
   }
@@ -87,7 +97,34 @@ export class SipResponse extends SipMessage {
 
   constructor(init: SipResponseInit) {
     super(init);
+    if (!(init.headers instanceof HeaderIndex)) {
+      if (!Number.isInteger(init.status) || init.status < 100 || init.status > 699) {
+        throw new SipBuildError("status", `status ${init.status} is not in 100-699`);
+      }
+      if (hasLineBreak(init.reason)) throw new SipBuildError("reason", "reason phrase contains CR or LF");
+    }
     this.status = init.status;
     this.reason = init.reason;
+  }
+}
+
+function hasLineBreak(s: string): boolean {
+  return s.includes("\r") || s.includes("\n");
+}
+
+function hasWhitespaceOrControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/** Header names must be tokens and values must not break the line (no header injection, RFC 3261 §7.3.1). */
+function checkFields(fields: readonly HeaderField[]): void {
+  for (const f of fields) {
+    if (!isToken(f.name))
+      throw new SipBuildError("header-name", `header name ${JSON.stringify(f.name)} is not a token`);
+    if (hasLineBreak(f.value)) throw new SipBuildError("header-value", `value of ${f.name} contains CR or LF`);
   }
 }
