@@ -285,17 +285,22 @@ export class SipTransport {
         throw new SocketBindError(spec.canonical, "a TLS socket needs tls[spec].cert and tls[spec].key");
       }
     }
+    if (spec.port !== 0 && this.listeners.has(spec.canonical))
+      throw new SocketBindError(spec.canonical, "listed twice");
     const listener: Listener = { spec, sentBy: "", tlsOptions };
     let port: number;
     try {
       port = spec.proto === "udp" ? await this.bindUdp(listener) : await this.bindStream(listener);
     } catch (err) {
+      try {
+        listener.udp?.close();
+        listener.server?.close();
+      } catch {
+        // not running: nothing to release
+      }
       throw new SocketBindError(spec.canonical, (err as Error).message, { cause: err });
     }
     listener.spec = makeSocketSpec(spec.proto, spec.address, port);
-    if (this.listeners.has(listener.spec.canonical)) {
-      throw new SocketBindError(spec.canonical, "listed twice");
-    }
     listener.sentBy = hostPort(advertisedAddress(spec.address, spec.family), port);
     this.listeners.set(listener.spec.canonical, listener);
   }

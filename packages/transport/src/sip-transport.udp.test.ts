@@ -304,3 +304,38 @@ describe("what arrives unasked", () => {
     expect(await ask(t, request("OPTIONS"))).toMatch(/^SIP\/2\.0 200 OK/);
   });
 });
+
+describe("hostile input", () => {
+  it("survives mutated and truncated messages on UDP and TCP, then still works", async () => {
+    const reg = await peer((text, reply) => reply(echoResponse(text, 200, "OK")));
+    const t = await transport({ listen: ["udp:127.0.0.1:0", "tcp:127.0.0.1:0"] });
+    const [udpSpec, tcpSpec] = t.sockets();
+    const udpPort = Number(udpSpec!.split(":").at(-1));
+    const tcpPort = Number(tcpSpec!.split(":").at(-1));
+    const sample =
+      "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKx;rport=1;received=1.2.3.4\r\n" +
+      "From: <sip:a@x>;tag=1\r\nTo: <sip:a@x>;tag=2\r\nCall-ID: c\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n";
+    let seed = 1;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const s = dgram.createSocket("udp4");
+    const { connect } = await import("node:net");
+    const tcp = connect(tcpPort, "127.0.0.1");
+    tcp.on("error", () => {});
+    for (let i = 0; i < 300; i++) {
+      const bytes = Buffer.from(sample.slice(0, rnd(sample.length + 1)));
+      for (let k = 0; k < 3; k++) if (bytes.length > 0) bytes[rnd(bytes.length)] = rnd(256);
+      s.send(bytes, udpPort, "127.0.0.1");
+      if (!tcp.destroyed) tcp.write(bytes);
+    }
+    s.send(Buffer.alloc(0), udpPort, "127.0.0.1");
+    await new Promise((r) => setTimeout(r, 100));
+    s.close();
+    tcp.destroy();
+    expect(t.counters.dropped).toBeGreaterThan(100);
+    const o = response(await t.send(register(`sip:127.0.0.1:${reg.port}`)));
+    expect(o.response.status).toBe(200);
+  });
+});
