@@ -1,0 +1,142 @@
+import { describe, expect, it } from "vitest";
+import { RecordValidationError } from "./record-validation-error.js";
+import { parseRegistrantRow, sameConfig, type ValidationContext } from "./registrant-config.js";
+import type { RegistrantRow } from "./registrant-row.js";
+import { captureRow } from "./test-support/registrant-fixtures.js";
+
+const CTX: ValidationContext = { timerInterval: 10, defaultExpires: 3600 };
+
+function rejection(overrides: Partial<RegistrantRow>, ctx: ValidationContext = CTX): RecordValidationError {
+  try {
+    parseRegistrantRow(captureRow(overrides), ctx);
+  } catch (e) {
+    if (e instanceof RecordValidationError) return e;
+    throw e;
+  }
+  throw new Error("row was accepted");
+}
+
+describe("row validation (reference §2.2, decisions.md)", () => {
+  it("accepts the captures' default row", () => {
+    const c = parseRegistrantRow(captureRow(), CTX);
+    expect(c.key).toEqual({
+      aor: "sip:alice@reg.test",
+      contact: "sip:alice@127.0.0.1:15100",
+      registrar: "sip:127.0.0.1:15101",
+    });
+    expect(c.enabled).toBe(true);
+    expect(c.expiry).toBe(60);
+    expect(c.hasCredentials).toBe(true);
+    expect(c.forceSingle).toBe(false);
+  });
+
+  it.each([
+    [{ registrar: "" }, "registrar", "NULL or empty"],
+    [{ registrar: "sip:bob@reg.test" }, "registrar", "user part"],
+    [{ registrar: "tel:+123" }, "registrar", "sip: or sips:"],
+    [{ registrar: "sip:" }, "registrar", "does not parse"],
+    [{ proxy: "sip:bob@proxy.test" }, "proxy", "user part"],
+    [{ proxy: "sip:bad host" }, "proxy", "does not parse"],
+    [{ aor: "not a uri" }, "aor", "does not parse"],
+    [{ third_party_registrant: "::" }, "third_party_registrant", "does not parse"],
+    [{ binding_URI: "sip:alice@1.2.3.4 x" }, "binding_URI", "does not parse"],
+    [{ binding_params: "reg-id=1" }, "binding_params", 'start with ";"'],
+    [{ binding_params: ";reg-id=1;=x" }, "binding_params", "contact params"],
+    [{ expiry: 10 }, "expiry", "Please decrease timer_interval"],
+    [{ expiry: 0 }, "expiry", "timer_interval"],
+    [{ expiry: 1.5 }, "expiry", "whole number"],
+    [{ forced_socket: "udp:127.0.0.1" }, "forced_socket", "proto:host:port"],
+    [{ forced_socket: "sctp:127.0.0.1:5060" }, "forced_socket", "proto:host:port"],
+    [{ cluster_shtag: "vip" }, "cluster_shtag", 'no "/"'],
+    [{ cluster_shtag: "vip/one" }, "cluster_shtag", "not numeric"],
+  ] as Array<[Partial<RegistrantRow>, string, string]>)("rejects %j in column %s", (overrides, field, text) => {
+    const e = rejection(overrides);
+    expect(e.field).toBe(field);
+    expect(e.message).toContain(text);
+    expect(e.message).toContain("aor=");
+  });
+
+  it("names the record's key and the column in one line, never the password", () => {
+    const e = rejection({ password: "s3cr3t-pw", expiry: 5 });
+    expect(e.message).toBe(
+      "registrant aor=sip:alice@reg.test;contact=sip:alice@127.0.0.1:15100;registrar=sip:127.0.0.1:15101: expiry: 5 s is not above timer_interval 10 s (Please decrease timer_interval)",
+    );
+    expect(e.message).not.toContain("s3cr3t-pw");
+    expect(e.key.aor).toBe("sip:alice@reg.test");
+  });
+
+  it("treats NULL and '' alike for optional columns", () => {
+    const a = parseRegistrantRow(
+      captureRow({ proxy: null, username: null, binding_params: null, cluster_shtag: null }),
+      CTX,
+    );
+    const b = parseRegistrantRow(captureRow({ proxy: "", username: "", binding_params: "", cluster_shtag: "" }), CTX);
+    expect(sameConfig(a, b)).toBe(true);
+    expect(a.hasCredentials).toBe(false);
+    expect(b.proxy).toBeUndefined();
+  });
+
+  it("has no credentials when the password alone is empty", () => {
+    expect(parseRegistrantRow(captureRow({ password: "" }), CTX).hasCredentials).toBe(false);
+  });
+
+  it("checks a forced socket with the socketExists callback, in canonical form", () => {
+    const asked: string[] = [];
+    const socketExists = (s: string) => {
+      asked.push(s);
+      return s === "udp:127.0.0.1:5060";
+    };
+    const ctx = { ...CTX, socketExists };
+    expect(parseRegistrantRow(captureRow({ forced_socket: " UDP:127.0.0.1:5060 " }), ctx).forcedSocket).toBe(
+      "udp:127.0.0.1:5060",
+    );
+    const e = rejection({ forced_socket: "tcp:127.0.0.1:5060" }, ctx);
+    expect(e.field).toBe("forced_socket");
+    expect(e.message).toContain("not a listening socket");
+    expect(asked).toEqual(["udp:127.0.0.1:5060", "tcp:127.0.0.1:5060"]);
+  });
+
+  it("accepts a bracketed IPv6 forced socket", () => {
+    expect(parseRegistrantRow(captureRow({ forced_socket: "tls:[::1]:5061" }), CTX).forcedSocket).toBe(
+      "tls:[::1]:5061",
+    );
+  });
+
+  it("trims the sharing tag and reads a numeric cluster id", () => {
+    expect(parseRegistrantRow(captureRow({ cluster_shtag: "  vip / 2 " }), CTX).shtag).toEqual({
+      name: "vip",
+      clusterId: 2,
+    });
+  });
+
+  it("state 0 is enabled, any other value disabled", () => {
+    expect(parseRegistrantRow(captureRow({ state: 0 }), CTX).enabled).toBe(true);
+    expect(parseRegistrantRow(captureRow({ state: 1 }), CTX).enabled).toBe(false);
+    expect(parseRegistrantRow(captureRow({ state: 7 }), CTX).enabled).toBe(false);
+  });
+
+  it("sets FORCE_SINGLE only with both reg-id and +sip.instance, by exact name", () => {
+    const fs = (p: string) => parseRegistrantRow(captureRow({ binding_params: p }), CTX).forceSingle;
+    expect(fs(';reg-id=1;+sip.instance="<urn:uuid:1>"')).toBe(true);
+    expect(fs(';+SIP.INSTANCE="<urn:uuid:1>";REG-ID=1')).toBe(true);
+    expect(fs(";reg-id=1")).toBe(false);
+    expect(fs(';+sip.instance="<urn:uuid:1>"')).toBe(false);
+    expect(fs(';reg-idx=1;+sip.instancex="<urn:uuid:1>"')).toBe(false);
+  });
+
+  it("sameConfig notices a changed password, and ignores nothing else", () => {
+    const a = parseRegistrantRow(captureRow(), CTX);
+    expect(sameConfig(a, parseRegistrantRow(captureRow(), CTX))).toBe(true);
+    for (const change of [
+      { password: "other" },
+      { expiry: 61 },
+      { proxy: "sip:p.test" },
+      { binding_params: ";x=1" },
+      { state: 1 },
+      { third_party_registrant: "sip:bob@x" },
+      { cluster_shtag: "a/1" },
+    ] as Partial<RegistrantRow>[]) {
+      expect(sameConfig(a, parseRegistrantRow(captureRow(change), CTX)), JSON.stringify(change)).toBe(false);
+    }
+  });
+});
