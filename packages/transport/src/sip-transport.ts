@@ -1,7 +1,5 @@
 import dgram from "node:dgram";
-import { readFileSync } from "node:fs";
 import net from "node:net";
-import { networkInterfaces } from "node:os";
 import { performance } from "node:perf_hooks";
 import tls from "node:tls";
 import { parseCSeq, parseMessage, parseVia, SipResponse, SipStreamParser, type SipRequest } from "@uacreg/sip";
@@ -9,23 +7,21 @@ import { BranchGenerator } from "./branch-generator.js";
 import { NonInviteClientTransaction } from "./non-invite-client-transaction.js";
 import { encodeRequest, type OutgoingRequest } from "./outgoing-request.js";
 import { DnsResolver, type Resolver, type Target } from "./rfc3263-resolver.js";
-import { hostPort, isWildcardAddress, makeSocketSpec, parseSocketSpec, type SocketSpec } from "./socket-spec.js";
+import { hostPort, makeSocketSpec, parseSocketSpec, type SocketSpec } from "./socket-spec.js";
 import { buildStatelessResponse, chooseAnswer } from "./stateless-response.js";
 import { TimerHeap, type TimerEntry } from "./timer-heap.js";
 import { transactionTimers, type TransactionTimers } from "./transaction-timers.js";
 import { TransportCounterSet, statusClass, type TransportCounters } from "./transport-counters.js";
 import { SocketBindError, TransportError } from "./transport-error.js";
+import {
+  advertisedAddress,
+  connectStream,
+  type LocalSocket as Listener,
+  readTlsFiles,
+  type TlsSocketOptions,
+} from "./local-socket.js";
 
-/** TLS settings of one socket. `cert`, `key` and `ca` are PEM file paths, read once at {@link SipTransport.open}. */
-export interface TlsSocketOptions {
-  /** Certificate chain: required on a listening TLS socket, optional client certificate when connecting. */
-  cert?: string;
-  key?: string;
-  /** Extra CA bundle to trust (in addition to Node's roots) when verifying the peer. */
-  ca?: string;
-  /** Verify the peer certificate (default true). */
-  rejectUnauthorized?: boolean;
-}
+export type { TlsSocketOptions } from "./local-socket.js";
 
 export interface TransportLogger {
   debug(o: object, m: string): void;
@@ -73,16 +69,6 @@ export type TransactionOutcome =
 export interface SendHooks {
   /** Called for every 1xx (RFC 3261 §17.1.2.2: passed to the TU). Exceptions are caught and logged. */
   onProvisional?(r: SipResponse): void;
-}
-
-/** One bound local socket. */
-interface Listener {
-  spec: SocketSpec;
-  /** `host:port` for our Via. */
-  sentBy: string;
-  udp?: dgram.Socket;
-  server?: net.Server;
-  tlsOptions?: { cert?: Buffer; key?: Buffer; ca?: Buffer; rejectUnauthorized: boolean };
 }
 
 /** A TCP/TLS connection, outbound (reused per peer) or accepted. */
@@ -272,12 +258,7 @@ export class SipTransport {
     let tlsOptions: Listener["tlsOptions"];
     if (spec.proto === "tls") {
       try {
-        tlsOptions = {
-          cert: tlsOpts?.cert !== undefined ? readFileSync(tlsOpts.cert) : undefined,
-          key: tlsOpts?.key !== undefined ? readFileSync(tlsOpts.key) : undefined,
-          ca: tlsOpts?.ca !== undefined ? readFileSync(tlsOpts.ca) : undefined,
-          rejectUnauthorized: tlsOpts?.rejectUnauthorized ?? true,
-        };
+        tlsOptions = readTlsFiles(tlsOpts);
       } catch (err) {
         throw new SocketBindError(spec.canonical, `cannot read TLS file: ${(err as Error).message}`, { cause: err });
       }
@@ -588,31 +569,7 @@ export class SipTransport {
     const key = `${target.proto}:${hostPort(target.address, target.port)}`;
     const existing = this.connections.get(key);
     if (existing !== undefined && !existing.closed) return existing;
-    const localAddress = isWildcardAddress(listener.spec.address) ? undefined : listener.spec.address;
-    let socket: net.Socket;
-    if (target.proto === "tls") {
-      const o = listener.tlsOptions;
-      const servername = target.hostname !== undefined && net.isIP(target.hostname) === 0 ? target.hostname : undefined;
-      const options: tls.ConnectionOptions = {
-        host: target.address,
-        port: target.port,
-        rejectUnauthorized: o?.rejectUnauthorized ?? true,
-      };
-      if (localAddress !== undefined) (options as net.TcpSocketConnectOpts).localAddress = localAddress;
-      if (o?.ca !== undefined) options.ca = [...tls.rootCertificates, o.ca.toString("utf8")];
-      if (o?.cert !== undefined && o.key !== undefined) {
-        options.cert = o.cert;
-        options.key = o.key;
-      }
-      if (servername !== undefined) {
-        // RFC 5922 §4: check the certificate against the URI's domain, not the resolved address.
-        options.servername = servername;
-        options.checkServerIdentity = (_host, cert) => tls.checkServerIdentity(servername, cert);
-      }
-      socket = tls.connect(options);
-    } else {
-      socket = net.connect({ host: target.address, port: target.port, localAddress });
-    }
+    const socket = connectStream(listener, target);
     return this.adopt(socket, listener, key, target);
   }
 
@@ -796,18 +753,4 @@ export class SipTransport {
     }
     this.countersSet.bump(c.responsesSent, statusClass(answer.status));
   }
-}
-
-/**
- * The address we put in Via for a socket. A wildcard socket has no address of its own, so we use the first
- * non-internal interface address of its family (loopback if none); set a specific listen address to control it.
- */
-function advertisedAddress(address: string, family: 4 | 6): string {
-  if (!isWildcardAddress(address)) return address;
-  for (const list of Object.values(networkInterfaces())) {
-    for (const i of list ?? []) {
-      if (!i.internal && (i.family === "IPv4" ? 4 : 6) === family && !i.address.startsWith("fe80")) return i.address;
-    }
-  }
-  return family === 6 ? "::1" : "127.0.0.1";
 }
