@@ -112,4 +112,11 @@ describe("uriEquals (RFC 3261 §19.1.4)", () => {
     expect(uriEquals("tel:+1", "TEL:+1")).toBe(true);
     expect(uriEquals("sip:a@h;lr", "sip:a@h")).toBe(true);
   });
+
+  it("differs from OpenSIPS where the README says: numeric ports, lr/gr ignored when one-sided", () => {
+    expect(uriEquals("sip:a@h:05060", "sip:a@h:5060")).toBe(true);
+    expect(uriEquals("sip:a@h;gr=x", "sip:a@h")).toBe(true);
+    expect(uriEquals("sip:a@h;gr=x", "sip:a@h;gr=y")).toBe(false);
+    expect(uriEquals("sip:a@h;n%61me=X", "sip:a@h;name=x")).toBe(true);
+  });
 });
