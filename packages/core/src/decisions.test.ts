@@ -249,4 +249,14 @@ describe("design/decisions.md, as core implements it", () => {
     expect(late.record).toBe(backup);
     expect(late.actions.map((a) => a.type)).toEqual(["log"]);
   });
+
+  it("tags: ACTIVE sends nothing at once and leaves a request in flight alone; the next visit registers", () => {
+    const ctx = context();
+    const inFlight = reach(1, ctx);
+    expect(step(inFlight, { type: "tag", state: "active" }, 500, ctx).record).toBe(inFlight);
+    const idle = reach(0, ctx);
+    const active = step(idle, { type: "tag", state: "active" }, 500, ctx);
+    expect(active.actions).toEqual([]);
+    expect(onlySend(step(active.record, { type: "visit" }, 505, ctx)).request.callId).toBe(idle.callId);
+  });
 });

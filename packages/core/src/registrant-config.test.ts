@@ -49,6 +49,8 @@ describe("row validation (reference §2.2, decisions.md)", () => {
     [{ forced_socket: "sctp:127.0.0.1:5060" }, "forced_socket", "proto:host:port"],
     [{ cluster_shtag: "vip" }, "cluster_shtag", 'no "/"'],
     [{ cluster_shtag: "vip/one" }, "cluster_shtag", "not numeric"],
+    [{ username: "al\r\nice" }, "username", "CR, LF or NUL"],
+    [{ password: "pw\n" }, "password", "CR, LF or NUL"],
   ] as Array<[Partial<RegistrantRow>, string, string]>)("rejects %j in column %s", (overrides, field, text) => {
     const e = rejection(overrides);
     expect(e.field).toBe(field);

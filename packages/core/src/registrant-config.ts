@@ -154,6 +154,9 @@ export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): 
 
   const username = optional(row.username);
   const password = optional(row.password);
+  // They go into a header (RFC 3261 §25.1 quoted-string): no line breaks or NUL. The value itself is never shown.
+  if (username !== undefined && /[\r\n\0]/.test(username)) fail("username", "contains CR, LF or NUL");
+  if (password !== undefined && /[\r\n\0]/.test(password)) fail("password", "contains CR, LF or NUL");
   const config: { -readonly [K in keyof RegistrantConfig]: RegistrantConfig[K] } = {
     key,
     registrar: row.registrar,

@@ -132,9 +132,7 @@ export function onTagState(
   now: number,
   ctx: CoreContext,
 ): RecordStep {
-  if (state === "active" || record.state === 0) {
-    return record.pending === undefined ? unchanged(record) : unchanged({ ...record, pending: undefined });
-  }
+  if (state === "active" || record.state === 0) return unchanged(record);
   return applyTransition(record, "tag-backup", now, ctx, { reason: "sharing tag backup" });
 }
 

@@ -120,6 +120,7 @@ export function applyTransition(
   } else if (!isInFlight(to)) {
     delete next.pending;
   }
+  if (!isInFlight(to)) next.refreshAfterReply = false;
 
   if (t.persist !== undefined) actions.push({ type: "persist-state", key: next.config.key, state: t.persist });
   if (to !== record.state) {
