@@ -1,0 +1,150 @@
+/**
+ * CSV import of registrant rows: a header row naming the columns (the configured `*_column` names or the logical
+ * names of reference §11; an `id` column is ignored), then one row per registrant. Each bad row is reported with its
+ * line number and skipped; the good ones are returned for the bulk upsert.
+ */
+import type { RegistrantRow } from "@uacreg/db";
+import { parse } from "csv-parse/sync";
+import { COLUMN_NAMES, type ColumnName, type TableNaming } from "./cli-config.js";
+import { UsageError } from "./usage-error.js";
+
+/** A skipped row. `line` is 1-based, the line on which the record ends. */
+export interface CsvRowProblem {
+  readonly line: number;
+  readonly message: string;
+}
+
+export interface ParsedCsv {
+  readonly rows: Array<{ readonly line: number; readonly row: RegistrantRow }>;
+  readonly problems: CsvRowProblem[];
+}
+
+const REQUIRED: readonly ColumnName[] = ["registrar", "aor", "binding_URI"];
+/** Column widths of the version-3 schema (reference §11): a longer value would be refused or cut by the database. */
+const WIDTH: Record<ColumnName, number> = {
+  registrar: 255,
+  proxy: 255,
+  aor: 255,
+  third_party_registrant: 255,
+  username: 64,
+  password: 64,
+  binding_URI: 255,
+  binding_params: 64,
+  expiry: 0,
+  forced_socket: 64,
+  cluster_shtag: 64,
+  state: 0,
+};
+const URI_COLUMNS: readonly ColumnName[] = ["registrar", "proxy", "aor", "third_party_registrant", "binding_URI"];
+const URI = /^(sips?|tel):/i;
+
+/** Maps each header cell to a logical column (undefined = ignored `id`). Throws UsageError for a bad header. */
+function headerMap(header: readonly string[], table: TableNaming): Array<ColumnName | undefined> {
+  const byName = new Map<string, ColumnName>();
+  for (const c of COLUMN_NAMES) byName.set(c.toLowerCase(), c);
+  for (const c of COLUMN_NAMES) {
+    const configured = table.columns?.[c];
+    if (configured) byName.set(configured.toLowerCase(), c);
+  }
+  const seen = new Set<ColumnName>();
+  const map = header.map((cell) => {
+    const name = cell.trim();
+    if (name.toLowerCase() === "id") return undefined;
+    const column = byName.get(name.toLowerCase());
+    if (!column) throw new UsageError(`line 1: unknown column "${name}" (known: ${COLUMN_NAMES.join(", ")})`);
+    if (seen.has(column)) throw new UsageError(`line 1: column "${name}" appears twice`);
+    seen.add(column);
+    return column;
+  });
+  const missing = REQUIRED.filter((c) => !seen.has(c));
+  if (missing.length > 0) throw new UsageError(`line 1: the header lacks the column(s) ${missing.join(", ")}`);
+  return map;
+}
+
+/** Builds a row from one record; returns an error message for a bad record. */
+function toRow(record: readonly string[], map: ReadonlyArray<ColumnName | undefined>): RegistrantRow | string {
+  if (record.length !== map.length) return `expected ${map.length} fields, got ${record.length}`;
+  const v: Partial<Record<ColumnName, string>> = {};
+  map.forEach((column, i) => {
+    if (column) v[column] = record[i] ?? "";
+  });
+  for (const c of REQUIRED) if (!v[c]) return `${c} is empty`;
+  for (const c of COLUMN_NAMES) {
+    const value = v[c];
+    if (value && WIDTH[c] > 0 && value.length > WIDTH[c]) return `${c} is longer than ${WIDTH[c]} characters`;
+  }
+  for (const c of URI_COLUMNS) {
+    const value = v[c];
+    if (value && !URI.test(value)) return `${c} "${value}" is not a sip:, sips: or tel: URI`;
+  }
+  let expiry: number | null = null;
+  if (v.expiry) {
+    if (!/^[0-9]{1,10}$/.test(v.expiry) || Number(v.expiry) > 4294967295) {
+      return `expiry "${v.expiry}" is not a non-negative integer`;
+    }
+    expiry = Number(v.expiry);
+  }
+  let state = 0;
+  if (v.state) {
+    if (!/^-?[0-9]{1,9}$/.test(v.state)) return `state "${v.state}" is not an integer`;
+    state = Number(v.state);
+  }
+  if (v.cluster_shtag && !/^[^/]+\/[0-9]+$/.test(v.cluster_shtag)) {
+    return `cluster_shtag "${v.cluster_shtag}" is not <tag>/<cluster_id>`;
+  }
+  const opt = (c: ColumnName) => (v[c] ? (v[c] as string) : null);
+  return {
+    registrar: v.registrar as string,
+    proxy: opt("proxy"),
+    aor: v.aor as string,
+    third_party_registrant: opt("third_party_registrant"),
+    username: opt("username"),
+    password: opt("password"),
+    binding_URI: v.binding_URI as string,
+    binding_params: opt("binding_params"),
+    expiry,
+    forced_socket: opt("forced_socket"),
+    cluster_shtag: opt("cluster_shtag"),
+    state,
+  };
+}
+
+interface CsvRecordInfo {
+  record: string[];
+  info: { lines: number };
+}
+
+/**
+ * Parses the CSV text. Throws UsageError for an empty file or a bad header; records with CSV syntax errors and rows
+ * that fail the checks above become {@link CsvRowProblem}s.
+ */
+export function parseRegistrantCsv(text: string, table: TableNaming): ParsedCsv {
+  const problems: CsvRowProblem[] = [];
+  let records: CsvRecordInfo[];
+  try {
+    records = parse(text, {
+      bom: true,
+      info: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      skip_records_with_error: true,
+      on_skip: (err: { lines?: number; message: string } | undefined) => {
+        if (err) problems.push({ line: err.lines ?? 0, message: err.message });
+      },
+    }) as unknown as CsvRecordInfo[];
+  } catch (err) {
+    throw new UsageError(`CSV: ${(err as Error).message}`);
+  }
+  const [head, ...body] = records;
+  if (!head) throw new UsageError("the CSV file is empty (a header row is required)");
+  const map = headerMap(head.record, table);
+  const rows: ParsedCsv["rows"] = [];
+  for (const { record, info } of body) {
+    const row = toRow(record, map);
+    if (typeof row === "string") problems.push({ line: info.lines, message: row });
+    else rows.push({ line: info.lines, row });
+  }
+  problems.sort((a, b) => a.line - b.line);
+  return { rows, problems };
+}
