@@ -4,6 +4,7 @@
  * verifies real digests (MD5 through SIPp's UAC, SHA-256 by hand) and records the binding.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { startDemoRegistrar } from "@uacreg/demo-registrar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Kamailio, startKamailio, stopAllKamailio } from "../support/kamailio.js";
 import { startSipp, stopAllSipp } from "../support/sipp.js";
@@ -494,6 +495,30 @@ describe("Kamailio registrar", () => {
       expect(rawHeader(r2 ?? "", "Min-Expires")).toBe("30");
     } finally {
       await peer.close();
+    }
+  });
+});
+
+describe("demo registrar (@uacreg/demo-registrar) against SIPp's UAC", () => {
+  it("verifies SIPp's MD5 digest and records the binding", async () => {
+    const registrar = await startDemoRegistrar({ users: { alice: "secret" }, realm: "uacreg.demo", minExpires: 60 });
+    try {
+      const uac = await startSipp({
+        scenario: "uac-register-auth.xml",
+        remote: `127.0.0.1:${registrar.port}`,
+        authUser: "alice",
+        authPassword: "secret",
+        keys: { realm: "uacreg.demo", expires: 300 },
+        timeoutS: 10,
+      });
+      const result = await uac.waitExit(15_000);
+      expect(result.code).toBe(0);
+      expect(result.messages.filter((m) => m.status !== undefined).map((m) => m.status)).toEqual([401, 200]);
+      expect(registrar.bindings("sip:alice@uacreg.demo")).toMatchObject([
+        { contact: `sip:alice@127.0.0.1:${uac.port}`, expires: 300 },
+      ]);
+    } finally {
+      await registrar.close();
     }
   });
 });
