@@ -119,7 +119,10 @@ const KEEP_ALIVE_CRLF = /^[\r\n]+$/;
 export class SipTransport {
   private readonly listeners = new Map<string, Listener>();
   private readonly transactions = new Map<string, ClientTx>();
+  /** Reusable connections by `local spec>peer`. */
   private readonly connections = new Map<string, StreamConnection>();
+  /** Every open connection (accepted ones may share a key). */
+  private readonly openConnections = new Set<StreamConnection>();
   private readonly heap = new TimerHeap<ClientTx>();
   private timer: NodeJS.Timeout | undefined;
   private armedAt: number | undefined;
@@ -196,7 +199,7 @@ export class SipTransport {
   /** A snapshot of the counters (plain object). */
   get counters(): TransportCounters {
     const c = this.countersSet.c;
-    c.openConnections = this.connections.size;
+    c.openConnections = this.openConnections.size;
     return this.countersSet.snapshot();
   }
 
@@ -240,7 +243,7 @@ export class SipTransport {
     }
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    for (const conn of [...this.connections.values()]) conn.socket.destroy();
+    for (const conn of [...this.openConnections]) conn.socket.destroy();
     const closing: Promise<void>[] = [];
     for (const l of this.listeners.values()) {
       const udp = l.udp;
@@ -566,7 +569,8 @@ export class SipTransport {
   // ---------------------------------------------------------------------------------------------- connections
 
   private connectionFor(listener: Listener, target: Target): StreamConnection {
-    const key = `${target.proto}:${hostPort(target.address, target.port)}`;
+    // One connection per (local socket, peer): a forced socket must not borrow another socket's connection.
+    const key = `${listener.spec.canonical}>${hostPort(target.address, target.port)}`;
     const existing = this.connections.get(key);
     if (existing !== undefined && !existing.closed) return existing;
     const socket = connectStream(listener, target);
@@ -578,7 +582,7 @@ export class SipTransport {
     const address = target?.address ?? socket.remoteAddress ?? "";
     const port = target?.port ?? socket.remotePort ?? 0;
     const conn: StreamConnection = {
-      key: key ?? `${listener.spec.proto}:${hostPort(address, port)}`,
+      key: key ?? `${listener.spec.canonical}>${hostPort(address, port)}`,
       socket,
       listener,
       address,
@@ -595,6 +599,7 @@ export class SipTransport {
     }
     const previous = this.connections.get(conn.key);
     if (previous === undefined || previous.closed) this.connections.set(conn.key, conn);
+    this.openConnections.add(conn);
     socket.setNoDelay(true);
     socket.setTimeout(this.idleTimeoutMs);
     socket.on("timeout", () => {
@@ -615,6 +620,7 @@ export class SipTransport {
     if (!conn.closed) {
       conn.closed = true;
       if (this.connections.get(conn.key) === conn) this.connections.delete(conn.key);
+      this.openConnections.delete(conn);
       conn.socket.destroy();
     }
     if (conn.transactions.size === 0) return;

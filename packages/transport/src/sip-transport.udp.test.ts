@@ -233,6 +233,13 @@ describe("RFC 3263 failover", () => {
     if (none.kind === "transport-error") expect(none.error.message).toMatch(/no RFC 3263 target/);
   });
 
+  it("resolves a host name with the default node:dns resolver (sip:localhost:port)", async () => {
+    const reg = await peer((text, reply) => reply(echoResponse(text, 200, "OK")));
+    const t = await transport({ resolver: undefined });
+    const o = response(await t.send(register(`sip:localhost:${reg.port}`)));
+    expect(o.remote).toEqual({ proto: "udp", address: "127.0.0.1", port: reg.port });
+  });
+
   it("skips DNS for a pinned destination", async () => {
     const reg = await peer((text, reply) => reply(echoResponse(text, 200, "OK")));
     const t = await transport({ resolver: new StaticResolver({}) });
