@@ -12,7 +12,7 @@ import {
 } from "@uacreg/db";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mysqlAdapter } from "./index.js";
+import { mysqlAdapter, mysqlDialect } from "./index.js";
 
 const adminUrl = process.env.UACREG_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test";
 const admin = parseDbUrl(adminUrl);
@@ -61,6 +61,28 @@ if (!available) {
     );
   }
 }
+
+describe("MySQL/MariaDB adapter, offline", () => {
+  it("maps db_url parts and TLS options to mysql2", () => {
+    expect(
+      mysqlDialect.dataSourceOptions(parseDbUrl("mysql://opensips:rw%2F1@db:3307/opensips?ssl=true")),
+    ).toMatchObject({
+      type: "mysql",
+      host: "db",
+      port: 3307,
+      username: "opensips",
+      password: "rw/1",
+      database: "opensips",
+      charset: "utf8mb4",
+      ssl: { rejectUnauthorized: true },
+    });
+    expect(mysqlDialect.dataSourceOptions(parseDbUrl("mariadb://u@h/d?ssl=skip-verify"))).toMatchObject({
+      ssl: { rejectUnauthorized: false },
+      port: 3306,
+    });
+    expect(mysqlDialect.dataSourceOptions(parseDbUrl("mysql://u@h/d"))).not.toHaveProperty("ssl");
+  });
+});
 
 const open = (url: string, table = resolveTableConfig({}), options = {}) =>
   openRepository(url, table, [mysqlAdapter], options) as Promise<OpenedRepository>;

@@ -6,13 +6,14 @@ import {
   DbUrlError,
   openRepository,
   type OpenedRepository,
+  parseDbUrl,
   registrantRepositorySuite,
   resolveTableConfig,
   sampleRow,
 } from "@uacreg/db";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postgresAdapter } from "./index.js";
+import { postgresAdapter, postgresDialect, postgresRegistrantDdl } from "./index.js";
 
 const adminUrl = process.env.UACREG_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const dbName = `uacreg_t_${randomBytes(5).toString("hex")}`;
@@ -53,6 +54,43 @@ if (!available) {
     );
   }
 }
+
+describe("PostgreSQL adapter, offline", () => {
+  it("maps db_url parts and TLS options to pg", () => {
+    const o = postgresDialect.dataSourceOptions(
+      parseDbUrl("postgresql://us%40r:p%3Aw@db.example.com:5433/reg?sslmode=require&application_name=x"),
+    );
+    expect(o).toMatchObject({
+      type: "postgres",
+      host: "db.example.com",
+      port: 5433,
+      username: "us@r",
+      password: "p:w",
+      database: "reg",
+      ssl: { rejectUnauthorized: false },
+      applicationName: "x",
+    });
+    expect(postgresDialect.dataSourceOptions(parseDbUrl("postgres://u@h/d?sslmode=verify-full"))).toMatchObject({
+      ssl: { rejectUnauthorized: true },
+    });
+    expect(postgresDialect.dataSourceOptions(parseDbUrl("postgres://u@h/d"))).toMatchObject({ ssl: false, port: 5432 });
+  });
+
+  it("writes the OpenSIPS column types with lower-cased (folded) names", () => {
+    const stored = {
+      tableName: "registrant",
+      columns: Object.fromEntries(
+        Object.entries(resolveTableConfig({}).columns).map(([k, v]) => [k, postgresDialect.storedName(v)]),
+      ) as ReturnType<typeof resolveTableConfig>["columns"],
+    };
+    const [create, seq] = postgresRegistrantDdl(stored);
+    expect(create).toContain("id SERIAL PRIMARY KEY NOT NULL");
+    expect(create).toContain(`"binding_uri" VARCHAR(255) DEFAULT '' NOT NULL`);
+    expect(create).toContain(`"expiry" INTEGER DEFAULT NULL`);
+    expect(create).toContain(`CONSTRAINT "registrant_registrant_idx" UNIQUE ("aor", "binding_uri", "registrar")`);
+    expect(seq).toContain("MAXVALUE 2147483647 CYCLE");
+  });
+});
 
 const open = (url: string, table = resolveTableConfig({}), options = {}) =>
   openRepository(url, table, [postgresAdapter], options) as Promise<OpenedRepository>;
