@@ -7,6 +7,7 @@ import { register } from "./test-support/udp-peer.js";
 
 const SIPP = "/usr/bin/sipp";
 const SCENARIO = fileURLToPath(new URL("../test-fixtures/uas-register-options.xml", import.meta.url));
+const PING = fileURLToPath(new URL("../test-fixtures/uac-options.xml", import.meta.url));
 
 /** A UDP port the OS just handed out (released again for SIPp to take). */
 async function freeUdpPort(): Promise<number> {
@@ -52,5 +53,30 @@ describe("interop with SIPp as the registrar (UDP)", () => {
     const options = await t.send(register(`sip:127.0.0.1:${port}`, { method: "OPTIONS", callId: req.callId, cseq: 2 }));
     expect(options.kind === "response" && options.response.status).toBe(200);
     expect(await exited, stderr).toBe(0);
+  });
+
+  it("answers SIPp's OPTIONS ping with 200 (SIPp exits 0)", async () => {
+    const t = await SipTransport.open({ listen: ["udp:127.0.0.1:0"] });
+    cleanup.push(() => t.close());
+    const ours = t.sockets()[0]!.slice("udp:".length);
+    const port = await freeUdpPort();
+    const sipp = spawn(
+      SIPP,
+      ["-sf", PING, "-i", "127.0.0.1", "-p", String(port), "-m", "1", "-nostdin", "-timeout", "10s", ours],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    let stderr = "";
+    sipp.stderr.on("data", (c) => {
+      stderr += c.toString();
+    });
+    cleanup.push(() => {
+      if (sipp.exitCode === null) sipp.kill("SIGKILL");
+    });
+    const code = await new Promise<number | null>((resolve) => sipp.on("exit", (c) => resolve(c)));
+    expect(code, stderr).toBe(0);
+    expect(t.counters.requestsReceived).toEqual({ OPTIONS: 1 });
+    expect(t.counters.responsesSent).toEqual({ "2xx": 1 });
   });
 });
