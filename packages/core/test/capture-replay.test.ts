@@ -73,11 +73,12 @@ interface ReplayCase {
   patch?: Record<number, (lines: string[]) => string[]>;
   final: { state: StateName; expires: number; enabled?: boolean };
   nextHop?: string;
+  params?: Partial<CoreContext["params"]>;
 }
 
 function replay(c: ReplayCase): { record: RegistrantRecord; sent: SendAction[] } {
   const datagrams = load(c.name);
-  const ctx: CoreContext = { params: CAPTURE_PARAMS, random: seededRandom(7) };
+  const ctx: CoreContext = { params: { ...CAPTURE_PARAMS, ...c.params }, random: seededRandom(7) };
   const row = captureRow(c.row, c.port);
   const config = parseRegistrantRow(row, { timerInterval: 10, defaultExpires: 3600, userAgent: "uacreg/test" });
   const first = datagrams[0]?.payload.split("\r\n") ?? [];
@@ -222,6 +223,25 @@ describe("wire captures of OpenSIPS 3.6.8, replayed through core", () => {
     expect(sent[0]?.request.callId).not.toBe(sent[1]?.request.callId);
     expect(sent[1]?.request.cseq).toBe(1);
     expect(record.state).toBe(1);
+  });
+
+  it("e2_timeout_fr5_retry20: with F = 20, retries at timeout + 20 − T, each with a new Call-ID", () => {
+    const timeout = (r: RegistrantRecord): RegistrantEvent => ({
+      type: "timeout",
+      request: { callId: r.callId, cseq: r.cseq },
+    });
+    const { record, sent } = replay({
+      name: "e2_timeout_fr5_retry20",
+      row: {},
+      port: 15150,
+      params: { failureRetryInterval: 20 },
+      // fr_timeout 5 s: timeouts at 10 and 30; RT = 10 + 20 − 10 = 20, then 40; visits at 25 and 45 send.
+      triggers: { 4: [{ at: 10, event: timeout }], 8: [{ at: 30, event: timeout }] },
+      final: { state: "REGISTERING_STATE", expires: 60 },
+    });
+    expect(new Set(sent.map((s) => s.request.callId)).size).toBe(3);
+    expect(sent.map((s) => s.request.cseq)).toEqual([1, 1, 1]);
+    expect(record.lastRegisterSent).toBe(45);
   });
 
   it("f_force_single: two bindings → wildcard unREGISTER; after its 200 a new Call-ID REGISTER", () => {
