@@ -334,6 +334,26 @@ describe("SIPp registrar scenarios", () => {
     expect(refresh!.time - ok!.time).toBeGreaterThanOrEqual(290);
   });
 
+  it("reg-200-loop: answers every REGISTER of every Call-ID with 200 echoing its Contact, until stopped", async () => {
+    const sipp = await startSipp({ scenario: "reg-200-loop.xml", maxCalls: 100, timeoutS: 20 });
+    const uri = "sip:reg.test";
+    const cid = callId();
+    const contact = `<sip:alice@127.0.0.1:${peer.port}>;expires=60`;
+    for (let cseq = 1; cseq <= 3; cseq++) {
+      const r = await peer.request(register({ peer, requestUri: uri, callId: cid, cseq, contact }), sipp.port);
+      expect(rawStatus(r)).toBe(200);
+      expect(rawHeader(r ?? "", "Contact")).toBe(contact);
+    }
+    const unreg = `<sip:alice@127.0.0.1:${peer.port}>;expires=0`;
+    const r4 = await peer.request(
+      register({ peer, requestUri: uri, callId: callId(), cseq: 1, contact: unreg }),
+      sipp.port,
+    );
+    expect(rawHeader(r4 ?? "", "Contact")).toBe(unreg);
+    const result = await sipp.stop();
+    expect(result.messages.filter((m) => m.method === "REGISTER")).toHaveLength(4);
+  });
+
   it("reg-refresh: a refresh without credentials is challenged with a new nonce, then accepted", async () => {
     const sipp = await startSipp({ scenario: "reg-refresh.xml", timeoutS: 20 });
     const uri = "sip:reg.test";
