@@ -163,6 +163,29 @@ describe("TLS", () => {
     );
     cert = readFileSync(join(dir, "cert.pem"));
     key = readFileSync(join(dir, "key.pem"));
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-subj",
+        "/CN=registrar.test",
+        "-addext",
+        "subjectAltName=DNS:registrar.test",
+        "-days",
+        "1",
+        "-keyout",
+        join(dir, "named-key.pem"),
+        "-out",
+        join(dir, "named-cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -189,6 +212,31 @@ describe("TLS", () => {
     if (o.kind === "transport-error") expect(o.error.message).toMatch(/self-signed|certificate/i);
     const lax = await transport({ listen: [spec], tls: { [spec]: { ...files, rejectUnauthorized: false } } });
     expect(status(await lax.send(register(`sips:127.0.0.1:${reg.port}`)))).toBe(200);
+  });
+
+  it("checks the certificate against the URI's domain, not the resolved address (RFC 5922)", async () => {
+    const named = { cert: readFileSync(join(dir, "named-cert.pem")), key: readFileSync(join(dir, "named-key.pem")) };
+    const reg = await peer((text, socket) => socket.write(echoResponse(text, 200, "OK")), { tls: named });
+    const zone = (name: string) => ({
+      srv: { [`_sips._tcp.${name}`]: [{ priority: 1, weight: 0, port: reg.port, name: "host.test" }] },
+      a: { "host.test": ["127.0.0.1"] },
+    });
+    const spec = "tls:127.0.0.1:0";
+    const tlsOpts = { cert: join(dir, "cert.pem"), key: join(dir, "key.pem"), ca: join(dir, "named-cert.pem") };
+    const good = await transport({
+      listen: [spec],
+      tls: { [spec]: tlsOpts },
+      resolver: new StaticResolver(zone("registrar.test")),
+    });
+    expect(status(await good.send(register("sips:registrar.test")))).toBe(200);
+    const bad = await transport({
+      listen: [spec],
+      tls: { [spec]: tlsOpts },
+      resolver: new StaticResolver(zone("other.test")),
+    });
+    const o = await bad.send(register("sips:other.test"));
+    expect(o.kind).toBe("transport-error");
+    if (o.kind === "transport-error") expect(o.error.message).toMatch(/other\.test/);
   });
 
   it("answers OPTIONS on the TLS listening socket", async () => {

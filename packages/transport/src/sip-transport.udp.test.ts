@@ -1,5 +1,5 @@
 import dgram from "node:dgram";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { StaticResolver } from "./rfc3263-resolver.js";
 import { SipTransport, type TransactionOutcome } from "./sip-transport.js";
 import { echoResponse, headerLines, register, type UdpPeer, udpPeer } from "./test-support/udp-peer.js";
@@ -59,6 +59,23 @@ describe("a REGISTER over UDP", () => {
     await t.send(register(`sip:127.0.0.1:${reg.port}`));
     const branches = reg.received.map((r) => /branch=([^;\r]+)/.exec(r.text)?.[1]);
     expect(branches[0]).not.toBe(branches[1]);
+  });
+
+  it("drives hundreds of transactions from one timer (no timer per transaction)", async () => {
+    const reg = await peer();
+    const t = await transport({ timers: { t1Ms: 50, t2Ms: 400, frTimeoutS: 0.5 } });
+    const spy = vi.spyOn(globalThis, "setTimeout");
+    try {
+      const outcomes = await Promise.all(
+        Array.from({ length: 300 }, (_, i) => t.send(register(`sip:127.0.0.1:${reg.port}`, { callId: `many-${i}` }))),
+      );
+      expect(outcomes.every((o) => o.kind === "timeout")).toBe(true);
+      expect(t.counters.retransmissions).toBeGreaterThanOrEqual(300 * 3);
+      // 300 transactions × (4 retransmissions + 1 timeout) timer events, served by a few dozen setTimeout calls.
+      expect(spy.mock.calls.length).toBeLessThan(100);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("gets through when the peer drops the first two datagrams (Timer E retransmission)", async () => {
