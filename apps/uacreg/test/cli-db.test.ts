@@ -1,0 +1,126 @@
+import { promises as fsp } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "../src/cli.js";
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function cli(...argv: string[]): Promise<Run> {
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
+  return { code, out, err };
+}
+
+let dir: string;
+let dbUrl: string;
+
+beforeEach(async () => {
+  dir = await fsp.mkdtemp(join(tmpdir(), "uacreg-cli-db-"));
+  dbUrl = `sqlite://${dir}/registrant.db`;
+});
+afterEach(() => fsp.rm(dir, { recursive: true, force: true }));
+
+const CSV = [
+  "registrar,proxy,aor,third_party_registrant,username,password,binding_URI,binding_params,expiry,forced_socket,cluster_shtag,state",
+  "sip:reg.example.com,,sip:alice@example.com,,alice,s3cret,sip:alice@192.0.2.10:5060,,3600,,,0",
+  "sip:reg.example.com,sip:proxy.example.com,sip:bob@example.com,,bob,,sip:bob@192.0.2.10:5060,,600,,vip/1,1",
+  "sip:reg.example.com,,,,carol,pw,sip:carol@192.0.2.10:5060,,600,,,0",
+].join("\n");
+
+describe("uacreg db on a SQLite file", () => {
+  it("creates the table, imports a CSV (skipping bad rows by line) and lists the rows with passwords masked", async () => {
+    expect((await cli("db", "create", "--db-url", dbUrl)).code).toBe(0);
+    expect((await cli("db", "create", "--db-url", dbUrl)).code).toBe(0); // idempotent
+    const file = join(dir, "rows.csv");
+    await fsp.writeFile(file, CSV);
+    const imp = await cli("db", "import", file, "--db-url", dbUrl);
+    expect(imp.code).toBe(1);
+    expect(imp.out).toBe("imported 2 row(s), skipped 1\n");
+    expect(imp.err).toBe(`${file}:4: skipped: aor is empty\n`);
+    const list = await cli("db", "list", "--db-url", dbUrl);
+    expect(list.code).toBe(0);
+    const rows = JSON.parse(list.out) as Array<Record<string, unknown>>;
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({
+      aor: "sip:alice@example.com",
+      username: "alice",
+      password: "********",
+      expiry: 3600,
+      state: 0,
+      proxy: null,
+    });
+    expect(rows[1]).toMatchObject({ aor: "sip:bob@example.com", password: null, cluster_shtag: "vip/1", state: 1 });
+    expect(list.out).not.toContain("s3cret");
+    expect(list.out.startsWith("[\n    {\n        ")).toBe(true);
+  });
+
+  it("upserts: importing the same key again updates the row instead of adding one", async () => {
+    await cli("db", "create", "--db-url", dbUrl);
+    const file = join(dir, "a.csv");
+    await fsp.writeFile(file, "aor,binding_URI,registrar,expiry\nsip:a@x,sip:a@h,sip:x,100\n");
+    expect((await cli("db", "import", file, "--db-url", dbUrl)).code).toBe(0);
+    await fsp.writeFile(
+      file,
+      "aor,binding_URI,registrar,expiry\nsip:a@x,sip:a@h,sip:x,900\nsip:a@x,sip:a@h,sip:y,50\n",
+    );
+    expect((await cli("db", "import", file, "--db-url", dbUrl)).out).toBe("imported 2 row(s), skipped 0\n");
+    const rows = JSON.parse((await cli("db", "list", "--db-url", dbUrl)).out) as Array<Record<string, unknown>>;
+    expect(rows.map((r) => [r.registrar, r.expiry])).toEqual([
+      ["sip:x", 900],
+      ["sip:y", 50],
+    ]);
+  });
+
+  it("uses db_url, table_name and *_column from the daemon's YAML config", async () => {
+    const cfg = join(dir, "uacreg.yaml");
+    await fsp.writeFile(
+      cfg,
+      `db_url: "${dbUrl}"\nregistrant:\n  table_name: regs\n  aor_column: to_uri\n  hash_size: 2\nlisten: [udp:127.0.0.1:5060]\n`,
+    );
+    expect((await cli("--config", cfg, "db", "create")).out).toContain("table regs (version 3) is ready");
+    const file = join(dir, "b.csv");
+    await fsp.writeFile(file, "to_uri,binding_URI,registrar\nsip:a@x,sip:a@h,sip:x\n");
+    expect((await cli("db", "import", file, "--config", cfg)).code).toBe(0);
+    const rows = JSON.parse((await cli("db", "list", "--config", cfg)).out) as Array<Record<string, unknown>>;
+    expect(rows).toMatchObject([{ aor: "sip:a@x", binding_URI: "sip:a@h" }]);
+  });
+
+  it("prints [] for an empty table", async () => {
+    await cli("db", "create", "--db-url", dbUrl);
+    expect((await cli("db", "list", "--db-url", dbUrl)).out).toBe("[]\n");
+  });
+
+  it("tells the user to create the table first", async () => {
+    const r = await cli("db", "list", "--db-url", dbUrl);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("uacreg db create");
+  });
+
+  it("refuses a bad header with exit 2 and imports nothing", async () => {
+    await cli("db", "create", "--db-url", dbUrl);
+    const file = join(dir, "c.csv");
+    await fsp.writeFile(file, "aor,binding_URI,registrar,colour\nsip:a@x,sip:a@h,sip:x,red\n");
+    const r = await cli("db", "import", file, "--db-url", dbUrl);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('unknown column "colour"');
+    expect((await cli("db", "list", "--db-url", dbUrl)).out).toBe("[]\n");
+  });
+
+  it("masks the password of a db_url in errors", async () => {
+    const r = await cli("db", "list", "--db-url", "oracle://u:topsecret@127.0.0.1:1/nodb");
+    expect(r.code).toBe(1);
+    expect(r.err).not.toContain("topsecret");
+  });
+
+  it("needs a database URL", async () => {
+    const r = await cli("db", "list");
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--db-url");
+  });
+});
