@@ -229,6 +229,11 @@ describe("TLS", () => {
       resolver: new StaticResolver(zone("registrar.test")),
     });
     expect(status(await good.send(register("sips:registrar.test")))).toBe(200);
+    // a pinned destination (IP:port after a reply) is still checked against the domain
+    const pinned = { proto: "tls" as const, address: "127.0.0.1", port: reg.port };
+    const fresh = await transport({ listen: [spec], tls: { [spec]: tlsOpts }, resolver: new StaticResolver({}) });
+    expect(status(await fresh.send({ ...register("sips:registrar.test"), destination: pinned }))).toBe(200);
+    expect(reg.connections.length).toBe(2);
     const bad = await transport({
       listen: [spec],
       tls: { [spec]: tlsOpts },

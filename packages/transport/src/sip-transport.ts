@@ -5,6 +5,7 @@ import tls from "node:tls";
 import { parseCSeq, parseMessage, parseVia, SipResponse, SipStreamParser, type SipRequest } from "@uacreg/sip";
 import { BranchGenerator } from "./branch-generator.js";
 import { NonInviteClientTransaction } from "./non-invite-client-transaction.js";
+import { parseNextHop } from "./next-hop.js";
 import { encodeRequest, type OutgoingRequest } from "./outgoing-request.js";
 import { DnsResolver, type Resolver, type Target } from "./rfc3263-resolver.js";
 import { hostPort, makeSocketSpec, parseSocketSpec, type SocketSpec } from "./socket-spec.js";
@@ -362,7 +363,7 @@ export class SipTransport {
     }
     let targets: Target[];
     if (req.destination !== undefined) {
-      targets = [req.destination];
+      targets = [pinnedTarget(req)];
     } else {
       try {
         targets = await this.resolver.resolve(req.nextHop);
@@ -759,4 +760,19 @@ export class SipTransport {
     }
     this.countersSet.bump(c.responsesSent, statusClass(answer.status));
   }
+}
+
+/**
+ * The pinned destination as a target. It keeps the next hop's host name, so TLS still checks the certificate against
+ * the domain (RFC 5922) and not against the pinned IP address.
+ */
+function pinnedTarget(req: OutgoingRequest): Target {
+  const d = req.destination!;
+  try {
+    const host = parseNextHop(req.nextHop).host;
+    if (net.isIP(host) === 0) return { proto: d.proto, address: d.address, port: d.port, hostname: host };
+  } catch {
+    // an unparsable next hop only loses the name check
+  }
+  return { proto: d.proto, address: d.address, port: d.port };
 }
