@@ -77,6 +77,21 @@ describe("uacreg db on a SQLite file", () => {
     ]);
   });
 
+  it("imports a file that repeats a key: the last row wins", async () => {
+    await cli("db", "create", "--db-url", dbUrl);
+    const file = join(dir, "dup.csv");
+    await fsp.writeFile(
+      file,
+      "aor,binding_URI,registrar,expiry\nsip:a@x,sip:a@h,sip:x,100\nsip:b@x,sip:b@h,sip:x,100\nsip:a@x,sip:a@h,sip:x,200\n",
+    );
+    expect((await cli("db", "import", file, "--db-url", dbUrl)).code).toBe(0);
+    const rows = JSON.parse((await cli("db", "list", "--db-url", dbUrl)).out) as Array<Record<string, unknown>>;
+    expect(rows.map((r) => [r.aor, r.expiry])).toEqual([
+      ["sip:a@x", 200],
+      ["sip:b@x", 100],
+    ]);
+  });
+
   it("uses db_url, table_name and *_column from the daemon's YAML config", async () => {
     const cfg = join(dir, "uacreg.yaml");
     await fsp.writeFile(
