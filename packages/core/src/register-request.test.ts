@@ -94,6 +94,15 @@ describe("Call-ID, From-tag and CSeq (reference §4.2)", () => {
     expect(newDialogIds(seededRandom(43))).not.toEqual(ids);
   });
 
+  it("last_register_sent counts REGISTERs only: an unREGISTER leaves it (capture g_disable)", () => {
+    const ctx = context();
+    const r = reach(3, ctx); // REGISTER sent at T0 = 100
+    const unregistering = step(r, { type: "disable" }, 109, ctx).record;
+    expect(unregistering.lastRegisterSent).toBe(100);
+    const done = step(unregistering, response(unregistering, 200, "OK"), 109, ctx).record;
+    expect(step(done, { type: "enable" }, 113, ctx).record.lastRegisterSent).toBe(113);
+  });
+
   it("the first CSeq is 1", () => {
     const ctx = context();
     expect(onlySend(step(newRecord({}, ctx), { type: "visit" }, 100, ctx)).request.cseq).toBe(1);

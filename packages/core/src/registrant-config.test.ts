@@ -111,6 +111,13 @@ describe("row validation (reference §2.2, decisions.md)", () => {
     });
   });
 
+  it("accepts integer columns handed over as decimal strings by a driver", () => {
+    const row = { ...captureRow(), expiry: "120", state: "1" } as unknown as RegistrantRow;
+    const c = parseRegistrantRow(row, CTX);
+    expect([c.expiry, c.enabled]).toEqual([120, false]);
+    expect(rejection({ expiry: "12x" as unknown as number }).field).toBe("expiry");
+  });
+
   it("state 0 is enabled, any other value disabled", () => {
     expect(parseRegistrantRow(captureRow({ state: 0 }), CTX).enabled).toBe(true);
     expect(parseRegistrantRow(captureRow({ state: 1 }), CTX).enabled).toBe(false);

@@ -123,11 +123,16 @@ export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): 
     forceSingle = params?.has("reg-id") === true && params.has("+sip.instance");
   }
 
+  // Some drivers hand integer columns over as strings ("60"); accept plain decimal digits.
+  const rawExpiry: unknown = row.expiry;
+  const expiryValue = typeof rawExpiry === "string" && /^\d+$/.test(rawExpiry) ? Number(rawExpiry) : row.expiry;
+  const rawState: unknown = row.state;
+  const state = typeof rawState === "string" && /^-?\d+$/.test(rawState) ? Number(rawState) : row.state;
   let expiry: number;
-  if (row.expiry === null || row.expiry === undefined) expiry = ctx.defaultExpires;
-  else if (!Number.isInteger(row.expiry) || row.expiry < 0)
-    expiry = fail("expiry", `"${row.expiry}" is not a whole number of seconds`);
-  else expiry = row.expiry;
+  if (expiryValue === null || expiryValue === undefined || rawExpiry === "") expiry = ctx.defaultExpires;
+  else if (!Number.isInteger(expiryValue) || expiryValue < 0) {
+    expiry = fail("expiry", `"${String(rawExpiry)}" is not a whole number of seconds`);
+  } else expiry = expiryValue;
   if (expiry <= ctx.timerInterval) {
     fail("expiry", `${expiry} s is not above timer_interval ${ctx.timerInterval} s (Please decrease timer_interval)`);
   }
@@ -150,7 +155,7 @@ export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): 
     else shtag = t;
   }
 
-  if (typeof row.state !== "number" || !Number.isFinite(row.state)) fail("state", "is not a number");
+  if (typeof state !== "number" || !Number.isFinite(state)) fail("state", "is not a number");
 
   const username = optional(row.username);
   const password = optional(row.password);
@@ -163,7 +168,7 @@ export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): 
     aor: row.aor,
     binding: row.binding_URI,
     expiry,
-    enabled: row.state === 0,
+    enabled: state === 0,
     forceSingle,
     hasCredentials: username !== undefined && password !== undefined,
     bindingUri: isSipUri(bindingUri) ? bindingUri : row.binding_URI,

@@ -346,7 +346,7 @@ describe("the transition table (reference §5/§6 as amended by decisions.md)", 
         expect(s.request.callId).toBe(after.callId);
         expect(s.request.cseq).toBe(after.cseq);
         expect(after.pending?.cseq).toBe(after.cseq);
-        expect(after.lastRegisterSent).toBe(NOW);
+        expect(after.lastRegisterSent).toBe(s.kind.startsWith("REGISTER") ? NOW : before.lastRegisterSent);
       }
       expect(after.registrationTimeout).toBe(expectedRt(row, before, after, ctx, c.retryAfter));
       const persisted = result.actions.filter((a) => a.type === "persist-state");

@@ -98,7 +98,8 @@ export function applyTransition(
     }
     const cseq = next.cseq + 1;
     next.cseq = cseq;
-    next.lastRegisterSent = now;
+    // reg_list's last_register_sent: REGISTERs only; an unREGISTER leaves it (capture g_disable).
+    if (form === "register") next.lastRegisterSent = now;
     next.pending = {
       callId: next.callId,
       cseq,
