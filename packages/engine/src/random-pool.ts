@@ -1,0 +1,29 @@
+import { randomFillSync } from "node:crypto";
+
+/**
+ * Random bytes from node:crypto, drawn 16 KiB at a time: a Call-ID, a From-tag or a cnonce then costs a copy out of
+ * the pool instead of one call into the CSPRNG each (the benchmark showed `randomBytes` at ~3 % of the engine's CPU).
+ * Every call returns its own copy, so a caller may keep the bytes.
+ */
+export class RandomPool {
+  readonly #pool: Buffer;
+  #pos: number;
+
+  constructor(size = 16 * 1024) {
+    this.#pool = Buffer.allocUnsafe(size);
+    this.#pos = size;
+  }
+
+  /** `n` fresh random bytes. */
+  take(n: number): Uint8Array {
+    const size = this.#pool.length;
+    if (n > size) return randomFillSync(new Uint8Array(n));
+    if (this.#pos + n > size) {
+      randomFillSync(this.#pool);
+      this.#pos = 0;
+    }
+    const out = this.#pool.subarray(this.#pos, this.#pos + n);
+    this.#pos += n;
+    return Uint8Array.prototype.slice.call(out);
+  }
+}
