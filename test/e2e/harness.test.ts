@@ -360,6 +360,34 @@ describe("SIPp registrar scenarios", () => {
     expect(result.messages.filter((m) => m.method === "REGISTER")).toHaveLength(4);
   });
 
+  it("reg-expires-header: 200 with a bare Contact and the expiry in an Expires header", async () => {
+    const sipp = await startSipp({ scenario: "reg-expires-header.xml", keys: { expires: 90 }, timeoutS: 15 });
+    const r = await peer.request(register({ peer, requestUri: "sip:reg.test", callId: callId(), cseq: 1 }), sipp.port);
+    expect(rawStatus(r)).toBe(200);
+    expect(rawHeader(r ?? "", "Contact")).toBe(`<sip:alice@127.0.0.1:${peer.port}>`);
+    expect(rawHeader(r ?? "", "Expires")).toBe("90");
+    expect((await sipp.waitExit(10_000)).code).toBe(0);
+  });
+
+  it("reg-expires-only: 200 with an Expires header and no Contact, for every attempt", async () => {
+    const sipp = await startSipp({
+      scenario: "reg-expires-only.xml",
+      maxCalls: 2,
+      keys: { expires: 90 },
+      timeoutS: 15,
+    });
+    for (let i = 0; i < 2; i++) {
+      const r = await peer.request(
+        register({ peer, requestUri: "sip:reg.test", callId: callId(), cseq: 1 }),
+        sipp.port,
+      );
+      expect(rawStatus(r)).toBe(200);
+      expect(rawHeader(r ?? "", "Contact")).toBeUndefined();
+      expect(rawHeader(r ?? "", "Expires")).toBe("90");
+    }
+    expect((await sipp.waitExit(10_000)).code).toBe(0);
+  });
+
   it("reg-refresh: a refresh without credentials is challenged with a new nonce, then accepted", async () => {
     const sipp = await startSipp({ scenario: "reg-refresh.xml", timeoutS: 20 });
     const uri = "sip:reg.test";
