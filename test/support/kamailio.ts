@@ -160,6 +160,8 @@ export class Kamailio {
 
     const db = openSqlite(dbPath);
     try {
+      // WAL: locations() reads never block Kamailio's write-through (a busy database would fail its usrloc write).
+      db.pragma("journal_mode = WAL");
       for (const file of ["standard-create.sql", "auth_db-create.sql", "usrloc-create.sql"]) {
         db.exec(readFileSync(join(SCHEMA_DIR, file), "utf8"));
       }
