@@ -208,6 +208,17 @@ describe.skipIf(!liveUrl)("MS SQL Server, live (UACREG_TEST_MSSQL_URL)", () => {
             );
           for (const s of r.recordset as Array<{ id: number }>) await p.request().batch(`KILL ${Number(s.id)}`);
         }),
+      server: {
+        host: admin.host ?? "127.0.0.1",
+        port: admin.port ?? 1433,
+        openVia: (port, table, options) =>
+          openRepository(
+            testUrl.replace(/@[^/]*\//, `@127.0.0.1:${port}/`),
+            table,
+            [mssqlAdapter],
+            options,
+          ) as Promise<OpenedRepository>,
+      },
       bulkRows: 20_000,
     },
   );

@@ -115,6 +115,17 @@ describe.skipIf(!available)("MySQL/MariaDB", () => {
           );
           for (const r of rows as Array<{ id: number }>) await c.query(`KILL CONNECTION ${Number(r.id)}`);
         }),
+      server: {
+        host: admin.host ?? "127.0.0.1",
+        port: admin.port ?? 3306,
+        openVia: (port, table, options) => {
+          const auth =
+            admin.user === undefined
+              ? ""
+              : `${encodeURIComponent(admin.user)}${admin.password === undefined ? "" : `:${encodeURIComponent(admin.password)}`}@`;
+          return open(`mysql://${auth}127.0.0.1:${port}/${dbName}`, table, options);
+        },
+      },
       bulkRows: 20_000,
     },
   );

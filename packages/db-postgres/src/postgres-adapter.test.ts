@@ -123,6 +123,18 @@ describe.skipIf(!available)("PostgreSQL", () => {
             [dbName],
           ),
         ).then(() => undefined),
+      server: {
+        host: parseDbUrl(testUrl).host ?? "127.0.0.1",
+        port: parseDbUrl(testUrl).port ?? 5432,
+        openVia: (port, table, options) => {
+          const u = parseDbUrl(testUrl);
+          const auth =
+            u.user === undefined
+              ? ""
+              : `${encodeURIComponent(u.user)}${u.password === undefined ? "" : `:${encodeURIComponent(u.password)}`}@`;
+          return open(`postgres://${auth}127.0.0.1:${port}/${u.database}`, table, options);
+        },
+      },
       bulkRows: 100_000,
     },
   );

@@ -41,3 +41,4 @@ export {
   sampleRow,
 } from "./repository-conformance-suite.js";
 export { registrantQueries, rowValues } from "./registrant-queries.js";
+export { startTcpFaultProxy, type TcpFaultProxy } from "./tcp-fault-proxy.js";

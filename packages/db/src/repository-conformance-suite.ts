@@ -6,7 +6,8 @@
 import type * as Vitest from "vitest";
 import { DuplicateKeyError, SchemaError, SchemaVersionError } from "./db-errors.js";
 import type { RegistrantRepository, RegistrantRow, SchemaAdmin } from "./registrant-row.js";
-import type { RepositoryOptions } from "./sql-registrant-repository.js";
+import type { Logger, RepositoryOptions } from "./sql-registrant-repository.js";
+import { startTcpFaultProxy } from "./tcp-fault-proxy.js";
 import { REGISTRANT_COLUMNS, type RegistrantColumn, resolveTableConfig, type TableConfig } from "./table-config.js";
 
 export type SuiteApi = Pick<typeof Vitest, "describe" | "it" | "expect" | "beforeAll" | "afterAll">;
@@ -28,6 +29,15 @@ export interface ConformanceTarget {
   opensipsFixture?: string;
   /** Closes the server side of every connection of the test database (reconnect test). */
   killConnections?(): Promise<void>;
+  /**
+   * The server's address and a way to open a repository through another local port: the suite puts a
+   * {@link startTcpFaultProxy} there to cut connections mid-load (network engines only).
+   */
+  server?: {
+    host: string;
+    port: number;
+    openVia(port: number, table: TableConfig, options?: RepositoryOptions): Promise<OpenedRepository>;
+  };
   /** Rows for the bulk-load measurement (0 or undefined: skipped for this engine by design). */
   bulkRows?: number;
 }
@@ -298,6 +308,55 @@ export function registrantRepositorySuite(vt: SuiteApi, target: ConformanceTarge
         await kill();
         await repo.insert(sampleRow(2));
         expect((await collect(repo.loadAll())).length).toBe(2);
+      });
+    }
+
+    if (target.server) {
+      const server = target.server;
+      it("retries a lost connection with back-off and resumes loadAll after the last row delivered", async () => {
+        const direct = await fresh();
+        const table = resolveTableConfig({ tableName: `reg_t${seq}` });
+        const rows = [1, 2, 3, 4, 5, 6].map((n) => sampleRow(n));
+        await direct.insertMany(rows);
+        const proxy = await startTcpFaultProxy(server.host, server.port);
+        const sleeps: number[] = [];
+        const warnings: string[] = [];
+        const logger: Logger = {
+          debug: () => {},
+          info: () => {},
+          warn: (o, m) => warnings.push(`${m} ${JSON.stringify(o)}`),
+          error: () => {},
+        };
+        try {
+          const repo = await server.openVia(proxy.port, table, {
+            pageSize: 2,
+            retry: { attempts: 6, initialDelayMs: 10, maxDelayMs: 40 },
+            logger,
+            // No real waiting: the "server" comes back during the second back-off.
+            sleep: async (ms) => {
+              sleeps.push(ms);
+              if (sleeps.length === 2) proxy.refuse(false);
+            },
+          });
+          opened.push(repo);
+          const iterator = repo.loadAll()[Symbol.asyncIterator]();
+          const got: RegistrantRow[] = [];
+          for (let i = 0; i < 2; i++) got.push((await iterator.next()).value as RegistrantRow);
+          proxy.refuse(true);
+          proxy.dropAll();
+          for (;;) {
+            const r = await iterator.next();
+            if (r.done) break;
+            got.push(r.value);
+          }
+          expect(got.map((r) => r.aor)).toEqual(rows.map((r) => r.aor));
+          expect(sleeps).toEqual([10, 20]);
+          expect(warnings.length).toBe(2);
+          expect(warnings[0]).toContain("database connection lost, reconnecting");
+          expect(await repo.count()).toBe(6);
+        } finally {
+          await proxy.close();
+        }
       });
     }
 
