@@ -86,11 +86,17 @@ export function onForceRegister(record: RegistrantRecord, now: number, ctx: Core
 
 /**
  * MI reg_delete, or the row is gone on reload (decisions: removed records are unregistered): a REGISTERED record
- * sends an unREGISTER. The DB is not written (OpenSIPS writes state=1, §13.13). The engine removes the record after.
+ * sends an unREGISTER; a record with a request in flight is disabled so that request's 200 is followed by one. The DB
+ * is not written (OpenSIPS writes state=1, §13.13). The engine removes the record after.
  */
 export function onDelete(record: RegistrantRecord, now: number, ctx: CoreContext): RecordStep {
-  if (record.state !== 3) return unchanged(record);
-  return applyTransition(record, "delete-unregister", now, ctx, { changes: { enabled: false }, reason: "deleted" });
+  const changes = { enabled: false };
+  if (record.state === 3) return applyTransition(record, "delete-unregister", now, ctx, { changes, reason: "deleted" });
+  // A request in flight: if the engine follows it to its end, a 200 to a REGISTER is answered by an unREGISTER
+  // (reply-ok-disabled) and a 200 to an unREGISTER ends in NOT_REGISTERED instead of registering again.
+  if (isInFlight(record.state))
+    return applyTransition(record, "delete-in-flight", now, ctx, { changes, reason: "deleted" });
+  return unchanged(record);
 }
 
 /**

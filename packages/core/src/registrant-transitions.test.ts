@@ -97,6 +97,17 @@ const CASES: Case[] = [
     event: () => ({ type: "delete" }),
   },
   {
+    id: "delete-in-flight",
+    name: "delete while REGISTERING disables the record: its 200 will be answered by an unREGISTER",
+    from: (c) => reach(2, c),
+    event: () => ({ type: "delete" }),
+    check: (_b, a) => {
+      expect(a.enabled).toBe(false);
+      const c = context();
+      expect(step(a, ok(a), NOW, c).actions.find((x) => x.type === "send")?.kind).toBe("unREGISTER");
+    },
+  },
+  {
     id: "reload-unregister",
     name: "reload with the row disabled unregisters a REGISTERED record",
     from: (c) => reach(3, c),

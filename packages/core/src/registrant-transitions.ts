@@ -168,6 +168,14 @@ export const TRANSITIONS = [
     callId: "keep",
     rt: "keep",
   },
+  {
+    id: "delete-in-flight",
+    from: [1, 2, 8, 9],
+    event: "delete",
+    when: "request in flight (now disabled: its 200 leads to an unREGISTER)",
+    to: "same",
+    rt: "keep",
+  },
   // Reload of the record with a changed row (decisions: unchanged rows are untouched, no row here)
   {
     id: "reload-unregister",
