@@ -193,6 +193,12 @@ describe("mi_fifo server (mi-protocol.md §4)", () => {
     expect(await miFifo(WHICH)).toContain("reg_list");
   });
 
+  it("recreates it once when asked several times at once", async () => {
+    await fsp.unlink(server.path);
+    expect(await Promise.all([server.ensureFifo(), server.ensureFifo()])).toEqual([true, true]);
+    expect(await miFifo(WHICH)).toContain("reg_list");
+  });
+
   it("recreates a deleted FIFO on its periodic check", async () => {
     await server.stop();
     await start({ checkIntervalMs: 30 });

@@ -79,6 +79,7 @@ export class MiFifoServer {
   #timer: NodeJS.Timeout | undefined;
   #queue: Promise<void> = Promise.resolve();
   #stopped = true;
+  #ensuring: Promise<boolean> | undefined;
 
   constructor(options: MiFifoServerOptions) {
     this.#registry = options.registry;
@@ -119,10 +120,18 @@ export class MiFifoServer {
    * Checks that the path is still our FIFO (same inode) and recreates it if not (deleted or replaced). Call it on
    * SIGHUP. Resolves true when it had to recreate.
    */
-  async ensureFifo(): Promise<boolean> {
+  ensureFifo(): Promise<boolean> {
+    // One check at a time: the timer, SIGHUP and a dead descriptor may all ask at once.
+    this.#ensuring ??= this.#ensure().finally(() => {
+      this.#ensuring = undefined;
+    });
+    return this.#ensuring;
+  }
+
+  async #ensure(): Promise<boolean> {
     if (this.#stopped) return false;
     const st = await fsp.lstat(this.path).catch(() => undefined);
-    if (st?.isFIFO() && st.ino === this.#fifo?.ino) return false;
+    if (this.#fifo && st?.isFIFO() && st.ino === this.#fifo.ino) return false;
     this.#logger.warn({ path: this.path }, "MI FIFO missing or replaced, recreating it");
     await this.#closeFifo();
     await this.#create();
@@ -135,6 +144,7 @@ export class MiFifoServer {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+    await this.#ensuring?.catch(() => undefined);
     const ino = this.#fifo?.ino;
     await this.#closeFifo();
     await this.#queue;
@@ -168,6 +178,13 @@ export class MiFifoServer {
     this.#framer = new FifoFramer({ maxRequestBytes: this.#maxBytes });
     reader.on("data", (chunk: Buffer) => this.#onData(chunk));
     reader.on("error", (err) => this.#logger.error({ err, path: this.path }, "MI FIFO read error"));
+    reader.on("close", () => {
+      // Not closed by us (stop or recreation): the descriptor died; make a new FIFO rather than go deaf.
+      if (this.#fifo?.reader !== reader || this.#stopped) return;
+      this.#fifo = undefined;
+      void closeFd(dummyWriter);
+      this.ensureFifo().catch((err: unknown) => this.#logger.error({ err, path: this.path }, "MI FIFO reopen failed"));
+    });
     this.#fifo = { reader, dummyWriter, ino };
     this.#logger.info({ path: this.path }, "MI FIFO ready");
   }
