@@ -291,6 +291,18 @@ export function registrantRepositorySuite(vt: SuiteApi, target: ConformanceTarge
       expect(String((err as Error).message)).toContain("version 2");
     });
 
+    it("adds the missing version row to a compatible table; checkSchema wants it", async () => {
+      const repo = await fresh();
+      await repo.insert(sampleRow(1));
+      await target.exec(`DELETE FROM version WHERE table_name = 'reg_t${seq}'`);
+      const err = await repo.checkSchema().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SchemaVersionError);
+      expect((err as SchemaVersionError).found).toBeUndefined();
+      await repo.createSchema();
+      await repo.checkSchema();
+      expect(await repo.count()).toBe(1);
+    });
+
     it("fails checkSchema on a missing table with SchemaError", async () => {
       const repo = await target.open(resolveTableConfig({ tableName: "reg_missing" }));
       opened.push(repo);
