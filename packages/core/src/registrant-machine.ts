@@ -39,6 +39,13 @@ export function step(record: RegistrantRecord, event: RegistrantEvent, now: numb
       return onTagState(record, event.state, now, ctx);
     case "shutdown":
       return onShutdown(record, event.unregister, now, ctx);
+    default: {
+      // Unreachable from typed callers; a JavaScript caller's unknown event must not crash the engine.
+      const type = String((event as { type?: unknown }).type);
+      return unchanged(record, [
+        { type: "log", level: "error", message: `unknown registrant event "${type}" ignored` },
+      ]);
+    }
   }
 }
 

@@ -377,6 +377,14 @@ describe("the transition table (reference §5/§6 as amended by decisions.md)", 
     expect(TRANSITIONS.map((t) => t.id).filter((id) => !covered.has(id))).toEqual([]);
   });
 
+  it("ignores an unknown event type (a JavaScript caller) with an error log, never a crash", () => {
+    const ctx = context();
+    const r = reach(3, ctx);
+    const s = step(r, { type: "bogus" } as unknown as RegistrantEvent, NOW, ctx);
+    expect(s.record).toBe(r);
+    expect(s.actions).toEqual([{ type: "log", level: "error", message: 'unknown registrant event "bogus" ignored' }]);
+  });
+
   it("has unique row ids", () => {
     expect(new Set(TRANSITIONS.map((t) => t.id)).size).toBe(TRANSITIONS.length);
   });
