@@ -49,11 +49,13 @@ class Ua {
     });
   }
 
-  registerText(o: { aor?: string; contact?: string; extra?: string[]; branch?: string; cseq?: number } = {}): string {
+  registerText(
+    o: { aor?: string; contact?: string; extra?: string[]; branch?: string; cseq?: number; viaParams?: string } = {},
+  ): string {
     const aor = o.aor ?? "sip:alice@uacreg.demo";
     return [
       "REGISTER sip:uacreg.demo SIP/2.0",
-      `Via: SIP/2.0/UDP 127.0.0.1:${this.port};branch=${o.branch ?? `z9hG4bK${randomBytes(6).toString("hex")}`}`,
+      `Via: SIP/2.0/UDP 127.0.0.1:${this.port};branch=${o.branch ?? `z9hG4bK${randomBytes(6).toString("hex")}`}${o.viaParams ?? ""}`,
       `From: <${aor}>;tag=ua1`,
       `To: <${aor}>`,
       `Call-ID: ${this.callId}`,
@@ -289,6 +291,14 @@ describe("bindings with reg-id and +sip.instance (RFC 5626)", () => {
 });
 
 describe("other traffic", () => {
+  it("fills in rport and received when the top Via asks for them (RFC 3581)", async () => {
+    await start();
+    const r = await ua.register(registrar.port, { viaParams: ";rport" });
+    expect(r.getHeader("via")).toMatch(new RegExp(`;rport=${ua.port};received=127\\.0\\.0\\.1$`));
+    const plain = await ua.register(registrar.port);
+    expect(plain.getHeader("via")).not.toMatch(/rport|received/);
+  });
+
   it("answers OPTIONS with 200 and Allow", async () => {
     await start();
     const raw = await ua.sendRaw(

@@ -205,10 +205,18 @@ export async function startDemoRegistrar(opts: DemoRegistrarOptions): Promise<De
     send(bytes, rinfo);
   }
 
-  function reply(req: SipRequest, status: number, reason: string, extra: HeaderField[] = []): SipResponse {
+  function reply(
+    req: SipRequest,
+    rinfo: RemoteInfo,
+    status: number,
+    reason: string,
+    extra: HeaderField[] = [],
+  ): SipResponse {
     // RFC 3261 §8.2.6.2: copy Via, From, Call-ID, CSeq; To gets a tag if it had none.
     const headers: HeaderField[] = [];
-    for (const v of req.getHeaders("via")) headers.push({ name: "Via", value: v });
+    req.getHeaders("via").forEach((v, i) => {
+      headers.push({ name: "Via", value: i === 0 ? withRport(v, rinfo) : v });
+    });
     const to = req.getHeader("to") ?? "";
     headers.push({ name: "From", value: req.getHeader("from") ?? "" });
     headers.push({ name: "To", value: hasTag(to) ? to : `${to};tag=${randomBytes(5).toString("hex")}` });
@@ -230,60 +238,69 @@ export async function startDemoRegistrar(opts: DemoRegistrarOptions): Promise<De
     const source = `${rinfo.address}:${rinfo.port}`;
     if (req.method === "OPTIONS") {
       stats.options++;
-      return reply(req, 200, "OK", [
+      return reply(req, rinfo, 200, "OK", [
         { name: "Allow", value: ALLOW },
         { name: "Accept", value: "application/sdp" },
       ]);
     }
-    if (req.method !== "REGISTER") return reply(req, 405, "Method Not Allowed", [{ name: "Allow", value: ALLOW }]);
+    if (req.method !== "REGISTER")
+      return reply(req, rinfo, 405, "Method Not Allowed", [{ name: "Allow", value: ALLOW }]);
 
     const aor = aorOf(req.getHeader("to") ?? "");
-    if (!aor) return reject(req, "", 400, "Bad Request", "To is not a SIP URI", source);
+    if (!aor) return reject(req, rinfo, "", 400, "Bad Request", "To is not a SIP URI", source);
 
     // Authentication first (RFC 3261 §10.3 step 3), so nothing is revealed to an unauthenticated client.
     const verdict = verifier.verify(req.getHeaders("authorization"), "REGISTER", t);
     if (!verdict.ok) {
       if (verdict.reason === "rejected" && (opts.wrongCredentialsStatus ?? 401) === 403) {
-        return reject(req, aor.text, 403, "Forbidden", "wrong credentials", source);
+        return reject(req, rinfo, aor.text, 403, "Forbidden", "wrong credentials", source);
       }
       stats.challenged++;
       if (verdict.reason === "rejected") emitRejected(aor.text, 401, "wrong credentials", source);
       const nonce = randomBytes(16).toString("hex");
-      return reply(req, 401, "Unauthorized", [
+      return reply(req, rinfo, 401, "Unauthorized", [
         { name: "WWW-Authenticate", value: verifier.challenge(nonce, t, verdict.reason === "stale") },
       ]);
     }
     // RFC 3261 §10.3 step 4: the authenticated user may register this AOR (here: only its own).
     if (verdict.username !== aor.user) {
-      return reject(req, aor.text, 403, "Forbidden", `${verdict.username} may not register ${aor.text}`, source);
+      return reject(req, rinfo, aor.text, 403, "Forbidden", `${verdict.username} may not register ${aor.text}`, source);
     }
 
     let contacts: ReturnType<typeof parseContacts>;
     try {
       contacts = parseContacts(req.getHeaders("contact"));
     } catch {
-      return reject(req, aor.text, 400, "Bad Request", "malformed Contact", source);
+      return reject(req, rinfo, aor.text, 400, "Bad Request", "malformed Contact", source);
     }
     const expiresHeader = req.getHeader("expires");
     const headerExpires = expiresHeader === undefined ? undefined : parseDeltaSeconds(expiresHeader);
     if (expiresHeader !== undefined && headerExpires === undefined) {
-      return reject(req, aor.text, 400, "Bad Request", "malformed Expires", source);
+      return reject(req, rinfo, aor.text, 400, "Bad Request", "malformed Expires", source);
     }
 
     if (contacts.wildcard) {
       // RFC 3261 §10.3 step 6: "*" only alone and with Expires: 0.
       if (contacts.contacts.length > 0 || headerExpires !== 0) {
-        return reject(req, aor.text, 400, "Bad Request", "Contact: * needs Expires: 0 and no other contact", source);
+        return reject(
+          req,
+          rinfo,
+          aor.text,
+          400,
+          "Bad Request",
+          "Contact: * needs Expires: 0 and no other contact",
+          source,
+        );
       }
       const before = table.get(aor.text, t);
       if (table.removeAll(aor.text, callId, cseq.seq, t) === "out-of-order") {
-        return reject(req, aor.text, 500, "Server Internal Error", "CSeq out of order", source);
+        return reject(req, rinfo, aor.text, 500, "Server Internal Error", "CSeq out of order", source);
       }
       for (const b of before) {
         stats.unregistered++;
         emit({ type: "unregistered", aor: aor.text, contact: b.contact, source });
       }
-      return reply(req, 200, "OK", [{ name: "Date", value: new Date(t).toUTCString() }]);
+      return reply(req, rinfo, 200, "OK", [{ name: "Date", value: new Date(t).toUTCString() }]);
     }
 
     const updates: BindingUpdate[] = [];
@@ -291,13 +308,13 @@ export async function startDemoRegistrar(opts: DemoRegistrarOptions): Promise<De
       const param = c.params.get("expires");
       const asked = param === undefined || param === null ? headerExpires : parseDeltaSeconds(param);
       if (param !== undefined && asked === undefined) {
-        return reject(req, aor.text, 400, "Bad Request", "malformed expires parameter", source);
+        return reject(req, rinfo, aor.text, 400, "Bad Request", "malformed expires parameter", source);
       }
       const wanted = asked ?? defaultExpires;
       if (wanted !== 0 && wanted < minExpires) {
         stats.rejected++;
         emit({ type: "rejected", aor: aor.text, status: 423, reason: `expires ${wanted} < ${minExpires}`, source });
-        return reply(req, 423, "Interval Too Brief", [{ name: "Min-Expires", value: String(minExpires) }]);
+        return reply(req, rinfo, 423, "Interval Too Brief", [{ name: "Min-Expires", value: String(minExpires) }]);
       }
       updates.push({
         contact: c.uri,
@@ -308,7 +325,7 @@ export async function startDemoRegistrar(opts: DemoRegistrarOptions): Promise<De
     }
     const before = new Set(table.get(aor.text, t).map((b) => b.contact));
     if (table.apply(aor.text, updates, callId, cseq.seq, t) === "out-of-order") {
-      return reject(req, aor.text, 500, "Server Internal Error", "CSeq out of order", source);
+      return reject(req, rinfo, aor.text, 500, "Server Internal Error", "CSeq out of order", source);
     }
     for (const u of updates) {
       if (u.expires === 0) {
@@ -327,7 +344,7 @@ export async function startDemoRegistrar(opts: DemoRegistrarOptions): Promise<De
       value: `<${b.contact}>${b.params};expires=${Math.max(0, Math.round((b.expiresAt - t) / 1000))}`,
     }));
     extra.push({ name: "Date", value: new Date(t).toUTCString() });
-    return reply(req, 200, "OK", extra);
+    return reply(req, rinfo, 200, "OK", extra);
   }
 
   function emitRejected(aor: string, status: number, reason: string, source: string): void {
@@ -335,9 +352,17 @@ export async function startDemoRegistrar(opts: DemoRegistrarOptions): Promise<De
     emit({ type: "rejected", aor, status, reason, source });
   }
 
-  function reject(req: SipRequest, aor: string, status: number, reason: string, why: string, source: string) {
+  function reject(
+    req: SipRequest,
+    rinfo: RemoteInfo,
+    aor: string,
+    status: number,
+    reason: string,
+    why: string,
+    source: string,
+  ): SipResponse {
     emitRejected(aor, status, why, source);
-    return reply(req, status, reason);
+    return reply(req, rinfo, status, reason);
   }
 
   const address = socket.address();
@@ -357,6 +382,21 @@ export async function startDemoRegistrar(opts: DemoRegistrarOptions): Promise<De
       return new Promise<void>((resolve) => socket.close(() => resolve()));
     },
   };
+}
+
+/**
+ * RFC 3581 §4: when the top via-parm has a valueless `rport`, the response carries `rport=<source port>` and
+ * `received=<source address>`. (Responses always go back to the source address and port of the request.)
+ */
+function withRport(via: string, rinfo: RemoteInfo): string {
+  let top: ReturnType<typeof parseVia>[number] | undefined;
+  try {
+    top = parseVia(via)[0];
+  } catch {
+    return via;
+  }
+  if (top?.rport !== true) return via;
+  return via.replace(/;\s*rport(?=\s*(?:[;,]|$))/i, `;rport=${rinfo.port};received=${rinfo.address}`);
 }
 
 function hasTag(nameAddr: string): boolean {
