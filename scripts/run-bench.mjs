@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Runs every benchmark script (packages/*/bench/*.bench.mjs and test/bench/*.mjs) in turn; each prints its figures.
+// Runs every benchmark script (packages/*/bench/*.mjs, apps/*/bench/*.mjs and test/bench/*.mjs) in turn; each prints its figures.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const scripts = [];
-for (const group of ["packages", "test"]) {
+for (const group of ["packages", "apps", "test"]) {
   const dirs = group === "test" ? ["test"] : readdirSync(group).map((d) => join(group, d));
   for (const dir of dirs) {
     const bench = join(dir, "bench");
