@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { newDialogIds } from "./dialog-ids.js";
 import { buildRequest, buildRequestTemplate } from "./register-request.js";
 import { step } from "./registrant-machine.js";
+import type { RegistrantRecord } from "./registrant-record.js";
+import { stateName } from "./registrant-state.js";
 import { ok, reach, response } from "./test-support/registrant-driver.js";
 import { CHALLENGE_401, context, newRecord, onlySend, seededRandom } from "./test-support/registrant-fixtures.js";
 
@@ -159,6 +161,23 @@ describe("Call-ID, From-tag and CSeq (reference §4.2)", () => {
       ctx,
     );
     expect(onlySend(s).request.headers).toMatch(/\r\nProxy-Authorization: Digest username="alice", realm="reg.test"/);
+  });
+
+  it("FORCE_SINGLE cleans up once: bindings that survive the wildcard are accepted until the next refresh", () => {
+    const ctx = context();
+    const two = (r: RegistrantRecord) =>
+      response(r, 200, "OK", [`Contact: <${r.config.binding}>;expires=60, <sip:x@192.0.2.9>;expires=300`]);
+    let r = reach(1, ctx, { binding_params: ';reg-id=1;+sip.instance="<urn:uuid:1>"', username: null });
+    r = step(r, two(r), 100, ctx).record; // → wildcard unREGISTER
+    expect(r.pending?.form).toBe("wildcard");
+    r = step(r, response(r, 200, "OK"), 100, ctx).record; // → REGISTER, new Call-ID
+    expect(r.state).toBe(1);
+    const s = step(r, two(r), 100, ctx); // the other binding is still there: no second cleanup at once
+    expect(stateName(s.record.state)).toBe("REGISTERED_STATE");
+    expect(s.actions.some((a) => a.type === "log" && a.level === "warn")).toBe(true);
+    // the next refresh cleans up again (at most one cleanup per refresh period)
+    const refresh = step(s.record, { type: "visit" }, 150, ctx).record;
+    expect(onlySend(step(refresh, two(refresh), 150, ctx)).kind).toBe("wildcard unREGISTER");
   });
 
   it("the authenticated retry of the wildcard unREGISTER stays a wildcard", () => {

@@ -45,6 +45,11 @@ export interface RegistrantRecord {
   readonly pinned?: Destination;
   /** A changed row was reloaded while a REGISTER was in flight: refresh at the next visit after its 200. */
   readonly refreshAfterReply: boolean;
+  /**
+   * The REGISTER in flight follows a FORCE_SINGLE wildcard cleanup: if the registrar still lists other bindings, accept
+   * the registration (with a warning) instead of cleaning up again at once (§5 step 2 "can loop").
+   */
+  readonly afterSingleCleanup?: boolean;
 }
 
 /** A new record for a validated row: NOT_REGISTERED, a fresh Call-ID and From-tag, CSeq 0 (§4.2, §8). */

@@ -88,8 +88,10 @@ function onSuccess(
   reason: string,
 ): RecordStep {
   if (record.state === 8 || record.state === 9) {
+    const cleanup = record.pending?.form === "wildcard";
     return applyTransition(record, record.enabled ? "reply-ok-reregister" : "reply-ok-unregistered", now, ctx, {
       reason,
+      changes: { afterSingleCleanup: cleanup && record.enabled },
     });
   }
   const auth = applyAuthenticationInfo(record.auth, response.getHeader("Authentication-Info"));
@@ -107,9 +109,17 @@ function onSuccess(
   if (contacts.wildcard) {
     return applyTransition(base, "reply-malformed", now, ctx, { reason: `${reason} with Contact: *` });
   }
+  const actions: RegistrantAction[] = [];
   if (base.config.forceSingle && contacts.contacts.length > 1) {
-    return applyTransition(base, "reply-ok-force-single", now, ctx, {
-      reason: `${reason} with ${contacts.contacts.length} bindings (FORCE_SINGLE)`,
+    if (base.afterSingleCleanup !== true) {
+      return applyTransition(base, "reply-ok-force-single", now, ctx, {
+        reason: `${reason} with ${contacts.contacts.length} bindings (FORCE_SINGLE)`,
+      });
+    }
+    actions.push({
+      type: "log",
+      level: "warn",
+      message: `${base.config.aor}: ${contacts.contacts.length} bindings remain after the FORCE_SINGLE cleanup; accepted until the next refresh`,
     });
   }
   if (!base.enabled) return applyTransition(base, "reply-ok-disabled", now, ctx, { reason });
@@ -130,7 +140,6 @@ function onSuccess(
   } else if (headerExpires !== undefined && headerExpires > 0) {
     granted = headerExpires;
   }
-  const actions: RegistrantAction[] = [];
   const expires = granted ?? base.expires;
   if (expires <= ctx.params.timerInterval) {
     actions.push({

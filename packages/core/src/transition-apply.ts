@@ -121,7 +121,10 @@ export function applyTransition(
   } else if (!isInFlight(to)) {
     delete next.pending;
   }
-  if (!isInFlight(to)) next.refreshAfterReply = false;
+  if (!isInFlight(to)) {
+    next.refreshAfterReply = false;
+    next.afterSingleCleanup = false;
+  }
 
   if (t.persist !== undefined) actions.push({ type: "persist-state", key: next.config.key, state: t.persist });
   if (to !== record.state) {
