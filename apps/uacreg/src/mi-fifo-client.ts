@@ -7,7 +7,7 @@
  * reply FIFO for writing ourselves, which ends the pending open with an empty read.
  */
 import { execFile } from "node:child_process";
-import { closeSync, constants, open, openSync, promises as fsp } from "node:fs";
+import { close, closeSync, constants, open, openSync, promises as fsp } from "node:fs";
 import { Socket } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -54,20 +54,41 @@ async function writeRequest(fifo: string, bytes: string): Promise<void> {
   socket.destroy();
 }
 
-/** Opens the reply FIFO for reading (waits for the server) and reads to EOF, within `timeoutMs`. */
-async function readReply(path: string, timeoutMs: number): Promise<string> {
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    // Unblock the pending open (and any read) by becoming a writer for a moment.
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Releases a blocking open(O_RDONLY) of `path` pending in the thread pool by opening the FIFO for writing for a
+ * moment; repeated until `opened` settles, since the pending open may not have reached the kernel yet.
+ */
+async function releasePendingOpen(path: string, opened: Promise<unknown>): Promise<void> {
+  let settled = false;
+  void opened.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  while (!settled) {
     try {
       closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
     } catch {
-      // no pending reader: nothing to unblock
+      // ENXIO: the reader is not there yet
     }
+    await sleep(10);
+  }
+}
+
+/** Waits for the pending open of the reply FIFO and reads to EOF, within `timeoutMs`. */
+async function readReply(path: string, opening: Promise<number>, timeoutMs: number): Promise<string> {
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void releasePendingOpen(path, opening);
   }, timeoutMs);
   try {
-    const fd = await openFd(path, constants.O_RDONLY);
+    const fd = await opening;
     const socket = new Socket({ fd, readable: true, writable: false });
     const text = await new Promise<string>((resolve, reject) => {
       const chunks: Buffer[] = [];
@@ -107,8 +128,20 @@ export async function fifoMiRequest(body: string, options: FifoCallOptions): Pro
   }
   try {
     await fsp.chmod(replyPath, 0o666);
-    await writeRequest(options.fifo, `:${name}:${body}`);
-    const text = await readReply(replyPath, options.timeoutMs);
+    // Start the (blocking) open of the reply FIFO before sending, so the server finds a reader on its first try
+    // instead of waiting out its 80 ms ENXIO retry.
+    const opening = openFd(replyPath, constants.O_RDONLY);
+    try {
+      await writeRequest(options.fifo, `:${name}:${body}`);
+    } catch (err) {
+      await releasePendingOpen(replyPath, opening);
+      await opening.then(
+        (fd) => new Promise<void>((r) => close(fd, () => r())),
+        () => undefined,
+      );
+      throw err;
+    }
+    const text = await readReply(replyPath, opening, options.timeoutMs);
     const nl = text.indexOf("\n");
     return nl === -1 ? text : text.slice(0, nl);
   } finally {

@@ -180,6 +180,15 @@ describe("uacreg mi over the FIFO", () => {
     await fsp.rm(other, { recursive: true, force: true });
   });
 
+  it("exits 3 when nobody reads the FIFO, without leaving a reply FIFO behind", async () => {
+    const orphan = join(dir, "orphan_fifo");
+    await execFileAsync("mkfifo", [orphan]);
+    const r = await cli("mi", "--fifo", orphan, "--reply-dir", dir, "which");
+    expect(r.code).toBe(3);
+    expect(r.err).toContain("nobody reads");
+    expect((await fsp.readdir(dir)).filter((n) => n.startsWith("uacreg_reply_"))).toEqual([]);
+  });
+
   it("exits 3 when the FIFO does not exist", async () => {
     const r = await cli("mi", "--fifo", join(dir, "missing"), "which");
     expect(r.code).toBe(3);
