@@ -74,6 +74,7 @@ describe("parameter types (mi-protocol.md §2)", () => {
     expect(p(5).string("x")).toBe("5");
     expect(p(5.9).string("x")).toBe("5");
     expect(p(-0.5).string("x")).toBe("0");
+    expect(p(1e21).string("x")).toBe("1000000000000000000000");
   });
   it("an int param takes a number or an integer string", () => {
     expect(p(3600).int("x")).toBe(3600);

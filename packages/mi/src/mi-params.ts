@@ -7,6 +7,11 @@ import { MiError } from "./mi-error.js";
 
 const INTEGER_STRING = /^[+-]?[0-9]+$/;
 
+/** A finite number printed as a decimal integer, never in exponent form (1e21 → "1000000000000000000000"). */
+function decimalInteger(n: number): string {
+  return BigInt(Math.trunc(n)).toString();
+}
+
 /** The values bound to the chosen recipe's names. */
 export class MiParams {
   readonly recipe: MiRecipe;
@@ -40,7 +45,7 @@ export class MiParams {
   string(name: string): string {
     const v = this.#present(name);
     if (typeof v === "string") return v;
-    if (typeof v === "number" && Number.isFinite(v)) return String(Math.trunc(v) || 0);
+    if (typeof v === "number" && Number.isFinite(v)) return decimalInteger(v);
     throw MiError.badParamType(name);
   }
 
@@ -62,7 +67,7 @@ export class MiParams {
     if (v.length === 0) throw MiError.emptyArray(name);
     return v.map((item: unknown) => {
       if (typeof item === "string") return item;
-      if (typeof item === "number" && Number.isFinite(item)) return String(Math.trunc(item) || 0);
+      if (typeof item === "number" && Number.isFinite(item)) return decimalInteger(item);
       throw MiError.badArrayItemType(name);
     });
   }
