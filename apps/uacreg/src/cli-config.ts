@@ -2,7 +2,8 @@
  * What the tool reads from the daemon's YAML config file (`--config`): `db_url` (default
  * `sqlite:///<data_dir>/registrant.db`, data_dir default `/var/lib/uacreg`, as uacregd), `registrant.table_name` and
  * `registrant.<column>_column`, and the MI endpoints `mi.http.listen` / `mi.http.root` and `mi.fifo.path` /
- * `mi.fifo.reply_dir`. Other keys are the daemon's business and are ignored here.
+ * `mi.fifo.reply_dir` (both on by default, off when set to null, as in uacregd). Other keys are the daemon's
+ * business and are ignored here.
  */
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
@@ -85,12 +86,13 @@ export async function loadCliConfig(path: string): Promise<CliConfig> {
   if (Object.keys(columns).length > 0) table.columns = columns;
   const config: CliConfig = { dbUrl, table };
   const mi = isObj(root.mi) ? root.mi : {};
-  if (isObj(mi.http) || mi.http === null) {
+  // As in uacregd: a section that is absent is on with its defaults; `http: null` / `fifo: null` turns it off.
+  if (mi.http !== null && mi.http !== false) {
     const h = isObj(mi.http) ? mi.http : {};
     const root_ = (str(h, "root", "mi.http.") ?? "mi").replace(/^\/+|\/+$/g, "");
     config.miUrl = `http://${urlHost(str(h, "listen", "mi.http.") ?? "127.0.0.1:8888")}/${root_}`;
   }
-  if (isObj(mi.fifo) || mi.fifo === null) {
+  if (mi.fifo !== null && mi.fifo !== false) {
     const f = isObj(mi.fifo) ? mi.fifo : {};
     config.miFifo = {
       path: str(f, "path", "mi.fifo.") ?? "/tmp/uacreg_fifo",

@@ -169,6 +169,14 @@ describe("uacreg mi over the FIFO", () => {
     ]);
   });
 
+  it("takes mi.fifo from the config when mi.http is turned off", async () => {
+    const cfg = join(dir, "fifo-only.yaml");
+    await fsp.writeFile(cfg, `mi:\n  http: null\n  fifo:\n    path: ${fifo.path}\n    reply_dir: ${dir}/\n`);
+    const r = await cli("--config", cfg, "mi", "reg_list", "sip:alice@example.com", "c", "r");
+    expect([r.code, r.err]).toEqual([0, ""]);
+    expect(JSON.parse(r.out)).toEqual({ Registrant: { AOR: "sip:alice@example.com" } });
+  });
+
   it("gives up after --timeout when the server drops the request", async () => {
     // The server's reply_dir differs from ours: it cannot open our reply FIFO and drops the request.
     const other = await fsp.mkdtemp(join(tmpdir(), "uacreg-cli-other-"));
