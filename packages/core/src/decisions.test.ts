@@ -50,6 +50,19 @@ describe("design/decisions.md, as core implements it", () => {
     expect(refresh.request.destination).toEqual(r.pinned);
   });
 
+  it("reload compares with the live enabled flag: a row enabled again after MI disable re-enables the record", () => {
+    const ctx = context();
+    let r = reach(3, ctx);
+    r = step(r, { type: "disable" }, 200, ctx).record;
+    r = step(r, response(r, 200, "OK"), 200, ctx).record;
+    expect([r.state, r.enabled]).toEqual([0, false]);
+    const s = onReload(r, configOf(ctx), 300, ctx); // the same row, state 0 again in the DB
+    expect(s.record.enabled).toBe(true);
+    expect(onlySend(step(s.record, { type: "visit" }, 305, ctx)).kind).toBe("REGISTER");
+    // and an unchanged row after a matching MI command is still untouched
+    expect(onReload(s.record, configOf(ctx), 306, ctx).record).toBe(s.record);
+  });
+
   it("removed records are unregistered", () => {
     const ctx = context();
     const s = onDelete(reach(3, ctx), 500, ctx);

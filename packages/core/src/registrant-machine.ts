@@ -118,7 +118,10 @@ export function onReload(
   now: number,
   ctx: CoreContext,
 ): RecordStep {
-  if (sameConfig(record.config, config)) return unchanged(record);
+  // Compare with the live enabled flag: MI enable/disable may have changed it since the row was read.
+  if (record.enabled === config.enabled && sameConfig({ ...record.config, enabled: config.enabled }, config)) {
+    return unchanged(record);
+  }
   const changes: Partial<RegistrantRecord> = {
     config,
     enabled: config.enabled,
