@@ -216,7 +216,12 @@ export class RegistrantEngine {
     this.#stopping = true;
     const unregister = opts.unregister ?? this.#params.unregisterOnShutdown;
     if (unregister) {
-      for (const live of this.#table.values()) this.#dispatch(live, { type: "shutdown", unregister: true });
+      for (const live of this.#table.values()) {
+        // Core re-registers after the 200 to an unREGISTER while the record is enabled; at shutdown the record must
+        // end in NOT_REGISTERED instead, so it is marked disabled in memory (the database is not written).
+        if (live.record.state === 3) live.record = { ...live.record, enabled: false };
+        this.#dispatch(live, { type: "shutdown", unregister: true });
+      }
     }
     await this.#whenIdle(opts.timeoutMs ?? 5000);
   }

@@ -170,6 +170,8 @@ describe("shutdown", () => {
     expect(h.registrar.bindings.get("sip:bob@reg.test")?.size).toBe(0);
     const sent = h.registrar.received.length;
     expect(h.registrar.received.slice(-2).map((r) => r.expires)).toEqual([0, 0]);
+    expect(h.engine.stats().NOT_REGISTERED_STATE).toBe(2);
+    expect(h.events.slice(-2).map((e) => e.to)).toEqual(["NOT_REGISTERED_STATE", "NOT_REGISTERED_STATE"]);
     await sleep(150);
     expect(h.registrar.received.length).toBe(sent);
   });
@@ -243,5 +245,22 @@ describe("start-up parameters (reference §1)", () => {
     } finally {
       await transport.close();
     }
+  });
+});
+
+describe("transactions in flight", () => {
+  it("never has more than maxInFlight transactions out; the others wait in order", async () => {
+    h = await openHarness({
+      rows: (r) => [row(r, "alice"), row(r, "bob"), row(r, "carol")],
+      engine: { maxInFlight: 1 },
+    });
+    h.registrar.script = (r) => (r.request.getHeader("to")?.includes("alice") && r.cseq === 1 ? "drop" : "default");
+    await sleep(300);
+    expect(h.registrar.received).toHaveLength(1);
+    expect(h.engine.counters().inFlight).toBe(1);
+    expect(h.engine.counters().queued).toBe(2);
+    await until(() => registeredCount(h as Harness) === 2, 4000);
+    expect(h.engine.get(key(h, "alice"))?.stateName).toBe("REGISTER_TIMEOUT_STATE");
+    expect(h.engine.counters().inFlight).toBe(0);
   });
 });
