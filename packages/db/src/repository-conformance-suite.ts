@@ -366,6 +366,14 @@ export function registrantRepositorySuite(vt: SuiteApi, target: ConformanceTarge
           expect(warnings.length).toBe(2);
           expect(warnings[0]).toContain("database connection lost, reconnecting");
           expect(await repo.count()).toBe(6);
+          // Several operations failing on the same lost connection all recover.
+          proxy.dropAll();
+          const [n, one, two] = await Promise.all([
+            repo.count(),
+            repo.findOne(keyOf(rows[0]!)),
+            repo.findOne(keyOf(rows[5]!)),
+          ]);
+          expect([n, one?.aor, two?.aor]).toEqual([6, rows[0]!.aor, rows[5]!.aor]);
         } finally {
           await proxy.close();
         }

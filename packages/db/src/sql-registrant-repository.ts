@@ -216,9 +216,13 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
     return this.connecting;
   }
 
-  private async disconnect(): Promise<void> {
-    const ds = this.ds;
-    this.ds = undefined;
+  /**
+   * Drops the current DataSource, or only `failed` if it is still the current one: two operations that fail on the
+   * same lost connection must not tear down the fresh DataSource the first one already rebuilt.
+   */
+  private async disconnect(failed?: DataSource): Promise<void> {
+    const ds = failed ?? this.ds;
+    if (ds === this.ds) this.ds = undefined;
     if (ds?.isInitialized) await ds.destroy().catch(() => undefined);
   }
 
@@ -235,8 +239,10 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
   private async run<T>(op: (ds: DataSource) => Promise<T>): Promise<T> {
     let delay = this.retry.initialDelayMs;
     for (let attempt = 1; ; attempt++) {
+      let ds: DataSource | undefined;
       try {
-        return await op(await this.connect());
+        ds = await this.connect();
+        return await op(ds);
       } catch (e) {
         const err = this.translate(e);
         if (!err.retryable || this.closed || attempt >= this.retry.attempts) throw err;
@@ -244,7 +250,7 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
           { db: this.url.masked, attempt, delayMs: delay, error: err.message },
           "database connection lost, reconnecting",
         );
-        await this.disconnect();
+        if (ds) await this.disconnect(ds);
         await this.sleep(delay);
         delay = Math.min(delay * 2, this.retry.maxDelayMs);
       }
