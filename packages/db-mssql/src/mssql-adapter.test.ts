@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { type AddressInfo, createServer } from "node:net";
 import {
   DbConnectionError,
   openRepository,
@@ -134,6 +135,32 @@ describe("MS SQL adapter, offline", () => {
         String((error as Error).message),
         kind,
       ]);
+  });
+
+  it("speaks TDS to the host and port of the URL (PRELOGIN), and a server hanging up is a DbConnectionError", async () => {
+    const packets: number[] = [];
+    const server = createServer((socket) => {
+      socket.once("data", (chunk: Buffer) => {
+        packets.push(chunk[0] ?? -1);
+        socket.destroy();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const err = await openRepository(
+        `mssql://sa:Hidden%23Pw1@127.0.0.1:${port}/uacreg?encrypt=false&connect_timeout=5`,
+        {},
+        [mssqlAdapter],
+        { retry: { attempts: 2, initialDelayMs: 1, maxDelayMs: 1 } },
+      ).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DbConnectionError);
+      expect((err as Error).message).not.toContain("Hidden");
+      // 0x12 = TDS PRELOGIN (MS-TDS 2.2.6.5), once per attempt.
+      expect(packets).toEqual([0x12, 0x12]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it("reports an unreachable server as DbConnectionError without the password", async () => {
