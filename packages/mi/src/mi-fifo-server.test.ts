@@ -211,10 +211,14 @@ describe("mi_fifo server (mi-protocol.md §4)", () => {
     expect(await miFifo(WHICH)).toContain("reg_list");
   });
 
-  it("does not block the event loop while waiting for requests", async () => {
-    const t0 = Date.now();
-    await new Promise((r) => setTimeout(r, 20));
-    expect(Date.now() - t0).toBeLessThan(1000);
+  it("does not block the event loop while waiting for and serving requests", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    await new Promise((r) => setTimeout(r, 100)); // idle: the reader is waiting on the FIFO
+    const idleTicks = ticks;
+    await miFifo(WHICH);
+    clearInterval(timer);
+    expect(idleTicks).toBeGreaterThanOrEqual(5);
   });
 
   it("removes the FIFO on stop and replaces a stale file on start", async () => {
