@@ -650,8 +650,11 @@ export class RegistrantEngine {
       // Core may have abandoned the request meanwhile (tag backup, record replaced): send only what is still pending.
       const pending = next.live.record.pending;
       const current = next.live.retiring || next.live.inTable;
+      // Once stopping, only unREGISTERs go out.
+      const allowed = !this.#stopping || (next.kind !== "REGISTER" && next.kind !== "REGISTER+auth");
       if (
         current &&
+        allowed &&
         pending !== undefined &&
         pending.cseq === next.request.cseq &&
         pending.callId === next.request.callId

@@ -69,6 +69,23 @@ describe("full reload (decisions.md)", () => {
     expect(h.engine.get(key(h, "bob"))?.stateName).toBe("REGISTERED_STATE");
   });
 
+  it("keeps every record when the database fails in the middle of a reload", async () => {
+    h = await openHarness({ rows: (r) => [row(r, "alice"), row(r, "bob")] });
+    await until(() => registeredCount(h as Harness) === 2);
+    const repository = h.repository;
+    const original = repository.loadAll.bind(repository);
+    repository.loadAll = async function* () {
+      for await (const r of original()) {
+        yield r;
+        throw new Error("connection lost");
+      }
+    };
+    await expect(h.engine.reload()).rejects.toThrow("connection lost");
+    expect(registeredCount(h)).toBe(2);
+    repository.loadAll = original;
+    expect(await h.engine.reload()).toEqual({ loaded: 2, rejected: [] });
+  });
+
   it("reloads one record by key; not-found leaves memory as it is", async () => {
     h = await openHarness({ rows: (r) => [row(r, "alice")] });
     await h.waitEvent((e) => e.to === "REGISTERED_STATE");
