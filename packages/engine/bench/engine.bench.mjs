@@ -6,6 +6,7 @@ import { fork } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { RegistrantEngine } from "@uacreg/engine";
+import { parseMessage } from "@uacreg/sip";
 import { SipTransport } from "@uacreg/transport";
 
 const N = Number(process.env.N ?? 10_000);
@@ -141,3 +142,47 @@ console.log(`transport: ${JSON.stringify({ retransmissions: tc.retransmissions, 
 console.log(
   `registrar: ${reg.challenges} challenges, ${reg.accepted} accepted, ${reg.rejected} rejected, CPU ${fmt((reg.cpu.user + reg.cpu.system) / 1e6, 2)} s`,
 );
+
+// Part 2: the same registrations with no sockets at all: a transport object that answers in-process (401, then 200
+// to any request with credentials; replies parsed from wire text like the real transport does). This is the cost of
+// engine + core + digest + sip parsing alone, the floor under the figure above.
+class InProcessTransport {
+  hasSocket() {
+    return true;
+  }
+  async send(req) {
+    const h = req.headers;
+    const auth = h.includes("\r\nAuthorization: ");
+    const contact = /\r\nContact: <([^>]*)>[^\r]*;expires=(\d+)/.exec(h);
+    const status = auth ? "200 OK" : "401 Unauthorized";
+    const extra = auth
+      ? `Contact: <${contact?.[1]}>;expires=${contact?.[2]}\r\n`
+      : 'WWW-Authenticate: Digest realm="bench.test", nonce="5f2e0c1d9a8b7c6d", qop="auth", algorithm=MD5\r\n';
+    const text = `SIP/2.0 ${status}\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\n${h.replace(/\r\n(Contact|Authorization|Max-Forwards|Content-Length|User-Agent): [^\r]*/g, "")}${extra}Content-Length: 0\r\n\r\n`;
+    return {
+      kind: "response",
+      response: parseMessage(text),
+      remote: { proto: "udp", address: "127.0.0.1", port: 5060 },
+      local: "udp:127.0.0.1:5060",
+    };
+  }
+}
+{
+  const engine2 = new RegistrantEngine({
+    transport: new InProcessTransport(),
+    repository: new ArrayRepository(makeRows(N)),
+    params: { hashSize: 4, timerInterval: 100 },
+    tickMs: 50,
+  });
+  await engine2.start();
+  const c0 = process.cpuUsage();
+  await (async () => {
+    const end = Date.now() + 60_000;
+    while (engine2.stats().REGISTERED_STATE !== N && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+  })();
+  const c = process.cpuUsage(c0);
+  await engine2.stop({ timeoutMs: 100 });
+  console.log(
+    `without sockets (engine + core + digest + sip only): ${fmt(((c.user + c.system) / 1e6 / N) * 1000, 4)} CPU-s per 1,000 registrations`,
+  );
+}
