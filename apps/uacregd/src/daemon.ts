@@ -1,0 +1,291 @@
+/**
+ * The daemon: config → DB adapter → engine (core + scheduler + transport) → MI servers → metrics.
+ *
+ * Start-up order keeps the operator in control: the SIP sockets and the MI come up first; the database is then
+ * opened, retried with a clear log line while it is unreachable (MI answers meanwhile), its schema checked, and the
+ * records loaded. `ready` resolves once the engine runs.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { type DbAdapter, DbError, maskDbUrl, openRepository, parseDbUrl, SchemaError } from "@uacreg/db";
+import { mssqlAdapter } from "@uacreg/db-mssql";
+import { mysqlAdapter } from "@uacreg/db-mysql";
+import { postgresAdapter } from "@uacreg/db-postgres";
+import { sqliteAdapter } from "@uacreg/db-sqlite";
+import { type LoadReport, RegistrantEngine, type RegistrantRepository } from "@uacreg/engine";
+import { MiFifoServer, MiHttpServer, MiRegistry, uptimeCommand, versionCommand } from "@uacreg/mi";
+import { SipTransport } from "@uacreg/transport";
+import type { DaemonConfig } from "./config.js";
+import type { Logger } from "./logger.js";
+import { DaemonMetrics } from "./metrics.js";
+import { registerRegistrantCommands } from "./registrant-commands.js";
+import { USER_AGENT, VERSION_STRING } from "./version.js";
+
+export const DB_ADAPTERS: readonly DbAdapter[] = [sqliteAdapter, postgresAdapter, mysqlAdapter, mssqlAdapter];
+
+type Repo = Awaited<ReturnType<typeof openRepository>>;
+
+export interface DaemonAddresses {
+  sip: string[];
+  miHttp?: { address: string; port: number };
+  miFifo?: string;
+  metrics?: { address: string; port: number };
+}
+
+export class Daemon {
+  readonly addresses: DaemonAddresses;
+  /** Resolves with the first load report once the records are loaded and the walk runs. */
+  readonly ready: Promise<LoadReport>;
+  #engine: RegistrantEngine | undefined;
+  #repo: Repo | undefined;
+  #stopped = false;
+  #dbRetry: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly config: DaemonConfig,
+    readonly log: Logger,
+    readonly transport: SipTransport,
+    readonly metrics: DaemonMetrics,
+    readonly miHttp: MiHttpServer | undefined,
+    readonly miFifo: MiFifoServer | undefined,
+    addresses: DaemonAddresses,
+    setEngine: (d: Daemon) => Promise<LoadReport>,
+  ) {
+    this.addresses = addresses;
+    this.ready = setEngine(this);
+    this.ready.catch(() => {});
+  }
+
+  get engine(): RegistrantEngine | undefined {
+    return this.#engine;
+  }
+
+  static async start(config: DaemonConfig, log: Logger): Promise<Daemon> {
+    const holder: { engine?: RegistrantEngine } = {};
+    const transport = await SipTransport.open({
+      listen: config.listen,
+      timers: { t1Ms: config.tm.T1_timer, t2Ms: config.tm.T2_timer, frTimeoutS: config.tm.fr_timeout },
+      tls: Object.fromEntries(
+        Object.entries(config.tls).map(([spec, t]) => [
+          spec,
+          {
+            ...(t.cert ? { cert: t.cert } : {}),
+            ...(t.key ? { key: t.key } : {}),
+            ...(t.ca ? { ca: t.ca } : {}),
+            rejectUnauthorized: t.verify,
+          },
+        ]),
+      ),
+      maxInFlight: config.registrant.max_in_flight,
+      userAgent: USER_AGENT,
+      logger: log.child({ component: "transport" }),
+    });
+    const cleanup: Array<() => Promise<void>> = [() => transport.close()];
+    try {
+      const metrics = new DaemonMetrics({
+        states: () => holder.engine?.stats() ?? {},
+        engine: () => holder.engine?.counters() ?? {},
+        transport: () => transport.counters,
+      });
+      const registry = new MiRegistry({ logger: log.child({ component: "mi" }) });
+      registry.register(uptimeCommand({ startedAt: Date.now() }));
+      registry.register(versionCommand(VERSION_STRING));
+      registerRegistrantCommands(registry, { engine: () => holder.engine }, (command, outcome) =>
+        metrics.miCalls.inc({ command, outcome }),
+      );
+      const addresses: DaemonAddresses = { sip: transport.sockets() };
+      let miHttp: MiHttpServer | undefined;
+      if (config.mi.http) {
+        const { host, port } = splitHostPort(config.mi.http.listen);
+        miHttp = new MiHttpServer({
+          registry,
+          host,
+          port,
+          root: config.mi.http.root,
+          maxRequestBytes: config.mi.http.max_body,
+          logger: log.child({ component: "mi_http" }),
+        });
+        const a = await miHttp.listen();
+        const http = miHttp;
+        cleanup.push(() => http.close());
+        addresses.miHttp = { address: a.address, port: a.port };
+      }
+      let miFifo: MiFifoServer | undefined;
+      if (config.mi.fifo) {
+        miFifo = new MiFifoServer({
+          registry,
+          path: config.mi.fifo.path,
+          replyDir: config.mi.fifo.reply_dir,
+          mode: config.mi.fifo.mode,
+          logger: log.child({ component: "mi_fifo" }),
+        });
+        await miFifo.start();
+        const fifo = miFifo;
+        cleanup.push(() => fifo.stop());
+        addresses.miFifo = config.mi.fifo.path;
+      }
+      if (config.metrics) {
+        addresses.metrics = await metrics.listen(config.metrics.listen);
+        cleanup.push(() => metrics.close());
+      }
+      log.info({ ...addresses, db_url: maskDbUrl(config.db_url) }, "uacregd listening");
+      return new Daemon(config, log, transport, metrics, miHttp, miFifo, addresses, async (d) => {
+        const report = await d.#openAndLoad();
+        holder.engine = d.#engine;
+        return report;
+      });
+    } catch (e) {
+      for (const c of cleanup.reverse()) await c().catch(() => {});
+      throw e;
+    }
+  }
+
+  /** Opens the repository (retrying while the database is unreachable), checks the schema, starts the engine. */
+  async #openAndLoad(): Promise<LoadReport> {
+    const { config, log } = this;
+    const url = parseDbUrl(config.db_url);
+    const dbLog = log.child({ component: "db" });
+    let delay = 1000;
+    for (;;) {
+      if (this.#stopped) throw new Error("stopped before the database could be opened");
+      try {
+        if (url.scheme === "sqlite" && url.database !== ":memory:")
+          mkdirSync(dirname(url.database), { recursive: true });
+        const repo = await openRepository(
+          config.db_url,
+          { tableName: config.registrant.table_name, columns: config.registrant.columns },
+          DB_ADAPTERS,
+          { logger: dbLog },
+        );
+        this.#repo = repo;
+        break;
+      } catch (e) {
+        if (!(e instanceof DbError) || !e.retryable) {
+          log.fatal({ err: errText(e) }, "cannot open the database");
+          throw e;
+        }
+        log.warn({ db_url: maskDbUrl(config.db_url), err: errText(e), retryInMs: delay }, "database unreachable");
+        this.metrics.dbErrors.inc({ operation: "open" });
+        await new Promise<void>((r) => {
+          this.#dbRetry = setTimeout(r, delay);
+        });
+        delay = Math.min(delay * 2, 30_000);
+      }
+    }
+    const repo = this.#repo;
+    try {
+      await repo.checkSchema();
+    } catch (e) {
+      // The embedded SQLite default creates its own table on first start; any other engine is the operator's
+      // database and is never altered implicitly (`uacreg db create` does it).
+      if (url.scheme === "sqlite" && e instanceof SchemaError && !("found" in e && e.found !== undefined)) {
+        log.info({ db_url: maskDbUrl(config.db_url) }, "creating the registrant table (version 3)");
+        await repo.createSchema();
+      } else {
+        log.fatal({ err: errText(e) }, "the registrant table is not usable (run `uacreg db create` for a new one)");
+        throw e;
+      }
+    }
+    const r = config.registrant;
+    const engine = new RegistrantEngine({
+      transport: this.transport,
+      repository: countingRepository(repo, (op) => this.metrics.dbErrors.inc({ operation: op })),
+      params: {
+        hashSize: r.hash_size,
+        timerInterval: r.timer_interval,
+        failureRetryInterval: r.failure_retry_interval,
+        reregisterExpiryPercentage: r.reregister_expiry_percentage,
+        defaultExpires: r.default_expires,
+        enableClustering: r.enable_clustering,
+        preemptiveAuth: r.preemptive_auth,
+        unregisterOnShutdown: r.unregister_on_shutdown,
+      },
+      activeTags: config.clustering.active_tags,
+      logger: log.child({ component: "engine" }),
+      userAgent: USER_AGENT,
+      maxInFlight: r.max_in_flight,
+    });
+    engine.onStateChange((e) =>
+      log.info(
+        {
+          aor: e.key.aor,
+          contact: e.key.contact,
+          registrar: e.key.registrar,
+          from: e.from,
+          to: e.to,
+          reason: e.reason,
+        },
+        "state change",
+      ),
+    );
+    this.#engine = engine;
+    const report = await engine.start();
+    if (report.rejected.length) this.metrics.dbErrors.inc({ operation: "row" }, report.rejected.length);
+    log.info({ loaded: report.loaded, rejected: report.rejected.length }, "registrant records loaded");
+    return report;
+  }
+
+  /** SIGHUP: full reload from the database; the FIFO is recreated if it was removed. */
+  async reload(): Promise<void> {
+    await this.miFifo?.ensureFifo();
+    const engine = this.#engine;
+    if (!engine) return;
+    try {
+      const report = await engine.reload();
+      this.log.info({ loaded: report.loaded, rejected: report.rejected.length }, "reloaded");
+    } catch (e) {
+      this.metrics.dbErrors.inc({ operation: "reload" });
+      this.log.error({ err: errText(e) }, "reload failed; the records in memory are kept");
+    }
+  }
+
+  /** Stops the walk, unregisters if configured, waits for transactions (bounded), closes everything. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearTimeout(this.#dbRetry);
+    const timeoutMs = this.config.registrant.shutdown_timeout * 1000;
+    await this.#engine
+      ?.stop({ unregister: this.config.registrant.unregister_on_shutdown, timeoutMs })
+      .catch((e) => this.log.error({ err: errText(e) }, "engine stop failed"));
+    await this.miHttp?.close().catch(() => {});
+    await this.miFifo?.stop().catch(() => {});
+    await this.metrics.close().catch(() => {});
+    await this.transport.close().catch(() => {});
+    await this.#repo?.close().catch(() => {});
+    this.log.info({}, "uacregd stopped");
+  }
+}
+
+/** Counts the repository's failures by operation for the metrics; behaviour unchanged. */
+function countingRepository(repo: RegistrantRepository, count: (op: string) => void): RegistrantRepository {
+  const wrap =
+    <A extends unknown[], R>(op: string, f: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      try {
+        return await f(...a);
+      } catch (e) {
+        count(op);
+        throw e;
+      }
+    };
+  return {
+    loadAll: () => repo.loadAll(),
+    findOne: wrap("findOne", (k) => repo.findOne(k)),
+    updateState: wrap("updateState", (k, s) => repo.updateState(k, s)),
+    insert: wrap("insert", (r) => repo.insert(r)),
+    upsert: wrap("upsert", (r) => repo.upsert(r)),
+    delete: wrap("delete", (k) => repo.delete(k)),
+    count: wrap("count", () => repo.count()),
+    close: () => repo.close(),
+  };
+}
+
+export function splitHostPort(hostPort: string): { host: string; port: number } {
+  const i = hostPort.lastIndexOf(":");
+  return { host: hostPort.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(hostPort.slice(i + 1)) };
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
