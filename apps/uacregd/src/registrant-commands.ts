@@ -45,7 +45,10 @@ export type MiObserver = (command: string, outcome: "ok" | "error") => void;
 export function registerRegistrantCommands(registry: MiRegistry, holder: EngineHolder, observe?: MiObserver): void {
   const mod = "uac_registrant";
   const add = (cmd: MiCommand): void => {
-    if (!observe) return registry.register(cmd);
+    if (!observe) {
+      registry.register(cmd);
+      return;
+    }
     const handler = cmd.handler;
     registry.register({
       ...cmd,
