@@ -74,7 +74,7 @@ const engine = new RegistrantEngine({
   params: { hashSize: 4, timerInterval: 100 },
   now: () => Date.now() + offset,
   tickMs: 50, // benchmark only: walk the 16 buckets in 0.8 s instead of 100 s
-  maxInFlight: Number(process.env.MAX_IN_FLIGHT ?? 64),
+  maxInFlight: Number(process.env.MAX_IN_FLIGHT ?? 256),
 });
 rows = undefined;
 

@@ -29,7 +29,7 @@ function params(text) {
 let answered = new Map();
 let previous = new Map();
 
-const socket = dgram.createSocket("udp4");
+const socket = dgram.createSocket({ type: "udp4", recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
 socket.on("message", (buf, rinfo) => {
   const text = buf.toString("latin1");
   if (!text.startsWith("REGISTER ")) return;

@@ -85,8 +85,8 @@ export interface RegistrantEngineOptions {
   /** Randomness (default node:crypto randomBytes): Call-IDs, From-tags, cnonces. */
   random?: (n: number) => Uint8Array;
   /**
-   * Transactions in flight at once (default 256); further sends wait in FIFO order. Enough for ~5,000 transactions/s
-   * at a 50 ms round trip; a larger window on UDP mostly buys retransmissions when the registrar falls behind.
+   * Transactions in flight at once (default 256); further sends wait in FIFO order, and a request core abandoned
+   * meanwhile is not sent. 256 carry ~5,000 transactions/s at a 50 ms round trip.
    */
   maxInFlight?: number;
   /**
