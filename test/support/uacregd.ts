@@ -1,0 +1,233 @@
+/**
+ * Runs the real daemon (`apps/uacregd/dist/main.js`, so build first: `pnpm test` does) as a child process with a
+ * YAML config in a temp dir, its records seeded into a fresh SQLite file (or the database you give), MI over HTTP
+ * and FIFO on free ports. Talks to it the way an operator does: MI over HTTP, signals, its logs.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { openRepository } from "@uacreg/db";
+import { sqliteAdapter } from "@uacreg/db-sqlite";
+import type { RegistrantRow } from "@uacreg/engine";
+import { stringify } from "yaml";
+import { freePort } from "./free-port.js";
+
+export const REPO_ROOT = resolve(import.meta.dirname, "../..");
+export const UACREGD = join(REPO_ROOT, "apps/uacregd/dist/main.js");
+export const UACREG_CLI = join(REPO_ROOT, "apps/uacreg/dist/main.js");
+
+export interface UacregdOptions {
+  rows?: RegistrantRow[];
+  /** `registrant:` keys (OpenSIPS names); defaults: hash_size 1, timer_interval 10. */
+  registrant?: Record<string, unknown>;
+  /** `tm:` keys; default fr_timeout 5. */
+  tm?: Record<string, unknown>;
+  /** Extra top-level keys, merged last (e.g. `metrics`, `clustering`). */
+  extra?: Record<string, unknown>;
+  /** A db_url to use instead of a fresh SQLite file (its table must exist). */
+  dbUrl?: string;
+  /** Listen sockets; default one UDP socket on a free loopback port. */
+  listen?: string[];
+}
+
+export interface RegListRecord {
+  AOR: string;
+  expires: number;
+  state: string;
+  enabled: "yes" | "no";
+  last_register_sent: string;
+  registration_t_out: string;
+  registrar: string;
+  binding: string;
+  [k: string]: unknown;
+}
+
+export interface MiErrorReply {
+  code: number;
+  message: string;
+  data?: string;
+}
+
+export class MiCallError extends Error {
+  constructor(readonly error: MiErrorReply) {
+    super(`MI error ${error.code} ${error.message}${error.data ? `: ${error.data}` : ""}`);
+  }
+}
+
+export interface Uacregd {
+  readonly dir: string;
+  readonly configFile: string;
+  readonly dbUrl: string;
+  readonly sipPort: number;
+  readonly miPort: number;
+  readonly miUrl: string;
+  readonly fifoPath: string;
+  readonly process: ChildProcess;
+  /** Every line the daemon wrote to stdout/stderr so far. */
+  logs(): string[];
+  /** JSON-RPC over HTTP; resolves with `result`, rejects with MiCallError on an error reply. */
+  mi<T = unknown>(method: string, params?: unknown[] | Record<string, unknown>): Promise<T>;
+  /** The raw HTTP exchange (status, headers, body bytes as text). */
+  http(
+    body: string | Buffer,
+    opts?: { method?: string; path?: string; contentType?: string | null },
+  ): Promise<{
+    status: number;
+    headers: Record<string, string | string[] | undefined>;
+    body: string;
+  }>;
+  list(): Promise<RegListRecord[]>;
+  /** Polls reg_list until `pred` holds (default 100 ms apart); rejects with the last list after `timeoutMs`. */
+  waitFor(pred: (records: RegListRecord[]) => boolean, timeoutMs: number): Promise<RegListRecord[]>;
+  /** Sends a signal and waits for the exit (SIGKILL after `timeoutMs`). */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running = new Set<Uacregd>();
+
+/** Default row: alice at 127.0.0.1, expiry 60, credentials alice/secret (the sipp scenarios' defaults). */
+export function registrantRow(over: Partial<RegistrantRow> & { registrar: string }): RegistrantRow {
+  return {
+    proxy: null,
+    aor: "sip:alice@reg.test",
+    third_party_registrant: null,
+    username: "alice",
+    password: "secret",
+    binding_URI: "sip:alice@127.0.0.1:5099",
+    binding_params: null,
+    expiry: 60,
+    forced_socket: null,
+    cluster_shtag: null,
+    state: 0,
+    ...over,
+  };
+}
+
+export async function startUacregd(opts: UacregdOptions = {}): Promise<Uacregd> {
+  const dir = mkdtempSync(join(tmpdir(), "uacregd-e2e-"));
+  const sipPort = await freePort();
+  const miPort = await freePort();
+  const fifoPath = join(dir, "uacreg_fifo");
+  const dbUrl = opts.dbUrl ?? `sqlite://${join(dir, "registrant.db")}`;
+  if (!opts.dbUrl || opts.rows) {
+    const repo = await openRepository(dbUrl, {}, [sqliteAdapter]);
+    await repo.createSchema();
+    for (const r of opts.rows ?? []) await repo.insert(r);
+    await repo.close();
+  }
+  const config = {
+    listen: opts.listen ?? [`udp:127.0.0.1:${sipPort}`],
+    db_url: dbUrl,
+    registrant: { hash_size: 1, timer_interval: 10, ...opts.registrant },
+    tm: { fr_timeout: 5, ...opts.tm },
+    mi: {
+      http: { listen: `127.0.0.1:${miPort}`, root: "mi" },
+      fifo: { path: fifoPath, reply_dir: `${dir}/`, mode: "0600" },
+    },
+    log: { level: "debug", format: "json" },
+    metrics: null,
+    ...opts.extra,
+  };
+  const configFile = join(dir, "uacreg.yaml");
+  writeFileSync(configFile, stringify(config));
+  const child = spawn(process.execPath, [UACREGD, "--config", configFile], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, TZ: "UTC" },
+  });
+  const lines: string[] = [];
+  const collect = (chunk: Buffer) => lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once("exit", (code, signal) => r({ code, signal })),
+  );
+
+  const miUrl = `http://127.0.0.1:${miPort}/mi`;
+  let seq = 0;
+  const http: Uacregd["http"] = (body, o = {}) =>
+    new Promise((resolveHttp, reject) => {
+      const headers: Record<string, string | number> = { "content-length": Buffer.byteLength(body) };
+      if (o.contentType !== null) headers["content-type"] = o.contentType ?? "application/json";
+      const req = request(
+        { host: "127.0.0.1", port: miPort, path: o.path ?? "/mi", method: o.method ?? "POST", headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            resolveHttp({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+          );
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  const mi = async <T>(method: string, params?: unknown[] | Record<string, unknown>): Promise<T> => {
+    const res = await http(JSON.stringify({ jsonrpc: "2.0", id: String(++seq), method, params: params ?? {} }));
+    const reply = JSON.parse(res.body) as { result?: T; error?: MiErrorReply };
+    if (reply.error) throw new MiCallError(reply.error);
+    return reply.result as T;
+  };
+  const list = async () => (await mi<{ Records: RegListRecord[] }>("reg_list")).Records;
+
+  const handle: Uacregd = {
+    dir,
+    configFile,
+    dbUrl,
+    sipPort,
+    miPort,
+    miUrl,
+    fifoPath,
+    process: child,
+    logs: () => lines,
+    mi,
+    http,
+    list,
+    async waitFor(pred, timeoutMs) {
+      const end = Date.now() + timeoutMs;
+      let last: RegListRecord[] = [];
+      for (;;) {
+        last = await list();
+        if (pred(last)) return last;
+        if (Date.now() > end) {
+          throw new Error(`timed out after ${timeoutMs} ms; reg_list: ${JSON.stringify(last, null, 1)}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async stop(signal = "SIGTERM", timeoutMs = 10_000) {
+      running.delete(handle);
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const kill = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+      const r = await exited;
+      clearTimeout(kill);
+      rmSync(dir, { recursive: true, force: true });
+      return r;
+    },
+  };
+  running.add(handle);
+  // Ready when the MI answers and the records are loaded (the engine logs "registrant records loaded").
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`uacregd exited with ${child.exitCode} at start-up:\n${lines.join("\n")}`);
+    }
+    if (lines.some((l) => l.includes("registrant records loaded"))) {
+      try {
+        await mi("which");
+        break;
+      } catch {
+        // not yet
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`uacregd did not start in 20 s:\n${lines.join("\n")}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return handle;
+}
+
+/** Stops every daemon still running (afterAll). */
+export async function stopAllUacregd(): Promise<void> {
+  await Promise.all([...running].map((d) => d.stop("SIGKILL")));
+}
