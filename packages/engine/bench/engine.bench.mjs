@@ -11,7 +11,7 @@ import { SipTransport } from "@uacreg/transport";
 
 const N = Number(process.env.N ?? 10_000);
 const gc = globalThis.gc ?? (() => {});
-const child = fork(fileURLToPath(new URL("./fast-registrar.mjs", import.meta.url)), { stdio: "inherit" });
+const child = fork(fileURLToPath(new URL("./support/fast-registrar.mjs", import.meta.url)), { stdio: "inherit" });
 const [{ port }] = await once(child, "message");
 const registrarStats = async () => {
   child.send("stats");
