@@ -281,3 +281,24 @@ describe("transactions in flight", () => {
     expect(h.engine.counters().inFlight).toBe(0);
   });
 });
+
+describe("the walk", () => {
+  it("runs on one timer however many records there are, and lists them in bucket order", async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    h = await openHarness({ rows: () => [], start: false, params: { hashSize: 3, timerInterval: 80 } });
+    const before = timers();
+    await h.engine.start();
+    expect(timers()).toBe(before + 1);
+    for (let i = 0; i < 300; i++) h.engine.upsert(row(h.registrar, `user${i}`, { state: 1, expiry: 600 }));
+    expect(timers()).toBe(before + 1);
+    const list = h.engine.list();
+    expect(list).toHaveLength(300);
+    const { coreHash } = await import("@uacreg/scheduler");
+    const buckets = list.map((v) => coreHash(v.aor) & 7);
+    expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
+    // Disabled records are visited but send nothing.
+    await sleep(400);
+    expect(h.registrar.received).toHaveLength(0);
+    expect(h.engine.counters().visits).toBeGreaterThanOrEqual(8);
+  });
+});
