@@ -1,0 +1,174 @@
+/**
+ * uacregd against SIPp registrars that challenge: 401 (WWW-Authenticate, verified by SIPp's verifyauth), 407 from an
+ * outbound proxy (Proxy-Authorization, recomputed here), and refreshes with and without preemptive auth. Each case
+ * runs its own daemon and its own SIPp on OS-chosen loopback ports, concurrently.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { checkDigestResponse } from "../support/digest-check.js";
+import { type SippLoggedMessage, startSipp, stopAllSipp } from "../support/sipp.js";
+import { registrantRow, startUacregd, stopAllUacregd } from "../support/uacregd.js";
+
+afterAll(async () => {
+  await stopAllUacregd();
+  await stopAllSipp();
+});
+
+/** The REGISTERs SIPp received, in order (retransmissions and dead-call copies left out). */
+function registers(msgs: SippLoggedMessage[]): SippLoggedMessage[] {
+  const seen = new Set<string>();
+  return msgs.filter((m) => {
+    if (m.direction !== "received" || m.method !== "REGISTER" || m.deadCall) return false;
+    const key = `${m.header("Via")}|${m.header("CSeq")}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Header names of a logged message, in wire order, lower-cased. */
+function headerNames(m: SippLoggedMessage): string[] {
+  const head = m.text.split("\r\n\r\n")[0] ?? "";
+  return head
+    .split("\r\n")
+    .slice(1)
+    .map((l) => l.slice(0, l.indexOf(":")).trim().toLowerCase());
+}
+
+function cseq(m: SippLoggedMessage): number {
+  return Number.parseInt(m.header("CSeq") ?? "", 10);
+}
+
+function sentStatuses(msgs: SippLoggedMessage[]): number[] {
+  return msgs.filter((m) => m.direction === "sent" && m.status !== undefined).map((m) => m.status as number);
+}
+
+describe.concurrent("uacregd against SIPp: digest authentication", () => {
+  it("401 → authenticated REGISTER → 200: REGISTERED with the granted expiry, REGISTER in the capture's shape", async () => {
+    const sipp = await startSipp({ scenario: "reg-401-ok.xml", keys: { expires: 120 }, timeoutS: 40 });
+    const d = await startUacregd({
+      rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })],
+      registrant: { preemptive_auth: true },
+    });
+    const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
+    const rec = list[0]!;
+    // The operator sees the expiry the registrar granted (120), not the one asked for (60).
+    expect(rec).toMatchObject({
+      AOR: "sip:alice@reg.test",
+      state: "REGISTERED_STATE",
+      enabled: "yes",
+      expires: 120,
+      registrar: `sip:127.0.0.1:${sipp.port}`,
+      binding: "sip:alice@127.0.0.1:5099",
+      dst_IP: "IPv4",
+      ip: "127.0.0.1",
+    });
+    expect(rec.registration_t_out).not.toBe("Thu Jan  1 00:00:00 1970");
+    expect(JSON.stringify(list)).not.toContain("secret");
+
+    const r = await sipp.waitExit(10_000);
+    // 0: SIPp's verifyauth accepted the Authorization (wrong credentials would get 403 and fail the call).
+    expect(r.code, r.stderr).toBe(0);
+    expect(sentStatuses(r.messages)).toEqual([401, 200]);
+    const [first, second] = registers(r.messages);
+    expect(first && second).toBeTruthy();
+    for (const m of [first!, second!]) {
+      expect(m.startLine).toBe(`REGISTER sip:127.0.0.1:${sipp.port} SIP/2.0`);
+      const names = headerNames(m);
+      const expected = [
+        "via",
+        "to",
+        "from",
+        "cseq",
+        "call-id",
+        "max-forwards",
+        "content-length",
+        "user-agent",
+        "contact",
+      ];
+      expect(names.slice(0, expected.length)).toEqual(expected);
+      expect(m.header("Via")).toMatch(
+        new RegExp(`^SIP/2\\.0/UDP 127\\.0\\.0\\.1:${d.sipPort};branch=z9hG4bK[^;]+;rport$`),
+      );
+      expect(m.header("To")).toBe("<sip:alice@reg.test>");
+      expect(m.header("From")).toMatch(/^<sip:alice@reg\.test>;tag=\S+$/);
+      expect(m.header("Max-Forwards")).toBe("70");
+      expect(m.header("Content-Length")).toBe("0");
+      expect(m.header("User-Agent")).toMatch(/^uacreg\/\S+/);
+      expect(m.header("Contact")).toBe("<sip:alice@127.0.0.1:5099>;expires=60");
+    }
+    expect(headerNames(first!)).not.toContain("authorization");
+    expect(headerNames(second!).at(-1)).toBe("authorization");
+    // The auth retry keeps Call-ID and From tag, CSeq + 1, and is a new transaction (new branch).
+    expect(second!.header("Call-ID")).toBe(first!.header("Call-ID"));
+    expect(second!.header("From")).toBe(first!.header("From"));
+    expect(cseq(second!)).toBe(cseq(first!) + 1);
+    expect(second!.header("Via")).not.toBe(first!.header("Via"));
+    const auth = second!.header("Authorization")!;
+    expect(auth).toMatch(/^Digest /);
+    const check = checkDigestResponse(auth, { password: "secret" });
+    expect(check.ok).toBe(true);
+    expect(check.params).toMatchObject({
+      username: "alice",
+      realm: "reg.test",
+      uri: `sip:127.0.0.1:${sipp.port}`,
+      opaque: "opaque-a401a",
+      qop: "auth",
+      nc: "00000001",
+      algorithm: "MD5",
+    });
+    await d.stop();
+  });
+
+  it("407 from an outbound proxy: Proxy-Authorization, Request-URI = registrar string, no Route, third-party From", async () => {
+    const proxy = await startSipp({ scenario: "reg-407-proxy.xml", keys: { expires: 60 }, timeoutS: 40 });
+    const d = await startUacregd({
+      rows: [
+        registrantRow({
+          registrar: "sip:reg.test",
+          proxy: `sip:127.0.0.1:${proxy.port}`,
+          third_party_registrant: "sip:bob@thirdparty.test",
+          username: "bob",
+          password: "bobsecret",
+        }),
+      ],
+    });
+    const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
+    expect(list[0]).toMatchObject({
+      AOR: "sip:alice@reg.test",
+      expires: 60,
+      registrar: "sip:reg.test",
+      third_party_registrant: "sip:bob@thirdparty.test",
+      proxy: `sip:127.0.0.1:${proxy.port}`,
+      ip: "127.0.0.1",
+    });
+    expect(JSON.stringify(list)).not.toContain("bobsecret");
+
+    const r = await proxy.waitExit(10_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(sentStatuses(r.messages)).toEqual([407, 200]);
+    const [first, second] = registers(r.messages);
+    for (const m of [first!, second!]) {
+      // reg.test is never resolved: the request went to the proxy, addressed to the registrar string verbatim.
+      expect(m.startLine).toBe("REGISTER sip:reg.test SIP/2.0");
+      expect(headerNames(m)).not.toContain("route");
+      expect(m.header("To")).toBe("<sip:alice@reg.test>");
+      expect(m.header("From")).toMatch(/^<sip:bob@thirdparty\.test>;tag=\S+$/);
+    }
+    expect(headerNames(first!)).not.toContain("proxy-authorization");
+    expect(headerNames(second!)).not.toContain("authorization");
+    expect(headerNames(second!).at(-1)).toBe("proxy-authorization");
+    expect(second!.header("Call-ID")).toBe(first!.header("Call-ID"));
+    expect(cseq(second!)).toBe(cseq(first!) + 1);
+    const check = checkDigestResponse(second!.header("Proxy-Authorization")!, { password: "bobsecret" });
+    expect(check.ok).toBe(true);
+    expect(check.params).toMatchObject({
+      username: "bob",
+      realm: "proxy.test",
+      uri: "sip:reg.test",
+      qop: "auth",
+      algorithm: "MD5",
+    });
+    expect(check.params.opaque).toBeUndefined();
+    await d.stop();
+  });
+});
