@@ -1,0 +1,107 @@
+/**
+ * Refresh timing and cost against a SIPp registrar (reg-refresh.xml): expiry 30 granted 30, timer_interval 10, so the
+ * refresh must leave between E − 2T and E − T (10–20 s) after the 200 OK, on the same Call-ID with CSeq + 1. With
+ * preemptive auth the refresh carries credentials for the cached nonce (nc + 1) and costs one transaction; without
+ * it, the refresh is challenged again (two transactions), as OpenSIPS does.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { checkDigestResponse } from "../support/digest-check.js";
+import { type SippLoggedMessage, startSipp, stopAllSipp } from "../support/sipp.js";
+import { registrantRow, startUacregd, stopAllUacregd } from "../support/uacregd.js";
+
+afterAll(async () => {
+  await stopAllUacregd();
+  await stopAllSipp();
+});
+
+const E = 30;
+const T = 10;
+/** Timing slack (capture README, note 4). */
+const SLACK_S = 1;
+
+function registers(msgs: SippLoggedMessage[]): SippLoggedMessage[] {
+  const seen = new Set<string>();
+  return msgs.filter((m) => {
+    if (m.direction !== "received" || m.method !== "REGISTER" || m.deadCall) return false;
+    const key = `${m.header("Via")}|${m.header("CSeq")}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function cseq(m: SippLoggedMessage): number {
+  return Number.parseInt(m.header("CSeq") ?? "", 10);
+}
+
+function sent(msgs: SippLoggedMessage[]): SippLoggedMessage[] {
+  return msgs.filter((m) => m.direction === "sent" && m.status !== undefined);
+}
+
+async function runRefresh(preemptive: boolean) {
+  const sipp = await startSipp({ scenario: "reg-refresh.xml", keys: { expires: E }, timeoutS: 60 });
+  const d = await startUacregd({
+    rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, expiry: E })],
+    registrant: { timer_interval: T, hash_size: 1, preemptive_auth: preemptive },
+  });
+  await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
+  // SIPp ends the call (and exits, -m 1) once it has answered the refresh.
+  const r = await sipp.waitExit(40_000);
+  const list = await d.list();
+  await d.stop();
+  return { r, list, port: sipp.port };
+}
+
+describe.concurrent("uacregd against SIPp: refresh", () => {
+  it("preemptive auth: the refresh leaves 10–20 s after the 200, same Call-ID, CSeq + 1, one transaction", async () => {
+    const { r, list } = await runRefresh(true);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.killed).toBe(false);
+    const responses = sent(r.messages);
+    // 401 → 200 for the initial registration, then the refresh answered 200 at once: no 401 in between.
+    expect(responses.map((m) => m.status)).toEqual([401, 200, 200]);
+    const [first, second, refresh] = registers(r.messages);
+    expect(refresh).toBeDefined();
+    const ok = responses[1]!;
+    const gap = (refresh!.time - ok.time) / 1000;
+    expect(gap).toBeGreaterThanOrEqual(E - 2 * T - SLACK_S);
+    expect(gap).toBeLessThanOrEqual(E - T + SLACK_S);
+    expect(refresh!.header("Call-ID")).toBe(first!.header("Call-ID"));
+    expect(refresh!.header("From")).toBe(first!.header("From"));
+    expect(cseq(refresh!)).toBe(cseq(second!) + 1);
+    expect(refresh!.header("Contact")).toBe(`<sip:alice@127.0.0.1:5099>;expires=${E}`);
+    // Credentials on the first try: the cached nonce, counted up (nc 2), verified by SIPp and recomputed here.
+    const auth = refresh!.header("Authorization");
+    expect(auth).toBeDefined();
+    const check = checkDigestResponse(auth!, { password: "secret" });
+    expect(check.ok).toBe(true);
+    const firstAuth = checkDigestResponse(second!.header("Authorization")!, { password: "secret" });
+    expect(check.params.nonce).toBe(firstAuth.params.nonce);
+    expect(check.params.nc).toBe("00000002");
+    expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: E });
+  });
+
+  it("preemptive_auth false: the refresh goes out without credentials, 401, then authenticated (two transactions)", async () => {
+    const { r, list } = await runRefresh(false);
+    expect(r.code, r.stderr).toBe(0);
+    const responses = sent(r.messages);
+    expect(responses.map((m) => m.status)).toEqual([401, 200, 401, 200]);
+    const regs = registers(r.messages);
+    expect(regs).toHaveLength(4);
+    const [first, second, refresh, refreshAuth] = regs;
+    const gap = (refresh!.time - responses[1]!.time) / 1000;
+    expect(gap).toBeGreaterThanOrEqual(E - 2 * T - SLACK_S);
+    expect(gap).toBeLessThanOrEqual(E - T + SLACK_S);
+    expect(refresh!.header("Authorization")).toBeUndefined();
+    for (const m of [refresh!, refreshAuth!]) expect(m.header("Call-ID")).toBe(first!.header("Call-ID"));
+    expect(cseq(refresh!)).toBe(cseq(second!) + 1);
+    expect(cseq(refreshAuth!)).toBe(cseq(refresh!) + 1);
+    const check = checkDigestResponse(refreshAuth!.header("Authorization")!, { password: "secret" });
+    expect(check.ok).toBe(true);
+    // The refresh's challenge had a new nonce and opaque: the retry answers that one.
+    expect(check.params.nonce).toMatch(/^nref2a/);
+    expect(check.params.opaque).toBe("opaque-ref2a");
+    expect(check.params.nc).toBe("00000001");
+    expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: E });
+  });
+});
