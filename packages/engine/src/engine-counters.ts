@@ -14,7 +14,7 @@ export interface EngineCounters {
   timeouts: number;
   /** Transactions that could not be sent (no target, no socket, connection refused…). */
   transportErrors: number;
-  /** Replies and timeouts for records that no longer exist (deleted or replaced): dropped (reference §5). */
+  /** Outcomes for a removed record with nothing in flight any more: dropped (a safety net; stays 0). */
   lateRepliesDropped: number;
   /** Transitions to REGISTERED_STATE. */
   registered: number;

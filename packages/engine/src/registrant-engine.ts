@@ -445,9 +445,9 @@ export class RegistrantEngine {
     this.#stateCounts[live.record.state] = (this.#stateCounts[live.record.state] ?? 0) - 1;
     live.retiring = true;
     this.#dispatch(live, { type: "delete" });
-    // Only an unREGISTER exchange is followed; a REGISTER that was in flight is abandoned.
-    const form = live.record.pending?.form;
-    live.retiring = form === "unregister" || form === "wildcard";
+    // The request in flight (or the unREGISTER just sent) is followed to its end, outside the table: core has disabled
+    // the record, so a 200 to a REGISTER is answered by an unREGISTER; no REGISTER goes out for it any more.
+    live.retiring = isInFlight(live.record.state);
   }
 
   #warnTagsIgnored(): void {
@@ -493,7 +493,12 @@ export class RegistrantEngine {
       return;
     }
     this.#setRecord(live, result.record);
-    for (const action of result.actions) this.#carryOut(live, action);
+    // A send the engine withholds (shutdown, deleted record) makes the step's state change fictitious: not emitted.
+    let withheld = false;
+    for (const action of result.actions) {
+      if (action.type === "send") withheld = !this.#send(live, action.request, action.kind) || withheld;
+      else if (!(withheld && action.type === "state-change")) this.#carryOut(live, action);
+    }
   }
 
   #setRecord(live: LiveRecord, next: RegistrantRecord): void {
@@ -550,15 +555,14 @@ export class RegistrantEngine {
   }
 
   /** Queues a request; it goes out at once unless `maxInFlight` transactions are already in flight. */
-  #send(live: LiveRecord, coreRequest: CoreRequest, kind: string): void {
+  /** @returns false when the request is withheld (only unREGISTERs go out once stopping or for a deleted record) */
+  #send(live: LiveRecord, coreRequest: CoreRequest, kind: string): boolean {
     const isUnregister = kind !== "REGISTER" && kind !== "REGISTER+auth";
-    // Once stopping, only unREGISTERs (and their authenticated retries) go out.
-    if (this.#stopping && !isUnregister) return;
-    // A retiring (deleted) record only finishes its unREGISTER.
-    if (live.retiring && !isUnregister) return;
+    if ((this.#stopping || live.retiring) && !isUnregister) return false;
     const request = this.#toTransport(live, coreRequest);
     if (this.#counters.inFlight < this.#maxInFlight) this.#start(live, request, kind);
     else this.#queue.push({ live, request, kind });
+    return true;
   }
 
   #toTransport(live: LiveRecord, r: CoreRequest): TransportRequest {

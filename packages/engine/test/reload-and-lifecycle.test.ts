@@ -155,13 +155,31 @@ describe("delete", () => {
     expect(h.engine.delete(key(h, "alice"))).toBe(false);
   });
 
-  it("drops the reply of a REGISTER in flight when the record is deleted", async () => {
+  it("answers the 200 of a REGISTER that was in flight at delete with an unREGISTER, outside the table", async () => {
+    h = await openHarness({
+      rows: (r) => [row(r, "alice", { username: null, password: null })],
+      registrar: { challenge: false },
+    });
+    h.registrar.script = () => "drop";
+    await h.registrar.waitFor(() => true);
+    h.engine.delete(key(h, "alice"));
+    h.registrar.script = () => "default"; // the retransmission of the REGISTER is answered 200
+    await until(() => h?.registrar.received.some((r) => r.expires === 0) === true);
+    await until(() => h?.registrar.bindings.get("sip:alice@reg.test")?.size === 0);
+    expect(h.engine.list()).toEqual([]);
+    expect(h.engine.stats().REGISTERING_STATE).toBe(0);
+    expect(h.engine.counters().inFlight).toBe(0);
+  });
+
+  it("does not answer a challenge to a REGISTER that was in flight at delete", async () => {
     h = await openHarness({ rows: (r) => [row(r, "alice")] });
     h.registrar.script = () => "drop";
     await h.registrar.waitFor(() => true);
     h.engine.delete(key(h, "alice"));
-    await until(() => (h?.engine.counters().lateRepliesDropped ?? 0) === 1, 3000);
-    expect(h.engine.list()).toEqual([]);
+    h.registrar.script = () => "default"; // the retransmission is challenged
+    await until(() => (h?.engine.counters().repliesReceived ?? 0) === 1);
+    await sleep(100);
+    expect(h.registrar.received.filter((r) => r.authorization !== undefined)).toEqual([]);
     expect(h.events.map((e) => e.to)).toEqual(["REGISTERING_STATE"]);
   });
 });

@@ -72,7 +72,7 @@ export class ScriptedRegistrar {
   challenge: boolean;
   /** aor → contact URI → binding. */
   readonly bindings = new Map<string, Map<string, Binding>>();
-  readonly #answered = new Map<string, Uint8Array | "drop">();
+  readonly #answered = new Map<string, Uint8Array | ReceivedRegister>();
   readonly #nonces = new Map<string, { challenge: DigestChallenge; nc: number }>();
   readonly #waiters = new Set<{ pred: (r: ReceivedRegister) => boolean; resolve: (r: ReceivedRegister) => void }>();
 
@@ -139,24 +139,28 @@ export class ScriptedRegistrar {
     } catch {
       return;
     }
-    // A retransmission (same top Via) is answered with the same bytes and not recorded again.
+    // A retransmission (same top Via) is answered with the same bytes and not recorded again; a retransmission of a
+    // request the script dropped is put to the script again (it may answer now).
     const via = request.getHeader("via") ?? "";
     const answered = this.#answered.get(via);
-    if (answered !== undefined) {
-      if (answered !== "drop") this.socket.send(answered, rinfo.port, rinfo.address);
+    if (answered instanceof Uint8Array) {
+      this.socket.send(answered, rinfo.port, rinfo.address);
       return;
     }
-    const received = this.#describe(request);
-    this.received.push(received);
-    for (const w of [...this.#waiters]) {
-      if (w.pred(received)) {
-        this.#waiters.delete(w);
-        w.resolve(received);
+    let received = answered;
+    if (received === undefined) {
+      received = this.#describe(request);
+      this.received.push(received);
+      for (const w of [...this.#waiters]) {
+        if (w.pred(received)) {
+          this.#waiters.delete(w);
+          w.resolve(received);
+        }
       }
     }
     const answer = this.script(received);
     if (answer === "drop") {
-      this.#answered.set(via, "drop");
+      this.#answered.set(via, received);
       return;
     }
     const response =
