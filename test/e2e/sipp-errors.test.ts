@@ -1,0 +1,148 @@
+/**
+ * uacregd against SIPp registrars that push back: 423 Interval Too Brief, 403 Forbidden (with the failure back-off
+ * retry), the `Expires:` header fallback of a 200 whose Contact has no expires (capture i1), and a 200 without any
+ * Contact (capture i2). Each case runs its own daemon and SIPp on OS-chosen loopback ports, concurrently.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { type SippLoggedMessage, startSipp, stopAllSipp } from "../support/sipp.js";
+import { registrantRow, startUacregd, stopAllUacregd } from "../support/uacregd.js";
+
+afterAll(async () => {
+  await stopAllUacregd();
+  await stopAllSipp();
+});
+
+const T = 10;
+/** Timing slack (capture README, note 4). */
+const SLACK_S = 1;
+
+function registers(msgs: SippLoggedMessage[]): SippLoggedMessage[] {
+  const seen = new Set<string>();
+  return msgs.filter((m) => {
+    if (m.direction !== "received" || m.method !== "REGISTER" || m.deadCall) return false;
+    const key = `${m.header("Via")}|${m.header("CSeq")}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function cseq(m: SippLoggedMessage): number {
+  return Number.parseInt(m.header("CSeq") ?? "", 10);
+}
+
+function fromTag(m: SippLoggedMessage): string | undefined {
+  return /;tag=([^;\s]+)/.exec(m.header("From") ?? "")?.[1];
+}
+
+function sentStatuses(msgs: SippLoggedMessage[]): number[] {
+  return msgs.filter((m) => m.direction === "sent" && m.status !== undefined).map((m) => m.status as number);
+}
+
+/** reg_list times are ctime in UTC (the daemon runs with TZ=UTC): "Thu Nov 26 07:45:08 2026". */
+function ctimeMs(s: string): number {
+  return Date.parse(`${s} UTC`);
+}
+
+const noAuth = { username: null, password: null } as const;
+
+describe.concurrent("uacregd against SIPp: registrar errors", () => {
+  it("423 → immediate re-send asking for Min-Expires on the same Call-ID → REGISTERED with expires = Min-Expires", async () => {
+    const sipp = await startSipp({ scenario: "reg-423.xml", timeoutS: 40 });
+    const d = await startUacregd({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+    const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
+    expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", enabled: "yes", expires: 600 });
+    // RT = t_reply + 600 − T: about 590 s after the REGISTER went out.
+    const rt = ctimeMs(list[0]!.registration_t_out) - ctimeMs(list[0]!.last_register_sent);
+    expect(rt / 1000).toBeGreaterThanOrEqual(600 - T - SLACK_S);
+    expect(rt / 1000).toBeLessThanOrEqual(600 - T + SLACK_S);
+
+    const r = await sipp.waitExit(10_000);
+    // 0: SIPp's check that the retry asked for 600 passed.
+    expect(r.code, r.stderr).toBe(0);
+    expect(sentStatuses(r.messages)).toEqual([423, 200]);
+    const [first, retry] = registers(r.messages);
+    expect(first!.header("Contact")).toBe("<sip:alice@127.0.0.1:5099>;expires=60");
+    expect(retry!.header("Contact")).toBe("<sip:alice@127.0.0.1:5099>;expires=600");
+    expect(retry!.header("Call-ID")).toBe(first!.header("Call-ID"));
+    expect(fromTag(retry!)).toBe(fromTag(first!));
+    expect(cseq(retry!)).toBe(cseq(first!) + 1);
+    expect(retry!.header("Authorization")).toBeUndefined();
+    // Immediate: no wait for a timer visit.
+    expect(retry!.time - first!.time).toBeLessThan(1000);
+    await d.stop();
+  });
+
+  it("403 → REGISTRAR_ERROR_STATE; the retry after the back-off has a new Call-ID, new From tag, CSeq 1", async () => {
+    // F = 20, T = 10: RT = t_fail + F − T, so the retry leaves at the first visit ≥ 10 s after the 403.
+    const F = 20;
+    const sipp = await startSipp({ scenario: "reg-403.xml", maxCalls: 2, timeoutS: 50 });
+    const d = await startUacregd({
+      rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })],
+      registrant: { failure_retry_interval: F, timer_interval: T },
+    });
+    const list = await d.waitFor((r) => r[0]?.state === "REGISTRAR_ERROR_STATE", 20_000);
+    expect(list[0]).toMatchObject({ state: "REGISTRAR_ERROR_STATE", enabled: "yes", expires: 60 });
+    const rt = ctimeMs(list[0]!.registration_t_out) - ctimeMs(list[0]!.last_register_sent);
+    expect(rt / 1000).toBeGreaterThanOrEqual(F - T - SLACK_S);
+    expect(rt / 1000).toBeLessThanOrEqual(F - T + SLACK_S);
+
+    const r = await sipp.waitExit(30_000);
+    expect(r.killed).toBe(false);
+    expect(r.code, r.stderr).toBe(0);
+    expect(sentStatuses(r.messages)).toEqual([403, 403]);
+    const [first, retry] = registers(r.messages);
+    // No credentials were asked for, so none were sent; 403 is not retried with auth.
+    expect(first!.header("Authorization")).toBeUndefined();
+    expect(retry!.header("Call-ID")).not.toBe(first!.header("Call-ID"));
+    expect(fromTag(retry!)).not.toBe(fromTag(first!));
+    expect(cseq(first!)).toBe(1);
+    expect(cseq(retry!)).toBe(1);
+    const firstReply = r.messages.find((m) => m.direction === "sent" && m.status === 403)!;
+    const gap = (retry!.time - firstReply.time) / 1000;
+    expect(gap).toBeGreaterThanOrEqual(F - T - SLACK_S);
+    expect(gap).toBeLessThanOrEqual(F + SLACK_S);
+    expect((await d.list())[0]?.state).toBe("REGISTRAR_ERROR_STATE");
+    await d.stop();
+  });
+
+  it("200 with a Contact without expires and an Expires header: the header's value is the granted expiry (i1)", async () => {
+    const sipp = await startSipp({ scenario: "reg-expires-header.xml", keys: { expires: 90 }, timeoutS: 40 });
+    const d = await startUacregd({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+    const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
+    expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: 90 });
+    const rt = ctimeMs(list[0]!.registration_t_out) - ctimeMs(list[0]!.last_register_sent);
+    expect(rt / 1000).toBeGreaterThanOrEqual(90 - T - SLACK_S);
+    expect(rt / 1000).toBeLessThanOrEqual(90 - T + SLACK_S);
+    const r = await sipp.waitExit(10_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(registers(r.messages)[0]!.header("Contact")).toBe("<sip:alice@127.0.0.1:5099>;expires=60");
+    await d.stop();
+  });
+
+  it("200 without any Contact: INTERNAL_ERROR_STATE, expires unchanged, and a retry with a new Call-ID (i2)", async () => {
+    const F = 20;
+    const sipp = await startSipp({
+      scenario: "reg-expires-only.xml",
+      keys: { expires: 90 },
+      maxCalls: 2,
+      timeoutS: 50,
+    });
+    const d = await startUacregd({
+      rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, expiry: 30, ...noAuth })],
+      registrant: { failure_retry_interval: F, timer_interval: T },
+    });
+    const list = await d.waitFor((r) => r[0]?.state === "INTERNAL_ERROR_STATE", 20_000);
+    // The Expires header of a reply that does not list us grants nothing.
+    expect(list[0]).toMatchObject({ state: "INTERNAL_ERROR_STATE", enabled: "yes", expires: 30 });
+    const r = await sipp.waitExit(30_000);
+    expect(r.killed).toBe(false);
+    expect(r.code, r.stderr).toBe(0);
+    const [first, retry] = registers(r.messages);
+    expect(retry).toBeDefined();
+    expect(retry!.header("Call-ID")).not.toBe(first!.header("Call-ID"));
+    expect(cseq(retry!)).toBe(1);
+    expect((await d.list())[0]).toMatchObject({ state: "INTERNAL_ERROR_STATE", expires: 30 });
+    await d.stop();
+  });
+});
