@@ -66,6 +66,17 @@ describe("the daemon configuration", () => {
     expect(e.message).toBe('config: registrant.timer_interval: must be an integer (got "soon")');
   });
 
+  it("stops on a db_url that cannot be parsed, naming it with the password masked", () => {
+    const e = bad({ db_url: "mysql://opensips:S3cretPw@db.example" });
+    expect(e.key).toBe("db_url");
+    expect(e.message).toBe(
+      'config: db_url: no database name (expected …/database) (got "mysql://opensips:***@db.example")',
+    );
+    expect(bad({ db_url: "foo://x" }).message).toMatch(
+      /^config: db_url: unsupported scheme "foo" .*\(got "foo:\/\/x"\)$/,
+    );
+  });
+
   it.each([
     [{ registrant: { hash_size: 0 } }, "registrant.hash_size"],
     [{ registrant: { hash_size: 21 } }, "registrant.hash_size"],

@@ -3,6 +3,7 @@
  * modparams of an `opensips.cfg` over by hand. Every key is validated at start-up: an unknown key, a wrong type or a
  * value OpenSIPS would refuse throws a {@link ConfigError} naming the key and the value.
  */
+import { DbUrlError, maskDbUrl, parseDbUrl } from "@uacreg/db";
 import { ConfigError } from "./config-error.js";
 
 export const COLUMN_KEYS = [
@@ -162,6 +163,17 @@ export function resolveConfig(doc: unknown, dataDir: string): DaemonConfig {
   }
 
   const db_url = str(root, "db_url", "", `sqlite://${data_dir.startsWith("/") ? "" : "/"}${data_dir}/registrant.db`);
+  try {
+    parseDbUrl(db_url);
+  } catch (e) {
+    if (!(e instanceof DbUrlError)) throw e;
+    // The message names the URL with its password masked; keep only the reason after it.
+    const masked = maskDbUrl(db_url);
+    const reason = e.message.startsWith(`db_url ${masked}`)
+      ? e.message.slice(`db_url ${masked}`.length).replace(/^:\s*/, "")
+      : e.message;
+    throw new ConfigError("db_url", masked, reason);
+  }
 
   const r = section(root, "registrant") ?? {};
   const rp = "registrant.";
