@@ -1,0 +1,97 @@
+/**
+ * A bad config stops `uacregd --config` (and `--check-config`) with a non-zero exit and ONE message naming the key
+ * and the value; a password in a db_url never shows.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { UACREGD } from "../support/uacregd.js";
+
+const execFileP = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), "uacregd-badcfg-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let n = 0;
+async function uacregd(args: string[], doc: unknown): Promise<{ code: number; out: string; err: string }> {
+  const file = join(dir, `c${++n}.yaml`);
+  writeFileSync(file, typeof doc === "string" ? doc : stringify(doc));
+  try {
+    const r = await execFileP(process.execPath, [UACREGD, ...args, file], { timeout: 10_000 });
+    return { code: 0, out: r.stdout, err: r.stderr };
+  } catch (e) {
+    const x = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof x.code === "number" ? x.code : -1, out: x.stdout ?? "", err: x.stderr ?? "" };
+  }
+}
+
+/** Loopback-only, FIFO off, metrics off: a config that would start if the bad key were absent. */
+const base = (over: Record<string, unknown>) => ({
+  listen: ["udp:127.0.0.1:0"],
+  db_url: `sqlite://${dir}/never.db`,
+  mi: { http: null, fifo: null },
+  metrics: null,
+  ...over,
+});
+
+const CASES: Array<[string, Record<string, unknown>, string, string]> = [
+  ["unknown key", { registrant: { hash_sise: 2 } }, "registrant.hash_sise", "2"],
+  ["unknown top-level key", { tiemr: 1 }, "tiemr", "1"],
+  ["wrong type", { registrant: { timer_interval: "soon" } }, "registrant.timer_interval", '"soon"'],
+  [
+    "wrong type (bool)",
+    { registrant: { unregister_on_shutdown: "yes" } },
+    "registrant.unregister_on_shutdown",
+    '"yes"',
+  ],
+  ["hash_size 0", { registrant: { hash_size: 0 } }, "registrant.hash_size", "0"],
+  ["timer_interval 5", { registrant: { timer_interval: 5 } }, "registrant.timer_interval", "5"],
+  ["bad listen spec", { listen: ["udp:127.0.0.1"] }, "listen[0]", '"udp:127.0.0.1"'],
+  ["bad listen proto", { listen: ["sctp:127.0.0.1:5060"] }, "listen[0]", '"sctp:127.0.0.1:5060"'],
+  ["bad db_url scheme", { db_url: "oracle://u@h/db" }, "db_url", '"oracle://u@h/db"'],
+  [
+    "bad db_url with a password",
+    { db_url: "mysql://opensips:Db-Pass-6612w@db.example" },
+    "db_url",
+    '"mysql://opensips:***@db.example"',
+  ],
+  ["bad mi.http.listen", { mi: { http: { listen: "localhost" }, fifo: null } }, "mi.http.listen", '"localhost"'],
+];
+
+describe.concurrent("uacregd refuses a bad config with one message naming the key and the value", () => {
+  it.each(CASES)("%s", async (_what, over, key, value) => {
+    for (const flag of ["--config", "--check-config"]) {
+      const r = await uacregd([flag], base(over));
+      expect(r.code, `${flag}: ${r.err}`).not.toBe(0);
+      expect(r.out).toBe("");
+      const lines = r.err.split("\n").filter(Boolean);
+      expect(lines, r.err).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^uacregd: config: ${key.replace(/[[\]().]/g, "\\$&")}: `));
+      expect(lines[0]).toContain(`(got ${value})`);
+      expect(r.err).not.toContain("Db-Pass-6612w");
+    }
+  });
+
+  it("not YAML, or an unreadable file: one message naming --config", async () => {
+    const r = await uacregd(["--config"], "listen: [udp:127.0.0.1:0\nmi: {");
+    expect(r.code).not.toBe(0);
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(r.err).toMatch(/^uacregd: config: --config: not valid YAML: /);
+    const missing = await execFileP(process.execPath, [UACREGD, "--config", join(dir, "nope.yaml")]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect((missing as { code: number }).code).not.toBe(0);
+    expect((missing as { stderr: string }).stderr.trim()).toMatch(
+      /^uacregd: config: --config: cannot read the file \(ENOENT\) \(got ".*nope\.yaml"\)$/,
+    );
+  });
+
+  it("--check-config on a good config prints ok and exits 0 without starting anything", async () => {
+    const r = await uacregd(["--check-config"], base({ registrant: { hash_size: 2, timer_interval: 20 } }));
+    expect(r).toMatchObject({ code: 0, err: "" });
+    expect(r.out).toMatch(/: ok\n$/);
+  });
+});
