@@ -1,0 +1,110 @@
+/**
+ * Bad rows in the database (reference §2.2): each is refused with one log line naming its key (aor, contact,
+ * registrar) and the field; the good rows load and register; no password reaches the logs.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { openRepository } from "@uacreg/db";
+import { sqliteAdapter } from "@uacreg/db-sqlite";
+import { type DemoRegistrar, startDemoRegistrar } from "@uacreg/demo-registrar";
+import type { RegistrantRow } from "@uacreg/engine";
+import { registrantRow, startUacregd, stopAllUacregd } from "../support/uacregd.js";
+
+let registrar: DemoRegistrar | undefined;
+afterAll(async () => {
+  await stopAllUacregd();
+  await registrar?.close();
+});
+
+interface Bad {
+  user: string;
+  field: string;
+  over: (reg: string) => Partial<RegistrantRow>;
+}
+
+const BAD: Bad[] = [
+  { user: "badreg", field: "registrar", over: () => ({ registrar: "sip:user@registrar.example" }) },
+  { user: "badreg2", field: "registrar", over: () => ({ registrar: "not a uri at all" }) },
+  { user: "shortexp", field: "expiry", over: () => ({ expiry: 10 }) },
+  { user: "badtag", field: "cluster_shtag", over: () => ({ cluster_shtag: "vip" }) },
+  { user: "badtag2", field: "cluster_shtag", over: () => ({ cluster_shtag: "vip/one" }) },
+  { user: "nosock", field: "forced_socket", over: () => ({ forced_socket: "udp:127.0.0.1:1" }) },
+];
+const pw = (user: string) => `Pw-${user}-8c1e`;
+
+describe("bad rows in the registrant table", () => {
+  it("one log line each naming key and field; the good rows load and register; no password logged", async () => {
+    registrar = await startDemoRegistrar({ users: { alice: pw("alice"), bob: pw("bob") }, realm: "reg.test" });
+    const REG = `sip:127.0.0.1:${registrar.port}`;
+    const good = (user: string) =>
+      registrantRow({
+        registrar: REG,
+        aor: `sip:${user}@reg.test`,
+        username: user,
+        password: pw(user),
+        binding_URI: `sip:${user}@127.0.0.1:5099`,
+        state: 1,
+      });
+    const bad = BAD.map((b) =>
+      registrantRow({
+        registrar: REG,
+        aor: `sip:${b.user}@reg.test`,
+        username: b.user,
+        password: pw(b.user),
+        binding_URI: `sip:${b.user}@127.0.0.1:5099`,
+        ...b.over(REG),
+      }),
+    );
+    // Good rows before, between and after the bad ones: a refusal does not stop the load.
+    const rows = [good("alice"), ...bad.slice(0, 3), good("bob"), ...bad.slice(3)];
+    const d = await startUacregd({ rows });
+    const list = await d.list();
+    expect(list.map((r) => r.AOR)).toEqual(["sip:alice@reg.test", "sip:bob@reg.test"]);
+    for (const u of ["alice", "bob"]) {
+      expect(await d.mi("reg_enable", [`sip:${u}@reg.test`, `sip:${u}@127.0.0.1:5099`, REG])).toBe("OK");
+    }
+    await d.waitFor((l) => l.length === 2 && l.every((r) => r.state === "REGISTERED_STATE"), 10_000);
+    expect(registrar.bindings().map((b) => b.aor)).toEqual(["sip:alice@reg.test", "sip:bob@reg.test"]);
+
+    const loaded = d.logs().find((l) => l.includes("registrant records loaded"));
+    expect(JSON.parse(loaded!)).toMatchObject({ loaded: 2, rejected: BAD.length });
+    const refusals = () => d.logs().filter((l) => l.includes("registrant row refused"));
+    const checkRefusals = (times: number) => {
+      for (const [i, b] of BAD.entries()) {
+        const row = bad[i]!;
+        const mine = refusals().filter((l) => l.includes(`sip:${b.user}@reg.test`));
+        expect(mine, `${b.user}: ${mine.join("\n")}`).toHaveLength(times);
+        for (const line of mine) {
+          const o = JSON.parse(line) as { key: string; field?: string; msg: string };
+          expect(o.key).toContain(`aor=${row.aor}`);
+          expect(o.key).toContain(`contact=${row.binding_URI}`);
+          expect(o.key).toContain(`registrar=${row.registrar}`);
+          expect(o.field).toBe(b.field);
+          expect(o.msg).toContain(b.field);
+        }
+      }
+      expect(refusals()).toHaveLength(BAD.length * times);
+    };
+    checkRefusals(1);
+
+    // A full reload refuses them again, once each, and leaves the registered records alone.
+    expect(await d.mi("reg_reload")).toBe("OK");
+    checkRefusals(2);
+    const after = await d.list();
+    expect(after.map((r) => [r.AOR, r.state])).toEqual([
+      ["sip:alice@reg.test", "REGISTERED_STATE"],
+      ["sip:bob@reg.test", "REGISTERED_STATE"],
+    ]);
+
+    // A row fixed in the database is taken on the next reload.
+    const repo = await openRepository(d.dbUrl, {}, [sqliteAdapter]);
+    await repo.delete({ aor: bad[2]!.aor, contact: bad[2]!.binding_URI, registrar: bad[2]!.registrar });
+    await repo.insert({ ...bad[2]!, expiry: 60, state: 1 });
+    await repo.close();
+    expect(await d.mi("reg_reload")).toBe("OK");
+    expect((await d.list()).map((r) => r.AOR)).toContain("sip:shortexp@reg.test");
+
+    const logs = d.logs().join("\n");
+    for (const u of ["alice", "bob", ...BAD.map((b) => b.user)]) expect(logs).not.toContain(pw(u));
+    expect(d.process.exitCode).toBeNull();
+  });
+});
