@@ -88,17 +88,23 @@ afterAll(async () => {
   await stopAllKamailio();
 });
 
+type KamName = "MD5" | "SHA-256" | "stale" | "min423" | "minRaise";
+const KAM_NAMES: KamName[] = ["MD5", "SHA-256", "stale", "min423", "minRaise"];
+const describeKam: Record<KamName, string> = {
+  MD5: "MD5, min_expires 10, max_expires 600",
+  "SHA-256": "SHA-256, min_expires 10, max_expires 600",
+  stale: "MD5, nonce_expire 5 s",
+  min423: "SHA-256, min_expires 45 (423 below it)",
+  minRaise: "MD5, min_expires 45 (raised silently)",
+};
+
 describe("uacregd against Kamailio registrars with digest verification (MD5 and SHA-256)", () => {
   const subscribers = [
     { username: "alice", domain: "reg.test", password: "alice-pw" },
     { username: "bob", domain: "reg.test", password: "bob-pw" },
     { username: "mallory", domain: "reg.test", password: "mallory-pw" },
   ];
-  const kams: Record<"MD5" | "SHA-256" | "stale", Kamailio | undefined> = {
-    MD5: undefined,
-    "SHA-256": undefined,
-    stale: undefined,
-  };
+  const kams: Partial<Record<KamName, Kamailio>> = {};
   const taps: Record<"MD5" | "SHA-256" | "stale", RegisterTap | undefined> = {
     MD5: undefined,
     "SHA-256": undefined,
@@ -106,7 +112,7 @@ describe("uacregd against Kamailio registrars with digest verification (MD5 and 
   };
   /** Per instance: the records and their expected grant. */
   const plan: Array<{
-    kam: "MD5" | "SHA-256" | "stale";
+    kam: KamName;
     row: RegistrantRow;
     granted?: number;
     tapped?: boolean;
@@ -115,13 +121,13 @@ describe("uacregd against Kamailio registrars with digest verification (MD5 and 
   let d: Uacregd;
   const firstSeen = new Map<string, KamailioBinding & { seenAt: number }>();
 
-  const K = (name: "MD5" | "SHA-256" | "stale"): Kamailio => {
+  const K = (name: KamName): Kamailio => {
     const k = kams[name];
     if (!k) throw new Error(`kamailio ${name} not started`);
     return k;
   };
-  const T = (name: "MD5" | "SHA-256" | "stale"): RegisterTap => {
-    const t = taps[name];
+  const T = (name: KamName): RegisterTap => {
+    const t = name === "min423" || name === "minRaise" ? undefined : taps[name];
     if (!t) throw new Error(`tap ${name} not open`);
     return t;
   };
@@ -129,15 +135,16 @@ describe("uacregd against Kamailio registrars with digest verification (MD5 and 
     list.find((r) => r.AOR === row.aor && r.binding === row.binding_URI && r.registrar === row.registrar);
 
   beforeAll(async () => {
-    const [md5, sha, stale] = await Promise.all([
+    const [md5, sha, stale, min423, minRaise] = await Promise.all([
       startKamailio({ subscribers, algorithm: "MD5", minExpires: 10, maxExpires: 600 }),
       startKamailio({ subscribers, algorithm: "SHA-256", minExpires: 10, maxExpires: 600 }),
       // nonces live 5 s: the preemptive refresh (10–20 s later) carries an expired nonce
       startKamailio({ subscribers, algorithm: "MD5", nonceExpire: 5 }),
+      // a REGISTER asking 20 s: 423 with Min-Expires 45, or 45 granted silently
+      startKamailio({ subscribers, algorithm: "SHA-256", minExpires: 45, rejectBelowMinExpires: true }),
+      startKamailio({ subscribers, algorithm: "MD5", minExpires: 45, rejectBelowMinExpires: false }),
     ]);
-    kams.MD5 = md5;
-    kams["SHA-256"] = sha;
-    kams.stale = stale;
+    Object.assign(kams, { MD5: md5, "SHA-256": sha, stale, min423, minRaise });
     const [t1, t2, t3] = await Promise.all([
       RegisterTap.open(md5.port),
       RegisterTap.open(sha.port),
@@ -223,6 +230,21 @@ describe("uacregd against Kamailio registrars with digest verification (MD5 and 
         expiry: 30,
       }),
     });
+    for (const name of ["min423", "minRaise"] as const) {
+      plan.push({
+        kam: name,
+        granted: 45,
+        row: registrantRow({
+          registrar: kamailioUri(K(name)),
+          state: 1,
+          aor: "sip:bob@reg.test",
+          username: "bob",
+          password: "bob-pw",
+          binding_URI: `sip:bob@127.0.0.1:${name === "min423" ? 5301 : 5302}`,
+          expiry: 20,
+        }),
+      });
+    }
     d = await startUacregd({ rows: plan.map((p) => p.row) });
   }, 30_000);
 
@@ -230,12 +252,12 @@ describe("uacregd against Kamailio registrars with digest verification (MD5 and 
     await Promise.all(Object.values(taps).map((t) => t?.close()));
   });
 
-  it("registers 3 records per algorithm; Kamailio's location table holds each binding with the granted expiry", async () => {
+  it("registers 3 records per algorithm; each binding is in Kamailio's location table with the granted expiry", async () => {
     const enabledAt = Date.now() / 1000;
     await Promise.all(plan.map((p) => d.mi("reg_enable", keyOf(p.row))));
     const good = plan.filter((p) => !p.wrong);
     const list = await d.waitFor((l) => good.every((p) => recordOf(l, p.row)?.state === "REGISTERED_STATE"), 10_000);
-    for (const name of ["MD5", "SHA-256", "stale"] as const) {
+    for (const name of KAM_NAMES) {
       const mine = good.filter((p) => p.kam === name);
       const rows = await K(name).waitForLocations((r) => r.length === mine.length, 5_000);
       for (const p of mine) {
@@ -244,7 +266,7 @@ describe("uacregd against Kamailio registrars with digest verification (MD5 and 
         if (!b) continue;
         firstSeen.set(p.row.binding_URI, { ...b, seenAt: Date.now() });
         expect(b.username).toBe(/sip:(\w+)@/.exec(p.row.aor)?.[1]);
-        // expires = what we asked, clamped to max_expires (600); ±2 s for the time the reads took
+        // expires = what we asked, clamped to max_expires (600) or raised to min_expires (45); ±2 s for the reads
         expect(Math.abs(b.expiresAt - (enabledAt + (p.granted ?? 0)))).toBeLessThanOrEqual(2);
         expect(b.callId).not.toBe("");
         // reg_list shows what Kamailio granted
@@ -346,7 +368,7 @@ describe("uacregd against Kamailio registrars with digest verification (MD5 and 
   it("reg_disable removes the binding from Kamailio's location table (and only that one)", async () => {
     const off = plan.filter((p) => !p.wrong && !p.tapped);
     await Promise.all(off.map((p) => d.mi("reg_disable", keyOf(p.row))));
-    for (const name of ["MD5", "SHA-256"] as const) {
+    for (const name of KAM_NAMES) {
       const gone = off.filter((p) => p.kam === name).map((p) => p.row.binding_URI);
       const rows = await K(name).waitForLocations((r) => r.every((b) => !gone.includes(b.contact)), 5_000);
       // the tapped alice binding of the same AOR stays
@@ -360,10 +382,8 @@ describe("uacregd against Kamailio registrars with digest verification (MD5 and 
     const final = await d.mi<{ Records: RegListRecord[] }>("reg_list");
     const json = JSON.stringify(final, null, 2);
     expect(json).not.toMatch(/-pw|not-mallorys/);
-    console.log(
-      `reg_list against Kamailio (MD5 :${K("MD5").port}, SHA-256 :${K("SHA-256").port}, MD5 with 5 s nonces ` +
-        `:${K("stale").port}; proxies are the test's relays (taps)):\n${json}`,
-    );
+    const legend = KAM_NAMES.map((n) => `${kamailioUri(K(n))} = ${describeKam[n]}`).join("\n  ");
+    console.log(`reg_list against Kamailio 5.6 registrars:\n  ${legend}\n(proxy = the test's relay)\n${json}`);
     const out = process.env.UACREG_KAMAILIO_REG_LIST_OUT;
     if (out) writeFileSync(out, `${json}\n`);
   });
