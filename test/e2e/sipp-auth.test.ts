@@ -132,6 +132,16 @@ describe.concurrent("uacregd against SIPp: digest authentication", () => {
         }),
       ],
     });
+    // Before the first visit (one period after start): nothing sent, epoch times, no socket or destination yet.
+    const idle = (await d.list())[0]!;
+    expect(idle).toMatchObject({
+      state: "NOT_REGISTERED_STATE",
+      enabled: "yes",
+      last_register_sent: "Thu Jan  1 00:00:00 1970",
+      registration_t_out: "Thu Jan  1 00:00:00 1970",
+    });
+    expect(idle).not.toHaveProperty("dst_IP");
+    expect(idle).not.toHaveProperty("socket");
     const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
     expect(list[0]).toMatchObject({
       AOR: "sip:alice@reg.test",

@@ -50,97 +50,127 @@ const BINDING = "sip:alice@127.0.0.1:5099";
 const INSTANCE = ';reg-id=1;+sip.instance="<urn:uuid:00000000-0000-1000-8000-00000000000f>"';
 
 describe.concurrent("uacregd against SIPp: bindings", () => {
-  it("200 listing two bindings with reg-id/+sip.instance → wildcard unREGISTER → new Call-ID → REGISTERED", async () => {
-    const sipp = await startSipp({ scenario: "reg-force-single.xml", maxCalls: 2, timeoutS: 40 });
-    const d = await startUacregd({
-      rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, binding_params: INSTANCE })],
-    });
-    const r = await sipp.waitExit(25_000);
-    expect(r.killed).toBe(false);
-    // 0: the wildcard form and the expiry 0 were checked by SIPp, every Authorization verified.
-    expect(r.code, r.stderr).toBe(0);
-    const list = await d.waitFor((l) => l[0]?.state === "REGISTERED_STATE", 5_000);
-    expect(list[0]).toMatchObject({
-      state: "REGISTERED_STATE",
-      expires: 60,
-      binding: BINDING,
-      binding_params: INSTANCE,
-    });
+  it.each([true, false])(
+    "200 listing two bindings with reg-id/+sip.instance → wildcard unREGISTER → new Call-ID → REGISTERED (preemptive_auth %s)",
+    async (preemptive) => {
+      const sipp = await startSipp({ scenario: "reg-force-single.xml", maxCalls: 2, timeoutS: 40 });
+      const d = await startUacregd({
+        rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, binding_params: INSTANCE })],
+        registrant: { preemptive_auth: preemptive },
+      });
+      const r = await sipp.waitExit(25_000);
+      expect(r.killed).toBe(false);
+      // 0: the wildcard form and the expiry 0 were checked by SIPp, every Authorization verified.
+      expect(r.code, r.stderr).toBe(0);
+      const list = await d.waitFor((l) => l[0]?.state === "REGISTERED_STATE", 5_000);
+      expect(list[0]).toMatchObject({
+        state: "REGISTERED_STATE",
+        expires: 60,
+        binding: BINDING,
+        binding_params: INSTANCE,
+      });
 
-    const regs = registers(r.messages);
-    const first = regs[0]!;
-    expect(first.header("Contact")).toBe(`<${BINDING}>${INSTANCE};expires=60`);
-    // The request answered by the two-binding 200, then the wildcard unREGISTER on the same Call-ID, CSeq + 1.
-    const twoOk = r.messages.find((m) => m.direction === "sent" && m.status === 200)!;
-    expect(twoOk.header("Contact")).toContain("sip:stale@192.0.2.99:5060");
-    const wildcard = regs.find((m) => m.header("Contact") === "*")!;
-    expect(wildcard).toBeDefined();
-    expect(wildcard.header("Expires")).toBe("0");
-    expect(wildcard.header("Call-ID")).toBe(first.header("Call-ID"));
-    const before = regs[regs.indexOf(wildcard) - 1]!;
-    expect(cseq(wildcard)).toBe(cseq(before) + 1);
-    expect(wildcard.time).toBeGreaterThanOrEqual(twoOk.time);
-    expect(wildcard.time - twoOk.time).toBeLessThan(1000);
-    // After the unREGISTER completes: a REGISTER on a new Call-ID, with CSeq 1, at once.
-    const fresh = regs.find((m) => m.header("Call-ID") !== first.header("Call-ID"))!;
-    expect(fresh).toBeDefined();
-    expect(fresh.time).toBeGreaterThan(wildcard.time);
-    expect(cseq(fresh)).toBe(1);
-    expect(fresh.header("Contact")).toBe(`<${BINDING}>${INSTANCE};expires=60`);
-    // Every credential sent verifies.
-    for (const m of regs) {
-      const auth = m.header("Authorization");
-      if (auth) expect(checkDigestResponse(auth, { password: "secret" }).ok).toBe(true);
-    }
-    expect(sentStatuses(r.messages).at(-1)).toBe(200);
-    await d.stop();
-  });
+      const regs = registers(r.messages);
+      const first = regs[0]!;
+      expect(first.header("Contact")).toBe(`<${BINDING}>${INSTANCE};expires=60`);
+      // The request answered by the two-binding 200, then the wildcard unREGISTER on the same Call-ID, CSeq + 1.
+      const twoOk = r.messages.find((m) => m.direction === "sent" && m.status === 200)!;
+      expect(twoOk.header("Contact")).toContain("sip:stale@192.0.2.99:5060");
+      const wildcard = regs.find((m) => m.header("Contact") === "*")!;
+      expect(wildcard).toBeDefined();
+      expect(wildcard.header("Expires")).toBe("0");
+      expect(wildcard.header("Call-ID")).toBe(first.header("Call-ID"));
+      const before = regs[regs.indexOf(wildcard) - 1]!;
+      expect(cseq(wildcard)).toBe(cseq(before) + 1);
+      expect(wildcard.time).toBeGreaterThanOrEqual(twoOk.time);
+      expect(wildcard.time - twoOk.time).toBeLessThan(1000);
+      const unregs = regs.filter((m) => m.header("Call-ID") === first.header("Call-ID")).slice(regs.indexOf(wildcard));
+      if (preemptive) {
+        // Credentials for the cached nonce on the first try: one transaction.
+        expect(wildcard.header("Authorization")).toBeDefined();
+        expect(unregs).toHaveLength(1);
+      } else {
+        // Challenged: the authenticated retry (CSeq + 1) still asks for expiry 0 (SIPp checked; either form).
+        expect(wildcard.header("Authorization")).toBeUndefined();
+        expect(unregs).toHaveLength(2);
+        const retry = unregs[1]!;
+        expect(cseq(retry)).toBe(cseq(wildcard) + 1);
+        expect(retry.header("Authorization")).toBeDefined();
+        const form = retry.header("Contact") === "*" ? retry.header("Expires") : retry.header("Contact");
+        expect(["0", `<${BINDING}>${INSTANCE};expires=0`]).toContain(form);
+      }
+      // After the unREGISTER completes: a REGISTER on a new Call-ID, with CSeq 1, at once.
+      const fresh = regs.find((m) => m.header("Call-ID") !== first.header("Call-ID"))!;
+      expect(fresh).toBeDefined();
+      expect(fresh.time).toBeGreaterThan(wildcard.time);
+      expect(cseq(fresh)).toBe(1);
+      expect(fresh.header("Contact")).toBe(`<${BINDING}>${INSTANCE};expires=60`);
+      // Every credential sent verifies.
+      for (const m of regs) {
+        const auth = m.header("Authorization");
+        if (auth) expect(checkDigestResponse(auth, { password: "secret" }).ok).toBe(true);
+      }
+      expect(sentStatuses(r.messages).at(-1)).toBe(200);
+      await d.stop();
+    },
+  );
 
-  it("reg_disable unREGISTERs on the same Call-ID and writes state 1; reg_enable registers at once and writes 0", async () => {
-    const sipp = await startSipp({ scenario: "reg-disable.xml", maxCalls: 2, timeoutS: 50 });
-    const registrar = `sip:127.0.0.1:${sipp.port}`;
-    const key = { aor: "sip:alice@reg.test", contact: BINDING, registrar };
-    const d = await startUacregd({ rows: [registrantRow({ registrar })] });
-    await d.waitFor((l) => l[0]?.state === "REGISTERED_STATE", 20_000);
-    expect(await rowState(d.dbUrl, key)).toBe(0);
-    const registeredRegs = registers(sipp.messages());
-    const lastReg = registeredRegs.at(-1)!;
+  it.each([true, false])(
+    "reg_disable unREGISTERs on the same Call-ID and writes state 1; reg_enable registers at once and writes 0 (preemptive_auth %s)",
+    async (preemptive) => {
+      const sipp = await startSipp({ scenario: "reg-disable.xml", maxCalls: 2, timeoutS: 50 });
+      const registrar = `sip:127.0.0.1:${sipp.port}`;
+      const key = { aor: "sip:alice@reg.test", contact: BINDING, registrar };
+      const d = await startUacregd({
+        rows: [registrantRow({ registrar })],
+        registrant: { preemptive_auth: preemptive },
+      });
+      await d.waitFor((l) => l[0]?.state === "REGISTERED_STATE", 20_000);
+      expect(await rowState(d.dbUrl, key)).toBe(0);
+      const registeredRegs = registers(sipp.messages());
+      const lastReg = registeredRegs.at(-1)!;
 
-    await d.mi("reg_disable", key);
-    const off = await d.waitFor((l) => l[0]?.state === "NOT_REGISTERED_STATE", 5_000);
-    expect(off[0]).toMatchObject({ state: "NOT_REGISTERED_STATE", enabled: "no" });
-    expect(off[0]!.registration_t_out).toBe("Thu Jan  1 00:00:00 1970");
-    expect(await rowState(d.dbUrl, key)).toBe(1);
-    const afterDisable = registers(sipp.messages());
-    const unreg = afterDisable[registeredRegs.length]!;
-    expect(unreg).toBeDefined();
-    expect(unreg.header("Call-ID")).toBe(lastReg.header("Call-ID"));
-    expect(unreg.header("From")).toBe(lastReg.header("From"));
-    expect(cseq(unreg)).toBe(cseq(lastReg) + 1);
-    expect(unreg.header("Contact")).toBe(`<${BINDING}>;expires=0`);
-    expect(unreg.header("Expires")).toBeUndefined();
-    for (const m of afterDisable.slice(registeredRegs.length)) {
-      expect(m.header("Call-ID")).toBe(lastReg.header("Call-ID"));
-      expect(m.header("Contact")).toBe(`<${BINDING}>;expires=0`);
-    }
+      await d.mi("reg_disable", key);
+      const off = await d.waitFor((l) => l[0]?.state === "NOT_REGISTERED_STATE", 5_000);
+      expect(off[0]).toMatchObject({ state: "NOT_REGISTERED_STATE", enabled: "no" });
+      expect(off[0]!.registration_t_out).toBe("Thu Jan  1 00:00:00 1970");
+      expect(await rowState(d.dbUrl, key)).toBe(1);
+      const afterDisable = registers(sipp.messages());
+      const unreg = afterDisable[registeredRegs.length]!;
+      expect(unreg).toBeDefined();
+      expect(unreg.header("Call-ID")).toBe(lastReg.header("Call-ID"));
+      expect(unreg.header("From")).toBe(lastReg.header("From"));
+      expect(cseq(unreg)).toBe(cseq(lastReg) + 1);
+      expect(unreg.header("Contact")).toBe(`<${BINDING}>;expires=0`);
+      expect(unreg.header("Expires")).toBeUndefined();
+      const unregs = afterDisable.slice(registeredRegs.length);
+      // Preemptive: one transaction with credentials; otherwise 401 and the authenticated retry (CSeq + 1).
+      expect(unregs).toHaveLength(preemptive ? 1 : 2);
+      expect(unreg.header("Authorization") !== undefined).toBe(preemptive);
+      for (const [i, m] of unregs.entries()) {
+        expect(m.header("Call-ID")).toBe(lastReg.header("Call-ID"));
+        expect(m.header("Contact")).toBe(`<${BINDING}>;expires=0`);
+        expect(cseq(m)).toBe(cseq(unreg) + i);
+      }
 
-    const enabledAt = Date.now();
-    await d.mi("reg_enable", key);
-    const on = await d.waitFor((l) => l[0]?.state === "REGISTERED_STATE", 5_000);
-    expect(on[0]).toMatchObject({ state: "REGISTERED_STATE", enabled: "yes", expires: 60 });
-    expect(await rowState(d.dbUrl, key)).toBe(0);
-    const r = await sipp.waitExit(5_000);
-    expect(r.killed).toBe(false);
-    expect(r.code, r.stderr).toBe(0);
-    const all = registers(r.messages);
-    const again = all[afterDisable.length]!;
-    expect(again).toBeDefined();
-    expect(again.header("Call-ID")).not.toBe(lastReg.header("Call-ID"));
-    expect(again.header("From")).not.toBe(lastReg.header("From"));
-    expect(cseq(again)).toBe(1);
-    expect(again.header("Contact")).toBe(`<${BINDING}>;expires=60`);
-    // At once, not at the next timer visit.
-    expect(again.time - enabledAt).toBeLessThan(1000);
-    await d.stop();
-  });
+      const enabledAt = Date.now();
+      await d.mi("reg_enable", key);
+      const on = await d.waitFor((l) => l[0]?.state === "REGISTERED_STATE", 5_000);
+      expect(on[0]).toMatchObject({ state: "REGISTERED_STATE", enabled: "yes", expires: 60 });
+      expect(await rowState(d.dbUrl, key)).toBe(0);
+      const r = await sipp.waitExit(5_000);
+      expect(r.killed).toBe(false);
+      expect(r.code, r.stderr).toBe(0);
+      const all = registers(r.messages);
+      const again = all[afterDisable.length]!;
+      expect(again).toBeDefined();
+      expect(again.header("Call-ID")).not.toBe(lastReg.header("Call-ID"));
+      expect(again.header("From")).not.toBe(lastReg.header("From"));
+      expect(cseq(again)).toBe(1);
+      expect(again.header("Contact")).toBe(`<${BINDING}>;expires=60`);
+      // At once, not at the next timer visit.
+      expect(again.time - enabledAt).toBeLessThan(1000);
+      await d.stop();
+    },
+  );
 });

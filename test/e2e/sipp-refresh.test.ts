@@ -38,10 +38,11 @@ function sent(msgs: SippLoggedMessage[]): SippLoggedMessage[] {
   return msgs.filter((m) => m.direction === "sent" && m.status !== undefined);
 }
 
-async function runRefresh(preemptive: boolean) {
+/** `wanted` is the row's expiry (asked for on every REGISTER), the registrar grants E. */
+async function runRefresh(preemptive: boolean, wanted = E) {
   const sipp = await startSipp({ scenario: "reg-refresh.xml", keys: { expires: E }, timeoutS: 60 });
   const d = await startUacregd({
-    rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, expiry: E })],
+    rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, expiry: wanted })],
     registrant: { timer_interval: T, hash_size: 1, preemptive_auth: preemptive },
   });
   await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
@@ -82,7 +83,9 @@ describe.concurrent("uacregd against SIPp: refresh", () => {
   });
 
   it("preemptive_auth false: the refresh goes out without credentials, 401, then authenticated (two transactions)", async () => {
-    const { r, list } = await runRefresh(false);
+    // The row asks for 20 s, the registrar grants 30: the window follows the granted E, the refresh still asks for W.
+    const W = 20;
+    const { r, list } = await runRefresh(false, W);
     expect(r.code, r.stderr).toBe(0);
     const responses = sent(r.messages);
     expect(responses.map((m) => m.status)).toEqual([401, 200, 401, 200]);
@@ -96,6 +99,7 @@ describe.concurrent("uacregd against SIPp: refresh", () => {
     for (const m of [refresh!, refreshAuth!]) expect(m.header("Call-ID")).toBe(first!.header("Call-ID"));
     expect(cseq(refresh!)).toBe(cseq(second!) + 1);
     expect(cseq(refreshAuth!)).toBe(cseq(refresh!) + 1);
+    for (const m of regs) expect(m.header("Contact")).toBe(`<sip:alice@127.0.0.1:5099>;expires=${W}`);
     const check = checkDigestResponse(refreshAuth!.header("Authorization")!, { password: "secret" });
     expect(check.ok).toBe(true);
     // The refresh's challenge had a new nonce and opaque: the retry answers that one.
