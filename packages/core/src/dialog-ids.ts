@@ -15,7 +15,17 @@ export interface DialogIds {
  */
 export function newDialogIds(random: RandomBytes): DialogIds {
   const bytes = random(16);
-  let hex = "";
-  for (let i = 0; i < 16; i++) hex += (bytes[i] ?? 0).toString(16).padStart(2, "0");
-  return { callId: hex.slice(0, 27), fromTag: hex.slice(27) };
+  const codes = new Array<number>(32);
+  for (let i = 0; i < 16; i++) {
+    const b = bytes[i] ?? 0;
+    codes[2 * i] = HEX[b >> 4] as number;
+    codes[2 * i + 1] = HEX[b & 15] as number;
+  }
+  // Two flat strings (a slice of one 32-digit string would keep a slice header plus the whole parent per record).
+  return {
+    callId: String.fromCharCode.apply(null, codes.slice(0, 27)),
+    fromTag: String.fromCharCode.apply(null, codes.slice(27)),
+  };
 }
+
+const HEX = Array.from("0123456789abcdef", (c) => c.charCodeAt(0));

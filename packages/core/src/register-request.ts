@@ -65,12 +65,17 @@ export interface TemplateInput {
 
 /** Precomputes the constant header block of a record (§4.1). */
 export function buildRequestTemplate(input: TemplateInput): RequestTemplate {
+  return buildRequestTemplateFrom(input, `Max-Forwards: 70\r\nContent-Length: 0\r\nUser-Agent: ${input.userAgent}\r\n`);
+}
+
+/** The same, with the `Max-Forwards`/`Content-Length`/`User-Agent` block already built. */
+export function buildRequestTemplateFrom(input: Omit<TemplateInput, "userAgent">, constant: string): RequestTemplate {
   const template: RequestTemplate = {
     requestUri: input.registrar,
     nextHop: input.proxy ?? input.registrar,
     to: `To: <${input.aor}>\r\n`,
     fromPrefix: `From: <${input.thirdParty ?? input.aor}>;tag=`,
-    constant: `Max-Forwards: 70\r\nContent-Length: 0\r\nUser-Agent: ${input.userAgent}\r\n`,
+    constant,
     contactPrefix: `Contact: <${input.binding}>${input.bindingParams ?? ""};expires=`,
   };
   return input.forcedSocket === undefined ? template : { ...template, socket: input.forcedSocket };
@@ -110,6 +115,50 @@ export function buildRequest(t: RequestTemplate, p: RequestParts): OutgoingReque
     nextHop: t.nextHop,
   };
   if (t.socket !== undefined) request.socket = t.socket;
+  if (p.destination !== undefined) request.destination = p.destination;
+  return request;
+}
+
+/**
+ * What a request needs from the record's row, read at send time: {@link RegistrantConfig} gives these (the row's own
+ * strings and the shared User-Agent block), so no per-record template is kept in memory.
+ */
+export interface RequestSource {
+  readonly registrar: string;
+  readonly proxy?: string | undefined;
+  readonly aor: string;
+  readonly thirdPartyRegistrant?: string | undefined;
+  readonly binding: string;
+  readonly bindingParams?: string | undefined;
+  readonly forcedSocket?: string | undefined;
+}
+
+/** {@link buildRequest} from the row's parts and the shared User-Agent block: the same bytes, nothing kept. */
+export function buildRequestFrom(c: RequestSource, constant: string, p: RequestParts): OutgoingRequest {
+  const aor = c.aor;
+  const third = c.thirdPartyRegistrant;
+  let headers = `To: <${aor}>\r\nFrom: <${third ?? aor}>;tag=${p.fromTag}\r\nCSeq: ${p.cseq} REGISTER\r\nCall-ID: ${
+    p.callId
+  }\r\n${constant}`;
+  if (p.form === "wildcard") headers += "Contact: *\r\nExpires: 0\r\n";
+  else {
+    const params = c.bindingParams;
+    headers += `Contact: <${c.binding}>${params ?? ""};expires=${p.form === "register" ? p.expires : 0}\r\n`;
+  }
+  if (p.credentials !== undefined) headers += `${p.credentials.header}: ${p.credentials.value}\r\n`;
+  const registrar = c.registrar;
+  const request: {
+    -readonly [K in keyof OutgoingRequest]: OutgoingRequest[K];
+  } = {
+    method: "REGISTER",
+    requestUri: registrar,
+    headers,
+    callId: p.callId,
+    cseq: p.cseq,
+    nextHop: c.proxy ?? registrar,
+  };
+  const socket = c.forcedSocket;
+  if (socket !== undefined) request.socket = socket;
   if (p.destination !== undefined) request.destination = p.destination;
   return request;
 }

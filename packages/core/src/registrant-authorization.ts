@@ -1,7 +1,15 @@
-import { computeCredentials, type DigestChallenge, DigestError, formatAuthorization, newCnonce } from "@uacreg/digest";
+import {
+  computeCredentials,
+  type DigestChallenge,
+  DigestError,
+  type DigestQop,
+  formatAuthorization,
+  newCnonce,
+} from "@uacreg/digest";
 import type { RandomBytes } from "./core-params.js";
 import type { RequestCredentials } from "./register-request.js";
 import type { RegistrantConfig } from "./registrant-config.js";
+import { intern, ownCopy } from "./shared-strings.js";
 
 /**
  * Digest credentials for the registrant (reference §5 "401 / 407", §10; decisions.md: random cnonce, nc counted per
@@ -45,6 +53,46 @@ export function credentialsFor(
   return { credentials: { header, value: formatAuthorization(creds) }, cache: { challenge, header, nc } };
 }
 
+const QOP_LISTS = new Map<string, ReadonlyArray<DigestQop>>();
+const CHALLENGES = new Map<string, DigestChallenge>();
+const CHALLENGE_LIMIT = 1024;
+
+/**
+ * The challenge as the cache keeps it, possibly for hours: equal challenges (same registrar, same nonce) are one shared
+ * object, and its strings are own copies. A parsed challenge's realm and nonce are slices of the received header
+ * value (keeping the whole message alive) and its qop list is an array with spare capacity; a million cached
+ * challenges of that shape cost hundreds of megabytes. Bounded: past {@link CHALLENGE_LIMIT} distinct challenges the
+ * table starts again (sharing lost, never correctness). nc stays per record ({@link AuthCache.nc}).
+ */
+export function keptChallenge(c: DigestChallenge): DigestChallenge {
+  const qopKey = c.qop.join(",");
+  const key = `${c.realm}\u0000${c.nonce}\u0000${c.opaque ?? "\u0001"}\u0000${c.algorithm}\u0000${qopKey}\u0000${
+    c.stale
+  }\u0000${c.userhash}\u0000${c.domain ?? "\u0001"}\u0000${c.charset ?? "\u0001"}`;
+  const hit = CHALLENGES.get(key);
+  if (hit !== undefined) return hit;
+  let qop = QOP_LISTS.get(qopKey);
+  if (qop === undefined) {
+    qop = Object.freeze([...c.qop]);
+    if (QOP_LISTS.size < 16) QOP_LISTS.set(qopKey, qop);
+  }
+  const kept: { -readonly [K in keyof DigestChallenge]: DigestChallenge[K] } = {
+    scheme: "Digest",
+    realm: intern(c.realm),
+    nonce: ownCopy(c.nonce),
+    stale: c.stale,
+    algorithm: c.algorithm,
+    qop,
+    userhash: c.userhash,
+  };
+  if (c.opaque !== undefined) kept.opaque = intern(c.opaque);
+  if (c.domain !== undefined) kept.domain = intern(c.domain);
+  if (c.charset !== undefined) kept.charset = intern(c.charset);
+  if (CHALLENGES.size >= CHALLENGE_LIMIT) CHALLENGES.clear();
+  CHALLENGES.set(key, kept);
+  return kept;
+}
+
 /**
  * Preemptive credentials from the cached challenge (nc + 1), or undefined when there is nothing to reuse or the
  * computation is refused; the request then goes out without credentials, as in OpenSIPS.
@@ -74,5 +122,5 @@ export function applyAuthenticationInfo(
   if (cache === undefined || value === undefined) return cache;
   const m = /(?:^|,)\s*nextnonce\s*=\s*"([^"]*)"/i.exec(value);
   if (m === null || m[1] === undefined || m[1] === "") return cache;
-  return { challenge: { ...cache.challenge, nonce: m[1], stale: false }, header: cache.header, nc: 0 };
+  return { challenge: keptChallenge({ ...cache.challenge, nonce: m[1], stale: false }), header: cache.header, nc: 0 };
 }

@@ -1,9 +1,10 @@
 import { isSipUri, parseContacts, parseUri, SipParseError, type SipUri } from "@uacreg/sip";
 import { parseForcedSocket } from "./forced-socket.js";
 import { RecordValidationError } from "./record-validation-error.js";
-import { buildRequestTemplate, DEFAULT_USER_AGENT, type RequestTemplate } from "./register-request.js";
+import { buildRequestTemplateFrom, DEFAULT_USER_AGENT, type RequestTemplate } from "./register-request.js";
 import type { RegistrantKey, RegistrantRow } from "./registrant-row.js";
 import { parseSharingTag, type SharingTag } from "./sharing-tag.js";
+import { intern } from "./shared-strings.js";
 
 /** What validation needs besides the row (reference §1, §2.2). */
 export interface ValidationContext {
@@ -19,7 +20,8 @@ export interface ValidationContext {
 
 /**
  * A validated row: everything that comes from the database, normalised (NULL and "" are the same for optional
- * columns), plus what is derived from it once (parsed binding URI, FORCE_SINGLE, the request template).
+ * columns), plus what is derived from it (parsed binding URI, FORCE_SINGLE, the request template). The object
+ * {@link parseRegistrantRow} returns stores only the columns and derives the rest on demand (memory per record).
  */
 export interface RegistrantConfig {
   readonly key: RegistrantKey;
@@ -104,7 +106,6 @@ export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): 
 
   const bindingParsed = parseAny(row.binding_URI);
   if (typeof bindingParsed === "string") fail("binding_URI", `does not parse: ${bindingParsed}`);
-  const bindingUri = bindingParsed as Exclude<typeof bindingParsed, string>;
 
   const bindingParams = optional(row.binding_params);
   let forceSingle = false;
@@ -162,42 +163,140 @@ export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): 
   // They go into a header (RFC 3261 §25.1 quoted-string): no line breaks or NUL. The value itself is never shown.
   if (username !== undefined && /[\r\n\0]/.test(username)) fail("username", "contains CR, LF or NUL");
   if (password !== undefined && /[\r\n\0]/.test(password)) fail("password", "contains CR, LF or NUL");
-  const config: { -readonly [K in keyof RegistrantConfig]: RegistrantConfig[K] } = {
-    key,
-    registrar: row.registrar,
-    aor: row.aor,
-    binding: row.binding_URI,
-    expiry,
-    enabled: state === 0,
-    forceSingle,
-    hasCredentials: username !== undefined && password !== undefined,
-    bindingUri: isSipUri(bindingUri) ? bindingUri : row.binding_URI,
-    template: buildRequestTemplate({
-      registrar: row.registrar,
-      proxy,
-      aor: row.aor,
-      thirdParty,
-      binding: row.binding_URI,
+  let rare: RareColumns | undefined;
+  if (
+    proxy !== undefined ||
+    thirdParty !== undefined ||
+    bindingParams !== undefined ||
+    forcedSocket !== undefined ||
+    shtag !== undefined
+  ) {
+    rare = {
+      proxy: proxy === undefined ? undefined : intern(proxy),
+      thirdPartyRegistrant: thirdParty,
       bindingParams,
-      forcedSocket,
-      userAgent: ctx.userAgent ?? DEFAULT_USER_AGENT,
-    }),
-  };
-  if (proxy !== undefined) config.proxy = proxy;
-  if (thirdParty !== undefined) config.thirdPartyRegistrant = thirdParty;
-  if (username !== undefined) config.username = username;
-  if (password !== undefined) config.password = password;
-  if (bindingParams !== undefined) config.bindingParams = bindingParams;
-  if (forcedSocket !== undefined) config.forcedSocket = forcedSocket;
-  if (shtag !== undefined) config.shtag = shtag;
-  return config;
+      forcedSocket: forcedSocket === undefined ? undefined : intern(forcedSocket),
+      shtag,
+    };
+  }
+  // The key object is kept as the record's key; one registrar string for all its records.
+  key.registrar = intern(row.registrar);
+  return new ValidatedRow(
+    key,
+    username,
+    password,
+    expiry,
+    (state === 0 ? ENABLED : 0) |
+      (forceSingle ? FORCE_SINGLE : 0) |
+      (username !== undefined && password !== undefined ? HAS_CREDENTIALS : 0),
+    headerBlock(ctx.userAgent ?? DEFAULT_USER_AGENT),
+    rare,
+  );
+}
+
+/** The optional columns most rows leave NULL: one object, absent for the common row. */
+interface RareColumns {
+  readonly proxy: string | undefined;
+  readonly thirdPartyRegistrant: string | undefined;
+  readonly bindingParams: string | undefined;
+  readonly forcedSocket: string | undefined;
+  readonly shtag: SharingTag | undefined;
+}
+
+const ENABLED = 1;
+const FORCE_SINGLE = 2;
+const HAS_CREDENTIALS = 4;
+
+const blocks = new Map<string, string>();
+
+/** `Max-Forwards: 70\r\nContent-Length: 0\r\nUser-Agent: …\r\n`, one string per User-Agent for all records. */
+function headerBlock(userAgent: string): string {
+  let block = blocks.get(userAgent);
+  if (block === undefined) {
+    block = intern(`Max-Forwards: 70\r\nContent-Length: 0\r\nUser-Agent: ${userAgent}\r\n`);
+    if (blocks.size < 64) blocks.set(userAgent, block);
+  }
+  return block;
 }
 
 /**
- * True when two configs come from equivalent rows (every column after normalisation, the password included):
- * a reload leaves such a record untouched (decisions.md).
+ * The validated row as core keeps it for the record's lifetime: the key strings once (the row's own, the registrar
+ * interned), the credentials, the expiry, three flags in one small integer, the shared User-Agent block, and the
+ * rarely set columns in one optional object. Everything else is derived on demand (the parsed binding URI only for
+ * a 2xx whose Contact is not textually ours, the request template only for callers that ask for it): at a million
+ * records every field costs megabytes.
  */
-export function sameConfig(a: RegistrantConfig, b: RegistrantConfig): boolean {
+export class ValidatedRow implements RegistrantConfig {
+  constructor(
+    readonly key: RegistrantKey,
+    readonly username: string | undefined,
+    readonly password: string | undefined,
+    readonly expiry: number,
+    /** ENABLED | FORCE_SINGLE | HAS_CREDENTIALS. */
+    readonly flags: number,
+    /** `Max-Forwards`, `Content-Length` and `User-Agent` lines (shared). */
+    readonly headerBlock: string,
+    readonly rare: RareColumns | undefined,
+  ) {}
+
+  get registrar(): string {
+    return this.key.registrar;
+  }
+  get aor(): string {
+    return this.key.aor;
+  }
+  get binding(): string {
+    return this.key.contact;
+  }
+  get proxy(): string | undefined {
+    return this.rare?.proxy;
+  }
+  get thirdPartyRegistrant(): string | undefined {
+    return this.rare?.thirdPartyRegistrant;
+  }
+  get bindingParams(): string | undefined {
+    return this.rare?.bindingParams;
+  }
+  get forcedSocket(): string | undefined {
+    return this.rare?.forcedSocket;
+  }
+  get shtag(): SharingTag | undefined {
+    return this.rare?.shtag;
+  }
+  get enabled(): boolean {
+    return (this.flags & ENABLED) !== 0;
+  }
+  get forceSingle(): boolean {
+    return (this.flags & FORCE_SINGLE) !== 0;
+  }
+  get hasCredentials(): boolean {
+    return (this.flags & HAS_CREDENTIALS) !== 0;
+  }
+  /** Parsed on demand (validation already proved it parses). */
+  get bindingUri(): SipUri | string {
+    const u = parseAny(this.key.contact);
+    return typeof u !== "string" && isSipUri(u) ? u : this.key.contact;
+  }
+  /** Built on demand; core itself builds requests from the parts above. */
+  get template(): RequestTemplate {
+    const r = this.rare;
+    return buildRequestTemplateFrom(
+      {
+        registrar: this.key.registrar,
+        proxy: r?.proxy,
+        aor: this.key.aor,
+        thirdParty: r?.thirdPartyRegistrant,
+        binding: this.key.contact,
+        bindingParams: r?.bindingParams,
+        forcedSocket: r?.forcedSocket,
+      },
+      this.headerBlock,
+    );
+  }
+}
+
+/** Two configs from equivalent rows, the `state` column aside (a reload compares it with the live enabled flag). */
+export function sameRowIgnoringState(a: RegistrantConfig, b: RegistrantConfig): boolean {
   return (
     a.registrar === b.registrar &&
     a.proxy === b.proxy &&
@@ -211,7 +310,19 @@ export function sameConfig(a: RegistrantConfig, b: RegistrantConfig): boolean {
     a.forcedSocket === b.forcedSocket &&
     a.shtag?.name === b.shtag?.name &&
     a.shtag?.clusterId === b.shtag?.clusterId &&
-    a.enabled === b.enabled &&
-    a.template.constant === b.template.constant
+    headerBlockOf(a) === headerBlockOf(b)
   );
+}
+
+/** The User-Agent block of a config (ValidatedRow keeps it; any other RegistrantConfig has its template). */
+export function headerBlockOf(c: RegistrantConfig): string {
+  return c instanceof ValidatedRow ? c.headerBlock : c.template.constant;
+}
+
+/**
+ * True when two configs come from equivalent rows (every column after normalisation, the password included):
+ * a reload leaves such a record untouched (decisions.md).
+ */
+export function sameConfig(a: RegistrantConfig, b: RegistrantConfig): boolean {
+  return a.enabled === b.enabled && sameRowIgnoringState(a, b);
 }

@@ -1,7 +1,7 @@
 import type { CoreContext } from "./core-params.js";
 import type { Step } from "./registrant-action.js";
 import { ignoreStale, matchesPending } from "./pending-request.js";
-import { type RegistrantConfig, sameConfig } from "./registrant-config.js";
+import { type RegistrantConfig, sameRowIgnoringState } from "./registrant-config.js";
 import type { RegistrantEvent, RequestId } from "./registrant-event.js";
 import type { RegistrantRecord } from "./registrant-record.js";
 import { isErrorState, isInFlight } from "./registrant-state.js";
@@ -119,7 +119,7 @@ export function onReload(
   ctx: CoreContext,
 ): RecordStep {
   // Compare with the live enabled flag: MI enable/disable may have changed it since the row was read.
-  if (record.enabled === config.enabled && sameConfig({ ...record.config, enabled: config.enabled }, config)) {
+  if (record.enabled === config.enabled && sameRowIgnoringState(record.config, config)) {
     return unchanged(record);
   }
   const changes: Partial<RegistrantRecord> = {

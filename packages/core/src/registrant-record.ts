@@ -66,7 +66,38 @@ export function createRecord(config: RegistrantConfig, random: RandomBytes): Reg
     callId: ids.callId,
     fromTag: ids.fromTag,
     cseq: 0,
+    // Every field present from the start, in one order: all records share one compact V8 shape.
+    pending: undefined,
+    auth: undefined,
+    pinned: undefined,
     refreshAfterReply: false,
+    afterSingleCleanup: false,
+  };
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * A field-by-field copy to change: one object literal with every field, so all records share one V8 shape with the
+ * fields inside the object (a spread copy keeps four inline and puts the rest in a separate property array).
+ */
+export function copyRecord(r: RegistrantRecord): Mutable<RegistrantRecord> {
+  return {
+    config: r.config,
+    state: r.state,
+    enabled: r.enabled,
+    expires: r.expires,
+    wantedExpires: r.wantedExpires,
+    lastRegisterSent: r.lastRegisterSent,
+    registrationTimeout: r.registrationTimeout,
+    callId: r.callId,
+    fromTag: r.fromTag,
+    cseq: r.cseq,
+    pending: r.pending,
+    auth: r.auth,
+    pinned: r.pinned,
+    refreshAfterReply: r.refreshAfterReply,
+    afterSingleCleanup: r.afterSingleCleanup,
   };
 }
 

@@ -3,11 +3,17 @@ import { parseContacts, parseDeltaSeconds, parseRetryAfter, SipParseError, uriEq
 import type { CoreContext } from "./core-params.js";
 import { ignoreStale, matchesPending } from "./pending-request.js";
 import type { RegistrantAction, Step } from "./registrant-action.js";
-import { applyAuthenticationInfo, credentialsFor, credentialsHeader } from "./registrant-authorization.js";
+import {
+  applyAuthenticationInfo,
+  credentialsFor,
+  credentialsHeader,
+  keptChallenge,
+} from "./registrant-authorization.js";
 import type { ReplyMessage, RequestId } from "./registrant-event.js";
-import type { RegistrantRecord } from "./registrant-record.js";
+import { copyRecord, type RegistrantRecord } from "./registrant-record.js";
 import { applyTransition, unchanged } from "./transition-apply.js";
 import type { Destination } from "./register-request.js";
+import { ownCopy } from "./shared-strings.js";
 
 type RecordStep = Step<RegistrantRecord>;
 
@@ -23,6 +29,22 @@ function requestOf(response: ReplyMessage): RequestId | undefined {
 
 function describe(response: ReplyMessage): string {
   return response.reason ? `${response.status} ${response.reason}` : String(response.status);
+}
+
+const PINS = new Map<string, Destination>();
+
+/**
+ * The pin as records keep it: records pinned to the same IP:port share one object (the engine passes a new one, with
+ * a new address string, per reply). Bounded: past 1024 distinct destinations the table starts again.
+ */
+function keptDestination(d: Destination): Destination {
+  const key = `${d.address}|${d.port}|${d.family}`;
+  const hit = PINS.get(key);
+  if (hit !== undefined) return hit;
+  const kept: Destination = Object.freeze({ family: d.family, address: ownCopy(d.address), port: d.port });
+  if (PINS.size >= 1024) PINS.clear();
+  PINS.set(key, kept);
+  return kept;
 }
 
 /**
@@ -48,7 +70,7 @@ export function onResponse(
   // §4.3: a final reply really received pins the destination it came from, until a timeout or failure.
   let current = record;
   if (event.destination !== undefined && record.pinned === undefined)
-    current = { ...record, pinned: event.destination };
+    current = { ...record, pinned: keptDestination(event.destination) };
   const reason = describe(response);
 
   if (status < 300) return onSuccess(current, response, now, ctx, reason);
@@ -151,7 +173,10 @@ function onSuccess(
   const step = applyTransition(base, "reply-ok", now, ctx, { reason, changes: { expires }, actions });
   if (!base.refreshAfterReply) return step;
   // A changed row was reloaded while this REGISTER was in flight: send the new one at the next visit.
-  return { record: { ...step.record, registrationTimeout: 0, refreshAfterReply: false }, actions: step.actions };
+  const next = copyRecord(step.record);
+  next.registrationTimeout = 0;
+  next.refreshAfterReply = false;
+  return { record: next, actions: step.actions };
 }
 
 /**
@@ -173,7 +198,7 @@ function onChallenge(
   let answer: ReturnType<typeof credentialsFor>;
   let stale: boolean;
   try {
-    const challenge = selectChallenge(values);
+    const challenge = keptChallenge(selectChallenge(values));
     stale = challenge.stale;
     answer = credentialsFor(record.config, challenge, header, 1, ctx.random);
   } catch (e) {

@@ -1,9 +1,10 @@
 import type { CoreContext } from "./core-params.js";
 import { newDialogIds } from "./dialog-ids.js";
-import { buildRequest, type RequestCredentials, type RequestForm } from "./register-request.js";
+import { buildRequestFrom, type RequestCredentials, type RequestForm } from "./register-request.js";
+import { headerBlockOf } from "./registrant-config.js";
 import type { RegistrantAction, Step } from "./registrant-action.js";
 import { type AuthCache, preemptiveCredentials } from "./registrant-authorization.js";
-import type { RegistrantRecord } from "./registrant-record.js";
+import { copyRecord, type RegistrantRecord } from "./registrant-record.js";
 import { isInFlight, stateName } from "./registrant-state.js";
 import { type SendKind, type TransitionId, transitionFor } from "./registrant-transitions.js";
 import { refreshDeadline, retryAfterDeadline, retryDeadline } from "./registration-timing.js";
@@ -54,7 +55,8 @@ export function applyTransition(
   input: TransitionInput = {},
 ): Step<RegistrantRecord> {
   const t = transitionFor(id, record.state);
-  const next: Mutable<RegistrantRecord> = { ...record, ...input.changes };
+  const next = copyRecord(record);
+  if (input.changes !== undefined) Object.assign(next, input.changes);
   const actions: RegistrantAction[] = input.actions ? [...input.actions] : [];
   const to = t.to === "same" ? record.state : t.to;
   next.state = to;
@@ -108,7 +110,7 @@ export function applyTransition(
       staleAnswered: input.staleAnswered === true,
       expires: next.wantedExpires,
     };
-    const request = buildRequest(next.config.template, {
+    const request = buildRequestFrom(next.config, headerBlockOf(next.config), {
       form,
       callId: next.callId,
       fromTag: next.fromTag,
@@ -119,7 +121,8 @@ export function applyTransition(
     });
     actions.push({ type: "send", kind: t.send, request });
   } else if (!isInFlight(to)) {
-    delete next.pending;
+    // Assigned, not deleted: a `delete` turns the record into a slow dictionary-mode object ~900 bytes larger.
+    next.pending = undefined;
   }
   if (!isInFlight(to)) {
     next.refreshAfterReply = false;
