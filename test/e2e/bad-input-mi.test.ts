@@ -1,0 +1,268 @@
+/**
+ * Bad input to the MI (mi-protocol.md §4, §5): malformed JSON, oversized bodies, wrong content types and stalled
+ * connections on HTTP; garbage, broken JSON, oversized requests and forbidden or unsafe reply names on the FIFO. The
+ * daemon keeps running, keeps answering, and the registered record is untouched.
+ */
+import { execFile } from "node:child_process";
+import { constants as fsc, promises as fsp } from "node:fs";
+import { request } from "node:http";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DemoRegistrar, startDemoRegistrar } from "@uacreg/demo-registrar";
+import { type RegListRecord, registrantRow, startUacregd, stopAllUacregd, type Uacregd } from "../support/uacregd.js";
+
+const execFileP = promisify(execFile);
+
+let registrar: DemoRegistrar;
+let d: Uacregd;
+let before: RegListRecord;
+const KEY = ["sip:alice@reg.test", "sip:alice@127.0.0.1:5099"];
+
+beforeAll(async () => {
+  registrar = await startDemoRegistrar({ users: { alice: "secret" }, realm: "reg.test" });
+  const REG = `sip:127.0.0.1:${registrar.port}`;
+  KEY.push(REG);
+  d = await startUacregd({ rows: [registrantRow({ registrar: REG, state: 1 })] });
+  await d.mi("reg_enable", KEY);
+  [before] = (await d.waitFor((l) => l[0]?.state === "REGISTERED_STATE", 10_000)) as [RegListRecord];
+});
+
+afterAll(async () => {
+  await stopAllUacregd();
+  await registrar?.close();
+});
+
+/** Still alive, still answering, the record as it was. */
+async function unharmed(): Promise<void> {
+  expect(d.process.exitCode).toBeNull();
+  const [now] = await d.list();
+  expect(now).toEqual(before);
+}
+
+/** Raw HTTP with full control of the headers; resolves "closed" when the server drops the connection unanswered. */
+function rawHttp(
+  body: string | Buffer,
+  headers: Record<string, string | number>,
+): Promise<{ status: number; body: string } | "closed"> {
+  return new Promise((resolve) => {
+    const req = request({ host: "127.0.0.1", port: d.miPort, path: "/mi", method: "POST", headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      res.on("error", () => resolve("closed"));
+    });
+    req.on("error", () => resolve("closed"));
+    req.end(body);
+  });
+}
+
+describe("the MI over HTTP", () => {
+  const PARSE_ERROR = '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}';
+
+  it("malformed JSON: 200 with -32700, whatever the garbage", async () => {
+    const bodies: Array<string | Buffer> = [
+      "{",
+      '{"jsonrpc":"2.0","method":"reg_list","id":1,}',
+      "{'jsonrpc':'2.0'}",
+      '{"jsonrpc":"2.0","method":"reg_list","id":"1"',
+      "\u0000\u0001\u0002",
+      Buffer.from([0xff, 0xfe, 0xfd, 0x7b]),
+      '"unterminated',
+      "nul",
+      "   ",
+    ];
+    for (const b of bodies) {
+      const r = await d.http(b);
+      expect(r.status, JSON.stringify(b.toString())).toBe(200);
+      expect(r.body).toBe(PARSE_ERROR);
+    }
+    await unharmed();
+  });
+
+  it("deep nesting and odd values inside the size limit: an answer, no crash", async () => {
+    for (const b of [
+      "[".repeat(60_000),
+      '{"a":'.repeat(12_000),
+      `{"jsonrpc":"2.0","method":"reg_list","id":"n","params":${"[".repeat(20_000)}${"]".repeat(20_000)}}`,
+      '{"jsonrpc":"2.0","method":"reg_list","id":1e400}',
+      '{"jsonrpc":"2.0","method":"reg_list","id":"\\ud800"}',
+      '{"jsonrpc":"2.0","method":"\\u0000reg_list","id":"z"}',
+      '{"jsonrpc":"2.0","method":"reg_list","id":"d","params":{"aor":"\\u0000","contact":"\\n","registrar":"\\""}}',
+    ]) {
+      const r = await d.http(b);
+      expect(r.status).toBe(200);
+      expect(JSON.parse(r.body)).toHaveProperty("jsonrpc", "2.0");
+    }
+    await unharmed();
+  });
+
+  it("oversized bodies (> max_body 65536): 400 empty, declared or chunked; the next request works", async () => {
+    const big = `{"jsonrpc":"2.0","method":"reg_list","id":"big","params":["${"a".repeat(70_000)}","b","c"]}`;
+    const declared = await d.http(big);
+    expect(declared).toMatchObject({ status: 400, body: "" });
+    const chunked = await rawHttp(big, { "content-type": "application/json", "transfer-encoding": "chunked" });
+    expect(chunked === "closed" || (chunked.status === 400 && chunked.body === "")).toBe(true);
+    // Declaring a huge body and sending little: refused on the header alone.
+    const liar = await rawHttp("{}", { "content-type": "application/json", "content-length": 10_000_000 });
+    expect(liar === "closed" || liar.status === 400).toBe(true);
+    const empty = await d.http("");
+    expect(empty).toMatchObject({ status: 400, body: "" });
+    await unharmed();
+  });
+
+  it("wrong content types: the connection is closed unanswered; application/json;charset and text/xml work", async () => {
+    const req = '{"jsonrpc":"2.0","method":"version","id":"t"}';
+    for (const type of [
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "application/jsonx",
+      "multipart/form-data",
+    ]) {
+      expect(await rawHttp(req, { "content-type": type, "content-length": req.length })).toBe("closed");
+    }
+    expect(await rawHttp(req, { "content-length": req.length })).toBe("closed");
+    for (const type of ["application/json; charset=utf-8", "APPLICATION/JSON", "text/xml"]) {
+      const r = await rawHttp(req, { "content-type": type, "content-length": req.length });
+      expect(r).toMatchObject({ status: 200 });
+      expect((r as { body: string }).body).toMatch(/"result":\{"Server":"uacreg /);
+    }
+    await unharmed();
+  });
+
+  it("a stalled half-sent request and a garbage connection do not block other clients", async () => {
+    const stalled = connect(d.miPort, "127.0.0.1");
+    await new Promise<void>((r) => stalled.once("connect", () => r()));
+    stalled.write("POST /mi HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{");
+    const junk = connect(d.miPort, "127.0.0.1");
+    junk.on("error", () => {});
+    await new Promise<void>((r) => junk.once("connect", () => r()));
+    junk.write("\u0000\u0001 GARBAGE / NOT-HTTP\r\n\r\n");
+    const r = await d.http('{"jsonrpc":"2.0","method":"version","id":1}');
+    expect(r.status).toBe(200);
+    stalled.destroy();
+    junk.destroy();
+    await unharmed();
+  });
+});
+
+let seq = 0;
+
+/**
+ * Writes `payload` (built from the reply name) to the server FIFO in one write, with a reply FIFO made beforehand
+ * at `dir + name`; resolves with the reply, or undefined when the server never opened the reply FIFO within
+ * timeoutMs. `name` may contain path characters: it is then the path relative to `dir`.
+ */
+async function fifoExchange(
+  payload: (name: string) => string | Buffer,
+  opts: { name?: string; dir?: string; timeoutMs?: number } = {},
+): Promise<string | undefined> {
+  const dir = opts.dir ?? `${d.dir}/`;
+  const name = opts.name ?? `bad_input_reply_${process.pid}_${++seq}`;
+  const replyPath = dir + name;
+  await execFileP("mkfifo", ["-m", "0600", replyPath]);
+  try {
+    const w = await fsp.open(d.fifoPath, fsc.O_WRONLY | fsc.O_NONBLOCK);
+    await w.write(payload(name));
+    await w.close();
+    let released = false;
+    const timer = setTimeout(async () => {
+      released = true;
+      const fh = await fsp.open(replyPath, fsc.O_WRONLY | fsc.O_NONBLOCK).catch(() => undefined);
+      await fh?.close();
+    }, opts.timeoutMs ?? 1000);
+    const r = await fsp.open(replyPath, fsc.O_RDONLY);
+    const text = await r.readFile("utf8");
+    await r.close();
+    clearTimeout(timer);
+    return released && text === "" ? undefined : text;
+  } finally {
+    await fsp.rm(replyPath, { force: true });
+  }
+}
+
+const VERSION = '{"jsonrpc":"2.0","method":"version","id":"v"}';
+const okReply = (r: string | undefined) =>
+  expect(r).toMatch(/^\{"jsonrpc":"2\.0","result":\{"Server":"uacreg .*"id":"v"\}$/);
+
+describe("the MI over the FIFO", () => {
+  it("garbage and broken JSON get no reply; the next request is answered", async () => {
+    const w = await fsp.open(d.fifoPath, fsc.O_WRONLY | fsc.O_NONBLOCK);
+    await w.write("hello, this is not a request\n");
+    await w.write(Buffer.from([0xff, 0x00, 0x3a, 0x3a, 0x3a]));
+    await w.close();
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`));
+    expect(await fifoExchange((n) => `:${n}:{"jsonrpc" "2.0"}`)).toBeUndefined();
+    expect(await fifoExchange((n) => `:${n}:not json`)).toBeUndefined();
+    expect(await fifoExchange((n) => `garbage:${n}:${VERSION}`)).toBeUndefined();
+    okReply(await fifoExchange((n) => `  \n:${n}:${VERSION}\n`));
+    await unharmed();
+  });
+
+  it("a truncated request is discarded once stale; an oversized one is dropped", async () => {
+    expect(await fifoExchange((n) => `:${n}:{"jsonrpc":"2.0","method":"ver`, { timeoutMs: 500 })).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 2200));
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`));
+    const huge = (n: string) => `:${n}:{"jsonrpc":"2.0","method":"version","id":"${"x".repeat(70_000)}"}`;
+    expect(await fifoExchange(huge, { timeoutMs: 1500 })).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 2200));
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`));
+    await unharmed();
+  });
+
+  it("forbidden reply names (. / \\) are refused: nothing is opened, even where a FIFO waits", async () => {
+    await fsp.mkdir(join(d.dir, "sub"));
+    const outside = `${tmpdir()}/`;
+    const escape = `uacreg_escape_${process.pid}_${Date.now()}`;
+    expect(await fifoExchange((n) => `:${n}:${VERSION}`, { name: "sub/x" })).toBeUndefined();
+    expect(await fifoExchange(() => `:../${escape}:${VERSION}`, { name: escape, dir: outside })).toBeUndefined();
+    expect(await fifoExchange((n) => `:${n}:${VERSION}`, { name: "a.b" })).toBeUndefined();
+    expect(await fifoExchange((n) => `:${n}:${VERSION}`, { name: "back\\slash" })).toBeUndefined();
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`));
+    await unharmed();
+  });
+
+  it("a reply path that is a regular file, a symlink or missing is not written; the daemon goes on", async () => {
+    const file = join(d.dir, "plainfile");
+    await fsp.writeFile(file, "untouched");
+    const w = await fsp.open(d.fifoPath, fsc.O_WRONLY | fsc.O_NONBLOCK);
+    await w.write(`:plainfile:${VERSION}`);
+    await w.write(`:nosuchreply:${VERSION}`);
+    await w.close();
+    // A symlink to a waiting FIFO elsewhere.
+    const target = join(tmpdir(), `uacreg_link_target_${process.pid}_${Date.now()}`);
+    await fsp.symlink(target, join(d.dir, "link"));
+    expect(
+      await fifoExchange(() => `:link:${VERSION}`, { name: target.slice(tmpdir().length + 1), dir: `${tmpdir()}/` }),
+    ).toBeUndefined();
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`));
+    expect(await fsp.readFile(file, "utf8")).toBe("untouched");
+    // A reply FIFO nobody reads: the server gives up after its ENXIO retries instead of hanging.
+    await execFileP("mkfifo", ["-m", "0600", join(d.dir, "unread")]);
+    const w2 = await fsp.open(d.fifoPath, fsc.O_WRONLY | fsc.O_NONBLOCK);
+    await w2.write(`:unread:${VERSION}`);
+    await w2.close();
+    await new Promise((r) => setTimeout(r, 600));
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`));
+    await unharmed();
+  });
+
+  it("an empty reply name runs the command and replies nothing", async () => {
+    const w = await fsp.open(d.fifoPath, fsc.O_WRONLY | fsc.O_NONBLOCK);
+    await w.write(
+      `::{"jsonrpc":"2.0","method":"reg_upsert","id":"u","params":["sip:quiet@reg.test","sip:quiet@127.0.0.1:5097","${KEY[2]}","","","","","","60","","","1"]}`,
+    );
+    await w.close();
+    const deadline = Date.now() + 3000;
+    let l = await d.list();
+    while (l.length < 2 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      l = await d.list();
+    }
+    expect(l.map((r) => r.AOR)).toEqual(expect.arrayContaining(["sip:alice@reg.test", "sip:quiet@reg.test"]));
+    expect(await d.mi("reg_delete", ["sip:quiet@reg.test", "sip:quiet@127.0.0.1:5097", KEY[2]])).toBe("OK");
+    await unharmed();
+  });
+});
