@@ -269,6 +269,7 @@ describe("uacregd against Kamailio registrars with digest verification (MD5 and 
         // expires = what we asked, clamped to max_expires (600) or raised to min_expires (45); ±2 s for the reads
         expect(Math.abs(b.expiresAt - (enabledAt + (p.granted ?? 0)))).toBeLessThanOrEqual(2);
         expect(b.callId).not.toBe("");
+        expect(b.userAgent).toMatch(/^uacreg\//);
         // reg_list shows what Kamailio granted
         expect(recordOf(list, p.row)?.expires, p.row.binding_URI).toBe(p.granted);
       }
@@ -332,6 +333,11 @@ describe("uacregd against Kamailio registrars with digest verification (MD5 and 
       expect(refresh.params.nonce).toBe(first.params.nonce);
       expect(refresh.params.nc).toBe("00000002");
       expect(refresh.params.algorithm).toBe(K(p.kam).algorithm);
+      // Kamailio's 200 lists both alice bindings (30 s and 120 s): reg_list took the expiry of ours
+      const ok = T(p.kam).replies.find(
+        (r) => r.text.startsWith("SIP/2.0 200") && r.header("CSeq") === sent[2]?.header("CSeq"),
+      );
+      expect(ok?.text.match(/<sip:alice@127\.0\.0\.1:\d+>;expires=\d+/g)?.length).toBe(2);
       // E=30, T=10: refreshed 10–20 s after the 200 (±1 s)
       const gap = ((sent[2]?.time ?? 0) - (sent[1]?.time ?? 0)) / 1000;
       expect(gap).toBeGreaterThanOrEqual(9);
