@@ -165,7 +165,8 @@ async function fifoExchange(
   await execFileP("mkfifo", ["-m", "0600", replyPath]);
   try {
     const w = await fsp.open(d.fifoPath, fsc.O_WRONLY | fsc.O_NONBLOCK);
-    await w.write(payload(name));
+    const bytes = payload(name);
+    await w.write(typeof bytes === "string" ? Buffer.from(bytes) : bytes);
     await w.close();
     let released = false;
     const timer = setTimeout(async () => {
@@ -215,9 +216,11 @@ describe("the MI over the FIFO", () => {
   it("forbidden reply names (. / \\) are refused: nothing is opened, even where a FIFO waits", async () => {
     await fsp.mkdir(join(d.dir, "sub"));
     const outside = `${tmpdir()}/`;
-    const escape = `uacreg_escape_${process.pid}_${Date.now()}`;
+    const escapeName = `uacreg_escape_${process.pid}_${Date.now()}`;
     expect(await fifoExchange((n) => `:${n}:${VERSION}`, { name: "sub/x" })).toBeUndefined();
-    expect(await fifoExchange(() => `:../${escape}:${VERSION}`, { name: escape, dir: outside })).toBeUndefined();
+    expect(
+      await fifoExchange(() => `:../${escapeName}:${VERSION}`, { name: escapeName, dir: outside }),
+    ).toBeUndefined();
     expect(await fifoExchange((n) => `:${n}:${VERSION}`, { name: "a.b" })).toBeUndefined();
     expect(await fifoExchange((n) => `:${n}:${VERSION}`, { name: "back\\slash" })).toBeUndefined();
     okReply(await fifoExchange((n) => `:${n}:${VERSION}`));
