@@ -39,8 +39,8 @@ function sent(msgs: SippLoggedMessage[]): SippLoggedMessage[] {
 }
 
 /** `wanted` is the row's expiry (asked for on every REGISTER), the registrar grants E. */
-async function runRefresh(preemptive: boolean, wanted = E) {
-  const sipp = await startSipp({ scenario: "reg-refresh.xml", keys: { expires: E }, timeoutS: 60 });
+async function runRefresh(preemptive: boolean, wanted = E, scenario = "reg-refresh.xml") {
+  const sipp = await startSipp({ scenario, keys: { expires: E }, timeoutS: 60 });
   const d = await startUacregd({
     rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, expiry: wanted })],
     registrant: { timer_interval: T, hash_size: 1, preemptive_auth: preemptive },
@@ -106,6 +106,26 @@ describe.concurrent("uacregd against SIPp: refresh", () => {
     expect(check.params.nonce).toMatch(/^nref2a/);
     expect(check.params.opaque).toBe("opaque-ref2a");
     expect(check.params.nc).toBe("00000001");
+    expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: E });
+  });
+
+  it("preemptive credentials refused (401, new nonce, not stale): the refresh falls back to the challenge → REGISTERED", async () => {
+    const { r, list } = await runRefresh(true, E, "reg-refresh-rechallenge.xml");
+    expect(r.code, r.stderr).toBe(0);
+    expect(sent(r.messages).map((m) => m.status)).toEqual([401, 200, 401, 200]);
+    const regs = registers(r.messages);
+    expect(regs).toHaveLength(4);
+    const [, second, refresh, retry] = regs;
+    // The refresh tried the cached nonce A; the registrar's new challenge is answered, not taken as wrong credentials.
+    const tried = checkDigestResponse(refresh!.header("Authorization")!, { password: "secret" });
+    expect(tried.params.nonce).toMatch(/^nrchA/);
+    expect(tried.params.nc).toBe("00000002");
+    const answered = checkDigestResponse(retry!.header("Authorization")!, { password: "secret" });
+    expect(answered.ok).toBe(true);
+    expect(answered.params.nonce).toMatch(/^nrchB/);
+    expect(answered.params.nc).toBe("00000001");
+    expect(cseq(refresh!)).toBe(cseq(second!) + 1);
+    expect(cseq(retry!)).toBe(cseq(refresh!) + 1);
     expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: E });
   });
 });

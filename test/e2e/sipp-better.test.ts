@@ -1,0 +1,135 @@
+/**
+ * Where uacreg deliberately does better than OpenSIPS (design/decisions.md), seen end to end against SIPp:
+ * a repeated non-stale challenge is WRONG_CREDENTIALS (no loop), a stale nonce is answered, 503 Retry-After is
+ * honoured, every 2xx is success, a binding granted expires=0 is a failure, and OPTIONS pings get 200.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { checkDigestResponse } from "../support/digest-check.js";
+import { type SippLoggedMessage, startSipp, stopAllSipp } from "../support/sipp.js";
+import { registrantRow, startUacregd, stopAllUacregd } from "../support/uacregd.js";
+
+afterAll(async () => {
+  await stopAllUacregd();
+  await stopAllSipp();
+});
+
+const T = 10;
+/** Timing slack (capture README, note 4). */
+const SLACK_S = 1;
+
+function registers(msgs: SippLoggedMessage[]): SippLoggedMessage[] {
+  const seen = new Set<string>();
+  return msgs.filter((m) => {
+    if (m.direction !== "received" || m.method !== "REGISTER" || m.deadCall) return false;
+    const key = `${m.header("Via")}|${m.header("CSeq")}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function sentStatuses(msgs: SippLoggedMessage[]): number[] {
+  return msgs.filter((m) => m.direction === "sent" && m.status !== undefined).map((m) => m.status as number);
+}
+
+/** registration_t_out − last_register_sent of a reg_list record, in seconds (ctime, UTC). */
+function backoffS(rec: { registration_t_out: string; last_register_sent: string }): number {
+  return (Date.parse(`${rec.registration_t_out} UTC`) - Date.parse(`${rec.last_register_sent} UTC`)) / 1000;
+}
+
+const noAuth = { username: null, password: null } as const;
+
+describe.concurrent("uacregd against SIPp: better than OpenSIPS", () => {
+  it("a challenge repeated after the authenticated retry (not stale) → WRONG_CREDENTIALS_STATE, no third attempt", async () => {
+    const F = 20;
+    const sipp = await startSipp({ scenario: "reg-401-always.xml", timeoutS: 40 });
+    const d = await startUacregd({
+      rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, password: "not-the-one" })],
+      registrant: { failure_retry_interval: F, timer_interval: T },
+    });
+    const list = await d.waitFor((r) => r[0]?.state === "WRONG_CREDENTIALS_STATE", 20_000);
+    expect(list[0]).toMatchObject({ state: "WRONG_CREDENTIALS_STATE", enabled: "yes" });
+    expect(backoffS(list[0]!)).toBeGreaterThanOrEqual(F - T - SLACK_S);
+    expect(backoffS(list[0]!)).toBeLessThanOrEqual(F - T + SLACK_S);
+    expect(JSON.stringify(list)).not.toContain("not-the-one");
+    await new Promise((r) => setTimeout(r, 1000));
+    const r = await sipp.stop();
+    const regs = registers(r.messages);
+    expect(regs).toHaveLength(2);
+    expect(regs[0]!.header("Authorization")).toBeUndefined();
+    expect(regs[1]!.header("Authorization")).toBeDefined();
+    expect(sentStatuses(r.messages)).toEqual([401, 401]);
+    expect(d.logs().join("\n")).not.toContain("not-the-one");
+    await d.stop();
+  });
+
+  it("a stale=true challenge to the authenticated retry is answered with the new nonce → REGISTERED", async () => {
+    const sipp = await startSipp({ scenario: "reg-401-stale.xml", timeoutS: 40 });
+    const d = await startUacregd({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })] });
+    const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
+    expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: 60 });
+    const r = await sipp.waitExit(10_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(sentStatuses(r.messages)).toEqual([401, 401, 200]);
+    const regs = registers(r.messages);
+    expect(regs).toHaveLength(3);
+    const third = checkDigestResponse(regs[2]!.header("Authorization")!, { password: "secret" });
+    expect(third.ok).toBe(true);
+    expect(third.params.nonce).toMatch(/^nstaleB/);
+    expect(third.params.nc).toBe("00000001");
+    await d.stop();
+  });
+
+  it("503 with Retry-After: no retry before the registrar asked (RT = t + Retry-After), destination unpinned", async () => {
+    const sipp = await startSipp({ scenario: "reg-503-retry-after.xml", keys: { retry_after: 120 }, timeoutS: 40 });
+    const d = await startUacregd({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+    const list = await d.waitFor((r) => r[0]?.state === "REGISTRAR_ERROR_STATE", 20_000);
+    // Without Retry-After the back-off would be E − T = 50 s.
+    expect(backoffS(list[0]!)).toBeGreaterThanOrEqual(120 - SLACK_S);
+    expect(backoffS(list[0]!)).toBeLessThanOrEqual(120 + SLACK_S);
+    expect(list[0]).not.toHaveProperty("dst_IP");
+    const r = await sipp.waitExit(10_000);
+    expect(r.code, r.stderr).toBe(0);
+    await d.stop();
+  });
+
+  it("202 Accepted is success: REGISTERED with the granted expiry", async () => {
+    const sipp = await startSipp({
+      scenario: "reg-202-accepted.xml",
+      keys: { expires: 45 },
+      timeoutS: 40,
+    });
+    const d = await startUacregd({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+    const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
+    expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: 45 });
+    expect(backoffS(list[0]!)).toBeGreaterThanOrEqual(45 - T - SLACK_S);
+    expect(backoffS(list[0]!)).toBeLessThanOrEqual(45 - T + SLACK_S);
+    const r = await sipp.waitExit(10_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(sentStatuses(r.messages)).toEqual([202]);
+    await d.stop();
+  });
+
+  it("200 OK granting our binding expires=0 is a failure (REGISTRAR_ERROR_STATE), not REGISTERED", async () => {
+    // reg-401-ok.xml with expires 0: 401 → authenticated REGISTER → 200 OK, Contact: <ours>;expires=0.
+    const sipp = await startSipp({ scenario: "reg-401-ok.xml", keys: { expires: 0 }, timeoutS: 40 });
+    const d = await startUacregd({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })] });
+    const list = await d.waitFor((r) => r[0]?.state === "REGISTRAR_ERROR_STATE", 20_000);
+    expect(list[0]).toMatchObject({ state: "REGISTRAR_ERROR_STATE", enabled: "yes" });
+    const r = await sipp.waitExit(10_000);
+    expect(r.code, r.stderr).toBe(0);
+    await d.stop();
+  });
+
+  it("an OPTIONS ping from the registrar to the daemon's socket gets 200 OK", async () => {
+    const d = await startUacregd({ rows: [] });
+    const uac = await startSipp({ scenario: "uac-options.xml", remote: `127.0.0.1:${d.sipPort}`, timeoutS: 20 });
+    const r = await uac.waitExit(15_000);
+    expect(r.code, r.stderr).toBe(0);
+    const ok = r.messages.find((m) => m.direction === "received" && m.status === 200)!;
+    expect(ok).toBeDefined();
+    expect(ok.header("CSeq")).toBe("1 OPTIONS");
+    expect(ok.header("Allow")).toContain("OPTIONS");
+    await d.stop();
+  });
+});
