@@ -1,0 +1,140 @@
+/**
+ * The daemon under signals (design: SIGHUP = full reload, SIGTERM/SIGINT = bounded clean exit) with the demo
+ * registrar: a row edited and SIGHUP applies it; a removed row is unregistered; the FIFO is recreated; SIGTERM exits 0
+ * within the bound, with an unREGISTER (expires=0) first when registrant.unregister_on_shutdown is true.
+ */
+import { constants as fsc, existsSync, promises as fsp } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { openRepository } from "@uacreg/db";
+import { sqliteAdapter } from "@uacreg/db-sqlite";
+import { type DemoRegistrar, type DemoRegistrarEvent, startDemoRegistrar } from "@uacreg/demo-registrar";
+import type { RegistrantRow } from "@uacreg/engine";
+import { type RegListRecord, registrantRow, startUacregd, stopAllUacregd, type Uacregd } from "../support/uacregd.js";
+
+const registrars: DemoRegistrar[] = [];
+afterAll(async () => {
+  await stopAllUacregd();
+  await Promise.all(registrars.map((r) => r.close()));
+});
+
+const USERS = { alice: "Pw-A-1946s", bob: "Pw-B-2203t", carol: "Pw-C-7781u" };
+type User = keyof typeof USERS;
+
+async function setup(users: User[], registrant: Record<string, unknown> = {}) {
+  const events: Array<DemoRegistrarEvent & { at: number }> = [];
+  const reg = await startDemoRegistrar({
+    users: USERS,
+    realm: "reg.test",
+    onEvent: (e) => events.push({ ...e, at: Date.now() }),
+  });
+  registrars.push(reg);
+  const REG = `sip:127.0.0.1:${reg.port}`;
+  const rows = users.map((u) =>
+    registrantRow({
+      registrar: REG,
+      aor: `sip:${u}@reg.test`,
+      username: u,
+      password: USERS[u],
+      binding_URI: `sip:${u}@127.0.0.1:5099`,
+      state: 1,
+    }),
+  );
+  const d = await startUacregd({ rows, registrant });
+  for (const r of rows) expect(await d.mi("reg_enable", [r.aor, r.binding_URI, r.registrar])).toBe("OK");
+  await d.waitFor((l) => l.length === rows.length && l.every((x) => x.state === "REGISTERED_STATE"), 10_000);
+  return { reg, REG, d, rows, events };
+}
+
+const find = (l: RegListRecord[], user: string) => l.find((r) => r.AOR === `sip:${user}@reg.test`);
+
+async function until(pred: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+}
+
+function noPasswordInLogs(d: Uacregd): void {
+  const logs = d.logs().join("\n");
+  for (const p of Object.values(USERS)) expect(logs).not.toContain(p);
+}
+
+describe.concurrent("signals", () => {
+  it("SIGHUP reloads from the DB: an edited row applies, a removed one is unregistered, the rest untouched", async () => {
+    const { reg, d, rows } = await setup(["alice", "bob", "carol"]);
+    const before = await d.list();
+    const aliceBinding = reg.bindings("sip:alice@reg.test")[0]!;
+    const repo = await openRepository(d.dbUrl, {}, [sqliteAdapter]);
+    const [, bob, carol] = rows as [RegistrantRow, RegistrantRow, RegistrantRow];
+    await repo.upsert({ ...carol, state: 0, expiry: 150 });
+    await repo.delete({ aor: bob.aor, contact: bob.binding_URI, registrar: bob.registrar });
+    await repo.close();
+    d.process.kill("SIGHUP");
+    await until(() => d.logs().some((l) => l.includes('"msg":"reloaded"')), 5000);
+    const right = await d.list();
+    expect(right.map((r) => r.AOR)).toEqual(["sip:alice@reg.test", "sip:carol@reg.test"]);
+    expect(find(right, "alice")).toEqual(find(before, "alice"));
+    // bob: unREGISTERed at the registrar.
+    await until(() => reg.bindings("sip:bob@reg.test").length === 0, 5000);
+    expect(reg.bindings("sip:bob@reg.test")).toEqual([]);
+    // carol: registers again with the new expiry (on the next visit of her bucket).
+    const after = await d.waitFor((l) => find(l, "carol")?.expires === 150, 12_000);
+    expect(find(after, "carol")?.state).toBe("REGISTERED_STATE");
+    expect(reg.bindings("sip:carol@reg.test")[0]?.expires).toBeGreaterThan(130);
+    expect(reg.bindings("sip:alice@reg.test")[0]).toMatchObject({
+      callId: aliceBinding.callId,
+      cseq: aliceBinding.cseq,
+    });
+
+    // The FIFO removed under the daemon's feet: SIGHUP recreates it.
+    await fsp.rm(d.fifoPath);
+    d.process.kill("SIGHUP");
+    await until(() => existsSync(d.fifoPath), 3000);
+    expect((await fsp.lstat(d.fifoPath)).isFIFO()).toBe(true);
+    const probe = await fsp.open(d.fifoPath, fsc.O_WRONLY | fsc.O_NONBLOCK);
+    await probe.close();
+    expect(d.process.exitCode).toBeNull();
+    noPasswordInLogs(d);
+    expect(await d.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+  });
+
+  it("SIGTERM exits 0 within the bound, no unREGISTER by default, FIFO removed; SIGINT likewise", async () => {
+    const { reg, d } = await setup(["alice"], { shutdown_timeout: 3 });
+    const t0 = Date.now();
+    expect(await d.stop("SIGTERM", 10_000)).toEqual({ code: 0, signal: null });
+    expect(Date.now() - t0).toBeLessThan(3000 + 1000);
+    // unregister_on_shutdown defaults to false (as OpenSIPS): the binding stays.
+    expect(reg.bindings("sip:alice@reg.test")).toHaveLength(1);
+    expect(d.logs().some((l) => l.includes('"msg":"uacregd stopped"'))).toBe(true);
+    expect(existsSync(d.fifoPath)).toBe(false);
+    noPasswordInLogs(d);
+
+    const s2 = await setup(["bob"]);
+    const t1 = Date.now();
+    expect(await s2.d.stop("SIGINT", 10_000)).toEqual({ code: 0, signal: null });
+    expect(Date.now() - t1).toBeLessThan(5000 + 1000);
+  });
+
+  it("unregister_on_shutdown: SIGTERM sends an unREGISTER (expires=0) for the registered record before exit", async () => {
+    const { reg, d, events } = await setup(["alice", "carol"], { unregister_on_shutdown: true });
+    expect(reg.bindings()).toHaveLength(2);
+    let exitedAt = 0;
+    d.process.once("exit", () => {
+      exitedAt = Date.now();
+    });
+    const r = await d.stop("SIGTERM", 10_000);
+    expect(r).toEqual({ code: 0, signal: null });
+    const unreg = events.filter((e) => e.type === "unregistered");
+    expect(unreg.map((e) => e.aor).sort()).toEqual(["sip:alice@reg.test", "sip:carol@reg.test"]);
+    for (const e of unreg) expect(e.at).toBeLessThanOrEqual(exitedAt);
+    expect(reg.bindings()).toEqual([]);
+    expect(reg.stats().unregistered).toBe(2);
+    noPasswordInLogs(d);
+  });
+
+  it("unregister_on_shutdown with a registrar that no longer answers: still exits 0 within shutdown_timeout", async () => {
+    const { reg, d } = await setup(["alice"], { unregister_on_shutdown: true, shutdown_timeout: 2 });
+    await reg.close();
+    const t0 = Date.now();
+    expect(await d.stop("SIGTERM", 15_000)).toEqual({ code: 0, signal: null });
+    expect(Date.now() - t0).toBeLessThan(2000 + 1500);
+  });
+});
