@@ -483,3 +483,59 @@ describe("a client that behaves exactly like opensips-cli 0.4", () => {
     await fsp.rm(join(d.dir, b), { force: true });
   });
 });
+
+describe("large replies and bursts", () => {
+  it("a reg_list of 600 records (~250 KB) arrives whole over the FIFO and HTTP, byte for byte the same", async () => {
+    const rows = Array.from({ length: 600 }, (_, i) =>
+      registrantRow({
+        registrar: "sip:127.0.0.1:9",
+        aor: `sip:user${i}@reg.test`,
+        binding_URI: `sip:user${i}@127.0.0.1:5099`,
+        binding_params: `;+sip.instance="<urn:uuid:00000000-0000-0000-0000-${String(i).padStart(12, "0")}>"`,
+        password: PASSWORD,
+        state: 1,
+      }),
+    );
+    const big = await startUacregd({ rows });
+    const req = '{"jsonrpc":"2.0","method":"reg_list","id":"big"}';
+    const http = (await big.http(req)).body;
+    expect(http.length).toBeGreaterThan(200_000);
+    expect((JSON.parse(http) as { result: { Records: unknown[] } }).result.Records).toHaveLength(600);
+    const fifo = await fifoExchange(big, (n) => `:${n}:${req}`, { upTo: "eof", timeoutMs: 10_000 });
+    expect(fifo).toBe(http);
+    const viaCli = await cli(["--fifo", big.fifoPath, "--reply-dir", `${big.dir}/`, "reg_list"]);
+    expect(viaCli.code).toBe(0);
+    expect((JSON.parse(viaCli.stdout) as { Records: unknown[] }).Records).toHaveLength(600);
+    expect(http).not.toContain(PASSWORD);
+    // A request longer than PIPE_BUF (4096) arrives in pieces and is still framed as one.
+    const longId = "i".repeat(20_000);
+    const longReq = `{"jsonrpc":"2.0","method":"version","id":"${longId}"}`;
+    expect(await fifoCall(big, longReq)).toMatch(new RegExp(`"id":"${longId}"\\}$`));
+    await big.stop();
+  });
+
+  it("200 concurrent HTTP requests and 10 concurrent FIFO requests: each answered, to the right id", async () => {
+    const http = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => d.http(`{"jsonrpc":"2.0","method":"reg_list","id":${i},"params":[]}`)),
+    );
+    http.forEach((r, i) => {
+      expect(r.status).toBe(200);
+      expect(r.body.endsWith(`,"id":${i}}`)).toBe(true);
+    });
+    const fifo = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => fifoCall(d, `{"jsonrpc":"2.0","method":"version","id":"f${i}"}`)),
+    );
+    fifo.forEach((r, i) => {
+      expect(r).toMatch(new RegExp(`"id":"f${i}"\\}$`));
+    });
+  });
+
+  it("HTTP ignores bytes after the first JSON value; FIFO notifications get an empty reply (EOF)", async () => {
+    const r = await d.http('{"jsonrpc":"2.0","method":"version","id":"t"} trailing garbage');
+    expect(r.body).toMatch(/"id":"t"\}$/);
+    expect(await fifoCall(d, '{"jsonrpc":"2.0","method":"version"}')).toBe("");
+    expect(await fifoCall(d, '{"jsonrpc":"2.0","method":"version","id":[1]}')).toBe(
+      '{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"},"id":null}',
+    );
+  });
+});
