@@ -31,6 +31,10 @@ function describe(response: ReplyMessage): string {
   return response.reason ? `${response.status} ${response.reason}` : String(response.status);
 }
 
+function uriOf(config: RegistrantRecord["config"]): RegistrantRecord["config"]["bindingUri"] {
+  return config.bindingUri;
+}
+
 const PINS = new Map<string, Destination>();
 
 /**
@@ -148,7 +152,16 @@ function onSuccess(
 
   const headerValue = response.getHeader("Expires");
   const headerExpires = headerValue === undefined ? undefined : parseDeltaSeconds(headerValue);
-  const ours = contacts.contacts.find((c) => uriEquals(base.config.bindingUri, c.uri));
+  // The registrar echoes our Contact verbatim almost always: equal text is an equal URI (RFC 3261 §19.1.4 is
+  // reflexive for a URI that parses, and validation parsed the binding), so the URI parsing and comparison run only
+  // for a Contact whose text differs.
+  const binding = base.config.binding;
+  let bindingUri: ReturnType<typeof uriOf> | undefined;
+  const ours = contacts.contacts.find((c) => {
+    if (c.uri === binding) return true;
+    bindingUri ??= uriOf(base.config);
+    return uriEquals(bindingUri, c.uri);
+  });
   let granted: number | undefined;
   if (ours !== undefined) {
     const param = ours.params.get("expires");
