@@ -145,4 +145,54 @@ describe.concurrent("uacregd against SIPp: registrar errors", () => {
     expect((await d.list())[0]).toMatchObject({ state: "INTERNAL_ERROR_STATE", expires: 30 });
     await d.stop();
   });
+
+  it("100 Trying then 200: the provisional reply stops the T1 retransmissions, then REGISTERED", async () => {
+    const sipp = await startSipp({ scenario: "reg-100-then-200.xml", keys: { expires: 60 }, timeoutS: 40 });
+    const d = await startUacregd({
+      rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })],
+      tm: { fr_timeout: 5, T1_timer: 300, T2_timer: 4000 },
+    });
+    const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
+    expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: 60 });
+    const r = await sipp.waitExit(10_000);
+    expect(r.code, r.stderr).toBe(0);
+    // RFC 3261 §17.1.2.2: Timer E (T1 = 300 ms) set in Trying still fires once in Proceeding, then is reset to T2
+    // (4 s). Without the 100, copies would also have come at +0.9 and +2.1 s during SIPp's 2.5 s pause.
+    const copies = r.messages.filter((m) => m.direction === "received" && m.method === "REGISTER");
+    expect(copies).toHaveLength(2);
+    expect(copies[1]!.time - copies[0]!.time).toBeGreaterThanOrEqual(300 - 50);
+    expect(copies[1]!.time - copies[0]!.time).toBeLessThanOrEqual(300 + 300);
+    expect(copies[1]!.header("Via")).toBe(copies[0]!.header("Via"));
+    await d.stop();
+  });
+
+  it('302 is INTERNAL_ERROR ("redirection not implemented", as OpenSIPS) with the back-off RT = t + E − T (OpenSIPS: none)', async () => {
+    const sipp = await startSipp({ scenario: "reg-302.xml", timeoutS: 40 });
+    const d = await startUacregd({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+    const list = await d.waitFor((r) => r[0]?.state === "INTERNAL_ERROR_STATE", 20_000);
+    const rt = ctimeMs(list[0]!.registration_t_out) - ctimeMs(list[0]!.last_register_sent);
+    // failure_retry_interval 0: the back-off is E − T = 50 s.
+    expect(rt / 1000).toBeGreaterThanOrEqual(60 - T - SLACK_S);
+    expect(rt / 1000).toBeLessThanOrEqual(60 - T + SLACK_S);
+    const r = await sipp.waitExit(10_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(registers(r.messages)).toHaveLength(1);
+    // No retry at the next visits (OpenSIPS retried a 3xx on every visit): still one request 12 s later.
+    await new Promise((res) => setTimeout(res, 12_000));
+    expect((await d.list())[0]).toMatchObject({
+      state: "INTERNAL_ERROR_STATE",
+      last_register_sent: list[0]!.last_register_sent,
+    });
+    await d.stop();
+  });
+
+  it("200 listing another binding first: the granted expiry is our binding's (RFC 3261 §19.1.4 match), not the header", async () => {
+    const sipp = await startSipp({ scenario: "reg-200-two-contacts.xml", keys: { expires: 77 }, timeoutS: 40 });
+    const d = await startUacregd({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+    const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
+    expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: 77 });
+    const r = await sipp.waitExit(10_000);
+    expect(r.code, r.stderr).toBe(0);
+    await d.stop();
+  });
 });
