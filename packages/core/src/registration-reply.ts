@@ -31,6 +31,27 @@ function describe(response: ReplyMessage): string {
   return response.reason ? `${response.status} ${response.reason}` : String(response.status);
 }
 
+const EXPIRES_PARAM = ";expires=";
+
+/**
+ * The digits of `N` when `value` is exactly `<binding>;expires=N` (N = 1 to 10 digits), else undefined. Such a value
+ * is one contact, our binding (validated, so it parses), with one `expires` parameter: what the full parser would
+ * find too.
+ */
+function echoedExpires(value: string, binding: string): string | undefined {
+  const end = binding.length + 2;
+  if (value.length <= end + EXPIRES_PARAM.length || value.length > end + EXPIRES_PARAM.length + 10) return undefined;
+  if (value.charCodeAt(0) !== 0x3c || value.charCodeAt(end - 1) !== 0x3e || !value.startsWith(binding, 1)) {
+    return undefined;
+  }
+  if (binding.includes(">") || !value.startsWith(EXPIRES_PARAM, end)) return undefined;
+  for (let i = end + EXPIRES_PARAM.length; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return undefined;
+  }
+  return value.slice(end + EXPIRES_PARAM.length);
+}
+
 function uriOf(config: RegistrantRecord["config"]): RegistrantRecord["config"]["bindingUri"] {
   return config.bindingUri;
 }
@@ -125,46 +146,56 @@ function onSuccess(
   const values = response.getHeaders("Contact");
   if (values.length === 0)
     return applyTransition(base, "reply-ok-no-contact", now, ctx, { reason: `${reason} without Contact` });
-  let contacts: ReturnType<typeof parseContacts>;
-  try {
-    contacts = parseContacts(values);
-  } catch (e) {
-    if (!(e instanceof SipParseError)) throw e;
-    return applyTransition(base, "reply-malformed", now, ctx, { reason: `${reason} with a bad Contact: ${e.message}` });
-  }
-  if (contacts.wildcard) {
-    return applyTransition(base, "reply-malformed", now, ctx, { reason: `${reason} with Contact: *` });
+  const binding = base.config.binding;
+  // Parse only what is needed: a single Contact that is our binding echoed as `<binding>;expires=N` (what registrars
+  // send back nearly always) is read as such; anything else goes through the full Contact parser.
+  const echoed = values.length === 1 ? echoedExpires(values[0] as string, binding) : undefined;
+  let count = 1;
+  let ours: { readonly params: ReadonlyMap<string, string | null> } | undefined;
+  let param: string | null | undefined = echoed;
+  if (echoed === undefined) {
+    let contacts: ReturnType<typeof parseContacts>;
+    try {
+      contacts = parseContacts(values);
+    } catch (e) {
+      if (!(e instanceof SipParseError)) throw e;
+      return applyTransition(base, "reply-malformed", now, ctx, {
+        reason: `${reason} with a bad Contact: ${e.message}`,
+      });
+    }
+    if (contacts.wildcard) {
+      return applyTransition(base, "reply-malformed", now, ctx, { reason: `${reason} with Contact: *` });
+    }
+    count = contacts.contacts.length;
+    // Equal text is an equal URI (RFC 3261 §19.1.4 is reflexive for a URI that parses, and validation parsed the
+    // binding), so the URI parsing and comparison run only for a Contact whose text differs.
+    let bindingUri: ReturnType<typeof uriOf> | undefined;
+    ours = contacts.contacts.find((c) => {
+      if (c.uri === binding) return true;
+      bindingUri ??= uriOf(base.config);
+      return uriEquals(bindingUri, c.uri);
+    });
+    param = ours?.params.get("expires");
   }
   const actions: RegistrantAction[] = [];
-  if (base.config.forceSingle && contacts.contacts.length > 1) {
+  if (base.config.forceSingle && count > 1) {
     if (base.afterSingleCleanup !== true) {
       return applyTransition(base, "reply-ok-force-single", now, ctx, {
-        reason: `${reason} with ${contacts.contacts.length} bindings (FORCE_SINGLE)`,
+        reason: `${reason} with ${count} bindings (FORCE_SINGLE)`,
       });
     }
     actions.push({
       type: "log",
       level: "warn",
-      message: `${base.config.aor}: ${contacts.contacts.length} bindings remain after the FORCE_SINGLE cleanup; accepted until the next refresh`,
+      message: `${base.config.aor}: ${count} bindings remain after the FORCE_SINGLE cleanup; accepted until the next refresh`,
     });
   }
   if (!base.enabled) return applyTransition(base, "reply-ok-disabled", now, ctx, { reason });
 
   const headerValue = response.getHeader("Expires");
   const headerExpires = headerValue === undefined ? undefined : parseDeltaSeconds(headerValue);
-  // The registrar echoes our Contact verbatim almost always: equal text is an equal URI (RFC 3261 §19.1.4 is
-  // reflexive for a URI that parses, and validation parsed the binding), so the URI parsing and comparison run only
-  // for a Contact whose text differs.
-  const binding = base.config.binding;
-  let bindingUri: ReturnType<typeof uriOf> | undefined;
-  const ours = contacts.contacts.find((c) => {
-    if (c.uri === binding) return true;
-    bindingUri ??= uriOf(base.config);
-    return uriEquals(bindingUri, c.uri);
-  });
   let granted: number | undefined;
-  if (ours !== undefined) {
-    const param = ours.params.get("expires");
+  if (echoed !== undefined || ours !== undefined) {
     const fromParam = param === undefined || param === null ? undefined : parseDeltaSeconds(param);
     granted = fromParam ?? headerExpires;
     if (granted === 0) {

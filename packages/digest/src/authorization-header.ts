@@ -1,20 +1,23 @@
 import type { DigestCredentials } from "./digest-credentials.js";
 import { DigestError } from "./digest-error.js";
-import { assertHeaderSafe } from "./header-value-check.js";
 import { formatNonceCount } from "./nonce-count.js";
 
-/** quoted-string with `\` and `"` escaped as quoted-pairs (RFC 3261 §25.1, RFC 7230 §3.2.6). */
-function quote(value: string): string {
+/**
+ * quoted-string with `\` and `"` escaped as quoted-pairs (RFC 3261 §25.1, RFC 7230 §3.2.6); refuses CR, LF and NUL
+ * in the same pass (header injection). The message names the field, never the value.
+ */
+function quote(field: string, value: string): string {
   let out = '"';
   let runStart = 0;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c === 0x22 || c === 0x5c) {
+    if (c <= 0x5c && (c === 0x22 || c === 0x5c || c === 0x0d || c === 0x0a || c === 0x00)) {
+      if (c !== 0x22 && c !== 0x5c) throw new DigestError("bad-input", `${field} contains CR, LF or NUL`);
       out += value.slice(runStart, i) + "\\" + value[i];
       runStart = i + 1;
     }
   }
-  return out + value.slice(runStart) + '"';
+  return runStart === 0 ? `"${value}"` : out + value.slice(runStart) + '"';
 }
 
 /**
@@ -24,23 +27,18 @@ function quote(value: string): string {
  * Throws DigestError `bad-input` if a value holds CR, LF or NUL, or a qop comes without nc/cnonce.
  */
 export function formatAuthorization(c: DigestCredentials): string {
-  assertHeaderSafe("username", c.username);
-  assertHeaderSafe("realm", c.realm);
-  assertHeaderSafe("nonce", c.nonce);
-  assertHeaderSafe("uri", c.uri);
-  assertHeaderSafe("response", c.response);
-  let out = `Digest username=${quote(c.username)}, realm=${quote(c.realm)}, nonce=${quote(c.nonce)}, uri=${quote(c.uri)}`;
-  if (c.opaque !== undefined) {
-    assertHeaderSafe("opaque", c.opaque);
-    out += `, opaque=${quote(c.opaque)}`;
-  }
+  // Every quoted value is checked for CR, LF and NUL while it is quoted; the unquoted ones are checked here.
+  let out = `Digest username=${quote("username", c.username)}, realm=${quote("realm", c.realm)}, nonce=${quote(
+    "nonce",
+    c.nonce,
+  )}, uri=${quote("uri", c.uri)}`;
+  if (c.opaque !== undefined) out += `, opaque=${quote("opaque", c.opaque)}`;
   if (c.qop !== undefined) {
     if (c.qop !== "auth" && c.qop !== "auth-int") throw new DigestError("bad-input", "qop must be auth or auth-int");
     if (c.nc === undefined || c.cnonce === undefined) throw new DigestError("bad-input", "qop needs nc and cnonce");
-    assertHeaderSafe("cnonce", c.cnonce);
-    out += `, qop=${c.qop}, nc=${formatNonceCount(c.nc)}, cnonce=${quote(c.cnonce)}`;
+    out += `, qop=${c.qop}, nc=${formatNonceCount(c.nc)}, cnonce=${quote("cnonce", c.cnonce)}`;
   }
-  out += `, response=${quote(c.response)}, algorithm=${c.algorithm}`;
+  out += `, response=${quote("response", c.response)}, algorithm=${c.algorithm}`;
   if (c.userhash) out += ", userhash=true";
   return out;
 }

@@ -43,6 +43,10 @@ export interface DigestCredentials {
   readonly userhash: boolean;
 }
 
+function notAString(field: string): DigestError {
+  return new DigestError("bad-input", `${field} must be a string`);
+}
+
 const HA2 = new Map<string, string>();
 
 /**
@@ -98,14 +102,11 @@ export function computeCredentials(input: DigestCredentialsInput): DigestCredent
   if (challenge === null || typeof challenge !== "object" || challenge.scheme !== "Digest") {
     throw new DigestError("bad-input", "challenge must be a Digest challenge");
   }
-  for (const [field, value] of [
-    ["username", username],
-    ["password", password],
-    ["method", method],
-    ["uri", uri],
-  ] as const) {
-    if (typeof value !== "string") throw new DigestError("bad-input", `${field} must be a string`);
-  }
+  // No array of pairs per call: this runs for every authenticated REGISTER.
+  if (typeof username !== "string") throw notAString("username");
+  if (typeof password !== "string") throw notAString("password");
+  if (typeof method !== "string") throw notAString("method");
+  if (typeof uri !== "string") throw notAString("uri");
   if (method === "" || /* method is a token */ method.includes(" ") || method.includes(":")) {
     throw new DigestError("bad-input", "method must be a non-empty token");
   }
