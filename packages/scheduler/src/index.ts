@@ -5,5 +5,6 @@
 export { BucketWalk, type BucketWalkOptions } from "./bucket-walk.js";
 export { bucketCount, bucketPeriodSeconds, MIN_TIMER_INTERVAL } from "./bucket-count.js";
 export { bucketOf, coreHash } from "./core-hash.js";
-export { type RecordKey, RegistrantTable } from "./registrant-table.js";
+export { LinkedRegistrantTable, type RecordKey, TableEntry } from "./linked-table.js";
+export { RegistrantTable } from "./registrant-table.js";
 export { DuplicateRecordError, SchedulerConfigError } from "./scheduler-config-error.js";

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { coreHash } from "./core-hash.js";
+import { LinkedRegistrantTable, TableEntry } from "./linked-table.js";
+import { DuplicateRecordError } from "./scheduler-config-error.js";
+
+class Rec extends TableEntry {
+  readonly key: { aor: string; contact: string; registrar: string };
+  constructor(
+    aor: string,
+    readonly n: number,
+    contact = `sip:c${n}@127.0.0.1`,
+  ) {
+    super();
+    this.key = { aor, contact, registrar: "sip:reg.test" };
+  }
+}
+const table = (hashSize = 1) => new LinkedRegistrantTable<Rec>(hashSize, (r) => r.key);
+
+describe("the linked registrant table (records carry their own links)", () => {
+  it("places a record in bucket core_hash(AOR) & (H−1) and finds it by the full key", () => {
+    const t = table(10);
+    const r = new Rec("sip:alice@reg.test", 1);
+    expect(t.insert(r)).toBe(coreHash("sip:alice@reg.test") & 1023);
+    expect(t.get({ ...r.key })).toBe(r);
+    expect(t.has({ ...r.key, aor: "sip:bob@reg.test" })).toBe(false);
+    expect(t.size).toBe(1);
+  });
+
+  it("refuses a duplicate key and a record that is already linked", () => {
+    const t = table();
+    const r = new Rec("sip:alice@reg.test", 1);
+    t.insert(r);
+    expect(() => t.insert(new Rec("sip:alice@reg.test", 1))).toThrow(DuplicateRecordError);
+    expect(() => table().insert(r)).toThrow(/already in a table/);
+  });
+
+  it("chains keys whose index hashes collide", () => {
+    const t = table();
+    const a = new Rec("sip:alice@reg.test", 11331);
+    const b = new Rec("sip:alice@reg.test", 13329);
+    t.insert(a);
+    t.insert(b);
+    expect(t.get(a.key)).toBe(a);
+    expect(t.get(b.key)).toBe(b);
+    expect(t.remove(a.key)).toBe(a);
+    expect(t.get(b.key)).toBe(b);
+    expect(t.get(a.key)).toBeUndefined();
+    t.insert(a);
+    expect(t.remove(b.key)).toBe(b);
+    expect(t.get(a.key)).toBe(a);
+  });
+
+  it("iterates in insertion order, safe against removals during the iteration", () => {
+    const t = table();
+    const recs = [0, 1, 2, 3, 4].map((n) => new Rec("sip:alice@reg.test", n));
+    for (const r of recs) t.insert(r);
+    const seen: number[] = [];
+    for (const r of t.bucket(0)) {
+      seen.push(r.n);
+      if (r.n === 1) {
+        t.remove(r.key);
+        t.remove((recs[2] as Rec).key);
+      }
+    }
+    expect(seen).toEqual([0, 1, 3, 4]);
+    expect([...t.values()].map((r) => r.n)).toEqual([0, 3, 4]);
+    expect(t.bucketSize(0)).toBe(3);
+    t.clear();
+    expect(t.size).toBe(0);
+    expect([...t.values()]).toEqual([]);
+    t.insert(recs[1] as Rec);
+    expect([...t.bucket(0)].map((r) => r.n)).toEqual([1]);
+  });
+});

@@ -1,0 +1,192 @@
+import { bucketCount } from "./bucket-count.js";
+import { bucketOf } from "./core-hash.js";
+import { DuplicateRecordError } from "./scheduler-config-error.js";
+
+/** The logical identity of a registrant record (reference §2.3): the DB's unique key. `contact` = binding_URI. */
+export interface RecordKey {
+  readonly aor: string;
+  readonly contact: string;
+  readonly registrar: string;
+}
+
+/**
+ * The links a record carries itself in a {@link LinkedRegistrantTable}: its bucket list neighbours, the next entry
+ * with the same key hash, and its bucket (−1 when it is in no table). Extend this class; never touch the fields.
+ */
+export abstract class TableEntry {
+  /** @internal */
+  tablePrev: TableEntry | null = null;
+  /** @internal */
+  tableNext: TableEntry | null = null;
+  /** @internal */
+  tableTwin: TableEntry | null = null;
+  /** @internal */
+  tableBucket = -1;
+}
+
+/**
+ * The registrant hash table with intrusive links (module doc §1.1, reference §2.3): H = 2^hash_size buckets, a record
+ * in bucket `core_hash(AOR) & (H−1)`, each bucket a list in insertion (DB row) order, identity = the full
+ * (aor, contact, registrar) key read from the record with `keyOf`. Per record: the record's own link fields and one Map
+ * entry keyed by a 30-bit hash of the key (a small integer: no key string is built); collisions are chained and
+ * resolved by comparing the strings. O(1) insert, lookup and removal.
+ */
+export class LinkedRegistrantTable<R extends TableEntry> {
+  /** H, the number of buckets. */
+  readonly bucketCount: number;
+  readonly #keyOf: (record: R) => RecordKey;
+  readonly #index = new Map<number, R>();
+  #size = 0;
+  readonly #head: Array<R | null>;
+  readonly #tail: Array<R | null>;
+
+  /** @throws SchedulerConfigError when hash_size is outside 1..20 */
+  constructor(hashSize: number, keyOf: (record: R) => RecordKey) {
+    this.bucketCount = bucketCount(hashSize);
+    this.#keyOf = keyOf;
+    this.#head = new Array<R | null>(this.bucketCount).fill(null);
+    this.#tail = new Array<R | null>(this.bucketCount).fill(null);
+  }
+
+  /** Number of records. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The bucket an AOR lands in: `core_hash(AOR) & (H−1)`. */
+  bucketOf(aor: string): number {
+    return bucketOf(aor, this.bucketCount);
+  }
+
+  has(key: RecordKey): boolean {
+    return this.#find(key, keyHash(key)) !== null;
+  }
+
+  get(key: RecordKey): R | undefined {
+    return this.#find(key, keyHash(key)) ?? undefined;
+  }
+
+  /**
+   * Appends a record at the end of its bucket's list.
+   * @returns the bucket index
+   * @throws DuplicateRecordError if a record with the same key is already in the table
+   * @throws Error if the record is already linked in a table
+   */
+  insert(record: R): number {
+    if (record.tableBucket >= 0) throw new Error("the record is already in a table");
+    const key = this.#keyOf(record);
+    const h = keyHash(key);
+    if (this.#find(key, h) !== null) throw new DuplicateRecordError(key);
+    const b = this.bucketOf(key.aor);
+    record.tableBucket = b;
+    record.tablePrev = null;
+    record.tableNext = null;
+    record.tableTwin = null;
+    const tail = this.#tail[b] ?? null;
+    if (tail === null) this.#head[b] = record;
+    else {
+      tail.tableNext = record;
+      record.tablePrev = tail;
+    }
+    this.#tail[b] = record;
+    const first = this.#index.get(h);
+    if (first === undefined) this.#index.set(h, record);
+    else {
+      let last: TableEntry = first;
+      while (last.tableTwin !== null) last = last.tableTwin;
+      last.tableTwin = record;
+    }
+    this.#size++;
+    return b;
+  }
+
+  /** Removes the record with this key. @returns it, or undefined if there was none */
+  remove(key: RecordKey): R | undefined {
+    const h = keyHash(key);
+    let before: R | null = null;
+    let record = this.#index.get(h) ?? null;
+    while (record !== null && !sameKey(this.#keyOf(record), key)) {
+      before = record;
+      record = record.tableTwin as R | null;
+    }
+    if (record === null) return undefined;
+    if (before !== null) before.tableTwin = record.tableTwin;
+    else if (record.tableTwin !== null) this.#index.set(h, record.tableTwin as R);
+    else this.#index.delete(h);
+    record.tableTwin = null;
+    this.#size--;
+    const b = record.tableBucket;
+    const prev = record.tablePrev as R | null;
+    const next = record.tableNext as R | null;
+    if (prev === null) this.#head[b] = next;
+    else prev.tableNext = next;
+    if (next === null) this.#tail[b] = prev;
+    else next.tablePrev = prev;
+    // `tableNext` is kept so that an iteration standing on this record can still move on.
+    record.tablePrev = null;
+    record.tableBucket = -1;
+    return record;
+  }
+
+  /** Removes every record. */
+  clear(): void {
+    for (const first of this.#index.values()) {
+      for (let r: TableEntry | null = first; r !== null; r = r.tableTwin) r.tableBucket = -1;
+    }
+    this.#index.clear();
+    this.#size = 0;
+    this.#head.fill(null);
+    this.#tail.fill(null);
+  }
+
+  /**
+   * The records of one bucket in insertion order. Safe against changes while iterating: a removed record is not
+   * yielded once removed; a record appended during the iteration may or may not be yielded.
+   */
+  *bucket(index: number): IterableIterator<R> {
+    let r = (this.#head[index] ?? null) as TableEntry | null;
+    while (r !== null) {
+      if (r.tableBucket >= 0) yield r as R;
+      r = r.tableNext;
+    }
+  }
+
+  /** Every record in bucket order 0..H−1, list order inside a bucket (the `reg_list` order, §9). */
+  *values(): IterableIterator<R> {
+    for (let b = 0; b < this.bucketCount; b++) yield* this.bucket(b);
+  }
+
+  /** Number of records in one bucket (O(bucket length)). */
+  bucketSize(index: number): number {
+    let n = 0;
+    for (let r = (this.#head[index] ?? null) as TableEntry | null; r !== null; r = r.tableNext) n++;
+    return n;
+  }
+
+  #find(key: RecordKey, h: number): R | null {
+    let r = this.#index.get(h) ?? null;
+    while (r !== null && !sameKey(this.#keyOf(r), key)) r = r.tableTwin as R | null;
+    return r;
+  }
+}
+
+function sameKey(a: RecordKey, b: RecordKey): boolean {
+  return a.aor === b.aor && a.contact === b.contact && a.registrar === b.registrar;
+}
+
+/**
+ * A 30-bit FNV-1a hash of the key (fits a V8 small integer, so the Map stores no heap number). Collisions are chained
+ * through `tableTwin` and resolved by comparing the strings.
+ */
+export function keyHash(key: RecordKey): number {
+  let h = fnv(0x811c9dc5, key.aor);
+  h = fnv(Math.imul(h ^ 0, 0x01000193), key.contact);
+  h = fnv(Math.imul(h ^ 0, 0x01000193), key.registrar);
+  return (h ^ (h >>> 30)) & 0x3fffffff;
+}
+
+function fnv(seed: number, text: string): number {
+  let h = seed;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
+}
