@@ -12,7 +12,7 @@ import { startDemoRegistrar } from "@uacreg/demo-registrar";
 import type { RegistrantRow } from "@uacreg/engine";
 import { resolveConfig } from "./config.js";
 import { DB_ADAPTERS } from "./daemon.js";
-import { runDaemon } from "./main.js";
+import { runDaemon } from "./cli.js";
 import { regListRecord } from "./reg-list.js";
 
 /** A UDP port on loopback that nothing listens on (bound by the OS, then released). */

@@ -1,156 +1,17 @@
 #!/usr/bin/env node
 /**
- * uacregd: the uacreg daemon.
- *
- *   uacregd [--config file.yaml]      (also UACREG_CONFIG; with no config at all: the embedded defaults)
- *   uacregd --demo                    the quick-start demo: a loopback demo registrar and a seeded SQLite database
- *
- * SIGTERM/SIGINT: stop the walk, optional unREGISTER, close sockets, exit 0 within a bound. SIGHUP: full reload.
+ * uacregd's entry point (the `uacregd` bin). It installs the start-up signal handlers first and only then loads the
+ * daemon (database drivers, engine: a few hundred milliseconds), so that a SIGHUP or SIGTERM that arrives while it
+ * loads does not kill it with the default action. See `cli.ts` for the program itself.
  */
-import { readFileSync, realpathSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { parse as parseYaml } from "yaml";
-import { type DaemonConfig, resolveConfig } from "./config.js";
-import { ConfigError } from "./config-error.js";
-import { Daemon } from "./daemon.js";
-import { runDemo } from "./demo.js";
-import { createLogger } from "./logger.js";
-import { VERSION_STRING } from "./version.js";
+import { installStartUpSignals } from "./start-up-signals.js";
 
-const USAGE = `usage: uacregd [--config FILE] [--data-dir DIR] | --demo [--duration S] | --check-config FILE | --version`;
-
-export async function main(argv: string[]): Promise<number> {
-  let args: ReturnType<typeof parse>;
-  try {
-    args = parse(argv);
-  } catch (e) {
-    process.stderr.write(`uacregd: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const v = args.values;
-  if (v.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (v.version) {
-    process.stdout.write(`${VERSION_STRING}\n`);
-    return 0;
-  }
-  if (v.demo) {
-    const duration = v.duration === undefined ? undefined : Number(v.duration);
-    if (duration !== undefined && !(duration > 0)) {
-      process.stderr.write(`uacregd: --duration must be a number of seconds\n`);
-      return 2;
-    }
-    return runDemo({ dataDir: v["data-dir"] ?? join(process.cwd(), "var", "demo"), durationS: duration });
-  }
-  const file = v["check-config"] ?? v.config ?? process.env.UACREG_CONFIG;
-  let config: DaemonConfig;
-  try {
-    config = loadConfig(file, v["data-dir"] ?? process.env.UACREG_DATA_DIR ?? defaultDataDir());
-  } catch (e) {
-    process.stderr.write(`uacregd: ${(e as Error).message}\n`);
-    return 2;
-  }
-  if (v["check-config"]) {
-    process.stdout.write(`${file}: ok\n`);
-    return 0;
-  }
-  return runDaemon(config);
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    options: {
-      config: { type: "string", short: "c" },
-      "check-config": { type: "string" },
-      "data-dir": { type: "string" },
-      demo: { type: "boolean" },
-      duration: { type: "string" },
-      version: { type: "boolean", short: "V" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-}
-
-function defaultDataDir(): string {
-  return process.getuid?.() === 0 ? "/var/lib/uacreg" : join(process.cwd(), "var");
-}
-
-/** Reads and validates the YAML config; `undefined` means the embedded defaults. */
-export function loadConfig(file: string | undefined, dataDir: string): DaemonConfig {
-  if (file === undefined) return resolveConfig(undefined, dataDir);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new ConfigError("--config", file, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? e})`);
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new ConfigError("--config", file, `not valid YAML: ${(e as Error).message.split("\n")[0]}`);
-  }
-  return resolveConfig(doc, dataDir);
-}
-
-export interface RunOptions {
-  /** Stop by itself after this long (the demo's `--duration`); default: run until a signal. */
-  durationMs?: number;
-  /** Called once the daemon listens (the demo prints its hints and the state table from here). */
-  onStarted?: (daemon: Daemon) => void;
-}
-
-/** Runs the daemon until a signal (or the duration) stops it; resolves with the exit code. */
-export async function runDaemon(config: DaemonConfig, opts: RunOptions = {}): Promise<number> {
-  const log = createLogger(config.log);
-  let daemon: Daemon;
-  try {
-    daemon = await Daemon.start(config, log);
-  } catch (e) {
-    log.fatal({ err: (e as Error).message }, "start-up failed");
-    return 1;
-  }
-  let failed = false;
-  daemon.ready.catch(() => {
-    failed = true;
-    void daemon.stop().then(() => process.exit(1));
-  });
-  return new Promise<number>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, "stopping");
-      const hard = setTimeout(() => resolve(1), (config.registrant.shutdown_timeout + 5) * 1000);
-      hard.unref();
-      void daemon.stop().then(() => resolve(failed ? 1 : 0));
-    };
-    opts.onStarted?.(daemon);
-    if (opts.durationMs !== undefined) setTimeout(() => stop("duration"), opts.durationMs).unref();
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.on("SIGHUP", () => void daemon.reload());
-  });
-}
-
-function invokedDirectly(): boolean {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      process.stderr.write(`uacregd: ${(e as Error).stack ?? e}\n`);
-      process.exit(1);
-    },
-  );
-}
+installStartUpSignals();
+const { main } = await import("./cli.js");
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`uacregd: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  },
+);
