@@ -3,13 +3,33 @@
  * registrar: a row edited and SIGHUP applies it; a removed row is unregistered; the FIFO is recreated; SIGTERM exits 0
  * within the bound, with an unREGISTER (expires=0) first when registrant.unregister_on_shutdown is true.
  */
-import { constants as fsc, existsSync, promises as fsp } from "node:fs";
+import { spawn } from "node:child_process";
+import {
+  constants as fsc,
+  existsSync,
+  promises as fsp,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openRepository } from "@uacreg/db";
 import { sqliteAdapter } from "@uacreg/db-sqlite";
 import { type DemoRegistrar, type DemoRegistrarEvent, startDemoRegistrar } from "@uacreg/demo-registrar";
 import type { RegistrantRow } from "@uacreg/engine";
-import { type RegListRecord, registrantRow, startUacregd, stopAllUacregd, type Uacregd } from "../support/uacregd.js";
+import { stringify } from "yaml";
+import { freePort } from "../support/free-port.js";
+import {
+  type RegListRecord,
+  registrantRow,
+  startUacregd,
+  stopAllUacregd,
+  UACREGD,
+  type Uacregd,
+} from "../support/uacregd.js";
 
 const registrars: DemoRegistrar[] = [];
 afterAll(async () => {
@@ -96,6 +116,30 @@ describe.concurrent("signals", () => {
     expect(await d.stop("SIGTERM")).toEqual({ code: 0, signal: null });
   });
 
+  it("SIGHUP with a broken database keeps the records; a burst of SIGHUPs changes nothing", async () => {
+    const { reg, d } = await setup(["alice", "bob"]);
+    const before = await d.list();
+    const bindings = reg.bindings();
+    for (let i = 0; i < 10; i++) d.process.kill("SIGHUP");
+    await until(() => d.logs().filter((l) => l.includes('"msg":"reloaded"')).length >= 1, 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await d.list()).toEqual(before);
+    // Overwritten in place: the daemon's connection now reads garbage.
+    await fsp.writeFile(d.dbUrl.replace(/^sqlite:\/\//, ""), Buffer.alloc(8192, 0x42));
+    d.process.kill("SIGHUP");
+    const line = await (async () => {
+      await until(() => d.logs().some((l) => l.includes("reload failed")), 5000);
+      return d.logs().find((l) => l.includes("reload failed"));
+    })();
+    expect(line).toContain("the records in memory are kept");
+    expect(await d.list()).toEqual(before);
+    expect(reg.bindings().map((b) => [b.aor, b.callId, b.cseq])).toEqual(
+      bindings.map((b) => [b.aor, b.callId, b.cseq]),
+    );
+    expect(d.process.exitCode).toBeNull();
+    expect(await d.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+  });
+
   it("SIGTERM exits 0 within the bound, no unREGISTER by default, FIFO removed; SIGINT likewise", async () => {
     const { reg, d } = await setup(["alice"], { shutdown_timeout: 3 });
     const t0 = Date.now();
@@ -136,5 +180,74 @@ describe.concurrent("signals", () => {
     const t0 = Date.now();
     expect(await d.stop("SIGTERM", 15_000)).toEqual({ code: 0, signal: null });
     expect(Date.now() - t0).toBeLessThan(2000 + 1500);
+  });
+});
+
+/** True once the process catches SIGHUP (Linux: bit 0 of SigCgt in /proc/<pid>/status). */
+function catchesSighup(pid: number): boolean {
+  try {
+    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m?.[1] !== undefined && (BigInt(`0x${m[1]}`) & 1n) === 1n;
+  } catch {
+    return false;
+  }
+}
+
+describe("signals while the daemon is still loading", () => {
+  async function launch() {
+    const dir = mkdtempSync(join(tmpdir(), "uacregd-early-"));
+    const file = join(dir, "uacreg.yaml");
+    writeFileSync(
+      file,
+      stringify({
+        listen: [`udp:127.0.0.1:${await freePort()}`],
+        db_url: `sqlite://${join(dir, "r.db")}`,
+        mi: { http: { listen: `127.0.0.1:${await freePort()}` }, fifo: null },
+        metrics: null,
+        log: { level: "debug", format: "json" },
+      }),
+    );
+    const child = spawn(process.execPath, [UACREGD, "--config", file], { stdio: ["ignore", "pipe", "pipe"] });
+    const lines: string[] = [];
+    child.stdout.on("data", (c: Buffer) => lines.push(...c.toString().split("\n").filter(Boolean)));
+    child.stderr.on("data", (c: Buffer) => lines.push(...c.toString().split("\n").filter(Boolean)));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      child.once("exit", (code, signal) => r({ code, signal })),
+    );
+    // Sends as soon as the process handles SIGHUP, which must be long before it listens.
+    const pid = child.pid!;
+    while (!catchesSighup(pid) && child.exitCode === null) await new Promise((r) => setTimeout(r, 2));
+    const listening = () => lines.some((l) => l.includes("uacregd listening"));
+    return { child, lines, exited, listening, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  }
+
+  it.concurrent("a SIGHUP before the daemon listens is ignored, not fatal", async () => {
+    const p = await launch();
+    expect(p.listening()).toBe(false);
+    p.child.kill("SIGHUP");
+    p.child.kill("SIGHUP");
+    await until(
+      () => p.lines.some((l) => l.includes("registrant records loaded")) || p.child.exitCode !== null,
+      10_000,
+    );
+    expect(p.child.exitCode).toBeNull();
+    expect(p.child.signalCode).toBeNull();
+    expect(p.lines.some((l) => /SIGHUP (while loading|during start-up) ignored/.test(l))).toBe(true);
+    // Later SIGHUPs reload as usual.
+    p.child.kill("SIGHUP");
+    await until(() => p.lines.some((l) => l.includes('"msg":"reloaded"')), 5000);
+    expect(p.lines.some((l) => l.includes('"msg":"reloaded"'))).toBe(true);
+    p.child.kill("SIGTERM");
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    p.cleanup();
+  });
+
+  it.concurrent("a SIGTERM before the daemon listens ends it cleanly with exit 0", async () => {
+    const p = await launch();
+    expect(p.listening()).toBe(false);
+    p.child.kill("SIGTERM");
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    expect(p.lines.some((l) => l.includes('"signal":"SIGTERM"'))).toBe(true);
+    p.cleanup();
   });
 });
