@@ -28,6 +28,8 @@ const BAD: Bad[] = [
   { user: "badtag", field: "cluster_shtag", over: () => ({ cluster_shtag: "vip" }) },
   { user: "badtag2", field: "cluster_shtag", over: () => ({ cluster_shtag: "vip/one" }) },
   { user: "nosock", field: "forced_socket", over: () => ({ forced_socket: "udp:127.0.0.1:1" }) },
+  // A password that would inject a header: refused, and the log line does not show it.
+  { user: "crlf", field: "password", over: () => ({ password: `${pw("crlf")}\r\nX-Evil: 1` }) },
 ];
 const pw = (user: string) => `Pw-${user}-8c1e`;
 
@@ -106,5 +108,30 @@ describe("bad rows in the registrant table", () => {
     const logs = d.logs().join("\n");
     for (const u of ["alice", "bob", ...BAD.map((b) => b.user)]) expect(logs).not.toContain(pw(u));
     expect(d.process.exitCode).toBeNull();
+  });
+
+  it("a row whose credentials the registrar refuses: WRONG_CREDENTIALS_STATE, the password never logged", async () => {
+    const reg = await startDemoRegistrar({ users: { dave: "the-real-one" }, realm: "reg.test" });
+    try {
+      const REG = `sip:127.0.0.1:${reg.port}`;
+      const row = registrantRow({
+        registrar: REG,
+        aor: "sip:dave@reg.test",
+        username: "dave",
+        password: pw("dave"),
+        binding_URI: "sip:dave@127.0.0.1:5099",
+        state: 1,
+      });
+      const d = await startUacregd({ rows: [row] });
+      expect(await d.mi("reg_enable", [row.aor, row.binding_URI, REG])).toBe("OK");
+      const [r] = await d.waitFor((l) => l[0]?.state === "WRONG_CREDENTIALS_STATE", 10_000);
+      expect(r?.enabled).toBe("yes");
+      expect(reg.bindings()).toEqual([]);
+      expect(d.logs().join("\n")).not.toContain(pw("dave"));
+      expect(JSON.stringify(await d.mi("reg_list"))).not.toContain(pw("dave"));
+      await d.stop();
+    } finally {
+      await reg.close();
+    }
   });
 });

@@ -159,6 +159,31 @@ describe.concurrent("database down at start-up", () => {
     expect(d.lines.join("\n")).not.toContain(DB_PASSWORD);
   });
 
+  it("a database error that retrying cannot fix: one fatal line (URL masked), exit 1", async (ctx) => {
+    const bad = new URL(pgUrl);
+    bad.username = "postgres";
+    bad.password = DB_PASSWORD;
+    bad.pathname = "/uacreg_no_such_database";
+    const d = await spawnDaemon(bad.toString());
+    const r = await Promise.race([d.exited, new Promise<"running">((res) => setTimeout(() => res("running"), 8000))]);
+    if (r === "running" && d.lines.some((l) => l.includes("database unreachable"))) {
+      // No PostgreSQL at all: that is the retry case above, not this one.
+      await d.stop();
+      if (process.env.UACREG_REQUIRE_SERVERS === "1") throw new Error(`PostgreSQL unreachable at ${pgUrl}`);
+      console.warn(`\n!!! SKIPPED: PostgreSQL unreachable at ${pgUrl}\n`);
+      ctx.skip();
+      return;
+    }
+    expect(r).toEqual({ code: 1, signal: null });
+    const fatal = d.lines.filter((l) => l.includes('"level":60'));
+    expect(fatal).toHaveLength(1);
+    const o = JSON.parse(fatal[0]!) as { err: string; msg: string };
+    expect(o.msg).toBe("cannot open the database");
+    expect(o.err).toContain("postgres://postgres:***@");
+    expect(o.err).toContain("uacreg_no_such_database");
+    expect(d.lines.join("\n")).not.toContain(DB_PASSWORD);
+  });
+
   it("when the database comes up, the records load and register (PostgreSQL behind a refusing proxy)", async (ctx) => {
     let repo: Awaited<ReturnType<typeof openRepository>>;
     const table = "registrant_e2e_dbdown";
