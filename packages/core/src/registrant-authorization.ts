@@ -76,18 +76,19 @@ export function keptChallenge(c: DigestChallenge): DigestChallenge {
     qop = Object.freeze([...c.qop]);
     if (QOP_LISTS.size < 16) QOP_LISTS.set(qopKey, qop);
   }
-  const kept: { -readonly [K in keyof DigestChallenge]: DigestChallenge[K] } = {
+  // One literal with every field (absent ones undefined): the fields stay inside the object, no property array.
+  const kept: DigestChallenge = {
     scheme: "Digest",
     realm: intern(c.realm),
     nonce: ownCopy(c.nonce),
+    opaque: c.opaque === undefined ? undefined : intern(c.opaque),
     stale: c.stale,
     algorithm: c.algorithm,
     qop,
+    domain: c.domain === undefined ? undefined : intern(c.domain),
     userhash: c.userhash,
+    charset: c.charset === undefined ? undefined : intern(c.charset),
   };
-  if (c.opaque !== undefined) kept.opaque = intern(c.opaque);
-  if (c.domain !== undefined) kept.domain = intern(c.domain);
-  if (c.charset !== undefined) kept.charset = intern(c.charset);
   if (CHALLENGES.size >= CHALLENGE_LIMIT) CHALLENGES.clear();
   CHALLENGES.set(key, kept);
   return kept;
