@@ -132,7 +132,7 @@ const VISIT: RegistrantEvent = { type: "visit" };
 
 /**
  * The live registrant service (architecture.md "engine"): owns the record table (on @uacreg/scheduler's
- * {@link RegistrantTable}), runs the bucket walk on ONE real timer, hands every visit, reply, timeout and MI command
+ * {@link LinkedRegistrantTable}), runs the bucket walk on ONE real timer, hands every visit, reply, timeout and MI command
  * for a record to @uacreg/core one at a time, and carries out core's actions through the transport (send) and the
  * repository (state writes). Emits state changes; keeps counters per state.
  */
