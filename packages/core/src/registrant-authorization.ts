@@ -41,6 +41,16 @@ export function credentialsFor(
   nc: number,
   random: RandomBytes,
 ): { credentials: RequestCredentials; cache: AuthCache } {
+  return { credentials: answer(config, challenge, header, nc, random), cache: keptAuth(challenge, header, nc) };
+}
+
+function answer(
+  config: RegistrantConfig,
+  challenge: DigestChallenge,
+  header: RequestCredentials["header"],
+  nc: number,
+  random: RandomBytes,
+): RequestCredentials {
   const creds = computeCredentials({
     challenge,
     username: config.username ?? "",
@@ -50,48 +60,71 @@ export function credentialsFor(
     nc,
     cnonce: newCnonce(random),
   });
-  return { credentials: { header, value: formatAuthorization(creds) }, cache: { challenge, header, nc } };
+  return { header, value: formatAuthorization(creds) };
+}
+
+/**
+ * The cache as a record keeps it, possibly for hours, at a million records: the challenge's parts other than the
+ * nonce (realm, opaque, algorithm, qop …) are one object shared by every record challenged alike, the nonce is an own
+ * flat copy (shared too while equal nonces keep coming), and `nc` is per record. `challenge` is rebuilt from the two
+ * when read. A parsed challenge kept as is would hold slices of the received header (keeping the whole message
+ * alive) and a qop array with spare capacity: hundreds of megabytes at that scale.
+ */
+class KeptAuth implements AuthCache {
+  constructor(
+    /** Shared; its own `nonce` is whichever came first. */
+    readonly base: DigestChallenge,
+    readonly nonce: string,
+    readonly header: RequestCredentials["header"],
+    readonly nc: number,
+  ) {}
+
+  get challenge(): DigestChallenge {
+    return this.base.nonce === this.nonce ? this.base : { ...this.base, nonce: this.nonce };
+  }
 }
 
 const QOP_LISTS = new Map<string, ReadonlyArray<DigestQop>>();
-const CHALLENGES = new Map<string, DigestChallenge>();
-const CHALLENGE_LIMIT = 1024;
+const BASES = new Map<string, DigestChallenge>();
+const NONCES = new Map<string, string>();
+const LIMIT = 1024;
 
-/**
- * The challenge as the cache keeps it, possibly for hours: equal challenges (same registrar, same nonce) are one shared
- * object, and its strings are own copies. A parsed challenge's realm and nonce are slices of the received header
- * value (keeping the whole message alive) and its qop list is an array with spare capacity; a million cached
- * challenges of that shape cost hundreds of megabytes. Bounded: past {@link CHALLENGE_LIMIT} distinct challenges the
- * table starts again (sharing lost, never correctness). nc stays per record ({@link AuthCache.nc}).
- */
-export function keptChallenge(c: DigestChallenge): DigestChallenge {
+/** The cache entry for `challenge` (see {@link KeptAuth}). Bounded tables: past 1024 entries they start again. */
+export function keptAuth(c: DigestChallenge, header: RequestCredentials["header"], nc: number): AuthCache {
   const qopKey = c.qop.join(",");
-  const key = `${c.realm}\u0000${c.nonce}\u0000${c.opaque ?? "\u0001"}\u0000${c.algorithm}\u0000${qopKey}\u0000${
-    c.stale
-  }\u0000${c.userhash}\u0000${c.domain ?? "\u0001"}\u0000${c.charset ?? "\u0001"}`;
-  const hit = CHALLENGES.get(key);
-  if (hit !== undefined) return hit;
-  let qop = QOP_LISTS.get(qopKey);
-  if (qop === undefined) {
-    qop = Object.freeze([...c.qop]);
-    if (QOP_LISTS.size < 16) QOP_LISTS.set(qopKey, qop);
+  const key = `${c.realm}\u0000${c.opaque ?? "\u0001"}\u0000${c.algorithm}\u0000${qopKey}\u0000${c.stale}\u0000${
+    c.userhash
+  }\u0000${c.domain ?? "\u0001"}\u0000${c.charset ?? "\u0001"}`;
+  let nonce = NONCES.get(c.nonce);
+  if (nonce === undefined) {
+    nonce = ownCopy(c.nonce);
+    if (NONCES.size >= LIMIT) NONCES.clear();
+    NONCES.set(nonce, nonce);
   }
-  // One literal with every field (absent ones undefined): the fields stay inside the object, no property array.
-  const kept: DigestChallenge = {
-    scheme: "Digest",
-    realm: intern(c.realm),
-    nonce: ownCopy(c.nonce),
-    opaque: c.opaque === undefined ? undefined : intern(c.opaque),
-    stale: c.stale,
-    algorithm: c.algorithm,
-    qop,
-    domain: c.domain === undefined ? undefined : intern(c.domain),
-    userhash: c.userhash,
-    charset: c.charset === undefined ? undefined : intern(c.charset),
-  };
-  if (CHALLENGES.size >= CHALLENGE_LIMIT) CHALLENGES.clear();
-  CHALLENGES.set(key, kept);
-  return kept;
+  let base = BASES.get(key);
+  if (base === undefined) {
+    let qop = QOP_LISTS.get(qopKey);
+    if (qop === undefined) {
+      qop = Object.freeze([...c.qop]);
+      if (QOP_LISTS.size < 16) QOP_LISTS.set(qopKey, qop);
+    }
+    // One literal with every field (absent ones undefined): the fields stay inside the object, no property array.
+    base = {
+      scheme: "Digest",
+      realm: intern(c.realm),
+      nonce,
+      opaque: c.opaque === undefined ? undefined : intern(c.opaque),
+      stale: c.stale,
+      algorithm: c.algorithm,
+      qop,
+      domain: c.domain === undefined ? undefined : intern(c.domain),
+      userhash: c.userhash,
+      charset: c.charset === undefined ? undefined : intern(c.charset),
+    };
+    if (BASES.size >= LIMIT) BASES.clear();
+    BASES.set(key, base);
+  }
+  return new KeptAuth(base, nonce, header, nc);
 }
 
 /**
@@ -104,8 +137,14 @@ export function preemptiveCredentials(
   random: RandomBytes,
 ): { credentials: RequestCredentials; cache: AuthCache } | undefined {
   if (cache === undefined || !config.hasCredentials) return undefined;
+  const nc = cache.nc + 1;
   try {
-    return credentialsFor(config, cache.challenge, cache.header, cache.nc + 1, random);
+    const credentials = answer(config, cache.challenge, cache.header, nc, random);
+    const next =
+      cache instanceof KeptAuth
+        ? new KeptAuth(cache.base, cache.nonce, cache.header, nc)
+        : keptAuth(cache.challenge, cache.header, nc);
+    return { credentials, cache: next };
   } catch (e) {
     if (e instanceof DigestError) return undefined;
     throw e;
@@ -123,5 +162,5 @@ export function applyAuthenticationInfo(
   if (cache === undefined || value === undefined) return cache;
   const m = /(?:^|,)\s*nextnonce\s*=\s*"([^"]*)"/i.exec(value);
   if (m === null || m[1] === undefined || m[1] === "") return cache;
-  return { challenge: keptChallenge({ ...cache.challenge, nonce: m[1], stale: false }), header: cache.header, nc: 0 };
+  return keptAuth({ ...cache.challenge, nonce: m[1], stale: false }, cache.header, 0);
 }

@@ -3,12 +3,7 @@ import { parseContacts, parseDeltaSeconds, parseRetryAfter, SipParseError, uriEq
 import type { CoreContext } from "./core-params.js";
 import { ignoreStale, matchesPending } from "./pending-request.js";
 import type { RegistrantAction, Step } from "./registrant-action.js";
-import {
-  applyAuthenticationInfo,
-  credentialsFor,
-  credentialsHeader,
-  keptChallenge,
-} from "./registrant-authorization.js";
+import { applyAuthenticationInfo, credentialsFor, credentialsHeader } from "./registrant-authorization.js";
 import type { ReplyMessage, RequestId } from "./registrant-event.js";
 import { copyRecord, type RegistrantRecord } from "./registrant-record.js";
 import { applyTransition, unchanged } from "./transition-apply.js";
@@ -242,7 +237,7 @@ function onChallenge(
   let answer: ReturnType<typeof credentialsFor>;
   let stale: boolean;
   try {
-    const challenge = keptChallenge(selectChallenge(values));
+    const challenge = selectChallenge(values);
     stale = challenge.stale;
     answer = credentialsFor(record.config, challenge, header, 1, ctx.random);
   } catch (e) {
