@@ -70,7 +70,11 @@ describe("bad rows in the registrant table", () => {
     const loaded = d.logs().find((l) => l.includes("registrant records loaded"));
     expect(JSON.parse(loaded!)).toMatchObject({ loaded: 2, rejected: BAD.length });
     const refusals = () => d.logs().filter((l) => l.includes("registrant row refused"));
-    const checkRefusals = (times: number) => {
+    const checkRefusals = async (times: number) => {
+      // The log lines come through the daemon's stdout pipe, not with the MI reply: let them arrive.
+      const end = Date.now() + 5000;
+      while (refusals().length < BAD.length * times && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100));
       for (const [i, b] of BAD.entries()) {
         const row = bad[i]!;
         const mine = refusals().filter((l) => l.includes(`sip:${b.user}@reg.test`));
@@ -86,11 +90,11 @@ describe("bad rows in the registrant table", () => {
       }
       expect(refusals()).toHaveLength(BAD.length * times);
     };
-    checkRefusals(1);
+    await checkRefusals(1);
 
     // A full reload refuses them again, once each, and leaves the registered records alone.
     expect(await d.mi("reg_reload")).toBe("OK");
-    checkRefusals(2);
+    await checkRefusals(2);
     const after = await d.list();
     expect(after.map((r) => [r.AOR, r.state])).toEqual([
       ["sip:alice@reg.test", "REGISTERED_STATE"],
