@@ -55,6 +55,15 @@ describe("the daemon configuration", () => {
     expect(c.metrics).toBeNull();
   });
 
+  it("takes a TLS listen socket that has its certificate and key", () => {
+    const c = resolveConfig(
+      { listen: ["tls:127.0.0.1:5061"], tls: { "tls:127.0.0.1:5061": { cert: "/c.pem", key: "/k.pem" } } },
+      "/d",
+    );
+    expect(c.listen).toEqual(["tls:127.0.0.1:5061"]);
+    expect(c.tls["tls:127.0.0.1:5061"]).toMatchObject({ cert: "/c.pem", key: "/k.pem", verify: true });
+  });
+
   it("stops on an unknown key and names it", () => {
     const e = bad({ registrant: { hash_sise: 2 } });
     expect(e.key).toBe("registrant.hash_sise");
@@ -87,6 +96,9 @@ describe("the daemon configuration", () => {
     [{ registrant: { default_expires: 14 } }, "registrant.default_expires"],
     [{ listen: ["udp:127.0.0.1"] }, "listen[0]"],
     [{ listen: ["sctp:127.0.0.1:5060"] }, "listen[0]"],
+    [{ listen: ["udp:sip.example.com:5060"] }, "listen[0]"],
+    [{ listen: ["udp:127.0.0.1:5060", "tls:127.0.0.1:5061"] }, "listen[1]"],
+    [{ listen: ["tls:127.0.0.1:5061"], tls: { "tls:127.0.0.1:5061": { cert: "/c.pem" } } }, "listen[0]"],
     [{ tm: { T1_timer: 500, T2_timer: 100 } }, "tm.T2_timer"],
     [{ mi: { fifo: { mode: "rw" } } }, "mi.fifo.mode"],
     [{ log: { level: "loud" } }, "log.level"],

@@ -4,6 +4,7 @@
  * value OpenSIPS would refuse throws a {@link ConfigError} naming the key and the value.
  */
 import { DbUrlError, maskDbUrl, parseDbUrl } from "@uacreg/db";
+import { parseSocketSpec, SocketSpecError } from "@uacreg/transport";
 import { ConfigError } from "./config-error.js";
 
 export const COLUMN_KEYS = [
@@ -113,6 +114,13 @@ export function checkSocketSpec(spec: unknown, key: string): string {
   if (!m || Number(m[3]) > 65535) {
     throw new ConfigError(key, spec, "must be proto:host:port with proto udp, tcp or tls (e.g. udp:127.0.0.1:5060)");
   }
+  try {
+    parseSocketSpec(spec);
+  } catch (e) {
+    if (!(e instanceof SocketSpecError)) throw e;
+    // The transport binds literal addresses only (no name lookup for a listening socket).
+    throw new ConfigError(key, spec, `must be proto:IP:port with a literal IPv4 or [IPv6] address`);
+  }
   return spec.trim();
 }
 
@@ -159,6 +167,16 @@ export function resolveConfig(doc: unknown, dataDir: string): DaemonConfig {
       const entry: TlsSocketConfig = { verify: bool(v, "verify", `tls.${spec}.`, true) };
       for (const f of ["cert", "key", "ca"] as const) if (v[f] !== undefined) entry[f] = str(v, f, `tls.${spec}.`, "");
       tls[spec] = entry;
+    }
+  }
+
+  const tlsByCanonical = new Map(Object.entries(tls).map(([spec, t]) => [parseSocketSpec(spec).canonical, t]));
+  for (const [i, spec] of listen.entries()) {
+    const parsed = parseSocketSpec(spec);
+    if (parsed.proto !== "tls") continue;
+    const t = tlsByCanonical.get(parsed.canonical);
+    if (!t?.cert || !t.key) {
+      throw new ConfigError(`listen[${i}]`, spec, `a TLS socket needs tls."${spec}".cert and tls."${spec}".key`);
     }
   }
 
