@@ -4,6 +4,7 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -51,6 +52,8 @@ const CASES: Array<[string, Record<string, unknown>, string, string]> = [
   ["timer_interval 5", { registrant: { timer_interval: 5 } }, "registrant.timer_interval", "5"],
   ["bad listen spec", { listen: ["udp:127.0.0.1"] }, "listen[0]", '"udp:127.0.0.1"'],
   ["bad listen proto", { listen: ["sctp:127.0.0.1:5060"] }, "listen[0]", '"sctp:127.0.0.1:5060"'],
+  ["listen on a host name", { listen: ["udp:sip.example.com:5060"] }, "listen[0]", '"udp:sip.example.com:5060"'],
+  ["tls listen without cert", { listen: ["udp:127.0.0.1:0", "tls:127.0.0.1:0"] }, "listen[1]", '"tls:127.0.0.1:0"'],
   ["bad db_url scheme", { db_url: "oracle://u@h/db" }, "db_url", '"oracle://u@h/db"'],
   [
     "bad db_url with a password",
@@ -87,6 +90,22 @@ describe.concurrent("uacregd refuses a bad config with one message naming the ke
     expect((missing as { stderr: string }).stderr.trim()).toMatch(
       /^uacregd: config: --config: cannot read the file \(ENOENT\) \(got ".*nope\.yaml"\)$/,
     );
+  });
+
+  it("a socket that cannot be bound (address not local, MI port taken): exit 1 with one fatal line naming it", async () => {
+    const notLocal = await uacregd(["--config"], base({ listen: ["udp:192.0.2.1:5060"] }));
+    expect(notLocal.code).toBe(1);
+    const fatal = (out: string) => out.split("\n").filter((l) => l.includes('"level":60'));
+    expect(fatal(notLocal.out)).toHaveLength(1);
+    expect(fatal(notLocal.out)[0]).toContain("udp:192.0.2.1:5060");
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, "127.0.0.1", () => r()));
+    const port = (busy.address() as { port: number }).port;
+    const taken = await uacregd(["--config"], base({ mi: { http: { listen: `127.0.0.1:${port}` }, fifo: null } }));
+    busy.close();
+    expect(taken.code).toBe(1);
+    expect(fatal(taken.out)).toHaveLength(1);
+    expect(fatal(taken.out)[0]).toMatch(new RegExp(`EADDRINUSE.*127\\.0\\.0\\.1:${port}`));
   });
 
   it("--check-config on a good config prints ok and exits 0 without starting anything", async () => {
