@@ -80,6 +80,11 @@ function noPasswords(s: Setup, extra = ""): void {
 
 const find = (l: RegListRecord[], aor: string) => l.find((r) => r.AOR === aor);
 
+async function until(pred: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await pred()) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+}
+
 describe.concurrent("registrant MI commands", () => {
   it("reg_list with 3 args (positional, named, 4.x alias), reg_stats, uptime, version", async () => {
     const s = await setup(["alice", "bob"]);
@@ -240,6 +245,48 @@ describe.concurrent("registrant MI commands", () => {
     expect(after.cseq).toBeGreaterThan(before.cseq);
     const l = await s.d.waitFor((x) => x[0]?.state === "REGISTERED_STATE", 5000);
     expect(l[0]!.last_register_sent).not.toBe(lBefore.last_register_sent);
+    noPasswords(s);
+  });
+
+  it("reg_disable unregisters and writes state 1 to the row; reg_enable registers again and writes 0", async () => {
+    const s = await setup(["alice"]);
+    const row = s.rows[0]!;
+    const key = { aor: row.aor, contact: row.binding_URI, registrar: row.registrar };
+    const repo = await openRepository(s.d.dbUrl, {}, [sqliteAdapter]);
+    try {
+      expect((await repo.findOne(key))?.state).toBe(0);
+      expect(await s.call("uac_registrant:disable", keyOf(row))).toBe("OK");
+      await until(() => s.reg.bindings("sip:alice@reg.test").length === 0, 5000);
+      expect(s.reg.bindings("sip:alice@reg.test")).toEqual([]);
+      const [off] = await s.d.waitFor((l) => l[0]?.enabled === "no" && l[0].state === "NOT_REGISTERED_STATE", 5000);
+      expect(off?.AOR).toBe("sip:alice@reg.test");
+      await until(async () => (await repo.findOne(key))?.state === 1, 3000);
+      expect((await repo.findOne(key))?.state).toBe(1);
+      // Disabling again changes nothing and is still OK.
+      expect(await s.call("reg_disable", keyOf(row))).toBe("OK");
+      expect(await s.call("reg_enable", keyOf(row))).toBe("OK");
+      await s.d.waitFor((l) => l[0]?.state === "REGISTERED_STATE" && l[0].enabled === "yes", 5000);
+      expect(s.reg.bindings("sip:alice@reg.test")).toHaveLength(1);
+      await until(async () => (await repo.findOne(key))?.state === 0, 3000);
+      expect((await repo.findOne(key))?.state).toBe(0);
+    } finally {
+      await repo.close();
+    }
+    noPasswords(s);
+  });
+
+  it("a record that exists only in memory (reg_upsert) is unregistered and dropped by reg_reload", async () => {
+    const s = await setup(["alice"]);
+    const bob = ["sip:bob@reg.test", "sip:bob@127.0.0.1:5098", s.REG, "", "", "bob", PW.bob, "", "60", "", "", "1"];
+    expect(await s.call("reg_upsert", bob)).toBe("OK");
+    expect(await s.call("reg_enable", bob.slice(0, 3))).toBe("OK");
+    await s.d.waitFor((l) => l.length === 2 && l.every((r) => r.state === "REGISTERED_STATE"), 5000);
+    expect(s.reg.bindings("sip:bob@reg.test")).toHaveLength(1);
+    expect(await s.call("reg_reload")).toBe("OK");
+    expect((await s.d.list()).map((r) => r.AOR)).toEqual(["sip:alice@reg.test"]);
+    await until(() => s.reg.bindings("sip:bob@reg.test").length === 0, 5000);
+    expect(s.reg.bindings("sip:bob@reg.test")).toEqual([]);
+    expect(s.reg.bindings("sip:alice@reg.test")).toHaveLength(1);
     noPasswords(s);
   });
 
