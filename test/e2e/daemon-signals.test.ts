@@ -22,6 +22,7 @@ import { type DemoRegistrar, type DemoRegistrarEvent, startDemoRegistrar } from 
 import type { RegistrantRow } from "@uacreg/engine";
 import { stringify } from "yaml";
 import { freePort } from "../support/free-port.js";
+import { startSipp, stopAllSipp } from "../support/sipp.js";
 import {
   type RegListRecord,
   registrantRow,
@@ -34,6 +35,7 @@ import {
 const registrars: DemoRegistrar[] = [];
 afterAll(async () => {
   await stopAllUacregd();
+  await stopAllSipp();
   await Promise.all(registrars.map((r) => r.close()));
 });
 
@@ -172,6 +174,31 @@ describe.concurrent("signals", () => {
     expect(reg.bindings()).toEqual([]);
     expect(reg.stats().unregistered).toBe(2);
     noPasswordInLogs(d);
+  });
+
+  it("unregister_on_shutdown on the wire (SIPp): same Call-ID, expiry 0, challenged and answered, then exit 0", async () => {
+    const sipp = await startSipp({ scenario: "reg-disable.xml", maxCalls: 1, timeoutS: 30 });
+    const REG = `sip:127.0.0.1:${sipp.port}`;
+    const row = registrantRow({ registrar: REG, state: 1 });
+    const d = await startUacregd({ rows: [row], registrant: { unregister_on_shutdown: true, shutdown_timeout: 5 } });
+    expect(await d.mi("reg_enable", [row.aor, row.binding_URI, REG])).toBe("OK");
+    await d.waitFor((l) => l[0]?.state === "REGISTERED_STATE", 10_000);
+    let exitedAt = 0;
+    d.process.once("exit", () => {
+      exitedAt = Date.now();
+    });
+    expect(await d.stop("SIGTERM", 10_000)).toEqual({ code: 0, signal: null });
+    const r = await sipp.waitExit(10_000);
+    expect(r.code, r.stderr).toBe(0);
+    const registers = r.messages.filter((m) => m.direction === "received" && m.method === "REGISTER");
+    expect(registers.length).toBeGreaterThanOrEqual(3);
+    const callIds = new Set(registers.map((m) => m.header("Call-ID")));
+    expect(callIds.size).toBe(1);
+    const last = registers.at(-1)!;
+    const asksZero = /;\s*expires=0\b/.test(last.header("Contact") ?? "") || last.header("Expires") === "0";
+    expect(asksZero).toBe(true);
+    const final = r.messages.filter((m) => m.direction === "sent" && m.status === 200).at(-1)!;
+    expect(final.time).toBeLessThanOrEqual(exitedAt);
   });
 
   it("unregister_on_shutdown with a registrar that no longer answers: still exits 0 within shutdown_timeout", async () => {
