@@ -71,4 +71,56 @@ describe("the linked registrant table (records carry their own links)", () => {
     t.insert(recs[1] as Rec);
     expect([...t.bucket(0)].map((r) => r.n)).toEqual([1]);
   });
+
+  it("forEachInBucket visits in order; records removed ahead of the visit are skipped, the others are not", () => {
+    const t = table();
+    const recs = Array.from({ length: 100 }, (_, n) => new Rec("sip:alice@reg.test", n));
+    for (const r of recs) t.insert(r);
+    const seen: number[] = [];
+    const visit = (r: Rec) => {
+      seen.push(r.n);
+      // At record 10, remove 80 records ahead of the walk except the multiples of 10.
+      if (r.n === 10) for (const o of recs) if (o.n > 10 && o.n % 10 !== 0) t.remove(o.key);
+    };
+    t.forEachInBucket(0, visit);
+    expect(seen).toEqual([...Array.from({ length: 11 }, (_, i) => i), 20, 30, 40, 50, 60, 70, 80, 90]);
+    // The same through the generator; removing the head afterwards keeps the order.
+    expect([...t.bucket(0)].map((r) => r.n)).toEqual([
+      ...Array.from({ length: 11 }, (_, i) => i),
+      20,
+      30,
+      40,
+      50,
+      60,
+      70,
+      80,
+      90,
+    ]);
+    t.remove((recs[0] as Rec).key);
+    expect([...t.values()].map((r) => r.n)).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => i + 1),
+      20,
+      30,
+      40,
+      50,
+      60,
+      70,
+      80,
+      90,
+    ]);
+    expect(t.bucketSize(0)).toBe(18);
+  });
+
+  it("forEachInBucket goes on after the visit removes the record it stands on", () => {
+    const t = table();
+    const recs = [0, 1, 2, 3].map((n) => new Rec("sip:alice@reg.test", n));
+    for (const r of recs) t.insert(r);
+    const seen: number[] = [];
+    t.forEachInBucket(0, (r) => {
+      seen.push(r.n);
+      if (r.n === 1) t.remove(r.key);
+    });
+    expect(seen).toEqual([0, 1, 2, 3]);
+    expect([...t.bucket(0)].map((r) => r.n)).toEqual([0, 2, 3]);
+  });
 });
