@@ -144,7 +144,13 @@ export function applyTransition(
   return { record: next, actions };
 }
 
+/** No actions: one frozen array shared by every idle visit (a million records are visited every timer_interval). */
+const NO_ACTIONS: readonly RegistrantAction[] = Object.freeze([]);
+
 /** Nothing changes (the same record object), with optional log actions. */
-export function unchanged(record: RegistrantRecord, actions: RegistrantAction[] = []): Step<RegistrantRecord> {
+export function unchanged(
+  record: RegistrantRecord,
+  actions: readonly RegistrantAction[] = NO_ACTIONS,
+): Step<RegistrantRecord> {
   return { record, actions };
 }
