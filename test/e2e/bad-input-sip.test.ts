@@ -137,6 +137,23 @@ describe("garbage on the SIP sockets", () => {
     expect(rawHeader(again!, "Via")).toContain("branch=z9hG4bK-opt-2");
     expect(rawHeader(again!, "CSeq")).toBe("2 OPTIONS");
 
+    // OPTIONS over TCP on a fresh connection is answered too.
+    const tcpReply = await new Promise<string>((resolve) => {
+      let got = "";
+      const s = connect(port, "127.0.0.1", () =>
+        s.write(options(port, peer!.port, 3).replace("SIP/2.0/UDP", "SIP/2.0/TCP")),
+      );
+      s.on("data", (c: Buffer) => {
+        got += c.toString("latin1");
+        if (got.includes("\r\n\r\n")) s.end();
+      });
+      s.on("close", () => resolve(got));
+      s.on("error", () => resolve(got));
+      s.setTimeout(3000, () => s.destroy());
+    });
+    expect(rawStatus(tcpReply)).toBe(200);
+    expect(rawHeader(tcpReply, "Call-ID")).toBe("options-3@bad-input");
+
     expect(d.process.exitCode).toBeNull();
     const [now] = await d.list();
     expect(now).toEqual(before);

@@ -445,6 +445,10 @@ describe("a client that behaves exactly like opensips-cli 0.4", () => {
   });
 
   it("over the FIFO (startup probe, mkfifo'd reply pipe, one write, one readline)", async () => {
+    // The server FIFO exists with the configured mode (fifo_mode "0600").
+    const st = await fsp.lstat(d.fifoPath);
+    expect(st.isFIFO()).toBe(true);
+    expect(st.mode & 0o777).toBe(0o600);
     // opensips-cli's start-up check opens the server FIFO for writing and closes it without writing.
     const probe = await fsp.open(d.fifoPath, fsc.O_WRONLY | fsc.O_NONBLOCK);
     await probe.close();

@@ -134,13 +134,13 @@ describe.concurrent("registrant MI commands", () => {
       contact: "sip:bob@127.0.0.1:5098",
       registrar: s.REG,
       proxy: s.REG,
-      third_party_registrant: "",
+      third_party_registrant: "sip:boss@reg.test",
       username: "bob",
       password: PW.bob,
       binding_params: ';+sip.instance="<urn:uuid:00000000-0000-0000-0000-000000000001>"',
       expiry: "90",
       forced_socket: `udp:127.0.0.1:${s.d.sipPort}`,
-      cluster_shtag: "",
+      cluster_shtag: "vip/1",
       state: "0",
     };
     expect(await s.call("reg_upsert", params)).toBe("OK");
@@ -157,6 +157,32 @@ describe.concurrent("registrant MI commands", () => {
       binding_params: params.binding_params,
       proxy: s.REG,
       socket: `udp:127.0.0.1:${s.d.sipPort}`,
+    });
+    // Every optional field, in the reference §9 order; clustering is off, so the tag is shown but not enforced.
+    expect(Object.keys(l[0]!)).toEqual([
+      "AOR",
+      "expires",
+      "state",
+      "enabled",
+      "last_register_sent",
+      "registration_t_out",
+      "registrar",
+      "binding",
+      "binding_params",
+      "third_party_registrant",
+      "socket",
+      "proxy",
+      "dst_IP",
+      "ip",
+      "shtag",
+      "cluster_id",
+    ]);
+    expect(l[0]).toMatchObject({
+      third_party_registrant: "sip:boss@reg.test",
+      dst_IP: "IPv4",
+      ip: "127.0.0.1",
+      shtag: "vip",
+      cluster_id: 1,
     });
     const b = s.reg.bindings("sip:bob@reg.test");
     expect(b.map((x) => x.contact)).toEqual(["sip:bob@127.0.0.1:5098"]);
