@@ -4,48 +4,20 @@
  * runs its own daemon and its own SIPp on OS-chosen loopback ports, concurrently.
  */
 import { afterAll, describe, expect, it } from "vitest";
+import { registers, headerNames, cseq, sentStatuses, startRegistrar, startDaemon } from "./sipp-support.js";
 import { checkDigestResponse } from "../support/digest-check.js";
-import { type SippLoggedMessage, startSipp, stopAllSipp } from "../support/sipp.js";
-import { registrantRow, startUacregd, stopAllUacregd } from "../support/uacregd.js";
+import { stopAllSipp } from "../support/sipp.js";
+import { registrantRow, stopAllUacregd } from "../support/uacregd.js";
 
 afterAll(async () => {
   await stopAllUacregd();
   await stopAllSipp();
 });
 
-/** The REGISTERs SIPp received, in order (retransmissions and dead-call copies left out). */
-function registers(msgs: SippLoggedMessage[]): SippLoggedMessage[] {
-  const seen = new Set<string>();
-  return msgs.filter((m) => {
-    if (m.direction !== "received" || m.method !== "REGISTER" || m.deadCall) return false;
-    const key = `${m.header("Via")}|${m.header("CSeq")}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-/** Header names of a logged message, in wire order, lower-cased. */
-function headerNames(m: SippLoggedMessage): string[] {
-  const head = m.text.split("\r\n\r\n")[0] ?? "";
-  return head
-    .split("\r\n")
-    .slice(1)
-    .map((l) => l.slice(0, l.indexOf(":")).trim().toLowerCase());
-}
-
-function cseq(m: SippLoggedMessage): number {
-  return Number.parseInt(m.header("CSeq") ?? "", 10);
-}
-
-function sentStatuses(msgs: SippLoggedMessage[]): number[] {
-  return msgs.filter((m) => m.direction === "sent" && m.status !== undefined).map((m) => m.status as number);
-}
-
 describe.concurrent("uacregd against SIPp: digest authentication", () => {
   it("401 → authenticated REGISTER → 200: REGISTERED with the granted expiry, REGISTER in the capture's shape", async () => {
-    const sipp = await startSipp({ scenario: "reg-401-ok.xml", keys: { expires: 120 }, timeoutS: 40 });
-    const d = await startUacregd({
+    const sipp = await startRegistrar({ scenario: "reg-401-ok.xml", keys: { expires: 120 }, timeoutS: 40 });
+    const d = await startDaemon({
       rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })],
       registrant: { preemptive_auth: true },
     });
@@ -120,8 +92,8 @@ describe.concurrent("uacregd against SIPp: digest authentication", () => {
   });
 
   it("407 from an outbound proxy: Proxy-Authorization, Request-URI = registrar string, no Route, third-party From", async () => {
-    const proxy = await startSipp({ scenario: "reg-407-proxy.xml", keys: { expires: 60 }, timeoutS: 40 });
-    const d = await startUacregd({
+    const proxy = await startRegistrar({ scenario: "reg-407-proxy.xml", keys: { expires: 60 }, timeoutS: 40 });
+    const d = await startDaemon({
       rows: [
         registrantRow({
           registrar: "sip:reg.test",

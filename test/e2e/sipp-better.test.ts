@@ -4,9 +4,10 @@
  * honoured, every 2xx is success, a binding granted expires=0 is a failure, and OPTIONS pings get 200.
  */
 import { afterAll, describe, expect, it } from "vitest";
+import { registers, sentStatuses, backoffS, SLACK_S, startRegistrar, startDaemon } from "./sipp-support.js";
 import { checkDigestResponse } from "../support/digest-check.js";
-import { type SippLoggedMessage, startSipp, stopAllSipp } from "../support/sipp.js";
-import { registrantRow, startUacregd, stopAllUacregd } from "../support/uacregd.js";
+import { stopAllSipp } from "../support/sipp.js";
+import { registrantRow, stopAllUacregd } from "../support/uacregd.js";
 
 afterAll(async () => {
   await stopAllUacregd();
@@ -14,36 +15,14 @@ afterAll(async () => {
 });
 
 const T = 10;
-/** Timing slack (capture README, note 4). */
-const SLACK_S = 1;
-
-function registers(msgs: SippLoggedMessage[]): SippLoggedMessage[] {
-  const seen = new Set<string>();
-  return msgs.filter((m) => {
-    if (m.direction !== "received" || m.method !== "REGISTER" || m.deadCall) return false;
-    const key = `${m.header("Via")}|${m.header("CSeq")}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-function sentStatuses(msgs: SippLoggedMessage[]): number[] {
-  return msgs.filter((m) => m.direction === "sent" && m.status !== undefined).map((m) => m.status as number);
-}
-
-/** registration_t_out − last_register_sent of a reg_list record, in seconds (ctime, UTC). */
-function backoffS(rec: { registration_t_out: string; last_register_sent: string }): number {
-  return (Date.parse(`${rec.registration_t_out} UTC`) - Date.parse(`${rec.last_register_sent} UTC`)) / 1000;
-}
 
 const noAuth = { username: null, password: null } as const;
 
 describe.concurrent("uacregd against SIPp: better than OpenSIPS", () => {
   it("a challenge repeated after the authenticated retry (not stale) → WRONG_CREDENTIALS_STATE, no third attempt", async () => {
     const F = 20;
-    const sipp = await startSipp({ scenario: "reg-401-always.xml", timeoutS: 40 });
-    const d = await startUacregd({
+    const sipp = await startRegistrar({ scenario: "reg-401-always.xml", timeoutS: 40 });
+    const d = await startDaemon({
       rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, password: "not-the-one" })],
       registrant: { failure_retry_interval: F, timer_interval: T },
     });
@@ -64,8 +43,8 @@ describe.concurrent("uacregd against SIPp: better than OpenSIPS", () => {
   });
 
   it("a stale=true challenge to the authenticated retry is answered with the new nonce → REGISTERED", async () => {
-    const sipp = await startSipp({ scenario: "reg-401-stale.xml", timeoutS: 40 });
-    const d = await startUacregd({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })] });
+    const sipp = await startRegistrar({ scenario: "reg-401-stale.xml", timeoutS: 40 });
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })] });
     const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
     expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: 60 });
     const r = await sipp.waitExit(10_000);
@@ -81,8 +60,12 @@ describe.concurrent("uacregd against SIPp: better than OpenSIPS", () => {
   });
 
   it("503 with Retry-After: no retry before the registrar asked (RT = t + Retry-After), destination unpinned", async () => {
-    const sipp = await startSipp({ scenario: "reg-503-retry-after.xml", keys: { retry_after: 120 }, timeoutS: 40 });
-    const d = await startUacregd({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+    const sipp = await startRegistrar({
+      scenario: "reg-503-retry-after.xml",
+      keys: { retry_after: 120 },
+      timeoutS: 40,
+    });
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
     const list = await d.waitFor((r) => r[0]?.state === "REGISTRAR_ERROR_STATE", 20_000);
     // Without Retry-After the back-off would be E − T = 50 s.
     expect(backoffS(list[0]!)).toBeGreaterThanOrEqual(120 - SLACK_S);
@@ -94,12 +77,12 @@ describe.concurrent("uacregd against SIPp: better than OpenSIPS", () => {
   });
 
   it("202 Accepted is success: REGISTERED with the granted expiry", async () => {
-    const sipp = await startSipp({
+    const sipp = await startRegistrar({
       scenario: "reg-202-accepted.xml",
       keys: { expires: 45 },
       timeoutS: 40,
     });
-    const d = await startUacregd({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
     const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
     expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: 45 });
     expect(backoffS(list[0]!)).toBeGreaterThanOrEqual(45 - T - SLACK_S);
@@ -112,8 +95,8 @@ describe.concurrent("uacregd against SIPp: better than OpenSIPS", () => {
 
   it("200 OK granting our binding expires=0 is a failure (REGISTRAR_ERROR_STATE), not REGISTERED", async () => {
     // reg-401-ok.xml with expires 0: 401 → authenticated REGISTER → 200 OK, Contact: <ours>;expires=0.
-    const sipp = await startSipp({ scenario: "reg-401-ok.xml", keys: { expires: 0 }, timeoutS: 40 });
-    const d = await startUacregd({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })] });
+    const sipp = await startRegistrar({ scenario: "reg-401-ok.xml", keys: { expires: 0 }, timeoutS: 40 });
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })] });
     const list = await d.waitFor((r) => r[0]?.state === "REGISTRAR_ERROR_STATE", 20_000);
     expect(list[0]).toMatchObject({ state: "REGISTRAR_ERROR_STATE", enabled: "yes" });
     const r = await sipp.waitExit(10_000);
@@ -122,8 +105,8 @@ describe.concurrent("uacregd against SIPp: better than OpenSIPS", () => {
   });
 
   it("an OPTIONS ping from the registrar to the daemon's socket gets 200 OK", async () => {
-    const d = await startUacregd({ rows: [] });
-    const uac = await startSipp({ scenario: "uac-options.xml", remote: `127.0.0.1:${d.sipPort}`, timeoutS: 20 });
+    const d = await startDaemon({ rows: [] });
+    const uac = await startRegistrar({ scenario: "uac-options.xml", remote: `127.0.0.1:${d.sipPort}`, timeoutS: 20 });
     const r = await uac.waitExit(15_000);
     expect(r.code, r.stderr).toBe(0);
     const ok = r.messages.find((m) => m.direction === "received" && m.status === 200)!;

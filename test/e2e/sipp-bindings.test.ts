@@ -6,33 +6,15 @@
 import { openRepository } from "@uacreg/db";
 import { sqliteAdapter } from "@uacreg/db-sqlite";
 import { afterAll, describe, expect, it } from "vitest";
+import { registers, cseq, sentStatuses, startRegistrar, startDaemon } from "./sipp-support.js";
 import { checkDigestResponse } from "../support/digest-check.js";
-import { type SippLoggedMessage, startSipp, stopAllSipp } from "../support/sipp.js";
-import { registrantRow, startUacregd, stopAllUacregd } from "../support/uacregd.js";
+import { stopAllSipp } from "../support/sipp.js";
+import { registrantRow, stopAllUacregd } from "../support/uacregd.js";
 
 afterAll(async () => {
   await stopAllUacregd();
   await stopAllSipp();
 });
-
-function registers(msgs: SippLoggedMessage[]): SippLoggedMessage[] {
-  const seen = new Set<string>();
-  return msgs.filter((m) => {
-    if (m.direction !== "received" || m.method !== "REGISTER" || m.deadCall) return false;
-    const key = `${m.header("Via")}|${m.header("CSeq")}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-function cseq(m: SippLoggedMessage): number {
-  return Number.parseInt(m.header("CSeq") ?? "", 10);
-}
-
-function sentStatuses(msgs: SippLoggedMessage[]): number[] {
-  return msgs.filter((m) => m.direction === "sent" && m.status !== undefined).map((m) => m.status as number);
-}
 
 /** The `state` column of the row, read from the daemon's database file as another client would. */
 async function rowState(dbUrl: string, key: { aor: string; contact: string; registrar: string }): Promise<number> {
@@ -53,8 +35,8 @@ describe.concurrent("uacregd against SIPp: bindings", () => {
   it.each([true, false])(
     "200 listing two bindings with reg-id/+sip.instance → wildcard unREGISTER → new Call-ID → REGISTERED (preemptive_auth %s)",
     async (preemptive) => {
-      const sipp = await startSipp({ scenario: "reg-force-single.xml", maxCalls: 2, timeoutS: 40 });
-      const d = await startUacregd({
+      const sipp = await startRegistrar({ scenario: "reg-force-single.xml", maxCalls: 2, timeoutS: 40 });
+      const d = await startDaemon({
         rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, binding_params: INSTANCE })],
         registrant: { preemptive_auth: preemptive },
       });
@@ -118,10 +100,10 @@ describe.concurrent("uacregd against SIPp: bindings", () => {
   it.each([true, false])(
     "reg_disable unREGISTERs on the same Call-ID and writes state 1; reg_enable registers at once and writes 0 (preemptive_auth %s)",
     async (preemptive) => {
-      const sipp = await startSipp({ scenario: "reg-disable.xml", maxCalls: 2, timeoutS: 50 });
+      const sipp = await startRegistrar({ scenario: "reg-disable.xml", maxCalls: 2, timeoutS: 50 });
       const registrar = `sip:127.0.0.1:${sipp.port}`;
       const key = { aor: "sip:alice@reg.test", contact: BINDING, registrar };
-      const d = await startUacregd({
+      const d = await startDaemon({
         rows: [registrantRow({ registrar })],
         registrant: { preemptive_auth: preemptive },
       });

@@ -4,8 +4,18 @@
  * Contact (capture i2). Each case runs its own daemon and SIPp on OS-chosen loopback ports, concurrently.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { type SippLoggedMessage, startSipp, stopAllSipp } from "../support/sipp.js";
-import { registrantRow, startUacregd, stopAllUacregd } from "../support/uacregd.js";
+import {
+  registers,
+  cseq,
+  fromTag,
+  sentStatuses,
+  ctimeMs,
+  SLACK_S,
+  startRegistrar,
+  startDaemon,
+} from "./sipp-support.js";
+import { stopAllSipp } from "../support/sipp.js";
+import { registrantRow, stopAllUacregd } from "../support/uacregd.js";
 
 afterAll(async () => {
   await stopAllUacregd();
@@ -13,43 +23,13 @@ afterAll(async () => {
 });
 
 const T = 10;
-/** Timing slack (capture README, note 4). */
-const SLACK_S = 1;
-
-function registers(msgs: SippLoggedMessage[]): SippLoggedMessage[] {
-  const seen = new Set<string>();
-  return msgs.filter((m) => {
-    if (m.direction !== "received" || m.method !== "REGISTER" || m.deadCall) return false;
-    const key = `${m.header("Via")}|${m.header("CSeq")}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-function cseq(m: SippLoggedMessage): number {
-  return Number.parseInt(m.header("CSeq") ?? "", 10);
-}
-
-function fromTag(m: SippLoggedMessage): string | undefined {
-  return /;tag=([^;\s]+)/.exec(m.header("From") ?? "")?.[1];
-}
-
-function sentStatuses(msgs: SippLoggedMessage[]): number[] {
-  return msgs.filter((m) => m.direction === "sent" && m.status !== undefined).map((m) => m.status as number);
-}
-
-/** reg_list times are ctime in UTC (the daemon runs with TZ=UTC): "Thu Nov 26 07:45:08 2026". */
-function ctimeMs(s: string): number {
-  return Date.parse(`${s} UTC`);
-}
 
 const noAuth = { username: null, password: null } as const;
 
 describe.concurrent("uacregd against SIPp: registrar errors", () => {
   it("423 → immediate re-send asking for Min-Expires on the same Call-ID → REGISTERED with expires = Min-Expires", async () => {
-    const sipp = await startSipp({ scenario: "reg-423.xml", timeoutS: 40 });
-    const d = await startUacregd({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+    const sipp = await startRegistrar({ scenario: "reg-423.xml", timeoutS: 40 });
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
     const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
     expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", enabled: "yes", expires: 600 });
     // RT = t_reply + 600 − T: about 590 s after the REGISTER went out.
@@ -76,8 +56,8 @@ describe.concurrent("uacregd against SIPp: registrar errors", () => {
   it("403 → REGISTRAR_ERROR_STATE; the retry after the back-off has a new Call-ID, new From tag, CSeq 1", async () => {
     // F = 20, T = 10: RT = t_fail + F − T, so the retry leaves at the first visit ≥ 10 s after the 403.
     const F = 20;
-    const sipp = await startSipp({ scenario: "reg-403.xml", maxCalls: 2, timeoutS: 50 });
-    const d = await startUacregd({
+    const sipp = await startRegistrar({ scenario: "reg-403.xml", maxCalls: 2, timeoutS: 50 });
+    const d = await startDaemon({
       rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })],
       registrant: { failure_retry_interval: F, timer_interval: T },
     });
@@ -107,8 +87,8 @@ describe.concurrent("uacregd against SIPp: registrar errors", () => {
   });
 
   it("200 with a Contact without expires and an Expires header: the header's value is the granted expiry (i1)", async () => {
-    const sipp = await startSipp({ scenario: "reg-expires-header.xml", keys: { expires: 90 }, timeoutS: 40 });
-    const d = await startUacregd({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+    const sipp = await startRegistrar({ scenario: "reg-expires-header.xml", keys: { expires: 90 }, timeoutS: 40 });
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
     const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
     expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: 90 });
     const rt = ctimeMs(list[0]!.registration_t_out) - ctimeMs(list[0]!.last_register_sent);
@@ -122,13 +102,13 @@ describe.concurrent("uacregd against SIPp: registrar errors", () => {
 
   it("200 without any Contact: INTERNAL_ERROR_STATE, expires unchanged, and a retry with a new Call-ID (i2)", async () => {
     const F = 20;
-    const sipp = await startSipp({
+    const sipp = await startRegistrar({
       scenario: "reg-expires-only.xml",
       keys: { expires: 90 },
       maxCalls: 2,
       timeoutS: 50,
     });
-    const d = await startUacregd({
+    const d = await startDaemon({
       rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, expiry: 30, ...noAuth })],
       registrant: { failure_retry_interval: F, timer_interval: T },
     });
@@ -147,8 +127,8 @@ describe.concurrent("uacregd against SIPp: registrar errors", () => {
   });
 
   it("100 Trying then 200: the provisional reply stops the T1 retransmissions, then REGISTERED", async () => {
-    const sipp = await startSipp({ scenario: "reg-100-then-200.xml", keys: { expires: 60 }, timeoutS: 40 });
-    const d = await startUacregd({
+    const sipp = await startRegistrar({ scenario: "reg-100-then-200.xml", keys: { expires: 60 }, timeoutS: 40 });
+    const d = await startDaemon({
       rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })],
       tm: { fr_timeout: 5, T1_timer: 300, T2_timer: 4000 },
     });
@@ -167,8 +147,8 @@ describe.concurrent("uacregd against SIPp: registrar errors", () => {
   });
 
   it('302 is INTERNAL_ERROR ("redirection not implemented", as OpenSIPS) with the back-off RT = t + E − T (OpenSIPS: none)', async () => {
-    const sipp = await startSipp({ scenario: "reg-302.xml", timeoutS: 40 });
-    const d = await startUacregd({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+    const sipp = await startRegistrar({ scenario: "reg-302.xml", timeoutS: 40 });
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
     const list = await d.waitFor((r) => r[0]?.state === "INTERNAL_ERROR_STATE", 20_000);
     const rt = ctimeMs(list[0]!.registration_t_out) - ctimeMs(list[0]!.last_register_sent);
     // failure_retry_interval 0: the back-off is E − T = 50 s.
@@ -187,8 +167,8 @@ describe.concurrent("uacregd against SIPp: registrar errors", () => {
   });
 
   it("200 listing another binding first: the granted expiry is our binding's (RFC 3261 §19.1.4 match), not the header", async () => {
-    const sipp = await startSipp({ scenario: "reg-200-two-contacts.xml", keys: { expires: 77 }, timeoutS: 40 });
-    const d = await startUacregd({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+    const sipp = await startRegistrar({ scenario: "reg-200-two-contacts.xml", keys: { expires: 77 }, timeoutS: 40 });
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
     const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
     expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: 77 });
     const r = await sipp.waitExit(10_000);

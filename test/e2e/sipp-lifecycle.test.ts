@@ -7,8 +7,9 @@
 import { openRepository } from "@uacreg/db";
 import { sqliteAdapter } from "@uacreg/db-sqlite";
 import { afterAll, describe, expect, it } from "vitest";
-import { type Sipp, type SippLoggedMessage, startSipp, stopAllSipp } from "../support/sipp.js";
-import { type RegListRecord, registrantRow, startUacregd, stopAllUacregd } from "../support/uacregd.js";
+import { registers, cseq, until, startRegistrar, startDaemon } from "./sipp-support.js";
+import { type Sipp, type SippLoggedMessage, stopAllSipp } from "../support/sipp.js";
+import { type RegListRecord, registrantRow, stopAllUacregd } from "../support/uacregd.js";
 
 afterAll(async () => {
   await stopAllUacregd();
@@ -17,34 +18,9 @@ afterAll(async () => {
 
 const T = 10;
 
-function registers(msgs: SippLoggedMessage[]): SippLoggedMessage[] {
-  const seen = new Set<string>();
-  return msgs.filter((m) => {
-    if (m.direction !== "received" || m.method !== "REGISTER" || m.deadCall) return false;
-    const key = `${m.header("Via")}|${m.header("CSeq")}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-function cseq(m: SippLoggedMessage): number {
-  return Number.parseInt(m.header("CSeq") ?? "", 10);
-}
-
 /** The REGISTERs SIPp got for one AOR (To header). */
 function forAor(sipp: Sipp, aor: string): SippLoggedMessage[] {
   return registers(sipp.messages()).filter((m) => m.header("To") === `<${aor}>`);
-}
-
-async function until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function row(registrar: string, user: string, over: { expiry?: number } = {}) {
@@ -67,9 +43,9 @@ const allRegistered = (n: number) => (l: RegListRecord[]) =>
 
 describe.concurrent("uacregd against SIPp: reload, force_register, shutdown", () => {
   it("reg_reload: unchanged stays as it is, changed re-registers, removed is unregistered; reg_force_register; SIGTERM unREGISTERs", async () => {
-    const sipp = await startSipp({ scenario: "reg-200-loop.xml", maxCalls: 20, timeoutS: 80 });
+    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: 20, timeoutS: 80 });
     const registrar = `sip:127.0.0.1:${sipp.port}`;
-    const d = await startUacregd({
+    const d = await startDaemon({
       rows: [row(registrar, "keep"), row(registrar, "change"), row(registrar, "gone")],
       registrant: { timer_interval: T, unregister_on_shutdown: true },
     });
@@ -144,8 +120,8 @@ describe.concurrent("uacregd against SIPp: reload, force_register, shutdown", ()
   });
 
   it("SIGTERM without unregister_on_shutdown (the default, as OpenSIPS): nothing is sent, exit 0", async () => {
-    const sipp = await startSipp({ scenario: "reg-200-loop.xml", maxCalls: 5, timeoutS: 40 });
-    const d = await startUacregd({ rows: [row(`sip:127.0.0.1:${sipp.port}`, "stay")] });
+    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: 5, timeoutS: 40 });
+    const d = await startDaemon({ rows: [row(`sip:127.0.0.1:${sipp.port}`, "stay")] });
     await d.waitFor(allRegistered(1), 20_000);
     expect(await d.stop("SIGTERM")).toEqual({ code: 0, signal: null });
     await new Promise((r) => setTimeout(r, 300));

@@ -5,9 +5,10 @@
  * it, the refresh is challenged again (two transactions), as OpenSIPS does.
  */
 import { afterAll, describe, expect, it } from "vitest";
+import { registers, cseq, sentResponses, SLACK_S, startRegistrar, startDaemon } from "./sipp-support.js";
 import { checkDigestResponse } from "../support/digest-check.js";
-import { type SippLoggedMessage, startSipp, stopAllSipp } from "../support/sipp.js";
-import { registrantRow, startUacregd, stopAllUacregd } from "../support/uacregd.js";
+import { stopAllSipp } from "../support/sipp.js";
+import { registrantRow, stopAllUacregd } from "../support/uacregd.js";
 
 afterAll(async () => {
   await stopAllUacregd();
@@ -16,32 +17,11 @@ afterAll(async () => {
 
 const E = 30;
 const T = 10;
-/** Timing slack (capture README, note 4). */
-const SLACK_S = 1;
-
-function registers(msgs: SippLoggedMessage[]): SippLoggedMessage[] {
-  const seen = new Set<string>();
-  return msgs.filter((m) => {
-    if (m.direction !== "received" || m.method !== "REGISTER" || m.deadCall) return false;
-    const key = `${m.header("Via")}|${m.header("CSeq")}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-function cseq(m: SippLoggedMessage): number {
-  return Number.parseInt(m.header("CSeq") ?? "", 10);
-}
-
-function sent(msgs: SippLoggedMessage[]): SippLoggedMessage[] {
-  return msgs.filter((m) => m.direction === "sent" && m.status !== undefined);
-}
 
 /** `wanted` is the row's expiry (asked for on every REGISTER), the registrar grants E. */
 async function runRefresh(preemptive: boolean, wanted = E, scenario = "reg-refresh.xml") {
-  const sipp = await startSipp({ scenario, keys: { expires: E }, timeoutS: 60 });
-  const d = await startUacregd({
+  const sipp = await startRegistrar({ scenario, keys: { expires: E }, timeoutS: 60 });
+  const d = await startDaemon({
     rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, expiry: wanted })],
     registrant: { timer_interval: T, hash_size: 1, preemptive_auth: preemptive },
   });
@@ -58,7 +38,7 @@ describe.concurrent("uacregd against SIPp: refresh", () => {
     const { r, list } = await runRefresh(true);
     expect(r.code, r.stderr).toBe(0);
     expect(r.killed).toBe(false);
-    const responses = sent(r.messages);
+    const responses = sentResponses(r.messages);
     // 401 → 200 for the initial registration, then the refresh answered 200 at once: no 401 in between.
     expect(responses.map((m) => m.status)).toEqual([401, 200, 200]);
     const [first, second, refresh] = registers(r.messages);
@@ -87,7 +67,7 @@ describe.concurrent("uacregd against SIPp: refresh", () => {
     const W = 20;
     const { r, list } = await runRefresh(false, W);
     expect(r.code, r.stderr).toBe(0);
-    const responses = sent(r.messages);
+    const responses = sentResponses(r.messages);
     expect(responses.map((m) => m.status)).toEqual([401, 200, 401, 200]);
     const regs = registers(r.messages);
     expect(regs).toHaveLength(4);
@@ -112,7 +92,7 @@ describe.concurrent("uacregd against SIPp: refresh", () => {
   it("preemptive credentials refused (401, new nonce, not stale): the refresh falls back to the challenge → REGISTERED", async () => {
     const { r, list } = await runRefresh(true, E, "reg-refresh-rechallenge.xml");
     expect(r.code, r.stderr).toBe(0);
-    expect(sent(r.messages).map((m) => m.status)).toEqual([401, 200, 401, 200]);
+    expect(sentResponses(r.messages).map((m) => m.status)).toEqual([401, 200, 401, 200]);
     const regs = registers(r.messages);
     expect(regs).toHaveLength(4);
     const [, second, refresh, retry] = regs;

@@ -5,8 +5,9 @@
  * Timers are shortened: tm.fr_timeout 3 s, T1 250 ms, T2 1 s; failure_retry_interval 10 with timer_interval 10.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { type SippLoggedMessage, startSipp, stopAllSipp } from "../support/sipp.js";
-import { registrantRow, startUacregd, stopAllUacregd } from "../support/uacregd.js";
+import { cseq, SLACK_S, startRegistrar, startDaemon } from "./sipp-support.js";
+import { type SippLoggedMessage, stopAllSipp } from "../support/sipp.js";
+import { registrantRow, stopAllUacregd } from "../support/uacregd.js";
 
 afterAll(async () => {
   await stopAllUacregd();
@@ -18,22 +19,16 @@ const F = 10;
 const FR_TIMEOUT_S = 3;
 const T1_MS = 250;
 const T2_MS = 1000;
-/** Timing slack (capture README, note 4). */
-const SLACK_S = 1;
 
 function received(msgs: SippLoggedMessage[]): SippLoggedMessage[] {
   return msgs.filter((m) => m.direction === "received" && m.method === "REGISTER");
 }
 
-function cseq(m: SippLoggedMessage): number {
-  return Number.parseInt(m.header("CSeq") ?? "", 10);
-}
-
 describe("uacregd against SIPp: no answer", () => {
   it("retransmits until fr_timeout, shows REGISTER_TIMEOUT_STATE, and registers once the registrar is back", async () => {
-    const silent = await startSipp({ scenario: "reg-timeout.xml", timeoutS: 60 });
+    const silent = await startRegistrar({ scenario: "reg-timeout.xml", timeoutS: 60 });
     const port = silent.port;
-    const d = await startUacregd({
+    const d = await startDaemon({
       rows: [registrantRow({ registrar: `sip:127.0.0.1:${port}`, username: null, password: null })],
       registrant: { timer_interval: T, hash_size: 1, failure_retry_interval: F },
       tm: { fr_timeout: FR_TIMEOUT_S, T1_timer: T1_MS, T2_timer: T2_MS },
@@ -74,7 +69,7 @@ describe("uacregd against SIPp: no answer", () => {
     expect((timedOutAt - copies[0]!.time) / 1000).toBeLessThanOrEqual(FR_TIMEOUT_S + SLACK_S);
 
     // The registrar comes back on the same port.
-    const back = await startSipp({ scenario: "reg-200-loop.xml", port, maxCalls: 5, timeoutS: 40 });
+    const back = await startRegistrar({ scenario: "reg-200-loop.xml", port, maxCalls: 5, timeoutS: 40 });
     const after = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
     expect(after[0]).toMatchObject({ state: "REGISTERED_STATE", expires: 60, dst_IP: "IPv4", ip: "127.0.0.1" });
     const backRun = await back.stop();

@@ -1,0 +1,96 @@
+/**
+ * Shared by the sipp-*.test.ts files: start SIPp and the daemon robustly when many run at once, and read what SIPp
+ * logged the way the assertions need it.
+ */
+import { type Sipp, type SippLoggedMessage, type SippOptions, startSipp } from "../support/sipp.js";
+import { type Uacregd, type UacregdOptions, startUacregd } from "../support/uacregd.js";
+
+/**
+ * startSipp, safe under concurrency. SIPp binds its RTP echo ports `-mp` and `-mp + 2` with SO_REUSEADDR; the harness
+ * takes `-mp` from the OS's ephemeral range and never checks `+ 2`, so another peer's SIP port can be shared with
+ * (and its datagrams stolen by) a SIPp media socket. The media ports are moved out of the ephemeral range here (a
+ * later `-mp` wins); a bind that still fails because a port was taken meanwhile is retried on new ports.
+ */
+export async function startRegistrar(opts: SippOptions): Promise<Sipp> {
+  for (let attempt = 1; ; attempt++) {
+    const mediaPort = 20_000 + 4 * Math.floor(Math.random() * 3000);
+    try {
+      return await startSipp({ ...opts, extraArgs: [...(opts.extraArgs ?? []), "-mp", String(mediaPort)] });
+    } catch (e) {
+      if (attempt >= 3 || !String(e).includes("before binding")) throw e;
+    }
+  }
+}
+
+/** startUacregd, retried when its free ports were taken between the pick and the bind. */
+export async function startDaemon(opts: UacregdOptions): Promise<Uacregd> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startUacregd(opts);
+    } catch (e) {
+      if (attempt >= 2 || !String(e).includes("EADDRINUSE")) throw e;
+    }
+  }
+}
+
+/** The REGISTERs SIPp received, in order, without retransmissions or dead-call copies. */
+export function registers(msgs: SippLoggedMessage[]): SippLoggedMessage[] {
+  const seen = new Set<string>();
+  return msgs.filter((m) => {
+    if (m.direction !== "received" || m.method !== "REGISTER" || m.deadCall) return false;
+    const key = `${m.header("Via")}|${m.header("CSeq")}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Header names of a logged message, in wire order, lower-cased. */
+export function headerNames(m: SippLoggedMessage): string[] {
+  const head = m.text.split("\r\n\r\n")[0] ?? "";
+  return head
+    .split("\r\n")
+    .slice(1)
+    .map((l) => l.slice(0, l.indexOf(":")).trim().toLowerCase());
+}
+
+export function cseq(m: SippLoggedMessage): number {
+  return Number.parseInt(m.header("CSeq") ?? "", 10);
+}
+
+export function fromTag(m: SippLoggedMessage): string | undefined {
+  return /;tag=([^;\s]+)/.exec(m.header("From") ?? "")?.[1];
+}
+
+/** The responses SIPp sent. */
+export function sentResponses(msgs: SippLoggedMessage[]): SippLoggedMessage[] {
+  return msgs.filter((m) => m.direction === "sent" && m.status !== undefined);
+}
+
+export function sentStatuses(msgs: SippLoggedMessage[]): number[] {
+  return sentResponses(msgs).map((m) => m.status as number);
+}
+
+/** A reg_list time (ctime, the daemon runs with TZ=UTC: "Thu Nov 26 07:45:08 2026") in epoch ms. */
+export function ctimeMs(s: string): number {
+  return Date.parse(`${s} UTC`);
+}
+
+/** registration_t_out − last_register_sent of a reg_list record, in seconds. */
+export function backoffS(rec: { registration_t_out: string; last_register_sent: string }): number {
+  return (ctimeMs(rec.registration_t_out) - ctimeMs(rec.last_register_sent)) / 1000;
+}
+
+/** Polls `probe` every 100 ms until it returns a value. */
+export async function until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Timing slack (capture README, note 4). */
+export const SLACK_S = 1;
