@@ -190,6 +190,17 @@ describe("uacreg mi (the CLI, spawned) against the daemon", () => {
     );
   });
 
+  it("--config with the daemon's own YAML finds the MI; `uacreg db list` masks the password", async () => {
+    const r = await run(process.execPath, [UACREG_CLI, "--config", d.configFile, "mi", "reg_list"]);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { Records: Array<{ AOR: string }> }).Records.map((x) => x.AOR)).toEqual([AOR]);
+    const db = await run(process.execPath, [UACREG_CLI, "--config", d.configFile, "db", "list"]);
+    expect(db.code).toBe(0);
+    const rows = JSON.parse(db.stdout) as Array<{ aor: string; password: string }>;
+    expect(rows.map((x) => [x.aor, x.password])).toEqual([[AOR, "********"]]);
+    expect(db.stdout + db.stderr).not.toContain(PASSWORD);
+  });
+
   it("over the FIFO (reply dir = the daemon's reply_dir): reg_list, uptime, and a -32602 error", async () => {
     const fifo = ["--fifo", d.fifoPath, "--reply-dir", `${d.dir}/`];
     const list = await cli([...fifo, "reg_list", AOR, CONTACT, REG]);
@@ -515,6 +526,10 @@ describe("large replies and bursts", () => {
     const longId = "i".repeat(20_000);
     const longReq = `{"jsonrpc":"2.0","method":"version","id":"${longId}"}`;
     expect(await fifoCall(big, longReq)).toMatch(new RegExp(`"id":"${longId}"\\}$`));
+    // Multi-byte UTF-8 split across the pipe's chunks is reassembled, and echoed unescaped.
+    const wideId = "é€𝄞".repeat(4000);
+    const wide = await fifoCall(big, `{"jsonrpc":"2.0","method":"version","id":"${wideId}"}`);
+    expect(wide?.endsWith(`"id":"${wideId}"}`)).toBe(true);
     await big.stop();
   });
 
