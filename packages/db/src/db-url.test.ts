@@ -92,4 +92,12 @@ describe("db_url in the OpenSIPS form", () => {
     expect(maskDbUrl("sqlite:///x.db")).toBe("sqlite:///x.db");
     expect(maskDbUrl("mysql://u:p@ss/word@h/db")).toBe("mysql://u:***@h/db");
   });
+
+  it("masks a password given as a query option", () => {
+    expect(maskDbUrl("postgres://u@h/db?sslmode=require&password=Leak2&x=1")).toBe(
+      "postgres://u@h/db?sslmode=require&password=***&x=1",
+    );
+    expect(maskDbUrl("mssql://u:pw@h/db?Pwd=a&app=b")).toBe("mssql://u:***@h/db?Pwd=***&app=b");
+    expect(maskDbUrl("mysql://u@h/db?ssl=true")).toBe("mysql://u@h/db?ssl=true");
+  });
 });

@@ -43,6 +43,10 @@ export interface ParsedDbUrl {
  * error message about a configured URL.
  */
 export function maskDbUrl(url: string): string {
+  return maskQuerySecrets(maskUserinfo(url));
+}
+
+function maskUserinfo(url: string): string {
   const sep = url.indexOf("://");
   if (sep < 0) return url;
   const rest = url.slice(sep + 3);
@@ -52,6 +56,16 @@ export function maskDbUrl(url: string): string {
   const colon = userinfo.indexOf(":");
   if (colon < 0) return url;
   return url.slice(0, sep + 3) + userinfo.slice(0, colon) + ":***" + rest.slice(at);
+}
+
+/** A password given as a query option (`?password=…`, `pwd`, `passwd`, `secret`…) is masked too. */
+function maskQuerySecrets(url: string): string {
+  const q = url.indexOf("?");
+  if (q < 0) return url;
+  const query = url
+    .slice(q + 1)
+    .replace(/(^|&)([^=&]*(?:pass|pwd|secret)[^=&]*)=[^&]*/gi, (_m, lead: string, key: string) => `${lead}${key}=***`);
+  return `${url.slice(0, q + 1)}${query}`;
 }
 
 function decode(part: string, what: string, url: string): string {
