@@ -108,6 +108,19 @@ describe.concurrent("uacregd refuses a bad config with one message naming the ke
     expect(fatal(taken.out)[0]).toMatch(new RegExp(`EADDRINUSE.*127\\.0\\.0\\.1:${port}`));
   });
 
+  it("a db_url option the driver does not know: one fatal line at start, a password option masked", async () => {
+    const r = await uacregd(
+      ["--config"],
+      base({ db_url: "postgres://postgres@127.0.0.1:1/test?password=QueryPw-991" }),
+    );
+    expect(r.code).toBe(1);
+    const fatal = r.out.split("\n").filter((l) => l.includes('"level":60'));
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]).toContain('unknown option \\"password\\"');
+    expect(fatal[0]).toContain("password=***");
+    expect(r.out + r.err).not.toContain("QueryPw-991");
+  });
+
   it("--check-config on a good config prints ok and exits 0 without starting anything", async () => {
     const r = await uacregd(["--check-config"], base({ registrant: { hash_size: 2, timer_interval: 20 } }));
     expect(r).toMatchObject({ code: 0, err: "" });
