@@ -1,10 +1,12 @@
 /**
- * uacregd against SIPp registrars that challenge: 401 (WWW-Authenticate, verified by SIPp's verifyauth), 407 from an
- * outbound proxy (Proxy-Authorization, recomputed here), and refreshes with and without preemptive auth. Each case
- * runs its own daemon and its own SIPp on OS-chosen loopback ports, concurrently.
+ * uacregd against SIPp registrars that challenge: 401 (WWW-Authenticate, verified by SIPp's verifyauth) with the
+ * REGISTER in the shape of the OpenSIPS captures, 407 from an outbound proxy (Proxy-Authorization, recomputed here),
+ * a 401 without qop, a 401 offering several challenges, and the whole exchange over IPv6. Each case runs its own
+ * daemon and its own SIPp on OS-chosen loopback ports, concurrently.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { registers, headerNames, cseq, sentStatuses, startRegistrar, startDaemon } from "./sipp-support.js";
+import { freePort } from "../support/free-port.js";
+import { registers, headerNames, cseq, sentStatuses, SLACK_S, startRegistrar, startDaemon } from "./sipp-support.js";
 import { checkDigestResponse } from "../support/digest-check.js";
 import { stopAllSipp } from "../support/sipp.js";
 import { registrantRow, stopAllUacregd } from "../support/uacregd.js";
@@ -17,6 +19,7 @@ afterAll(async () => {
 describe.concurrent("uacregd against SIPp: digest authentication", () => {
   it("401 → authenticated REGISTER → 200: REGISTERED with the granted expiry, REGISTER in the capture's shape", async () => {
     const sipp = await startRegistrar({ scenario: "reg-401-ok.xml", keys: { expires: 120 }, timeoutS: 40 });
+    const launched = Date.now();
     const d = await startDaemon({
       rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })],
       registrant: { preemptive_auth: true },
@@ -43,6 +46,9 @@ describe.concurrent("uacregd against SIPp: digest authentication", () => {
     expect(sentStatuses(r.messages)).toEqual([401, 200]);
     const [first, second] = registers(r.messages);
     expect(first && second).toBeTruthy();
+    // First visit of the record's bucket: one period floor(T/H) = 5 s after start, at most one walk (10 s).
+    expect((first!.time - launched) / 1000).toBeGreaterThanOrEqual(5 - SLACK_S);
+    expect((first!.time - launched) / 1000).toBeLessThanOrEqual(10 + SLACK_S);
     for (const m of [first!, second!]) {
       expect(m.startLine).toBe(`REGISTER sip:127.0.0.1:${sipp.port} SIP/2.0`);
       const names = headerNames(m);
@@ -151,6 +157,61 @@ describe.concurrent("uacregd against SIPp: digest authentication", () => {
       algorithm: "MD5",
     });
     expect(check.params.opaque).toBeUndefined();
+    await d.stop();
+  });
+
+  it("401 without qop (RFC 2617 §3.2.2 compatibility): credentials without qop, nc, cnonce, verified → REGISTERED", async () => {
+    const sipp = await startRegistrar({ scenario: "reg-401-noqop.xml", timeoutS: 40 });
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })] });
+    await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
+    const r = await sipp.waitExit(10_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(sentStatuses(r.messages)).toEqual([401, 200]);
+    const check = checkDigestResponse(registers(r.messages)[1]!.header("Authorization")!, { password: "secret" });
+    expect(check.ok).toBe(true);
+    expect(check.params.qop).toBeUndefined();
+    expect(check.params.nc).toBeUndefined();
+    expect(check.params.cnonce).toBeUndefined();
+    expect(check.params.opaque).toBeUndefined();
+    await d.stop();
+  });
+
+  it("several challenges (Basic, Digest SHA-256, Digest MD5): the first one supported, SHA-256, is answered", async () => {
+    const sipp = await startRegistrar({ scenario: "reg-401-multi.xml", timeoutS: 40 });
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })] });
+    await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
+    const r = await sipp.waitExit(10_000);
+    expect(r.code, r.stderr).toBe(0);
+    const auth = registers(r.messages)[1]!.header("Authorization")!;
+    expect(registers(r.messages)[1]!.headers("Authorization")).toHaveLength(1);
+    const check = checkDigestResponse(auth, { password: "secret" });
+    expect(check.ok).toBe(true);
+    expect(check.params).toMatchObject({ algorithm: "SHA-256", realm: "reg.test", qop: "auth" });
+    expect(check.params.nonce).toMatch(/^nmultiSHA256/);
+    await d.stop();
+  });
+
+  it("over IPv6 loopback: Via [::1] with rport, reg_list pins dst_IP IPv6 / ip ::1", async () => {
+    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", host: "::1", maxCalls: 3, timeoutS: 40 });
+    const port = await freePort("::1");
+    const d = await startDaemon({
+      rows: [
+        registrantRow({
+          registrar: `sip:[::1]:${sipp.port}`,
+          binding_URI: "sip:alice@[::1]:5099",
+          username: null,
+          password: null,
+        }),
+      ],
+      listen: [`udp:[::1]:${port}`],
+    });
+    const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
+    expect(list[0]).toMatchObject({ expires: 60, dst_IP: "IPv6", ip: "::1", binding: "sip:alice@[::1]:5099" });
+    const r = await sipp.stop();
+    const reg = registers(r.messages)[0]!;
+    expect(reg.startLine).toBe(`REGISTER sip:[::1]:${sipp.port} SIP/2.0`);
+    expect(reg.header("Via")).toMatch(new RegExp(`^SIP/2\\.0/UDP \\[::1\\]:${port};branch=z9hG4bK[^;]+;rport$`));
+    expect(reg.header("Contact")).toBe("<sip:alice@[::1]:5099>;expires=60");
     await d.stop();
   });
 });
