@@ -129,4 +129,22 @@ describe.concurrent("uacregd against SIPp: reload, force_register, shutdown", ()
     expect(regs).toHaveLength(1);
     expect(regs[0]!.header("Contact")).toBe("<sip:stay@127.0.0.1:5099>;expires=60");
   });
+
+  it("40 records to one registrar: every one REGISTERED, each with its own Call-ID and From tag", async () => {
+    const n = 40;
+    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: n + 10, timeoutS: 60 });
+    const registrar = `sip:127.0.0.1:${sipp.port}`;
+    const d = await startDaemon({
+      rows: Array.from({ length: n }, (_, i) => row(registrar, `user${i}`)),
+    });
+    const list = await d.waitFor(allRegistered(n), 20_000);
+    expect(new Set(list.map((r) => r.AOR)).size).toBe(n);
+    for (const r of list) expect(r.expires).toBe(60);
+    const regs = registers((await sipp.stop()).messages);
+    expect(regs).toHaveLength(n);
+    expect(new Set(regs.map((m) => m.header("Call-ID"))).size).toBe(n);
+    expect(new Set(regs.map((m) => m.header("From"))).size).toBe(n);
+    for (const m of regs) expect(cseq(m)).toBe(1);
+    await d.stop();
+  });
 });
