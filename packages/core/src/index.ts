@@ -34,6 +34,7 @@ export {
 } from "./registrant-config.js";
 export type { RegistrantEvent, ReplyMessage, RequestId } from "./registrant-event.js";
 export {
+  NEVER_DUE,
   onDelete,
   onDisable,
   onEnable,
@@ -45,6 +46,7 @@ export {
   onTransportError,
   onVisit,
   step,
+  visitDueAt,
 } from "./registrant-machine.js";
 export {
   createRecord,

@@ -1,4 +1,4 @@
-import type { CoreContext } from "./core-params.js";
+import type { CoreContext, CoreParams } from "./core-params.js";
 import type { Step } from "./registrant-action.js";
 import { ignoreStale, matchesPending } from "./pending-request.js";
 import { type RegistrantConfig, sameRowIgnoringState } from "./registrant-config.js";
@@ -65,6 +65,26 @@ export function onVisit(record: RegistrantRecord, now: number, ctx: CoreContext)
     return applyTransition(record, record.enabled ? "visit-retry" : "visit-retry-unregister", now, ctx);
   }
   return unchanged(record);
+}
+
+/** What {@link visitDueAt} returns when no visit can change the record: 2^31 − 1, a small integer (no heap number). */
+export const NEVER_DUE = 0x7fffffff;
+
+/**
+ * The first `now` (unix seconds) at which {@link onVisit} would change the record; before it a visit returns the
+ * record unchanged with no actions. {@link NEVER_DUE} when no visit can (a request in flight, a disabled
+ * NOT_REGISTERED record). A walker may keep this number next to the record (recomputed after every change) and skip
+ * the visit while `now` is earlier, without reading the record: at a million records that is one memory access
+ * fewer per record per timer_interval.
+ */
+export function visitDueAt(record: RegistrantRecord, params: CoreParams): number {
+  const s = record.state;
+  if (s === 0) return record.enabled ? 0 : NEVER_DUE;
+  // isRefreshDue: now + T ≥ RT.
+  if (s === 3) return record.registrationTimeout - params.timerInterval;
+  // isRetryDue: now ≥ RT.
+  if (isErrorState(s)) return record.registrationTimeout;
+  return NEVER_DUE;
 }
 
 /** MI reg_enable (§9): if disabled, enable; from state 0 REGISTER at once with a new Call-ID; DB state 0. */
