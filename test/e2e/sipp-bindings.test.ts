@@ -1,12 +1,13 @@
 /**
  * Binding management against SIPp registrars: unique-binding enforcement with reg-id/+sip.instance (a 200 listing two
  * bindings → wildcard unREGISTER → REGISTER on a new Call-ID, capture f), and reg_disable / reg_enable (unREGISTER on
- * the same Call-ID, the row's `state` column written, REGISTER at once on a new Call-ID, capture g).
+ * the same Call-ID, the row's `state` column written, REGISTER at once on a new Call-ID, capture g), also while a
+ * request is in flight (reg-slow-200-loop.xml).
  */
 import { openRepository } from "@uacreg/db";
 import { sqliteAdapter } from "@uacreg/db-sqlite";
 import { afterAll, describe, expect, it } from "vitest";
-import { registers, cseq, sentStatuses, startRegistrar, startDaemon } from "./sipp-support.js";
+import { registers, cseq, sentStatuses, startRegistrar, startDaemon, until } from "./sipp-support.js";
 import { checkDigestResponse } from "../support/digest-check.js";
 import { stopAllSipp } from "../support/sipp.js";
 import { registrantRow, stopAllUacregd } from "../support/uacregd.js";
@@ -155,4 +156,42 @@ describe.concurrent("uacregd against SIPp: bindings", () => {
       await d.stop();
     },
   );
+
+  it("reg_disable / reg_enable while a request is in flight: the last command wins once the reply comes", async () => {
+    // 100 Trying at once, 200 OK 2 s later: each command below lands while a request waits for its answer.
+    const sipp = await startRegistrar({ scenario: "reg-slow-200-loop.xml", maxCalls: 10, timeoutS: 60 });
+    const registrar = `sip:127.0.0.1:${sipp.port}`;
+    const key = { aor: "sip:alice@reg.test", contact: BINDING, registrar };
+    const d = await startDaemon({ rows: [registrantRow({ registrar, username: null, password: null, state: 1 })] });
+    const wire = () => registers(sipp.messages());
+
+    // 1. Disabled during the REGISTER: after its 200, the binding is removed on the same Call-ID.
+    await d.mi("reg_enable", key);
+    const reg = await until(() => wire()[0], 2_000, "the REGISTER after reg_enable");
+    await d.mi("reg_disable", key);
+    expect((await d.list())[0]).toMatchObject({ enabled: "no", state: "REGISTERING_STATE" });
+    const off = await d.waitFor((l) => l[0]?.state === "NOT_REGISTERED_STATE", 8_000);
+    expect(off[0]!.enabled).toBe("no");
+    expect(await rowState(d.dbUrl, key)).toBe(1);
+    const unreg = wire()[1]!;
+    expect(unreg.header("Call-ID")).toBe(reg.header("Call-ID"));
+    expect(cseq(unreg)).toBe(cseq(reg) + 1);
+    expect(unreg.header("Contact")).toBe(`<${BINDING}>;expires=0`);
+    expect(wire()).toHaveLength(2);
+
+    // 2. Registered again, then enabled back during the unREGISTER: after its 200, it registers again.
+    await d.mi("reg_enable", key);
+    await d.waitFor((l) => l[0]?.state === "REGISTERED_STATE", 8_000);
+    const count = wire().length;
+    await d.mi("reg_disable", key);
+    await until(() => wire()[count], 2_000, "the unREGISTER after reg_disable");
+    await d.mi("reg_enable", key);
+    const back = await until(() => wire()[count + 1], 8_000, "the REGISTER after the unREGISTER's 200");
+    expect(wire()[count]!.header("Contact")).toBe(`<${BINDING}>;expires=0`);
+    expect(back.header("Contact")).toBe(`<${BINDING}>;expires=60`);
+    const on = await d.waitFor((l) => l[0]?.state === "REGISTERED_STATE", 8_000);
+    expect(on[0]!.enabled).toBe("yes");
+    expect(await rowState(d.dbUrl, key)).toBe(0);
+    await d.stop();
+  });
 });
