@@ -164,7 +164,7 @@ async function fifoExchange(
   const replyPath = dir + name;
   await execFileP("mkfifo", ["-m", "0600", replyPath]);
   try {
-    const w = await fsp.open(d.fifoPath, fsc.O_WRONLY | fsc.O_NONBLOCK);
+    const w = await fsp.open(d.fifoPath, fsc.O_WRONLY);
     const bytes = payload(name);
     await w.write(typeof bytes === "string" ? Buffer.from(bytes) : bytes);
     await w.close();
@@ -173,7 +173,7 @@ async function fifoExchange(
       released = true;
       const fh = await fsp.open(replyPath, fsc.O_WRONLY | fsc.O_NONBLOCK).catch(() => undefined);
       await fh?.close();
-    }, opts.timeoutMs ?? 1000);
+    }, opts.timeoutMs ?? 600);
     const r = await fsp.open(replyPath, fsc.O_RDONLY);
     const text = await r.readFile("utf8");
     await r.close();
@@ -194,22 +194,22 @@ describe("the MI over the FIFO", () => {
     await w.write("hello, this is not a request\n");
     await w.write(Buffer.from([0xff, 0x00, 0x3a, 0x3a, 0x3a]));
     await w.close();
-    okReply(await fifoExchange((n) => `:${n}:${VERSION}`));
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: 5000 }));
     expect(await fifoExchange((n) => `:${n}:{"jsonrpc" "2.0"}`)).toBeUndefined();
     expect(await fifoExchange((n) => `:${n}:not json`)).toBeUndefined();
     expect(await fifoExchange((n) => `garbage:${n}:${VERSION}`)).toBeUndefined();
-    okReply(await fifoExchange((n) => `  \n:${n}:${VERSION}\n`));
+    okReply(await fifoExchange((n) => `  \n:${n}:${VERSION}\n`, { timeoutMs: 5000 }));
     await unharmed();
   });
 
   it("a truncated request is discarded once stale; an oversized one is dropped", async () => {
     expect(await fifoExchange((n) => `:${n}:{"jsonrpc":"2.0","method":"ver`, { timeoutMs: 500 })).toBeUndefined();
     await new Promise((r) => setTimeout(r, 2200));
-    okReply(await fifoExchange((n) => `:${n}:${VERSION}`));
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: 5000 }));
     const huge = (n: string) => `:${n}:{"jsonrpc":"2.0","method":"version","id":"${"x".repeat(70_000)}"}`;
     expect(await fifoExchange(huge, { timeoutMs: 1500 })).toBeUndefined();
     await new Promise((r) => setTimeout(r, 2200));
-    okReply(await fifoExchange((n) => `:${n}:${VERSION}`));
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: 5000 }));
     await unharmed();
   });
 
@@ -223,7 +223,7 @@ describe("the MI over the FIFO", () => {
     ).toBeUndefined();
     expect(await fifoExchange((n) => `:${n}:${VERSION}`, { name: "a.b" })).toBeUndefined();
     expect(await fifoExchange((n) => `:${n}:${VERSION}`, { name: "back\\slash" })).toBeUndefined();
-    okReply(await fifoExchange((n) => `:${n}:${VERSION}`));
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: 5000 }));
     await unharmed();
   });
 
@@ -240,7 +240,7 @@ describe("the MI over the FIFO", () => {
     expect(
       await fifoExchange(() => `:link:${VERSION}`, { name: target.slice(tmpdir().length + 1), dir: `${tmpdir()}/` }),
     ).toBeUndefined();
-    okReply(await fifoExchange((n) => `:${n}:${VERSION}`));
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: 5000 }));
     expect(await fsp.readFile(file, "utf8")).toBe("untouched");
     // A reply FIFO nobody reads: the server gives up after its ENXIO retries instead of hanging.
     await execFileP("mkfifo", ["-m", "0600", join(d.dir, "unread")]);
@@ -248,7 +248,7 @@ describe("the MI over the FIFO", () => {
     await w2.write(`:unread:${VERSION}`);
     await w2.close();
     await new Promise((r) => setTimeout(r, 600));
-    okReply(await fifoExchange((n) => `:${n}:${VERSION}`));
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: 5000 }));
     await unharmed();
   });
 

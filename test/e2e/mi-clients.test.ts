@@ -105,7 +105,7 @@ async function fifoExchange(
   const replyPath = join(d.dir, name);
   await execFileP("mkfifo", ["-m", "0666", replyPath]);
   try {
-    const w = await fsp.open(d.fifoPath, fsc.O_WRONLY | fsc.O_NONBLOCK);
+    const w = await fsp.open(d.fifoPath, fsc.O_WRONLY);
     await w.write(Buffer.from(typeof payload === "string" ? payload : payload(name), "utf8"));
     await w.close();
     let released = false;
