@@ -9,6 +9,7 @@ import { freePort } from "../support/free-port.js";
 import { registers, headerNames, cseq, sentStatuses, SLACK_S, startRegistrar, startDaemon } from "./sipp-support.js";
 import { checkDigestResponse } from "../support/digest-check.js";
 import { stopAllSipp } from "../support/sipp.js";
+import { rawHeader, UdpSipPeer } from "../support/udp-sip-peer.js";
 import { registrantRow, stopAllUacregd } from "../support/uacregd.js";
 
 afterAll(async () => {
@@ -213,5 +214,90 @@ describe.concurrent("uacregd against SIPp: digest authentication", () => {
     expect(reg.header("Via")).toMatch(new RegExp(`^SIP/2\\.0/UDP \\[::1\\]:${port};branch=z9hG4bK[^;]+;rport$`));
     expect(reg.header("Contact")).toBe("<sip:alice@[::1]:5099>;expires=60");
     await d.stop();
+  });
+
+  it("401 from an outbound proxy (capture h): third-party credentials for uri sip:reg.test, verified by SIPp", async () => {
+    const proxy = await startRegistrar({
+      scenario: "reg-401-ok.xml",
+      keys: { user: "bob", password: "bobsecret" },
+      timeoutS: 40,
+    });
+    const d = await startDaemon({
+      rows: [
+        registrantRow({
+          registrar: "sip:reg.test",
+          proxy: `sip:127.0.0.1:${proxy.port}`,
+          third_party_registrant: "sip:bob@thirdparty.test",
+          username: "bob",
+          password: "bobsecret",
+        }),
+      ],
+    });
+    await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
+    const r = await proxy.waitExit(10_000);
+    expect(r.code, r.stderr).toBe(0);
+    const retry = registers(r.messages)[1]!;
+    expect(retry.startLine).toBe("REGISTER sip:reg.test SIP/2.0");
+    expect(headerNames(retry)).not.toContain("route");
+    expect(retry.header("From")).toMatch(/^<sip:bob@thirdparty\.test>;tag=/);
+    expect(checkDigestResponse(retry.header("Authorization")!, { password: "bobsecret" }).params).toMatchObject({
+      username: "bob",
+      uri: "sip:reg.test",
+      realm: "reg.test",
+    });
+    await d.stop();
+  });
+
+  it("401 with its WWW-Authenticate folded over several lines and loosely spaced: answered → REGISTERED (UdpSipPeer)", async () => {
+    // SIPp strips the leading whitespace of every line it sends, so it cannot fold a header: a hand-written peer does.
+    const peer = await UdpSipPeer.open();
+    try {
+      const d = await startDaemon({
+        rows: [registrantRow({ registrar: `sip:127.0.0.1:${peer.port}`, username: "alice", password: "secret" })],
+      });
+      const nextRegister = async (pred: (m: string) => boolean): Promise<string> => {
+        for (;;) {
+          const m = await peer.next(15_000);
+          if (m === undefined) throw new Error("no REGISTER came");
+          if (m.startsWith("REGISTER ") && pred(m)) return m;
+        }
+      };
+      const reply = (req: string, status: string, extra: string[]) =>
+        [
+          `SIP/2.0 ${status}`,
+          `Via: ${rawHeader(req, "Via")}`,
+          `From: ${rawHeader(req, "From")}`,
+          `To: ${rawHeader(req, "To")};tag=fold1`,
+          `Call-ID: ${rawHeader(req, "Call-ID")}`,
+          `CSeq: ${rawHeader(req, "CSeq")}`,
+          ...extra,
+          "Content-Length: 0",
+          "",
+          "",
+        ].join("\r\n");
+      const first = await nextRegister(() => true);
+      await peer.send(
+        reply(first, "401 Unauthorized", [
+          'WWW-Authenticate: Digest realm = "reg.test" ,',
+          '  nonce="nfold00000000000000000000000001",',
+          '\topaque="op-fold" , qop="auth" , algorithm=MD5',
+        ]),
+        d.sipPort,
+      );
+      const second = await nextRegister((m) => rawHeader(m, "Authorization") !== undefined);
+      const check = checkDigestResponse(rawHeader(second, "Authorization")!, { password: "secret" });
+      expect(check.ok).toBe(true);
+      expect(check.params).toMatchObject({
+        realm: "reg.test",
+        nonce: "nfold00000000000000000000000001",
+        opaque: "op-fold",
+      });
+      await peer.send(reply(second, "200 OK", [`Contact: ${rawHeader(second, "Contact")}`]), d.sipPort);
+      const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 5_000);
+      expect(list[0]!.expires).toBe(60);
+      await d.stop();
+    } finally {
+      await peer.close();
+    }
   });
 });

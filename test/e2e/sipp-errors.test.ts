@@ -175,4 +175,14 @@ describe.concurrent("uacregd against SIPp: registrar errors", () => {
     expect(r.code, r.stderr).toBe(0);
     await d.stop();
   });
+
+  it("200 in compact form (m:, l:) listing a display name with a comma first: our binding's expiry is granted", async () => {
+    const sipp = await startRegistrar({ scenario: "reg-200-compact.xml", keys: { expires: 66 }, timeoutS: 40 });
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+    const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
+    expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: 66 });
+    const r = await sipp.waitExit(10_000);
+    expect(r.code, r.stderr).toBe(0);
+    await d.stop();
+  });
 });
