@@ -179,10 +179,11 @@ export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): 
       shtag,
     };
   }
-  // The key object is kept as the record's key; one registrar string for all its records.
-  key.registrar = intern(row.registrar);
+  // One registrar string for all its records.
   return new ValidatedRow(
-    key,
+    row.aor,
+    row.binding_URI,
+    intern(row.registrar),
     username,
     password,
     expiry,
@@ -221,14 +222,16 @@ function headerBlock(userAgent: string): string {
 
 /**
  * The validated row as core keeps it for the record's lifetime: the key strings once (the row's own, the registrar
- * interned), the credentials, the expiry, three flags in one small integer, the shared User-Agent block, and the
+ * interned; `key` is built from them on demand), the credentials, the expiry, three flags in one small integer, the shared User-Agent block, and the
  * rarely set columns in one optional object. Everything else is derived on demand (the parsed binding URI only for
  * a 2xx whose Contact is not textually ours, the request template only for callers that ask for it): at a million
  * records every field costs megabytes.
  */
 export class ValidatedRow implements RegistrantConfig {
   constructor(
-    readonly key: RegistrantKey,
+    readonly aor: string,
+    readonly binding: string,
+    readonly registrar: string,
     readonly username: string | undefined,
     readonly password: string | undefined,
     readonly expiry: number,
@@ -239,14 +242,12 @@ export class ValidatedRow implements RegistrantConfig {
     readonly rare: RareColumns | undefined,
   ) {}
 
-  get registrar(): string {
-    return this.key.registrar;
-  }
-  get aor(): string {
-    return this.key.aor;
-  }
-  get binding(): string {
-    return this.key.contact;
+  /**
+   * A new key object each time (no password in it: keys go into logs and events). Built on demand: a key object per
+   * record would cost ~48 bytes for three strings the row already holds.
+   */
+  get key(): RegistrantKey {
+    return { aor: this.aor, contact: this.binding, registrar: this.registrar };
   }
   get proxy(): string | undefined {
     return this.rare?.proxy;
@@ -274,19 +275,19 @@ export class ValidatedRow implements RegistrantConfig {
   }
   /** Parsed on demand (validation already proved it parses). */
   get bindingUri(): SipUri | string {
-    const u = parseAny(this.key.contact);
-    return typeof u !== "string" && isSipUri(u) ? u : this.key.contact;
+    const u = parseAny(this.binding);
+    return typeof u !== "string" && isSipUri(u) ? u : this.binding;
   }
   /** Built on demand; core itself builds requests from the parts above. */
   get template(): RequestTemplate {
     const r = this.rare;
     return buildRequestTemplateFrom(
       {
-        registrar: this.key.registrar,
+        registrar: this.registrar,
         proxy: r?.proxy,
-        aor: this.key.aor,
+        aor: this.aor,
         thirdParty: r?.thirdPartyRegistrant,
-        binding: this.key.contact,
+        binding: this.binding,
         bindingParams: r?.bindingParams,
         forcedSocket: r?.forcedSocket,
       },
