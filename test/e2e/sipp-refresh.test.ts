@@ -108,4 +108,31 @@ describe.concurrent("uacregd against SIPp: refresh", () => {
     expect(cseq(retry!)).toBe(cseq(refresh!) + 1);
     expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: E });
   });
+
+  it("through a 407 proxy: the refresh carries Proxy-Authorization for the cached nonce (nc 2) on the first try", async () => {
+    const proxy = await startRegistrar({ scenario: "reg-407-refresh.xml", keys: { expires: E }, timeoutS: 60 });
+    const d = await startDaemon({
+      rows: [registrantRow({ registrar: "sip:reg.test", proxy: `sip:127.0.0.1:${proxy.port}`, expiry: E })],
+      registrant: { timer_interval: T, hash_size: 1 },
+    });
+    await d.waitFor((l) => l[0]?.state === "REGISTERED_STATE", 20_000);
+    const r = await proxy.waitExit(40_000);
+    expect(r.killed).toBe(false);
+    expect(r.code, r.stderr).toBe(0);
+    const [, second, refresh] = registers(r.messages);
+    expect(refresh).toBeDefined();
+    expect(refresh!.startLine).toBe("REGISTER sip:reg.test SIP/2.0");
+    expect(refresh!.header("Authorization")).toBeUndefined();
+    const first = checkDigestResponse(second!.header("Proxy-Authorization")!, { password: "secret" });
+    const again = checkDigestResponse(refresh!.header("Proxy-Authorization")!, { password: "secret" });
+    expect(again.ok).toBe(true);
+    expect(again.params).toMatchObject({ realm: "proxy.test", uri: "sip:reg.test", nc: "00000002" });
+    expect(again.params.nonce).toBe(first.params.nonce);
+    const ok = sentResponses(r.messages)[1]!;
+    const gap = (refresh!.time - ok.time) / 1000;
+    expect(gap).toBeGreaterThanOrEqual(E - 2 * T - SLACK_S);
+    expect(gap).toBeLessThanOrEqual(E - T + SLACK_S);
+    expect((await d.list())[0]).toMatchObject({ state: "REGISTERED_STATE", expires: E });
+    await d.stop();
+  });
 });
