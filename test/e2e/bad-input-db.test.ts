@@ -133,6 +133,20 @@ describe("bad rows in the registrant table", () => {
       expect(reg.bindings()).toEqual([]);
       expect(d.logs().join("\n")).not.toContain(pw("dave"));
       expect(JSON.stringify(await d.mi("reg_list"))).not.toContain(pw("dave"));
+
+      // The operator fixes the password in the row and reloads that record: it registers.
+      const repo = await openRepository(d.dbUrl, {}, [sqliteAdapter]);
+      await repo.upsert({ ...row, password: "the-real-one", state: 0 });
+      // A row broken meanwhile for another key: the per-record reload of it answers OK and changes nothing.
+      const other = { ...row, aor: "sip:erin@reg.test", binding_URI: "sip:erin@127.0.0.1:5099", expiry: 5 };
+      await repo.insert(other);
+      await repo.close();
+      expect(await d.mi("reg_reload", [row.aor, row.binding_URI, REG])).toBe("OK");
+      expect(await d.mi("reg_reload", [other.aor, other.binding_URI, REG])).toBe("OK");
+      await d.waitFor((l) => l[0]?.state === "REGISTERED_STATE", 12_000);
+      expect((await d.list()).map((x) => x.AOR)).toEqual(["sip:dave@reg.test"]);
+      expect(reg.bindings("sip:dave@reg.test")).toHaveLength(1);
+      expect(d.logs().join("\n")).not.toContain("the-real-one");
       await d.stop();
     } finally {
       await reg.close();
