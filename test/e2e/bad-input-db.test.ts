@@ -33,7 +33,7 @@ const BAD: Bad[] = [
 ];
 const pw = (user: string) => `Pw-${user}-8c1e`;
 
-describe("bad rows in the registrant table", () => {
+describe.concurrent("bad rows in the registrant table", () => {
   it("one log line each naming key and field; the good rows load and register; no password logged", async () => {
     registrar = await startDemoRegistrar({ users: { alice: pw("alice"), bob: pw("bob") }, realm: "reg.test" });
     const REG = `sip:127.0.0.1:${registrar.port}`;
