@@ -1,11 +1,14 @@
 /**
  * Where uacreg deliberately does better than OpenSIPS (design/decisions.md), seen end to end against SIPp:
  * a repeated non-stale challenge is WRONG_CREDENTIALS (no loop), a stale nonce is answered, 503 Retry-After is
- * honoured, every 2xx is success, a binding granted expires=0 is a failure, and OPTIONS pings get 200.
+ * honoured, every 2xx is success, a binding granted expires=0 is a failure, OPTIONS pings get 200, a NULL expiry uses
+ * default_expires, sharing tags are ignored when clustering is off; plus clustering on (active/backup tags) and
+ * forced_socket.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { registers, sentStatuses, backoffS, SLACK_S, startRegistrar, startDaemon } from "./sipp-support.js";
 import { checkDigestResponse } from "../support/digest-check.js";
+import { freePort } from "../support/free-port.js";
 import { stopAllSipp } from "../support/sipp.js";
 import { registrantRow, stopAllUacregd } from "../support/uacregd.js";
 
@@ -113,6 +116,73 @@ describe.concurrent("uacregd against SIPp: better than OpenSIPS", () => {
     expect(ok).toBeDefined();
     expect(ok.header("CSeq")).toBe("1 OPTIONS");
     expect(ok.header("Allow")).toContain("OPTIONS");
+    await d.stop();
+  });
+
+  it("a row with NULL expiry asks for default_expires (OpenSIPS rejects the row)", async () => {
+    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: 3, timeoutS: 40 });
+    const d = await startDaemon({
+      rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, expiry: null, ...noAuth })],
+      registrant: { default_expires: 45 },
+    });
+    const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
+    expect(list[0]!.expires).toBe(45);
+    const r = await sipp.stop();
+    expect(registers(r.messages)[0]!.header("Contact")).toBe("<sip:alice@127.0.0.1:5099>;expires=45");
+    await d.stop();
+  });
+
+  it("sharing tags with clustering off are ignored (one warning) and the record registers", async () => {
+    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: 3, timeoutS: 40 });
+    const d = await startDaemon({
+      rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, cluster_shtag: "vip/1", ...noAuth })],
+    });
+    const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
+    expect(list[0]).toMatchObject({ shtag: "vip" });
+    expect(d.logs().filter((l) => l.includes("cluster_shtag") && l.includes("ignored"))).toHaveLength(1);
+    await sipp.stop();
+    await d.stop();
+  });
+
+  it("clustering on: only the record whose tag is active here registers; the backup one sends nothing", async () => {
+    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: 5, timeoutS: 40 });
+    const registrar = `sip:127.0.0.1:${sipp.port}`;
+    const launched = Date.now();
+    const d = await startDaemon({
+      rows: [
+        registrantRow({ registrar, aor: "sip:active@reg.test", cluster_shtag: "vip/1", ...noAuth }),
+        registrantRow({ registrar, aor: "sip:backup@reg.test", cluster_shtag: "other/1", ...noAuth }),
+      ],
+      registrant: { enable_clustering: true },
+      extra: { clustering: { active_tags: ["vip/1"] } },
+    });
+    await d.waitFor((r) => r.find((x) => x.AOR === "sip:active@reg.test")?.state === "REGISTERED_STATE", 20_000);
+    // Both buckets have been visited once 10 s after start.
+    await new Promise((res) => setTimeout(res, Math.max(0, launched + 11_000 - Date.now())));
+    const list = await d.list();
+    expect(list.find((x) => x.AOR === "sip:backup@reg.test")).toMatchObject({
+      state: "NOT_REGISTERED_STATE",
+      shtag: "other",
+      cluster_id: 1,
+    });
+    const regs = registers((await sipp.stop()).messages);
+    expect(regs.map((m) => m.header("To"))).toEqual(["<sip:active@reg.test>"]);
+    await d.stop();
+  });
+
+  it("forced_socket: the REGISTER leaves from the forced one of two listening sockets; reg_list shows it", async () => {
+    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: 3, timeoutS: 40 });
+    const [p1, p2] = [await freePort(), await freePort()];
+    const d = await startDaemon({
+      rows: [
+        registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, forced_socket: `udp:127.0.0.1:${p2}`, ...noAuth }),
+      ],
+      listen: [`udp:127.0.0.1:${p1}`, `udp:127.0.0.1:${p2}`],
+    });
+    const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
+    expect(list[0]).toMatchObject({ socket: `udp:127.0.0.1:${p2}` });
+    const reg = registers((await sipp.stop()).messages)[0]!;
+    expect(reg.header("Via")).toMatch(new RegExp(`^SIP/2\\.0/UDP 127\\.0\\.0\\.1:${p2};`));
     await d.stop();
   });
 });
