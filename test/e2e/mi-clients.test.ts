@@ -54,7 +54,10 @@ function opensipsCliRequest(method: string, params: unknown[] | Record<string, s
 }
 
 /** POST as Python urllib does (opensips-cli's HTTP transport): one connection per request. */
-function urllibPost(url: string, body: string): Promise<{ status: number; body: string; type?: string }> {
+function urllibPost(
+  url: string,
+  body: string,
+): Promise<{ status: number; body: string; type?: string; connection?: string }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -79,6 +82,7 @@ function urllibPost(url: string, body: string): Promise<{ status: number; body: 
             status: res.statusCode ?? 0,
             body: Buffer.concat(chunks).toString("utf8"),
             type: res.headers["content-type"],
+            connection: res.headers.connection,
           }),
         );
       },
@@ -235,6 +239,10 @@ describe("curl over HTTP", () => {
     const status = async (args: string[]) =>
       (await run(CURL, ["-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", ...args])).stdout;
     expect(await status([d.miUrl])).toBe("405 0");
+    const get = await run(CURL, ["-s", "-i", d.miUrl]);
+    expect(get.stdout).toMatch(/^HTTP\/1\.1 405 [^\r]*\r\n/);
+    expect(get.stdout).toMatch(/\r\nContent-Length: 0\r\n/i);
+    expect(get.stdout).not.toMatch(/Transfer-Encoding/i);
     const base = d.miUrl.replace(/\/mi$/, "");
     const path = await run(CURL, [
       "-s",
@@ -438,6 +446,7 @@ describe("a client that behaves exactly like opensips-cli 0.4", () => {
       const r = await urllibPost(d.miUrl, body);
       expect(r.status).toBe(200);
       expect(r.type).toBe("application/json");
+      expect(r.connection).toBe("close");
       return r.body;
     };
     const all = await opensipsCli(send, "reg_list", []);
