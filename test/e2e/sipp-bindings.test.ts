@@ -194,4 +194,44 @@ describe.concurrent("uacregd against SIPp: bindings", () => {
     expect(await rowState(d.dbUrl, key)).toBe(0);
     await d.stop();
   });
+
+  it("unique-binding enforcement is per row: a row without reg-id accepts a 200 listing two bindings as is", async () => {
+    const single = await startRegistrar({ scenario: "reg-force-single.xml", maxCalls: 2, timeoutS: 40 });
+    // maxCalls 2 keeps it listening after its one call: a wildcard unREGISTER would be logged as a dead-call message.
+    const plain = await startRegistrar({
+      scenario: "reg-200-two-contacts.xml",
+      keys: { expires: 77 },
+      maxCalls: 2,
+      timeoutS: 40,
+    });
+    const a = { aor: "sip:alice@reg.test", contact: BINDING, registrar: `sip:127.0.0.1:${single.port}` };
+    const b = { aor: "sip:bob@reg.test", contact: "sip:bob@127.0.0.1:5099", registrar: `sip:127.0.0.1:${plain.port}` };
+    const d = await startDaemon({
+      rows: [
+        registrantRow({ registrar: a.registrar, binding_params: INSTANCE, state: 1 }),
+        registrantRow({
+          registrar: b.registrar,
+          aor: b.aor,
+          binding_URI: b.contact,
+          username: null,
+          password: null,
+          state: 1,
+        }),
+      ],
+    });
+    // The reg-id row first, through its whole wildcard cleanup; then the plain row.
+    await d.mi("reg_enable", a);
+    expect((await single.waitExit(10_000)).code).toBe(0);
+    await d.waitFor((l) => l.find((r) => r.AOR === a.aor)?.state === "REGISTERED_STATE", 5_000);
+    await d.mi("reg_enable", b);
+    const list = await d.waitFor((l) => l.find((r) => r.AOR === b.aor)?.state === "REGISTERED_STATE", 5_000);
+    expect(list.find((r) => r.AOR === b.aor)!.expires).toBe(77);
+    await new Promise((res) => setTimeout(res, 500));
+    const r = await plain.stop();
+    expect(r.errors).toBe("");
+    // One REGISTER, no wildcard unREGISTER for the plain row.
+    expect(registers(r.messages)).toHaveLength(1);
+    expect(r.messages.filter((m) => m.direction === "received" && m.deadCall)).toHaveLength(0);
+    await d.stop();
+  });
 });
