@@ -316,6 +316,38 @@ describe.concurrent("registrant MI commands", () => {
     noPasswords(s);
   });
 
+  it("during a full reload of 300 registered records, none shows as anything but REGISTERED (#168)", async () => {
+    const users = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`u${i}`, `Pw-u${i}-x`]));
+    const reg = await startDemoRegistrar({ users, realm: "reg.test" });
+    registrars.push(reg);
+    const REG = `sip:127.0.0.1:${reg.port}`;
+    const rows = Object.keys(users).map((u) =>
+      registrantRow({
+        registrar: REG,
+        aor: `sip:${u}@reg.test`,
+        username: u,
+        password: users[u]!,
+        binding_URI: `sip:${u}@127.0.0.1:5099`,
+      }),
+    );
+    const d = await startUacregd({ rows });
+    // State 0 rows: the first visits of the two buckets register them all.
+    await d.waitFor((l) => l.length === 300 && l.every((r) => r.state === "REGISTERED_STATE"), 15_000);
+    const before = await d.list();
+    let polling = true;
+    const seen: Array<Record<string, number>> = [];
+    const poll = (async () => {
+      while (polling) seen.push((await d.mi<{ States: Record<string, number> }>("reg_stats")).States);
+    })();
+    for (let i = 0; i < 10; i++) expect(await d.mi("reg_reload")).toBe("OK");
+    polling = false;
+    await poll;
+    expect(seen.length).toBeGreaterThan(3);
+    for (const st of seen) expect(st.REGISTERED_STATE).toBe(300);
+    expect(await d.list()).toEqual(before);
+    expect(reg.stats().registered).toBe(300);
+  });
+
   it("reg_reload on a database that fails: -32000 Command handler returned null, records kept", async () => {
     const s = await setup(["alice"]);
     const path = s.d.dbUrl.replace(/^sqlite:\/\//, "");
