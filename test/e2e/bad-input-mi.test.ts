@@ -252,6 +252,25 @@ describe("the MI over the FIFO", () => {
     await unharmed();
   });
 
+  it("no descriptor leaks after a barrage of failed FIFO and HTTP exchanges", async () => {
+    const fds = async () => (await fsp.readdir(`/proc/${d.process.pid}/fd`)).length;
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: 5000 }));
+    const before = await fds();
+    for (let i = 0; i < 30; i++) {
+      // ENOENT, a forbidden name, broken JSON (dropped), a reply FIFO nobody reads (ENXIO), then a good one.
+      const w = await fsp.open(d.fifoPath, fsc.O_WRONLY);
+      await w.write(`:nosuch${i}:${VERSION}:a.b:${VERSION}:x:{bad json}`);
+      await w.close();
+      expect(await fifoExchange((n) => `:${n}:{"jsonrpc":"2.0","method":"version"}`, { timeoutMs: 5000 })).toBe("");
+      await rawHttp("{}", { "content-type": "text/plain", "content-length": 2 });
+      await rawHttp("x".repeat(70_000), { "content-type": "application/json", "content-length": 70_000 });
+    }
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: 5000 }));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await fds()).toBeLessThanOrEqual(before + 2);
+    await unharmed();
+  });
+
   it("an empty reply name runs the command and replies nothing", async () => {
     const w = await fsp.open(d.fifoPath, fsc.O_WRONLY | fsc.O_NONBLOCK);
     await w.write(
