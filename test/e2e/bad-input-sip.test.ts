@@ -111,6 +111,17 @@ describe("garbage on the SIP sockets", () => {
         await new Promise<void>((resolve) => raw.send(g, port, "127.0.0.1", () => resolve()));
       }
     }
+    // ...and a flood: 20,000 datagrams of garbage and half-messages as fast as the socket takes them.
+    const flood = garbage(port, peer.port);
+    let sent = 0;
+    while (sent < 20_000) {
+      const batch: Promise<void>[] = [];
+      for (let i = 0; i < 500; i++, sent++) {
+        const g = flood[sent % flood.length]!;
+        batch.push(new Promise<void>((resolve) => raw.send(g, port, "127.0.0.1", () => resolve())));
+      }
+      await Promise.all(batch);
+    }
     raw.close();
     // ...and over TCP: garbage, a truncated message, a huge Content-Length, each on a connection that then closes.
     for (const g of [
