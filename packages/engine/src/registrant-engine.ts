@@ -18,6 +18,7 @@ import {
   type Step,
   step,
   type ValidationContext,
+  visitDueAt,
 } from "@uacreg/core";
 import { LinkedRegistrantTable, TableEntry } from "@uacreg/scheduler";
 import type { OutgoingRequest as TransportRequest, SipTransport, TransactionOutcome } from "@uacreg/transport";
@@ -488,11 +489,14 @@ export class RegistrantEngine {
     if (this.#stopping) return;
     const clustering = this.#params.enableClustering;
     const now = this.#unixNow();
+    const params = this.#ctx.params;
     for (const live of this.#table.bucket(bucket)) {
       if (clustering) {
         const t = live.record.config.shtag;
         if (t !== undefined && t.clusterId > 0 && !this.#activeTags.has(`${t.name}/${t.clusterId}`)) continue;
       }
+      // Records with nothing due (most of them, most of the time) are not handed to core at all.
+      if (visitDueAt(live.record, params) > now) continue;
       this.#dispatch(live, VISIT, now);
     }
   }
