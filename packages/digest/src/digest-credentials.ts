@@ -47,20 +47,25 @@ function notAString(field: string): DigestError {
   return new DigestError("bad-input", `${field} must be a string`);
 }
 
-const HA2 = new Map<string, string>();
+interface KeptHa2 {
+  readonly algorithm: DigestAlgorithm;
+  readonly method: string;
+  readonly ha2: string;
+}
+
+const HA2 = new Map<string, KeptHa2>();
 
 /**
  * HA2 = H(method ":" uri) without auth-int: the same for every request of a registrar (the registrant's digest-uri is
- * the registrar), so it is kept (at most 256 of them) instead of hashed again for each of a million records.
+ * the registrar), so it is kept (per uri, at most 256) instead of hashed again for each of a million records. Keyed by
+ * the uri string itself: the caller passes the same string object each time, so the lookup builds no key.
  */
 function requestHash(algorithm: DigestAlgorithm, method: string, uri: string): string {
-  const key = `${algorithm} ${method}:${uri}`;
-  let ha2 = HA2.get(key);
-  if (ha2 === undefined) {
-    ha2 = hashHex(algorithm, `${method}:${uri}`);
-    if (HA2.size >= 256) HA2.clear();
-    HA2.set(key, ha2);
-  }
+  const kept = HA2.get(uri);
+  if (kept !== undefined && kept.algorithm === algorithm && kept.method === method) return kept.ha2;
+  const ha2 = hashHex(algorithm, `${method}:${uri}`);
+  if (HA2.size >= 256) HA2.clear();
+  HA2.set(uri, { algorithm, method, ha2 });
   return ha2;
 }
 
