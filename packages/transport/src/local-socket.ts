@@ -1,4 +1,5 @@
 import type dgram from "node:dgram";
+import dns from "node:dns";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { networkInterfaces } from "node:os";
@@ -85,4 +86,27 @@ export function advertisedAddress(address: string, family: 4 | 6): string {
     }
   }
   return family === 6 ? "::1" : "127.0.0.1";
+}
+
+/**
+ * The `lookup` of our UDP sockets. node:dgram resolves the destination of every datagram through it (by default
+ * `dns.lookup`, which answers an IP literal only on the next tick, through a closure). Our targets are already IP
+ * addresses (RFC 3263 resolution happens before), so an IP literal is answered at once; anything else still goes to
+ * `dns.lookup`. The last address is remembered, so a burst to one registrar costs one string comparison.
+ */
+export function udpLookup(): NonNullable<dgram.SocketOptions["lookup"]> {
+  let lastAddress = "";
+  let lastFamily = 0;
+  return (address, family, callback) => {
+    if (address !== lastAddress) {
+      const f = net.isIP(address);
+      if (f === 0) {
+        dns.lookup(address, family, callback);
+        return;
+      }
+      lastAddress = address;
+      lastFamily = f;
+    }
+    callback(null, lastAddress, lastFamily);
+  };
 }

@@ -20,6 +20,7 @@ import {
   type LocalSocket as Listener,
   readTlsFiles,
   type TlsSocketOptions,
+  udpLookup,
 } from "./local-socket.js";
 
 export type { TlsSocketOptions } from "./local-socket.js";
@@ -291,7 +292,11 @@ export class SipTransport {
   }
 
   private bindUdp(l: Listener): Promise<number> {
-    const sock = dgram.createSocket({ type: l.spec.family === 6 ? "udp6" : "udp4", ipv6Only: l.spec.family === 6 });
+    const sock = dgram.createSocket({
+      type: l.spec.family === 6 ? "udp6" : "udp4",
+      ipv6Only: l.spec.family === 6,
+      lookup: udpLookup(),
+    });
     l.udp = sock;
     return new Promise((resolve, reject) => {
       sock.once("error", reject);
