@@ -3,11 +3,12 @@ import { DigestError } from "./digest-error.js";
 import { formatNonceCount } from "./nonce-count.js";
 
 /**
- * quoted-string with `\` and `"` escaped as quoted-pairs (RFC 3261 §25.1, RFC 7230 §3.2.6); refuses CR, LF and NUL
- * in the same pass (header injection). The message names the field, never the value.
+ * The inside of a quoted-string: `\` and `"` escaped as quoted-pairs (RFC 3261 §25.1, RFC 7230 §3.2.6); refuses CR,
+ * LF and NUL in the same pass (header injection). The value itself when nothing needs escaping (no new string). The
+ * message names the field, never the value.
  */
-function quote(field: string, value: string): string {
-  let out = '"';
+function quotedContent(field: string, value: string): string {
+  let out = "";
   let runStart = 0;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
@@ -17,7 +18,7 @@ function quote(field: string, value: string): string {
       runStart = i + 1;
     }
   }
-  return runStart === 0 ? `"${value}"` : out + value.slice(runStart) + '"';
+  return runStart === 0 ? value : out + value.slice(runStart);
 }
 
 /**
@@ -27,18 +28,18 @@ function quote(field: string, value: string): string {
  * Throws DigestError `bad-input` if a value holds CR, LF or NUL, or a qop comes without nc/cnonce.
  */
 export function formatAuthorization(c: DigestCredentials): string {
-  // Every quoted value is checked for CR, LF and NUL while it is quoted; the unquoted ones are checked here.
-  let out = `Digest username=${quote("username", c.username)}, realm=${quote("realm", c.realm)}, nonce=${quote(
-    "nonce",
-    c.nonce,
-  )}, uri=${quote("uri", c.uri)}`;
-  if (c.opaque !== undefined) out += `, opaque=${quote("opaque", c.opaque)}`;
+  // Every value is checked for CR, LF and NUL while it is escaped; the quotes are written around it here.
+  let out = `Digest username="${quotedContent("username", c.username)}", realm="${quotedContent(
+    "realm",
+    c.realm,
+  )}", nonce="${quotedContent("nonce", c.nonce)}", uri="${quotedContent("uri", c.uri)}"`;
+  if (c.opaque !== undefined) out += `, opaque="${quotedContent("opaque", c.opaque)}"`;
   if (c.qop !== undefined) {
     if (c.qop !== "auth" && c.qop !== "auth-int") throw new DigestError("bad-input", "qop must be auth or auth-int");
     if (c.nc === undefined || c.cnonce === undefined) throw new DigestError("bad-input", "qop needs nc and cnonce");
-    out += `, qop=${c.qop}, nc=${formatNonceCount(c.nc)}, cnonce=${quote("cnonce", c.cnonce)}`;
+    out += `, qop=${c.qop}, nc=${formatNonceCount(c.nc)}, cnonce="${quotedContent("cnonce", c.cnonce)}"`;
   }
-  out += `, response=${quote("response", c.response)}, algorithm=${c.algorithm}`;
+  out += `, response="${quotedContent("response", c.response)}", algorithm=${c.algorithm}`;
   if (c.userhash) out += ", userhash=true";
   return out;
 }
