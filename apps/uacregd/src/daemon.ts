@@ -5,7 +5,7 @@
  * opened, retried with a clear log line while it is unreachable (MI answers meanwhile), its schema checked, and the
  * records loaded. `ready` resolves once the engine runs.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type DbAdapter, DbError, maskDbUrl, openRepository, parseDbUrl, SchemaError } from "@uacreg/db";
 import { mssqlAdapter } from "@uacreg/db-mssql";
@@ -149,8 +149,7 @@ export class Daemon {
     for (;;) {
       if (this.#stopped) throw new Error("stopped before the database could be opened");
       try {
-        if (url.scheme === "sqlite" && url.database !== ":memory:")
-          mkdirSync(dirname(url.database), { recursive: true });
+        if (url.scheme === "sqlite" && url.database !== ":memory:") makeDirs(dirname(url.database));
         const repo = await openRepository(
           config.db_url,
           { tableName: config.registrant.table_name, columns: config.registrant.columns },
@@ -284,6 +283,18 @@ function countingRepository(repo: RegistrantRepository, count: (op: string) => v
 export function splitHostPort(hostPort: string): { host: string; port: number } {
   const i = hostPort.lastIndexOf(":");
   return { host: hostPort.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(hostPort.slice(i + 1)) };
+}
+
+/**
+ * `mkdir -p` one level at a time. Node 20's `mkdirSync(…, { recursive: true })` loops forever, blocking the event
+ * loop (so even SIGTERM is lost), where mkdir answers ENOENT under an existing parent, as under /proc or /sys.
+ * Here that is an ordinary error naming the path.
+ */
+function makeDirs(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) makeDirs(parent);
+  mkdirSync(dir);
 }
 
 function errText(e: unknown): string {
