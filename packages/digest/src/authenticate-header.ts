@@ -95,6 +95,10 @@ class Scanner {
     }
   }
 
+  skipRun(table: Uint8Array): void {
+    while (this.pos < this.text.length && inTable(table, this.text.charCodeAt(this.pos))) this.pos++;
+  }
+
   readRun(table: Uint8Array): string {
     const start = this.pos;
     while (this.pos < this.text.length && inTable(table, this.text.charCodeAt(this.pos))) this.pos++;
@@ -172,11 +176,13 @@ function readAuthParams(s: Scanner): AuthParam[] {
     if (s.code() !== COMMA) throw s.fail(`expected "," after the ${JSON.stringify(name)} parameter`);
     s.skipListSeparators();
     if (s.pos === text.length) return params;
-    // Look ahead: `token BWS "="` is another auth-param of this challenge, anything else a new challenge.
+    // Look ahead: `token BWS "="` is another auth-param of this challenge, anything else a new challenge (scanned in
+    // place: no string is cut out for the look-ahead).
     const next = s.pos;
-    const token = s.readRun(TCHAR);
+    s.skipRun(TCHAR);
+    const sawToken = s.pos > next;
     s.skipWhitespace();
-    const continues = token !== "" && s.code() === EQUALS;
+    const continues = sawToken && s.code() === EQUALS;
     s.pos = next;
     if (!continues) return params;
   }

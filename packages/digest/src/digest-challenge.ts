@@ -33,6 +33,23 @@ function findParam(raw: RawChallenge, name: string): AuthParam | undefined {
   return undefined;
 }
 
+/** The first parameter name that occurs twice. A challenge has a handful: compared pairwise, no Set per challenge. */
+function repeatedName(params: readonly AuthParam[]): string | undefined {
+  if (params.length > 16) {
+    const seen = new Set<string>();
+    for (const p of params) {
+      if (seen.has(p.name)) return p.name;
+      seen.add(p.name);
+    }
+    return undefined;
+  }
+  for (let i = 1; i < params.length; i++) {
+    const name = (params[i] as AuthParam).name;
+    for (let j = 0; j < i; j++) if ((params[j] as AuthParam).name === name) return name;
+  }
+  return undefined;
+}
+
 function malformed(raw: RawChallenge, message: string): DigestError {
   return new DigestError(
     "malformed-challenge",
@@ -54,12 +71,9 @@ export function interpretChallenge(raw: RawChallenge): DigestChallenge {
     });
   }
   if (raw.token68 !== undefined) throw malformed(raw, "Digest takes auth-params, not a token68");
-  const seen = new Set<string>();
-  for (const p of raw.params) {
-    // RFC 7235 §2.1: "Each parameter name MUST only occur once per challenge."
-    if (seen.has(p.name)) throw malformed(raw, `parameter ${JSON.stringify(p.name)} appears twice`);
-    seen.add(p.name);
-  }
+  // RFC 7235 §2.1: "Each parameter name MUST only occur once per challenge."
+  const twice = repeatedName(raw.params);
+  if (twice !== undefined) throw malformed(raw, `parameter ${JSON.stringify(twice)} appears twice`);
   const realm = findParam(raw, "realm");
   if (realm === undefined) throw malformed(raw, "no realm");
   const nonce = findParam(raw, "nonce");
