@@ -22,13 +22,16 @@ const T = 10;
 const noAuth = { username: null, password: null } as const;
 
 describe.concurrent("uacregd against SIPp: better than OpenSIPS", () => {
-  it("a challenge repeated after the authenticated retry (not stale) → WRONG_CREDENTIALS_STATE, no third attempt", async () => {
+  it("a challenge repeated after the authenticated retry (not stale) → WRONG_CREDENTIALS_STATE, no third attempt", async (t) => {
     const F = 20;
-    const sipp = await startRegistrar({ scenario: "reg-401-always.xml", timeoutS: 40 });
-    const d = await startDaemon({
-      rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, password: "not-the-one" })],
-      registrant: { failure_retry_interval: F, timer_interval: T },
-    });
+    const sipp = await startRegistrar({ scenario: "reg-401-always.xml", timeoutS: 40 }, t);
+    const d = await startDaemon(
+      {
+        rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, password: "not-the-one" })],
+        registrant: { failure_retry_interval: F, timer_interval: T },
+      },
+      t,
+    );
     const list = await d.waitFor((r) => r[0]?.state === "WRONG_CREDENTIALS_STATE", 20_000);
     expect(list[0]).toMatchObject({ state: "WRONG_CREDENTIALS_STATE", enabled: "yes" });
     expect(backoffS(list[0]!)).toBeGreaterThanOrEqual(F - T - SLACK_S);
@@ -45,9 +48,9 @@ describe.concurrent("uacregd against SIPp: better than OpenSIPS", () => {
     await d.stop();
   });
 
-  it("a stale=true challenge to the authenticated retry is answered with the new nonce → REGISTERED", async () => {
-    const sipp = await startRegistrar({ scenario: "reg-401-stale.xml", timeoutS: 40 });
-    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })] });
+  it("a stale=true challenge to the authenticated retry is answered with the new nonce → REGISTERED", async (t) => {
+    const sipp = await startRegistrar({ scenario: "reg-401-stale.xml", timeoutS: 40 }, t);
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })] }, t);
     const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
     expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: 60 });
     const r = await sipp.waitExit(10_000);
@@ -62,13 +65,16 @@ describe.concurrent("uacregd against SIPp: better than OpenSIPS", () => {
     await d.stop();
   });
 
-  it("503 with Retry-After: no retry before the registrar asked (RT = t + Retry-After), destination unpinned", async () => {
-    const sipp = await startRegistrar({
-      scenario: "reg-503-retry-after.xml",
-      keys: { retry_after: 120 },
-      timeoutS: 40,
-    });
-    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+  it("503 with Retry-After: no retry before the registrar asked (RT = t + Retry-After), destination unpinned", async (t) => {
+    const sipp = await startRegistrar(
+      {
+        scenario: "reg-503-retry-after.xml",
+        keys: { retry_after: 120 },
+        timeoutS: 40,
+      },
+      t,
+    );
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] }, t);
     const list = await d.waitFor((r) => r[0]?.state === "REGISTRAR_ERROR_STATE", 20_000);
     // Without Retry-After the back-off would be E − T = 50 s.
     expect(backoffS(list[0]!)).toBeGreaterThanOrEqual(120 - SLACK_S);
@@ -79,13 +85,16 @@ describe.concurrent("uacregd against SIPp: better than OpenSIPS", () => {
     await d.stop();
   });
 
-  it("202 Accepted is success: REGISTERED with the granted expiry", async () => {
-    const sipp = await startRegistrar({
-      scenario: "reg-202-accepted.xml",
-      keys: { expires: 45 },
-      timeoutS: 40,
-    });
-    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+  it("202 Accepted is success: REGISTERED with the granted expiry", async (t) => {
+    const sipp = await startRegistrar(
+      {
+        scenario: "reg-202-accepted.xml",
+        keys: { expires: 45 },
+        timeoutS: 40,
+      },
+      t,
+    );
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] }, t);
     const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
     expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: 45 });
     expect(backoffS(list[0]!)).toBeGreaterThanOrEqual(45 - T - SLACK_S);
@@ -96,10 +105,10 @@ describe.concurrent("uacregd against SIPp: better than OpenSIPS", () => {
     await d.stop();
   });
 
-  it("200 OK granting our binding expires=0 is a failure (REGISTRAR_ERROR_STATE), not REGISTERED", async () => {
+  it("200 OK granting our binding expires=0 is a failure (REGISTRAR_ERROR_STATE), not REGISTERED", async (t) => {
     // reg-401-ok.xml with expires 0: 401 → authenticated REGISTER → 200 OK, Contact: <ours>;expires=0.
-    const sipp = await startRegistrar({ scenario: "reg-401-ok.xml", keys: { expires: 0 }, timeoutS: 40 });
-    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })] });
+    const sipp = await startRegistrar({ scenario: "reg-401-ok.xml", keys: { expires: 0 }, timeoutS: 40 }, t);
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })] }, t);
     const list = await d.waitFor((r) => r[0]?.state === "REGISTRAR_ERROR_STATE", 20_000);
     expect(list[0]).toMatchObject({ state: "REGISTRAR_ERROR_STATE", enabled: "yes" });
     const r = await sipp.waitExit(10_000);
@@ -107,9 +116,12 @@ describe.concurrent("uacregd against SIPp: better than OpenSIPS", () => {
     await d.stop();
   });
 
-  it("an OPTIONS ping from the registrar to the daemon's socket gets 200 OK", async () => {
-    const d = await startDaemon({ rows: [] });
-    const uac = await startRegistrar({ scenario: "uac-options.xml", remote: `127.0.0.1:${d.sipPort}`, timeoutS: 20 });
+  it("an OPTIONS ping from the registrar to the daemon's socket gets 200 OK", async (t) => {
+    const d = await startDaemon({ rows: [] }, t);
+    const uac = await startRegistrar(
+      { scenario: "uac-options.xml", remote: `127.0.0.1:${d.sipPort}`, timeoutS: 20 },
+      t,
+    );
     const r = await uac.waitExit(15_000);
     expect(r.code, r.stderr).toBe(0);
     const ok = r.messages.find((m) => m.direction === "received" && m.status === 200)!;
@@ -119,12 +131,15 @@ describe.concurrent("uacregd against SIPp: better than OpenSIPS", () => {
     await d.stop();
   });
 
-  it("a row with NULL expiry asks for default_expires (OpenSIPS rejects the row)", async () => {
-    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: 3, timeoutS: 40 });
-    const d = await startDaemon({
-      rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, expiry: null, ...noAuth })],
-      registrant: { default_expires: 45 },
-    });
+  it("a row with NULL expiry asks for default_expires (OpenSIPS rejects the row)", async (t) => {
+    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: 3, timeoutS: 40 }, t);
+    const d = await startDaemon(
+      {
+        rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, expiry: null, ...noAuth })],
+        registrant: { default_expires: 45 },
+      },
+      t,
+    );
     const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
     expect(list[0]!.expires).toBe(45);
     const r = await sipp.stop();
@@ -132,11 +147,14 @@ describe.concurrent("uacregd against SIPp: better than OpenSIPS", () => {
     await d.stop();
   });
 
-  it("sharing tags with clustering off are ignored (one warning) and the record registers", async () => {
-    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: 3, timeoutS: 40 });
-    const d = await startDaemon({
-      rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, cluster_shtag: "vip/1", ...noAuth })],
-    });
+  it("sharing tags with clustering off are ignored (one warning) and the record registers", async (t) => {
+    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: 3, timeoutS: 40 }, t);
+    const d = await startDaemon(
+      {
+        rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, cluster_shtag: "vip/1", ...noAuth })],
+      },
+      t,
+    );
     const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
     expect(list[0]).toMatchObject({ shtag: "vip" });
     expect(d.logs().filter((l) => l.includes("cluster_shtag") && l.includes("ignored"))).toHaveLength(1);
@@ -144,18 +162,21 @@ describe.concurrent("uacregd against SIPp: better than OpenSIPS", () => {
     await d.stop();
   });
 
-  it("clustering on: only the record whose tag is active here registers; the backup one sends nothing", async () => {
-    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: 5, timeoutS: 40 });
+  it("clustering on: only the record whose tag is active here registers; the backup one sends nothing", async (t) => {
+    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: 5, timeoutS: 40 }, t);
     const registrar = `sip:127.0.0.1:${sipp.port}`;
     const launched = Date.now();
-    const d = await startDaemon({
-      rows: [
-        registrantRow({ registrar, aor: "sip:active@reg.test", cluster_shtag: "vip/1", ...noAuth }),
-        registrantRow({ registrar, aor: "sip:backup@reg.test", cluster_shtag: "other/1", ...noAuth }),
-      ],
-      registrant: { enable_clustering: true },
-      extra: { clustering: { active_tags: ["vip/1"] } },
-    });
+    const d = await startDaemon(
+      {
+        rows: [
+          registrantRow({ registrar, aor: "sip:active@reg.test", cluster_shtag: "vip/1", ...noAuth }),
+          registrantRow({ registrar, aor: "sip:backup@reg.test", cluster_shtag: "other/1", ...noAuth }),
+        ],
+        registrant: { enable_clustering: true },
+        extra: { clustering: { active_tags: ["vip/1"] } },
+      },
+      t,
+    );
     await d.waitFor((r) => r.find((x) => x.AOR === "sip:active@reg.test")?.state === "REGISTERED_STATE", 20_000);
     // Both buckets have been visited once 10 s after start.
     await new Promise((res) => setTimeout(res, Math.max(0, launched + 11_000 - Date.now())));
@@ -170,15 +191,18 @@ describe.concurrent("uacregd against SIPp: better than OpenSIPS", () => {
     await d.stop();
   });
 
-  it("forced_socket: the REGISTER leaves from the forced one of two listening sockets; reg_list shows it", async () => {
-    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: 3, timeoutS: 40 });
+  it("forced_socket: the REGISTER leaves from the forced one of two listening sockets; reg_list shows it", async (t) => {
+    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: 3, timeoutS: 40 }, t);
     const [p1, p2] = [await freePort(), await freePort()];
-    const d = await startDaemon({
-      rows: [
-        registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, forced_socket: `udp:127.0.0.1:${p2}`, ...noAuth }),
-      ],
-      listen: [`udp:127.0.0.1:${p1}`, `udp:127.0.0.1:${p2}`],
-    });
+    const d = await startDaemon(
+      {
+        rows: [
+          registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, forced_socket: `udp:127.0.0.1:${p2}`, ...noAuth }),
+        ],
+        listen: [`udp:127.0.0.1:${p1}`, `udp:127.0.0.1:${p2}`],
+      },
+      t,
+    );
     const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
     expect(list[0]).toMatchObject({ socket: `udp:127.0.0.1:${p2}` });
     const reg = registers((await sipp.stop()).messages)[0]!;

@@ -33,14 +33,17 @@ const BINDING = "sip:alice@127.0.0.1:5099";
 const INSTANCE = ';reg-id=1;+sip.instance="<urn:uuid:00000000-0000-1000-8000-00000000000f>"';
 
 describe.concurrent("uacregd against SIPp: bindings", () => {
-  it.each([true, false])(
+  it.for([true, false])(
     "200 listing two bindings with reg-id/+sip.instance → wildcard unREGISTER → new Call-ID → REGISTERED (preemptive_auth %s)",
-    async (preemptive) => {
-      const sipp = await startRegistrar({ scenario: "reg-force-single.xml", maxCalls: 2, timeoutS: 40 });
-      const d = await startDaemon({
-        rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, binding_params: INSTANCE })],
-        registrant: { preemptive_auth: preemptive },
-      });
+    async (preemptive, t) => {
+      const sipp = await startRegistrar({ scenario: "reg-force-single.xml", maxCalls: 2, timeoutS: 40 }, t);
+      const d = await startDaemon(
+        {
+          rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, binding_params: INSTANCE })],
+          registrant: { preemptive_auth: preemptive },
+        },
+        t,
+      );
       const r = await sipp.waitExit(25_000);
       expect(r.killed).toBe(false);
       // 0: the wildcard form and the expiry 0 were checked by SIPp, every Authorization verified.
@@ -98,16 +101,19 @@ describe.concurrent("uacregd against SIPp: bindings", () => {
     },
   );
 
-  it.each([true, false])(
+  it.for([true, false])(
     "reg_disable unREGISTERs on the same Call-ID and writes state 1; reg_enable registers at once and writes 0 (preemptive_auth %s)",
-    async (preemptive) => {
-      const sipp = await startRegistrar({ scenario: "reg-disable.xml", maxCalls: 2, timeoutS: 50 });
+    async (preemptive, t) => {
+      const sipp = await startRegistrar({ scenario: "reg-disable.xml", maxCalls: 2, timeoutS: 50 }, t);
       const registrar = `sip:127.0.0.1:${sipp.port}`;
       const key = { aor: "sip:alice@reg.test", contact: BINDING, registrar };
-      const d = await startDaemon({
-        rows: [registrantRow({ registrar })],
-        registrant: { preemptive_auth: preemptive },
-      });
+      const d = await startDaemon(
+        {
+          rows: [registrantRow({ registrar })],
+          registrant: { preemptive_auth: preemptive },
+        },
+        t,
+      );
       await d.waitFor((l) => l[0]?.state === "REGISTERED_STATE", 20_000);
       expect(await rowState(d.dbUrl, key)).toBe(0);
       const registeredRegs = registers(sipp.messages());
@@ -157,12 +163,12 @@ describe.concurrent("uacregd against SIPp: bindings", () => {
     },
   );
 
-  it("reg_disable / reg_enable while a request is in flight: the last command wins once the reply comes", async () => {
+  it("reg_disable / reg_enable while a request is in flight: the last command wins once the reply comes", async (t) => {
     // 100 Trying at once, 200 OK 2 s later: each command below lands while a request waits for its answer.
-    const sipp = await startRegistrar({ scenario: "reg-slow-200-loop.xml", maxCalls: 10, timeoutS: 60 });
+    const sipp = await startRegistrar({ scenario: "reg-slow-200-loop.xml", maxCalls: 10, timeoutS: 60 }, t);
     const registrar = `sip:127.0.0.1:${sipp.port}`;
     const key = { aor: "sip:alice@reg.test", contact: BINDING, registrar };
-    const d = await startDaemon({ rows: [registrantRow({ registrar, username: null, password: null, state: 1 })] });
+    const d = await startDaemon({ rows: [registrantRow({ registrar, username: null, password: null, state: 1 })] }, t);
     const wire = () => registers(sipp.messages());
 
     // 1. Disabled during the REGISTER: after its 200, the binding is removed on the same Call-ID.
@@ -195,30 +201,36 @@ describe.concurrent("uacregd against SIPp: bindings", () => {
     await d.stop();
   });
 
-  it("unique-binding enforcement is per row: a row without reg-id accepts a 200 listing two bindings as is", async () => {
-    const single = await startRegistrar({ scenario: "reg-force-single.xml", maxCalls: 2, timeoutS: 40 });
+  it("unique-binding enforcement is per row: a row without reg-id accepts a 200 listing two bindings as is", async (t) => {
+    const single = await startRegistrar({ scenario: "reg-force-single.xml", maxCalls: 2, timeoutS: 40 }, t);
     // maxCalls 2 keeps it listening after its one call: a wildcard unREGISTER would be logged as a dead-call message.
-    const plain = await startRegistrar({
-      scenario: "reg-200-two-contacts.xml",
-      keys: { expires: 77 },
-      maxCalls: 2,
-      timeoutS: 40,
-    });
+    const plain = await startRegistrar(
+      {
+        scenario: "reg-200-two-contacts.xml",
+        keys: { expires: 77 },
+        maxCalls: 2,
+        timeoutS: 40,
+      },
+      t,
+    );
     const a = { aor: "sip:alice@reg.test", contact: BINDING, registrar: `sip:127.0.0.1:${single.port}` };
     const b = { aor: "sip:bob@reg.test", contact: "sip:bob@127.0.0.1:5099", registrar: `sip:127.0.0.1:${plain.port}` };
-    const d = await startDaemon({
-      rows: [
-        registrantRow({ registrar: a.registrar, binding_params: INSTANCE, state: 1 }),
-        registrantRow({
-          registrar: b.registrar,
-          aor: b.aor,
-          binding_URI: b.contact,
-          username: null,
-          password: null,
-          state: 1,
-        }),
-      ],
-    });
+    const d = await startDaemon(
+      {
+        rows: [
+          registrantRow({ registrar: a.registrar, binding_params: INSTANCE, state: 1 }),
+          registrantRow({
+            registrar: b.registrar,
+            aor: b.aor,
+            binding_URI: b.contact,
+            username: null,
+            password: null,
+            state: 1,
+          }),
+        ],
+      },
+      t,
+    );
     // The reg-id row first, through its whole wildcard cleanup; then the plain row.
     await d.mi("reg_enable", a);
     expect((await single.waitExit(10_000)).code).toBe(0);

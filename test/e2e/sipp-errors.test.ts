@@ -27,9 +27,9 @@ const T = 10;
 const noAuth = { username: null, password: null } as const;
 
 describe.concurrent("uacregd against SIPp: registrar errors", () => {
-  it("423 → immediate re-send asking for Min-Expires on the same Call-ID → REGISTERED with expires = Min-Expires", async () => {
-    const sipp = await startRegistrar({ scenario: "reg-423.xml", timeoutS: 40 });
-    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+  it("423 → immediate re-send asking for Min-Expires on the same Call-ID → REGISTERED with expires = Min-Expires", async (t) => {
+    const sipp = await startRegistrar({ scenario: "reg-423.xml", timeoutS: 40 }, t);
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] }, t);
     const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
     expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", enabled: "yes", expires: 600 });
     // RT = t_reply + 600 − T: about 590 s after the REGISTER went out.
@@ -53,14 +53,17 @@ describe.concurrent("uacregd against SIPp: registrar errors", () => {
     await d.stop();
   });
 
-  it("403 → REGISTRAR_ERROR_STATE; the retry after the back-off has a new Call-ID, new From tag, CSeq 1", async () => {
+  it("403 → REGISTRAR_ERROR_STATE; the retry after the back-off has a new Call-ID, new From tag, CSeq 1", async (t) => {
     // F = 20, T = 10: RT = t_fail + F − T, so the retry leaves at the first visit ≥ 10 s after the 403.
     const F = 20;
-    const sipp = await startRegistrar({ scenario: "reg-403.xml", maxCalls: 2, timeoutS: 50 });
-    const d = await startDaemon({
-      rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })],
-      registrant: { failure_retry_interval: F, timer_interval: T },
-    });
+    const sipp = await startRegistrar({ scenario: "reg-403.xml", maxCalls: 2, timeoutS: 50 }, t);
+    const d = await startDaemon(
+      {
+        rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}` })],
+        registrant: { failure_retry_interval: F, timer_interval: T },
+      },
+      t,
+    );
     const list = await d.waitFor((r) => r[0]?.state === "REGISTRAR_ERROR_STATE", 20_000);
     expect(list[0]).toMatchObject({ state: "REGISTRAR_ERROR_STATE", enabled: "yes", expires: 60 });
     const rt = ctimeMs(list[0]!.registration_t_out) - ctimeMs(list[0]!.last_register_sent);
@@ -86,9 +89,9 @@ describe.concurrent("uacregd against SIPp: registrar errors", () => {
     await d.stop();
   });
 
-  it("200 with a Contact without expires and an Expires header: the header's value is the granted expiry (i1)", async () => {
-    const sipp = await startRegistrar({ scenario: "reg-expires-header.xml", keys: { expires: 90 }, timeoutS: 40 });
-    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+  it("200 with a Contact without expires and an Expires header: the header's value is the granted expiry (i1)", async (t) => {
+    const sipp = await startRegistrar({ scenario: "reg-expires-header.xml", keys: { expires: 90 }, timeoutS: 40 }, t);
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] }, t);
     const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
     expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: 90 });
     const rt = ctimeMs(list[0]!.registration_t_out) - ctimeMs(list[0]!.last_register_sent);
@@ -100,18 +103,24 @@ describe.concurrent("uacregd against SIPp: registrar errors", () => {
     await d.stop();
   });
 
-  it("200 without any Contact: INTERNAL_ERROR_STATE, expires unchanged, and a retry with a new Call-ID (i2)", async () => {
+  it("200 without any Contact: INTERNAL_ERROR_STATE, expires unchanged, and a retry with a new Call-ID (i2)", async (t) => {
     const F = 20;
-    const sipp = await startRegistrar({
-      scenario: "reg-expires-only.xml",
-      keys: { expires: 90 },
-      maxCalls: 2,
-      timeoutS: 50,
-    });
-    const d = await startDaemon({
-      rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, expiry: 30, ...noAuth })],
-      registrant: { failure_retry_interval: F, timer_interval: T },
-    });
+    const sipp = await startRegistrar(
+      {
+        scenario: "reg-expires-only.xml",
+        keys: { expires: 90 },
+        maxCalls: 2,
+        timeoutS: 50,
+      },
+      t,
+    );
+    const d = await startDaemon(
+      {
+        rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, expiry: 30, ...noAuth })],
+        registrant: { failure_retry_interval: F, timer_interval: T },
+      },
+      t,
+    );
     const list = await d.waitFor((r) => r[0]?.state === "INTERNAL_ERROR_STATE", 20_000);
     // The Expires header of a reply that does not list us grants nothing.
     expect(list[0]).toMatchObject({ state: "INTERNAL_ERROR_STATE", enabled: "yes", expires: 30 });
@@ -126,12 +135,15 @@ describe.concurrent("uacregd against SIPp: registrar errors", () => {
     await d.stop();
   });
 
-  it("100 Trying then 200: the provisional reply stops the T1 retransmissions, then REGISTERED", async () => {
-    const sipp = await startRegistrar({ scenario: "reg-100-then-200.xml", keys: { expires: 60 }, timeoutS: 40 });
-    const d = await startDaemon({
-      rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })],
-      tm: { fr_timeout: 5, T1_timer: 300, T2_timer: 4000 },
-    });
+  it("100 Trying then 200: the provisional reply stops the T1 retransmissions, then REGISTERED", async (t) => {
+    const sipp = await startRegistrar({ scenario: "reg-100-then-200.xml", keys: { expires: 60 }, timeoutS: 40 }, t);
+    const d = await startDaemon(
+      {
+        rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })],
+        tm: { fr_timeout: 5, T1_timer: 300, T2_timer: 4000 },
+      },
+      t,
+    );
     const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
     expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: 60 });
     const r = await sipp.waitExit(10_000);
@@ -146,9 +158,9 @@ describe.concurrent("uacregd against SIPp: registrar errors", () => {
     await d.stop();
   });
 
-  it('302 is INTERNAL_ERROR ("redirection not implemented", as OpenSIPS) with the back-off RT = t + E − T (OpenSIPS: none)', async () => {
-    const sipp = await startRegistrar({ scenario: "reg-302.xml", timeoutS: 40 });
-    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+  it('302 is INTERNAL_ERROR ("redirection not implemented", as OpenSIPS) with the back-off RT = t + E − T (OpenSIPS: none)', async (t) => {
+    const sipp = await startRegistrar({ scenario: "reg-302.xml", timeoutS: 40 }, t);
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] }, t);
     const list = await d.waitFor((r) => r[0]?.state === "INTERNAL_ERROR_STATE", 20_000);
     const rt = ctimeMs(list[0]!.registration_t_out) - ctimeMs(list[0]!.last_register_sent);
     // failure_retry_interval 0: the back-off is E − T = 50 s.
@@ -166,9 +178,9 @@ describe.concurrent("uacregd against SIPp: registrar errors", () => {
     await d.stop();
   });
 
-  it("200 listing another binding first: the granted expiry is our binding's (RFC 3261 §19.1.4 match), not the header", async () => {
-    const sipp = await startRegistrar({ scenario: "reg-200-two-contacts.xml", keys: { expires: 77 }, timeoutS: 40 });
-    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+  it("200 listing another binding first: the granted expiry is our binding's (RFC 3261 §19.1.4 match), not the header", async (t) => {
+    const sipp = await startRegistrar({ scenario: "reg-200-two-contacts.xml", keys: { expires: 77 }, timeoutS: 40 }, t);
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] }, t);
     const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
     expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: 77 });
     const r = await sipp.waitExit(10_000);
@@ -176,9 +188,9 @@ describe.concurrent("uacregd against SIPp: registrar errors", () => {
     await d.stop();
   });
 
-  it("200 in compact form (m:, l:) listing a display name with a comma first: our binding's expiry is granted", async () => {
-    const sipp = await startRegistrar({ scenario: "reg-200-compact.xml", keys: { expires: 66 }, timeoutS: 40 });
-    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] });
+  it("200 in compact form (m:, l:) listing a display name with a comma first: our binding's expiry is granted", async (t) => {
+    const sipp = await startRegistrar({ scenario: "reg-200-compact.xml", keys: { expires: 66 }, timeoutS: 40 }, t);
+    const d = await startDaemon({ rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, ...noAuth })] }, t);
     const list = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
     expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: 66 });
     const r = await sipp.waitExit(10_000);

@@ -42,13 +42,16 @@ const allRegistered = (n: number) => (l: RegListRecord[]) =>
   l.length === n && l.every((r) => r.state === "REGISTERED_STATE");
 
 describe.concurrent("uacregd against SIPp: reload, force_register, shutdown", () => {
-  it("reg_reload: unchanged stays as it is, changed re-registers, removed is unregistered; reg_force_register; SIGTERM unREGISTERs", async () => {
-    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: 20, timeoutS: 80 });
+  it("reg_reload: unchanged stays as it is, changed re-registers, removed is unregistered; reg_force_register; SIGTERM unREGISTERs", async (t) => {
+    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: 20, timeoutS: 80 }, t);
     const registrar = `sip:127.0.0.1:${sipp.port}`;
-    const d = await startDaemon({
-      rows: [row(registrar, "keep"), row(registrar, "change"), row(registrar, "gone")],
-      registrant: { timer_interval: T, unregister_on_shutdown: true },
-    });
+    const d = await startDaemon(
+      {
+        rows: [row(registrar, "keep"), row(registrar, "change"), row(registrar, "gone")],
+        registrant: { timer_interval: T, unregister_on_shutdown: true },
+      },
+      t,
+    );
     const before = await d.waitFor(allRegistered(3), 20_000);
     const keepBefore = byAor(before, "keep")!;
     const keepRegs = forAor(sipp, "sip:keep@reg.test");
@@ -119,9 +122,9 @@ describe.concurrent("uacregd against SIPp: reload, force_register, shutdown", ()
     expect(cseq(keepLast)).toBe(cseq(forced) + 1);
   });
 
-  it("SIGTERM without unregister_on_shutdown (the default, as OpenSIPS): nothing is sent, exit 0", async () => {
-    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: 5, timeoutS: 40 });
-    const d = await startDaemon({ rows: [row(`sip:127.0.0.1:${sipp.port}`, "stay")] });
+  it("SIGTERM without unregister_on_shutdown (the default, as OpenSIPS): nothing is sent, exit 0", async (t) => {
+    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: 5, timeoutS: 40 }, t);
+    const d = await startDaemon({ rows: [row(`sip:127.0.0.1:${sipp.port}`, "stay")] }, t);
     await d.waitFor(allRegistered(1), 20_000);
     expect(await d.stop("SIGTERM")).toEqual({ code: 0, signal: null });
     await new Promise((r) => setTimeout(r, 300));
@@ -130,13 +133,16 @@ describe.concurrent("uacregd against SIPp: reload, force_register, shutdown", ()
     expect(regs[0]!.header("Contact")).toBe("<sip:stay@127.0.0.1:5099>;expires=60");
   });
 
-  it("40 records to one registrar: every one REGISTERED, each with its own Call-ID and From tag", async () => {
+  it("40 records to one registrar: every one REGISTERED, each with its own Call-ID and From tag", async (t) => {
     const n = 40;
-    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: n + 10, timeoutS: 60 });
+    const sipp = await startRegistrar({ scenario: "reg-200-loop.xml", maxCalls: n + 10, timeoutS: 60 }, t);
     const registrar = `sip:127.0.0.1:${sipp.port}`;
-    const d = await startDaemon({
-      rows: Array.from({ length: n }, (_, i) => row(registrar, `user${i}`)),
-    });
+    const d = await startDaemon(
+      {
+        rows: Array.from({ length: n }, (_, i) => row(registrar, `user${i}`)),
+      },
+      t,
+    );
     const list = await d.waitFor(allRegistered(n), 20_000);
     expect(new Set(list.map((r) => r.AOR)).size).toBe(n);
     for (const r of list) expect(r.expires).toBe(60);

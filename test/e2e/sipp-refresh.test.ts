@@ -5,7 +5,7 @@
  * it, the refresh is challenged again (two transactions), as OpenSIPS does.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { registers, cseq, sentResponses, SLACK_S, startRegistrar, startDaemon } from "./sipp-support.js";
+import { registers, cseq, sentResponses, SLACK_S, startRegistrar, startDaemon, type Diagnose } from "./sipp-support.js";
 import { checkDigestResponse } from "../support/digest-check.js";
 import { stopAllSipp } from "../support/sipp.js";
 import { registrantRow, stopAllUacregd } from "../support/uacregd.js";
@@ -19,12 +19,15 @@ const E = 30;
 const T = 10;
 
 /** `wanted` is the row's expiry (asked for on every REGISTER), the registrar grants E. */
-async function runRefresh(preemptive: boolean, wanted = E, scenario = "reg-refresh.xml") {
-  const sipp = await startRegistrar({ scenario, keys: { expires: E }, timeoutS: 60 });
-  const d = await startDaemon({
-    rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, expiry: wanted })],
-    registrant: { timer_interval: T, hash_size: 1, preemptive_auth: preemptive },
-  });
+async function runRefresh(t: Diagnose, preemptive: boolean, wanted = E, scenario = "reg-refresh.xml") {
+  const sipp = await startRegistrar({ scenario, keys: { expires: E }, timeoutS: 60 }, t);
+  const d = await startDaemon(
+    {
+      rows: [registrantRow({ registrar: `sip:127.0.0.1:${sipp.port}`, expiry: wanted })],
+      registrant: { timer_interval: T, hash_size: 1, preemptive_auth: preemptive },
+    },
+    t,
+  );
   await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
   // SIPp ends the call (and exits, -m 1) once it has answered the refresh.
   const r = await sipp.waitExit(40_000);
@@ -34,8 +37,8 @@ async function runRefresh(preemptive: boolean, wanted = E, scenario = "reg-refre
 }
 
 describe.concurrent("uacregd against SIPp: refresh", () => {
-  it("preemptive auth: the refresh leaves 10–20 s after the 200, same Call-ID, CSeq + 1, one transaction", async () => {
-    const { r, list } = await runRefresh(true);
+  it("preemptive auth: the refresh leaves 10–20 s after the 200, same Call-ID, CSeq + 1, one transaction", async (t) => {
+    const { r, list } = await runRefresh(t, true);
     expect(r.code, r.stderr).toBe(0);
     expect(r.killed).toBe(false);
     const responses = sentResponses(r.messages);
@@ -62,10 +65,10 @@ describe.concurrent("uacregd against SIPp: refresh", () => {
     expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: E });
   });
 
-  it("preemptive_auth false: the refresh goes out without credentials, 401, then authenticated (two transactions)", async () => {
+  it("preemptive_auth false: the refresh goes out without credentials, 401, then authenticated (two transactions)", async (t) => {
     // The row asks for 20 s, the registrar grants 30: the window follows the granted E, the refresh still asks for W.
     const W = 20;
-    const { r, list } = await runRefresh(false, W);
+    const { r, list } = await runRefresh(t, false, W);
     expect(r.code, r.stderr).toBe(0);
     const responses = sentResponses(r.messages);
     expect(responses.map((m) => m.status)).toEqual([401, 200, 401, 200]);
@@ -89,8 +92,8 @@ describe.concurrent("uacregd against SIPp: refresh", () => {
     expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: E });
   });
 
-  it("preemptive credentials refused (401, new nonce, not stale): the refresh falls back to the challenge → REGISTERED", async () => {
-    const { r, list } = await runRefresh(true, E, "reg-refresh-rechallenge.xml");
+  it("preemptive credentials refused (401, new nonce, not stale): the refresh falls back to the challenge → REGISTERED", async (t) => {
+    const { r, list } = await runRefresh(t, true, E, "reg-refresh-rechallenge.xml");
     expect(r.code, r.stderr).toBe(0);
     expect(sentResponses(r.messages).map((m) => m.status)).toEqual([401, 200, 401, 200]);
     const regs = registers(r.messages);
@@ -109,12 +112,15 @@ describe.concurrent("uacregd against SIPp: refresh", () => {
     expect(list[0]).toMatchObject({ state: "REGISTERED_STATE", expires: E });
   });
 
-  it("through a 407 proxy: the refresh carries Proxy-Authorization for the cached nonce (nc 2) on the first try", async () => {
-    const proxy = await startRegistrar({ scenario: "reg-407-refresh.xml", keys: { expires: E }, timeoutS: 60 });
-    const d = await startDaemon({
-      rows: [registrantRow({ registrar: "sip:reg.test", proxy: `sip:127.0.0.1:${proxy.port}`, expiry: E })],
-      registrant: { timer_interval: T, hash_size: 1 },
-    });
+  it("through a 407 proxy: the refresh carries Proxy-Authorization for the cached nonce (nc 2) on the first try", async (t) => {
+    const proxy = await startRegistrar({ scenario: "reg-407-refresh.xml", keys: { expires: E }, timeoutS: 60 }, t);
+    const d = await startDaemon(
+      {
+        rows: [registrantRow({ registrar: "sip:reg.test", proxy: `sip:127.0.0.1:${proxy.port}`, expiry: E })],
+        registrant: { timer_interval: T, hash_size: 1 },
+      },
+      t,
+    );
     await d.waitFor((l) => l[0]?.state === "REGISTERED_STATE", 20_000);
     const r = await proxy.waitExit(40_000);
     expect(r.killed).toBe(false);

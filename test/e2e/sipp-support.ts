@@ -2,8 +2,12 @@
  * Shared by the sipp-*.test.ts files: start SIPp and the daemon robustly when many run at once, and read what SIPp
  * logged the way the assertions need it.
  */
+import type { TestContext } from "vitest";
 import { type Sipp, type SippLoggedMessage, type SippOptions, startSipp } from "../support/sipp.js";
 import { type Uacregd, type UacregdOptions, startUacregd } from "../support/uacregd.js";
+
+/** The test's context (concurrent tests need their own): on failure, what SIPp and the daemon logged is printed. */
+export type Diagnose = Pick<TestContext, "onTestFailed">;
 
 /**
  * startSipp, safe under concurrency. SIPp binds its RTP echo ports `-mp` and `-mp + 2` with SO_REUSEADDR; the harness
@@ -11,22 +15,37 @@ import { type Uacregd, type UacregdOptions, startUacregd } from "../support/uacr
  * (and its datagrams stolen by) a SIPp media socket. The media ports are moved out of the ephemeral range here (a
  * later `-mp` wins); a bind that still fails because a port was taken meanwhile is retried on new ports.
  */
-export async function startRegistrar(opts: SippOptions): Promise<Sipp> {
+export async function startRegistrar(opts: SippOptions, t?: Diagnose): Promise<Sipp> {
   for (let attempt = 1; ; attempt++) {
     const mediaPort = 20_000 + 4 * Math.floor(Math.random() * 3000);
     try {
-      return await startSipp({ ...opts, extraArgs: [...(opts.extraArgs ?? []), "-mp", String(mediaPort)] });
+      const sipp = await startSipp({ ...opts, extraArgs: [...(opts.extraArgs ?? []), "-mp", String(mediaPort)] });
+      // On failure, print what this SIPp saw (its log is gone once it is stopped).
+      t?.onTestFailed(() => {
+        const lines = sipp
+          .messages()
+          .map(
+            (m) =>
+              `  ${new Date(m.time).toISOString()} ${m.direction}${m.deadCall ? " (dead call)" : ""} ${m.startLine}`,
+          );
+        console.log(`SIPp ${opts.scenario} on ${sipp.port}:\n${lines.join("\n")}\n${sipp.stderr.slice(-2000)}`);
+      });
+      return sipp;
     } catch (e) {
-      if (attempt >= 3 || !String(e).includes("before binding")) throw e;
+      if (attempt >= 3 || !/before binding|did not bind/.test(String(e))) throw e;
     }
   }
 }
 
 /** startUacregd, retried when its free ports were taken between the pick and the bind. */
-export async function startDaemon(opts: UacregdOptions): Promise<Uacregd> {
+export async function startDaemon(opts: UacregdOptions, t?: Diagnose): Promise<Uacregd> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startUacregd(opts);
+      const d = await startUacregd(opts);
+      t?.onTestFailed(() => {
+        console.log(`uacregd (SIP port ${d.sipPort}) last log lines:\n${d.logs().slice(-60).join("\n")}`);
+      });
+      return d;
     } catch (e) {
       if (attempt >= 2 || !String(e).includes("EADDRINUSE")) throw e;
     }

@@ -25,14 +25,17 @@ function received(msgs: SippLoggedMessage[]): SippLoggedMessage[] {
 }
 
 describe("uacregd against SIPp: no answer", () => {
-  it("retransmits until fr_timeout, shows REGISTER_TIMEOUT_STATE, and registers once the registrar is back", async () => {
-    const silent = await startRegistrar({ scenario: "reg-timeout.xml", timeoutS: 60 });
+  it("retransmits until fr_timeout, shows REGISTER_TIMEOUT_STATE, and registers once the registrar is back", async (t) => {
+    const silent = await startRegistrar({ scenario: "reg-timeout.xml", timeoutS: 60 }, t);
     const port = silent.port;
-    const d = await startDaemon({
-      rows: [registrantRow({ registrar: `sip:127.0.0.1:${port}`, username: null, password: null })],
-      registrant: { timer_interval: T, hash_size: 1, failure_retry_interval: F },
-      tm: { fr_timeout: FR_TIMEOUT_S, T1_timer: T1_MS, T2_timer: T2_MS },
-    });
+    const d = await startDaemon(
+      {
+        rows: [registrantRow({ registrar: `sip:127.0.0.1:${port}`, username: null, password: null })],
+        registrant: { timer_interval: T, hash_size: 1, failure_retry_interval: F },
+        tm: { fr_timeout: FR_TIMEOUT_S, T1_timer: T1_MS, T2_timer: T2_MS },
+      },
+      t,
+    );
     const list = await d.waitFor((r) => r[0]?.state === "REGISTER_TIMEOUT_STATE", 20_000);
     const timedOutAt = Date.now();
     expect(list[0]).toMatchObject({ state: "REGISTER_TIMEOUT_STATE", enabled: "yes", expires: 60 });
@@ -69,7 +72,7 @@ describe("uacregd against SIPp: no answer", () => {
     expect((timedOutAt - copies[0]!.time) / 1000).toBeLessThanOrEqual(FR_TIMEOUT_S + SLACK_S);
 
     // The registrar comes back on the same port.
-    const back = await startRegistrar({ scenario: "reg-200-loop.xml", port, maxCalls: 5, timeoutS: 40 });
+    const back = await startRegistrar({ scenario: "reg-200-loop.xml", port, maxCalls: 5, timeoutS: 40 }, t);
     const after = await d.waitFor((r) => r[0]?.state === "REGISTERED_STATE", 20_000);
     expect(after[0]).toMatchObject({ state: "REGISTERED_STATE", expires: 60, dst_IP: "IPv4", ip: "127.0.0.1" });
     const backRun = await back.stop();
