@@ -18,6 +18,11 @@ export interface Target {
 /** Turns a next-hop SIP URI into an ordered list of targets; the transport tries them in order (RFC 3263 §4.3). */
 export interface Resolver {
   resolve(uri: string | NextHop): Promise<Target[]>;
+  /**
+   * Optional fast path: the targets when they are known without any lookup (a numeric host), else `undefined` and
+   * the transport calls {@link resolve}. The array is shared between calls and must not be changed.
+   */
+  resolveNow?(uri: string): readonly Target[] | undefined;
 }
 
 /** NAPTR services of RFC 3263 §4.1 that we speak. */
@@ -52,6 +57,8 @@ export interface Rfc3263Options {
  */
 export class Rfc3263Resolver implements Resolver {
   private readonly cache = new Map<string, CacheEntry>();
+  /** Targets of numeric next-hop URIs, by URI text. */
+  private readonly numeric = new Map<string, Target[]>();
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly negativeTtlS: number;
@@ -65,24 +72,32 @@ export class Rfc3263Resolver implements Resolver {
     this.negativeTtlS = opts?.negativeTtlS ?? 30;
   }
 
+  /**
+   * A numeric next hop needs no DNS (RFC 3263 §4.2: "If the TARGET was a numeric IP address, the client uses that
+   * address"): its targets are parsed once and kept (up to {@link NUMERIC_CACHE_SIZE} URIs), so the transport sends
+   * to a registrar given by address without a promise or a URI parse per request.
+   */
+  resolveNow(uri: string): readonly Target[] | undefined {
+    const hit = this.numeric.get(uri);
+    if (hit !== undefined) return hit;
+    let targets: Target[] | undefined;
+    try {
+      targets = numericTargets(parseNextHop(uri));
+    } catch {
+      return undefined; // resolve() reports the error
+    }
+    if (targets === undefined) return undefined;
+    if (this.numeric.size >= NUMERIC_CACHE_SIZE) this.numeric.clear();
+    this.numeric.set(uri, targets);
+    return targets;
+  }
+
   async resolve(uri: string | NextHop): Promise<Target[]> {
     const hop = typeof uri === "string" ? parseNextHop(uri) : uri;
+    const numeric = numericTargets(hop);
+    if (numeric !== undefined) return numeric;
     const secure = hop.scheme === "sips";
-    let proto: TransportProtocol | undefined;
-    if (hop.transport !== undefined) {
-      const t = hop.transport.toLowerCase();
-      if (t === "udp") proto = secure ? undefined : "udp";
-      else if (t === "tcp") proto = secure ? "tls" : "tcp";
-      else if (t === "tls") proto = "tls";
-      if (proto === undefined) {
-        throw new TransportError(`unsupported transport "${hop.transport}" for ${hop.scheme}: URI`, "no-target");
-      }
-    }
-    const family = isIP(hop.host);
-    if (family !== 0) {
-      const p = proto ?? (secure ? "tls" : "udp");
-      return [{ proto: p, address: hop.host, port: hop.port ?? DEFAULT_PORT[p] }];
-    }
+    const proto = uriTransport(hop);
     const hostname = hop.host;
     if (hop.port !== undefined) {
       const p = proto ?? (secure ? "tls" : "udp");
@@ -184,6 +199,32 @@ export class Rfc3263Resolver implements Resolver {
     this.cache.set(key, { expires: now + ttl * 1000, answer });
     return answer.records as readonly T[];
   }
+}
+
+/** Numeric next-hop URIs remembered by {@link Rfc3263Resolver.resolveNow} (cleared when full). */
+const NUMERIC_CACHE_SIZE = 4096;
+
+/** The protocol asked by `;transport=` (TLS for `sips:` over TCP), undefined when not given. */
+function uriTransport(hop: NextHop): TransportProtocol | undefined {
+  if (hop.transport === undefined) return undefined;
+  const secure = hop.scheme === "sips";
+  const t = hop.transport.toLowerCase();
+  let proto: TransportProtocol | undefined;
+  if (t === "udp") proto = secure ? undefined : "udp";
+  else if (t === "tcp") proto = secure ? "tls" : "tcp";
+  else if (t === "tls") proto = "tls";
+  if (proto === undefined) {
+    throw new TransportError(`unsupported transport "${hop.transport}" for ${hop.scheme}: URI`, "no-target");
+  }
+  return proto;
+}
+
+/** RFC 3263 §4.1/§4.2 for a numeric host: that address, the URI's transport (else UDP, TLS for `sips:`) and port. */
+function numericTargets(hop: NextHop): Target[] | undefined {
+  const proto = uriTransport(hop);
+  if (isIP(hop.host) === 0) return undefined;
+  const p = proto ?? (hop.scheme === "sips" ? "tls" : "udp");
+  return [{ proto: p, address: hop.host, port: hop.port ?? DEFAULT_PORT[p] }];
 }
 
 function pushUnique(out: Target[], t: Target): void {

@@ -10,7 +10,7 @@ import { encodeRequest, type OutgoingRequest } from "./outgoing-request.js";
 import { DnsResolver, type Resolver, type Target } from "./rfc3263-resolver.js";
 import { hostPort, makeSocketSpec, parseSocketSpec, type SocketSpec } from "./socket-spec.js";
 import { buildStatelessResponse, chooseAnswer } from "./stateless-response.js";
-import { TimerHeap, type TimerEntry } from "./timer-heap.js";
+import { TimerHeap, type TimerItem } from "./timer-heap.js";
 import { transactionTimers, type TransactionTimers } from "./transaction-timers.js";
 import { TransportCounterSet, statusClass, type TransportCounters } from "./transport-counters.js";
 import { SocketBindError, TransportError } from "./transport-error.js";
@@ -87,7 +87,23 @@ interface StreamConnection {
   closed: boolean;
 }
 
-interface ClientTx {
+/** One `send`: the request, its RFC 3263 plan (filled once resolved) and the attempt in progress. */
+interface SendJob {
+  readonly req: OutgoingRequest;
+  readonly hooks: SendHooks | undefined;
+  readonly resolve: (o: TransactionOutcome) => void;
+  forced: Listener | undefined;
+  plan: Array<[Target, Listener]>;
+  /** Index in `plan` of the current attempt. */
+  attempt: number;
+}
+
+/**
+ * One client transaction (one attempt of a {@link SendJob}). Once it has its final response on UDP it lingers until
+ * Timer K with only what matching needs (branch, method, Call-ID, CSeq, state): the job, the hooks and the request
+ * bytes are let go at once.
+ */
+interface ClientTx extends TimerItem {
   branch: string;
   method: string;
   callId: string;
@@ -97,18 +113,11 @@ interface ClientTx {
   listener: Listener;
   target: Target;
   conn: StreamConnection | undefined;
-  entry: TimerEntry<ClientTx> | undefined;
-  hooks: SendHooks | undefined;
-  resolve: (o: TransactionOutcome) => void;
-  done: boolean;
-}
-
-/** Where to answer a request or what to tell the log about a message's origin. */
-interface Origin {
-  listener: Listener;
-  address: string;
-  port: number;
-  conn: StreamConnection | undefined;
+  job: SendJob | undefined;
+  /** The dgram send callback of this transaction (made once, reused by retransmissions). */
+  onSent: ((err: Error | null) => void) | undefined;
+  /** In the Timer K FIFO. */
+  lingering: boolean;
 }
 
 const KEEP_ALIVE_CRLF = /^[\r\n]+$/;
@@ -125,10 +134,21 @@ export class SipTransport {
   private readonly connections = new Map<string, StreamConnection>();
   /** Every open connection (accepted ones may share a key). */
   private readonly openConnections = new Set<StreamConnection>();
+  /** Transactions waiting for Timer E/F. */
   private readonly heap = new TimerHeap<ClientTx>();
+  /**
+   * Completed UDP transactions waiting for Timer K, oldest first: T4 is the same for all, so their deadlines come
+   * in the order they completed and a FIFO is enough (no heap work for the many transactions absorbing nothing).
+   */
+  private lingering: Array<ClientTx | undefined> = [];
+  private lingeringHead = 0;
   private timer: NodeJS.Timeout | undefined;
   private armedAt: number | undefined;
-  private readonly waiting: Array<() => void> = [];
+  /** Sends waiting for an in-flight slot, FIFO from `waitingHead`. */
+  private waiting: Array<SendJob | undefined> = [];
+  private waitingHead = 0;
+  /** Host name of each pinned next hop (RFC 5922 identity), by next-hop text; undefined for a numeric host. */
+  private readonly pinnedNames = new Map<string, string | undefined>();
   private readonly countersSet = new TransportCounterSet();
   private readonly timers: TransactionTimers;
   private readonly resolver: Resolver;
@@ -210,39 +230,40 @@ export class SipTransport {
    * `req.destination`), moving on to the next target with a new branch after a 503, a timeout or a transport error
    * (RFC 3263 §4.3). Resolves with the last outcome; never rejects.
    */
-  async send(req: OutgoingRequest, hooks?: SendHooks): Promise<TransactionOutcome> {
-    if (this.closing) return this.failed(new TransportError("transport is closed", "closed"));
-    const c = this.countersSet.c;
-    if (c.inFlight < this.maxInFlight) {
-      c.inFlight++;
-    } else {
-      c.queued++;
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-      c.queued--;
+  send(req: OutgoingRequest, hooks?: SendHooks): Promise<TransactionOutcome> {
+    return new Promise<TransactionOutcome>((resolve) => {
+      const job: SendJob = { req, hooks, resolve, forced: undefined, plan: NO_PLAN, attempt: 0 };
       if (this.closing) {
-        c.inFlight--;
-        return this.failed(new TransportError("transport is closed", "closed"));
+        resolve(this.failed(new TransportError("transport is closed", "closed")));
+        return;
       }
-    }
-    try {
-      return await this.sendWithFailover(req, hooks);
-    } catch (err) {
-      return this.failed(err instanceof Error ? err : new Error(String(err)));
-    } finally {
-      const next = this.waiting.shift();
-      if (next !== undefined) next();
-      else c.inFlight--;
-    }
+      const c = this.countersSet.c;
+      if (c.inFlight < this.maxInFlight) {
+        c.inFlight++;
+        this.startJob(job);
+      } else {
+        c.queued++;
+        this.waiting.push(job);
+      }
+    });
   }
 
   /** Fails every transaction and queued send with a transport error, closes every socket and connection. */
   async close(): Promise<void> {
     this.closing = true;
-    for (const w of this.waiting.splice(0)) w();
+    const waiting = this.waiting;
+    for (let i = this.waitingHead; i < waiting.length; i++) {
+      this.countersSet.c.queued--;
+      waiting[i]!.resolve(this.failed(new TransportError("transport is closed", "closed")));
+    }
+    this.waiting = [];
+    this.waitingHead = 0;
     for (const tx of [...this.transactions.values()]) {
       if (tx.machine.onTransportError()) this.finish(tx, this.failed(new TransportError("transport closed", "closed")));
       this.untrack(tx);
     }
+    this.lingering = [];
+    this.lingeringHead = 0;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     for (const conn of [...this.openConnections]) conn.socket.destroy();
@@ -348,56 +369,124 @@ export class SipTransport {
 
   // ---------------------------------------------------------------------------------------------- sending
 
-  private failed(error: Error, local?: string): TransactionOutcome {
-    return local === undefined ? { kind: "transport-error", error } : { kind: "transport-error", error, local };
+  /** Takes the job's in-flight slot: finds the forced socket and the targets, then starts the first attempt. */
+  private startJob(job: SendJob): void {
+    try {
+      const req = job.req;
+      if (req.socket !== undefined) {
+        let forced = this.listeners.get(req.socket);
+        if (forced === undefined) {
+          let canonical: string;
+          try {
+            canonical = parseSocketSpec(req.socket).canonical;
+          } catch (err) {
+            this.endJob(job, this.failed(err as Error));
+            return;
+          }
+          forced = this.listeners.get(canonical);
+        }
+        if (forced === undefined) {
+          this.endJob(
+            job,
+            this.failed(new TransportError(`forced socket ${req.socket} is not listening`, "no-socket")),
+          );
+          return;
+        }
+        job.forced = forced;
+      }
+      if (req.destination !== undefined) {
+        this.planJob(job, [this.pinnedTarget(req)]);
+        return;
+      }
+      const known = this.resolver.resolveNow?.(req.nextHop);
+      if (known !== undefined) {
+        this.planJob(job, known);
+        return;
+      }
+      this.resolver.resolve(req.nextHop).then(
+        (targets) => this.planJob(job, targets),
+        (err: unknown) => {
+          this.countersSet.c.transportErrors++;
+          this.endJob(job, this.failed(err instanceof Error ? err : new Error(String(err))));
+        },
+      );
+    } catch (err) {
+      this.endJob(job, this.failed(err instanceof Error ? err : new Error(String(err))));
+    }
   }
 
-  private async sendWithFailover(req: OutgoingRequest, hooks: SendHooks | undefined): Promise<TransactionOutcome> {
-    let forced: Listener | undefined;
-    if (req.socket !== undefined) {
-      let canonical: string;
-      try {
-        canonical = parseSocketSpec(req.socket).canonical;
-      } catch (err) {
-        return this.failed(err as Error);
-      }
-      forced = this.listeners.get(canonical);
-      if (forced === undefined) {
-        return this.failed(new TransportError(`forced socket ${req.socket} is not listening`, "no-socket"));
-      }
-    }
-    let targets: Target[];
-    if (req.destination !== undefined) {
-      targets = [pinnedTarget(req)];
-    } else {
-      try {
-        targets = await this.resolver.resolve(req.nextHop);
-      } catch (err) {
-        const e = err instanceof Error ? err : new Error(String(err));
+  private planJob(job: SendJob, targets: readonly Target[]): void {
+    try {
+      const plan = this.plan(targets, job.forced);
+      if (plan.length === 0) {
         this.countersSet.c.transportErrors++;
-        return this.failed(e);
+        const hop = job.req.nextHop;
+        const what = targets.length === 0 ? `no RFC 3263 target for ${hop}` : `no local socket can reach ${hop}`;
+        this.endJob(job, this.failed(new TransportError(what, targets.length === 0 ? "no-target" : "no-socket")));
+        return;
       }
+      job.plan = plan;
+      this.attempt(job);
+    } catch (err) {
+      this.endJob(job, this.failed(err instanceof Error ? err : new Error(String(err))));
     }
-    const plan = this.plan(targets, forced);
-    if (plan.length === 0) {
-      this.countersSet.c.transportErrors++;
-      const what =
-        targets.length === 0 ? `no RFC 3263 target for ${req.nextHop}` : `no local socket can reach ${req.nextHop}`;
-      return this.failed(new TransportError(what, targets.length === 0 ? "no-target" : "no-socket"));
+  }
+
+  /** Starts a client transaction to the job's current target (RFC 3263 §4.3: a new branch for each). */
+  private attempt(job: SendJob): void {
+    if (this.closing) {
+      this.endJob(job, this.failed(new TransportError("transport is closed", "closed")));
+      return;
     }
-    let outcome: TransactionOutcome | undefined;
-    for (let i = 0; i < plan.length; i++) {
-      const [target, listener] = plan[i]!;
-      if (i > 0) {
-        this.countersSet.c.failovers++;
-        this.logger?.debug({ target: `${target.proto}:${hostPort(target.address, target.port)}` }, "failing over");
+    const [target, listener] = job.plan[job.attempt]!;
+    if (job.attempt > 0) {
+      this.countersSet.c.failovers++;
+      this.logger?.debug({ target: `${target.proto}:${hostPort(target.address, target.port)}` }, "failing over");
+    }
+    try {
+      this.runTransaction(job, target, listener);
+    } catch (err) {
+      this.endJob(job, this.failed(err instanceof Error ? err : new Error(String(err))));
+    }
+  }
+
+  /** The outcome of one attempt: done, or on to the next target after a 503, a timeout or a transport error. */
+  private attemptEnded(job: SendJob, outcome: TransactionOutcome): void {
+    const last = job.attempt + 1 >= job.plan.length;
+    if (last || this.closing || (outcome.kind === "response" && outcome.response.status !== 503)) {
+      this.endJob(job, outcome);
+      return;
+    }
+    job.attempt++;
+    // Not from inside the receive/timer/close path that ended the attempt.
+    queueMicrotask(() => this.attempt(job));
+  }
+
+  /** Resolves the job and hands its in-flight slot to the oldest waiting send, if any. */
+  private endJob(job: SendJob, outcome: TransactionOutcome): void {
+    job.resolve(outcome);
+    const c = this.countersSet.c;
+    const waiting = this.waiting;
+    if (this.waitingHead < waiting.length) {
+      const next = waiting[this.waitingHead]!;
+      waiting[this.waitingHead] = undefined;
+      this.waitingHead++;
+      if (this.waitingHead === waiting.length) {
+        this.waiting = [];
+        this.waitingHead = 0;
+      } else if (this.waitingHead >= 1024 && this.waitingHead * 2 >= waiting.length) {
+        this.waiting = waiting.slice(this.waitingHead);
+        this.waitingHead = 0;
       }
-      if (this.closing) return this.failed(new TransportError("transport is closed", "closed"));
-      outcome = await this.runTransaction(req, target, listener, hooks);
-      if (outcome.kind === "response" && outcome.response.status !== 503) return outcome;
-      if (this.closing) return outcome;
+      c.queued--;
+      this.startJob(next);
+    } else {
+      c.inFlight--;
     }
-    return outcome!;
+  }
+
+  private failed(error: Error, local?: string): TransactionOutcome {
+    return local === undefined ? { kind: "transport-error", error } : { kind: "transport-error", error, local };
   }
 
   /**
@@ -406,16 +495,18 @@ export class SipTransport {
    * reference §4.3), with a warning.
    */
   private plan(targets: readonly Target[], forced: Listener | undefined): Array<[Target, Listener]> {
-    const family = (a: string) => (net.isIPv6(a) ? 6 : 4);
+    const out: Array<[Target, Listener]> = [];
     if (forced !== undefined) {
-      const reach = targets.filter((t) => t.proto === forced.spec.proto && family(t.address) === forced.spec.family);
-      if (reach.length > 0) return reach.map((t) => [t, forced]);
+      for (const t of targets) {
+        if (t.proto === forced.spec.proto && familyOf(t.address) === forced.spec.family) out.push([t, forced]);
+      }
+      if (out.length > 0) return out;
       this.logger?.warn({ socket: forced.spec.canonical }, "forced socket cannot reach the next hop; choosing another");
     }
-    const out: Array<[Target, Listener]> = [];
     for (const t of targets) {
+      const family = familyOf(t.address);
       for (const l of this.listeners.values()) {
-        if (l.spec.proto === t.proto && l.spec.family === family(t.address)) {
+        if (l.spec.proto === t.proto && l.spec.family === family) {
           out.push([t, l]);
           break;
         }
@@ -424,64 +515,81 @@ export class SipTransport {
     return out;
   }
 
-  private runTransaction(
-    req: OutgoingRequest,
-    target: Target,
-    listener: Listener,
-    hooks: SendHooks | undefined,
-  ): Promise<TransactionOutcome> {
-    return new Promise<TransactionOutcome>((resolve) => {
-      const branch = this.ids.branch();
-      const proto = listener.spec.proto;
-      const tx: ClientTx = {
-        branch,
-        method: req.method,
-        callId: req.callId,
-        cseq: req.cseq,
-        machine: new NonInviteClientTransaction(this.timers, proto !== "udp", performance.now()),
-        bytes: encodeRequest(req, proto, listener.sentBy, branch),
-        listener,
-        target,
-        conn: undefined,
-        entry: undefined,
-        hooks,
-        resolve,
-        done: false,
-      };
-      this.transactions.set(branch, tx);
-      this.countersSet.bump(this.countersSet.c.requestsSent, req.method);
-      this.schedule(tx);
-      if (proto === "udp") {
-        this.sendUdp(tx);
-      } else {
-        try {
-          const conn = this.connectionFor(listener, target);
-          tx.conn = conn;
-          conn.transactions.add(tx);
-          conn.socket.write(tx.bytes);
-        } catch (err) {
-          const e = err instanceof Error ? err : new Error(String(err));
-          this.transportFailure(
-            tx,
-            new TransportError(`connect to ${target.address} failed: ${e.message}`, "connect-failed", { cause: e }),
-          );
-        }
+  /**
+   * The pinned destination as a target. It keeps the next hop's host name, so TLS still checks the certificate
+   * against the domain (RFC 5922) and not against the pinned IP address. The name is read once per next hop.
+   */
+  private pinnedTarget(req: OutgoingRequest): Target {
+    const d = req.destination!;
+    let name = this.pinnedNames.get(req.nextHop);
+    if (name === undefined && !this.pinnedNames.has(req.nextHop)) {
+      name = nextHopName(req.nextHop);
+      if (this.pinnedNames.size >= 4096) this.pinnedNames.clear();
+      this.pinnedNames.set(req.nextHop, name);
+    }
+    return name === undefined
+      ? { proto: d.proto, address: d.address, port: d.port }
+      : { proto: d.proto, address: d.address, port: d.port, hostname: name };
+  }
+
+  private runTransaction(job: SendJob, target: Target, listener: Listener): void {
+    const req = job.req;
+    const branch = this.ids.branch();
+    const proto = listener.spec.proto;
+    const tx: ClientTx = {
+      deadline: 0,
+      heapIndex: -1,
+      branch,
+      method: req.method,
+      callId: req.callId,
+      cseq: req.cseq,
+      machine: new NonInviteClientTransaction(this.timers, proto !== "udp", performance.now()),
+      bytes: encodeRequest(req, proto, listener.sentBy, branch),
+      listener,
+      target,
+      conn: undefined,
+      job,
+      onSent: undefined,
+      lingering: false,
+    };
+    this.transactions.set(branch, tx);
+    this.countersSet.bump(this.countersSet.c.requestsSent, req.method);
+    this.schedule(tx);
+    if (proto === "udp") {
+      this.sendUdp(tx);
+    } else {
+      try {
+        const conn = this.connectionFor(listener, target);
+        tx.conn = conn;
+        conn.transactions.add(tx);
+        conn.socket.write(tx.bytes);
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        this.transportFailure(
+          tx,
+          new TransportError(`connect to ${target.address} failed: ${e.message}`, "connect-failed", { cause: e }),
+        );
       }
-    });
+    }
   }
 
   private sendUdp(tx: ClientTx): void {
-    const onSent = (err: Error | null) => {
-      if (err) {
-        const message = `send to ${hostPort(tx.target.address, tx.target.port)} failed: ${err.message}`;
-        this.transportFailure(tx, new TransportError(message, "send-failed", { cause: err }));
-      }
-    };
+    let onSent = tx.onSent;
+    if (onSent === undefined) {
+      onSent = (err: Error | null) => {
+        if (err) {
+          const message = `send to ${hostPort(tx.target.address, tx.target.port)} failed: ${err.message}`;
+          this.transportFailure(tx, new TransportError(message, "send-failed", { cause: err }));
+        }
+      };
+      tx.onSent = onSent;
+    }
     try {
       tx.listener.udp!.send(tx.bytes, tx.target.port, tx.target.address, onSent);
     } catch (err) {
       // dgram throws synchronously on a closed socket or a bad address; report it like an asynchronous failure.
-      queueMicrotask(() => onSent(err instanceof Error ? err : new Error(String(err))));
+      const cb = onSent;
+      queueMicrotask(() => cb(err instanceof Error ? err : new Error(String(err))));
     }
   }
 
@@ -493,66 +601,98 @@ export class SipTransport {
     this.schedule(tx);
   }
 
+  /** Hands the outcome to the job (once) and lets go of what matching no longer needs. */
   private finish(tx: ClientTx, outcome: TransactionOutcome): void {
-    if (tx.done) return;
-    tx.done = true;
+    const job = tx.job;
+    if (job === undefined) return;
+    tx.job = undefined;
+    tx.bytes = NO_BYTES;
+    tx.onSent = undefined;
     if (tx.conn !== undefined) {
       tx.conn.transactions.delete(tx);
       tx.conn = undefined;
     }
-    tx.resolve(outcome);
+    this.attemptEnded(job, outcome);
   }
 
   // ---------------------------------------------------------------------------------------------- timers
 
-  /** (Re)files `tx` in the heap at its next deadline, or forgets it once terminated. */
+  /** (Re)files `tx` at its next deadline: Timer E/F in the heap, Timer K in the FIFO; forgets it once terminated. */
   private schedule(tx: ClientTx): void {
-    const deadline = tx.machine.nextDeadline();
-    if (tx.entry !== undefined) {
-      if (tx.entry.deadline === deadline) return;
-      tx.entry.cancelled = true;
-      tx.entry = undefined;
-    }
+    const machine = tx.machine;
+    const deadline = machine.nextDeadline();
     if (deadline === undefined) {
       this.untrack(tx);
       return;
     }
-    tx.entry = this.heap.push(deadline, tx);
+    if (machine.state === "completed") {
+      if (tx.lingering) return;
+      this.heap.remove(tx);
+      tx.deadline = deadline;
+      tx.lingering = true;
+      this.lingering.push(tx);
+    } else {
+      if (tx.heapIndex >= 0 && tx.deadline === deadline) return;
+      this.heap.push(tx, deadline);
+    }
     this.arm(deadline);
   }
 
   private untrack(tx: ClientTx): void {
-    if (tx.entry !== undefined) tx.entry.cancelled = true;
-    tx.entry = undefined;
+    this.heap.remove(tx);
+    // A lingering transaction stays in the FIFO until its turn; it is skipped then (it is no longer "completed").
     if (this.transactions.get(tx.branch) === tx) this.transactions.delete(tx.branch);
     if (tx.conn !== undefined) tx.conn.transactions.delete(tx);
   }
 
-  /** One node timer for the whole heap, set to the earliest deadline. */
+  /** One node timer for the whole heap and FIFO, set to the earliest deadline. */
   private arm(deadline: number): void {
     if (this.closing) return;
     if (this.armedAt !== undefined && this.armedAt <= deadline) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.armedAt = deadline;
-    this.timer = setTimeout(() => this.onTimers(), Math.max(0, Math.ceil(deadline - performance.now())));
+    this.timer = setTimeout(this.onTimersBound, Math.max(0, Math.ceil(deadline - performance.now())));
     this.timer.unref();
   }
+
+  private readonly onTimersBound = (): void => this.onTimers();
 
   private onTimers(): void {
     this.timer = undefined;
     this.armedAt = undefined;
     const now = performance.now();
-    for (let e = this.heap.popDue(now); e !== undefined; e = this.heap.popDue(now)) {
-      const tx = e.item;
-      if (tx.entry !== e) continue;
-      tx.entry = undefined;
+    for (let tx = this.heap.popDue(now); tx !== undefined; tx = this.heap.popDue(now)) {
       try {
         this.fire(tx, now);
       } catch (err) {
         this.logger?.warn({ err: String(err) }, "transaction timer failed");
       }
     }
-    const next = this.heap.peekDeadline();
+    const fifo = this.lingering;
+    let head = this.lingeringHead;
+    while (head < fifo.length && fifo[head]!.deadline <= now) {
+      const tx = fifo[head]!;
+      fifo[head] = undefined;
+      head++;
+      tx.lingering = false;
+      if (tx.machine.state === "completed") this.fire(tx, now);
+    }
+    if (head === fifo.length) {
+      this.lingering = [];
+      head = 0;
+    } else if (head >= 1024 && head * 2 >= fifo.length) {
+      this.lingering = fifo.slice(head);
+      head = 0;
+    }
+    this.lingeringHead = head;
+    this.rearm();
+  }
+
+  private rearm(): void {
+    const heapNext = this.heap.peekDeadline();
+    const fifoNext =
+      this.lingeringHead < this.lingering.length ? this.lingering[this.lingeringHead]!.deadline : undefined;
+    const next = heapNext === undefined ? fifoNext : fifoNext === undefined ? heapNext : Math.min(heapNext, fifoNext);
     if (next !== undefined) this.arm(next);
   }
 
@@ -651,8 +791,7 @@ export class SipTransport {
       conn.socket.destroy();
       return;
     }
-    const origin: Origin = { listener: conn.listener, address: conn.address, port: conn.port, conn };
-    for (const m of messages) this.onMessage(m, origin);
+    for (const m of messages) this.onMessage(m, conn.listener, conn.address, conn.port, conn);
   }
 
   // ---------------------------------------------------------------------------------------------- receiving
@@ -669,17 +808,23 @@ export class SipTransport {
       this.logger?.debug({ from: hostPort(rinfo.address, rinfo.port), err: String(err) }, "malformed datagram dropped");
       return;
     }
-    this.onMessage(msg, { listener, address: rinfo.address, port: rinfo.port, conn: undefined });
+    this.onMessage(msg, listener, rinfo.address, rinfo.port, undefined);
   }
 
   /** Nothing from the network throws out of here. */
-  private onMessage(msg: SipRequest | SipResponse, origin: Origin): void {
+  private onMessage(
+    msg: SipRequest | SipResponse,
+    listener: Listener,
+    address: string,
+    port: number,
+    conn: StreamConnection | undefined,
+  ): void {
     try {
-      if (msg instanceof SipResponse) this.onResponse(msg, origin);
-      else this.onRequest(msg, origin);
+      if (msg instanceof SipResponse) this.onResponse(msg, address, port);
+      else this.onRequest(msg, listener, address, port, conn);
     } catch (err) {
       this.countersSet.c.dropped++;
-      this.logger?.debug({ from: hostPort(origin.address, origin.port), err: String(err) }, "message dropped");
+      this.logger?.debug({ from: hostPort(address, port), err: String(err) }, "message dropped");
     }
   }
 
@@ -687,24 +832,26 @@ export class SipTransport {
    * RFC 3261 §17.1.3: the response matches the client transaction whose branch is the top Via's branch and whose
    * method is the CSeq method; we also require the Call-ID and CSeq number of our request.
    */
-  private onResponse(res: SipResponse, origin: Origin): void {
+  private onResponse(res: SipResponse, address: string, port: number): void {
     const c = this.countersSet.c;
     const viaValue = res.getHeader("Via");
     const top = viaValue !== undefined ? parseVia(viaValue)[0] : undefined;
     const tx = top?.branch !== undefined ? this.transactions.get(top.branch) : undefined;
-    const cseqValue = res.getHeader("CSeq");
-    const cseq = cseqValue !== undefined ? parseCSeq(cseqValue) : undefined;
-    if (
-      tx === undefined ||
-      cseq === undefined ||
-      cseq.method !== tx.method ||
-      cseq.seq !== tx.cseq ||
-      res.getHeader("Call-ID") !== tx.callId
-    ) {
+    let matched = false;
+    if (tx !== undefined) {
+      const cseqValue = res.getHeader("CSeq");
+      const cseq = cseqValue !== undefined ? parseCSeq(cseqValue) : undefined;
+      matched =
+        cseq !== undefined &&
+        cseq.method === tx.method &&
+        cseq.seq === tx.cseq &&
+        res.getHeader("Call-ID") === tx.callId;
+    }
+    if (tx === undefined || !matched) {
       c.unmatchedResponses++;
       c.dropped++;
       this.logger?.debug(
-        { from: hostPort(origin.address, origin.port), status: res.status, branch: top?.branch },
+        { from: hostPort(address, port), status: res.status, branch: top?.branch },
         "response matches no transaction; dropped",
       );
       return;
@@ -713,15 +860,16 @@ export class SipTransport {
     const action = tx.machine.onResponse(res.status, performance.now());
     if (action === "provisional") {
       try {
-        tx.hooks?.onProvisional?.(res);
+        tx.job?.hooks?.onProvisional?.(res);
       } catch (err) {
         this.logger?.warn({ err: String(err) }, "onProvisional hook threw");
       }
     } else if (action === "final") {
+      const target = tx.target;
       const outcome: TransactionOutcome = {
         kind: "response",
         response: res,
-        remote: { proto: tx.target.proto, address: tx.target.address, port: tx.target.port },
+        remote: { proto: target.proto, address: target.address, port: target.port },
         local: tx.listener.spec.canonical,
       };
       if (top?.received !== undefined) outcome.received = top.received;
@@ -732,7 +880,13 @@ export class SipTransport {
   }
 
   /** Stateless answers (see stateless-response.ts); ACK and malformed requests get nothing. */
-  private onRequest(req: SipRequest, origin: Origin): void {
+  private onRequest(
+    req: SipRequest,
+    listener: Listener,
+    address: string,
+    port: number,
+    conn: StreamConnection | undefined,
+  ): void {
     const c = this.countersSet.c;
     this.countersSet.bump(c.requestsReceived, req.method);
     const answer = chooseAnswer(req.method);
@@ -741,25 +895,22 @@ export class SipTransport {
       req,
       answer.status,
       answer.reason,
-      { address: origin.address, port: origin.port },
+      { address, port },
       this.ids.tag(),
       this.userAgent,
     );
     if (text === null) {
       c.dropped++;
-      this.logger?.debug(
-        { from: hostPort(origin.address, origin.port) },
-        "request without Via/From/To/Call-ID/CSeq dropped",
-      );
+      this.logger?.debug({ from: hostPort(address, port) }, "request without Via/From/To/Call-ID/CSeq dropped");
       return;
     }
     const bytes = Buffer.from(text, "utf8");
-    if (origin.conn !== undefined) {
-      if (origin.conn.closed) return;
-      origin.conn.socket.write(bytes);
+    if (conn !== undefined) {
+      if (conn.closed) return;
+      conn.socket.write(bytes);
     } else {
       // RFC 3581 §4: the response goes back to the source IP and port of the request.
-      origin.listener.udp?.send(bytes, origin.port, origin.address, (err) => {
+      listener.udp?.send(bytes, port, address, (err) => {
         if (err) this.logger?.debug({ err: err.message }, "response send failed");
       });
     }
@@ -767,17 +918,21 @@ export class SipTransport {
   }
 }
 
-/**
- * The pinned destination as a target. It keeps the next hop's host name, so TLS still checks the certificate against
- * the domain (RFC 5922) and not against the pinned IP address.
- */
-function pinnedTarget(req: OutgoingRequest): Target {
-  const d = req.destination!;
+const NO_PLAN: Array<[Target, Listener]> = [];
+const NO_BYTES = Buffer.alloc(0);
+
+/** Address family of an IP address (targets are IP addresses: only IPv6 has a colon). */
+function familyOf(address: string): 4 | 6 {
+  return address.includes(":") ? 6 : 4;
+}
+
+/** The host name of a next-hop URI, or undefined when it is an IP address or does not parse. */
+function nextHopName(nextHop: string): string | undefined {
   try {
-    const host = parseNextHop(req.nextHop).host;
-    if (net.isIP(host) === 0) return { proto: d.proto, address: d.address, port: d.port, hostname: host };
+    const host = parseNextHop(nextHop).host;
+    if (net.isIP(host) === 0) return host;
   } catch {
     // an unparsable next hop only loses the name check
   }
-  return { proto: d.proto, address: d.address, port: d.port };
+  return undefined;
 }

@@ -1,71 +1,87 @@
-/**
- * A binary min-heap of deadlines: the one timer table of the transport (quinn-proto style). Entries are cancelled
- * lazily: a cancelled entry stays in the heap and is skipped when it reaches the top, so cancel is O(1).
- */
-export interface TimerEntry<T> {
-  readonly deadline: number;
-  readonly item: T;
-  cancelled: boolean;
+/** Something the {@link TimerHeap} can hold: its deadline and its slot in the heap (-1 when not in it). */
+export interface TimerItem {
+  deadline: number;
+  heapIndex: number;
 }
 
-export class TimerHeap<T> {
-  private readonly heap: TimerEntry<T>[] = [];
+/**
+ * A binary min-heap of deadlines: the one timer table of the transport (quinn-proto style). Each item knows its
+ * slot, so it is removed at once when its transaction ends (O(log n), no entry object, nothing left behind to hold
+ * a finished transaction in memory until its old deadline).
+ */
+export class TimerHeap<T extends TimerItem> {
+  private readonly heap: T[] = [];
 
   get size(): number {
     return this.heap.length;
   }
 
-  /** Adds `item` due at `deadline`; keep the entry to cancel it. */
-  push(deadline: number, item: T): TimerEntry<T> {
-    const entry: TimerEntry<T> = { deadline, item, cancelled: false };
+  /** Files `item` at `deadline`; an item already in the heap is moved. */
+  push(item: T, deadline: number): void {
+    if (item.heapIndex >= 0) this.remove(item);
+    item.deadline = deadline;
     const h = this.heap;
-    h.push(entry);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const parent = h[p]!;
-      if (parent.deadline <= deadline) break;
-      h[i] = parent;
-      i = p;
-    }
-    h[i] = entry;
-    return entry;
+    h.push(item);
+    this.up(h.length - 1, item);
   }
 
-  /** The earliest live deadline, or undefined. */
+  /** Takes `item` out of the heap (nothing when it is not in it). */
+  remove(item: T): void {
+    const i = item.heapIndex;
+    if (i < 0) return;
+    const h = this.heap;
+    item.heapIndex = -1;
+    const last = h.pop()!;
+    if (i === h.length) return;
+    // Put the last item in the hole, then restore the order around it.
+    if (i > 0 && last.deadline < h[(i - 1) >> 1]!.deadline) this.up(i, last);
+    else this.down(i, last);
+  }
+
+  /** The earliest deadline, or undefined. */
   peekDeadline(): number | undefined {
-    this.dropCancelled();
     return this.heap[0]?.deadline;
   }
 
-  /** Removes and returns the earliest live entry if it is due at `now`. */
-  popDue(now: number): TimerEntry<T> | undefined {
-    this.dropCancelled();
+  /** Removes and returns the earliest item if it is due at `now`. */
+  popDue(now: number): T | undefined {
     const top = this.heap[0];
     if (top === undefined || top.deadline > now) return undefined;
-    this.removeTop();
+    this.remove(top);
     return top;
   }
 
-  private dropCancelled(): void {
-    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.removeTop();
+  private up(from: number, item: T): void {
+    const h = this.heap;
+    let i = from;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = h[p]!;
+      if (parent.deadline <= item.deadline) break;
+      h[i] = parent;
+      parent.heapIndex = i;
+      i = p;
+    }
+    h[i] = item;
+    item.heapIndex = i;
   }
 
-  private removeTop(): void {
+  private down(from: number, item: T): void {
     const h = this.heap;
-    const last = h.pop()!;
-    if (h.length === 0) return;
-    let i = 0;
     const n = h.length;
+    let i = from;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
       const c = r < n && h[r]!.deadline < h[l]!.deadline ? r : l;
-      if (h[c]!.deadline >= last.deadline) break;
-      h[i] = h[c]!;
+      const child = h[c]!;
+      if (child.deadline >= item.deadline) break;
+      h[i] = child;
+      child.heapIndex = i;
       i = c;
     }
-    h[i] = last;
+    h[i] = item;
+    item.heapIndex = i;
   }
 }
