@@ -146,7 +146,7 @@ describe.concurrent("signals", () => {
     const { reg, d } = await setup(["alice"], { shutdown_timeout: 3 });
     const t0 = Date.now();
     expect(await d.stop("SIGTERM", 10_000)).toEqual({ code: 0, signal: null });
-    expect(Date.now() - t0).toBeLessThan(3000 + 1000);
+    expect(Date.now() - t0).toBeLessThan(3000 + 2000);
     // unregister_on_shutdown defaults to false (as OpenSIPS): the binding stays.
     expect(reg.bindings("sip:alice@reg.test")).toHaveLength(1);
     expect(d.logs().some((l) => l.includes('"msg":"uacregd stopped"'))).toBe(true);
@@ -206,7 +206,7 @@ describe.concurrent("signals", () => {
     await reg.close();
     const t0 = Date.now();
     expect(await d.stop("SIGTERM", 15_000)).toEqual({ code: 0, signal: null });
-    expect(Date.now() - t0).toBeLessThan(2000 + 1500);
+    expect(Date.now() - t0).toBeLessThan(2000 + 3000); // shutdown_timeout, plus slack for a loaded machine
   });
 });
 
