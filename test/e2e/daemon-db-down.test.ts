@@ -224,6 +224,39 @@ describe.concurrent("database down at start-up", () => {
     }
     expect(state).toBe("REGISTERED_STATE");
     expect(registrar.bindings("sip:alice@reg.test")).toHaveLength(1);
+
+    // The database goes away while running: reg_disable still answers OK and unregisters; the failed state write
+    // is logged with the record's key; a full reload fails with -32000 and keeps the records.
+    proxy.refuse(true);
+    proxy.dropAll();
+    const key = [row.aor, row.binding_URI, REG];
+    expect(await d.mi("reg_disable", key)).toEqual({ jsonrpc: "2.0", result: "OK", id: expect.any(Number) });
+    const failedWrite = await d.waitLog((l) => l.includes("writing the record state to the database failed"), 20_000);
+    expect(failedWrite).toContain("aor=sip:alice@reg.test");
+    const deadline2 = Date.now() + 5000;
+    while (registrar.bindings("sip:alice@reg.test").length > 0 && Date.now() < deadline2) {
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    expect(registrar.bindings("sip:alice@reg.test")).toEqual([]);
+    const reload = await d.mi("reg_reload");
+    expect(reload.error).toMatchObject({ code: -32000, message: "Server error" });
+    expect(((await d.mi("reg_list")).result as { Records: unknown[] }).Records).toHaveLength(1);
+
+    // It comes back: the next command that writes reaches it again.
+    proxy.refuse(false);
+    expect((await d.mi("reg_enable", key)).result).toBe("OK");
+    expect((await d.mi("reg_disable", key)).result).toBe("OK");
+    const check = await openRepository(pgUrl, { tableName: table }, [postgresAdapter]);
+    const end3 = Date.now() + 15_000;
+    let dbState: number | undefined;
+    for (;;) {
+      dbState = (await check.findOne({ aor: row.aor, contact: row.binding_URI, registrar: REG }))?.state;
+      if (dbState === 1 || Date.now() > end3) break;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    await check.close();
+    expect(dbState).toBe(1);
+    expect((await d.mi("reg_reload")).result).toBe("OK");
     expect(await d.stop()).toEqual({ code: 0, signal: null });
     const cleanup = await openRepository(pgUrl, { tableName: table }, [postgresAdapter]);
     await cleanup.delete({ aor: row.aor, contact: row.binding_URI, registrar: REG });
