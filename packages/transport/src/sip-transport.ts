@@ -2,10 +2,11 @@ import dgram from "node:dgram";
 import net from "node:net";
 import { performance } from "node:perf_hooks";
 import tls from "node:tls";
-import { parseCSeq, parseMessage, parseVia, SipResponse, SipStreamParser, type SipRequest } from "@uacreg/sip";
+import { parseMessage, SipResponse, SipStreamParser, type SipRequest } from "@uacreg/sip";
 import { BranchGenerator } from "./branch-generator.js";
 import { NonInviteClientTransaction } from "./non-invite-client-transaction.js";
 import { parseNextHop } from "./next-hop.js";
+import { cseqIs, readTopVia, type TopVia } from "./response-match.js";
 import { encodeRequest, type OutgoingRequest } from "./outgoing-request.js";
 import { DnsResolver, type Resolver, type Target } from "./rfc3263-resolver.js";
 import { hostPort, makeSocketSpec, parseSocketSpec, type SocketSpec } from "./socket-spec.js";
@@ -99,25 +100,33 @@ interface SendJob {
 }
 
 /**
- * One client transaction (one attempt of a {@link SendJob}). Once it has its final response on UDP it lingers until
- * Timer K with only what matching needs (branch, method, Call-ID, CSeq, state): the job, the hooks and the request
- * bytes are let go at once.
+ * One client transaction (one attempt of a {@link SendJob}): the state machine plus what the transport needs to
+ * drive it, in one object. Once it has its final response on UDP it lingers until Timer K with only what matching
+ * needs (branch, method, Call-ID, CSeq, state): the job, the hooks and the request bytes are let go at once.
  */
-interface ClientTx extends TimerItem {
-  branch: string;
-  method: string;
-  callId: string;
-  cseq: number;
-  machine: NonInviteClientTransaction;
-  bytes: Buffer;
-  listener: Listener;
-  target: Target;
-  conn: StreamConnection | undefined;
-  job: SendJob | undefined;
+class ClientTx extends NonInviteClientTransaction implements TimerItem {
+  deadline = 0;
+  heapIndex = -1;
+  conn: StreamConnection | undefined = undefined;
   /** The dgram send callback of this transaction (made once, reused by retransmissions). */
-  onSent: ((err: Error | null) => void) | undefined;
+  onSent: ((err: Error | null) => void) | undefined = undefined;
   /** In the Timer K FIFO. */
-  lingering: boolean;
+  lingering = false;
+
+  constructor(
+    timers: TransactionTimers,
+    now: number,
+    readonly branch: string,
+    readonly method: string,
+    readonly callId: string,
+    readonly cseq: number,
+    public bytes: Buffer,
+    readonly listener: Listener,
+    readonly target: Target,
+    public job: SendJob | undefined,
+  ) {
+    super(timers, listener.spec.proto !== "udp", now);
+  }
 }
 
 const KEEP_ALIVE_CRLF = /^[\r\n]+$/;
@@ -147,8 +156,12 @@ export class SipTransport {
   /** Sends waiting for an in-flight slot, FIFO from `waitingHead`. */
   private waiting: Array<SendJob | undefined> = [];
   private waitingHead = 0;
-  /** Host name of each pinned next hop (RFC 5922 identity), by next-hop text; undefined for a numeric host. */
-  private readonly pinnedNames = new Map<string, string | undefined>();
+  /** Scratch for the top Via of the response being matched. */
+  private readonly topVia: TopVia = { branch: undefined, received: undefined, rport: undefined };
+  /** By next-hop text: its host name (RFC 5922 identity; undefined for a numeric host) and the last pinned target. */
+  private readonly pins = new Map<string, { name: string | undefined; targets: readonly Target[] }>();
+  /** The plan of each shared target list (see planJob). */
+  private readonly plans = new WeakMap<readonly Target[], Array<[Target, Listener]>>();
   private readonly countersSet = new TransportCounterSet();
   private readonly timers: TransactionTimers;
   private readonly resolver: Resolver;
@@ -259,7 +272,7 @@ export class SipTransport {
     this.waiting = [];
     this.waitingHead = 0;
     for (const tx of [...this.transactions.values()]) {
-      if (tx.machine.onTransportError()) this.finish(tx, this.failed(new TransportError("transport closed", "closed")));
+      if (tx.onTransportError()) this.finish(tx, this.failed(new TransportError("transport closed", "closed")));
       this.untrack(tx);
     }
     this.lingering = [];
@@ -395,16 +408,16 @@ export class SipTransport {
         job.forced = forced;
       }
       if (req.destination !== undefined) {
-        this.planJob(job, [this.pinnedTarget(req)]);
+        this.planJob(job, this.pinnedTargets(req), true);
         return;
       }
       const known = this.resolver.resolveNow?.(req.nextHop);
       if (known !== undefined) {
-        this.planJob(job, known);
+        this.planJob(job, known, true);
         return;
       }
       this.resolver.resolve(req.nextHop).then(
-        (targets) => this.planJob(job, targets),
+        (targets) => this.planJob(job, targets, false),
         (err: unknown) => {
           this.countersSet.c.transportErrors++;
           this.endJob(job, this.failed(err instanceof Error ? err : new Error(String(err))));
@@ -415,9 +428,20 @@ export class SipTransport {
     }
   }
 
-  private planJob(job: SendJob, targets: readonly Target[]): void {
+  /** `shared`: the target list is reused by later sends (resolveNow, pinnedTargets), so is its plan. */
+  private planJob(job: SendJob, targets: readonly Target[], shared: boolean): void {
     try {
-      const plan = this.plan(targets, job.forced);
+      let plan: Array<[Target, Listener]> | undefined;
+      if (shared && job.forced === undefined) {
+        // The sockets never change after open: a shared list always gets the same plan.
+        plan = this.plans.get(targets);
+        if (plan === undefined) {
+          plan = this.plan(targets, undefined);
+          this.plans.set(targets, plan);
+        }
+      } else {
+        plan = this.plan(targets, job.forced);
+      }
       if (plan.length === 0) {
         this.countersSet.c.transportErrors++;
         const hop = job.req.nextHop;
@@ -517,41 +541,43 @@ export class SipTransport {
 
   /**
    * The pinned destination as a target. It keeps the next hop's host name, so TLS still checks the certificate
-   * against the domain (RFC 5922) and not against the pinned IP address. The name is read once per next hop.
+   * against the domain (RFC 5922) and not against the pinned IP address. The name is read once per next hop, and the
+   * one-target list is kept while the pin stays the same.
    */
-  private pinnedTarget(req: OutgoingRequest): Target {
+  private pinnedTargets(req: OutgoingRequest): readonly Target[] {
     const d = req.destination!;
-    let name = this.pinnedNames.get(req.nextHop);
-    if (name === undefined && !this.pinnedNames.has(req.nextHop)) {
-      name = nextHopName(req.nextHop);
-      if (this.pinnedNames.size >= 4096) this.pinnedNames.clear();
-      this.pinnedNames.set(req.nextHop, name);
+    let pin = this.pins.get(req.nextHop);
+    if (pin !== undefined) {
+      const t = pin.targets[0]!;
+      if (t.port === d.port && t.address === d.address && t.proto === d.proto) return pin.targets;
     }
-    return name === undefined
-      ? { proto: d.proto, address: d.address, port: d.port }
-      : { proto: d.proto, address: d.address, port: d.port, hostname: name };
+    const name = pin !== undefined ? pin.name : nextHopName(req.nextHop);
+    const target: Target =
+      name === undefined
+        ? { proto: d.proto, address: d.address, port: d.port }
+        : { proto: d.proto, address: d.address, port: d.port, hostname: name };
+    pin = { name, targets: [target] };
+    if (this.pins.size >= 4096) this.pins.clear();
+    this.pins.set(req.nextHop, pin);
+    return pin.targets;
   }
 
   private runTransaction(job: SendJob, target: Target, listener: Listener): void {
     const req = job.req;
     const branch = this.ids.branch();
     const proto = listener.spec.proto;
-    const tx: ClientTx = {
-      deadline: 0,
-      heapIndex: -1,
+    const tx = new ClientTx(
+      this.timers,
+      performance.now(),
       branch,
-      method: req.method,
-      callId: req.callId,
-      cseq: req.cseq,
-      machine: new NonInviteClientTransaction(this.timers, proto !== "udp", performance.now()),
-      bytes: encodeRequest(req, proto, listener.sentBy, branch),
+      req.method,
+      req.callId,
+      req.cseq,
+      encodeRequest(req, proto, listener.sentBy, branch),
       listener,
       target,
-      conn: undefined,
       job,
-      onSent: undefined,
-      lingering: false,
-    };
+    );
     this.transactions.set(branch, tx);
     this.countersSet.bump(this.countersSet.c.requestsSent, req.method);
     this.schedule(tx);
@@ -594,7 +620,7 @@ export class SipTransport {
   }
 
   private transportFailure(tx: ClientTx, error: Error): void {
-    if (tx.machine.onTransportError()) {
+    if (tx.onTransportError()) {
       this.countersSet.c.transportErrors++;
       this.finish(tx, this.failed(error, tx.listener.spec.canonical));
     }
@@ -619,13 +645,12 @@ export class SipTransport {
 
   /** (Re)files `tx` at its next deadline: Timer E/F in the heap, Timer K in the FIFO; forgets it once terminated. */
   private schedule(tx: ClientTx): void {
-    const machine = tx.machine;
-    const deadline = machine.nextDeadline();
+    const deadline = tx.nextDeadline();
     if (deadline === undefined) {
       this.untrack(tx);
       return;
     }
-    if (machine.state === "completed") {
+    if (tx.state === "completed") {
       if (tx.lingering) return;
       this.heap.remove(tx);
       tx.deadline = deadline;
@@ -675,7 +700,7 @@ export class SipTransport {
       fifo[head] = undefined;
       head++;
       tx.lingering = false;
-      if (tx.machine.state === "completed") this.fire(tx, now);
+      if (tx.state === "completed") this.fire(tx, now);
     }
     if (head === fifo.length) {
       this.lingering = [];
@@ -697,7 +722,7 @@ export class SipTransport {
   }
 
   private fire(tx: ClientTx, now: number): void {
-    switch (tx.machine.onTimer(now)) {
+    switch (tx.onTimer(now)) {
       case "retransmit":
         this.countersSet.c.retransmissions++;
         this.sendUdp(tx);
@@ -835,29 +860,29 @@ export class SipTransport {
   private onResponse(res: SipResponse, address: string, port: number): void {
     const c = this.countersSet.c;
     const viaValue = res.getHeader("Via");
-    const top = viaValue !== undefined ? parseVia(viaValue)[0] : undefined;
-    const tx = top?.branch !== undefined ? this.transactions.get(top.branch) : undefined;
+    const top = this.topVia;
+    top.branch = undefined;
+    top.received = undefined;
+    top.rport = undefined;
+    if (viaValue !== undefined) readTopVia(viaValue, top);
+    const tx = top.branch !== undefined ? this.transactions.get(top.branch) : undefined;
     let matched = false;
     if (tx !== undefined) {
       const cseqValue = res.getHeader("CSeq");
-      const cseq = cseqValue !== undefined ? parseCSeq(cseqValue) : undefined;
       matched =
-        cseq !== undefined &&
-        cseq.method === tx.method &&
-        cseq.seq === tx.cseq &&
-        res.getHeader("Call-ID") === tx.callId;
+        cseqValue !== undefined && cseqIs(cseqValue, tx.cseq, tx.method) && res.getHeader("Call-ID") === tx.callId;
     }
     if (tx === undefined || !matched) {
       c.unmatchedResponses++;
       c.dropped++;
       this.logger?.debug(
-        { from: hostPort(address, port), status: res.status, branch: top?.branch },
+        { from: hostPort(address, port), status: res.status, branch: top.branch },
         "response matches no transaction; dropped",
       );
       return;
     }
     this.countersSet.bump(c.responsesReceived, statusClass(res.status));
-    const action = tx.machine.onResponse(res.status, performance.now());
+    const action = tx.onResponse(res.status, performance.now());
     if (action === "provisional") {
       try {
         tx.job?.hooks?.onProvisional?.(res);
@@ -872,8 +897,8 @@ export class SipTransport {
         remote: { proto: target.proto, address: target.address, port: target.port },
         local: tx.listener.spec.canonical,
       };
-      if (top?.received !== undefined) outcome.received = top.received;
-      if (typeof top?.rport === "number") outcome.rport = top.rport;
+      if (top.received !== undefined) outcome.received = top.received;
+      if (top.rport !== undefined) outcome.rport = top.rport;
       this.finish(tx, outcome);
     }
     this.schedule(tx);
