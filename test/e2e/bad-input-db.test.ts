@@ -143,7 +143,7 @@ describe.concurrent("bad rows in the registrant table", () => {
       await repo.close();
       expect(await d.mi("reg_reload", [row.aor, row.binding_URI, REG])).toBe("OK");
       expect(await d.mi("reg_reload", [other.aor, other.binding_URI, REG])).toBe("OK");
-      await d.waitFor((l) => l[0]?.state === "REGISTERED_STATE", 12_000);
+      await d.waitFor((l) => l[0]?.state === "REGISTERED_STATE", 16_000);
       expect((await d.list()).map((x) => x.AOR)).toEqual(["sip:dave@reg.test"]);
       expect(reg.bindings("sip:dave@reg.test")).toHaveLength(1);
       expect(d.logs().join("\n")).not.toContain("the-real-one");

@@ -173,7 +173,7 @@ describe("garbage on the SIP sockets", () => {
 
     // The transaction layer still works: a forced refresh goes out and is answered.
     expect(await d.mi("reg_force_register", key)).toBe("OK");
-    const deadline = Date.now() + 12_000;
+    const deadline = Date.now() + 16_000;
     while ((registrar.bindings("sip:alice@reg.test")[0]?.cseq ?? 0) <= bindingBefore.cseq && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }

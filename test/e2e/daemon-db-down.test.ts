@@ -215,7 +215,7 @@ describe.concurrent("database down at start-up", () => {
     proxy.refuse(false);
     await d.waitLog((l) => l.includes("registrant records loaded"), 20_000);
     // Loaded in state 0: the first bucket visit registers it.
-    const deadline = Date.now() + 12_000;
+    const deadline = Date.now() + 16_000;
     let state = "";
     while (Date.now() < deadline && state !== "REGISTERED_STATE") {
       const r = (await d.mi("reg_list")).result as { Records: Array<{ state: string }> };

@@ -147,7 +147,7 @@ describe.concurrent("registrant MI commands", () => {
     // Positional form of the same call (the 12 values in recipe order) replaces it: still one record.
     expect(await s.call("uac_registrant:upsert", Object.values(params))).toBe("OK");
     // First bucket visit: 5-10 s after start (hash_size 1, timer_interval 10).
-    const l = await s.d.waitFor((x) => x[0]?.state === "REGISTERED_STATE", 12_000);
+    const l = await s.d.waitFor((x) => x[0]?.state === "REGISTERED_STATE", 16_000);
     expect(l).toHaveLength(1);
     expect(l[0]).toMatchObject({
       AOR: "sip:bob@reg.test",
@@ -235,7 +235,7 @@ describe.concurrent("registrant MI commands", () => {
     expect(await s.call("reg_reload")).toBe("OK");
     const right = await s.d.list();
     expect(find(right, "sip:alice@reg.test")).toEqual(find(listBefore, "sip:alice@reg.test"));
-    const after = await s.d.waitFor((l) => find(l, "sip:carol@reg.test")?.expires === 120, 12_000);
+    const after = await s.d.waitFor((l) => find(l, "sip:carol@reg.test")?.expires === 120, 16_000);
     expect(find(after, "sip:carol@reg.test")?.state).toBe("REGISTERED_STATE");
     const carolAfter = s.reg.bindings("sip:carol@reg.test")[0]!;
     expect(carolAfter.expires).toBeGreaterThan(100);
@@ -262,7 +262,7 @@ describe.concurrent("registrant MI commands", () => {
     const lBefore = (await s.d.list())[0]!;
     expect(await s.call("reg_force_register", keyOf(s.rows[0]!))).toBe("OK");
     expect(await s.call("uac_registrant:force_register", keyOf(s.rows[0]!))).toBe("OK");
-    const deadline = Date.now() + 12_000;
+    const deadline = Date.now() + 16_000;
     while ((s.reg.bindings("sip:alice@reg.test")[0]?.cseq ?? 0) <= before.cseq && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -332,7 +332,7 @@ describe.concurrent("registrant MI commands", () => {
     );
     const d = await startUacregd({ rows });
     // State 0 rows: the first visits of the two buckets register them all.
-    await d.waitFor((l) => l.length === 300 && l.every((r) => r.state === "REGISTERED_STATE"), 15_000);
+    await d.waitFor((l) => l.length === 300 && l.every((r) => r.state === "REGISTERED_STATE"), 20_000);
     const before = await d.list();
     let polling = true;
     const seen: Array<Record<string, number>> = [];
