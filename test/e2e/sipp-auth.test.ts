@@ -44,6 +44,8 @@ describe.concurrent("uacregd against SIPp: digest authentication", () => {
     });
     expect(rec.registration_t_out).not.toBe("Thu Jan  1 00:00:00 1970");
     expect(JSON.stringify(list)).not.toContain("secret");
+    // Debug-level logs included: the password is nowhere.
+    expect(d.logs().join("\n")).not.toContain("secret");
 
     const r = await sipp.waitExit(10_000);
     // 0: SIPp's verifyauth accepted the Authorization (wrong credentials would get 403 and fail the call).
@@ -139,6 +141,7 @@ describe.concurrent("uacregd against SIPp: digest authentication", () => {
       ip: "127.0.0.1",
     });
     expect(JSON.stringify(list)).not.toContain("bobsecret");
+    expect(d.logs().join("\n")).not.toContain("bobsecret");
 
     const r = await proxy.waitExit(10_000);
     expect(r.code, r.stderr).toBe(0);
