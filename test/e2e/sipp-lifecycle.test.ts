@@ -2,7 +2,8 @@
  * Operator actions over a record's life, against a SIPp registrar that answers 200 to everything (reg-200-loop.xml):
  * reg_reload after the table changed (an unchanged record is left exactly as it is, a changed one re-registers, a
  * removed one is unregistered), reg_force_register (refresh at the next visit, same Call-ID), and SIGTERM with
- * unregister_on_shutdown (every registered binding removed before the exit), or without it (nothing sent).
+ * unregister_on_shutdown (every registered binding removed before the exit), or without it (nothing sent); 40 records
+ * at once; and a registrar that answers from another address.
  */
 import { openRepository } from "@uacreg/db";
 import { sqliteAdapter } from "@uacreg/db-sqlite";
@@ -10,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { registers, cseq, until, startRegistrar, startDaemon } from "./sipp-support.js";
 import { type Sipp, type SippLoggedMessage, stopAllSipp } from "../support/sipp.js";
 import { type RegListRecord, registrantRow, stopAllUacregd } from "../support/uacregd.js";
+import { rawHeader, UdpSipPeer } from "../support/udp-sip-peer.js";
 
 afterAll(async () => {
   await stopAllUacregd();
@@ -152,5 +154,41 @@ describe.concurrent("uacregd against SIPp: reload, force_register, shutdown", ()
     expect(new Set(regs.map((m) => m.header("From"))).size).toBe(n);
     for (const m of regs) expect(cseq(m)).toBe(1);
     await d.stop();
+  });
+
+  it("a 200 sent from another address (multi-homed registrar): accepted; pin and refresh stay where the request went (UdpSipPeer)", async (t) => {
+    // SIPp answers from its own socket only, so two hand-written peers: A receives, B (127.0.0.2) answers.
+    const a = await UdpSipPeer.open();
+    const b = await UdpSipPeer.open("127.0.0.2");
+    try {
+      const registrar = `sip:127.0.0.1:${a.port}`;
+      const d = await startDaemon({ rows: [row(registrar, "alice")] }, t);
+      const req = await a.next(15_000);
+      expect(req).toBeDefined();
+      const ok = [
+        "SIP/2.0 200 OK",
+        `Via: ${rawHeader(req!, "Via")}`,
+        `From: ${rawHeader(req!, "From")}`,
+        `To: ${rawHeader(req!, "To")};tag=mh1`,
+        `Call-ID: ${rawHeader(req!, "Call-ID")}`,
+        `CSeq: ${rawHeader(req!, "CSeq")}`,
+        `Contact: ${rawHeader(req!, "Contact")}`,
+        "Content-Length: 0",
+        "",
+        "",
+      ].join("\r\n");
+      await b.send(ok, d.sipPort, "127.0.0.1");
+      const list = await d.waitFor(allRegistered(1), 5_000);
+      expect(list[0]).toMatchObject({ dst_IP: "IPv4", ip: "127.0.0.1" });
+      await d.mi("reg_force_register", { aor: "sip:alice@reg.test", contact: "sip:alice@127.0.0.1:5099", registrar });
+      const [toA, toB] = await Promise.all([a.next((T + 2) * 1000), b.next(500)]);
+      expect(toA?.split("\r\n")[0]).toBe(`REGISTER ${registrar} SIP/2.0`);
+      expect(rawHeader(toA!, "Call-ID")).toBe(rawHeader(req!, "Call-ID"));
+      expect(toB).toBeUndefined();
+      await d.stop();
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });
