@@ -156,6 +156,8 @@ export class SipTransport {
   /** Sends waiting for an in-flight slot, FIFO from `waitingHead`. */
   private waiting: Array<SendJob | undefined> = [];
   private waitingHead = 0;
+  /** Inside {@link pump}. */
+  private pumping = false;
   /** Scratch for the top Via of the response being matched. */
   private readonly topVia: TopVia = { branch: undefined, received: undefined, rport: undefined };
   /** By next-hop text: its host name (RFC 5922 identity; undefined for a numeric host) and the last pinned target. */
@@ -489,23 +491,37 @@ export class SipTransport {
   /** Resolves the job and hands its in-flight slot to the oldest waiting send, if any. */
   private endJob(job: SendJob, outcome: TransactionOutcome): void {
     job.resolve(outcome);
-    const c = this.countersSet.c;
-    const waiting = this.waiting;
-    if (this.waitingHead < waiting.length) {
-      const next = waiting[this.waitingHead]!;
-      waiting[this.waitingHead] = undefined;
-      this.waitingHead++;
-      if (this.waitingHead === waiting.length) {
-        this.waiting = [];
-        this.waitingHead = 0;
-      } else if (this.waitingHead >= 1024 && this.waitingHead * 2 >= waiting.length) {
-        this.waiting = waiting.slice(this.waitingHead);
-        this.waitingHead = 0;
+    this.countersSet.c.inFlight--;
+    this.pump();
+  }
+
+  /**
+   * Starts waiting sends while slots are free. A loop, not recursion: a send that ends at once (no socket, bad
+   * target) frees its slot inside startJob, and the loop takes the next one, however long the queue.
+   */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      const c = this.countersSet.c;
+      while (this.waitingHead < this.waiting.length && c.inFlight < this.maxInFlight) {
+        const waiting = this.waiting;
+        const next = waiting[this.waitingHead]!;
+        waiting[this.waitingHead] = undefined;
+        this.waitingHead++;
+        if (this.waitingHead === waiting.length) {
+          this.waiting = [];
+          this.waitingHead = 0;
+        } else if (this.waitingHead >= 1024 && this.waitingHead * 2 >= waiting.length) {
+          this.waiting = waiting.slice(this.waitingHead);
+          this.waitingHead = 0;
+        }
+        c.queued--;
+        c.inFlight++;
+        this.startJob(next);
       }
-      c.queued--;
-      this.startJob(next);
-    } else {
-      c.inFlight--;
+    } finally {
+      this.pumping = false;
     }
   }
 

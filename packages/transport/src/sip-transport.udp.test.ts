@@ -207,6 +207,26 @@ describe("local sockets", () => {
   });
 });
 
+describe("the in-flight queue", () => {
+  it("works through a long queue of sends that fail at once without deepening the stack", async () => {
+    const held: Array<() => void> = [];
+    const reg = await peer((text, reply) => held.push(() => reply(echoResponse(text, 200, "OK"))));
+    const t = await transport({ maxInFlight: 1 });
+    const first = t.send(register(`sip:127.0.0.1:${reg.port}`));
+    const sends = Array.from({ length: 20_000 }, (_, i) =>
+      t.send({ ...register(`sip:127.0.0.1:${reg.port}`), callId: `q-${i}`, socket: "udp:127.0.0.1:1" }),
+    );
+    await reg.waitFor(1);
+    expect(t.counters.queued).toBe(20_000);
+    held[0]!();
+    expect(response(await first).response.status).toBe(200);
+    const outcomes = await Promise.all(sends);
+    expect(outcomes.every((o) => o.kind === "transport-error" && /not listening/.test(o.error.message))).toBe(true);
+    expect(t.counters.inFlight).toBe(0);
+    expect(t.counters.queued).toBe(0);
+  });
+});
+
 describe("RFC 3263 failover", () => {
   it("moves from a dead SRV target to the live one with a new branch", async () => {
     const dead = await peer();
