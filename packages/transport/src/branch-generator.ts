@@ -10,9 +10,33 @@ export const MAGIC_COOKIE = "z9hG4bK";
 export class BranchGenerator {
   private counter = 0;
   private readonly prefix: string;
+  /** `z9hG4bK<prefix>.`: what every branch of this generator starts with. */
+  private readonly branchStart: string;
 
   constructor(randomHex?: string) {
     this.prefix = randomHex ?? randomBytes(8).toString("hex");
+    this.branchStart = `${MAGIC_COOKIE}${this.prefix}.`;
+  }
+
+  /**
+   * The number of a branch made by {@link branch} (its counter), or -1 when `branch` is not one of ours. Lets the
+   * transport key what it remembers by a small integer instead of keeping the branch string.
+   */
+  idOf(branch: string): number {
+    const start = this.branchStart.length;
+    const n = branch.length;
+    if (n <= start || n > start + 10 || !branch.startsWith(this.branchStart)) return -1;
+    if (branch.charCodeAt(start) === 0x30) return -1; // toString(36) writes no leading zero: not ours
+    let id = 0;
+    for (let i = start; i < n; i++) {
+      const c = branch.charCodeAt(i);
+      let d: number;
+      if (c >= 0x30 && c <= 0x39) d = c - 0x30;
+      else if (c >= 0x61 && c <= 0x7a) d = c - 0x61 + 10;
+      else return -1;
+      id = id * 36 + d;
+    }
+    return id;
   }
 
   /** `z9hG4bK<16 hex>.<counter base 36>`. */

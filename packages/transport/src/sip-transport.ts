@@ -4,6 +4,7 @@ import { performance } from "node:perf_hooks";
 import tls from "node:tls";
 import { parseMessage, SipResponse, SipStreamParser, type SipRequest } from "@uacreg/sip";
 import { BranchGenerator } from "./branch-generator.js";
+import { CompletedTransactions } from "./completed-transactions.js";
 import { NonInviteClientTransaction } from "./non-invite-client-transaction.js";
 import { parseNextHop } from "./next-hop.js";
 import { cseqIs, readTopVia, type TopVia } from "./response-match.js";
@@ -110,13 +111,13 @@ class ClientTx extends NonInviteClientTransaction implements TimerItem {
   conn: StreamConnection | undefined = undefined;
   /** The dgram send callback of this transaction (made once, reused by retransmissions). */
   onSent: ((err: Error | null) => void) | undefined = undefined;
-  /** In the Timer K FIFO. */
-  lingering = false;
 
   constructor(
     timers: TransactionTimers,
     now: number,
     readonly branch: string,
+    /** The branch's number ({@link BranchGenerator.idOf}). */
+    readonly id: number,
     readonly method: string,
     readonly callId: string,
     readonly cseq: number,
@@ -145,12 +146,8 @@ export class SipTransport {
   private readonly openConnections = new Set<StreamConnection>();
   /** Transactions waiting for Timer E/F. */
   private readonly heap = new TimerHeap<ClientTx>();
-  /**
-   * Completed UDP transactions waiting for Timer K, oldest first: T4 is the same for all, so their deadlines come
-   * in the order they completed and a FIFO is enough (no heap work for the many transactions absorbing nothing).
-   */
-  private lingering: Array<ClientTx | undefined> = [];
-  private lingeringHead = 0;
+  /** Completed UDP transactions waiting for Timer K (kept without their ClientTx). */
+  private readonly completed = new CompletedTransactions();
   private timer: NodeJS.Timeout | undefined;
   private armedAt: number | undefined;
   /** Sends waiting for an in-flight slot, FIFO from `waitingHead`. */
@@ -277,8 +274,7 @@ export class SipTransport {
       if (tx.onTransportError()) this.finish(tx, this.failed(new TransportError("transport closed", "closed")));
       this.untrack(tx);
     }
-    this.lingering = [];
-    this.lingeringHead = 0;
+    this.completed.clear();
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     for (const conn of [...this.openConnections]) conn.socket.destroy();
@@ -586,6 +582,7 @@ export class SipTransport {
       this.timers,
       performance.now(),
       branch,
+      this.ids.idOf(branch),
       req.method,
       req.callId,
       req.cseq,
@@ -667,11 +664,9 @@ export class SipTransport {
       return;
     }
     if (tx.state === "completed") {
-      if (tx.lingering) return;
-      this.heap.remove(tx);
-      tx.deadline = deadline;
-      tx.lingering = true;
-      this.lingering.push(tx);
+      // Timer K: from now on only a retransmitted final response can concern it; the ClientTx itself goes.
+      this.untrack(tx);
+      this.completed.add(tx.id, deadline, tx.callId, tx.cseq, tx.method);
     } else {
       if (tx.heapIndex >= 0 && tx.deadline === deadline) return;
       this.heap.push(tx, deadline);
@@ -681,7 +676,6 @@ export class SipTransport {
 
   private untrack(tx: ClientTx): void {
     this.heap.remove(tx);
-    // A lingering transaction stays in the FIFO until its turn; it is skipped then (it is no longer "completed").
     if (this.transactions.get(tx.branch) === tx) this.transactions.delete(tx.branch);
     if (tx.conn !== undefined) tx.conn.transactions.delete(tx);
   }
@@ -709,30 +703,13 @@ export class SipTransport {
         this.logger?.warn({ err: String(err) }, "transaction timer failed");
       }
     }
-    const fifo = this.lingering;
-    let head = this.lingeringHead;
-    while (head < fifo.length && fifo[head]!.deadline <= now) {
-      const tx = fifo[head]!;
-      fifo[head] = undefined;
-      head++;
-      tx.lingering = false;
-      if (tx.state === "completed") this.fire(tx, now);
-    }
-    if (head === fifo.length) {
-      this.lingering = [];
-      head = 0;
-    } else if (head >= 1024 && head * 2 >= fifo.length) {
-      this.lingering = fifo.slice(head);
-      head = 0;
-    }
-    this.lingeringHead = head;
+    this.completed.expire(now);
     this.rearm();
   }
 
   private rearm(): void {
     const heapNext = this.heap.peekDeadline();
-    const fifoNext =
-      this.lingeringHead < this.lingering.length ? this.lingering[this.lingeringHead]!.deadline : undefined;
+    const fifoNext = this.completed.nextDeadline();
     const next = heapNext === undefined ? fifoNext : fifoNext === undefined ? heapNext : Math.min(heapNext, fifoNext);
     if (next !== undefined) this.arm(next);
   }
@@ -881,7 +858,16 @@ export class SipTransport {
     top.received = undefined;
     top.rport = undefined;
     if (viaValue !== undefined) readTopVia(viaValue, top);
-    const tx = top.branch !== undefined ? this.transactions.get(top.branch) : undefined;
+    const branch = top.branch;
+    const tx = branch !== undefined ? this.transactions.get(branch) : undefined;
+    if (tx === undefined && branch !== undefined && this.completed.size > 0) {
+      const id = this.ids.idOf(branch);
+      if (id >= 0 && this.completed.absorbs(id, res)) {
+        // A retransmission of the final response, absorbed in the Completed state (§17.1.2.2).
+        this.countersSet.bump(c.responsesReceived, statusClass(res.status));
+        return;
+      }
+    }
     let matched = false;
     if (tx !== undefined) {
       const cseqValue = res.getHeader("CSeq");
