@@ -3,51 +3,25 @@
  * logged the way the assertions need it.
  */
 import type { TestContext } from "vitest";
-import { type Sipp, type SippLoggedMessage, type SippOptions, startSipp, udpPortBound } from "../support/sipp.js";
+import { type Sipp, type SippLoggedMessage, type SippOptions, startSipp } from "../support/sipp.js";
 import { type Uacregd, type UacregdOptions, startUacregd } from "../support/uacregd.js";
 
 /** The test's context (concurrent tests need their own): on failure, what SIPp and the daemon logged is printed. */
 export type Diagnose = Pick<TestContext, "onTestFailed">;
 
-/**
- * startSipp, safe under concurrency. SIPp binds its SIP socket first, then its RTP echo ports `-mp` and `-mp + 2`,
- * and exits if either is taken, after the harness already saw the SIP port bound: a registrar that dies at once and a
- * REGISTER_TIMEOUT in the test. The harness takes `-mp` from the OS's ephemeral range and never checks `+ 2` (which
- * can also be another peer's SIP port). Here the media ports come from outside the ephemeral range (a later `-mp`
- * wins), the start counts only once all three sockets are bound, and a SIPp that could not bind is started again.
- */
+/** startSipp (which waits for all of SIPp's sockets and retries a SIPp that could not bind), plus diagnostics. */
 export async function startRegistrar(opts: SippOptions, t?: Diagnose): Promise<Sipp> {
-  for (let attempt = 1; ; attempt++) {
-    const mediaPort = 20_000 + 4 * Math.floor(Math.random() * 3000);
-    let sipp: Sipp;
-    try {
-      sipp = await startSipp({ ...opts, extraArgs: [...(opts.extraArgs ?? []), "-mp", String(mediaPort)] });
-    } catch (e) {
-      if (attempt >= 4 || !/before binding|did not bind/.test(String(e))) throw e;
-      continue;
-    }
-    const host = opts.host ?? "127.0.0.1";
-    const end = Date.now() + 5000;
-    while (sipp.alive && Date.now() < end) {
-      if (udpPortBound(host, mediaPort) && udpPortBound(host, mediaPort + 2)) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    if (!sipp.alive) {
-      const r = await sipp.stop();
-      if (attempt >= 4) throw new Error(`sipp exited with ${r.code} at start-up: ${r.stderr}`);
-      continue;
-    }
-    // On failure, print what this SIPp saw (its log is gone once it is stopped).
-    t?.onTestFailed(() => {
-      const lines = sipp
-        .messages()
-        .map(
-          (m) => `  ${new Date(m.time).toISOString()} ${m.direction}${m.deadCall ? " (dead call)" : ""} ${m.startLine}`,
-        );
-      console.log(`SIPp ${opts.scenario} on ${sipp.port}:\n${lines.join("\n")}\n${sipp.stderr.slice(-2000)}`);
-    });
-    return sipp;
-  }
+  const sipp = await startSipp(opts);
+  // On failure, print what this SIPp saw (its log is gone once it is stopped).
+  t?.onTestFailed(() => {
+    const lines = sipp
+      .messages()
+      .map(
+        (m) => `  ${new Date(m.time).toISOString()} ${m.direction}${m.deadCall ? " (dead call)" : ""} ${m.startLine}`,
+      );
+    console.log(`SIPp ${opts.scenario} on ${sipp.port}:\n${lines.join("\n")}\n${sipp.stderr.slice(-2000)}`);
+  });
+  return sipp;
 }
 
 /** startUacregd, retried when its free ports were taken between the pick and the bind. */

@@ -106,12 +106,27 @@ export class Sipp {
     running.add(this);
   }
 
-  /** Starts SIPp and resolves once its SIP socket is bound. */
+  /**
+   * Starts SIPp and resolves once its SIP socket AND its two RTP echo sockets (`-mp`, `-mp + 2`) are bound: SIPp binds
+   * the SIP port first and exits if a media port is taken, so seeing the SIP port alone is not a start. The media
+   * ports come from below the OS's ephemeral range (where freePort() picks SIP ports for concurrent tests), and a SIPp
+   * that could not bind is started again, up to 4 times.
+   */
   static async start(opts: SippOptions): Promise<Sipp> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await Sipp.startOnce(opts);
+      } catch (e) {
+        if (attempt >= 4 || !(e instanceof SippStartError)) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(opts: SippOptions): Promise<Sipp> {
     const host = opts.host ?? "127.0.0.1";
     const port = opts.port ?? (await freePort(host));
     const controlPort = await freePort(host);
-    const mediaPort = await freePort(host);
+    const mediaPort = 20_000 + 4 * Math.floor(Math.random() * 3000);
     const dir = mkdtempSync(join(tmpdir(), "uacreg-sipp-"));
     const scenario = isAbsolute(opts.scenario) ? opts.scenario : join(SIPP_SCENARIO_DIR, opts.scenario);
     const keys = { ...DEFAULT_SIPP_KEYS, ...opts.keys };
@@ -148,7 +163,7 @@ export class Sipp {
       ...(opts.extraArgs ?? []),
     ];
     const sipp = new Sipp(host, port, dir, args);
-    await sipp.waitBound();
+    await sipp.waitBound([port, mediaPort, mediaPort + 2]);
     return sipp;
   }
 
@@ -226,18 +241,18 @@ export class Sipp {
   }
 
   /** Polls /proc/net/udp(6) until the SIP socket is bound; rejects if SIPp exits first or after 5 s. */
-  private async waitBound(): Promise<void> {
+  private async waitBound(ports: number[]): Promise<void> {
     const until = Date.now() + 5000;
     while (Date.now() < until) {
       if (!this.alive) {
         const r = await this.finish();
-        throw new Error(`sipp exited with ${r.code} before binding: ${this.args.join(" ")}\n${r.stderr}`);
+        throw new SippStartError(`sipp exited with ${r.code} before binding: ${this.args.join(" ")}\n${r.stderr}`);
       }
-      if (udpPortBound(this.host, this.port)) return;
+      if (ports.every((p) => udpPortBound(this.host, p))) return;
       await new Promise((r) => setTimeout(r, 25));
     }
     await this.stop();
-    throw new Error(`sipp did not bind ${this.host}:${this.port} within 5 s\n${this.stderrText}`);
+    throw new SippStartError(`sipp did not bind ${this.host}:${ports.join("/")} within 5 s\n${this.stderrText}`);
   }
 }
 
@@ -256,6 +271,9 @@ process.once("exit", () => {
 });
 
 /** Whether a UDP socket is bound to host:port, from the kernel's socket table (Linux). */
+/** SIPp could not bind its sockets (a port was taken meanwhile); starting it again may work. */
+export class SippStartError extends Error {}
+
 export function udpPortBound(host: string, port: number): boolean {
   const v6 = host.includes(":");
   let table: string;
