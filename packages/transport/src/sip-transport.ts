@@ -98,6 +98,8 @@ interface SendJob {
   plan: Array<[Target, Listener]>;
   /** Index in `plan` of the current attempt. */
   attempt: number;
+  /** Resolved and its slot released (guards against a second end after an unexpected throw). */
+  ended: boolean;
 }
 
 /**
@@ -244,7 +246,7 @@ export class SipTransport {
    */
   send(req: OutgoingRequest, hooks?: SendHooks): Promise<TransactionOutcome> {
     return new Promise<TransactionOutcome>((resolve) => {
-      const job: SendJob = { req, hooks, resolve, forced: undefined, plan: NO_PLAN, attempt: 0 };
+      const job: SendJob = { req, hooks, resolve, forced: undefined, plan: NO_PLAN, attempt: 0, ended: false };
       if (this.closing) {
         resolve(this.failed(new TransportError("transport is closed", "closed")));
         return;
@@ -266,7 +268,9 @@ export class SipTransport {
     const waiting = this.waiting;
     for (let i = this.waitingHead; i < waiting.length; i++) {
       this.countersSet.c.queued--;
-      waiting[i]!.resolve(this.failed(new TransportError("transport is closed", "closed")));
+      const job = waiting[i]!;
+      job.ended = true;
+      job.resolve(this.failed(new TransportError("transport is closed", "closed")));
     }
     this.waiting = [];
     this.waitingHead = 0;
@@ -414,13 +418,18 @@ export class SipTransport {
         this.planJob(job, known, true);
         return;
       }
-      this.resolver.resolve(req.nextHop).then(
-        (targets) => this.planJob(job, targets, false),
-        (err: unknown) => {
-          this.countersSet.c.transportErrors++;
-          this.endJob(job, this.failed(err instanceof Error ? err : new Error(String(err))));
-        },
-      );
+      const resolveFailed = (err: unknown) => {
+        this.countersSet.c.transportErrors++;
+        this.endJob(job, this.failed(err instanceof Error ? err : new Error(String(err))));
+      };
+      let resolving: Promise<Target[]>;
+      try {
+        resolving = this.resolver.resolve(req.nextHop);
+      } catch (err) {
+        resolveFailed(err); // a resolver that throws instead of rejecting
+        return;
+      }
+      resolving.then((targets) => this.planJob(job, targets, false), resolveFailed);
     } catch (err) {
       this.endJob(job, this.failed(err instanceof Error ? err : new Error(String(err))));
     }
@@ -484,8 +493,10 @@ export class SipTransport {
     queueMicrotask(() => this.attempt(job));
   }
 
-  /** Resolves the job and hands its in-flight slot to the oldest waiting send, if any. */
+  /** Resolves the job (once) and hands its in-flight slot to the oldest waiting send, if any. */
   private endJob(job: SendJob, outcome: TransactionOutcome): void {
+    if (job.ended) return;
+    job.ended = true;
     job.resolve(outcome);
     this.countersSet.c.inFlight--;
     this.pump();

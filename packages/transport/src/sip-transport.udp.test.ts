@@ -208,6 +208,24 @@ describe("local sockets", () => {
 });
 
 describe("the in-flight queue", () => {
+  it("reports a resolver that throws instead of rejecting as a transport error and frees the slot", async () => {
+    const t = await transport({
+      maxInFlight: 1,
+      resolver: {
+        resolve() {
+          throw new Error("resolver exploded");
+        },
+      },
+    });
+    const outcomes = await Promise.all([t.send(register("sip:reg.test")), t.send(register("sip:reg.test"))]);
+    for (const o of outcomes) {
+      expect(o.kind).toBe("transport-error");
+      if (o.kind === "transport-error") expect(o.error.message).toBe("resolver exploded");
+    }
+    expect(t.counters.transportErrors).toBe(2);
+    expect(t.counters.inFlight).toBe(0);
+  });
+
   it("works through a long queue of sends that fail at once without deepening the stack", async () => {
     const held: Array<() => void> = [];
     const reg = await peer((text, reply) => held.push(() => reply(echoResponse(text, 200, "OK"))));
