@@ -152,6 +152,8 @@ export class SipTransport {
   private readonly completed = new CompletedTransactions();
   private timer: NodeJS.Timeout | undefined;
   private armedAt: number | undefined;
+  /** UDP datagrams to send at the end of this event-loop turn (see sendUdp). */
+  private outbox: ClientTx[] = [];
   /** Sends waiting for an in-flight slot, FIFO from `waitingHead`. */
   private waiting: Array<SendJob | undefined> = [];
   private waitingHead = 0;
@@ -623,7 +625,28 @@ export class SipTransport {
     }
   }
 
+  /**
+   * Queues `tx`'s datagram for the end of this event-loop turn. Responses arrive in batches (libuv reads up to 32
+   * datagrams per poll) and each may start the next request; sending those after the batch, back to back, lets the
+   * peer take them in one wake-up instead of one per datagram.
+   */
   private sendUdp(tx: ClientTx): void {
+    this.outbox.push(tx);
+    if (this.outbox.length === 1) setImmediate(this.flushBound);
+  }
+
+  private readonly flushBound = (): void => this.flush();
+
+  private flush(): void {
+    const out = this.outbox;
+    this.outbox = [];
+    for (const tx of out) {
+      // Ended meanwhile (closed, failed): nothing to send. A completed transaction has no bytes any more.
+      if (tx.bytes.length > 0 && (tx.state === "trying" || tx.state === "proceeding")) this.sendNow(tx);
+    }
+  }
+
+  private sendNow(tx: ClientTx): void {
     let onSent = tx.onSent;
     if (onSent === undefined) {
       onSent = (err: Error | null) => {
