@@ -68,7 +68,9 @@ export class TransportCounterSet {
   }
 }
 
-/** `2xx` for 200..299. */
+const CLASSES = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx"];
+
+/** `2xx` for 200..299 (no string built per response). */
 export function statusClass(status: number): string {
-  return `${Math.floor(status / 100)}xx`;
+  return CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`;
 }
