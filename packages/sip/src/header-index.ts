@@ -1,4 +1,4 @@
-import { headerKey } from "./header-name.js";
+import { compactFormOf, headerKey } from "./header-name.js";
 
 /** One header field: the name as on the wire and the value unfolded (RFC 3261 §7.3.1) and trimmed. */
 export interface HeaderField {
@@ -6,36 +6,41 @@ export interface HeaderField {
   readonly value: string;
 }
 
+/** Per parsed field, four offsets into the head: name start, name end, value start, value end (`~end` if folded). */
+const SPAN = 4;
+
 /**
- * The header fields of one message, in wire order. A parsed message keeps offsets into its head and turns a value
- * into a string only when it is read, so a response of which only Via, CSeq and Call-ID are read costs no more.
+ * The header fields of one message, in wire order. A parsed message keeps only offsets into its head: a name or a
+ * value becomes a string only when it is read, and a lookup compares the names in place (case-insensitively, with the
+ * compact forms of RFC 3261 §7.3.3), so a response of which only Via, CSeq and Call-ID are read allocates no more.
  */
 export class HeaderIndex {
-  private readonly names: string[];
-  private readonly keys: string[];
-  private readonly values: Array<string | undefined>;
+  /** Names as on the wire; for a parsed head, filled lazily. */
+  private names: Array<string | undefined> | undefined;
+  /** Lookup keys; only for fields given by value. */
+  private readonly keys: string[] | undefined;
+  /** Values; for a parsed head, filled lazily. */
+  private values: Array<string | undefined> | undefined;
   private readonly head: string;
-  private readonly starts: number[];
-  private readonly ends: number[];
-  private readonly folded: boolean[];
+  private readonly spans: readonly number[];
+  private readonly count: number;
   private fieldList: readonly HeaderField[] | undefined;
 
   private constructor(
-    names: string[],
-    keys: string[],
-    values: Array<string | undefined>,
+    count: number,
+    names: Array<string | undefined> | undefined,
+    keys: string[] | undefined,
+    values: Array<string | undefined> | undefined,
     head: string,
-    starts: number[],
-    ends: number[],
-    folded: boolean[],
+    spans: readonly number[],
   ) {
+    this.count = count;
     this.names = names;
     this.keys = keys;
     this.values = values;
     this.head = head;
-    this.starts = starts;
-    this.ends = ends;
-    this.folded = folded;
+    this.spans = spans;
+    this.fieldList = undefined;
   }
 
   /** An index over fields given by value (messages built by the application). */
@@ -50,46 +55,72 @@ export class HeaderIndex {
       keys[i] = headerKey(f.name);
       values[i] = f.value;
     }
-    return new HeaderIndex(names, keys, values, "", [], [], []);
+    return new HeaderIndex(n, names, keys, values, "", NO_SPANS);
   }
 
-  /** An index over a parsed head: value i is `head.slice(starts[i], ends[i])`, unfolded if `folded[i]`. */
-  static fromHead(
-    head: string,
-    names: string[],
-    keys: string[],
-    starts: number[],
-    ends: number[],
-    folded: boolean[],
-  ): HeaderIndex {
-    return new HeaderIndex(names, keys, new Array<string | undefined>(names.length), head, starts, ends, folded);
+  /**
+   * An index over a parsed head. `spans` holds four offsets per field: the name is `head.slice(spans[4i],
+   * spans[4i+1])`, the value `head.slice(spans[4i+2], e)` with `e = spans[4i+3]`, or `~spans[4i+3]` and unfolded
+   * when that is negative.
+   */
+  static fromHead(head: string, spans: readonly number[]): HeaderIndex {
+    return new HeaderIndex(spans.length / SPAN, undefined, undefined, undefined, head, spans);
   }
 
   get length(): number {
-    return this.names.length;
+    return this.count;
   }
 
   name(i: number): string {
-    return this.names[i]!;
+    let names = this.names;
+    if (names === undefined) {
+      names = new Array<string | undefined>(this.count);
+      this.names = names;
+    }
+    const n = names[i];
+    if (n !== undefined) return n;
+    const name = this.head.slice(this.spans[i * SPAN], this.spans[i * SPAN + 1]);
+    names[i] = name;
+    return name;
   }
 
   key(i: number): string {
-    return this.keys[i]!;
+    return this.keys === undefined ? headerKey(this.name(i)) : this.keys[i]!;
   }
 
   value(i: number): string {
-    const v = this.values[i];
+    let values = this.values;
+    if (values === undefined) {
+      values = new Array<string | undefined>(this.count);
+      this.values = values;
+    }
+    const v = values[i];
     if (v !== undefined) return v;
-    const raw = this.head.slice(this.starts[i], this.ends[i]);
-    const value = this.folded[i] ? unfold(raw) : raw;
-    this.values[i] = value;
+    const start = this.spans[i * SPAN + 2]!;
+    const end = this.spans[i * SPAN + 3]!;
+    const value = end >= 0 ? this.head.slice(start, end) : unfold(this.head.slice(start, ~end));
+    values[i] = value;
     return value;
   }
 
-  /** Position of the first field with this lookup key, or -1. */
-  indexOf(key: string): number {
+  /** Position of the first field with this lookup key at or after `from`, or -1. */
+  indexOf(key: string, from = 0): number {
     const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i;
+    const n = this.count;
+    if (keys !== undefined) {
+      for (let i = from; i < n; i++) if (keys[i] === key) return i;
+      return -1;
+    }
+    const head = this.head;
+    const spans = this.spans;
+    const compact = compactFormOf(key);
+    for (let i = from; i < n; i++) {
+      const s = spans[i * SPAN]!;
+      const len = spans[i * SPAN + 1]! - s;
+      if (len === key.length ? equalsLower(head, s, key) : len === 1 && (head.charCodeAt(s) | 0x20) === compact) {
+        return i;
+      }
+    }
     return -1;
   }
 
@@ -101,20 +132,30 @@ export class HeaderIndex {
   all(name: string): string[] {
     const key = headerKey(name);
     const out: string[] = [];
-    const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) if (keys[i] === key) out.push(this.value(i));
+    for (let i = this.indexOf(key); i >= 0; i = this.indexOf(key, i + 1)) out.push(this.value(i));
     return out;
   }
 
   fields(): readonly HeaderField[] {
     if (this.fieldList === undefined) {
       const list: HeaderField[] = [];
-      for (let i = 0; i < this.names.length; i++)
-        list.push(Object.freeze({ name: this.names[i]!, value: this.value(i) }));
+      for (let i = 0; i < this.count; i++) list.push(Object.freeze({ name: this.name(i), value: this.value(i) }));
       this.fieldList = Object.freeze(list);
     }
     return this.fieldList;
   }
+}
+
+const NO_SPANS: readonly number[] = [];
+
+/** Whether `text[from, from + lower.length)` equals the lower-case `lower`, ignoring ASCII case. */
+export function equalsLower(text: string, from: number, lower: string): boolean {
+  for (let k = 0; k < lower.length; k++) {
+    let c = text.charCodeAt(from + k);
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== lower.charCodeAt(k)) return false;
+  }
+  return true;
 }
 
 /**

@@ -25,6 +25,14 @@ const COMPACT: Readonly<Record<string, string>> = {
   y: "identity",
 };
 
+/** Lookup key → char code of its compact form (`"via"` → `v`). */
+const COMPACT_OF = new Map<string, number>(Object.entries(COMPACT).map(([c, key]) => [key, c.charCodeAt(0)]));
+
+/** The lower-case char code of the compact form of a lookup key (`"via"` → 0x76), or -1 when it has none. */
+export function compactFormOf(key: string): number {
+  return COMPACT_OF.get(key) ?? -1;
+}
+
 const cache = new Map<string, string>();
 const CACHE_LIMIT = 512;
 

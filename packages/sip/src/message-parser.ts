@@ -1,5 +1,4 @@
-import { headerKey } from "./header-name.js";
-import { HeaderIndex } from "./header-index.js";
+import { equalsLower, HeaderIndex } from "./header-index.js";
 import { isDigit, isLws, isSchemeChar, isTokenChar } from "./sip-grammar.js";
 import { SipParseError } from "./sip-parse-error.js";
 import { SipRequest, SipResponse } from "./sip-message.js";
@@ -10,6 +9,7 @@ import { SipRequest, SipResponse } from "./sip-message.js";
  */
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const encoder = new TextEncoder();
+const EMPTY_BODY = new Uint8Array(0);
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -91,70 +91,87 @@ export function parseFrom(
     headEnd = to;
     if (bytes[to - 1] !== LF) throw new SipParseError("no empty line after the header fields", "", to - start);
   }
-  const head = decoder.decode(bytes.subarray(start, headEnd));
+  // Most datagrams are a head alone (Content-Length: 0): decode them without making a view first.
+  const head = decoder.decode(start === 0 && headEnd === bytes.length ? bytes : bytes.subarray(start, headEnd));
   const parsed = parseHead(head);
+  const contentLength = parsed.contentLength;
   const bodyStart = headEnd;
   let bodyEnd: number;
-  if (parsed.contentLength === undefined) {
+  if (contentLength < 0) {
     if (framing === "stream") throw new SipParseError("Content-Length is required on a stream", head, 0);
     bodyEnd = to;
   } else {
-    bodyEnd = bodyStart + parsed.contentLength;
+    bodyEnd = bodyStart + contentLength;
     if (bodyEnd > to) {
       if (framing === "stream") return { end: bodyEnd };
       throw new SipParseError(
-        `Content-Length ${parsed.contentLength} exceeds the ${to - bodyStart} body octets received`,
+        `Content-Length ${contentLength} exceeds the ${to - bodyStart} body octets received`,
         head,
         head.length,
       );
     }
   }
-  const body = bytes.slice(bodyStart, bodyEnd);
-  const headers = HeaderIndex.fromHead(head, parsed.names, parsed.keys, parsed.starts, parsed.ends, parsed.folded);
+  // A copy: a stream parser reuses its buffer. An empty body is the one shared empty array.
+  const body = bodyEnd > bodyStart ? bytes.slice(bodyStart, bodyEnd) : EMPTY_BODY;
+  const headers = HeaderIndex.fromHead(head, parsed.spans.slice(0, parsed.spanCount));
   const message =
-    parsed.kind === "request"
-      ? new SipRequest({ method: parsed.method, uri: parsed.uri, version: parsed.version, headers, body })
-      : new SipResponse({ status: parsed.status, reason: parsed.reason, version: parsed.version, headers, body });
+    parsed.kind === RESPONSE
+      ? new SipResponse({ status: parsed.status, reason: parsed.reason, version: parsed.version, headers, body })
+      : new SipRequest({ method: parsed.method, uri: parsed.uri, version: parsed.version, headers, body });
   return { message, end: bodyEnd };
 }
 
 /** Content-Length as it appears in the head: digits only, one value (RFC 3261 §20.14, RFC 4475 ncl / mcl01). */
 export const MAX_CONTENT_LENGTH = 0x7fffffff;
 
+const REQUEST = 0;
+const RESPONSE = 1;
+
+/** What {@link parseHead} found; one reused scratch object (parsing is synchronous and never re-entered). */
 interface ParsedHead {
-  kind: "request" | "response";
+  kind: typeof REQUEST | typeof RESPONSE;
   method: string;
   uri: string;
   status: number;
   reason: string;
   version: string;
-  names: string[];
-  keys: string[];
-  starts: number[];
-  ends: number[];
-  folded: boolean[];
-  contentLength: number | undefined;
+  /** Four offsets per field (see {@link HeaderIndex.fromHead}); the first `spanCount` entries are this head's. */
+  spans: number[];
+  spanCount: number;
+  /** -1 when there is no Content-Length field. */
+  contentLength: number;
 }
+
+const scratch: ParsedHead = {
+  kind: REQUEST,
+  method: "",
+  uri: "",
+  status: 0,
+  reason: "",
+  version: "",
+  spans: [],
+  spanCount: 0,
+  contentLength: -1,
+};
+
+const SIP_2_0 = "SIP/2.0";
 
 function parseHead(head: string): ParsedHead {
   const n = head.length;
   let lf = head.indexOf("\n");
   if (lf < 0) lf = n;
   const lineEnd = lf > 0 && head.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
-  const result: ParsedHead = {
-    kind: "request",
-    method: "",
-    uri: "",
-    status: 0,
-    reason: "",
-    version: "",
-    names: [],
-    keys: [],
-    starts: [],
-    ends: [],
-    folded: [],
-    contentLength: undefined,
-  };
+  const result = scratch;
+  result.kind = REQUEST;
+  result.method = "";
+  result.uri = "";
+  result.status = 0;
+  result.reason = "";
+  result.version = "";
+  result.spanCount = 0;
+  result.contentLength = -1;
+  const spans = result.spans;
+  let count = 0;
   parseStartLine(head, lineEnd, result);
 
   let i = lf + 1;
@@ -199,21 +216,25 @@ function parseHead(head: string): ParsedHead {
     let ve = fieldEnd;
     while (ve > vs && isLws(head.charCodeAt(ve - 1))) ve--;
     if (folded && head.indexOf("\n", vs) >= ve) folded = false;
-    const name = head.slice(lineStart, nameEnd);
-    const key = headerKey(name);
-    result.names.push(name);
-    result.keys.push(key);
-    result.starts.push(vs);
-    result.ends.push(ve);
-    result.folded.push(folded);
-    if (key === "content-length") {
+    spans[count] = lineStart;
+    spans[count + 1] = nameEnd;
+    spans[count + 2] = vs;
+    spans[count + 3] = folded ? ~ve : ve;
+    count += 4;
+    const nameLength = nameEnd - lineStart;
+    if (
+      nameLength === 1
+        ? (head.charCodeAt(lineStart) | 0x20) === 0x6c // "l"
+        : nameLength === 14 && equalsLower(head, lineStart, "content-length")
+    ) {
       const len = parseContentLength(head, vs, ve);
-      if (result.contentLength !== undefined && result.contentLength !== len) {
+      if (result.contentLength >= 0 && result.contentLength !== len) {
         throw new SipParseError("conflicting Content-Length values", head, vs);
       }
       result.contentLength = len;
     }
   }
+  result.spanCount = count;
   return result;
 }
 
@@ -238,8 +259,8 @@ function parseStartLine(head: string, end: number, out: ParsedHead): void {
   if (head.startsWith("SIP/")) {
     const sp1 = head.indexOf(" ", 0);
     if (sp1 < 0 || sp1 > end) throw new SipParseError("bad Status-Line", head, 0);
-    out.version = head.slice(0, sp1);
     checkVersion(head, 0, sp1);
+    out.version = sp1 === 7 && head.startsWith(SIP_2_0) ? SIP_2_0 : head.slice(0, sp1);
     // Status-Code = 3DIGIT
     const codeEnd = sp1 + 4;
     if (codeEnd > end) throw new SipParseError("bad Status-Code", head, sp1 + 1);
@@ -251,7 +272,7 @@ function parseStartLine(head: string, end: number, out: ParsedHead): void {
     }
     if (status < 100) throw new SipParseError("bad Status-Code", head, sp1 + 1);
     if (codeEnd < end && head.charCodeAt(codeEnd) !== 0x20) throw new SipParseError("bad Status-Code", head, codeEnd);
-    out.kind = "response";
+    out.kind = RESPONSE;
     out.status = status;
     // RFC 4475 noreason: "SIP/2.0 100 " has an empty reason; a missing SP is accepted too (liberal).
     out.reason = codeEnd < end ? head.slice(codeEnd + 1, end) : "";
@@ -276,10 +297,10 @@ function parseStartLine(head: string, end: number, out: ParsedHead): void {
     throw new SipParseError("bad SIP-Version", head, sp2 + 1);
   }
   checkVersion(head, sp2 + 1, end);
-  out.kind = "request";
+  out.kind = REQUEST;
   out.method = head.slice(0, sp1);
   out.uri = head.slice(sp1 + 1, sp2);
-  out.version = head.slice(sp2 + 1, end);
+  out.version = end - sp2 === 8 && head.startsWith(SIP_2_0, sp2 + 1) ? SIP_2_0 : head.slice(sp2 + 1, end);
 }
 
 /** SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT (case-insensitive "SIP"). Other versions parse (a UAS answers 505). */
