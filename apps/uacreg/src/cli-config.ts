@@ -6,25 +6,13 @@
  * business and are ignored here.
  */
 import { readFile } from "node:fs/promises";
+import { REGISTRANT_COLUMNS, type RegistrantColumn } from "@uacreg/db";
 import { parse } from "yaml";
 import { UsageError } from "./usage-error.js";
 
-/** The logical columns of the registrant table (reference §11). */
-export const COLUMN_NAMES = [
-  "registrar",
-  "proxy",
-  "aor",
-  "third_party_registrant",
-  "username",
-  "password",
-  "binding_URI",
-  "binding_params",
-  "expiry",
-  "forced_socket",
-  "cluster_shtag",
-  "state",
-] as const;
-export type ColumnName = (typeof COLUMN_NAMES)[number];
+/** The logical columns of the registrant table (reference §11), as @uacreg/db names them. */
+export const COLUMN_NAMES = REGISTRANT_COLUMNS;
+export type ColumnName = RegistrantColumn;
 
 /** The table naming in the shape @uacreg/db's `openRepository` takes. */
 export interface TableNaming {

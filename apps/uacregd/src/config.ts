@@ -3,25 +3,13 @@
  * modparams of an `opensips.cfg` over by hand. Every key is validated at start-up: an unknown key, a wrong type or a
  * value OpenSIPS would refuse throws a {@link ConfigError} naming the key and the value.
  */
-import { DbUrlError, maskDbUrl, parseDbUrl } from "@uacreg/db";
+import { DbUrlError, maskDbUrl, parseDbUrl, REGISTRANT_COLUMNS, type RegistrantColumn } from "@uacreg/db";
 import { parseSocketSpec, SocketSpecError } from "@uacreg/transport";
 import { ConfigError } from "./config-error.js";
 
-export const COLUMN_KEYS = [
-  "registrar",
-  "proxy",
-  "aor",
-  "third_party_registrant",
-  "username",
-  "password",
-  "binding_URI",
-  "binding_params",
-  "expiry",
-  "forced_socket",
-  "cluster_shtag",
-  "state",
-] as const;
-export type ColumnKey = (typeof COLUMN_KEYS)[number];
+/** The `*_column` parameters, one per logical column of the registrant table (reference §11). */
+export const COLUMN_KEYS = REGISTRANT_COLUMNS;
+export type ColumnKey = RegistrantColumn;
 
 export interface TlsSocketConfig {
   cert?: string;
