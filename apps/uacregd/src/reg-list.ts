@@ -4,7 +4,7 @@
  * is never part of it.
  */
 import type { RecordView } from "@uacreg/engine";
-import { ctime } from "./ctime.js";
+import { formatCtime as ctime } from "@uacreg/mi";
 
 export type RegListRecord = Record<string, string | number>;
 
