@@ -1,4 +1,5 @@
 import { compactFormOf, headerKey } from "./header-name.js";
+import { isLws } from "./sip-grammar.js";
 
 /** One header field: the name as on the wire and the value unfolded (RFC 3261 §7.3.1) and trimmed. */
 export interface HeaderField {
@@ -6,8 +7,8 @@ export interface HeaderField {
   readonly value: string;
 }
 
-/** Per parsed field, four offsets into the head: name start, name end, value start, value end (`~end` if folded). */
-const SPAN = 4;
+/** Per parsed field, three offsets into the head: name start, name end, value end (`~end` if folded). */
+const SPAN = 3;
 
 /**
  * The header fields of one message, in wire order. A parsed message keeps only offsets into its head: a name or a
@@ -59,9 +60,9 @@ export class HeaderIndex {
   }
 
   /**
-   * An index over a parsed head. `spans` holds four offsets per field: the name is `head.slice(spans[4i],
-   * spans[4i+1])`, the value `head.slice(spans[4i+2], e)` with `e = spans[4i+3]`, or `~spans[4i+3]` and unfolded
-   * when that is negative.
+   * An index over a parsed head. `spans` holds three offsets per field: the name is `head.slice(spans[3i],
+   * spans[3i+1])`; the value ends at `e = spans[3i+2]` (or at `~e`, and is unfolded, when that is negative) and starts
+   * after the ":" that follows the name and the LWS after it.
    */
   static fromHead(head: string, spans: readonly number[]): HeaderIndex {
     return new HeaderIndex(spans.length / SPAN, undefined, undefined, undefined, head, spans);
@@ -96,9 +97,14 @@ export class HeaderIndex {
     }
     const v = values[i];
     if (v !== undefined) return v;
-    const start = this.spans[i * SPAN + 2]!;
-    const end = this.spans[i * SPAN + 3]!;
-    const value = end >= 0 ? this.head.slice(start, end) : unfold(this.head.slice(start, ~end));
+    const head = this.head;
+    const stored = this.spans[i * SPAN + 2]!;
+    const end = stored >= 0 ? stored : ~stored;
+    // The name is followed by optional SP/HTAB and ":" (checked by the parser), then LWS up to the value.
+    let start = head.indexOf(":", this.spans[i * SPAN + 1]!) + 1;
+    while (start < end && isLws(head.charCodeAt(start))) start++;
+    const raw = head.slice(start, end);
+    const value = stored >= 0 ? raw : unfold(raw);
     values[i] = value;
     return value;
   }

@@ -42,9 +42,9 @@ export interface PendingFrame {
  */
 export function parseMessage(input: string | Uint8Array): SipRequest | SipResponse {
   const bytes = typeof input === "string" ? encoder.encode(input) : input;
-  const frame = parseFrom(bytes, 0, bytes.length, "datagram");
-  if (frame?.message === undefined) throw new SipParseError("incomplete message", "", 0);
-  return frame.message;
+  const message = parseFrame(bytes, 0, bytes.length, "datagram");
+  if (typeof message !== "object") throw new SipParseError("incomplete message", "", 0);
+  return message;
 }
 
 /** Offset of the first byte after the empty line that ends the head, or -1 when it is not in [from, to). */
@@ -79,6 +79,25 @@ export function parseFrom(
   to: number,
   framing: Framing,
 ): ParsedFrame | PendingFrame | undefined {
+  const message = parseFrame(bytes, from, to, framing);
+  if (message === undefined) return undefined;
+  if (typeof message === "number") return { end: message };
+  return { message, end: frameEnd };
+}
+
+/** The offset just after the message last returned by {@link parseFrame}. */
+let frameEnd = 0;
+
+/**
+ * {@link parseFrom} without a result object: the message (its end in {@link frameEnd}), the end of a pending stream
+ * frame, or `undefined` when a stream head is not complete.
+ */
+function parseFrame(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  framing: Framing,
+): SipRequest | SipResponse | number | undefined {
   const start = skipLeadingCrlf(bytes, from, to);
   if (start >= to) {
     if (framing === "stream") return undefined;
@@ -103,7 +122,7 @@ export function parseFrom(
   } else {
     bodyEnd = bodyStart + contentLength;
     if (bodyEnd > to) {
-      if (framing === "stream") return { end: bodyEnd };
+      if (framing === "stream") return bodyEnd;
       throw new SipParseError(
         `Content-Length ${contentLength} exceeds the ${to - bodyStart} body octets received`,
         head,
@@ -118,7 +137,8 @@ export function parseFrom(
     parsed.kind === RESPONSE
       ? new SipResponse({ status: parsed.status, reason: parsed.reason, version: parsed.version, headers, body })
       : new SipRequest({ method: parsed.method, uri: parsed.uri, version: parsed.version, headers, body });
-  return { message, end: bodyEnd };
+  frameEnd = bodyEnd;
+  return message;
 }
 
 /** Content-Length as it appears in the head: digits only, one value (RFC 3261 §20.14, RFC 4475 ncl / mcl01). */
@@ -135,7 +155,7 @@ interface ParsedHead {
   status: number;
   reason: string;
   version: string;
-  /** Four offsets per field (see {@link HeaderIndex.fromHead}); the first `spanCount` entries are this head's. */
+  /** Three offsets per field (see {@link HeaderIndex.fromHead}); the first `spanCount` entries are this head's. */
   spans: number[];
   spanCount: number;
   /** -1 when there is no Content-Length field. */
@@ -218,9 +238,8 @@ function parseHead(head: string): ParsedHead {
     if (folded && head.indexOf("\n", vs) >= ve) folded = false;
     spans[count] = lineStart;
     spans[count + 1] = nameEnd;
-    spans[count + 2] = vs;
-    spans[count + 3] = folded ? ~ve : ve;
-    count += 4;
+    spans[count + 2] = folded ? ~ve : ve;
+    count += 3;
     const nameLength = nameEnd - lineStart;
     if (
       nameLength === 1
