@@ -82,6 +82,29 @@ describe("parseMessage", () => {
     expect(serializeMessage(msg)).toEqual(input);
   });
 
+  it("owns its body: changing the input afterwards does not change it", () => {
+    const input = new TextEncoder().encode(crlf("MESSAGE sip:bob@example.com SIP/2.0\nContent-Length: 3\n\nabc"));
+    const msg = parseMessage(input);
+    input.fill(0x7a);
+    expect(new TextDecoder().decode(msg.body)).toBe("abc");
+    expect(parseMessage(crlf("OPTIONS sip:a@b SIP/2.0\nl: 0\n\n")).body).toHaveLength(0);
+  });
+
+  it("finds fields in any case, compact or long, with LWS before the colon and empty values", () => {
+    const msg = parseMessage(
+      crlf("OPTIONS sip:a@b SIP/2.0\nVIA \t:  SIP/2.0/UDP h;branch=z9hG4bK1 \nCALL-id:x\nSubject:\nI: y\nL: 0\n\n"),
+    );
+    expect(msg.getHeaders("Via")).toEqual(["SIP/2.0/UDP h;branch=z9hG4bK1"]);
+    expect(msg.getHeaders("i")).toEqual(["x", "y"]);
+    expect(msg.getHeader("SUBJECT")).toBe("");
+    expect(msg.getHeader("s")).toBe("");
+    expect(msg.getHeader("content-LENGTH")).toBe("0");
+    expect(msg.headers.map((h) => h.name)).toEqual(["VIA", "CALL-id", "Subject", "I", "L"]);
+    expect(new TextDecoder().decode(serializeMessage(msg))).toBe(
+      crlf("OPTIONS sip:a@b SIP/2.0\nVIA: SIP/2.0/UDP h;branch=z9hG4bK1\nCALL-id: x\nSubject: \nI: y\nL: 0\n\n"),
+    );
+  });
+
   it("tolerates bare LF line ends", () => {
     const msg = parseMessage("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nl: 0\n\n");
     expect(msg.getHeader("via")).toBe("SIP/2.0/UDP h;branch=z9hG4bK1");
