@@ -40,5 +40,6 @@ export {
   type SuiteApi,
   sampleRow,
 } from "./repository-conformance-suite.js";
+export { formatLoadMeasurement, type LoadMeasurement, measureLoad } from "./load-measurement.js";
 export { registrantQueries, rowValues } from "./registrant-queries.js";
 export { startTcpFaultProxy, type TcpFaultProxy } from "./tcp-fault-proxy.js";

@@ -7,6 +7,7 @@ import type * as Vitest from "vitest";
 import { DuplicateKeyError, SchemaError, SchemaVersionError } from "./db-errors.js";
 import type { RegistrantRepository, RegistrantRow, SchemaAdmin } from "./registrant-row.js";
 import type { Logger, RepositoryOptions } from "./sql-registrant-repository.js";
+import { formatLoadMeasurement, measureLoad } from "./load-measurement.js";
 import { startTcpFaultProxy } from "./tcp-fault-proxy.js";
 import { REGISTRANT_COLUMNS, type RegistrantColumn, resolveTableConfig, type TableConfig } from "./table-config.js";
 
@@ -384,31 +385,9 @@ export function registrantRepositorySuite(vt: SuiteApi, target: ConformanceTarge
       const n = target.bulkRows;
       it(`loads ${n} rows page by page (time and memory printed)`, async () => {
         const repo = await fresh();
-        const t0 = performance.now();
-        await repo.insertMany(
-          (function* () {
-            for (let i = 0; i < n; i++) yield sampleRow(i);
-          })(),
-        );
-        const t1 = performance.now();
-        globalThis.gc?.();
-        const before = process.memoryUsage();
-        let count = 0;
-        let peakHeap = before.heapUsed;
-        for await (const r of repo.loadAll()) {
-          count += 1;
-          if (r.id !== undefined && count % 10_000 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-        }
-        const t2 = performance.now();
-        const after = process.memoryUsage();
-        expect(count).toBe(n);
-        const mb = (b: number) => (b / 1048576).toFixed(1);
-        console.log(
-          `[bulk ${target.name}] insert ${n} rows: ${((t1 - t0) / 1000).toFixed(2)} s; ` +
-            `loadAll ${n} rows: ${((t2 - t1) / 1000).toFixed(2)} s ` +
-            `(${Math.round(n / ((t2 - t1) / 1000))} rows/s); heap before ${mb(before.heapUsed)} MB, ` +
-            `peak sampled ${mb(peakHeap)} MB, after ${mb(after.heapUsed)} MB; rss ${mb(before.rss)} → ${mb(after.rss)} MB`,
-        );
+        const m = await measureLoad(repo, n, sampleRow);
+        expect(m.rows).toBe(n);
+        console.log(formatLoadMeasurement(`[bulk ${target.name}]`, m));
       }, 120_000);
     }
   });
