@@ -11,12 +11,20 @@ import { defineConfig } from "vitest/config";
 
 const root = import.meta.dirname;
 const dirs = ["packages", "apps"].flatMap((group) => readdirSync(join(root, group)).map((name) => join(group, name)));
-const alias: Record<string, string> = {};
+// Every export of every package: "." → src/index.ts, "./testing" → src/testing.ts (the dist file's source).
+const alias: Array<{ find: RegExp; replacement: string }> = [];
 for (const dir of dirs) {
   const pj = join(root, dir, "package.json");
   if (!existsSync(pj)) continue;
-  const name = (JSON.parse(readFileSync(pj, "utf8")) as { name: string }).name;
-  alias[name] = resolve(root, dir, "src/index.ts");
+  const { name, exports } = JSON.parse(readFileSync(pj, "utf8")) as { name: string; exports?: Record<string, unknown> };
+  for (const sub of Object.keys(exports ?? { ".": null })) {
+    const file = sub === "." ? "index" : sub.slice(2);
+    const spec = sub === "." ? name : `${name}/${file}`;
+    alias.push({
+      find: new RegExp(`^${spec.replace(/[/.]/g, "\\$&")}$`),
+      replacement: resolve(root, dir, `src/${file}.ts`),
+    });
+  }
 }
 
 export default defineConfig({
