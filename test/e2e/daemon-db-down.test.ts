@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { openRepository } from "@uacreg/db";
 import { postgresAdapter } from "@uacreg/db-postgres";
-import { startTcpFaultProxy, type TcpFaultProxy } from "@uacreg/db";
+import { startTcpFaultProxy, type TcpFaultProxy } from "@uacreg/db/testing";
 import { type DemoRegistrar, startDemoRegistrar } from "@uacreg/demo-registrar";
 import { freePort } from "../support/free-port.js";
 import { registrantRow, startUacregd, stopAllUacregd, UACREGD } from "../support/uacregd.js";

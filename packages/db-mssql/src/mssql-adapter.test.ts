@@ -3,14 +3,12 @@ import { type AddressInfo, createServer } from "node:net";
 import {
   DbConnectionError,
   openRepository,
-  type OpenedRepository,
   parseDbUrl,
   registrantEntitySchema,
   registrantQueries,
-  registrantRepositorySuite,
   resolveTableConfig,
-  sampleRow,
 } from "@uacreg/db";
+import { type OpenedRepository, registrantRepositorySuite, sampleRow } from "@uacreg/db/testing";
 import mssql from "mssql";
 import { DataSource } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

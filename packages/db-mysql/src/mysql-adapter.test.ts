@@ -1,15 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import {
-  DbAuthenticationError,
-  DbConnectionError,
-  openRepository,
-  type OpenedRepository,
-  parseDbUrl,
-  registrantRepositorySuite,
-  resolveTableConfig,
-  sampleRow,
-} from "@uacreg/db";
+import { DbAuthenticationError, DbConnectionError, openRepository, parseDbUrl, resolveTableConfig } from "@uacreg/db";
+import { type OpenedRepository, registrantRepositorySuite, sampleRow } from "@uacreg/db/testing";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mysqlAdapter, mysqlDialect } from "./index.js";

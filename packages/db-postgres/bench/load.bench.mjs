@@ -1,7 +1,8 @@
 // Load time and memory of RegistrantRepository.loadAll on PostgreSQL (its own temporary database), 100,000 rows.
 // Run after a build: node --expose-gc packages/db-postgres/bench/load.bench.mjs  (UACREG_TEST_PG_URL, UACREG_BENCH_ROWS)
 import { randomBytes } from "node:crypto";
-import { formatLoadMeasurement, measureLoad, openRepository, sampleRow } from "@uacreg/db";
+import { openRepository } from "@uacreg/db";
+import { formatLoadMeasurement, measureLoad, sampleRow } from "@uacreg/db/testing";
 import { postgresAdapter } from "@uacreg/db-postgres";
 import pg from "pg";
 

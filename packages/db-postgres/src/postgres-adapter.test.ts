@@ -5,12 +5,10 @@ import {
   DbConnectionError,
   DbUrlError,
   openRepository,
-  type OpenedRepository,
   parseDbUrl,
-  registrantRepositorySuite,
   resolveTableConfig,
-  sampleRow,
 } from "@uacreg/db";
+import { type OpenedRepository, registrantRepositorySuite, sampleRow } from "@uacreg/db/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresAdapter, postgresDialect, postgresRegistrantDdl } from "./index.js";

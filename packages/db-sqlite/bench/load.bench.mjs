@@ -3,7 +3,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formatLoadMeasurement, measureLoad, openRepository, sampleRow } from "@uacreg/db";
+import { openRepository } from "@uacreg/db";
+import { formatLoadMeasurement, measureLoad, sampleRow } from "@uacreg/db/testing";
 import { sqliteAdapter } from "@uacreg/db-sqlite";
 
 const sizes = (process.env.UACREG_BENCH_ROWS ?? "100000,1000000").split(",").map(Number);

@@ -1,14 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  DbConnectionError,
-  DbUrlError,
-  defaultTableConfig,
-  openRepository,
-  type OpenedRepository,
-  registrantRepositorySuite,
-} from "@uacreg/db";
+import { DbConnectionError, DbUrlError, defaultTableConfig, openRepository } from "@uacreg/db";
+import { type OpenedRepository, registrantRepositorySuite } from "@uacreg/db/testing";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqliteAdapter } from "./index.js";

@@ -33,13 +33,4 @@ export {
   resolveTableConfig,
   type TableConfig,
 } from "./table-config.js";
-export {
-  type ConformanceTarget,
-  type OpenedRepository,
-  registrantRepositorySuite,
-  type SuiteApi,
-  sampleRow,
-} from "./repository-conformance-suite.js";
-export { formatLoadMeasurement, type LoadMeasurement, measureLoad } from "./load-measurement.js";
 export { registrantQueries, rowValues } from "./registrant-queries.js";
-export { startTcpFaultProxy, type TcpFaultProxy } from "./tcp-fault-proxy.js";

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
 import { computeCredentials, formatAuthorization, parseChallenges } from "@uacreg/digest";
 import { parseMessage, type SipResponse } from "@uacreg/sip";
+import { VirtualClock } from "@uacreg/runtime/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type DemoRegistrar, type DemoRegistrarOptions, startDemoRegistrar } from "./index.js";
 
@@ -95,7 +96,7 @@ function authorize(challengeResponse: SipResponse, password: string, nc = 1, use
   return `Authorization: ${formatAuthorization(cred)}`;
 }
 
-let clock = 1_800_000_000_000;
+let clock = new VirtualClock({ start: 1_800_000_000_000 });
 let registrar: DemoRegistrar;
 let ua: Ua;
 async function start(extra: Partial<DemoRegistrarOptions> = {}): Promise<void> {
@@ -103,13 +104,13 @@ async function start(extra: Partial<DemoRegistrarOptions> = {}): Promise<void> {
     users: { alice: "secret", bob: "bobpw" },
     minExpires: 60,
     maxExpires: 600,
-    now: () => clock,
+    clock,
     ...extra,
   });
 }
 
 beforeEach(async () => {
-  clock = 1_800_000_000_000;
+  clock = new VirtualClock({ start: 1_800_000_000_000 });
   ua = await Ua.open();
 });
 afterEach(async () => {
@@ -146,7 +147,7 @@ describe("REGISTER with the right credentials", () => {
   it("answers a nonce older than its lifetime with a new challenge marked stale=true", async () => {
     await start({ nonceLifetimeMs: 60_000 });
     const r1 = await ua.register(registrar.port);
-    clock += 61_000;
+    clock.advanceSync(61_000);
     const r2 = await ua.register(registrar.port, { extra: [authorize(r1, "secret")] });
     expect(r2.status).toBe(401);
     expect(r2.getHeader("www-authenticate")).toMatch(/, stale=true$/);
@@ -226,9 +227,9 @@ describe("expiry", () => {
   it("drops a binding once it has expired", async () => {
     await start();
     await registered(`<sip:alice@127.0.0.1:${ua.port}>;expires=60`);
-    clock += 59_000;
+    clock.advanceSync(59_000);
     expect(registrar.bindings()[0]?.expires).toBe(1);
-    clock += 2_000;
+    clock.advanceSync(2_000);
     expect(registrar.bindings()).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // Throughput of the demo registrar on loopback: full REGISTER -> 401 -> REGISTER+auth -> 200 exchanges, then
 // refreshes with preemptive auth (same nonce, nc+1 -> 200 at once). Imports the BUILT package; run after
-// `pnpm --filter @uacreg/demo-registrar build`:  node apps/demo-registrar/bench/register.bench.mjs
+// `pnpm --filter @uacreg/demo-registrar build`:  node packages/demo-registrar/bench/register.bench.mjs
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { computeCredentials, formatAuthorization, parseChallenges } from "@uacreg/digest";

@@ -14,6 +14,7 @@ import {
   SipResponse,
   serializeMessage,
 } from "@uacreg/sip";
+import { type Clock, systemClock } from "@uacreg/runtime";
 import { type Binding, BindingTable, type BindingUpdate } from "./binding-table.js";
 import { DigestVerifier } from "./digest-verifier.js";
 import { ResponseCache } from "./response-cache.js";
@@ -41,8 +42,9 @@ export interface DemoRegistrarOptions {
   /** Status for credentials that are present but wrong: 401 with a fresh, non-stale challenge (default, like
    * Kamailio, OpenSIPS and Asterisk), or 403. */
   wrongCredentialsStatus?: 401 | 403;
-  /** Clock in epoch ms (tests). Default Date.now. */
-  now?: () => number;
+  /** Where binding expiry and nonce age are measured (monotonic `now()`). Default `systemClock`; tests pass a
+   * `VirtualClock` from `@uacreg/runtime/testing`. */
+  clock?: Clock;
   /** Called for each registration change (never with a password). */
   onEvent?: (event: DemoRegistrarEvent) => void;
 }
@@ -108,7 +110,8 @@ export async function startDemoRegistrar(opts: DemoRegistrarOptions): Promise<De
   if (typeof opts.users !== "object" || opts.users === null) {
     throw new DemoRegistrarConfigError("users", "must be an object of username → password");
   }
-  const now = opts.now ?? Date.now;
+  const clock = opts.clock ?? systemClock;
+  const now = () => clock.now();
   const users = new Map(Object.entries(opts.users));
   const verifier = new DigestVerifier({
     realm,
