@@ -31,4 +31,11 @@ export type RandomBytes = (n: number) => Uint8Array;
 export interface CoreContext {
   params: CoreParams;
   random: RandomBytes;
+  /**
+   * The record is leaving this node: deleted (its request in flight is followed to its end outside the table) or the
+   * node is shutting down (docs/decisions.md). It may still end its registration (unREGISTER, wildcard or with
+   * credentials) but starts none: a transition that would send a REGISTER leaves the record as it is, with a debug
+   * line, and emits no state change. Default false.
+   */
+  retiring?: boolean;
 }

@@ -70,6 +70,7 @@ export {
 export {
   type CallIdRule,
   type DeadlineRule,
+  registers,
   renderTransitionTable,
   type SendKind,
   TRANSITIONS,

@@ -4,7 +4,7 @@ import { ignoreStale, matchesPending } from "./pending-request.js";
 import { type RegistrantConfig, sameRowIgnoringState } from "./registrant-config.js";
 import type { RegistrantEvent, RequestId } from "./registrant-event.js";
 import type { RegistrantRecord } from "./registrant-record.js";
-import { isErrorState, isInFlight } from "./registrant-state.js";
+import { isErrorState, isInFlight, RegistrantState } from "./registrant-state.js";
 import { applyTransition, unchanged } from "./transition-apply.js";
 import { isRefreshDue, isRetryDue } from "./registration-timing.js";
 import { onResponse } from "./registration-reply.js";
@@ -55,8 +55,9 @@ export function step(record: RegistrantRecord, event: RegistrantEvent, now: numb
  */
 export function onVisit(record: RegistrantRecord, now: number, ctx: CoreContext): RecordStep {
   const s = record.state;
-  if (s === 0) return record.enabled ? applyTransition(record, "visit-register", now, ctx) : unchanged(record);
-  if (s === 3) {
+  if (s === RegistrantState.NOT_REGISTERED)
+    return record.enabled ? applyTransition(record, "visit-register", now, ctx) : unchanged(record);
+  if (s === RegistrantState.REGISTERED) {
     if (!isRefreshDue(now, record.registrationTimeout, ctx.params)) return unchanged(record);
     return applyTransition(record, record.enabled ? "visit-refresh" : "visit-unregister-disabled", now, ctx);
   }
@@ -79,9 +80,9 @@ export const NEVER_DUE = 0x7fffffff;
  */
 export function visitDueAt(record: RegistrantRecord, params: CoreParams): number {
   const s = record.state;
-  if (s === 0) return record.enabled ? 0 : NEVER_DUE;
+  if (s === RegistrantState.NOT_REGISTERED) return record.enabled ? 0 : NEVER_DUE;
   // isRefreshDue: now + T ≥ RT.
-  if (s === 3) return record.registrationTimeout - params.timerInterval;
+  if (s === RegistrantState.REGISTERED) return record.registrationTimeout - params.timerInterval;
   // isRetryDue: now ≥ RT.
   if (isErrorState(s)) return record.registrationTimeout;
   return NEVER_DUE;
@@ -90,19 +91,31 @@ export function visitDueAt(record: RegistrantRecord, params: CoreParams): number
 /** MI reg_enable (§9): if disabled, enable; from state 0 REGISTER at once with a new Call-ID; DB state 0. */
 export function onEnable(record: RegistrantRecord, now: number, ctx: CoreContext): RecordStep {
   if (record.enabled) return unchanged(record);
-  return applyTransition(record, record.state === 0 ? "enable-register" : "enable", now, ctx, {
-    changes: { enabled: true },
-    reason: "MI enable",
-  });
+  return applyTransition(
+    record,
+    record.state === RegistrantState.NOT_REGISTERED ? "enable-register" : "enable",
+    now,
+    ctx,
+    {
+      changes: { enabled: true },
+      reason: "MI enable",
+    },
+  );
 }
 
 /** MI reg_disable (§9): if enabled, disable; a REGISTERED record is unregistered at once; DB state 1. */
 export function onDisable(record: RegistrantRecord, now: number, ctx: CoreContext): RecordStep {
   if (!record.enabled) return unchanged(record);
-  return applyTransition(record, record.state === 3 ? "disable-unregister" : "disable", now, ctx, {
-    changes: { enabled: false },
-    reason: "MI disable",
-  });
+  return applyTransition(
+    record,
+    record.state === RegistrantState.REGISTERED ? "disable-unregister" : "disable",
+    now,
+    ctx,
+    {
+      changes: { enabled: false },
+      reason: "MI disable",
+    },
+  );
 }
 
 /** MI reg_force_register (§9): RT = 0, so the next visit sends; nothing while a request is in flight or disabled. */
@@ -118,7 +131,8 @@ export function onForceRegister(record: RegistrantRecord, now: number, ctx: Core
  */
 export function onDelete(record: RegistrantRecord, now: number, ctx: CoreContext): RecordStep {
   const changes = { enabled: false };
-  if (record.state === 3) return applyTransition(record, "delete-unregister", now, ctx, { changes, reason: "deleted" });
+  if (record.state === RegistrantState.REGISTERED)
+    return applyTransition(record, "delete-unregister", now, ctx, { changes, reason: "deleted" });
   // A request in flight: if the engine follows it to its end, a 200 to a REGISTER is answered by an unREGISTER
   // (reply-ok-disabled) and a 200 to an unREGISTER ends in NOT_REGISTERED instead of registering again.
   if (isInFlight(record.state))
@@ -147,12 +161,14 @@ export function onReload(
     enabled: config.enabled,
     wantedExpires: config.expiry,
     auth: undefined,
-    refreshAfterReply: config.enabled && (record.state === 1 || record.state === 2),
+    refreshAfterReply:
+      config.enabled &&
+      (record.state === RegistrantState.REGISTERING || record.state === RegistrantState.AUTHENTICATING),
   };
   const s = record.state;
-  if (s === 3 && !config.enabled)
+  if (s === RegistrantState.REGISTERED && !config.enabled)
     return applyTransition(record, "reload-unregister", now, ctx, { changes, reason: "reload: disabled" });
-  if ((s === 3 || isErrorState(s)) && config.enabled) {
+  if ((s === RegistrantState.REGISTERED || isErrorState(s)) && config.enabled) {
     return applyTransition(record, "reload-reregister", now, ctx, { changes, reason: "reload: row changed" });
   }
   return applyTransition(record, "reload-replace", now, ctx, { changes, reason: "reload: row changed" });
@@ -168,14 +184,18 @@ export function onTagState(
   now: number,
   ctx: CoreContext,
 ): RecordStep {
-  if (state === "active" || record.state === 0) return unchanged(record);
+  if (state === "active" || record.state === RegistrantState.NOT_REGISTERED) return unchanged(record);
   return applyTransition(record, "tag-backup", now, ctx, { reason: "sharing tag backup" });
 }
 
-/** Shutdown (decisions: `unregister_on_shutdown`): an enabled REGISTERED record sends an unREGISTER. */
+/**
+ * Shutdown (docs/decisions.md `unregister_on_shutdown`): a REGISTERED record sends an unREGISTER and is disabled in
+ * memory (the database is not written), so the 200 ends it in NOT_REGISTERED instead of registering again. The
+ * engine then steps every record with `ctx.retiring`: nothing new is registered while the node stops.
+ */
 export function onShutdown(record: RegistrantRecord, unregister: boolean, now: number, ctx: CoreContext): RecordStep {
-  if (!unregister || record.state !== 3) return unchanged(record);
-  return applyTransition(record, "shutdown-unregister", now, ctx, { reason: "shutdown" });
+  if (!unregister || record.state !== RegistrantState.REGISTERED) return unchanged(record);
+  return applyTransition(record, "shutdown-unregister", now, ctx, { changes: { enabled: false }, reason: "shutdown" });
 }
 
 /** No final reply in time (§5 "408 or local timeout"): REGISTER_TIMEOUT, back-off, and the pin is dropped (§4.3). */

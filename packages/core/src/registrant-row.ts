@@ -1,6 +1,6 @@
 /**
- * The `registrant` table row (reference §11, logical column names) and its unique key. Declared structurally here and
- * in @uacreg/db (contracts.md); TypeScript structural typing makes the two interchangeable.
+ * The `registrant` table row (docs/opensips-behaviour.md §11, logical column names) and its unique key, declared once
+ * here (docs/contracts.md): @uacreg/db and @uacreg/engine re-export these types.
  */
 export interface RegistrantRow {
   id?: number;

@@ -1,6 +1,6 @@
 /**
  * The 10 registrant states, with the numbers and exact names OpenSIPS uses in MI `reg_list`, events and status
- * reports (reference §6). The names are part of the compatibility contract (decisions.md "Keep exactly").
+ * reports (docs/opensips-behaviour.md §6). The names are part of the compatibility contract (docs/decisions.md "Keep exactly").
  */
 export const RegistrantState = {
   NOT_REGISTERED: 0,
@@ -18,7 +18,7 @@ export const RegistrantState = {
 /** A state number, 0..9. */
 export type RegistrantState = (typeof RegistrantState)[keyof typeof RegistrantState];
 
-/** Exact state names, indexed by state number (reference §6). */
+/** Exact state names, indexed by state number (docs/opensips-behaviour.md §6). */
 export const STATE_NAMES = [
   "NOT_REGISTERED_STATE",
   "REGISTERING_STATE",
@@ -41,20 +41,51 @@ export function stateName(state: RegistrantState): StateName {
 }
 
 /** All state numbers in order. */
-export const ALL_STATES: readonly RegistrantState[] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+export const ALL_STATES: readonly RegistrantState[] = [
+  RegistrantState.NOT_REGISTERED,
+  RegistrantState.REGISTERING,
+  RegistrantState.AUTHENTICATING,
+  RegistrantState.REGISTERED,
+  RegistrantState.REGISTER_TIMEOUT,
+  RegistrantState.INTERNAL_ERROR,
+  RegistrantState.WRONG_CREDENTIALS,
+  RegistrantState.REGISTRAR_ERROR,
+  RegistrantState.UNREGISTERING,
+  RegistrantState.AUTHENTICATING_UNREGISTER,
+];
 
-/** The error states 4–7: a visit retries them once RT has passed (reference §3). */
-export const ERROR_STATES: readonly RegistrantState[] = [4, 5, 6, 7];
+/** The error states 4–7: a visit retries them once RT has passed (docs/opensips-behaviour.md §3). */
+export const ERROR_STATES: readonly RegistrantState[] = [
+  RegistrantState.REGISTER_TIMEOUT,
+  RegistrantState.INTERNAL_ERROR,
+  RegistrantState.WRONG_CREDENTIALS,
+  RegistrantState.REGISTRAR_ERROR,
+];
 
 /** States with a transaction in flight (1, 2, 8, 9): a visit does nothing, a reply moves them on. */
-export const IN_FLIGHT_STATES: readonly RegistrantState[] = [1, 2, 8, 9];
+export const IN_FLIGHT_STATES: readonly RegistrantState[] = [
+  RegistrantState.REGISTERING,
+  RegistrantState.AUTHENTICATING,
+  RegistrantState.UNREGISTERING,
+  RegistrantState.AUTHENTICATING_UNREGISTER,
+];
 
-/** True for 1, 2, 8 and 9. */
-export function isInFlight(state: RegistrantState): boolean {
-  return state === 1 || state === 2 || state === 8 || state === 9;
+/** Every state but `except`, in order (rows of the transition table that fire from almost anywhere). */
+export function allStatesBut(except: RegistrantState): readonly RegistrantState[] {
+  return ALL_STATES.filter((s) => s !== except);
 }
 
-/** True for 4..7. */
+/** True for REGISTERING, AUTHENTICATING, UNREGISTERING and AUTHENTICATING_UNREGISTER. */
+export function isInFlight(state: RegistrantState): boolean {
+  return (
+    state === RegistrantState.REGISTERING ||
+    state === RegistrantState.AUTHENTICATING ||
+    state === RegistrantState.UNREGISTERING ||
+    state === RegistrantState.AUTHENTICATING_UNREGISTER
+  );
+}
+
+/** True for the error states REGISTER_TIMEOUT … REGISTRAR_ERROR (4..7, contiguous). */
 export function isErrorState(state: RegistrantState): boolean {
-  return state >= 4 && state <= 7;
+  return state >= RegistrantState.REGISTER_TIMEOUT && state <= RegistrantState.REGISTRAR_ERROR;
 }

@@ -6,6 +6,7 @@ import type { RegistrantAction, Step } from "./registrant-action.js";
 import { applyAuthenticationInfo, credentialsFor, credentialsHeader } from "./registrant-authorization.js";
 import type { ReplyMessage, RequestId } from "./registrant-event.js";
 import { copyRecord, type RegistrantRecord } from "./registrant-record.js";
+import { RegistrantState } from "./registrant-state.js";
 import { applyTransition, unchanged } from "./transition-apply.js";
 import type { Destination } from "./register-request.js";
 import { ownCopy } from "./shared-strings.js";
@@ -129,7 +130,7 @@ function onSuccess(
   ctx: CoreContext,
   reason: string,
 ): RecordStep {
-  if (record.state === 8 || record.state === 9) {
+  if (record.state === RegistrantState.UNREGISTERING || record.state === RegistrantState.AUTHENTICATING_UNREGISTER) {
     const cleanup = record.pending?.form === "wildcard";
     return applyTransition(record, record.enabled ? "reply-ok-reregister" : "reply-ok-unregistered", now, ctx, {
       reason,
@@ -245,14 +246,22 @@ function onChallenge(
     return applyTransition(record, "reply-auth-no-challenge", now, ctx, { reason: `${reason}: ${e.message}` });
   }
   const s = record.state;
-  if (s === 1) return applyTransition(record, "reply-auth-register", now, ctx, { reason, answer });
-  if (s === 8) return applyTransition(record, "reply-auth-unregister", now, ctx, { reason, answer });
+  if (s === RegistrantState.REGISTERING)
+    return applyTransition(record, "reply-auth-register", now, ctx, { reason, answer });
+  if (s === RegistrantState.UNREGISTERING)
+    return applyTransition(record, "reply-auth-unregister", now, ctx, { reason, answer });
   if (stale && record.pending?.staleAnswered !== true) {
-    return applyTransition(record, s === 2 ? "reply-auth-stale-register" : "reply-auth-stale-unregister", now, ctx, {
-      reason: `${reason} (stale nonce)`,
-      answer,
-      staleAnswered: true,
-    });
+    return applyTransition(
+      record,
+      s === RegistrantState.AUTHENTICATING ? "reply-auth-stale-register" : "reply-auth-stale-unregister",
+      now,
+      ctx,
+      {
+        reason: `${reason} (stale nonce)`,
+        answer,
+        staleAnswered: true,
+      },
+    );
   }
   return applyTransition(record, "reply-auth-rejected", now, ctx, {
     reason: `${reason} to an authenticated request`,
@@ -275,7 +284,12 @@ function onIntervalTooBrief(
   const value = response.getHeader("Min-Expires");
   const min = value === undefined ? undefined : parseDeltaSeconds(value);
   const sent = record.pending?.expires ?? record.wantedExpires;
-  if ((record.state === 1 || record.state === 2) && min !== undefined && min >= MIN_MIN_EXPIRES && min > sent) {
+  if (
+    (record.state === RegistrantState.REGISTERING || record.state === RegistrantState.AUTHENTICATING) &&
+    min !== undefined &&
+    min >= MIN_MIN_EXPIRES &&
+    min > sent
+  ) {
     return applyTransition(record, "reply-interval-too-brief", now, ctx, {
       reason: `${reason}, Min-Expires ${min}`,
       changes: { wantedExpires: min },

@@ -6,7 +6,7 @@ import type { RegistrantAction, Step } from "./registrant-action.js";
 import { type AuthCache, preemptiveCredentials } from "./registrant-authorization.js";
 import { copyRecord, type RegistrantRecord } from "./registrant-record.js";
 import { isInFlight, stateName } from "./registrant-state.js";
-import { type SendKind, type TransitionId, transitionFor } from "./registrant-transitions.js";
+import { registers, type SendKind, type TransitionId, transitionFor } from "./registrant-transitions.js";
 import { refreshDeadline, retryAfterDeadline, retryDeadline } from "./registration-timing.js";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -55,6 +55,12 @@ export function applyTransition(
   input: TransitionInput = {},
 ): Step<RegistrantRecord> {
   const t = transitionFor(id, record.state);
+  if (ctx.retiring === true && t.send !== undefined && registers(t.send)) {
+    // A retiring record starts no registration: nothing changes, so no state change is reported (docs/decisions.md).
+    return unchanged(record, [
+      { type: "log", level: "debug", message: `${id} not taken: the record is retiring (no REGISTER is sent)` },
+    ]);
+  }
   const next = copyRecord(record);
   if (input.changes !== undefined) Object.assign(next, input.changes);
   const actions: RegistrantAction[] = input.actions ? [...input.actions] : [];
