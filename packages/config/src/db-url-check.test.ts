@@ -1,0 +1,55 @@
+import { DbUrlError, openRepository } from "@uacreg/db";
+import { sqliteAdapter } from "@uacreg/db-sqlite";
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "./config-error.js";
+import { checkDriverOptions } from "./db-url-check.js";
+
+const refusal = (url: string): ConfigError => {
+  try {
+    checkDriverOptions(url);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error("accepted");
+};
+
+describe("the db_url options --check-config checks offline", () => {
+  it("refuses an option the driver is not given, with the masked URL and the options it knows", () => {
+    const e = refusal("postgres://postgres@127.0.0.1:1/test?password=QueryPw-991");
+    expect(e.key).toBe("db_url");
+    expect(e.message).toBe(
+      'config: db_url: unknown option "password" for postgres (known: ssl, sslmode, connect_timeout, application_name) ' +
+        '(got "postgres://postgres@127.0.0.1:1/test?password=***")',
+    );
+    expect(e.message).not.toContain("QueryPw-991");
+  });
+
+  it("words the refusal as the adapter does when it opens the database", async () => {
+    const url = "sqlite://:memory:?journal=wal";
+    const opened = await openRepository(url, {}, [sqliteAdapter]).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(opened).toBeInstanceOf(DbUrlError);
+    const adapterReason = (opened as DbUrlError).message.replace(`db_url ${url}: `, "");
+    expect(refusal(url).message).toBe(`config: db_url: ${adapterReason} (got "${url}")`);
+  });
+
+  it.each([
+    "sqlite:///var/lib/uacreg/registrant.db?readonly=1&timeout=100",
+    "postgres://u:p@db/opensips?sslmode=require&connect_timeout=5&application_name=x",
+    "mysql://u:p@db/opensips?ssl=require&charset=utf8mb4",
+    "mssql://u:p@db/opensips?encrypt=false&trustServerCertificate=true&instanceName=SQL1",
+  ])("takes the options each adapter passes to its driver: %s", (url) => {
+    expect(() => checkDriverOptions(url)).not.toThrow();
+  });
+
+  it.each([
+    ["mysql://u:p@db/opensips?sslmode=require", '"sslmode" for mysql'],
+    ["mssql://u:p@db/opensips?ssl=1", '"ssl" for mssql'],
+    ["sqlite:///tmp/r.db?mode=ro", '"mode" for sqlite'],
+  ])("refuses %s", (url, what) => {
+    expect(refusal(url).message).toContain(`unknown option ${what}`);
+  });
+});

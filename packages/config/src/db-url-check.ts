@@ -1,0 +1,61 @@
+/**
+ * `db_url` (docs/opensips-behaviour.md §1): parsed by @uacreg/db's own parser, and, for `--check-config`, its
+ * `?option=value` list checked against the options the engine's adapter passes to its driver, offline, the way
+ * the adapter refuses them when it opens the database.
+ */
+import { DbUrlError, type DbEngine, maskDbUrl, parseDbUrl, type ParsedDbUrl, type SqlDialect } from "@uacreg/db";
+import { mssqlDialect } from "@uacreg/db-mssql";
+import { mysqlDialect } from "@uacreg/db-mysql";
+import { postgresDialect } from "@uacreg/db-postgres";
+import { sqliteDialect } from "@uacreg/db-sqlite";
+import { ConfigError } from "./config-error.js";
+
+/** The adapters' dialects, whose `urlOptions` list what each driver accepts. */
+const DIALECTS: Readonly<Record<DbEngine, SqlDialect>> = {
+  sqlite: sqliteDialect,
+  postgres: postgresDialect,
+  mysql: mysqlDialect,
+  mssql: mssqlDialect,
+};
+
+/**
+ * Parses `db_url` with @uacreg/db's `parseDbUrl`.
+ * @throws ConfigError on `db_url`, the URL masked (a password, in the user info or an option, never shows)
+ */
+export function checkDbUrl(dbUrl: string): ParsedDbUrl {
+  try {
+    return parseDbUrl(dbUrl);
+  } catch (e) {
+    if (!(e instanceof DbUrlError)) throw e;
+    throw dbUrlConfigError(dbUrl, e);
+  }
+}
+
+/**
+ * The options of `db_url` the engine's adapter would refuse at open (an option its driver is not given). Offline: no
+ * connection is made. Checked by `uacregd --check-config`; a running daemon reports the same refusal when it opens
+ * the database.
+ * @throws ConfigError on `db_url`, with the adapter's own wording and the URL masked
+ */
+export function checkDriverOptions(dbUrl: string): void {
+  const url = checkDbUrl(dbUrl);
+  const dialect = DIALECTS[url.engine];
+  for (const key of Object.keys(url.options)) {
+    if (!dialect.urlOptions.includes(key)) {
+      const known = dialect.urlOptions.join(", ") || "none";
+      throw dbUrlConfigError(
+        dbUrl,
+        new DbUrlError(`db_url ${url.masked}: unknown option "${key}" for ${dialect.engine} (known: ${known})`),
+      );
+    }
+  }
+}
+
+/** @uacreg/db's messages start with the masked URL; the ConfigError shows it as the value and keeps the reason. */
+function dbUrlConfigError(dbUrl: string, e: DbUrlError): ConfigError {
+  const masked = maskDbUrl(dbUrl);
+  const reason = e.message.startsWith(`db_url ${masked}`)
+    ? e.message.slice(`db_url ${masked}`.length).replace(/^:\s*/, "")
+    : e.message;
+  return new ConfigError("db_url", masked, reason);
+}

@@ -1,0 +1,46 @@
+/**
+ * The whole file: every section read, every default filled, every value checked by the package that owns its rule.
+ * An unknown key, a wrong type or a value OpenSIPS would refuse throws a {@link ConfigError} naming the key and the
+ * value.
+ */
+import { readClustering } from "./clustering-section.js";
+import { defaultDbUrl } from "./config-defaults.js";
+import { ConfigError } from "./config-error.js";
+import { TOP_LEVEL_KEYS, type UacregConfig } from "./config-schema.js";
+import { checkDbUrl } from "./db-url-check.js";
+import { readSockets } from "./listen-section.js";
+import { readLog, readMetrics } from "./log-section.js";
+import { readMi } from "./mi-section.js";
+import { readRegistrant } from "./registrant-section.js";
+import { readTm } from "./tm-section.js";
+import { isMapping, readSection, readString, refuseUnknownKeys, type YamlMapping } from "./yaml-mapping.js";
+
+/**
+ * Validates a parsed YAML document (`undefined` or `null`: no config at all) and fills every default.
+ * `dataDir` is the `data_dir` when the file does not set one: where the embedded SQLite database lives when `db_url`
+ * is not given.
+ * @throws ConfigError naming the key and the value
+ */
+export function resolveConfig(doc: unknown, dataDir: string): UacregConfig {
+  if (doc !== undefined && doc !== null && !isMapping(doc))
+    throw new ConfigError("(top level)", doc, "must be a mapping");
+  const root: YamlMapping = isMapping(doc) ? doc : {};
+  refuseUnknownKeys(root, TOP_LEVEL_KEYS, "");
+
+  const data_dir = readString(root, "data_dir", "", dataDir);
+  const { listen, tls } = readSockets(root);
+  const db_url = readString(root, "db_url", "", defaultDbUrl(data_dir));
+  checkDbUrl(db_url);
+  return {
+    listen,
+    tls,
+    db_url,
+    registrant: readRegistrant(readSection(root, "registrant") ?? {}),
+    clustering: readClustering(readSection(root, "clustering") ?? {}),
+    tm: readTm(readSection(root, "tm") ?? {}),
+    mi: readMi(readSection(root, "mi") ?? {}),
+    log: readLog(readSection(root, "log") ?? {}),
+    metrics: readMetrics(root),
+    data_dir,
+  };
+}
