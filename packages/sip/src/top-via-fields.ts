@@ -1,0 +1,145 @@
+import { isTokenChar } from "./sip-grammar.js";
+import { parseVia } from "./via.js";
+
+/**
+ * The three fields of a response's top via-parm that a client transaction reads (RFC 3261 §20.42 Via): `branch` for
+ * matching (§17.1.3), `received` (§18.2.1) and `rport` (RFC 3581 §4). Filled in place by {@link readTopVia}, so a
+ * caller matching thousands of responses a second keeps one object.
+ */
+export interface TopViaFields {
+  branch: string | undefined;
+  received: string | undefined;
+  /** The `rport` value when the peer filled it (a number), else undefined (absent or empty `rport`). */
+  rport: number | undefined;
+}
+
+/**
+ * Reads `branch`, `received` and `rport` of the first via-parm of a Via header value (RFC 3261 §20.42) into `out`.
+ *
+ * A plain value (`SIP/2.0/UDP host:port;name=value…`: no IPv6 reference, quotes, folding, spaces around `/`, `;` or
+ * `=`, nor a second via-parm) is read in one pass by {@link scanPlainVia}, without building the full parse; anything
+ * else goes through {@link parseVia}, so every unusual or malformed value gets exactly the full parser's verdict.
+ * @throws SipParseError (from `parseVia`) on a malformed value
+ */
+export function readTopVia(value: string, out: TopViaFields): void {
+  if (!scanPlainVia(value, out)) {
+    const top = parseVia(value)[0]!;
+    out.branch = top.branch;
+    out.received = top.received;
+    out.rport = typeof top.rport === "number" ? top.rport : undefined;
+  }
+}
+
+const SP = 0x20;
+const HTAB = 0x09;
+const SEMI = 0x3b;
+const EQUAL = 0x3d;
+const COLON = 0x3a;
+const SLASH = 0x2f;
+const COMMA = 0x2c;
+const DQUOTE = 0x22;
+const LSQUARE = 0x5b;
+
+/**
+ * The fast path of {@link readTopVia}: true when `text` is a plain via-parm and `out` is filled; false when it is not
+ * plain (nothing is decided then, `out` is untouched). Whenever it returns true, {@link parseVia} accepts `text` and
+ * finds the same three fields (the differential property test of this package checks it).
+ */
+export function scanPlainVia(text: string, out: TopViaFields): boolean {
+  const n = text.length;
+  let i = 0;
+  while (i < n && (text.charCodeAt(i) === SP || text.charCodeAt(i) === HTAB)) i++;
+  // sent-protocol = protocol-name SLASH protocol-version SLASH transport (tokens, no LWS around "/")
+  for (let k = 0; k < 3; k++) {
+    const s = i;
+    while (i < n && isTokenChar(text.charCodeAt(i))) i++;
+    if (i === s) return false;
+    if (k < 2) {
+      if (text.charCodeAt(i) !== SLASH) return false;
+      i++;
+    }
+  }
+  const gap = i;
+  while (i < n && (text.charCodeAt(i) === SP || text.charCodeAt(i) === HTAB)) i++;
+  if (i === gap) return false;
+  // sent-by = host [ COLON port ]
+  const hostStart = i;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === COLON || c === SEMI || c === COMMA || c === LSQUARE || c < 0x21 || c === DQUOTE) break;
+    i++;
+  }
+  if (i === hostStart || (i < n && text.charCodeAt(i) !== COLON && text.charCodeAt(i) !== SEMI)) return false;
+  if (text.charCodeAt(i) === COLON) {
+    i++;
+    const p = i;
+    let port = 0;
+    while (i < n && i - p < 6) {
+      const c = text.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) break;
+      port = port * 10 + (c - 0x30);
+      i++;
+    }
+    if (i === p || port > 65535 || (i < n && text.charCodeAt(i) !== SEMI)) return false;
+  }
+  let branch: string | undefined;
+  let received: string | undefined;
+  let rport: number | undefined;
+  let sawBranch = false;
+  let sawReceived = false;
+  let sawRport = false;
+  // *( SEMI token [ EQUAL value ] ), a value without quotes or spaces; the first of repeated names wins (as parseVia).
+  while (i < n) {
+    if (text.charCodeAt(i) !== SEMI) return false;
+    i++;
+    const nameStart = i;
+    while (i < n && isTokenChar(text.charCodeAt(i))) i++;
+    const nameEnd = i;
+    if (nameEnd === nameStart) return false;
+    let valueStart = -1;
+    if (i < n && text.charCodeAt(i) === EQUAL) {
+      i++;
+      valueStart = i;
+      while (i < n) {
+        const c = text.charCodeAt(i);
+        if (c === SEMI) break;
+        if (c === SP || c === HTAB || c === COMMA || c === DQUOTE || c < 0x21) return false;
+        i++;
+      }
+      if (i === valueStart) return false;
+    }
+    const len = nameEnd - nameStart;
+    if (len === 6 && !sawBranch && nameIs(text, nameStart, "branch")) {
+      sawBranch = true;
+      if (valueStart >= 0) branch = text.slice(valueStart, i);
+    } else if (len === 8 && !sawReceived && nameIs(text, nameStart, "received")) {
+      sawReceived = true;
+      if (valueStart >= 0) received = text.slice(valueStart, i);
+    } else if (len === 5 && !sawRport && nameIs(text, nameStart, "rport")) {
+      sawRport = true;
+      if (valueStart >= 0) {
+        if (i - valueStart > 5) return false;
+        let p = 0;
+        for (let k = valueStart; k < i; k++) {
+          const c = text.charCodeAt(k);
+          if (c < 0x30 || c > 0x39) return false;
+          p = p * 10 + (c - 0x30);
+        }
+        if (p > 65535) return false;
+        rport = p;
+      }
+    }
+  }
+  out.branch = branch;
+  out.received = received;
+  out.rport = rport;
+  return true;
+}
+
+/** Case-insensitive match of the parameter name at `from` against a lower-case name of the same length. */
+function nameIs(text: string, from: number, lower: string): boolean {
+  for (let k = 0; k < lower.length; k++) {
+    if ((text.charCodeAt(from + k) | 0x20) !== lower.charCodeAt(k)) return false;
+  }
+  return true;
+}
