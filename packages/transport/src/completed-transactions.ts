@@ -1,5 +1,5 @@
 import type { SipResponse } from "@uacreg/sip";
-import { cseqIs } from "./response-match.js";
+import { cseqIs } from "@uacreg/sip";
 
 /**
  * Non-INVITE client transactions in the Completed state on UDP, waiting for Timer K (RFC 3261 §17.1.2.2: "buffer any

@@ -3,13 +3,9 @@
  * next-hop resolution with failover, non-INVITE client transactions (RFC 3261 §17.1.2) and stateless answers.
  */
 export { SipTransport } from "./sip-transport.js";
-export type {
-  SendHooks,
-  TlsSocketOptions,
-  TransactionOutcome,
-  TransportLogger,
-  TransportOptions,
-} from "./sip-transport.js";
+export type { SendHooks, TransportOptions } from "./transport-options.js";
+export type { TlsSocketOptions } from "./local-socket.js";
+export type { LocalSocketOf, TransactionOutcome } from "./transaction-outcome.js";
 export type { OutgoingRequest } from "./outgoing-request.js";
 export { encodeRequest } from "./outgoing-request.js";
 export { DnsResolver, Rfc3263Resolver, StaticResolver } from "./rfc3263-resolver.js";

@@ -1,3 +1,4 @@
+import { VirtualClock } from "@uacreg/runtime/testing";
 import { describe, expect, it } from "vitest";
 import type { DnsZone } from "./dns-lookup.js";
 import { parseNextHop } from "./next-hop.js";
@@ -119,13 +120,13 @@ describe("RFC 3263 §4 resolution on the in-memory DNS", () => {
   });
 
   it("caches answers for their TTL", async () => {
-    let now = 0;
-    const r = new StaticResolver({ ...zone, ttl: 60 }, { now: () => now });
+    const clock = new VirtualClock();
+    const r = new StaticResolver({ ...zone, ttl: 60 }, { clock });
     await r.resolve("sip:example.com");
     const asked = r.zone.queries;
     await r.resolve("sip:example.com");
     expect(r.zone.queries).toBe(asked);
-    now = 61_000;
+    await clock.advance(61_000);
     await r.resolve("sip:example.com");
     expect(r.zone.queries).toBe(asked * 2);
   });

@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { type Clock, systemClock } from "@uacreg/runtime";
 import type { DnsAnswer, DnsLookup, DnsZone, NaptrRecord, SrvRecord } from "./dns-lookup.js";
 import { InMemoryDnsLookup } from "./dns-lookup.js";
 import { parseNextHop, type NextHop } from "./next-hop.js";
@@ -38,8 +39,8 @@ interface CacheEntry {
 export interface Rfc3263Options {
   /** Uniform random number in [0, 1): SRV weight selection (RFC 2782). Default Math.random (I/O layer). */
   random?: () => number;
-  /** Clock in ms, for the TTL cache. Default Date.now. */
-  now?: () => number;
+  /** The clock of the TTL cache (its monotonic `now()`); default `systemClock` of @uacreg/runtime. */
+  clock?: Clock;
   /** Seconds an empty answer is cached (default 30). */
   negativeTtlS?: number;
 }
@@ -60,7 +61,7 @@ export class Rfc3263Resolver implements Resolver {
   /** Targets of numeric next-hop URIs, by URI text. */
   private readonly numeric = new Map<string, Target[]>();
   private readonly random: () => number;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly negativeTtlS: number;
 
   constructor(
@@ -68,7 +69,7 @@ export class Rfc3263Resolver implements Resolver {
     opts?: Rfc3263Options,
   ) {
     this.random = opts?.random ?? Math.random;
-    this.now = opts?.now ?? Date.now;
+    this.clock = opts?.clock ?? systemClock;
     this.negativeTtlS = opts?.negativeTtlS ?? 30;
   }
 
@@ -186,7 +187,7 @@ export class Rfc3263Resolver implements Resolver {
   /** One cached DNS question. A failed query throws a {@link TransportError} naming it. */
   private async query<T>(type: "naptr" | "srv" | "a" | "aaaa", name: string): Promise<readonly T[]> {
     const key = `${type} ${name.toLowerCase()}`;
-    const now = this.now();
+    const now = this.clock.now();
     const hit = this.cache.get(key);
     if (hit !== undefined && hit.expires > now) return hit.answer.records as readonly T[];
     let answer: DnsAnswer<unknown>;

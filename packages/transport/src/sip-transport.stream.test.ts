@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { StaticResolver } from "./rfc3263-resolver.js";
-import { SipTransport, type TransactionOutcome } from "./sip-transport.js";
+import { SipTransport } from "./sip-transport.js";
+import type { TransactionOutcome } from "./transaction-outcome.js";
 import { type StreamPeer, streamPeer } from "./test-support/stream-peer.js";
 import { echoResponse, register } from "./test-support/udp-peer.js";
 

@@ -27,10 +27,8 @@ export interface TransportCounters {
   unmatchedResponses: number;
   /** Open TCP/TLS connections (both directions). */
   openConnections: number;
-  /** Client transactions in flight (sends holding an in-flight slot). */
+  /** Sends in progress (handed to `send`, not yet resolved). The transport does not bound them: the engine does. */
   inFlight: number;
-  /** Sends waiting for an in-flight slot (`maxInFlight`). */
-  queued: number;
 }
 
 export class TransportCounterSet {
@@ -48,7 +46,6 @@ export class TransportCounterSet {
     unmatchedResponses: 0,
     openConnections: 0,
     inFlight: 0,
-    queued: 0,
   };
 
   bump(map: Record<string, number>, key: string): void {

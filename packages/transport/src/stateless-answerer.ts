@@ -1,0 +1,42 @@
+import type { Logger } from "@uacreg/runtime";
+import type { SipRequest } from "@uacreg/sip";
+import type { BranchGenerator } from "./branch-generator.js";
+import { hostPort } from "./socket-spec.js";
+import { buildStatelessResponse, chooseAnswer } from "./stateless-response.js";
+import { statusClass, type TransportCounterSet } from "./transport-counters.js";
+
+/**
+ * Our stateless answers to requests that reach a socket (RFC 3261 §8.2; see stateless-response.ts for the rules:
+ * OPTIONS 200, 405, 501, nothing to ACK), counted. The bytes go back through `reply`, on the connection the request
+ * came on or to the datagram's source (RFC 3581 §4).
+ */
+export class StatelessAnswerer {
+  constructor(
+    private readonly ids: BranchGenerator,
+    private readonly counters: TransportCounterSet,
+    private readonly logger: Logger,
+    private readonly userAgent: string | undefined,
+  ) {}
+
+  /** Answers `req` from `address`:`port`; `reply` sends the bytes and returns false when it could not. */
+  answer(req: SipRequest, address: string, port: number, reply: (bytes: Buffer) => boolean): void {
+    const c = this.counters.c;
+    this.counters.bump(c.requestsReceived, req.method);
+    const answer = chooseAnswer(req.method);
+    if (answer === null) return;
+    const text = buildStatelessResponse(
+      req,
+      answer.status,
+      answer.reason,
+      { address, port },
+      this.ids.tag(),
+      this.userAgent,
+    );
+    if (text === null) {
+      c.dropped++;
+      this.logger.debug({ from: hostPort(address, port) }, "request without Via/From/To/Call-ID/CSeq dropped");
+      return;
+    }
+    if (reply(Buffer.from(text, "utf8"))) this.counters.bump(c.responsesSent, statusClass(answer.status));
+  }
+}

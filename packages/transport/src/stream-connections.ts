@@ -1,0 +1,192 @@
+import type net from "node:net";
+import type { Clock, Logger } from "@uacreg/runtime";
+import { SipStreamParser, type SipRequest, type SipResponse } from "@uacreg/sip";
+import { connectStream, type LocalSocket } from "./local-socket.js";
+import type { Target } from "./rfc3263-resolver.js";
+import { hostPort } from "./socket-spec.js";
+import type { ClientTransaction, TransactionCarrier } from "./transaction-layer.js";
+import type { TransportCounterSet } from "./transport-counters.js";
+import { TransportError } from "./transport-error.js";
+
+/** A TCP/TLS connection, outbound (reused per peer) or accepted. */
+export interface StreamConnection extends TransactionCarrier {
+  /** `local spec>peer host:port`. */
+  readonly key: string;
+  readonly socket: net.Socket;
+  readonly listener: LocalSocket;
+  readonly address: string;
+  readonly port: number;
+  readonly parser: SipStreamParser;
+  /** Established (TCP connected and, for TLS, handshake done). */
+  connected: boolean;
+  closed: boolean;
+  /** Clock time of the last data read or written. */
+  lastActive: number;
+}
+
+/** Where the pool hands what its connections bring. */
+export interface StreamEvents {
+  /** A complete SIP message arrived on `conn` (RFC 3261 §18.3 framing by Content-Length). */
+  message(msg: SipRequest | SipResponse, conn: StreamConnection): void;
+  /** `tx` was on a connection that broke (RFC 3261 §17.1.4): it fails now, not at Timer F. */
+  broken(tx: ClientTransaction, error: TransportError): void;
+}
+
+/**
+ * The TCP/TLS connections of a transport: one reusable connection per (local socket, peer) — a forced socket never
+ * borrows another socket's connection — plus the accepted ones, with stream framing, failure of a broken connection's
+ * transactions, and idle close. Idle close reads the transport's clock: {@link nextDeadline} is the next idle check,
+ * which the transport's one timer serves through {@link poll} (no socket timer per connection).
+ */
+export class StreamConnectionPool {
+  /** Reusable connections by key. */
+  private readonly byKey = new Map<string, StreamConnection>();
+  /** Every open connection (accepted ones may share a key). */
+  private readonly open = new Set<StreamConnection>();
+  /** The next idle check, or undefined with no connection. */
+  private checkAt: number | undefined = undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly idleTimeoutMs: number,
+    private readonly counters: TransportCounterSet,
+    private readonly logger: Logger,
+    private readonly events: StreamEvents,
+  ) {}
+
+  /** Open connections (both directions). */
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** When {@link poll} is due next (an idle check), or undefined. */
+  nextDeadline(): number | undefined {
+    return this.checkAt;
+  }
+
+  /**
+   * Writes `tx`'s request on the connection from its socket to its target, opening one if needed.
+   * @throws when the connection cannot even be started (bad address)
+   */
+  send(tx: ClientTransaction): void {
+    const conn = this.connectionFor(tx.listener, tx.target);
+    tx.conn = conn;
+    conn.transactions.add(tx);
+    conn.lastActive = this.clock.now();
+    conn.socket.write(tx.bytes);
+  }
+
+  /** Writes an answer on `conn`; false when the connection is closed already. */
+  reply(conn: StreamConnection, bytes: Buffer): boolean {
+    if (conn.closed) return false;
+    conn.lastActive = this.clock.now();
+    conn.socket.write(bytes);
+    return true;
+  }
+
+  /** Wires a stream socket (outbound or accepted): framing, idle close, failure of its transactions. */
+  adopt(socket: net.Socket, listener: LocalSocket, target?: Target): StreamConnection {
+    const now = this.clock.now();
+    const address = target?.address ?? socket.remoteAddress ?? "";
+    const port = target?.port ?? socket.remotePort ?? 0;
+    const conn: StreamConnection = {
+      key: `${listener.spec.canonical}>${hostPort(address, port)}`,
+      socket,
+      listener,
+      address,
+      port,
+      parser: new SipStreamParser(),
+      transactions: new Set(),
+      connected: target === undefined,
+      closed: false,
+      lastActive: now,
+    };
+    if (target !== undefined) {
+      socket.once(target.proto === "tls" ? "secureConnect" : "connect", () => {
+        conn.connected = true;
+      });
+    }
+    const previous = this.byKey.get(conn.key);
+    if (previous === undefined || previous.closed) this.byKey.set(conn.key, conn);
+    this.open.add(conn);
+    const check = now + this.idleTimeoutMs;
+    if (this.checkAt === undefined || check < this.checkAt) this.checkAt = check;
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(conn, chunk));
+    socket.on("error", (err) => {
+      this.logger.debug({ peer: conn.key, err: err.message }, "connection error");
+      this.broken(conn, err);
+    });
+    socket.on("close", () => this.broken(conn, undefined));
+    return conn;
+  }
+
+  /**
+   * The idle check at `now`: closes every connection without a transaction and without traffic for the idle timeout;
+   * one that still carries transactions gets another full period (as a socket timeout re-armed would).
+   */
+  poll(now: number): void {
+    if (this.checkAt === undefined || now < this.checkAt) return;
+    let next: number | undefined;
+    for (const conn of [...this.open]) {
+      let due = conn.lastActive + this.idleTimeoutMs;
+      if (due <= now) {
+        if (conn.transactions.size === 0) {
+          conn.socket.destroy();
+          continue;
+        }
+        conn.lastActive = now;
+        due = now + this.idleTimeoutMs;
+      }
+      if (next === undefined || due < next) next = due;
+    }
+    this.checkAt = next;
+  }
+
+  /** Destroys every connection (their transactions are failed by the transaction layer). */
+  closeAll(): void {
+    for (const conn of [...this.open]) conn.socket.destroy();
+  }
+
+  private connectionFor(listener: LocalSocket, target: Target): StreamConnection {
+    const key = `${listener.spec.canonical}>${hostPort(target.address, target.port)}`;
+    const existing = this.byKey.get(key);
+    if (existing !== undefined && !existing.closed) return existing;
+    return this.adopt(connectStream(listener, target), listener, target);
+  }
+
+  /** RFC 3261 §18 / §17.1.4: a broken connection fails its in-flight transactions now, not at Timer F. */
+  private broken(conn: StreamConnection, err: Error | undefined): void {
+    if (!conn.closed) {
+      conn.closed = true;
+      if (this.byKey.get(conn.key) === conn) this.byKey.delete(conn.key);
+      this.open.delete(conn);
+      if (this.open.size === 0) this.checkAt = undefined;
+      conn.socket.destroy();
+    }
+    if (conn.transactions.size === 0) return;
+    const error = new TransportError(
+      `connection to ${conn.key} ${err ? `failed: ${err.message}` : "closed"}`,
+      conn.connected ? "connection-closed" : "connect-failed",
+      { cause: err },
+    );
+    for (const tx of [...conn.transactions]) this.events.broken(tx, error);
+    conn.transactions.clear();
+  }
+
+  private onData(conn: StreamConnection, chunk: Buffer): void {
+    conn.lastActive = this.clock.now();
+    let messages: Array<SipRequest | SipResponse>;
+    try {
+      messages = conn.parser.push(chunk);
+    } catch (err) {
+      // The framing is lost: nothing after this point can be trusted on this connection.
+      this.counters.c.parseErrors++;
+      this.counters.c.dropped++;
+      this.logger.debug({ peer: conn.key, err: String(err) }, "unparsable stream data; closing the connection");
+      conn.socket.destroy();
+      return;
+    }
+    for (const m of messages) this.events.message(m, conn);
+  }
+}

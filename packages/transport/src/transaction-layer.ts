@@ -1,0 +1,272 @@
+import type { Logger } from "@uacreg/runtime";
+import { cseqIs, readTopVia, type SipResponse, type TopViaFields } from "@uacreg/sip";
+import type { BranchGenerator } from "./branch-generator.js";
+import { CompletedTransactions } from "./completed-transactions.js";
+import type { LocalSocket } from "./local-socket.js";
+import { NonInviteClientTransaction } from "./non-invite-client-transaction.js";
+import type { Target } from "./rfc3263-resolver.js";
+import type { SendJob } from "./send-job.js";
+import { hostPort } from "./socket-spec.js";
+import { TimerHeap, type TimerItem } from "./timer-heap.js";
+import type { TransactionOutcome } from "./transaction-outcome.js";
+import type { TransactionTimers } from "./transaction-timers.js";
+import { statusClass, type TransportCounterSet } from "./transport-counters.js";
+
+/** The stream connection a transaction was written to, as the layer sees it (it forgets the transaction there). */
+export interface TransactionCarrier {
+  readonly transactions: Set<ClientTransaction>;
+}
+
+/**
+ * One client transaction (one attempt of a {@link SendJob}): the RFC 3261 §17.1.2 state machine plus what the
+ * transport needs to drive it, in one object. Once it has its final response it keeps only what matching needs
+ * (branch, method, Call-ID, CSeq, state): the job and the request bytes are let go at once.
+ */
+export class ClientTransaction extends NonInviteClientTransaction implements TimerItem {
+  deadline = 0;
+  heapIndex = -1;
+  /** The TCP/TLS connection carrying it (undefined on UDP). */
+  conn: TransactionCarrier | undefined = undefined;
+  /** The dgram send callback of this transaction (made once, reused by retransmissions; see udp-outbox.ts). */
+  onSent: ((err: Error | null) => void) | undefined = undefined;
+
+  constructor(
+    timers: TransactionTimers,
+    now: number,
+    readonly branch: string,
+    /** The branch's number ({@link BranchGenerator.idOf}). */
+    readonly id: number,
+    readonly method: string,
+    readonly callId: string,
+    readonly cseq: number,
+    public bytes: Buffer,
+    readonly listener: LocalSocket,
+    readonly target: Target,
+    public job: SendJob | undefined,
+  ) {
+    super(timers, listener.spec.proto !== "udp", now);
+  }
+}
+
+/** What the layer asks of the transport around it (it does no I/O itself). */
+export interface TransactionLayerEvents {
+  /** Timer E fired: send `tx.bytes` again (same branch). */
+  retransmit(tx: ClientTransaction): void;
+  /** The transaction ended for the TU (final response, Timer F, transport error): hand `outcome` to `job`. */
+  ended(job: SendJob, outcome: TransactionOutcome): void;
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * The non-INVITE client transactions of a transport (RFC 3261 §17.1), with no I/O and no clock: every input takes
+ * `now` and {@link nextDeadline} tells when {@link poll} is due next, so the transport owns one timer for all of
+ * them and tests drive the layer with plain numbers. Transactions waiting for Timer E/F sit in one {@link TimerHeap};
+ * completed UDP transactions waiting for Timer K in the {@link CompletedTransactions} FIFO, without their object.
+ */
+export class TransactionLayer {
+  private readonly byBranch = new Map<string, ClientTransaction>();
+  private readonly heap = new TimerHeap<ClientTransaction>();
+  private readonly completed = new CompletedTransactions();
+  /** Scratch for the top Via of the response being matched. */
+  private readonly topVia: TopViaFields = { branch: undefined, received: undefined, rport: undefined };
+
+  constructor(
+    private readonly timers: TransactionTimers,
+    private readonly ids: BranchGenerator,
+    private readonly counters: TransportCounterSet,
+    private readonly logger: Logger,
+    private readonly events: TransactionLayerEvents,
+  ) {}
+
+  /** Client transactions waiting for a final response, plus completed ones absorbing retransmissions (Timer K). */
+  get size(): number {
+    return this.byBranch.size + this.completed.size;
+  }
+
+  /** Starts a client transaction whose request (`bytes`, Via branch `branch`) is sent at `now`. */
+  start(
+    job: SendJob,
+    branch: string,
+    bytes: Buffer,
+    listener: LocalSocket,
+    target: Target,
+    now: number,
+  ): ClientTransaction {
+    const req = job.req;
+    const id = this.ids.idOf(branch);
+    const tx = new ClientTransaction(
+      this.timers,
+      now,
+      branch,
+      id,
+      req.method,
+      req.callId,
+      req.cseq,
+      bytes,
+      listener,
+      target,
+      job,
+    );
+    this.byBranch.set(branch, tx);
+    this.counters.bump(this.counters.c.requestsSent, req.method);
+    this.schedule(tx);
+    return tx;
+  }
+
+  /** The earliest deadline of any transaction (Timer E, F or K), or undefined when none is running. */
+  nextDeadline(): number | undefined {
+    const heapNext = this.heap.peekDeadline();
+    const fifoNext = this.completed.nextDeadline();
+    return heapNext === undefined ? fifoNext : fifoNext === undefined ? heapNext : Math.min(heapNext, fifoNext);
+  }
+
+  /** Fires every timer due at `now`: Timer E retransmits, Timer F times out, Timer K forgets. */
+  poll(now: number): void {
+    for (let tx = this.heap.popDue(now); tx !== undefined; tx = this.heap.popDue(now)) {
+      try {
+        this.fire(tx, now);
+      } catch (err) {
+        this.logger.warn({ err: String(err) }, "transaction timer failed");
+      }
+    }
+    this.completed.expire(now);
+  }
+
+  /**
+   * A response arrived from `address`:`port` at `now`. RFC 3261 §17.1.3: it matches the client transaction whose
+   * branch is the top Via's branch and whose method is the CSeq method; we also require the Call-ID and CSeq number
+   * of our request. A retransmitted final response of a completed transaction is absorbed (§17.1.2.2).
+   * @throws SipParseError on a malformed Via or CSeq (the caller drops the message)
+   */
+  onResponse(res: SipResponse, address: string, port: number, now: number): void {
+    const c = this.counters.c;
+    const viaValue = res.getHeader("Via");
+    const top = this.topVia;
+    top.branch = undefined;
+    top.received = undefined;
+    top.rport = undefined;
+    if (viaValue !== undefined) readTopVia(viaValue, top);
+    const branch = top.branch;
+    const tx = branch !== undefined ? this.byBranch.get(branch) : undefined;
+    if (tx === undefined && branch !== undefined && this.completed.size > 0) {
+      const id = this.ids.idOf(branch);
+      if (id >= 0 && this.completed.absorbs(id, res)) {
+        this.counters.bump(c.responsesReceived, statusClass(res.status));
+        return;
+      }
+    }
+    let matched = false;
+    if (tx !== undefined) {
+      const cseqValue = res.getHeader("CSeq");
+      matched =
+        cseqValue !== undefined && cseqIs(cseqValue, tx.cseq, tx.method) && res.getHeader("Call-ID") === tx.callId;
+    }
+    if (tx === undefined || !matched) {
+      c.unmatchedResponses++;
+      c.dropped++;
+      this.logger.debug(
+        { from: hostPort(address, port), status: res.status, branch: top.branch },
+        "response matches no transaction; dropped",
+      );
+      return;
+    }
+    this.counters.bump(c.responsesReceived, statusClass(res.status));
+    const action = tx.onResponse(res.status, now);
+    if (action === "provisional") {
+      try {
+        tx.job?.hooks?.onProvisional?.(res);
+      } catch (err) {
+        this.logger.warn({ err: String(err) }, "onProvisional hook threw");
+      }
+    } else if (action === "final") {
+      const target = tx.target;
+      const spec = tx.listener.spec;
+      const outcome: TransactionOutcome = {
+        kind: "response",
+        response: res,
+        remote: { proto: target.proto, address: target.address, port: target.port },
+        local: spec.canonical,
+        proto: spec.proto,
+      };
+      if (top.received !== undefined) outcome.received = top.received;
+      if (top.rport !== undefined) outcome.rport = top.rport;
+      this.finish(tx, outcome);
+    }
+    this.schedule(tx);
+  }
+
+  /** RFC 3261 §17.1.4: a transport failure (send error, broken connection) ends `tx` with `error`. */
+  onTransportError(tx: ClientTransaction, error: Error): void {
+    if (tx.onTransportError()) {
+      this.counters.c.transportErrors++;
+      const spec = tx.listener.spec;
+      this.finish(tx, { kind: "transport-error", error, local: spec.canonical, proto: spec.proto });
+    }
+    this.schedule(tx);
+  }
+
+  /** Ends every transaction with `error` (the transport closes) and forgets the completed ones. */
+  closeAll(error: Error): void {
+    for (const tx of [...this.byBranch.values()]) {
+      if (tx.onTransportError()) this.finish(tx, { kind: "transport-error", error });
+      this.untrack(tx);
+    }
+    this.completed.clear();
+  }
+
+  private fire(tx: ClientTransaction, now: number): void {
+    switch (tx.onTimer(now)) {
+      case "retransmit":
+        this.counters.c.retransmissions++;
+        this.events.retransmit(tx);
+        break;
+      case "timeout": {
+        this.counters.c.timeouts++;
+        const spec = tx.listener.spec;
+        this.finish(tx, { kind: "timeout", local: spec.canonical, proto: spec.proto });
+        break;
+      }
+      default:
+        break;
+    }
+    this.schedule(tx);
+  }
+
+  /** Hands the outcome to the job (once) and lets go of what matching no longer needs. */
+  private finish(tx: ClientTransaction, outcome: TransactionOutcome): void {
+    const job = tx.job;
+    if (job === undefined) return;
+    tx.job = undefined;
+    tx.bytes = NO_BYTES;
+    tx.onSent = undefined;
+    if (tx.conn !== undefined) {
+      tx.conn.transactions.delete(tx);
+      tx.conn = undefined;
+    }
+    this.events.ended(job, outcome);
+  }
+
+  /** (Re)files `tx` at its next deadline: Timer E/F in the heap, Timer K in the FIFO; forgets it once terminated. */
+  private schedule(tx: ClientTransaction): void {
+    const deadline = tx.nextDeadline();
+    if (deadline === undefined) {
+      this.untrack(tx);
+      return;
+    }
+    if (tx.state === "completed") {
+      // Timer K: from now on only a retransmitted final response can concern it; the object itself goes.
+      this.untrack(tx);
+      this.completed.add(tx.id, deadline, tx.callId, tx.cseq, tx.method);
+    } else {
+      if (tx.heapIndex >= 0 && tx.deadline === deadline) return;
+      this.heap.push(tx, deadline);
+    }
+  }
+
+  private untrack(tx: ClientTransaction): void {
+    this.heap.remove(tx);
+    if (this.byBranch.get(tx.branch) === tx) this.byBranch.delete(tx.branch);
+    if (tx.conn !== undefined) tx.conn.transactions.delete(tx);
+  }
+}
