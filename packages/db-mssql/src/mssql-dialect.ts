@@ -1,5 +1,5 @@
 /**
- * MS SQL Server (mssql over tedious). OpenSIPS has no MS SQL script (reference §11), so this is our equivalent of
+ * MS SQL Server (mssql over tedious). OpenSIPS has no MS SQL script (docs/opensips-behaviour.md §11), so this is our equivalent of
  * the version 3 table: NVARCHAR for the CHAR/VARCHAR columns (same lengths), INT IDENTITY id, INT expiry/state,
  * unique constraint `<table>_registrant_idx` as on PostgreSQL/SQLite, and the OpenSIPS `version` table.
  *

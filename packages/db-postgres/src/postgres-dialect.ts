@@ -1,5 +1,5 @@
 /**
- * PostgreSQL (pg). DDL as OpenSIPS's `scripts/postgres/registrant-create.sql` (reference §11): VARCHAR columns,
+ * PostgreSQL (pg). DDL as OpenSIPS's `scripts/postgres/registrant-create.sql` (docs/opensips-behaviour.md §11): VARCHAR columns,
  * SERIAL id whose sequence cycles at 2^31−1, unique constraint `registrant_registrant_idx`.
  *
  * Identifier case: OpenSIPS writes its DDL and queries unquoted, so PostgreSQL folds `binding_URI` to `binding_uri`.

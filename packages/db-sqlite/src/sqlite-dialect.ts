@@ -1,6 +1,6 @@
 /**
  * SQLite (better-sqlite3): the embedded default. DDL as OpenSIPS's `scripts/sqlite/registrant-create.sql`
- * (reference §11): CHAR(n) columns (TEXT affinity, no padding), INTEGER PRIMARY KEY AUTOINCREMENT, unique index
+ * (docs/opensips-behaviour.md §11): CHAR(n) columns (TEXT affinity, no padding), INTEGER PRIMARY KEY AUTOINCREMENT, unique index
  * `registrant_registrant_idx`.
  */
 import type { ClassifiedError, ParsedDbUrl, SqlDialect, StoredTable } from "@uacreg/db";

@@ -1,5 +1,5 @@
 /**
- * `db_url` in the OpenSIPS form (reference §1, decisions.md "Keep exactly"):
+ * `db_url` in the OpenSIPS form (docs/opensips-behaviour.md §1, docs/decisions.md "Keep exactly"):
  * `scheme://[user[:password]@]host[:port]/database[?option=value&…]`, and for SQLite `sqlite:///abs/path.db`,
  * `sqlite://rel/path.db` or `sqlite://:memory:`. User and password are URL-decoded. Parsed here, in one place.
  */

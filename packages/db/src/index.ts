@@ -17,8 +17,8 @@ export { type DbEngine, maskDbUrl, type ParsedDbUrl, parseDbUrl } from "./db-url
 export { registrantEntitySchema } from "./registrant-entity-schema.js";
 export type { RegistrantKey, RegistrantRepository, RegistrantRow, SchemaAdmin } from "./registrant-row.js";
 export type { ClassifiedError, SqlDialect, StoredTable } from "./sql-dialect.js";
+export type { Logger } from "@uacreg/runtime";
 export {
-  type Logger,
   maskSecret,
   type RepositoryOptions,
   type RetryPolicy,

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "@uacreg/runtime";
 import type { RegistrantRepository, RegistrantRow, SchemaAdmin } from "./registrant-row.js";
 
 /** What {@link measureLoad} saw: seconds for the bulk insert and the streamed load, and memory around the load. */
@@ -14,26 +15,28 @@ export interface LoadMeasurement {
 /**
  * Inserts `n` rows made by `makeRow` with `insertMany`, then streams them back with `loadAll`, sampling heap and RSS
  * every 10,000 rows (run node with --expose-gc for a clean baseline). Used by the load benchmarks of the adapters and
- * the conformance suite's bulk case; it asserts nothing and times nothing it does not print.
+ * the conformance suite's bulk case; it asserts nothing and times nothing it does not print. Times come from
+ * `clock.now()` (default `systemClock`).
  */
 export async function measureLoad(
   repo: RegistrantRepository & SchemaAdmin,
   n: number,
   makeRow: (i: number) => RegistrantRow,
+  clock: Clock = systemClock,
 ): Promise<LoadMeasurement> {
-  const t0 = performance.now();
+  const t0 = clock.now();
   await repo.insertMany(
     (function* () {
       for (let i = 0; i < n; i++) yield makeRow(i);
     })(),
   );
-  const t1 = performance.now();
+  const t1 = clock.now();
   (globalThis as { gc?: () => void }).gc?.();
   const before = process.memoryUsage();
   let rows = 0;
   let heapPeak = before.heapUsed;
   let rssPeak = before.rss;
-  const t2 = performance.now();
+  const t2 = clock.now();
   for await (const _row of repo.loadAll()) {
     if (++rows % 10_000 === 0) {
       const m = process.memoryUsage();
@@ -41,7 +44,7 @@ export async function measureLoad(
       rssPeak = Math.max(rssPeak, m.rss);
     }
   }
-  const t3 = performance.now();
+  const t3 = clock.now();
   return {
     rows,
     insertSeconds: (t1 - t0) / 1000,

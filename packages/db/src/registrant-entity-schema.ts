@@ -1,5 +1,5 @@
 /**
- * The TypeORM EntitySchema of the `registrant` table, built at run time from the stored names (reference §11):
+ * The TypeORM EntitySchema of the `registrant` table, built at run time from the stored names (docs/opensips-behaviour.md §11):
  * `table_name` and every `*_column` are data, not code.
  */
 import { EntitySchema } from "typeorm";

@@ -3,10 +3,11 @@
  * MS SQL). It takes vitest's functions as a parameter, so this module has no runtime dependency on vitest.
  * Each test uses its own table name (table_name is configurable), so one database serves the whole run.
  */
+import type { Clock, Logger } from "@uacreg/runtime";
 import type * as Vitest from "vitest";
 import { DuplicateKeyError, SchemaError, SchemaVersionError } from "./db-errors.js";
 import type { RegistrantRepository, RegistrantRow, SchemaAdmin } from "./registrant-row.js";
-import type { Logger, RepositoryOptions } from "./sql-registrant-repository.js";
+import type { RepositoryOptions } from "./sql-registrant-repository.js";
 import { formatLoadMeasurement, measureLoad } from "./load-measurement.js";
 import { startTcpFaultProxy } from "./tcp-fault-proxy.js";
 import { REGISTRANT_COLUMNS, type RegistrantColumn, resolveTableConfig, type TableConfig } from "./table-config.js";
@@ -26,7 +27,7 @@ export interface ConformanceTarget {
   /** Creates the empty database/schema for the run; returns false when the engine is unavailable. */
   setup(): Promise<void>;
   teardown(): Promise<void>;
-  /** OpenSIPS's own DDL for this engine (reference §11), with the version row and some rows; table `registrant`. */
+  /** OpenSIPS's own DDL for this engine (docs/opensips-behaviour.md §11), with the version row and some rows; table `registrant`. */
   opensipsFixture?: string;
   /** Closes the server side of every connection of the test database (reconnect test). */
   killConnections?(): Promise<void>;
@@ -333,6 +334,17 @@ export function registrantRepositorySuite(vt: SuiteApi, target: ConformanceTarge
         await direct.insertMany(rows);
         const proxy = await startTcpFaultProxy(server.host, server.port);
         const sleeps: number[] = [];
+        // No real waiting: each back-off timer fires at once, and the "server" comes back during the second one.
+        const backOffClock: Clock = {
+          now: () => 0,
+          wallNow: () => 0,
+          setTimer(ms, callback) {
+            sleeps.push(ms);
+            if (sleeps.length === 2) proxy.refuse(false);
+            queueMicrotask(callback);
+            return { cancel() {} };
+          },
+        };
         const warnings: string[] = [];
         const logger: Logger = {
           debug: () => {},
@@ -345,11 +357,7 @@ export function registrantRepositorySuite(vt: SuiteApi, target: ConformanceTarge
             pageSize: 2,
             retry: { attempts: 6, initialDelayMs: 10, maxDelayMs: 40 },
             logger,
-            // No real waiting: the "server" comes back during the second back-off.
-            sleep: async (ms) => {
-              sleeps.push(ms);
-              if (sleeps.length === 2) proxy.refuse(false);
-            },
+            clock: backOffClock,
           });
           opened.push(repo);
           const iterator = repo.loadAll()[Symbol.asyncIterator]();

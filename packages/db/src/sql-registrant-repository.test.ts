@@ -37,7 +37,7 @@ describe("reading a row", () => {
     });
   });
 
-  it("reads a NULL mandatory column as '' (the engine then rejects the row, reference §2.2)", () => {
+  it("reads a NULL mandatory column as '' (the engine then rejects the row, docs/opensips-behaviour.md §2.2)", () => {
     const row = toRegistrantRow({ id: 1, registrar: null, aor: null, binding_URI: null, state: 0, expiry: null });
     expect([row.registrar, row.aor, row.binding_URI, row.expiry]).toEqual(["", "", "", null]);
   });

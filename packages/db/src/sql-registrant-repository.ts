@@ -1,8 +1,9 @@
 /**
- * The engine-independent `registrant` repository over TypeORM (reference §2.2, §8, §11; notes/contracts.md).
+ * The engine-independent `registrant` repository over TypeORM (docs/opensips-behaviour.md §2.2, §8, §11; docs/contracts.md).
  * Adapters give it a {@link SqlDialect}; it does connection management with reconnect and back-off, column-name
  * resolution against the live catalog, keyset-paged loading, error classification and password masking.
  */
+import { type Clock, type Logger, systemClock } from "@uacreg/runtime";
 import { DataSource, type EntitySchema, QueryFailedError } from "typeorm";
 import {
   DbConnectionError,
@@ -25,14 +26,6 @@ import {
   type TableConfig,
 } from "./table-config.js";
 
-/** Pino-compatible subset (notes/contracts.md). */
-export interface Logger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
 /** Reconnect policy for a lost connection: `attempts` tries in all, delays doubling from `initialDelayMs`. */
 export interface RetryPolicy {
   attempts: number;
@@ -46,8 +39,8 @@ export interface RepositoryOptions {
   /** Default: 5 attempts, 200 ms doubling up to 5 s. */
   retry?: Partial<RetryPolicy>;
   logger?: Logger;
-  /** Waits between attempts; injectable for tests. */
-  sleep?: (ms: number) => Promise<void>;
+  /** The timer of the back-off between attempts (default `systemClock`; tests pass their own). */
+  clock?: Clock;
 }
 
 const OPTIONAL_STRINGS = [
@@ -68,7 +61,7 @@ function text(v: unknown): string {
 }
 
 function optional(v: unknown): string | null {
-  // Reference §2.2: NULL arrives as "" in OpenSIPS, so NULL and '' are the same for optional columns.
+  // docs/opensips-behaviour.md §2.2: NULL arrives as "" in OpenSIPS, so NULL and '' are the same for optional columns.
   const s = v === null || v === undefined ? "" : typeof v === "string" ? v : String(v);
   return s === "" ? null : s;
 }
@@ -101,10 +94,6 @@ export function toRegistrantRow(raw: Record<string, unknown>): RegistrantRow {
   return row;
 }
 
-function defaultSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
@@ -129,7 +118,7 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
   private readonly pageSize: number;
   private readonly retry: RetryPolicy;
   private readonly logger: Logger | undefined;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly clock: Clock;
   private stored: StoredTable;
   private schema: EntitySchema<RegistrantRow>;
   private ds: DataSource | undefined;
@@ -143,7 +132,7 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
     this.pageSize = Math.max(1, Math.floor(options.pageSize ?? 1000));
     this.retry = { attempts: 5, initialDelayMs: 200, maxDelayMs: 5000, ...options.retry };
     this.logger = options.logger;
-    this.sleep = options.sleep ?? defaultSleep;
+    this.clock = options.clock ?? systemClock;
     this.stored = this.guessStored();
     this.schema = registrantEntitySchema(this.stored);
   }
@@ -251,7 +240,7 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
           "database connection lost, reconnecting",
         );
         if (ds) await this.disconnect(ds);
-        await this.sleep(delay);
+        await new Promise<void>((resolve) => this.clock.setTimer(delay, resolve));
         delay = Math.min(delay * 2, this.retry.maxDelayMs);
       }
     }

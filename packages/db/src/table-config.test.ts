@@ -3,7 +3,7 @@ import { TableConfigError } from "./db-errors.js";
 import { defaultTableConfig, REGISTRANT_COLUMNS, resolveTableConfig } from "./table-config.js";
 
 describe("table_name and *_column", () => {
-  it("defaults to the OpenSIPS names (reference §1)", () => {
+  it("defaults to the OpenSIPS names (docs/opensips-behaviour.md §1)", () => {
     expect(defaultTableConfig.tableName).toBe("registrant");
     expect(Object.keys(defaultTableConfig.columns)).toEqual([...REGISTRANT_COLUMNS]);
     expect(defaultTableConfig.columns.binding_URI).toBe("binding_URI");

@@ -1,9 +1,9 @@
 /**
- * The `table_name` and `*_column` module parameters (reference §1): the names are data, applied at run time.
+ * The `table_name` and `*_column` module parameters (docs/opensips-behaviour.md §1): the names are data, applied at run time.
  */
 import { TableConfigError } from "./db-errors.js";
 
-/** The 12 logical columns of the `registrant` table, in the order of reference §11. */
+/** The 12 logical columns of the `registrant` table, in the order of docs/opensips-behaviour.md §11. */
 export const REGISTRANT_COLUMNS = [
   "registrar",
   "proxy",
@@ -33,7 +33,7 @@ export const defaultTableConfig: TableConfig = Object.freeze({
   columns: Object.freeze(Object.fromEntries(REGISTRANT_COLUMNS.map((c) => [c, c])) as Record<RegistrantColumn, string>),
 });
 
-/** The version of the table this package reads and writes (reference §11). */
+/** The version of the table this package reads and writes (docs/opensips-behaviour.md §11). */
 export const REGISTRANT_TABLE_VERSION = 3;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;

@@ -12,7 +12,7 @@ const base: DigestCredentials = {
   userhash: false,
 };
 
-describe("formatAuthorization (the OpenSIPS layout, reference §10)", () => {
+describe("formatAuthorization (the OpenSIPS layout, docs/opensips-behaviour.md §10)", () => {
   it("orders username, realm, nonce, uri, opaque, qop, nc, cnonce, response, algorithm", () => {
     expect(formatAuthorization({ ...base, opaque: "O", qop: "auth", nc: 1, cnonce: "12345" })).toBe(
       'Digest username="alice", realm="reg.test", nonce="n", uri="sip:reg.test", opaque="O", qop=auth, ' +

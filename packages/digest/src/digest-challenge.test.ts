@@ -107,7 +107,7 @@ describe("parseChallenges", () => {
   });
 });
 
-describe("selectChallenge (reference §10: the first usable one in header order)", () => {
+describe("selectChallenge (docs/opensips-behaviour.md §10: the first usable one in header order)", () => {
   it("takes the first supported challenge, not the strongest", () => {
     const c = selectChallenge([
       'Digest realm="r", nonce="n1", algorithm=MD5',

@@ -14,7 +14,7 @@ export interface DigestChallenge {
   readonly opaque?: string;
   /** `stale=true` (case-insensitive); any other value, or none, is false (RFC 7616 §3.3). Acting on it is the caller's job. */
   readonly stale: boolean;
-  /** Canonical name; a missing `algorithm` parameter means MD5 (RFC 7616 §3.3, reference §10). */
+  /** Canonical name; a missing `algorithm` parameter means MD5 (RFC 7616 §3.3, docs/opensips-behaviour.md §10). */
   readonly algorithm: DigestAlgorithm;
   /** The offered qop values this client supports, in the server's order; empty = RFC 2069 mode (no qop). */
   readonly qop: ReadonlyArray<DigestQop>;
@@ -131,7 +131,7 @@ export function interpretChallenge(raw: RawChallenge): DigestChallenge {
 }
 
 /**
- * Whether this client can answer the challenge: a -sess algorithm needs a cnonce, hence qop (reference §10: OpenSIPS
+ * Whether this client can answer the challenge: a -sess algorithm needs a cnonce, hence qop (docs/opensips-behaviour.md §10: OpenSIPS
  * crashes on -sess without qop; RFC 7616 §3.4.2 defines -sess only with a cnonce).
  */
 export function isAnswerable(challenge: DigestChallenge): boolean {
@@ -170,7 +170,7 @@ export function parseChallenges(headerValues: readonly string[]): DigestChalleng
 }
 
 /**
- * Parses the header values and returns the first challenge this client can answer, in header order (reference §10).
+ * Parses the header values and returns the first challenge this client can answer, in header order (docs/opensips-behaviour.md §10).
  *
  * Tolerant where OpenSIPS gives up: a header value with a syntax error contributes the challenges before the error and
  * does not hide later header values. When nothing is usable it throws the most telling DigestError:

@@ -209,7 +209,7 @@ describe("-sess algorithms", () => {
     expect(c.algorithm).toBe("MD5-sess");
   });
 
-  it("refuses -sess without qop (reference §10: OpenSIPS crashes there)", () => {
+  it("refuses -sess without qop (docs/opensips-behaviour.md §10: OpenSIPS crashes there)", () => {
     const challenge = { ...selectChallenge(['Digest realm="r", nonce="n"']), algorithm: "SHA-256-sess" as const };
     expect(() => computeCredentials({ ...REGISTER, challenge })).toThrow(
       expect.objectContaining({ code: "unsupported-algorithm" }),

@@ -12,7 +12,7 @@ export interface DigestCredentialsInput {
   password: string;
   /** The request method, e.g. "REGISTER". */
   method: string;
-  /** digest-uri: for the registrant, the Request-URI (the registrar string, reference §4.1). */
+  /** digest-uri: for the registrant, the Request-URI (the registrar string, docs/opensips-behaviour.md §4.1). */
   uri: string;
   /** The request's body for qop=auth-int (RFC 7616 §3.4.3); absent = empty body, H(""). */
   body?: Uint8Array;
@@ -20,7 +20,7 @@ export interface DigestCredentialsInput {
   nc: number;
   /** Client nonce (see newCnonce). Ignored without qop. */
   cnonce: string;
-  /** Force a qop the challenge offered; by default `auth` is preferred over `auth-int` (reference §10). */
+  /** Force a qop the challenge offered; by default `auth` is preferred over `auth-int` (docs/opensips-behaviour.md §10). */
   qop?: DigestQop;
 }
 
@@ -69,7 +69,7 @@ function requestHash(algorithm: DigestAlgorithm, method: string, uri: string): s
   return ha2;
 }
 
-/** HA1 given directly: `0x` + exactly the algorithm's hex length of hex digits (reference §10). */
+/** HA1 given directly: `0x` + exactly the algorithm's hex length of hex digits (docs/opensips-behaviour.md §10). */
 function precomputedHa1(password: string, algorithm: DigestAlgorithm): string | undefined {
   const length = digestHexLength(algorithm);
   if (password.length !== length + 2 || password[0] !== "0" || password[1] !== "x") return undefined;

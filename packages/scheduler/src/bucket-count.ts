@@ -1,11 +1,11 @@
 import { SchedulerConfigError } from "./scheduler-config-error.js";
 
-/** The smallest accepted `timer_interval` (reference §1: "must be ≥ 10, otherwise startup fails"). */
+/** The smallest accepted `timer_interval` (docs/opensips-behaviour.md §1: "must be ≥ 10, otherwise startup fails"). */
 export const MIN_TIMER_INTERVAL = 10;
 
 /**
- * H = 2^hash_size (module doc §1.3.1). uacreg refuses a hash_size outside 1..20 (OpenSIPS only logs it, §13.11;
- * decisions.md: "reject values outside 1..20").
+ * H = 2^hash_size (docs/opensips-behaviour.md §1). uacreg refuses a hash_size outside 1..20 (OpenSIPS only logs it, §13.11;
+ * docs/decisions.md: "reject values outside 1..20").
  * @throws SchedulerConfigError naming `hash_size`
  */
 export function bucketCount(hashSize: number): number {
@@ -16,7 +16,7 @@ export function bucketCount(hashSize: number): number {
 }
 
 /**
- * The bucket period floor(T/H) in whole seconds (module doc §1.1, reference §3).
+ * The bucket period floor(T/H) in whole seconds (docs/opensips-behaviour.md §3).
  * @throws SchedulerConfigError naming `timer_interval` when T < 10 or floor(T/H) < 1, `hash_size` when out of range
  */
 export function bucketPeriodSeconds(hashSize: number, timerInterval: number): number {

@@ -3,7 +3,7 @@ import { BucketWalk } from "./bucket-walk.js";
 import { bucketPeriodSeconds } from "./bucket-count.js";
 import { SchedulerConfigError } from "./scheduler-config-error.js";
 
-describe("the bucket walk (reference §3)", () => {
+describe("the bucket walk (docs/opensips-behaviour.md §3)", () => {
   it("visits one bucket every floor(T/H) s in cyclic order, first one period after start", () => {
     // Module doc example: timer_interval 8 would be refused (< 10); T=10, hash_size 2 → 4 buckets every 2 s.
     const walk = new BucketWalk({ hashSize: 2, timerInterval: 10, start: 1_000 });

@@ -16,7 +16,7 @@ export interface BucketWalkOptions {
 }
 
 /**
- * The bucket walk of uac_registrant (module doc §1.1, reference §3): one timer of period floor(T/H) s; each firing
+ * The bucket walk of uac_registrant (docs/opensips-behaviour.md §3): one timer of period floor(T/H) s; each firing
  * visits one bucket, in the cyclic order 0, 1, …, H−1, 0, …; the first firing is one period after start.
  *
  * Driver-agnostic: the caller asks {@link nextDeadline} and arms one timer for it, then calls {@link due} when it fires

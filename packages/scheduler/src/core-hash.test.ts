@@ -17,7 +17,7 @@ const known: Array<[string, number]> = [
   ["sip:日本@例え.jp", 1114918382],
 ];
 
-describe("core_hash (reference §2.3)", () => {
+describe("core_hash (docs/opensips-behaviour.md §2.3)", () => {
   it.each(known)("hashes %j like OpenSIPS", (aor, expected) => {
     expect(coreHash(aor)).toBe(expected);
   });

@@ -1,5 +1,5 @@
 /**
- * @uacreg/scheduler: the AOR hash table and the bucket walk of uac_registrant (module doc §1.1, reference §2.3, §3).
+ * @uacreg/scheduler: the AOR hash table and the bucket walk of uac_registrant (docs/opensips-behaviour.md §2.3, §3).
  * Pure: no I/O, no clock; time comes in as arguments.
  */
 export { BucketWalk, type BucketWalkOptions } from "./bucket-walk.js";

@@ -2,7 +2,7 @@ import { bucketCount } from "./bucket-count.js";
 import { bucketOf } from "./core-hash.js";
 import { DuplicateRecordError } from "./scheduler-config-error.js";
 
-/** The logical identity of a registrant record (reference §2.3): the DB's unique key. `contact` = binding_URI. */
+/** The logical identity of a registrant record (docs/opensips-behaviour.md §2.3): the DB's unique key. `contact` = binding_URI. */
 export interface RecordKey {
   readonly aor: string;
   readonly contact: string;
@@ -25,7 +25,7 @@ export abstract class TableEntry {
 }
 
 /**
- * The registrant hash table with intrusive links (module doc §1.1, reference §2.3): H = 2^hash_size buckets, a record
+ * The registrant hash table with intrusive links (docs/opensips-behaviour.md §2.3): H = 2^hash_size buckets, a record
  * in bucket `core_hash(AOR) & (H−1)`, each bucket a list in insertion (DB row) order, identity = the full
  * (aor, contact, registrar) key read from the record with `keyOf`. Per record: the record's own link fields and one Map
  * entry keyed by a 30-bit hash of the key (a small integer: no key string is built); collisions are chained and

@@ -16,7 +16,7 @@ const rec = (aor: string, n: number, contact = `sip:c${n}@127.0.0.1`, registrar 
   n,
 });
 
-describe("the registrant table (reference §2.3)", () => {
+describe("the registrant table (docs/opensips-behaviour.md §2.3)", () => {
   it("places a record in bucket core_hash(AOR) & (H−1)", () => {
     const table = new RegistrantTable<Rec>(10);
     for (const aor of ["sip:alice@reg.test", "sip:bob@example.com", "sip:zoë@example.com"]) {
@@ -29,7 +29,7 @@ describe("the registrant table (reference §2.3)", () => {
 
   it("finds and removes by the full key, not by (contact, registrar) alone", () => {
     const table = new RegistrantTable<Rec>(1);
-    // Same contact and registrar, different AORs in the same bucket: distinct records (decisions.md).
+    // Same contact and registrar, different AORs in the same bucket: distinct records (docs/decisions.md).
     const a = rec("sip:alice@reg.test", 1, "sip:x@127.0.0.1");
     const b = rec("sip:abcd", 2, "sip:x@127.0.0.1");
     expect(table.bucketOf(a.aor)).toBe(table.bucketOf(b.aor));

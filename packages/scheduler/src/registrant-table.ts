@@ -15,11 +15,11 @@ class Slot<R> extends TableEntry implements RecordKey {
 const slotKey = <R>(slot: Slot<R>): RecordKey => slot;
 
 /**
- * The registrant hash table (module doc §1.1, reference §2.3): H = 2^hash_size buckets, a record in bucket
+ * The registrant hash table (docs/opensips-behaviour.md §2.3): H = 2^hash_size buckets, a record in bucket
  * `core_hash(AOR) & (H−1)`, each bucket a list in insertion (DB row) order.
  *
  * Unlike OpenSIPS, which matches on (contact, registrar) inside the AOR's bucket (§13.1), records are identified by the
- * full (aor, contact, registrar) key (decisions.md), with O(1) insert, lookup and removal. Generic over the record
+ * full (aor, contact, registrar) key (docs/decisions.md), with O(1) insert, lookup and removal. Generic over the record
  * type: the table never looks inside a record; the key is given with it. Per record it holds one Map entry and one
  * slot object ({@link LinkedRegistrantTable} avoids the slot when the record can carry the links itself).
  */
