@@ -3,10 +3,7 @@ export { type CliConfig, COLUMN_NAMES, loadCliConfig, type TableNaming } from ".
 export { type CliIo, ExitCode, processIo } from "./cli-io.js";
 export { runCli, USAGE } from "./cli.js";
 export { dbCreate, dbImport, dbList, type DbTarget } from "./db-commands.js";
-export { miParamsFromArgs, miRequestBody } from "./mi-arguments.js";
-export { MiTransportError } from "./mi-client-error.js";
+export { miParamsFromArgs } from "./mi-arguments.js";
 export { type MiCall, type MiEndpoint, runMiCall } from "./mi-command.js";
-export { type FifoCallOptions, fifoMiRequest } from "./mi-fifo-client.js";
-export { postMiRequest } from "./mi-http-client.js";
 export { type CsvRowProblem, type ParsedCsv, parseRegistrantCsv } from "./registrant-csv.js";
 export { UsageError } from "./usage-error.js";

@@ -1,5 +1,5 @@
 /**
- * opensips-cli's mapping of command-line arguments to MI params (mi-protocol.md §6): if every argument looks like
+ * opensips-cli's mapping of command-line arguments to MI params (docs/mi-protocol.md §6): if every argument looks like
  * `name=value` (name matching `^[a-zA-Z._-]+=`), they become a named object of strings; otherwise a positional array
  * of strings. With `-j`, each value is JSON-decoded where it can be. No arguments give `{}`, as opensips-cli sends.
  */
@@ -27,9 +27,4 @@ export function miParamsFromArgs(args: readonly string[], json = false): unknown
     return named;
   }
   return args.map((a) => decode(a, json));
-}
-
-/** The request bytes: `{"jsonrpc":"2.0","id":"<id>","method":…,"params":…}` (opensips-cli's key order). */
-export function miRequestBody(id: string, method: string, params: unknown[] | Record<string, unknown>): string {
-  return JSON.stringify({ jsonrpc: "2.0", id, method, params });
 }

@@ -14,11 +14,11 @@ import { postgresAdapter } from "@uacreg/db-postgres";
 import { sqliteAdapter } from "@uacreg/db-sqlite";
 import { type LoadReport, RegistrantEngine, type RegistrantRepository } from "@uacreg/engine";
 import { MiFifoServer, MiHttpServer, MiRegistry, uptimeCommand, versionCommand } from "@uacreg/mi";
+import { registerRegistrantCommands } from "@uacreg/registrant-mi";
 import { SipTransport } from "@uacreg/transport";
 import type { DaemonConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { DaemonMetrics } from "./metrics.js";
-import { registerRegistrantCommands } from "./registrant-commands.js";
 import { USER_AGENT, VERSION_STRING } from "./version.js";
 
 export const DB_ADAPTERS: readonly DbAdapter[] = [sqliteAdapter, postgresAdapter, mysqlAdapter, mssqlAdapter];
@@ -90,9 +90,9 @@ export class Daemon {
       const registry = new MiRegistry({ logger: log.child({ component: "mi" }) });
       registry.register(uptimeCommand({ startedAt: Date.now() }));
       registry.register(versionCommand(VERSION_STRING));
-      registerRegistrantCommands(registry, { engine: () => holder.engine }, (command, outcome) =>
-        metrics.miCalls.inc({ command, outcome }),
-      );
+      registerRegistrantCommands(registry, () => holder.engine, {
+        observe: (command, outcome) => metrics.miCalls.inc({ command, outcome }),
+      });
       const addresses: DaemonAddresses = { sip: transport.sockets() };
       let miHttp: MiHttpServer | undefined;
       if (config.mi.http) {

@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { openRepository } from "@uacreg/db";
 import { startDemoRegistrar } from "@uacreg/demo-registrar";
 import type { RegistrantRow } from "@uacreg/engine";
+import { regListRecord } from "@uacreg/registrant-mi";
 import { resolveConfig } from "./config.js";
 import { DB_ADAPTERS } from "./daemon.js";
 import { runDaemon } from "./cli.js";
-import { regListRecord } from "./reg-list.js";
 
 /** A UDP port on loopback that nothing listens on (bound by the OS, then released). */
 async function deadPort(): Promise<number> {
@@ -99,7 +99,7 @@ export async function runDemo(opts: { dataDir: string; durationS?: number | unde
         if (!engine) return;
         const next = engine
           .list()
-          .map(regListRecord)
+          .map((view) => regListRecord(view))
           .map((r) => `  ${String(r.AOR).padEnd(24)} ${String(r.state).padEnd(26)} enabled=${r.enabled}`)
           .join("\n");
         if (next !== table) {

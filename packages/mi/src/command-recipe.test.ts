@@ -15,7 +15,7 @@ function dataOf(fn: () => unknown): string | undefined {
   return "no error";
 }
 
-describe("recipe choice (mi-protocol.md §2)", () => {
+describe("recipe choice (docs/mi-protocol.md §2)", () => {
   it("takes the first empty recipe when there are no params", () => {
     expect(chooseRecipe(LIST, undefined).recipe).toEqual([]);
   });
@@ -67,7 +67,7 @@ describe("recipe choice (mi-protocol.md §2)", () => {
   });
 });
 
-describe("parameter types (mi-protocol.md §2)", () => {
+describe("parameter types (docs/mi-protocol.md §2)", () => {
   const p = (v: unknown) => new MiParams(["x"], new Map([["x", v]]));
   it("a string param takes a string or an integer-printed number", () => {
     expect(p("sip:a@x").string("x")).toBe("sip:a@x");

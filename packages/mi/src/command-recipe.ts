@@ -1,5 +1,5 @@
 /**
- * Choosing a command's recipe from the request's params, as OpenSIPS's `get_cmd_recipe` does (mi-protocol.md §2).
+ * Choosing a command's recipe from the request's params, as OpenSIPS's `get_cmd_recipe` does (docs/mi-protocol.md §2).
  */
 import type { MiRequestParams } from "./json-rpc-request.js";
 import { MiError, MiErrorData } from "./mi-error.js";

@@ -2,6 +2,7 @@
  * Ready-made definitions of OpenSIPS core commands a daemon registers next to its own (`uptime`, `version`), with the
  * reply shapes of OpenSIPS's `mi_core.c`. `which` and `help` are built into {@link MiRegistry}.
  */
+import { type Clock, systemClock } from "@uacreg/runtime";
 import { formatCtime } from "./ctime.js";
 import type { MiCommand } from "./mi-registry.js";
 
@@ -9,15 +10,15 @@ import type { MiCommand } from "./mi-registry.js";
 export interface UptimeOptions {
   /** Start time, unix milliseconds. */
   readonly startedAt: number;
-  /** The clock, unix milliseconds (default `Date.now`). */
-  readonly now?: () => number;
+  /** The clock whose wall time (`wallNow()`, unix milliseconds) is "Now" (default {@link systemClock}). */
+  readonly clock?: Clock;
   /** Format times in UTC instead of local time. */
   readonly utc?: boolean;
 }
 
 /** `uptime` → `{"Now":"<ctime>","Up since":"<ctime>","Up time":"<n> [sec]"}`. */
 export function uptimeCommand(options: UptimeOptions): MiCommand {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
   return {
     name: "uptime",
     aliases: ["core:uptime"],
@@ -25,7 +26,7 @@ export function uptimeCommand(options: UptimeOptions): MiCommand {
     help: "prints various time information about the server - when it started to run, for how long it runs",
     recipes: [[]],
     handler: () => {
-      const t = now();
+      const t = clock.wallNow();
       return {
         Now: formatCtime(t / 1000, options.utc),
         "Up since": formatCtime(options.startedAt / 1000, options.utc),

@@ -1,6 +1,7 @@
 /**
  * C `ctime(3)` text without the trailing newline: `Www Mmm dd hh:mm:ss yyyy`, the day padded with a space, in the
- * server's local time zone (reference §9: `last_register_sent`, `registration_t_out`; OpenSIPS `uptime`).
+ * server's local time zone (docs/opensips-behaviour.md §9: `last_register_sent`, `registration_t_out`; OpenSIPS
+ * `uptime`).
  */
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const;

@@ -5,7 +5,7 @@ import { FifoFramer, isForbiddenReplyName } from "./fifo-framer.js";
 const b = (s: string) => Buffer.from(s, "utf8");
 const REQ = '{"jsonrpc": "2.0", "id": "1", "method": "which", "params": {}}';
 
-describe("mi_fifo framing (mi-protocol.md §4)", () => {
+describe("mi_fifo framing (docs/mi-protocol.md §4)", () => {
   it("frames one request written without a newline, as opensips-cli does", () => {
     const f = new FifoFramer();
     expect(f.push(b(`:opensips_fifo_reply_12_1700000000_5:${REQ}`), 0)).toEqual([

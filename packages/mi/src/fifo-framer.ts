@@ -1,6 +1,7 @@
 /**
- * mi_fifo request framing on a byte stream: `':' <reply_name> ':' <json>` (mi-protocol.md §4). Pure: bytes in,
- * requests out; the clock comes in as a parameter.
+ * mi_fifo request framing on a byte stream: `':' <reply_name> ':' <json>` (docs/mi-protocol.md §4). Pure: bytes in,
+ * requests out; the clock comes in as a parameter. The client side builds its requests and reply paths with the
+ * same rules ({@link frameFifoRequest}, {@link fifoReplyPath}, {@link isForbiddenReplyName}).
  */
 import { isJsonWhitespace, parseFirstJsonValue } from "./json-value-scanner.js";
 
@@ -31,9 +32,22 @@ export interface FifoFramerOptions {
 
 const COLON = 0x3a;
 
-/** True for a reply name mi_fifo refuses: one containing `.`, `/` or `\` (mi-protocol.md §4). */
+/** True for a reply name mi_fifo refuses: one containing `.`, `/` or `\` (docs/mi-protocol.md §4). */
 export function isForbiddenReplyName(name: string): boolean {
   return /[./\\]/.test(name);
+}
+
+/**
+ * Where the server writes the reply to a request named `replyName`: `replyDir + replyName`, a plain concatenation as
+ * in mi_fifo (docs/mi-protocol.md §4), so `reply_dir` normally ends with `/`.
+ */
+export function fifoReplyPath(replyDir: string, replyName: string): string {
+  return replyDir + replyName;
+}
+
+/** The bytes of one request on the server FIFO: `:<replyName>:<json>` (docs/mi-protocol.md §4). */
+export function frameFifoRequest(replyName: string, json: string): string {
+  return `:${replyName}:${json}`;
 }
 
 /**

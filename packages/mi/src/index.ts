@@ -1,6 +1,6 @@
 /**
- * @uacreg/mi — the OpenSIPS Management Interface: JSON-RPC 2.0 command registry with recipes, and the mi_http and
- * mi_fifo front ends (reference: mi-protocol.md).
+ * @uacreg/mi — the OpenSIPS Management Interface: JSON-RPC 2.0 command registry with recipes, the mi_http and
+ * mi_fifo front ends, and a client for both (docs/mi-protocol.md). It knows nothing about SIP.
  */
 export { type MiRecipe, type RecipeMatch, chooseRecipe } from "./command-recipe.js";
 export { type UptimeOptions, uptimeCommand, versionCommand } from "./core-commands.js";
@@ -11,6 +11,8 @@ export {
   FifoFramer,
   type FifoFramerOptions,
   type FifoRequest,
+  fifoReplyPath,
+  frameFifoRequest,
   isForbiddenReplyName,
 } from "./fifo-framer.js";
 export { type MiId, echoableId, serializeError, serializeResult } from "./json-rpc-reply.js";
@@ -22,10 +24,23 @@ export {
   parseFirstJsonValue,
   scanJsonValue,
 } from "./json-value-scanner.js";
+export { buildMiRequest, type MiCallParams, type MiRequestId, readMiReply } from "./mi-call.js";
+export { createMiClient, type MiClient, type MiClientOptions, type MiEndpoint } from "./mi-client.js";
+export {
+  MiBadReplyError,
+  MiClientError,
+  MiConnectionRefusedError,
+  MiEmptyReplyError,
+  MiHttpStatusError,
+  MiReplyError,
+  MiReplyFifoTimeoutError,
+  MiTimeoutError,
+} from "./mi-client-error.js";
 export { MiError, MiErrorData } from "./mi-error.js";
+export { MiFifoClient, type MiFifoClientOptions } from "./mi-fifo-client.js";
 export { MiFifoError, MiFifoServer, type MiFifoServerOptions } from "./mi-fifo-server.js";
+export { MiHttpClient, type MiHttpClientOptions } from "./mi-http-client.js";
 export { MiHttpServer, type MiHttpServerOptions } from "./mi-http-server.js";
-export { type Logger, silentLogger } from "./mi-logger.js";
 export { MiParams } from "./mi-params.js";
 export {
   HELP_USAGE,
@@ -35,6 +50,5 @@ export {
   type MiOutcome,
   MiRegistry,
   MiRegistryError,
-  type MiRegistryOptions,
   type MiTransport,
 } from "./mi-registry.js";

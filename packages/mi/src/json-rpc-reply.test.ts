@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { registrantRegistry } from "./test-support/registrant-commands.js";
+import { sampleRegistry } from "./test-support/sample-registry.js";
 
 /** Sends a raw body through the dispatcher and returns the reply bytes ("" when no reply). */
 async function reply(body: string): Promise<string> {
-  const { registry } = registrantRegistry();
+  const { registry } = sampleRegistry();
   const out = await registry.handleBytes(body, "http");
   return out.kind === "reply" ? out.body : "";
 }
@@ -11,7 +11,7 @@ async function reply(body: string): Promise<string> {
 const req = (method: string, params?: unknown, id: unknown = "1") =>
   JSON.stringify({ jsonrpc: "2.0", id, method, ...(params === undefined ? {} : { params }) });
 
-describe("reply bytes (mi-protocol.md §3)", () => {
+describe("reply bytes (docs/mi-protocol.md §3)", () => {
   it("prints a success compactly with keys jsonrpc, result, id and no trailing newline", async () => {
     expect(await reply(req("reg_disable", ["sip:a@x", "sip:a@1.2.3.4", "sip:x"], "8999"))).toBe(
       '{"jsonrpc":"2.0","result":"OK","id":"8999"}',
@@ -52,7 +52,7 @@ describe("reply bytes (mi-protocol.md §3)", () => {
   });
 });
 
-describe("the core's error table (mi-protocol.md §3), byte for byte", () => {
+describe("the core's error table (docs/mi-protocol.md §3), byte for byte", () => {
   const cases: Array<[string, string, string]> = [
     ["not JSON", "nonsense", '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}'],
     [
@@ -245,7 +245,7 @@ describe("the core's error table (mi-protocol.md §3), byte for byte", () => {
 
 describe("notifications (no id)", () => {
   it("run the command and produce no reply", async () => {
-    const { registry, records } = registrantRegistry();
+    const { registry, records } = sampleRegistry();
     const out = await registry.handleBytes(
       '{"jsonrpc":"2.0","method":"reg_disable","params":["sip:a@x","sip:a@1.2.3.4","sip:x"]}',
       "http",
@@ -255,7 +255,7 @@ describe("notifications (no id)", () => {
   });
 
   it("get no reply for -32601 / -32602 either", async () => {
-    const { registry } = registrantRegistry();
+    const { registry } = sampleRegistry();
     expect(await registry.handleBytes('{"jsonrpc":"2.0","method":"nope"}', "http")).toEqual({ kind: "none" });
     expect(await registry.handleBytes('{"jsonrpc":"2.0","method":"reg_disable"}', "http")).toEqual({ kind: "none" });
   });

@@ -1,5 +1,5 @@
 /**
- * Reply bytes exactly as OpenSIPS prints them (mi-protocol.md §3): compact JSON, keys in the order
+ * Reply bytes exactly as OpenSIPS prints them (docs/mi-protocol.md §3): compact JSON, keys in the order
  * `jsonrpc`, `result`|`error`, `id`, UTF-8 unescaped, no trailing newline.
  *
  * `JSON.stringify` already escapes strings the way cJSON does (`\" \\ \b \f \n \r \t`, `\u00xx` for other control

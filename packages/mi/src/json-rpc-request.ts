@@ -1,5 +1,5 @@
 /**
- * The JSON-RPC 2.0 request as the OpenSIPS MI core accepts it (mi-protocol.md §1).
+ * The JSON-RPC 2.0 request as the OpenSIPS MI core accepts it (docs/mi-protocol.md §1).
  */
 import { echoableId, type MiId } from "./json-rpc-reply.js";
 import { MiError } from "./mi-error.js";

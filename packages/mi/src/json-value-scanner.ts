@@ -2,7 +2,7 @@
  * Finds where the first JSON value (RFC 8259) in a byte buffer ends, validating its grammar on the way.
  *
  * OpenSIPS parses only the first JSON value of its input: over HTTP the trailing bytes are ignored, over the FIFO they
- * are the next request (mi-protocol.md §1, §4). A stream (the FIFO) also needs to tell "not finished yet" from
+ * are the next request (docs/mi-protocol.md §1, §4). A stream (the FIFO) also needs to tell "not finished yet" from
  * "broken", hence the `final` flag: with `final = false` a value cut by the end of the buffer is `incomplete`, with
  * `final = true` it is `invalid`. Iterative (an explicit stack), so no input can overflow the call stack.
  */

@@ -1,11 +1,11 @@
 /**
  * Every error an MI client can see, mapped to the exact OpenSIPS JSON-RPC codes, messages and `data` strings
- * (mi-protocol.md §3). This is the one place where the mapping lives: the rest of the package and the daemon's
+ * (docs/mi-protocol.md §3). This is the one place where the mapping lives: the rest of the package and the daemon's
  * command handlers only throw {@link MiError}.
  */
 import { JsonRpcError } from "jsonrpc-lite";
 
-/** The `data` strings of -32602 / -32000 replies, byte for byte as OpenSIPS prints them (mi-protocol.md §2, §3). */
+/** The `data` strings of -32602 / -32000 replies, byte for byte as OpenSIPS prints them (docs/mi-protocol.md §2, §3). */
 export const MiErrorData = {
   tooFewOrTooMany: "Too few or too many parameters",
   namedDoNotMatch: "Named parameters do not match",
@@ -30,11 +30,11 @@ export class MiError extends Error {
     this.data = data;
   }
 
-  /** -32700: the input is not JSON. Answered over HTTP only; the FIFO drops it (mi-protocol.md §3). */
+  /** -32700: the input is not JSON. Answered over HTTP only; the FIFO drops it (docs/mi-protocol.md §3). */
   static parseError(): MiError {
     return new MiError(-32700, "Parse error");
   }
-  /** -32600: not a JSON-RPC 2.0 request object (mi-protocol.md §1). */
+  /** -32600: not a JSON-RPC 2.0 request object (docs/mi-protocol.md §1). */
   static invalidRequest(): MiError {
     return new MiError(-32600, "Invalid Request");
   }
@@ -46,7 +46,7 @@ export class MiError extends Error {
   static invalidParams(data: string): MiError {
     return new MiError(-32602, "Invalid params", data);
   }
-  /** -32602 `Bad type for parameter '<name>'` (a param of the wrong JSON type, mi-protocol.md §2). */
+  /** -32602 `Bad type for parameter '<name>'` (a param of the wrong JSON type, docs/mi-protocol.md §2). */
   static badParamType(name: string): MiError {
     return MiError.invalidParams(`Bad type for parameter '${name}'`);
   }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MiFifoServer } from "./mi-fifo-server.js";
-import { type Fixture, registrantRegistry } from "./test-support/registrant-commands.js";
+import { type Fixture, sampleRegistry } from "./test-support/sample-registry.js";
 
 let dir: string;
 let fixture: Fixture;
@@ -65,7 +65,7 @@ async function start(options: Partial<ConstructorParameters<typeof MiFifoServer>
 
 beforeEach(async () => {
   dir = await fsp.mkdtemp(join(tmpdir(), "uacreg-mi-fifo-"));
-  fixture = registrantRegistry();
+  fixture = sampleRegistry();
   await start();
 });
 
@@ -74,7 +74,7 @@ afterEach(async () => {
   await fsp.rm(dir, { recursive: true, force: true });
 });
 
-describe("mi_fifo server (mi-protocol.md §4)", () => {
+describe("mi_fifo server (docs/mi-protocol.md §4)", () => {
   it("creates the FIFO with mode 0660 by default", async () => {
     const st = await fsp.lstat(server.path);
     expect(st.isFIFO()).toBe(true);

@@ -1,5 +1,5 @@
 /**
- * The FIFO front end, behaving like OpenSIPS mi_fifo (mi-protocol.md §4), minus its crashes.
+ * The FIFO front end, behaving like OpenSIPS mi_fifo (docs/mi-protocol.md §4), minus its crashes.
  *
  * Node has no mkfifo(3): the FIFO is made with the `mkfifo` program. It is read through a non-blocking descriptor
  * wrapped in a `net.Socket` (libuv treats a FIFO as a pipe), so reading never blocks the event loop; a dummy writer
@@ -9,8 +9,8 @@ import { execFile } from "node:child_process";
 import { close, constants, fstat, promises as fsp, open, type Stats } from "node:fs";
 import { Socket } from "node:net";
 import { promisify } from "node:util";
-import { FifoFramer, type FifoRequest } from "./fifo-framer.js";
-import { type Logger, silentLogger } from "./mi-logger.js";
+import { type Clock, type Logger, SILENT_LOGGER, systemClock, type TimerHandle } from "@uacreg/runtime";
+import { FifoFramer, type FifoRequest, fifoReplyPath } from "./fifo-framer.js";
 import type { MiRegistry } from "./mi-registry.js";
 
 const execFileAsync = promisify(execFile);
@@ -41,8 +41,11 @@ export interface MiFifoServerOptions {
   readonly replyRetryDelayMs?: number;
   /** Give up writing a reply the client does not read after this long, default 10000 ms. */
   readonly replyWriteTimeoutMs?: number;
-  /** The clock for the framer's stale-partial rule (default `Date.now`). */
-  readonly now?: () => number;
+  /**
+   * The clock: the framer's stale-partial rule, the ENXIO retry delay, the reply write timeout and the periodic FIFO
+   * check (default {@link systemClock}).
+   */
+  readonly clock?: Clock;
   readonly logger?: Logger;
 }
 
@@ -57,8 +60,6 @@ export class MiFifoError extends Error {
   override readonly name = "MiFifoError";
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /** An MI server on a named pipe. `start()` creates it, `stop()` removes it. */
 export class MiFifoServer {
   readonly path: string;
@@ -72,11 +73,11 @@ export class MiFifoServer {
   readonly #retries: number;
   readonly #retryDelay: number;
   readonly #writeTimeout: number;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #logger: Logger;
   #fifo: OpenFifo | undefined;
   #framer: FifoFramer;
-  #timer: NodeJS.Timeout | undefined;
+  #checkTimer: TimerHandle | undefined;
   #queue: Promise<void> = Promise.resolve();
   #stopped = true;
   #ensuring: Promise<boolean> | undefined;
@@ -93,8 +94,8 @@ export class MiFifoServer {
     this.#retries = options.replyOpenRetries ?? 4;
     this.#retryDelay = options.replyRetryDelayMs ?? 80;
     this.#writeTimeout = options.replyWriteTimeoutMs ?? 10_000;
-    this.#now = options.now ?? Date.now;
-    this.#logger = options.logger ?? silentLogger;
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger ?? SILENT_LOGGER;
     this.#framer = new FifoFramer({ maxRequestBytes: this.#maxBytes });
   }
 
@@ -108,12 +109,18 @@ export class MiFifoServer {
       this.#stopped = true;
       throw err;
     }
-    if (this.#checkMs > 0) {
-      this.#timer = setInterval(() => {
-        this.ensureFifo().catch((err: unknown) => this.#logger.error({ err, path: this.path }, "MI FIFO check failed"));
-      }, this.#checkMs);
-      this.#timer.unref();
-    }
+    this.#armCheck();
+  }
+
+  /** Arms the next periodic check (one timer at a time, re-armed after each check). */
+  #armCheck(): void {
+    if (this.#checkMs <= 0 || this.#stopped || this.#checkTimer !== undefined) return;
+    this.#checkTimer = this.#clock.setTimer(this.#checkMs, () => {
+      this.#checkTimer = undefined;
+      this.ensureFifo()
+        .catch((err: unknown) => this.#logger.error({ err, path: this.path }, "MI FIFO check failed"))
+        .finally(() => this.#armCheck());
+    });
   }
 
   /**
@@ -142,8 +149,8 @@ export class MiFifoServer {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#checkTimer?.cancel();
+    this.#checkTimer = undefined;
     await this.#ensuring?.catch(() => undefined);
     const ino = this.#fifo?.ino;
     await this.#closeFifo();
@@ -198,7 +205,7 @@ export class MiFifoServer {
   }
 
   #onData(chunk: Buffer): void {
-    for (const frame of this.#framer.push(chunk, this.#now())) {
+    for (const frame of this.#framer.push(chunk, this.#clock.now())) {
       if (frame.kind === "dropped") {
         this.#logger.debug({ reason: frame.reason, bytes: frame.bytes }, "MI FIFO input dropped");
         continue;
@@ -217,7 +224,7 @@ export class MiFifoServer {
       await this.#registry.handleValue(request.value, "fifo");
       return;
     }
-    const replyPath = this.replyDir + request.replyName;
+    const replyPath = fifoReplyPath(this.replyDir, request.replyName);
     const socket = await this.#openReply(replyPath);
     if (!socket) {
       this.#logger.warn({ replyPath }, "MI FIFO reply pipe unusable, request dropped");
@@ -229,7 +236,7 @@ export class MiFifoServer {
 
   /**
    * Opens `path` O_WRONLY|O_NONBLOCK|O_NOFOLLOW, retrying on ENXIO (no reader yet); refuses a symlink, a non-FIFO or a
-   * FIFO with more than one hard link (mi-protocol.md §4).
+   * FIFO with more than one hard link (docs/mi-protocol.md §4).
    */
   async #openReply(path: string): Promise<Socket | undefined> {
     for (let attempt = 0; ; attempt++) {
@@ -239,7 +246,7 @@ export class MiFifoServer {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === "ENXIO" && attempt < this.#retries) {
-          await sleep(this.#retryDelay);
+          await new Promise<void>((resolve) => this.#clock.setTimer(this.#retryDelay, resolve));
           continue;
         }
         this.#logger.debug({ path, code }, "MI FIFO cannot open the reply pipe");
@@ -257,9 +264,9 @@ export class MiFifoServer {
 
   #writeAndClose(socket: Socket, body: string): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => socket.destroy(), this.#writeTimeout);
+      const timer = this.#clock.setTimer(this.#writeTimeout, () => socket.destroy());
       const done = () => {
-        clearTimeout(timer);
+        timer.cancel();
         resolve();
       };
       socket.once("close", done);

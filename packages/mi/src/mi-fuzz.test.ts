@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { MiOutcome } from "./mi-registry.js";
-import { registrantRegistry } from "./test-support/registrant-commands.js";
+import { sampleRegistry } from "./test-support/sample-registry.js";
 
 /** A reply is well formed when it is one line of JSON with the keys jsonrpc, result|error, id in that order. */
 function expectWellFormed(out: MiOutcome): void {
@@ -23,7 +23,7 @@ function expectWellFormed(out: MiOutcome): void {
   }
 }
 
-const { registry } = registrantRegistry();
+const { registry } = sampleRegistry();
 const methods = fc.constantFrom(
   "which",
   "help",

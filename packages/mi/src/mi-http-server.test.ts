@@ -2,7 +2,7 @@ import { request } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiHttpServer } from "./mi-http-server.js";
-import { registrantRegistry } from "./test-support/registrant-commands.js";
+import { sampleRegistry } from "./test-support/sample-registry.js";
 
 interface HttpReply {
   status: number;
@@ -50,12 +50,12 @@ function raw(bytes: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  server = new MiHttpServer({ registry: registrantRegistry().registry, port: 0, maxRequestBytes: 2048 });
+  server = new MiHttpServer({ registry: sampleRegistry().registry, port: 0, maxRequestBytes: 2048 });
   port = (await server.listen()).port;
 });
 afterAll(() => server.close());
 
-describe("mi_http status rules (mi-protocol.md §5)", () => {
+describe("mi_http status rules (docs/mi-protocol.md §5)", () => {
   it("binds to loopback", () => {
     expect(server.address()?.address).toBe("127.0.0.1");
   });

@@ -1,9 +1,9 @@
 /**
- * The HTTP front end, behaving like OpenSIPS httpd + mi_http (mi-protocol.md §5).
+ * The HTTP front end, behaving like OpenSIPS httpd + mi_http (docs/mi-protocol.md §5).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Logger, silentLogger } from "./mi-logger.js";
+import { type Logger, SILENT_LOGGER } from "@uacreg/runtime";
 import type { MiRegistry } from "./mi-registry.js";
 
 /** Options of {@link MiHttpServer}. */
@@ -42,7 +42,7 @@ export class MiHttpServer {
     this.#port = options.port ?? 8888;
     this.#root = (options.root ?? "mi").replace(/^\/+|\/+$/g, "");
     this.#maxBytes = options.maxRequestBytes ?? 65536;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger ?? SILENT_LOGGER;
     this.#server = createServer((req, res) => {
       this.#onRequest(req, res).catch((err: unknown) => {
         this.#logger.error({ err }, "MI HTTP request failed");
@@ -94,7 +94,7 @@ export class MiHttpServer {
     if (req.method !== "POST") return send(res, 406, "text/html", UNSUPPORTED_REQUEST);
     const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
     if (type !== "application/json" && type !== "text/xml") {
-      // mi_http answers nothing and drops the connection (mi-protocol.md §5).
+      // mi_http answers nothing and drops the connection (docs/mi-protocol.md §5).
       this.#logger.debug({ contentType: req.headers["content-type"] }, "MI HTTP request with an unsupported type");
       req.socket.destroy();
       return;

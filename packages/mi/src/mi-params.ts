@@ -1,6 +1,6 @@
 /**
  * The parameters a command handler receives, with OpenSIPS's typed getters (`get_mi_string_param`,
- * `get_mi_int_param`, `get_mi_array_param`; mi-protocol.md §2).
+ * `get_mi_int_param`, `get_mi_array_param`; docs/mi-protocol.md §2).
  */
 import type { MiRecipe } from "./command-recipe.js";
 import { MiError } from "./mi-error.js";

@@ -1,13 +1,14 @@
+import { VirtualClock } from "@uacreg/runtime/testing";
 import { describe, expect, it } from "vitest";
 import { uptimeCommand, versionCommand } from "./core-commands.js";
 import { formatCtime } from "./ctime.js";
 import { MiError } from "./mi-error.js";
 import { HELP_USAGE, MiRegistry, MiRegistryError } from "./mi-registry.js";
-import { registrantRegistry } from "./test-support/registrant-commands.js";
+import { sampleRegistry } from "./test-support/sample-registry.js";
 
 describe("which", () => {
   it("lists the flat names (opensips-cli's check for `-x mi reg_list`) and then the module:name aliases", async () => {
-    const { registry } = registrantRegistry();
+    const { registry } = sampleRegistry();
     const names = (await registry.call("which")) as string[];
     expect(names.slice(0, 3)).toEqual(["which", "help", "reg_list"]);
     expect(names).toContain("reg_disable");
@@ -17,7 +18,7 @@ describe("which", () => {
   });
 
   it("lists only the flat names with whichLists: flat (OpenSIPS 3.x)", async () => {
-    const { registry } = registrantRegistry({ whichLists: "flat" });
+    const { registry } = sampleRegistry({ whichLists: "flat" });
     const names = (await registry.call("which", {})) as string[];
     expect(names).toContain("reg_list");
     expect(names).not.toContain("uac_registrant:list");
@@ -25,7 +26,7 @@ describe("which", () => {
   });
 
   it("answers {} like no params, as opensips-cli sends it", async () => {
-    const { registry } = registrantRegistry();
+    const { registry } = sampleRegistry();
     const out = await registry.handleBytes('{"jsonrpc": "2.0", "id": "77", "method": "which", "params": {}}', "http");
     expect(out.kind === "reply" && out.body.startsWith('{"jsonrpc":"2.0","result":["which","help","reg_list",')).toBe(
       true,
@@ -33,7 +34,7 @@ describe("which", () => {
   });
 
   it("returns a command's recipes by flat name or alias", async () => {
-    const { registry } = registrantRegistry();
+    const { registry } = sampleRegistry();
     const out = await registry.handleBytes(
       '{"jsonrpc":"2.0","id":1,"method":"which","params":{"command":"reg_list"}}',
       "http",
@@ -46,7 +47,7 @@ describe("which", () => {
   });
 
   it("lists a module's commands for `module:`", async () => {
-    const { registry } = registrantRegistry();
+    const { registry } = sampleRegistry();
     expect(await registry.call("which", ["uac_registrant:"])).toEqual([
       "uac_registrant:list",
       "uac_registrant:disable",
@@ -57,12 +58,12 @@ describe("which", () => {
 
 describe("help", () => {
   it("without a command prints the usage string", async () => {
-    const { registry } = registrantRegistry();
+    const { registry } = sampleRegistry();
     expect(await registry.call("help")).toBe(HELP_USAGE);
   });
 
   it("describes a command and its recipes", async () => {
-    const { registry } = registrantRegistry();
+    const { registry } = sampleRegistry();
     expect(await registry.call("help", { mi_cmd: "uac_registrant:list" })).toEqual({
       Help: "lists the registrant records",
       "Exported by": "uac_registrant",
@@ -73,7 +74,7 @@ describe("help", () => {
 
 describe("names and aliases", () => {
   it("runs the same handler under the flat name, the 4.x name and a unique short name", async () => {
-    const { registry, calls } = registrantRegistry();
+    const { registry, calls } = sampleRegistry();
     await registry.call("reg_list");
     await registry.call("uac_registrant:list", []);
     await registry.call("disable", ["sip:a@x", "sip:a@1.2.3.4", "sip:x"]);
@@ -102,7 +103,7 @@ describe("names and aliases", () => {
   });
 
   it("call() throws the MiError a reply would carry", async () => {
-    const { registry } = registrantRegistry();
+    const { registry } = sampleRegistry();
     await expect(registry.call("reg_list", ["a", "b", "c"])).rejects.toMatchObject({
       code: 404,
       message: "No such registrant",
@@ -114,7 +115,9 @@ describe("names and aliases", () => {
 describe("uptime and version helpers", () => {
   it("prints OpenSIPS-shaped replies", async () => {
     const registry = new MiRegistry();
-    registry.register(uptimeCommand({ startedAt: 1_000_000, now: () => 1_062_500, utc: true }));
+    registry.register(
+      uptimeCommand({ startedAt: 1_000_000, clock: new VirtualClock({ wallStart: 1_062_500 }), utc: true }),
+    );
     registry.register(versionCommand("uacreg (0.1.0 (x86_64/linux))"));
     expect(await registry.call("uptime")).toEqual({
       Now: "Thu Jan  1 00:17:42 1970",

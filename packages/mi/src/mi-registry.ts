@@ -1,6 +1,6 @@
 /**
  * The MI command table and the dispatcher: one JSON-RPC request in, the exact reply bytes (or no reply) out
- * (mi-protocol.md §1–§3). Transport-free: the HTTP and FIFO servers both call {@link MiRegistry.handleBytes} /
+ * (docs/mi-protocol.md §1–§3). Transport-free: the HTTP and FIFO servers both call {@link MiRegistry.handleBytes} /
  * {@link MiRegistry.handleValue}.
  */
 import { chooseRecipe, type MiRecipe } from "./command-recipe.js";
@@ -8,7 +8,7 @@ import { parseMiRequest, type MiRequestParams } from "./json-rpc-request.js";
 import { serializeError, serializeResult, type MiId } from "./json-rpc-reply.js";
 import { parseFirstJsonValue } from "./json-value-scanner.js";
 import { MiError } from "./mi-error.js";
-import { type Logger, silentLogger } from "./mi-logger.js";
+import { type Logger, SILENT_LOGGER } from "@uacreg/runtime";
 import { MiParams } from "./mi-params.js";
 
 /** Which front end a request came through (for handlers and logs). */
@@ -41,7 +41,7 @@ export interface MiCommand {
   readonly module?: string;
   /** One-line description shown by `help`. */
   readonly help?: string;
-  /** The recipes, in order (mi-protocol.md §2). At least one; `[[]]` for a command without params. */
+  /** The recipes, in order (docs/mi-protocol.md §2). At least one; `[[]]` for a command without params. */
   readonly recipes: readonly MiRecipe[];
   /** Refuse positional params (`Command only supports named parameters`). */
   readonly namedOnly?: boolean;
@@ -85,7 +85,7 @@ export class MiRegistry {
   constructor(options: MiRegistryOptions = {}) {
     this.#whichLists = options.whichLists ?? "all";
     this.#resolveShortNames = options.resolveShortNames ?? true;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger ?? SILENT_LOGGER;
     this.register({
       name: "which",
       aliases: ["core:which"],
@@ -173,7 +173,7 @@ export class MiRegistry {
   }
 
   /**
-   * Handles one decoded JSON value (mi-protocol.md §1–§3). Never throws. `none` means: no reply (a notification;
+   * Handles one decoded JSON value (docs/mi-protocol.md §1–§3). Never throws. `none` means: no reply (a notification;
    * over HTTP 202, over the FIFO an empty reply).
    */
   async handleValue(value: unknown, transport: MiTransport): Promise<MiOutcome> {

@@ -1,21 +1,26 @@
 /**
- * The `reg_list` record shape of OpenSIPS (reference §9): fields in this order, optional ones only when there is data,
- * `expires` the granted E as a number, `state` the name, `enabled` "yes"/"no", times in ctime format. The password
- * is never part of it.
+ * The `reg_list` record shape of OpenSIPS uac_registrant (docs/opensips-behaviour.md §9): fields in this order,
+ * optional ones only when there is data, `expires` the granted E as a number, `state` the name, `enabled` "yes"/"no",
+ * times in C `ctime()` text. The password is never part of it.
  */
 import type { RecordView } from "@uacreg/engine";
-import { formatCtime as ctime } from "@uacreg/mi";
+import { formatCtime } from "@uacreg/mi";
 
+/** One `reg_list` record as it goes on the wire. */
 export type RegListRecord = Record<string, string | number>;
 
-export function regListRecord(v: RecordView): RegListRecord {
+/**
+ * Formats one record view.
+ * @param utc print the times in UTC instead of the server's local time zone (OpenSIPS uses local time).
+ */
+export function regListRecord(v: RecordView, utc = false): RegListRecord {
   const rec: RegListRecord = {
     AOR: v.aor,
     expires: v.expires,
     state: v.stateName,
     enabled: v.enabled ? "yes" : "no",
-    last_register_sent: ctime(v.lastRegisterSent),
-    registration_t_out: ctime(v.registrationTimeout),
+    last_register_sent: formatCtime(v.lastRegisterSent, utc),
+    registration_t_out: formatCtime(v.registrationTimeout, utc),
     registrar: v.registrar,
     binding: v.contact,
   };

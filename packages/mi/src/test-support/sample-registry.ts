@@ -1,4 +1,8 @@
-/** A registry shaped like the daemon's: reg_* commands with their 4.x aliases, backed by a tiny in-memory table. */
+/**
+ * A registry shaped like the daemon's, for the tests of the registry and the front ends: `reg_*`-named commands with
+ * their 4.x aliases over a tiny in-memory table (the real registrant commands live in @uacreg/registrant-mi), plus
+ * commands that exercise the recipe, type and failure rules.
+ */
 import { MiError } from "../mi-error.js";
 import { MiRegistry, type MiRegistryOptions } from "../mi-registry.js";
 
@@ -10,7 +14,7 @@ export interface Fixture {
   calls: string[];
 }
 
-export function registrantRegistry(options: MiRegistryOptions = {}): Fixture {
+export function sampleRegistry(options: MiRegistryOptions = {}): Fixture {
   const registry = new MiRegistry(options);
   const records: Fixture["records"] = new Map();
   const calls: string[] = [];

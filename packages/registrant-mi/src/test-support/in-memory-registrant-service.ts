@@ -1,0 +1,115 @@
+/**
+ * A {@link RegistrantService} on two maps, for the unit tests of the commands: `records` is what is in memory,
+ * `database` what `reg_reload` reads. Every call is recorded in `calls`.
+ */
+import { formatKey, type RegistrantKey, type RegistrantRow, rowKey } from "@uacreg/core";
+import type { LoadReport, RecordView } from "@uacreg/engine";
+import type { RegistrantService } from "../registrant-service.js";
+
+/** A view with the fields every record has; `over` adds the optional ones. */
+export function recordView(key: RegistrantKey, over: Partial<RecordView> = {}): RecordView {
+  return {
+    aor: key.aor,
+    contact: key.contact,
+    registrar: key.registrar,
+    expires: 0,
+    state: 0,
+    stateName: "NOT_REGISTERED_STATE",
+    enabled: true,
+    lastRegisterSent: 0,
+    registrationTimeout: 0,
+    ...over,
+  };
+}
+
+export class InMemoryRegistrantService implements RegistrantService {
+  readonly records = new Map<string, RecordView>();
+  readonly database = new Map<string, RegistrantRow>();
+  readonly calls: string[] = [];
+  /** The error `reload()` rejects with, when set (a database that went away). */
+  reloadError: Error | undefined;
+
+  add(view: RecordView): void {
+    this.records.set(formatKey(view), view);
+  }
+
+  list(): readonly RecordView[] {
+    this.calls.push("list");
+    return [...this.records.values()];
+  }
+
+  get(key: RegistrantKey): RecordView | undefined {
+    this.calls.push(`get ${formatKey(key)}`);
+    return this.records.get(formatKey(key));
+  }
+
+  enable(key: RegistrantKey): boolean {
+    return this.#set("enable", key, { enabled: true });
+  }
+
+  disable(key: RegistrantKey): boolean {
+    return this.#set("disable", key, { enabled: false });
+  }
+
+  forceRegister(key: RegistrantKey): boolean {
+    return this.#set("forceRegister", key, { registrationTimeout: 0 });
+  }
+
+  delete(key: RegistrantKey): boolean {
+    this.calls.push(`delete ${formatKey(key)}`);
+    return this.records.delete(formatKey(key));
+  }
+
+  async reload(): Promise<LoadReport> {
+    this.calls.push("reload");
+    if (this.reloadError) throw this.reloadError;
+    this.records.clear();
+    for (const row of this.database.values()) this.upsert(row);
+    return { loaded: this.database.size, rejected: [] };
+  }
+
+  async reloadOne(key: RegistrantKey): Promise<"ok" | "not-found"> {
+    this.calls.push(`reloadOne ${formatKey(key)}`);
+    const row = this.database.get(formatKey(key));
+    if (!row) return "not-found";
+    this.upsert(row);
+    return "ok";
+  }
+
+  /** Refuses a row without an expiry the way the engine does: the message names the key and the column. */
+  upsert(row: RegistrantRow): void {
+    const key = rowKey(row);
+    this.calls.push(`upsert ${formatKey(key)}`);
+    if (row.expiry === null || row.expiry < 1) {
+      throw new Error(`${formatKey(key)}: expiry: must be a positive number of seconds`);
+    }
+    this.add(
+      recordView(key, {
+        expires: 0,
+        enabled: row.state === 0,
+        ...(row.proxy === null ? {} : { proxy: row.proxy }),
+        ...(row.binding_params === null ? {} : { bindingParams: row.binding_params }),
+        ...(row.third_party_registrant === null ? {} : { thirdPartyRegistrant: row.third_party_registrant }),
+        ...(row.forced_socket === null ? {} : { socket: row.forced_socket }),
+      }),
+    );
+  }
+
+  stats(): Readonly<Record<string, number>> {
+    const out: Record<string, number> = { NOT_REGISTERED_STATE: 0, REGISTERED_STATE: 0 };
+    for (const v of this.records.values()) out[v.stateName] = (out[v.stateName] ?? 0) + 1;
+    return out;
+  }
+
+  counters(): Readonly<Record<string, number>> {
+    return { records: this.records.size };
+  }
+
+  #set(name: string, key: RegistrantKey, change: Partial<RecordView>): boolean {
+    this.calls.push(`${name} ${formatKey(key)}`);
+    const view = this.records.get(formatKey(key));
+    if (!view) return false;
+    this.records.set(formatKey(key), { ...view, ...change });
+    return true;
+  }
+}
