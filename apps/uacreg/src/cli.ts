@@ -2,6 +2,7 @@
  * The `uacreg` command line: `mi` (talk to a running uacregd, or OpenSIPS, like `opensips-cli -x mi`) and `db`
  * (create, import into and list the registrant table).
  */
+import { ConfigError, type ConfigEnvironment, processEnvironment } from "@uacreg/config";
 import { type CliConfig, loadCliConfig } from "./cli-config.js";
 import { type CliIo, ExitCode, processIo } from "./cli-io.js";
 import { dbCreate, dbImport, dbList, type DbTarget } from "./db-commands.js";
@@ -24,7 +25,7 @@ export const USAGE = `usage:
                             mysql://user:pass@host/db, mssql://user:pass@host/db (default: db_url of --config)
       --table NAME          table name (default: registrant.table_name of --config, else registrant)
   --config FILE             the uacregd YAML config (db_url, registrant.table_name, registrant.*_column, mi.http,
-                            mi.fifo)
+                            mi.fifo), validated as uacregd does; default: $UACREG_CONFIG
   -h, --help                this text
 exit codes: 0 ok, 1 error reply / database error / rows skipped, 2 usage error, 3 MI unreachable
 `;
@@ -96,16 +97,22 @@ function dbTarget(p: Parsed, config: CliConfig | undefined): DbTarget {
   return { dbUrl, table };
 }
 
-/** Runs the tool with `argv` (without `node` and the script); resolves with the exit code. Never throws. */
-export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+/**
+ * Runs the tool with `argv` (without `node` and the script); resolves with the exit code. Never throws.
+ * `environment`: where UACREG_CONFIG and the default data_dir come from (tests pass their own).
+ */
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo = processIo,
+  environment: ConfigEnvironment = processEnvironment(),
+): Promise<number> {
   try {
     const p = parseArgv(argv);
     if (p.options.has("--help") || p.positionals.length === 0 || p.positionals[0] === "help") {
       (p.positionals.length === 0 && !p.options.has("--help") ? io.stderr : io.stdout)(USAGE);
       return p.positionals.length === 0 && !p.options.has("--help") ? ExitCode.usage : ExitCode.ok;
     }
-    const configPath = opt(p, "--config");
-    const config = configPath ? await loadCliConfig(configPath) : undefined;
+    const config = loadCliConfig(opt(p, "--config"), environment);
     const [group, sub, ...rest] = p.positionals;
     if (group === "mi") {
       if (!sub) throw new UsageError("mi: which command? (try `uacreg mi which`)");
@@ -132,6 +139,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     }
     throw new UsageError(`unknown command ${group}`);
   } catch (err) {
+    if (err instanceof ConfigError) {
+      // One line, the message uacregd prints for the same file.
+      io.stderr(`ERROR: ${err.message}\n`);
+      return ExitCode.usage;
+    }
     if (err instanceof UsageError) {
       io.stderr(`ERROR: ${err.message}\n(uacreg --help for usage)\n`);
       return ExitCode.usage;

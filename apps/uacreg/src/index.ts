@@ -1,5 +1,5 @@
 /** @uacreg/cli — the `uacreg` tool as a library (the `uacreg` bin is `dist/main.js`). */
-export { type CliConfig, COLUMN_NAMES, loadCliConfig, type TableNaming } from "./cli-config.js";
+export { type CliConfig, cliConfigOf, COLUMN_NAMES, loadCliConfig, type TableNaming } from "./cli-config.js";
 export { type CliIo, ExitCode, processIo } from "./cli-io.js";
 export { runCli, USAGE } from "./cli.js";
 export { dbCreate, dbImport, dbList, type DbTarget } from "./db-commands.js";

@@ -2,16 +2,20 @@
  * uacregd: the uacreg daemon (the program's body; `main.ts` is the entry that loads it).
  *
  *   uacregd [--config file.yaml]      (also UACREG_CONFIG; with no config at all: the embedded defaults)
+ *   uacregd --check-config file.yaml  validates the file (with the db_url options the driver would refuse), exits
  *   uacregd --demo                    the quick-start demo: a loopback demo registrar and a seeded SQLite database
  *
  * SIGTERM/SIGINT: stop the walk, optional unREGISTER, close sockets, exit 0 within a bound. SIGHUP: full reload.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { parse as parseYaml } from "yaml";
-import { type DaemonConfig, resolveConfig } from "./config.js";
-import { ConfigError } from "./config-error.js";
+import {
+  checkDriverOptions,
+  type ConfigEnvironment,
+  loadConfig,
+  processEnvironment,
+  type UacregConfig,
+} from "@uacreg/config";
 import { Daemon } from "./daemon.js";
 import { runDemo } from "./demo.js";
 import { createLogger } from "./logger.js";
@@ -20,7 +24,8 @@ import { VERSION_STRING } from "./version.js";
 
 const USAGE = `usage: uacregd [--config FILE] [--data-dir DIR] | --demo [--duration S] | --check-config FILE | --version`;
 
-export async function main(argv: string[]): Promise<number> {
+/** `environment`: where UACREG_CONFIG, UACREG_DATA_DIR and the default data_dir come from (tests pass their own). */
+export async function main(argv: string[], environment: ConfigEnvironment = processEnvironment()): Promise<number> {
   let args: ReturnType<typeof parse>;
   try {
     args = parse(argv);
@@ -45,19 +50,21 @@ export async function main(argv: string[]): Promise<number> {
     }
     return runDemo({ dataDir: v["data-dir"] ?? join(process.cwd(), "var", "demo"), durationS: duration });
   }
-  const file = v["check-config"] ?? v.config ?? process.env.UACREG_CONFIG;
-  let config: DaemonConfig;
+  const checkOnly = v["check-config"] !== undefined;
+  let loaded: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig(file, v["data-dir"] ?? process.env.UACREG_DATA_DIR ?? defaultDataDir());
+    loaded = loadConfig({ config: v["check-config"] ?? v.config, dataDir: v["data-dir"] }, environment);
+    // Offline: the options of db_url the driver would refuse at open (a running daemon reports them when it opens).
+    if (checkOnly) checkDriverOptions(loaded.config.db_url);
   } catch (e) {
     process.stderr.write(`uacregd: ${(e as Error).message}\n`);
     return 2;
   }
-  if (v["check-config"]) {
-    process.stdout.write(`${file}: ok\n`);
+  if (checkOnly) {
+    process.stdout.write(`${loaded.file}: ok\n`);
     return 0;
   }
-  return runDaemon(config);
+  return runDaemon(loaded.config);
 }
 
 function parse(argv: string[]) {
@@ -77,28 +84,6 @@ function parse(argv: string[]) {
   });
 }
 
-function defaultDataDir(): string {
-  return process.getuid?.() === 0 ? "/var/lib/uacreg" : join(process.cwd(), "var");
-}
-
-/** Reads and validates the YAML config; `undefined` means the embedded defaults. */
-export function loadConfig(file: string | undefined, dataDir: string): DaemonConfig {
-  if (file === undefined) return resolveConfig(undefined, dataDir);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new ConfigError("--config", file, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? e})`);
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new ConfigError("--config", file, `not valid YAML: ${(e as Error).message.split("\n")[0]}`);
-  }
-  return resolveConfig(doc, dataDir);
-}
-
 export interface RunOptions {
   /** Stop by itself after this long (the demo's `--duration`); default: run until a signal. */
   durationMs?: number;
@@ -113,7 +98,7 @@ export interface RunOptions {
  * the sockets open must not kill the process with the default action. A SIGHUP then is ignored (the records are
  * being loaded anyway); a SIGTERM stops the daemon as soon as it has started.
  */
-export async function runDaemon(config: DaemonConfig, opts: RunOptions = {}): Promise<number> {
+export async function runDaemon(config: UacregConfig, opts: RunOptions = {}): Promise<number> {
   const log = createLogger(config.log);
   let daemon: Daemon | undefined;
   let stopRequested: string | undefined;

@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { parseHostPort, type UacregConfig } from "@uacreg/config";
 import { type DbAdapter, DbError, maskDbUrl, openRepository, parseDbUrl, SchemaError } from "@uacreg/db";
 import { mssqlAdapter } from "@uacreg/db-mssql";
 import { mysqlAdapter } from "@uacreg/db-mysql";
@@ -16,7 +17,6 @@ import { type LoadReport, RegistrantEngine, type RegistrantRepository } from "@u
 import { MiFifoServer, MiHttpServer, MiRegistry, uptimeCommand, versionCommand } from "@uacreg/mi";
 import { registerRegistrantCommands } from "@uacreg/registrant-mi";
 import { SipTransport } from "@uacreg/transport";
-import type { DaemonConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { DaemonMetrics } from "./metrics.js";
 import { USER_AGENT, VERSION_STRING } from "./version.js";
@@ -42,7 +42,7 @@ export class Daemon {
   #dbRetry: NodeJS.Timeout | undefined;
 
   private constructor(
-    readonly config: DaemonConfig,
+    readonly config: UacregConfig,
     readonly log: Logger,
     readonly transport: SipTransport,
     readonly metrics: DaemonMetrics,
@@ -60,7 +60,7 @@ export class Daemon {
     return this.#engine;
   }
 
-  static async start(config: DaemonConfig, log: Logger): Promise<Daemon> {
+  static async start(config: UacregConfig, log: Logger): Promise<Daemon> {
     const holder: { engine?: RegistrantEngine } = {};
     const transport = await SipTransport.open({
       listen: config.listen,
@@ -96,7 +96,7 @@ export class Daemon {
       const addresses: DaemonAddresses = { sip: transport.sockets() };
       let miHttp: MiHttpServer | undefined;
       if (config.mi.http) {
-        const { host, port } = splitHostPort(config.mi.http.listen);
+        const { host, port } = parseHostPort(config.mi.http.listen);
         miHttp = new MiHttpServer({
           registry,
           host,
@@ -278,11 +278,6 @@ function countingRepository(repo: RegistrantRepository, count: (op: string) => v
     count: wrap("count", () => repo.count()),
     close: () => repo.close(),
   };
-}
-
-export function splitHostPort(hostPort: string): { host: string; port: number } {
-  const i = hostPort.lastIndexOf(":");
-  return { host: hostPort.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(hostPort.slice(i + 1)) };
 }
 
 /**

@@ -7,11 +7,11 @@
 import { createSocket } from "node:dgram";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { resolveConfig } from "@uacreg/config";
 import { openRepository } from "@uacreg/db";
 import { startDemoRegistrar } from "@uacreg/demo-registrar";
 import type { RegistrantRow } from "@uacreg/engine";
 import { regListRecord } from "@uacreg/registrant-mi";
-import { resolveConfig } from "./config.js";
 import { DB_ADAPTERS } from "./daemon.js";
 import { runDaemon } from "./cli.js";
 

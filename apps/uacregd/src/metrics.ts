@@ -3,6 +3,7 @@
  * are read at scrape time, so the hot path never touches a metric object.
  */
 import { createServer, type Server } from "node:http";
+import { parseHostPort } from "@uacreg/config";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 
 export interface MetricSources {
@@ -68,10 +69,8 @@ export class DaemonMetrics {
   }
 
   /** Serves `GET /metrics` on host:port (loopback by default in the config). */
-  async listen(hostPort: string): Promise<{ address: string; port: number }> {
-    const i = hostPort.lastIndexOf(":");
-    const host = hostPort.slice(0, i).replace(/^\[|\]$/g, "");
-    const port = Number(hostPort.slice(i + 1));
+  async listen(listen: string): Promise<{ address: string; port: number }> {
+    const { host, port } = parseHostPort(listen);
     const server = createServer((req, res) => {
       if (req.method !== "GET" || !req.url?.startsWith("/metrics")) {
         res.writeHead(404, { "content-length": 0 }).end();
