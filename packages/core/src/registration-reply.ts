@@ -1,5 +1,12 @@
 import { DigestError, selectChallenge } from "@uacreg/digest";
-import { parseContacts, parseDeltaSeconds, parseRetryAfter, SipParseError, uriEquals } from "@uacreg/sip";
+import {
+  echoedContactExpires,
+  parseContacts,
+  parseDeltaSeconds,
+  parseRetryAfter,
+  SipParseError,
+  uriEquals,
+} from "@uacreg/sip";
 import type { CoreContext } from "./core-params.js";
 import { ignoreStale, matchesPending } from "./pending-request.js";
 import type { RegistrantAction, Step } from "./registrant-action.js";
@@ -25,27 +32,6 @@ function requestOf(response: ReplyMessage): RequestId | undefined {
 
 function describe(response: ReplyMessage): string {
   return response.reason ? `${response.status} ${response.reason}` : String(response.status);
-}
-
-const EXPIRES_PARAM = ";expires=";
-
-/**
- * The digits of `N` when `value` is exactly `<binding>;expires=N` (N = 1 to 10 digits), else undefined. Such a value
- * is one contact, our binding (validated, so it parses), with one `expires` parameter: what the full parser would
- * find too.
- */
-function echoedExpires(value: string, binding: string): string | undefined {
-  const end = binding.length + 2;
-  if (value.length <= end + EXPIRES_PARAM.length || value.length > end + EXPIRES_PARAM.length + 10) return undefined;
-  if (value.charCodeAt(0) !== 0x3c || value.charCodeAt(end - 1) !== 0x3e || !value.startsWith(binding, 1)) {
-    return undefined;
-  }
-  if (binding.includes(">") || !value.startsWith(EXPIRES_PARAM, end)) return undefined;
-  for (let i = end + EXPIRES_PARAM.length; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return undefined;
-  }
-  return value.slice(end + EXPIRES_PARAM.length);
 }
 
 function uriOf(config: RegistrantRecord["config"]): RegistrantRecord["config"]["bindingUri"] {
@@ -145,7 +131,7 @@ function onSuccess(
   const binding = base.config.binding;
   // Parse only what is needed: a single Contact that is our binding echoed as `<binding>;expires=N` (what registrars
   // send back nearly always) is read as such; anything else goes through the full Contact parser.
-  const echoed = values.length === 1 ? echoedExpires(values[0] as string, binding) : undefined;
+  const echoed = values.length === 1 ? echoedContactExpires(values[0] as string, binding) : undefined;
   let count = 1;
   let ours: { readonly params: ReadonlyMap<string, string | null> } | undefined;
   let param: string | null | undefined = echoed;
