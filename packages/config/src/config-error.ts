@@ -1,6 +1,6 @@
 /**
- * A configuration value that stops start-up (docs/architecture.md: "a config error names the parameter and the
- * value"). The message names the key and the offending value; a `db_url` reaches it masked, so a password never shows.
+ * A configuration value that stops start-up. The message names the key and the offending value; a `db_url` reaches
+ * it masked, so a password never shows.
  */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
