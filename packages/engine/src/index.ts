@@ -1,24 +1,28 @@
 /**
- * @uacreg/engine: the live registrant service. Owns the record table, runs the bucket walk on one real timer, feeds
- * @uacreg/core with visits, replies, timeouts and MI commands, and carries out its actions through
- * @uacreg/transport and the repository.
+ * @uacreg/engine: the live registrant service. Owns the record table, runs the bucket walk on one clock timer, feeds
+ * @uacreg/core with visits, replies, timeouts and MI commands, and carries out its actions through the interfaces it
+ * owns: a {@link RequestSender} (the transport) and a {@link RegistrantStore} (the database).
  */
-export type { EngineCounters } from "./engine-counters.js";
-export { NoRepositoryError, SharingTagError } from "./engine-errors.js";
-export { type Logger, SILENT_LOGGER } from "./logger.js";
+export { SharingTagError } from "@uacreg/cluster";
 export {
-  type LoadReport,
   type RecordView,
-  RegistrantEngine,
-  type RegistrantEngineOptions,
-  type StateChangeEvent,
-} from "./registrant-engine.js";
+  RecordValidationError,
+  type RegistrantKey,
+  type RegistrantRow,
+} from "@uacreg/core";
+export { type Clock, type Logger, SILENT_LOGGER } from "@uacreg/runtime";
+export { SchedulerConfigError } from "@uacreg/scheduler";
+export type { EngineCounters } from "./engine-counters.js";
+export { NoRepositoryError } from "./engine-errors.js";
+export type { StateChangeEvent } from "./engine-metrics.js";
+export type { LoadReport, RegistrantEngineOptions } from "./engine-options.js";
+export { RegistrantEngine } from "./registrant-engine.js";
 export {
   DEFAULT_REGISTRANT_PARAMS,
   EngineConfigError,
   type RegistrantParams,
   validateRegistrantParams,
 } from "./registrant-params.js";
-export type { RegistrantRepository } from "./registrant-repository.js";
-export { RecordValidationError, type RegistrantKey, type RegistrantRow } from "@uacreg/core";
-export { SchedulerConfigError } from "@uacreg/scheduler";
+export type { RegistrantStore } from "./registrant-store.js";
+export type { OutboundRequest, RequestSender, SendOutcome, SipProtocol } from "./request-sender.js";
+export type { Rejection } from "./table-reconciler.js";

@@ -1,3 +1,4 @@
+import type { CoreParams } from "@uacreg/core";
 import { bucketPeriodSeconds } from "@uacreg/scheduler";
 
 /** The uac_registrant modparams + uacreg additions, camelCased (contracts.md). */
@@ -62,4 +63,10 @@ export function validateRegistrantParams(p: RegistrantParams): void {
     "must be an integer in 1..100",
   );
   int("default_expires", p.defaultExpires, p.defaultExpires >= 15, "must be an integer ≥ 15");
+}
+
+/** The parameters core reads, out of the engine's (docs/contracts.md). */
+export function coreParamsOf(p: RegistrantParams): CoreParams {
+  const { timerInterval, failureRetryInterval, reregisterExpiryPercentage, defaultExpires, preemptiveAuth } = p;
+  return { timerInterval, failureRetryInterval, reregisterExpiryPercentage, defaultExpires, preemptiveAuth };
 }

@@ -1,41 +1,37 @@
-import { performance } from "node:perf_hooks";
+import type { Clock, TimerHandle } from "@uacreg/runtime";
 import { BucketWalk } from "@uacreg/scheduler";
 
 /** Options of the {@link WalkTimer}. */
 export interface WalkTimerOptions {
   hashSize: number;
   timerInterval: number;
-  /** FOR TESTS ONLY: the bucket period in ms instead of floor(T/H)·1000 (see the engine's `tickMs`). */
-  periodMs?: number;
+  clock: Clock;
   /** Called with the bucket to visit. Exceptions are the caller's business: they are caught and passed to onError. */
   visit: (bucket: number) => void;
   onError: (error: unknown) => void;
 }
 
 /**
- * The ONE real timer that drives the bucket walk (reference §3): a single `setTimeout` armed for the walk's next
- * deadline, on the monotonic clock (`performance.now()`), so wall-clock jumps neither skip nor repeat visits. There is
- * no timer per record.
+ * The ONE timer that drives the bucket walk (docs/opensips-behaviour.md §3): a single clock timer armed for the walk's
+ * next deadline on the monotonic `clock.now()`, so wall-clock jumps neither skip nor repeat visits. There is no timer
+ * per record.
  */
 export class WalkTimer {
   readonly #walk: BucketWalk;
+  readonly #clock: Clock;
   readonly #visit: (bucket: number) => void;
   readonly #onError: (error: unknown) => void;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: TimerHandle | undefined;
   #running = false;
 
   /** @throws SchedulerConfigError when hash_size / timer_interval are refused */
   constructor(options: WalkTimerOptions) {
-    const walkOptions =
-      options.periodMs === undefined
-        ? { hashSize: options.hashSize, timerInterval: options.timerInterval, start: performance.now() }
-        : {
-            hashSize: options.hashSize,
-            timerInterval: options.timerInterval,
-            start: performance.now(),
-            periodMs: options.periodMs,
-          };
-    this.#walk = new BucketWalk(walkOptions);
+    this.#clock = options.clock;
+    this.#walk = new BucketWalk({
+      hashSize: options.hashSize,
+      timerInterval: options.timerInterval,
+      start: options.clock.now(),
+    });
     this.#visit = options.visit;
     this.#onError = options.onError;
   }
@@ -70,7 +66,7 @@ export class WalkTimer {
   /** Stops the walk; no visit happens after this returns. */
   stop(): void {
     this.#running = false;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
   }
 
@@ -80,14 +76,14 @@ export class WalkTimer {
 
   #arm(): void {
     if (!this.#running) return;
-    const delay = Math.max(0, this.#walk.nextDeadline() - performance.now());
-    this.#timer = setTimeout(() => this.#fire(), Math.ceil(delay));
+    const delay = Math.max(0, this.#walk.nextDeadline() - this.#clock.now());
+    this.#timer = this.#clock.setTimer(Math.ceil(delay), () => this.#fire());
   }
 
   #fire(): void {
     this.#timer = undefined;
     if (!this.#running) return;
-    const bucket = this.#walk.due(performance.now());
+    const bucket = this.#walk.due(this.#clock.now());
     if (bucket !== undefined) {
       try {
         this.#visit(bucket);

@@ -1,3 +1,5 @@
+// The registration lifecycle on virtual time: the engine, an in-memory digest registrar behind the engine's
+// RequestSender interface, and a VirtualClock that jumps from deadline to deadline. Nothing sleeps.
 import { afterEach, describe, expect, it } from "vitest";
 import { type Harness, openHarness, row } from "../src/test-support/engine-harness.js";
 
@@ -39,6 +41,9 @@ describe("registration against a digest registrar", () => {
       expect(c.registerSent).toBe(2);
       expect(c.registered).toBe(1);
       expect(c.authenticatedSent).toBe(1);
+      // The first request is resolved; the answer to the challenge goes to the pin, over the reply's protocol.
+      expect(h.registrar.sent[0]?.destination).toBeUndefined();
+      expect(h.registrar.sent[1]?.destination).toEqual({ proto: "udp", address: "127.0.0.1", port: h.registrar.port });
     },
   );
 });
@@ -50,12 +55,11 @@ describe("refresh before expiry", () => {
     const before = h.registrar.received.length;
     const last = h.registrar.received[before - 1];
     // Granted 60 s, T = 10: RT = t + 50; the refresh goes out once now + T ≥ RT, i.e. 40 s after the 200.
-    h.advance(30);
-    await new Promise((r) => setTimeout(r, 150));
+    await h.advance(30);
     expect(h.registrar.received.length).toBe(before);
-    h.advance(11);
     const from = h.events.length;
-    await h.waitEvent((e) => e.to === "REGISTERED_STATE", 3000, from);
+    await h.advance(11);
+    await h.waitEvent((e) => e.to === "REGISTERED_STATE", from);
     const refresh = h.registrar.received.slice(before);
     expect(refresh).toHaveLength(1);
     expect(refresh[0]?.callId).toBe(last?.callId);
@@ -68,8 +72,9 @@ describe("refresh before expiry", () => {
     h = await openHarness({ rows: (r) => [row(r, "alice")], params: { preemptiveAuth: false } });
     await h.waitEvent((e) => e.to === "REGISTERED_STATE");
     const before = h.registrar.received.length;
-    h.advance(45);
-    await h.waitEvent((e) => e.to === "REGISTERED_STATE", 3000, h.events.length);
+    const from = h.events.length;
+    await h.advance(45);
+    await h.waitEvent((e) => e.to === "REGISTERED_STATE", from);
     const refresh = h.registrar.received.slice(before);
     expect(refresh.map((r) => r.authorization === undefined)).toEqual([true, false]);
     expect(new Set(refresh.map((r) => r.callId)).size).toBe(1);
@@ -93,6 +98,8 @@ describe("423 Interval Too Brief", () => {
     expect(second?.callId).toBe(first?.callId);
     expect(second?.cseq).toBe(2);
     expect(h.engine.get(alice(h))?.expires).toBe(600);
+    // "At once": in the same instant of virtual time as the 423.
+    expect(second?.at).toBe(first?.at);
   });
 });
 
@@ -105,10 +112,14 @@ describe("wrong password", () => {
     expect(view?.stateName).toBe("WRONG_CREDENTIALS_STATE");
     // F = 0: retry after floor(E·P/100) − T = 50 s.
     expect(view?.registrationTimeout).toBeGreaterThanOrEqual(view?.lastRegisterSent ?? 0);
+    expect(view?.registrationTimeout).toBe((view?.lastRegisterSent ?? 0) + 50);
     const sent = h.registrar.received.length;
-    await new Promise((r) => setTimeout(r, 200));
+    await h.advance(45);
     expect(h.registrar.received.length).toBe(sent);
     expect(h.engine.counters().authFailures).toBe(1);
+    // Once RT has passed, a visit retries with a new Call-ID.
+    await h.until(() => (h?.registrar.received.length ?? 0) > sent);
+    expect(h.registrar.received[sent]?.callId).not.toBe(h.registrar.received[0]?.callId);
   });
 });
 
@@ -116,14 +127,14 @@ describe("timeout and recovery", () => {
   it("goes to REGISTER_TIMEOUT_STATE at fr_timeout, then registers with a new Call-ID once RT has passed", async () => {
     h = await openHarness({ rows: (r) => [row(r, "alice")] });
     h.registrar.script = () => "drop";
-    const ev = await h.waitEvent((e) => e.to === "REGISTER_TIMEOUT_STATE", 4000);
+    const ev = await h.waitEvent((e) => e.to === "REGISTER_TIMEOUT_STATE");
     expect(ev.from).toBe("REGISTERING_STATE");
     const dropped = h.registrar.received;
     expect(dropped.length).toBe(1);
     expect(h.engine.get(alice(h))?.pinned).toBeUndefined();
     h.registrar.script = () => "default";
-    h.advance(60);
-    await h.waitEvent((e) => e.to === "REGISTERED_STATE", 3000);
+    await h.advance(60);
+    await h.waitEvent((e) => e.to === "REGISTERED_STATE");
     const retry = h.registrar.received[1];
     expect(retry?.callId).not.toBe(dropped[0]?.callId);
     expect(retry?.cseq).toBe(1);
@@ -139,20 +150,20 @@ describe("disable and enable", () => {
     const before = h.registrar.received.length;
     const from = h.events.length;
     expect(h.engine.disable(alice(h))).toBe(true);
-    await h.waitEvent((e) => e.to === "NOT_REGISTERED_STATE", 3000, from);
+    await h.waitEvent((e) => e.to === "NOT_REGISTERED_STATE", from);
     const unreg = h.registrar.received.slice(before);
     expect(unreg[0]?.expires).toBe(0);
     expect(unreg[0]?.callId).toBe(reg?.callId);
     expect(unreg[0]?.contacts).toEqual(["sip:alice@127.0.0.1:5099"]);
     expect(h.registrar.bindings.get("sip:alice@reg.test")?.size).toBe(0);
     expect(h.engine.get(alice(h))?.enabled).toBe(false);
-    await new Promise((r) => setTimeout(r, 20));
+    await h.settle();
     expect(h.repository.stateWrites.map((w) => w.state)).toEqual([1]);
     expect(h.engine.enable(alice(h))).toBe(true);
-    await h.waitEvent((e) => e.to === "REGISTERED_STATE", 3000, from);
+    await h.waitEvent((e) => e.to === "REGISTERED_STATE", from);
     const again = h.registrar.received.at(-1);
     expect(again?.callId).not.toBe(reg?.callId);
-    await new Promise((r) => setTimeout(r, 20));
+    await h.settle();
     expect(h.repository.stateWrites.map((w) => w.state)).toEqual([1, 0]);
     expect(h.engine.disable({ ...alice(h), aor: "sip:nobody@reg.test" })).toBe(false);
   });
@@ -169,10 +180,10 @@ describe("unique binding (reg-id + +sip.instance)", () => {
     });
     h.registrar.bindings.set(
       "sip:alice@reg.test",
-      new Map([["sip:alice@192.0.2.99:5060", { expires: 300, until: Date.now() + 300_000 }]]),
+      new Map([["sip:alice@192.0.2.99:5060", { expires: 300, until: h.clock.wallNow() + 300_000 }]]),
     );
     await h.waitEvent((e) => e.to === "UNREGISTERING_STATE");
-    await h.waitEvent((e) => e.to === "REGISTERED_STATE", 3000);
+    await h.waitEvent((e) => e.to === "REGISTERED_STATE");
     const wildcard = h.registrar.received.find((r) => r.contacts[0] === "*");
     expect(wildcard).toBeDefined();
     expect([...(h.registrar.bindings.get("sip:alice@reg.test")?.keys() ?? [])]).toEqual(["sip:alice@127.0.0.1:5099"]);

@@ -1,9 +1,11 @@
+// Reload, delete, MI commands, shutdown, clustering and the in-flight bound, on virtual time (see the harness).
+import { coreHash, SchedulerConfigError } from "@uacreg/scheduler";
+import { VirtualClock } from "@uacreg/runtime/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { EngineConfigError } from "../src/registrant-params.js";
 import { RegistrantEngine } from "../src/registrant-engine.js";
-import { SchedulerConfigError } from "@uacreg/scheduler";
-import { SipTransport } from "@uacreg/transport";
+import { EngineConfigError } from "../src/registrant-params.js";
 import { type Harness, openHarness, row } from "../src/test-support/engine-harness.js";
+import { MemoryRegistrar } from "../src/test-support/memory-registrar.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -16,22 +18,15 @@ const key = (h: Harness, user: string) => ({
   contact: `sip:${user}@127.0.0.1:5099`,
   registrar: h.registrar.uri,
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const registeredCount = (h: Harness) => h.engine.stats().REGISTERED_STATE ?? 0;
-async function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await sleep(10);
-  }
-}
+const sentTo = (h: Harness, user: string) =>
+  h.registrar.received.filter((r) => r.request.getHeader("to")?.includes(user));
 
-describe("full reload (decisions.md)", () => {
+describe("full reload (docs/decisions.md)", () => {
   it("leaves unchanged records untouched, re-registers a changed one with its Call-ID, unregisters a removed one", async () => {
     h = await openHarness({ rows: (r) => [row(r, "alice"), row(r, "bob"), row(r, "carol")] });
-    await until(() => registeredCount(h as Harness) === 3);
-    const callIdOf = (user: string) =>
-      h?.registrar.received.filter((r) => r.request.getHeader("to")?.includes(user)).at(-1)?.callId;
+    await h.until(() => registeredCount(h as Harness) === 3);
+    const callIdOf = (user: string) => sentTo(h as Harness, user).at(-1)?.callId;
     const before = { alice: callIdOf("alice"), bob: callIdOf("bob"), carol: callIdOf("carol") };
     const viewsBefore = Object.fromEntries(["alice", "carol"].map((u) => [u, h?.engine.get(key(h as Harness, u))]));
     const sent = h.registrar.received.length;
@@ -46,8 +41,7 @@ describe("full reload (decisions.md)", () => {
     const report = await h.engine.reload();
     expect(report).toEqual({ loaded: 2, rejected: [] });
 
-    await until(() => (h?.registrar.received.length ?? 0) >= sent + 3);
-    await until(() => registeredCount(h as Harness) === 2);
+    await h.until(() => (h?.registrar.received.length ?? 0) >= sent + 2 && registeredCount(h as Harness) === 2);
     const after = h.registrar.received.slice(sent);
     const to = (user: string) => after.filter((r) => r.request.getHeader("to")?.includes(user));
     expect(to("alice")).toEqual([]);
@@ -71,7 +65,7 @@ describe("full reload (decisions.md)", () => {
 
   it("keeps every record when the database fails in the middle of a reload", async () => {
     h = await openHarness({ rows: (r) => [row(r, "alice"), row(r, "bob")] });
-    await until(() => registeredCount(h as Harness) === 2);
+    await h.until(() => registeredCount(h as Harness) === 2);
     const repository = h.repository;
     const original = repository.loadAll.bind(repository);
     repository.loadAll = async function* () {
@@ -95,8 +89,35 @@ describe("full reload (decisions.md)", () => {
     const from = h.events.length;
     expect(await h.engine.reloadOne(key(h, "alice"))).toBe("ok");
     // Now disabled while REGISTERED: unREGISTER.
-    await h.waitEvent((e) => e.to === "NOT_REGISTERED_STATE", 3000, from);
+    await h.waitEvent((e) => e.to === "NOT_REGISTERED_STATE", from);
     expect(h.registrar.received.at(-1)?.expires).toBe(0);
+  });
+
+  it("during a request in flight: the reply is applied, then the changed row re-registers with the same Call-ID", async () => {
+    h = await openHarness({ rows: (r) => [row(r, "alice"), row(r, "bob")] });
+    await h.until(() => registeredCount(h as Harness) === 2);
+    // alice's refresh is held by the registrar (dropped, then answered on a retransmission).
+    h.registrar.script = (r) => (r.request.getHeader("to")?.includes("alice") ? "drop" : "default");
+    const held = sentTo(h, "alice").length;
+    await h.until(() => h?.engine.get(key(h as Harness, "alice"))?.stateName === "REGISTERING_STATE");
+    expect(sentTo(h, "alice").length).toBe(held + 1);
+    const refresh = sentTo(h, "alice").at(-1);
+    // The row changes while the refresh is in flight; bob's row does not.
+    const aliceRow = h.repository.rows.find((r) => r.username === "alice");
+    if (aliceRow) aliceRow.expiry = 300;
+    const bobBefore = h.engine.get(key(h, "bob"));
+    expect(await h.engine.reload()).toEqual({ loaded: 2, rejected: [] });
+    expect(h.engine.get(key(h, "alice"))?.stateName).toBe("REGISTERING_STATE");
+    expect(h.engine.get(key(h, "bob"))).toEqual(bobBefore);
+    // The held refresh is answered; alice goes REGISTERED, then re-registers at once with the new expiry.
+    const from = h.events.length;
+    h.registrar.script = () => "default";
+    await h.until(() => sentTo(h as Harness, "alice").some((r) => r.expires === 300));
+    const again = sentTo(h, "alice").find((r) => r.expires === 300);
+    expect(again?.callId).toBe(refresh?.callId);
+    expect(again?.cseq).toBe((refresh?.cseq ?? 0) + 1);
+    await h.waitEvent((e) => e.key.aor === "sip:alice@reg.test" && e.to === "REGISTERED_STATE", from);
+    expect(h.engine.get(key(h, "alice"))?.expires).toBe(300);
   });
 });
 
@@ -150,7 +171,7 @@ describe("delete", () => {
     expect(h.engine.delete(key(h, "alice"))).toBe(true);
     expect(h.engine.get(key(h, "alice"))).toBeUndefined();
     expect(h.engine.stats().REGISTERED_STATE).toBe(0);
-    await until(() => h?.registrar.bindings.get("sip:alice@reg.test")?.size === 0);
+    await h.until(() => h?.registrar.bindings.get("sip:alice@reg.test")?.size === 0);
     expect(h.registrar.received.slice(sent).map((r) => r.expires)).toEqual([0, 0]);
     expect(h.engine.delete(key(h, "alice"))).toBe(false);
   });
@@ -161,13 +182,12 @@ describe("delete", () => {
       registrar: { challenge: false },
     });
     h.registrar.script = () => "drop";
-    await h.registrar.waitFor(() => true);
+    await h.until(() => h?.registrar.received.length === 1);
     h.engine.delete(key(h, "alice"));
     h.registrar.script = () => "default"; // the retransmission of the REGISTER is answered 200
-    await until(() => h?.registrar.received.some((r) => r.expires === 0) === true);
-    await until(() => h?.registrar.bindings.get("sip:alice@reg.test")?.size === 0);
-    // The registrar drops the binding before its 200 reaches the engine: wait for that 200 too.
-    await until(() => h?.engine.counters().inFlight === 0);
+    await h.until(() => h?.registrar.received.some((r) => r.expires === 0) === true);
+    await h.until(() => h?.registrar.bindings.get("sip:alice@reg.test")?.size === 0);
+    await h.until(() => h?.engine.counters().inFlight === 0);
     expect(h.engine.list()).toEqual([]);
     expect(h.engine.stats().REGISTERING_STATE).toBe(0);
   });
@@ -175,13 +195,34 @@ describe("delete", () => {
   it("does not answer a challenge to a REGISTER that was in flight at delete", async () => {
     h = await openHarness({ rows: (r) => [row(r, "alice")] });
     h.registrar.script = () => "drop";
-    await h.registrar.waitFor(() => true);
+    await h.until(() => h?.registrar.received.length === 1);
     h.engine.delete(key(h, "alice"));
     h.registrar.script = () => "default"; // the retransmission is challenged
-    await until(() => (h?.engine.counters().repliesReceived ?? 0) === 1);
-    await sleep(100);
+    await h.until(() => (h?.engine.counters().repliesReceived ?? 0) === 1);
+    await h.advance(120);
     expect(h.registrar.received.filter((r) => r.authorization !== undefined)).toEqual([]);
     expect(h.events.map((e) => e.to)).toEqual(["REGISTERING_STATE"]);
+  });
+
+  it("during a request in flight of another record: that one goes on, the deleted one only unregisters", async () => {
+    h = await openHarness({ rows: (r) => [row(r, "alice"), row(r, "bob")] });
+    await h.until(() => registeredCount(h as Harness) === 2);
+    // Both refreshes are held by the registrar.
+    h.registrar.script = () => "drop";
+    await h.until(() => h?.engine.stats().REGISTERING_STATE === 2);
+    const held = h.registrar.received.length;
+    expect(h.engine.delete(key(h, "bob"))).toBe(true);
+    expect(h.engine.stats().REGISTERING_STATE).toBe(1);
+    h.registrar.script = () => "default";
+    await h.until(() => h?.registrar.bindings.get("sip:bob@reg.test")?.size === 0 && registeredCount(h) === 1);
+    await h.until(() => h?.engine.counters().inFlight === 0);
+    // bob: his held refresh was answered 200, then one unREGISTER (same Call-ID); nothing else.
+    const bob = sentTo(h, "bob").slice(-1);
+    expect(bob.map((r) => r.expires)).toEqual([0]);
+    expect(h.registrar.received.slice(held).map((r) => r.request.getHeader("to")?.includes("bob"))).toEqual([true]);
+    expect(h.engine.get(key(h, "alice"))?.stateName).toBe("REGISTERED_STATE");
+    expect(h.engine.get(key(h, "bob"))).toBeUndefined();
+    expect(h.engine.list().map((v) => v.aor)).toEqual(["sip:alice@reg.test"]);
   });
 });
 
@@ -191,7 +232,7 @@ describe("database writes", () => {
     await h.waitEvent((e) => e.to === "REGISTERED_STATE");
     h.repository.failWrites = true;
     h.engine.disable(key(h, "alice"));
-    await until(() => (h?.engine.counters().persistFailures ?? 0) === 1);
+    await h.until(() => (h?.engine.counters().persistFailures ?? 0) === 1);
     expect(h.logger.at("error").join()).toContain("database");
     await h.waitEvent((e) => e.to === "NOT_REGISTERED_STATE");
   });
@@ -200,7 +241,7 @@ describe("database writes", () => {
 describe("shutdown", () => {
   it("with unregister: sends the unREGISTERs and waits for them", async () => {
     h = await openHarness({ rows: (r) => [row(r, "alice"), row(r, "bob")] });
-    await until(() => registeredCount(h as Harness) === 2);
+    await h.until(() => registeredCount(h as Harness) === 2);
     await h.engine.stop({ unregister: true, timeoutMs: 3000 });
     expect(h.registrar.bindings.get("sip:alice@reg.test")?.size).toBe(0);
     expect(h.registrar.bindings.get("sip:bob@reg.test")?.size).toBe(0);
@@ -208,27 +249,72 @@ describe("shutdown", () => {
     expect(h.registrar.received.slice(-2).map((r) => r.expires)).toEqual([0, 0]);
     expect(h.engine.stats().NOT_REGISTERED_STATE).toBe(2);
     expect(h.events.slice(-2).map((e) => e.to)).toEqual(["NOT_REGISTERED_STATE", "NOT_REGISTERED_STATE"]);
-    await sleep(150);
+    await h.advance(600);
     expect(h.registrar.received.length).toBe(sent);
+    // Shutdown disables in memory only: the database keeps state 0.
+    expect(h.repository.stateWrites).toEqual([]);
+  });
+
+  it("with unregister and challenges: follows each unREGISTER's challenge, registers nothing, waits on the clock", async () => {
+    h = await openHarness({
+      rows: (r) => [row(r, "alice"), row(r, "bob")],
+      params: { preemptiveAuth: false },
+    });
+    const hh = h;
+    await hh.until(() => registeredCount(hh) === 2);
+    // alice is REGISTERED; bob is held mid-refresh (his REGISTER dropped) when the node stops.
+    hh.registrar.script = (r) => (r.request.getHeader("to")?.includes("bob") && r.expires !== 0 ? "drop" : "default");
+    expect(hh.engine.forceRegister(key(hh, "bob"))).toBe(true);
+    await hh.until(() => hh.engine.get(key(hh, "bob"))?.stateName === "REGISTERING_STATE");
+    const sent = hh.registrar.received.length;
+    const from = hh.events.length;
+    const t0 = hh.clock.now();
+    const stopped = hh.engine.stop({ unregister: true, timeoutMs: 10_000 });
+    // bob's held REGISTER is challenged on its retransmission: the engine does not answer it (nothing registers).
+    hh.registrar.script = () => "default";
+    await hh.until(() => hh.engine.counters().inFlight === 0);
+    await stopped;
+    expect(hh.clock.now() - t0).toBeLessThan(10_000);
+    const after = hh.registrar.received.slice(sent);
+    // alice: unREGISTER, 401, unREGISTER with credentials, 200.
+    expect(
+      after.filter((r) => r.request.getHeader("to")?.includes("alice")).map((r) => [r.expires, r.authorized]),
+    ).toEqual([
+      [0, false],
+      [0, true],
+    ]);
+    expect(after.filter((r) => r.request.getHeader("to")?.includes("bob"))).toEqual([]);
+    expect(hh.registrar.bindings.get("sip:alice@reg.test")?.size).toBe(0);
+    // Only real state changes: alice leaves; bob's unanswered challenge changes nothing.
+    expect(hh.events.slice(from).map((e) => `${e.key.aor}:${e.to}`)).toEqual([
+      "sip:alice@reg.test:UNREGISTERING_STATE",
+      "sip:alice@reg.test:AUTHENTICATING_UNREGISTER_STATE",
+      "sip:alice@reg.test:NOT_REGISTERED_STATE",
+    ]);
+    expect(hh.engine.get(key(hh, "bob"))?.stateName).toBe("REGISTERING_STATE");
   });
 
   it("without unregister: stops the walk, sends nothing, and bounds the wait for transactions in flight", async () => {
     h = await openHarness({ rows: (r) => [row(r, "alice")] });
     h.registrar.script = () => "drop";
-    await h.registrar.waitFor(() => true);
-    const t0 = Date.now();
-    await h.engine.stop({ timeoutMs: 100 });
-    expect(Date.now() - t0).toBeLessThan(800);
+    await h.until(() => h?.registrar.received.length === 1);
+    const t0 = h.clock.now();
+    const stopped = h.engine.stop({ timeoutMs: 100 });
+    await h.advance(0.1);
+    await stopped;
+    expect(h.clock.now() - t0).toBe(100);
     expect(h.logger.at("warn").join()).toContain("in flight");
+    await h.advance(600);
+    expect(h.registrar.received).toHaveLength(1);
   });
 });
 
-describe("clustering (reference §7, decisions.md)", () => {
+describe("clustering (docs/opensips-behaviour.md §7, docs/decisions.md)", () => {
   it("ignores sharing tags with one warning when clustering is off", async () => {
     h = await openHarness({
       rows: (r) => [row(r, "alice", { cluster_shtag: "vip/1" }), row(r, "bob", { cluster_shtag: "vip/1" })],
     });
-    await until(() => registeredCount(h as Harness) === 2);
+    await h.until(() => registeredCount(h as Harness) === 2);
     h.engine.setTagState("vip/1", "backup");
     expect(registeredCount(h)).toBe(2);
     expect(h.logger.at("warn").filter((l) => l.includes("enable_clustering"))).toHaveLength(1);
@@ -240,7 +326,7 @@ describe("clustering (reference §7, decisions.md)", () => {
       params: { enableClustering: true },
     });
     await h.waitEvent((e) => e.key.aor === "sip:bob@reg.test" && e.to === "REGISTERED_STATE");
-    await sleep(120);
+    await h.advance(120);
     expect(h.engine.get(key(h, "alice"))?.stateName).toBe("NOT_REGISTERED_STATE");
     expect(h.engine.get(key(h, "alice"))?.shtag).toBe("vip");
     h.engine.setTagState("vip/1", "active");
@@ -252,35 +338,33 @@ describe("clustering (reference §7, decisions.md)", () => {
   });
 });
 
-describe("start-up parameters (reference §1)", () => {
+describe("start-up parameters (docs/opensips-behaviour.md §1)", () => {
   it("refuses bad parameters with a typed error naming the parameter", async () => {
-    const transport = await SipTransport.open({ listen: ["udp:127.0.0.1:0"] });
-    try {
-      const make = (params: Record<string, number>) => () => new RegistrantEngine({ transport, params });
-      expect(make({ timerInterval: 9 })).toThrow(SchedulerConfigError);
-      expect(make({ timerInterval: 9 })).toThrow(/timer_interval/);
-      expect(make({ hashSize: 4, timerInterval: 15 })).toThrow(/timer_interval/);
-      expect(make({ hashSize: 21 })).toThrow(/hash_size/);
-      expect(make({ reregisterExpiryPercentage: 0 })).toThrow(EngineConfigError);
-      expect(make({ reregisterExpiryPercentage: 101 })).toThrow(/reregister_expiry_percentage/);
-      expect(make({ defaultExpires: 14 })).toThrow(/default_expires/);
-      const engine = new RegistrantEngine({ transport, params: {} });
-      expect(engine.stats()).toEqual({
-        NOT_REGISTERED_STATE: 0,
-        REGISTERING_STATE: 0,
-        AUTHENTICATING_STATE: 0,
-        REGISTERED_STATE: 0,
-        REGISTER_TIMEOUT_STATE: 0,
-        INTERNAL_ERROR_STATE: 0,
-        WRONG_CREDENTIALS_STATE: 0,
-        REGISTRAR_ERROR_STATE: 0,
-        UNREGISTERING_STATE: 0,
-        AUTHENTICATING_UNREGISTER_STATE: 0,
-      });
-      await expect(engine.reload()).rejects.toThrow(/repository/);
-    } finally {
-      await transport.close();
-    }
+    const clock = new VirtualClock();
+    const transport = new MemoryRegistrar(clock);
+    const make = (params: Record<string, number>) => () => new RegistrantEngine({ transport, params, clock });
+    expect(make({ timerInterval: 9 })).toThrow(SchedulerConfigError);
+    expect(make({ timerInterval: 9 })).toThrow(/timer_interval/);
+    expect(make({ hashSize: 4, timerInterval: 15 })).toThrow(/timer_interval/);
+    expect(make({ hashSize: 21 })).toThrow(/hash_size/);
+    expect(make({ reregisterExpiryPercentage: 0 })).toThrow(EngineConfigError);
+    expect(make({ reregisterExpiryPercentage: 101 })).toThrow(/reregister_expiry_percentage/);
+    expect(make({ defaultExpires: 14 })).toThrow(/default_expires/);
+    expect(() => new RegistrantEngine({ transport, params: {}, clock, maxInFlight: 0 })).toThrow(/maxInFlight/);
+    const engine = new RegistrantEngine({ transport, params: {}, clock });
+    expect(engine.stats()).toEqual({
+      NOT_REGISTERED_STATE: 0,
+      REGISTERING_STATE: 0,
+      AUTHENTICATING_STATE: 0,
+      REGISTERED_STATE: 0,
+      REGISTER_TIMEOUT_STATE: 0,
+      INTERNAL_ERROR_STATE: 0,
+      WRONG_CREDENTIALS_STATE: 0,
+      REGISTRAR_ERROR_STATE: 0,
+      UNREGISTERING_STATE: 0,
+      AUTHENTICATING_UNREGISTER_STATE: 0,
+    });
+    await expect(engine.reload()).rejects.toThrow(/repository/);
   });
 });
 
@@ -291,33 +375,57 @@ describe("transactions in flight", () => {
       engine: { maxInFlight: 1 },
     });
     h.registrar.script = (r) => (r.request.getHeader("to")?.includes("alice") && r.cseq === 1 ? "drop" : "default");
-    await sleep(300);
+    await h.until(() => h?.registrar.received.length === 1);
+    await h.advance(10);
     expect(h.registrar.received).toHaveLength(1);
     expect(h.engine.counters().inFlight).toBe(1);
     expect(h.engine.counters().queued).toBe(2);
-    await until(() => registeredCount(h as Harness) === 2, 4000);
+    await h.until(() => registeredCount(h as Harness) === 2);
     expect(h.engine.get(key(h, "alice"))?.stateName).toBe("REGISTER_TIMEOUT_STATE");
     expect(h.engine.counters().inFlight).toBe(0);
+    // Queue order: bob's exchange (REGISTER, 401, REGISTER with credentials) before carol's; never two at once.
+    const order = h.registrar.received.map((r) => r.request.getHeader("to")?.match(/sip:(\w+)@/)?.[1]);
+    expect(order).toEqual(["alice", "bob", "bob", "carol", "carol"]);
+    expect(h.registrar.maxOpen).toBe(1);
+  });
+
+  it("does not send a queued request core abandoned meanwhile (tag backup), nor one of a deleted record", async () => {
+    h = await openHarness({
+      rows: (r) => [row(r, "alice"), row(r, "bob", { cluster_shtag: "vip/1" }), row(r, "carol"), row(r, "dave")],
+      params: { enableClustering: true },
+      engine: { maxInFlight: 1, activeTags: ["vip/1"] },
+      registrar: { accounts: { alice: "secret", bob: "secret", carol: "secret", dave: "secret" } },
+    });
+    h.registrar.script = (r) => (r.request.getHeader("to")?.includes("alice") && r.cseq === 1 ? "drop" : "default");
+    await h.until(() => h?.registrar.received.length === 1 && h.engine.counters().queued === 3);
+    // bob's REGISTER is queued behind alice's: the tag goes backup (core abandons it), carol is deleted.
+    h.engine.setTagState("vip/1", "backup");
+    expect(h.engine.get(key(h, "bob"))?.stateName).toBe("NOT_REGISTERED_STATE");
+    expect(h.engine.delete(key(h, "carol"))).toBe(true);
+    await h.until(() => h?.engine.get(key(h as Harness, "dave"))?.stateName === "REGISTERED_STATE");
+    await h.until(() => h?.engine.counters().inFlight === 0 && h.engine.counters().queued === 0);
+    const users = h.registrar.received.map((r) => r.request.getHeader("to")?.match(/sip:(\w+)@/)?.[1]);
+    expect(users).toEqual(["alice", "dave", "dave"]);
+    expect(h.registrar.maxOpen).toBe(1);
   });
 });
 
 describe("the walk", () => {
   it("runs on one timer however many records there are, and lists them in bucket order", async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
     h = await openHarness({ rows: () => [], start: false, params: { hashSize: 3, timerInterval: 80 } });
-    const before = timers();
+    expect(h.clock.pendingTimers).toBe(0);
     await h.engine.start();
-    expect(timers()).toBe(before + 1);
+    expect(h.clock.pendingTimers).toBe(1);
     for (let i = 0; i < 300; i++) h.engine.upsert(row(h.registrar, `user${i}`, { state: 1, expiry: 600 }));
-    expect(timers()).toBe(before + 1);
+    expect(h.clock.pendingTimers).toBe(1);
     const list = h.engine.list();
     expect(list).toHaveLength(300);
-    const { coreHash } = await import("@uacreg/scheduler");
     const buckets = list.map((v) => coreHash(v.aor) & 7);
     expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
-    // Disabled records are visited but send nothing.
-    await sleep(400);
+    // Disabled records are visited but send nothing; one bucket every floor(80/8) = 10 s.
+    await h.advance(80);
     expect(h.registrar.received).toHaveLength(0);
-    expect(h.engine.counters().visits).toBeGreaterThanOrEqual(8);
+    expect(h.engine.counters().visits).toBe(8);
+    expect(h.clock.pendingTimers).toBe(1);
   });
 });

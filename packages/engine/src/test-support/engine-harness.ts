@@ -1,148 +1,94 @@
 import type { RegistrantRow } from "@uacreg/core";
-import { SipTransport } from "@uacreg/transport";
-import type { Logger } from "../logger.js";
-import { RegistrantEngine, type RegistrantEngineOptions, type StateChangeEvent } from "../registrant-engine.js";
+import { settle, VirtualClock } from "@uacreg/runtime/testing";
+import type { StateChangeEvent } from "../engine-metrics.js";
+import type { RegistrantEngineOptions } from "../engine-options.js";
+import { RegistrantEngine } from "../registrant-engine.js";
 import type { RegistrantParams } from "../registrant-params.js";
+import { MemoryRegistrar } from "./memory-registrar.js";
 import { MemoryRepository } from "./memory-repository.js";
-import { ScriptedRegistrar, type ScriptedRegistrarOptions } from "./scripted-registrar.js";
+import { RecordingLogger } from "./recording-logger.js";
+import type { ScriptedRegistrarOptions } from "./scripted-registrar.js";
 
-/** A logger that keeps every line, to assert on. */
-export class RecordingLogger implements Logger {
-  readonly lines: Array<{ level: string; obj: object; msg: string }> = [];
-  debug(obj: object, msg: string) {
-    this.lines.push({ level: "debug", obj, msg });
-  }
-  info(obj: object, msg: string) {
-    this.lines.push({ level: "info", obj, msg });
-  }
-  warn(obj: object, msg: string) {
-    this.lines.push({ level: "warn", obj, msg });
-  }
-  error(obj: object, msg: string) {
-    this.lines.push({ level: "error", obj, msg });
-  }
-  at(level: string): string[] {
-    return this.lines.filter((l) => l.level === level).map((l) => `${l.msg} ${JSON.stringify(l.obj)}`);
-  }
-}
+export { row } from "./registrant-rows.js";
+
+/** How long `until` and `waitEvent` let virtual time run before giving up (10 minutes: many refresh cycles). */
+const LIMIT_MS = 600_000;
 
 export interface Harness {
   engine: RegistrantEngine;
-  registrar: ScriptedRegistrar;
-  transport: SipTransport;
+  clock: VirtualClock;
+  registrar: MemoryRegistrar;
   repository: MemoryRepository;
   logger: RecordingLogger;
   events: StateChangeEvent[];
-  /** The local socket, `udp:127.0.0.1:<port>`. */
+  /** The local socket the requests leave from. */
   local: string;
-  /** Moves the engine's wall clock forward (the walk keeps its real fast tick). */
-  advance(seconds: number): void;
-  /** Resolves when `pred` holds for an event (already emitted or still to come). */
-  waitEvent(pred: (e: StateChangeEvent) => boolean, timeoutMs?: number, from?: number): Promise<StateChangeEvent>;
+  /** Lets `seconds` of virtual time pass (timers fire on the way, promises settle after each). */
+  advance(seconds: number): Promise<void>;
+  /** Runs virtual time from deadline to deadline until `cond` holds; throws if it does not within `limitMs`. */
+  until(cond: () => boolean, limitMs?: number): Promise<void>;
+  /** Runs virtual time until an event from index `from` on matches `pred`, and returns it. */
+  waitEvent(pred: (e: StateChangeEvent) => boolean, from?: number): Promise<StateChangeEvent>;
+  /** Lets queued promise callbacks run (database writes) without moving time. */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** A default row registering `user` at the scripted registrar with password `secret`. */
-export function row(registrar: ScriptedRegistrar, user: string, extra: Partial<RegistrantRow> = {}): RegistrantRow {
-  return {
-    registrar: registrar.uri,
-    proxy: null,
-    aor: `sip:${user}@reg.test`,
-    third_party_registrant: null,
-    username: user,
-    password: "secret",
-    binding_URI: `sip:${user}@127.0.0.1:5099`,
-    binding_params: null,
-    expiry: 60,
-    forced_socket: null,
-    cluster_shtag: null,
-    state: 0,
-    ...extra,
-  };
-}
-
 /**
- * The two endpoints of the engine's lifecycle tests, on loopback: the engine with the real transport (fast tm
- * timers: T1 50 ms, T2 200 ms, fr_timeout 1 s) and the scripted registrar. The walk runs on a real 40 ms tick
- * (`tickMs`, test only) with hash_size 1 and timer_interval 10; the engine's wall clock can be moved forward.
+ * The engine on a {@link VirtualClock} with an in-memory registrar behind its `RequestSender` interface and an
+ * in-memory store: hash_size 1 and timer_interval 10 (a bucket every 5 s of virtual time) unless `params` says
+ * otherwise. Nothing sleeps: the tests move time.
  */
 export async function openHarness(opts: {
-  rows: (registrar: ScriptedRegistrar) => RegistrantRow[];
+  rows: (registrar: MemoryRegistrar) => RegistrantRow[];
   registrar?: ScriptedRegistrarOptions;
   params?: Partial<RegistrantParams>;
   engine?: Partial<RegistrantEngineOptions>;
   start?: boolean;
 }): Promise<Harness> {
-  const registrar = await ScriptedRegistrar.open({
+  const clock = new VirtualClock();
+  const registrar = new MemoryRegistrar(clock, {
     accounts: { alice: "secret", bob: "secret", carol: "secret" },
     ...opts.registrar,
   });
-  const transport = await SipTransport.open({
-    listen: ["udp:127.0.0.1:0"],
-    timers: { t1Ms: 50, t2Ms: 200, frTimeoutS: 1, t4Ms: 100 },
-  });
-  const local = transport.sockets()[0] ?? "";
   const repository = new MemoryRepository(opts.rows(registrar));
   const logger = new RecordingLogger();
-  let offset = 0;
   const engine = new RegistrantEngine({
-    transport,
+    transport: registrar,
     repository,
     params: { hashSize: 1, timerInterval: 10, ...opts.params },
     logger,
-    now: () => Date.now() + offset,
-    tickMs: 40,
+    clock,
     ...opts.engine,
   });
   const events: StateChangeEvent[] = [];
-  const waiters = new Set<{ pred: (e: StateChangeEvent) => boolean; resolve: (e: StateChangeEvent) => void }>();
-  engine.onStateChange((e) => {
-    events.push(e);
-    for (const w of [...waiters]) {
-      if (w.pred(e)) {
-        waiters.delete(w);
-        w.resolve(e);
-      }
+  engine.onStateChange((e) => events.push(e));
+  const until = async (cond: () => boolean, limitMs = LIMIT_MS) => {
+    if (!(await clock.runUntil(cond, limitMs))) {
+      const seen = events.map((x) => `${x.key.aor}:${x.to}`);
+      throw new Error(`condition not met within ${limitMs} ms of virtual time; events ${JSON.stringify(seen)}`);
     }
-  });
+  };
   if (opts.start !== false) await engine.start();
   return {
     engine,
+    clock,
     registrar,
-    transport,
     repository,
     logger,
     events,
-    local,
-    advance(seconds) {
-      offset += seconds * 1000;
+    local: MemoryRegistrar.LOCAL,
+    advance: (seconds) => clock.advance(seconds * 1000),
+    until,
+    async waitEvent(pred, from = 0) {
+      await until(() => events.slice(from).some(pred));
+      return events.slice(from).find(pred) as StateChangeEvent;
     },
-    waitEvent(pred, timeoutMs = 3000, from = 0) {
-      const seen = events.slice(from).find(pred);
-      if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const w = {
-          pred,
-          resolve: (e: StateChangeEvent) => {
-            clearTimeout(timer);
-            resolve(e);
-          },
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(w);
-          reject(
-            new Error(
-              `no matching state change within ${timeoutMs} ms; saw ${JSON.stringify(events.map((x) => `${x.key.aor}:${x.to}`))}`,
-            ),
-          );
-        }, timeoutMs);
-        waiters.add(w);
-      });
-    },
+    settle,
     async close() {
-      await engine.stop({ timeoutMs: 200 });
-      await transport.close();
-      await registrar.close();
+      const stopped = engine.stop({ timeoutMs: 200 });
+      await clock.advance(200);
+      await stopped;
     },
   };
 }

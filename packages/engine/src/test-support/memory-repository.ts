@@ -1,11 +1,11 @@
 import type { RegistrantKey, RegistrantRow } from "@uacreg/core";
-import type { RegistrantRepository } from "../registrant-repository.js";
+import type { RegistrantStore } from "../registrant-store.js";
 
 const keyOf = (r: RegistrantRow) => `${r.aor}\u0000${r.binding_URI}\u0000${r.registrar}`;
 const keyText = (k: RegistrantKey) => `${k.aor}\u0000${k.contact}\u0000${k.registrar}`;
 
 /** An in-memory registrant table for the engine's tests: rows in insertion order, state writes recorded. */
-export class MemoryRepository implements RegistrantRepository {
+export class MemoryRepository implements RegistrantStore {
   readonly rows: RegistrantRow[];
   readonly stateWrites: Array<{ key: RegistrantKey; state: number }> = [];
   /** Make updateState fail (the engine must log and go on). */
@@ -30,28 +30,4 @@ export class MemoryRepository implements RegistrantRepository {
     const row = this.rows.find((r) => keyOf(r) === keyText(key));
     if (row !== undefined) row.state = state;
   }
-
-  async insert(row: RegistrantRow): Promise<void> {
-    if (this.rows.some((r) => keyOf(r) === keyOf(row))) throw new Error("duplicate key");
-    this.rows.push({ ...row });
-  }
-
-  async upsert(row: RegistrantRow): Promise<void> {
-    const i = this.rows.findIndex((r) => keyOf(r) === keyOf(row));
-    if (i >= 0) this.rows[i] = { ...row };
-    else this.rows.push({ ...row });
-  }
-
-  async delete(key: RegistrantKey): Promise<boolean> {
-    const i = this.rows.findIndex((r) => keyOf(r) === keyText(key));
-    if (i < 0) return false;
-    this.rows.splice(i, 1);
-    return true;
-  }
-
-  async count(): Promise<number> {
-    return this.rows.length;
-  }
-
-  async close(): Promise<void> {}
 }

@@ -21,7 +21,7 @@ import {
 /** One REGISTER as the registrar saw it. */
 export interface ReceivedRegister {
   readonly request: SipRequest;
-  /** Date.now() at arrival. */
+  /** The registrar's wall clock at arrival (ms). */
   readonly at: number;
   readonly callId: string;
   readonly cseq: number;
@@ -55,13 +55,14 @@ interface Binding {
 }
 
 /**
- * A scripted registrar for the engine's tests: a plain node:dgram socket on 127.0.0.1 that parses REGISTERs with
- * @uacreg/sip, challenges with 401 (`WWW-Authenticate: Digest realm, nonce, opaque, qop="auth", algorithm`), verifies
- * the Authorization by recomputing it with @uacreg/digest (a reused nonce with a higher nc is accepted: preemptive
- * auth), keeps the bindings per AOR and answers 200 listing them with `;expires=`. `script` can override the answer
- * to any request.
+ * The registrar behind the engine's tests, without I/O: parses nothing itself, takes each REGISTER as a parsed
+ * @uacreg/sip request, challenges with 401 (`WWW-Authenticate: Digest realm, nonce, opaque, qop="auth", algorithm`),
+ * verifies the Authorization by recomputing it with @uacreg/digest (a reused nonce with a higher nc is accepted:
+ * preemptive auth), keeps the bindings per AOR and answers 200 listing them with `;expires=`. `script` can override
+ * the answer to any request. {@link ScriptedRegistrar} puts it on a UDP socket; `MemoryRegistrar` behind the engine's
+ * `RequestSender` interface on a virtual clock.
  */
-export class ScriptedRegistrar {
+export class RegistrarScript {
   readonly received: ReceivedRegister[] = [];
   /** Override: return "default" to let the digest registrar answer. */
   script: (r: ReceivedRegister) => ScriptAnswer = () => "default";
@@ -75,38 +76,55 @@ export class ScriptedRegistrar {
   readonly #answered = new Map<string, Uint8Array | ReceivedRegister>();
   readonly #nonces = new Map<string, { challenge: DigestChallenge; nc: number }>();
   readonly #waiters = new Set<{ pred: (r: ReceivedRegister) => boolean; resolve: (r: ReceivedRegister) => void }>();
+  readonly #wallNow: () => number;
 
-  private constructor(
-    private readonly socket: dgram.Socket,
-    readonly port: number,
-    options: ScriptedRegistrarOptions,
-  ) {
+  /** `wallNow`: the registrar's wall clock in ms (arrival times, binding expiry). */
+  constructor(options: ScriptedRegistrarOptions, wallNow: () => number) {
     this.accounts = options.accounts ?? {};
     this.realm = options.realm ?? "reg.test";
     this.algorithm = options.algorithm ?? "MD5";
     this.grant = options.grant;
     this.challenge = options.challenge ?? true;
-    socket.on("message", (data, rinfo) => this.#onDatagram(data, rinfo));
+    this.#wallNow = wallNow;
   }
 
-  static async open(options: ScriptedRegistrarOptions = {}): Promise<ScriptedRegistrar> {
-    const socket = dgram.createSocket("udp4");
-    await new Promise<void>((resolve, reject) => {
-      socket.once("error", reject);
-      socket.bind(0, "127.0.0.1", () => {
-        socket.off("error", reject);
-        resolve();
-      });
-    });
-    return new ScriptedRegistrar(socket, socket.address().port, options);
+  /**
+   * Handles one REGISTER (first transmission or retransmission of the transaction `transactionId`, the top Via):
+   * the bytes of the answer, or undefined when the script drops it. A retransmission is answered with the same bytes
+   * and not recorded again; a retransmission of a request the script dropped is put to the script again.
+   */
+  handle(request: SipRequest, transactionId: string): Uint8Array | undefined {
+    const answered = this.#answered.get(transactionId);
+    if (answered instanceof Uint8Array) return answered;
+    let received = answered;
+    if (received === undefined) {
+      received = this.#describe(request);
+      this.received.push(received);
+      for (const w of [...this.#waiters]) {
+        if (w.pred(received)) {
+          this.#waiters.delete(w);
+          w.resolve(received);
+        }
+      }
+    }
+    const answer = this.script(received);
+    if (answer === "drop") {
+      this.#answered.set(transactionId, received);
+      return undefined;
+    }
+    const response =
+      answer === "default"
+        ? this.#digestRegistrar(received)
+        : this.#response(request, answer.status, answer.reason, answer.headers ?? []);
+    const bytes = serializeMessage(response);
+    this.#answered.set(transactionId, bytes);
+    return bytes;
   }
 
-  /** `sip:127.0.0.1:<port>`, to use as the registrar column. */
-  get uri(): string {
-    return `sip:127.0.0.1:${this.port}`;
-  }
-
-  /** Resolves with the first REGISTER (already received or still to come) that matches. */
+  /**
+   * Resolves with the first REGISTER (already received or still to come) that matches. Real-time tests only (the
+   * loopback smoke tests): virtual-time tests run the clock until `received` has it.
+   */
   waitFor(pred: (r: ReceivedRegister) => boolean, timeoutMs = 4000, from = 0): Promise<ReceivedRegister> {
     const seen = this.received.slice(from).find(pred);
     if (seen !== undefined) return Promise.resolve(seen);
@@ -126,52 +144,6 @@ export class ScriptedRegistrar {
     });
   }
 
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
-  }
-
-  #onDatagram(data: Buffer, rinfo: dgram.RemoteInfo): void {
-    let request: SipRequest;
-    try {
-      const msg = parseMessage(new Uint8Array(data.buffer, data.byteOffset, data.length));
-      if (msg instanceof SipResponse || msg.method !== "REGISTER") return;
-      request = msg;
-    } catch {
-      return;
-    }
-    // A retransmission (same top Via) is answered with the same bytes and not recorded again; a retransmission of a
-    // request the script dropped is put to the script again (it may answer now).
-    const via = request.getHeader("via") ?? "";
-    const answered = this.#answered.get(via);
-    if (answered instanceof Uint8Array) {
-      this.socket.send(answered, rinfo.port, rinfo.address);
-      return;
-    }
-    let received = answered;
-    if (received === undefined) {
-      received = this.#describe(request);
-      this.received.push(received);
-      for (const w of [...this.#waiters]) {
-        if (w.pred(received)) {
-          this.#waiters.delete(w);
-          w.resolve(received);
-        }
-      }
-    }
-    const answer = this.script(received);
-    if (answer === "drop") {
-      this.#answered.set(via, received);
-      return;
-    }
-    const response =
-      answer === "default"
-        ? this.#digestRegistrar(received)
-        : this.#response(request, answer.status, answer.reason, answer.headers ?? []);
-    const bytes = serializeMessage(response);
-    this.#answered.set(via, bytes);
-    this.socket.send(bytes, rinfo.port, rinfo.address);
-  }
-
   #describe(request: SipRequest): ReceivedRegister {
     const cseqText = request.getHeader("cseq") ?? "0 REGISTER";
     const contactValues = request.getHeaders("contact");
@@ -185,7 +157,7 @@ export class ScriptedRegistrar {
     const authorization = request.getHeader("authorization") ?? request.getHeader("proxy-authorization");
     return {
       request,
-      at: Date.now(),
+      at: this.#wallNow(),
       callId: request.getHeader("call-id") ?? "",
       cseq: Number.parseInt(cseqText, 10),
       fromTag: tag(request.getHeader("from")),
@@ -253,7 +225,7 @@ export class ScriptedRegistrar {
         if (asked === 0) store.delete(c);
         else {
           const granted = this.grant ?? asked;
-          store.set(c, { expires: granted, until: Date.now() + granted * 1000 });
+          store.set(c, { expires: granted, until: this.#wallNow() + granted * 1000 });
         }
       }
     }
@@ -272,5 +244,51 @@ export class ScriptedRegistrar {
     headers.push({ name: "CSeq", value: request.getHeader("cseq") ?? "" });
     for (const [name, value] of extra) headers.push({ name, value });
     return new SipResponse({ status, reason, headers });
+  }
+}
+
+/** The {@link RegistrarScript} on a UDP socket on 127.0.0.1, for the loopback smoke tests (real time). */
+export class ScriptedRegistrar extends RegistrarScript {
+  private constructor(
+    private readonly socket: dgram.Socket,
+    readonly port: number,
+    options: ScriptedRegistrarOptions,
+  ) {
+    super(options, Date.now);
+    socket.on("message", (data, rinfo) => this.#onDatagram(data, rinfo));
+  }
+
+  static async open(options: ScriptedRegistrarOptions = {}): Promise<ScriptedRegistrar> {
+    const socket = dgram.createSocket("udp4");
+    await new Promise<void>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.bind(0, "127.0.0.1", () => {
+        socket.off("error", reject);
+        resolve();
+      });
+    });
+    return new ScriptedRegistrar(socket, socket.address().port, options);
+  }
+
+  /** `sip:127.0.0.1:<port>`, to use as the registrar column. */
+  get uri(): string {
+    return `sip:127.0.0.1:${this.port}`;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+
+  #onDatagram(data: Buffer, rinfo: dgram.RemoteInfo): void {
+    let request: SipRequest;
+    try {
+      const msg = parseMessage(new Uint8Array(data.buffer, data.byteOffset, data.length));
+      if (msg instanceof SipResponse || msg.method !== "REGISTER") return;
+      request = msg;
+    } catch {
+      return;
+    }
+    const bytes = this.handle(request, request.getHeader("via") ?? "");
+    if (bytes !== undefined) this.socket.send(bytes, rinfo.port, rinfo.address);
   }
 }

@@ -1,0 +1,64 @@
+import { type RecordView, type RegistrantKey, type RegistrantRecord, recordView } from "@uacreg/core";
+import { TableEntry } from "@uacreg/scheduler";
+import type { SipProtocol } from "./request-sender.js";
+
+const IN_TABLE = 1;
+const RETIRING = 2;
+/** Bits 2–3: the protocol of the last outcome (0 unknown), packed with the flags so a record costs no extra field. */
+const PROTO_SHIFT = 2;
+const PROTO_MASK = 3 << PROTO_SHIFT;
+const PROTOCOLS: readonly (SipProtocol | undefined)[] = [undefined, "udp", "tcp", "tls"];
+
+/**
+ * The engine's handle on one record: the current immutable core record and what only the engine knows (the local
+ * socket and protocol of the last request, whether it is still in the table). It carries its own table links (a
+ * {@link TableEntry}), so the table allocates nothing else per record but a Map entry.
+ */
+export class LiveRecord extends TableEntry {
+  /** The local socket (`udp:127.0.0.1:5060`) the last request left from (the sender's shared string). */
+  socket: string | undefined = undefined;
+  #flags = IN_TABLE;
+
+  constructor(public record: RegistrantRecord) {
+    super();
+  }
+
+  get key(): RegistrantKey {
+    return this.record.config.key;
+  }
+
+  /** Still the record of its key in the table. */
+  get inTable(): boolean {
+    return (this.#flags & IN_TABLE) !== 0;
+  }
+
+  /** Removed from the table, its request in flight followed to its end (core steps it with `retiring`). */
+  get retiring(): boolean {
+    return (this.#flags & RETIRING) !== 0;
+  }
+
+  /** Leaves the table; `followed` when its request in flight is still to be followed. */
+  retire(followed: boolean): void {
+    this.#flags = (this.#flags & ~(IN_TABLE | RETIRING)) | (followed ? RETIRING : 0);
+  }
+
+  /** reg_list's view: core's, with the socket the last request left from when none is forced. */
+  view(): RecordView {
+    const view = recordView(this.record);
+    if (view.socket === undefined && this.socket !== undefined) view.socket = this.socket;
+    return view;
+  }
+
+  /** The protocol the last reply came over (the pin goes back over it, docs/opensips-behaviour.md §4.3). */
+  get proto(): SipProtocol | undefined {
+    return PROTOCOLS[(this.#flags & PROTO_MASK) >> PROTO_SHIFT];
+  }
+
+  set proto(proto: SipProtocol | undefined) {
+    const code = proto === undefined ? 0 : PROTOCOLS.indexOf(proto);
+    this.#flags = (this.#flags & ~PROTO_MASK) | (code << PROTO_SHIFT);
+  }
+}
+
+/** The table's key function. */
+export const liveKey = (live: LiveRecord): RegistrantKey => live.record.config.key;

@@ -1,0 +1,61 @@
+import { isIPv6 } from "node:net";
+import type { OutgoingRequest as CoreRequest, RegistrantEvent } from "@uacreg/core";
+import type { OutboundRequest, SendOutcome, SipProtocol } from "./request-sender.js";
+
+/**
+ * The adapter between core and the {@link RequestSender}, both ways: core's request out (with the pin's protocol),
+ * the sender's outcome in as core's event. One object per request and one per outcome (plus the pin of a reply):
+ * this is the engine's hot path.
+ */
+
+/**
+ * Core's request as the sender takes it. A pinned destination (docs/opensips-behaviour.md §4.3) goes back over the
+ * protocol the last reply came over; without a known protocol the sender resolves the next hop as usual.
+ */
+export function outboundRequest(r: CoreRequest, proto: SipProtocol | undefined): OutboundRequest {
+  const out: { -readonly [K in keyof OutboundRequest]: OutboundRequest[K] } = {
+    method: r.method,
+    requestUri: r.requestUri,
+    headers: r.headers,
+    callId: r.callId,
+    cseq: r.cseq,
+    nextHop: r.nextHop,
+  };
+  if (r.socket !== undefined) out.socket = r.socket;
+  if (r.destination !== undefined && proto !== undefined) {
+    out.destination = { proto, address: r.destination.address, port: r.destination.port };
+  }
+  return out;
+}
+
+/**
+ * The protocol of an outcome: the sender's `proto`, else (a sender that does not report it) the protocol the reply
+ * came over. Undefined for a timeout or a transport error of such a sender.
+ */
+export function outcomeProtocol(outcome: SendOutcome): SipProtocol | undefined {
+  if (outcome.proto !== undefined) return outcome.proto;
+  if (outcome.kind !== "response") return undefined;
+  const p = outcome.remote.proto;
+  return p === "udp" || p === "tcp" || p === "tls" ? p : undefined;
+}
+
+/** Core's event for the outcome of the request `request` (Call-ID and CSeq, to match the request in flight). */
+export function outcomeEvent(outcome: SendOutcome, request: { callId: string; cseq: number }): RegistrantEvent {
+  const id = { callId: request.callId, cseq: request.cseq };
+  if (outcome.kind === "response") {
+    const remote = outcome.remote;
+    return {
+      type: "response",
+      response: outcome.response,
+      request: id,
+      destination: { family: isIPv6(remote.address) ? "IPv6" : "IPv4", address: remote.address, port: remote.port },
+    };
+  }
+  if (outcome.kind === "timeout") return { type: "timeout", request: id };
+  return { type: "transport-error", request: id, message: outcome.error.message };
+}
+
+/** A rejected send as an outcome (a sender that throws is counted as a transport error, never crashes the engine). */
+export function rejectedSend(error: unknown): SendOutcome {
+  return { kind: "transport-error", error: error instanceof Error ? error : new Error(String(error)) };
+}

@@ -1,0 +1,192 @@
+import {
+  type CoreContext,
+  formatKey,
+  isInFlight,
+  type RegistrantEvent,
+  type RegistrantRecord,
+  registers,
+  type SendAction,
+  type Step,
+  step,
+} from "@uacreg/core";
+import type { Clock, Logger } from "@uacreg/runtime";
+import { AdmissionQueue } from "./admission-queue.js";
+import type { EngineMetrics } from "./engine-metrics.js";
+import type { LiveRecord } from "./live-record.js";
+import { outboundRequest, outcomeEvent, outcomeProtocol, rejectedSend } from "./outcome-adapter.js";
+import type { RequestSender, SendOutcome } from "./request-sender.js";
+import type { StateWriter } from "./state-writer.js";
+
+/** What the {@link RecordDispatcher} works with. */
+export interface RecordDispatcherOptions {
+  ctx: CoreContext;
+  clock: Clock;
+  sender: RequestSender;
+  writer: StateWriter<LiveRecord>;
+  metrics: EngineMetrics;
+  log: Logger;
+  maxInFlight: number;
+}
+
+/**
+ * Hands one event at a time to @uacreg/core and carries out its actions (docs/architecture.md "engine"): sends go
+ * through the admission queue to the {@link RequestSender}, their outcomes come back as core events, state writes go
+ * to the {@link StateWriter}, state changes to the {@link EngineMetrics}. Synchronous per event: a record's next event
+ * can only come after this one is fully applied, so the events of one record are serialized.
+ */
+export class RecordDispatcher {
+  readonly ctx: CoreContext;
+  /** The context of a record that must not register: deleted, or the node is stopping. */
+  readonly #retiringCtx: CoreContext;
+  readonly #clock: Clock;
+  readonly #sender: RequestSender;
+  readonly #writer: StateWriter<LiveRecord>;
+  readonly #metrics: EngineMetrics;
+  readonly #log: Logger;
+  readonly #queue: AdmissionQueue<LiveRecord, SendAction>;
+  #stopping = false;
+
+  constructor(o: RecordDispatcherOptions) {
+    this.ctx = o.ctx;
+    this.#retiringCtx = { ...o.ctx, retiring: true };
+    this.#clock = o.clock;
+    this.#sender = o.sender;
+    this.#writer = o.writer;
+    this.#metrics = o.metrics;
+    this.#log = o.log;
+    this.#queue = new AdmissionQueue(
+      o.maxInFlight,
+      (live, send) => this.#start(live, send),
+      (live, send) => this.#stillWanted(live, send),
+    );
+  }
+
+  /** Core's `now`: whole unix seconds of the wall clock. */
+  unixNow(): number {
+    return Math.floor(this.#clock.wallNow() / 1000);
+  }
+
+  get inFlight(): number {
+    return this.#queue.inFlight;
+  }
+
+  get queued(): number {
+    return this.#queue.queued;
+  }
+
+  /** From now on every record is stepped as retiring: unREGISTERs go out, nothing registers. */
+  stopping(): void {
+    this.#stopping = true;
+  }
+
+  /** Resolves true once nothing is in flight or queued, false after `timeoutMs` on the clock. */
+  idle(timeoutMs: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      if (this.#queue.idle) return resolve(true);
+      const timer = this.#clock.setTimer(timeoutMs, () => {
+        cancel();
+        resolve(false);
+      });
+      const cancel = this.#queue.whenIdle(() => {
+        timer.cancel();
+        resolve(true);
+      });
+    });
+  }
+
+  /** Hands `event` to core for `live` and carries out the actions. */
+  dispatch(live: LiveRecord, event: RegistrantEvent, now: number = this.unixNow()): void {
+    let result: Step<RegistrantRecord>;
+    try {
+      result = step(live.record, event, now, this.#stopping || live.retiring ? this.#retiringCtx : this.ctx);
+    } catch (error) {
+      this.#log.error({ key: formatKey(live.key), event: event.type, err: String(error) }, "core refused an event");
+      return;
+    }
+    const next = result.record;
+    if (next !== live.record) {
+      if (live.inTable) this.#metrics.moved(live.record.state, next.state);
+      live.record = next;
+    }
+    for (const action of result.actions) {
+      switch (action.type) {
+        case "send":
+          this.#queue.admit(live, action);
+          break;
+        case "persist-state":
+          this.#writer.write(live, action.key, action.state);
+          break;
+        case "state-change":
+          this.#metrics.stateChanged(action);
+          break;
+        case "log":
+          this.#log[action.level]({ key: live.key }, action.message);
+          break;
+      }
+    }
+  }
+
+  /**
+   * A queued send goes out only if its record is still followed and core still waits for that very request (it may
+   * have abandoned it: tag backup, record replaced). A REGISTER queued before its record was deleted or the node began
+   * to stop never went out: it is dropped (only unREGISTERs leave a retiring record).
+   */
+  #stillWanted(live: LiveRecord, send: SendAction): boolean {
+    const pending = live.record.pending;
+    return (
+      (live.inTable || live.retiring) &&
+      !((this.#stopping || live.retiring) && registers(send.kind)) &&
+      pending !== undefined &&
+      pending.cseq === send.request.cseq &&
+      pending.callId === send.request.callId
+    );
+  }
+
+  #start(live: LiveRecord, send: SendAction): void {
+    const c = this.#metrics.counters;
+    if (registers(send.kind)) c.registerSent++;
+    else c.unregisterSent++;
+    if (live.record.pending?.authenticated === true) c.authenticatedSent++;
+    const request = send.request;
+    let sent: Promise<SendOutcome>;
+    try {
+      sent = this.#sender.send(outboundRequest(request, live.proto));
+    } catch (error) {
+      sent = Promise.resolve(rejectedSend(error));
+    }
+    sent.then(
+      (outcome) => this.#finished(live, request, outcome),
+      (error: unknown) => this.#finished(live, request, rejectedSend(error)),
+    );
+  }
+
+  /** The transaction ended: its slot is freed first, so a follow-up (the answer to a 401) goes out at once. */
+  #finished(live: LiveRecord, request: SendAction["request"], outcome: SendOutcome): void {
+    this.#queue.release();
+    try {
+      this.#onOutcome(live, request, outcome);
+    } catch (error) {
+      this.#log.error({ err: String(error) }, "handling a transaction outcome failed");
+    }
+    this.#queue.drain();
+  }
+
+  #onOutcome(live: LiveRecord, request: SendAction["request"], outcome: SendOutcome): void {
+    const c = this.#metrics.counters;
+    if (outcome.local !== undefined) live.socket = outcome.local;
+    const proto = outcomeProtocol(outcome);
+    if (proto !== undefined) live.proto = proto;
+    if (outcome.kind === "response") c.repliesReceived++;
+    else if (outcome.kind === "timeout") c.timeouts++;
+    else c.transportErrors++;
+    // Replies for a record that was deleted or replaced are dropped (docs/opensips-behaviour.md §5), except the
+    // exchange of a retiring record, followed to its end.
+    if (!live.inTable && !live.retiring) {
+      c.lateRepliesDropped++;
+      this.#log.debug({ key: live.key, callId: request.callId }, "reply for a removed record dropped");
+      return;
+    }
+    this.dispatch(live, outcomeEvent(outcome, request));
+    if (live.retiring && !isInFlight(live.record.state)) live.retire(false);
+  }
+}

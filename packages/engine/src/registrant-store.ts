@@ -1,0 +1,13 @@
+import type { RegistrantKey, RegistrantRow } from "@uacreg/core";
+
+/**
+ * What the engine uses of the record store (docs/contracts.md): read every row, read one, write the `state` column.
+ * @uacreg/db's repository implements it structurally; the daemon wires it, tests use an in-memory one.
+ */
+export interface RegistrantStore {
+  /** Every row, streamed or paged: never holds the whole result twice. */
+  loadAll(): AsyncIterable<RegistrantRow>;
+  findOne(key: RegistrantKey): Promise<RegistrantRow | undefined>;
+  /** `UPDATE … SET state=? WHERE aor=? AND binding_URI=? AND registrar=?` (docs/opensips-behaviour.md §9). */
+  updateState(key: RegistrantKey, state: number): Promise<void>;
+}

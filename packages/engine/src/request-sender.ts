@@ -1,0 +1,52 @@
+import type { ReplyMessage } from "@uacreg/core";
+
+/** The transport protocols a request can leave over (docs/opensips-behaviour.md §4.3). */
+export type SipProtocol = "udp" | "tcp" | "tls";
+
+/**
+ * A REGISTER as the engine hands it to the {@link RequestSender}: core's request with the destination pinned to the
+ * protocol the last reply came over. The sender adds the Via, resolves the next hop (RFC 3263) unless pinned, and
+ * retransmits (RFC 3261 §17.1.2).
+ */
+export interface OutboundRequest {
+  readonly method: string;
+  readonly requestUri: string;
+  /** Every header line except Via, each ending in "\r\n", Content-Length included. */
+  readonly headers: string;
+  readonly callId: string;
+  readonly cseq: number;
+  /** SIP URI to resolve: the outbound proxy if set, else the registrar. */
+  readonly nextHop: string;
+  /** Forced local socket spec (`forced_socket`), e.g. `udp:127.0.0.1:5060`. */
+  readonly socket?: string;
+  /** Pinned destination: skip DNS (docs/opensips-behaviour.md §4.3). */
+  readonly destination?: { readonly proto: SipProtocol; readonly address: string; readonly port: number };
+}
+
+/**
+ * How a transaction ended (RFC 3261 §17.1.2): a final reply, Timer F, or a transport error. `local` is the canonical
+ * spec of the socket the request left from and `proto` its protocol, when the sender knows them.
+ */
+export type SendOutcome =
+  | {
+      readonly kind: "response";
+      readonly response: ReplyMessage;
+      /** Where the reply came from (the pin, docs/opensips-behaviour.md §4.3). */
+      readonly remote: { readonly proto?: string; readonly address: string; readonly port: number };
+      readonly local?: string;
+      readonly proto?: SipProtocol;
+    }
+  | { readonly kind: "timeout"; readonly local?: string; readonly proto?: SipProtocol }
+  | { readonly kind: "transport-error"; readonly error: Error; readonly local?: string; readonly proto?: SipProtocol };
+
+/**
+ * What the engine needs of a transport (docs/contracts.md): send one request as a client transaction and report its
+ * outcome, and tell whether a local socket exists (to validate `forced_socket`). @uacreg/transport's `SipTransport`
+ * implements it structurally; engine tests use an in-memory registrar.
+ */
+export interface RequestSender {
+  /** Resolves with the outcome; never rejects for a SIP failure (a rejection is counted as a transport error). */
+  send(request: OutboundRequest): Promise<SendOutcome>;
+  /** Whether `spec` (`proto:host:port`) is one of the local sockets. */
+  hasSocket(spec: string): boolean;
+}

@@ -1,0 +1,73 @@
+import type { Clock } from "@uacreg/runtime";
+import { parseMessage, SipRequest, SipResponse } from "@uacreg/sip";
+import type { OutboundRequest, RequestSender, SendOutcome } from "../request-sender.js";
+import { RegistrarScript, type ScriptedRegistrarOptions } from "./scripted-registrar.js";
+
+/** RFC 3261 §17.1.2 timers of the in-memory transactions (ms): T1, T2, and Timer F = 64·T1. */
+const T1 = 500;
+const T2 = 4000;
+const TIMER_F = 64 * T1;
+
+/**
+ * The engine's tests' registrar behind the engine's own {@link RequestSender} interface, in memory, on a (virtual)
+ * clock: each send is a client transaction that puts the REGISTER to the {@link RegistrarScript}, "retransmits" it at
+ * T1, 2·T1 … T2 while the script drops it (a retransmission is put to the script again) and times out at Timer F.
+ * Answers are serialized and parsed back, as a transport would, and come back through promises. No socket, no sleep.
+ */
+export class MemoryRegistrar extends RegistrarScript implements RequestSender {
+  /** The local socket the engine's requests "leave from". */
+  static readonly LOCAL = "udp:127.0.0.1:5060";
+  readonly port = 5070;
+  /** Every request as the engine handed it, in order (retransmissions not repeated). */
+  readonly sent: OutboundRequest[] = [];
+  /** Transactions open now, and the most ever open at once (the engine's in-flight bound, seen from outside). */
+  open = 0;
+  maxOpen = 0;
+  readonly #clock: Clock;
+  #branch = 0;
+
+  constructor(clock: Clock, options: ScriptedRegistrarOptions = {}) {
+    super(options, () => clock.wallNow());
+    this.#clock = clock;
+  }
+
+  /** `sip:127.0.0.1:5070`, to use as the registrar column. */
+  get uri(): string {
+    return `sip:127.0.0.1:${this.port}`;
+  }
+
+  hasSocket(spec: string): boolean {
+    return spec === MemoryRegistrar.LOCAL;
+  }
+
+  send(request: OutboundRequest): Promise<SendOutcome> {
+    this.sent.push(request);
+    const branch = `z9hG4bK${++this.#branch}`;
+    const text = `${request.method} ${request.requestUri} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=${branch};rport\r\n${request.headers}\r\n`;
+    const parsed = parseMessage(text);
+    if (!(parsed instanceof SipRequest)) throw new Error("the engine sent something that is not a request");
+    this.open++;
+    this.maxOpen = Math.max(this.maxOpen, this.open);
+    const started = this.#clock.now();
+    return new Promise<SendOutcome>((resolve) => {
+      const end = (outcome: SendOutcome) => {
+        this.open--;
+        resolve(outcome);
+      };
+      const attempt = (interval: number) => {
+        const bytes = this.handle(parsed, branch);
+        if (bytes !== undefined) {
+          const response = parseMessage(bytes);
+          if (!(response instanceof SipResponse)) throw new Error("the registrar answered with a request");
+          const remote = { proto: "udp", address: "127.0.0.1", port: this.port };
+          end({ kind: "response", response, remote, local: MemoryRegistrar.LOCAL, proto: "udp" });
+          return;
+        }
+        const left = started + TIMER_F - this.#clock.now();
+        if (left <= 0) end({ kind: "timeout", local: MemoryRegistrar.LOCAL, proto: "udp" });
+        else this.#clock.setTimer(Math.min(interval, left), () => attempt(Math.min(interval * 2, T2)));
+      };
+      attempt(T1);
+    });
+  }
+}
