@@ -90,13 +90,15 @@ describe("syntax errors", () => {
     expect(r.error?.code).toBe("malformed-challenge");
   });
 
-  it("scans a 1 MB hostile value in linear time", () => {
-    const hostile = `Digest ${"a=b, ".repeat(200_000)}x="${"\\".repeat(1000)}`;
-    const start = performance.now();
+  it("scans a 1 MB hostile value to its end and names the unterminated quote", () => {
+    const prefix = `Digest ${"a=b, ".repeat(200_000)}x=`;
+    const hostile = `${prefix}"${"\\".repeat(1000)}`;
     const r = scan(hostile);
     expect(r.error?.code).toBe("malformed-challenge");
     expect(r.challenges).toHaveLength(0);
-    // Generous bound: only guards against quadratic behaviour, not a timing assertion on speed.
-    expect(performance.now() - start).toBeLessThan(5_000);
+    // The scanner is index-based (no regular expression to backtrack): one pass reaches the quote that never closes.
+    // A quadratic scan of this value would blow the test timeout; no wall-clock assertion is needed.
+    expect(r.error?.offset).toBe(prefix.length);
+    expect(r.error?.message).toContain("unterminated quoted string");
   });
 });
