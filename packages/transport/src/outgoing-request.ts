@@ -13,7 +13,7 @@ export interface OutgoingRequest {
   readonly nextHop: string;
   /** Forced local socket spec (`forced_socket`), e.g. `udp:127.0.0.1:5060`. */
   readonly socket?: string;
-  /** Pinned destination: skip DNS (reference §4.3, destination pinning). */
+  /** Pinned destination: skip DNS (docs/opensips-behaviour.md §4.3, destination pinning). */
   readonly destination?: { proto: TransportProtocol; address: string; port: number };
 }
 
