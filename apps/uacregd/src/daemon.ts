@@ -76,7 +76,6 @@ export class Daemon {
           },
         ]),
       ),
-      maxInFlight: config.registrant.max_in_flight,
       userAgent: USER_AGENT,
       logger: log.child({ component: "transport" }),
     });
