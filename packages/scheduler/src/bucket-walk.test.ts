@@ -53,10 +53,12 @@ describe("the bucket walk (docs/opensips-behaviour.md §3)", () => {
     expect(walk.delayedVisits).toBe(1);
   });
 
-  it("accepts a test-only period override", () => {
-    const walk = new BucketWalk({ hashSize: 1, timerInterval: 10, start: 0, periodMs: 20 });
-    expect(walk.due(20)).toBe(0);
-    expect(walk.due(40)).toBe(1);
+  it("has no test-only period: a fast test jumps its clock to the next deadline instead", () => {
+    const walk = new BucketWalk({ hashSize: 1, timerInterval: 10, start: 0 });
+    expect(walk.due(4_999)).toBeUndefined();
+    expect(walk.nextDeadline()).toBe(5_000);
+    expect(walk.due(walk.nextDeadline())).toBe(0);
+    expect(walk.due(walk.nextDeadline())).toBe(1);
   });
 
   describe("refuses to start", () => {

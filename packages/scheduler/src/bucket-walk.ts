@@ -8,11 +8,6 @@ export interface BucketWalkOptions {
   timerInterval: number;
   /** The start time (ms). The first visit is due one period later. */
   start: number;
-  /**
-   * FOR TESTS ONLY: overrides the bucket period floor(T/H)·1000 ms with this many milliseconds, so that a test can
-   * walk the buckets quickly on a real clock. The parameters are still validated. Never set it in production.
-   */
-  periodMs?: number;
 }
 
 /**
@@ -39,10 +34,7 @@ export class BucketWalk {
   constructor(options: BucketWalkOptions) {
     const seconds = bucketPeriodSeconds(options.hashSize, options.timerInterval);
     this.bucketCount = bucketCount(options.hashSize);
-    if (options.periodMs !== undefined && !(options.periodMs > 0)) {
-      throw new RangeError(`periodMs must be > 0, got ${options.periodMs}`);
-    }
-    this.periodMs = options.periodMs ?? seconds * 1000;
+    this.periodMs = seconds * 1000;
     this.#next = options.start + this.periodMs;
   }
 
