@@ -46,6 +46,26 @@ describe("the db_url options --check-config checks offline", () => {
   });
 
   it.each([
+    ["sqlite:///tmp/r.db?timeout=soon", "option timeout=soon must be a whole number of milliseconds (0..2147483647)"],
+    ["sqlite:///tmp/r.db?timeout=1.5", "option timeout=1.5 must be a whole number of milliseconds (0..2147483647)"],
+    ["postgres://u@db/opensips?connect_timeout=ten", "option connect_timeout=ten must be a number of seconds ≥ 0"],
+    ["mssql://u@db/opensips?connect_timeout=-1", "option connect_timeout=-1 must be a number of seconds ≥ 0"],
+  ])("refuses a value the driver refuses or cannot use: %s", (url, reason) => {
+    expect(refusal(url).message).toBe(`config: db_url: ${reason} (got "${url}")`);
+  });
+
+  it("words a refused value as better-sqlite3 refuses it when the adapter opens the database", async () => {
+    const url = "sqlite://:memory:?timeout=soon";
+    const opened = await openRepository(url, {}, [sqliteAdapter]).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    // The driver refuses it at open (the repository classifies the TypeError); the check says so before.
+    expect(String(opened)).toMatch(/timeout/);
+    expect(refusal(url).key).toBe("db_url");
+  });
+
+  it.each([
     ["mysql://u:p@db/opensips?sslmode=require", '"sslmode" for mysql'],
     ["mssql://u:p@db/opensips?ssl=1", '"ssl" for mssql'],
     ["sqlite:///tmp/r.db?mode=ro", '"mode" for sqlite'],

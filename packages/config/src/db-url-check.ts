@@ -32,21 +32,38 @@ export function checkDbUrl(dbUrl: string): ParsedDbUrl {
 }
 
 /**
- * The options of `db_url` the engine's adapter would refuse at open (an option its driver is not given). Offline: no
- * connection is made. Checked by `uacregd --check-config`; a running daemon reports the same refusal when it opens
- * the database.
- * @throws ConfigError on `db_url`, with the adapter's own wording and the URL masked
+ * Option values the adapters turn into numbers for their driver (`Number(value)`, `connect_timeout` × 1000): the
+ * values the driver refuses or cannot use. better-sqlite3 refuses a `timeout` that is not an integer 0..2^31−1 (ms);
+ * a `connect_timeout` (s) that is not a number reaches pg, mysql2 and tedious as NaN (no timeout, or one of 1 ms).
+ */
+const NUMERIC_OPTIONS: Readonly<Record<string, { valid: (n: number) => boolean; rule: string }>> = {
+  timeout: {
+    valid: (n) => Number.isInteger(n) && n >= 0 && n <= 0x7fffffff,
+    rule: "must be a whole number of milliseconds (0..2147483647)",
+  },
+  connect_timeout: { valid: (n) => Number.isFinite(n) && n >= 0, rule: "must be a number of seconds ≥ 0" },
+};
+
+/**
+ * The options of `db_url` the engine's adapter would refuse at open (an option its driver is not given, with the
+ * adapter's wording) or whose value its driver refuses. Offline: no connection is made. Checked by `uacregd
+ * --check-config`; a running daemon meets the same refusal when it opens the database.
+ * @throws ConfigError on `db_url`, the URL masked
  */
 export function checkDriverOptions(dbUrl: string): void {
   const url = checkDbUrl(dbUrl);
   const dialect = DIALECTS[url.engine];
-  for (const key of Object.keys(url.options)) {
+  for (const [key, value] of Object.entries(url.options)) {
     if (!dialect.urlOptions.includes(key)) {
       const known = dialect.urlOptions.join(", ") || "none";
       throw dbUrlConfigError(
         dbUrl,
         new DbUrlError(`db_url ${url.masked}: unknown option "${key}" for ${dialect.engine} (known: ${known})`),
       );
+    }
+    const numeric = NUMERIC_OPTIONS[key];
+    if (numeric && (value.trim() === "" || !numeric.valid(Number(value)))) {
+      throw dbUrlConfigError(dbUrl, new DbUrlError(`db_url ${url.masked}: option ${key}=${value} ${numeric.rule}`));
     }
   }
 }
