@@ -1,7 +1,7 @@
 /**
- * MS SQL Server (mssql over tedious). OpenSIPS has no MS SQL script (docs/opensips-behaviour.md §11), so this is our equivalent of
- * the version 3 table: NVARCHAR for the CHAR/VARCHAR columns (same lengths), INT IDENTITY id, INT expiry/state,
- * unique constraint `<table>_registrant_idx` as on PostgreSQL/SQLite, and the OpenSIPS `version` table.
+ * MS SQL Server (mssql over tedious). OpenSIPS has no MS SQL script (docs/opensips-behaviour.md §11), so this is our
+ * equivalent of the version 3 table: NVARCHAR for the CHAR/VARCHAR columns (same lengths), INT IDENTITY id, INT
+ * expiry/state, unique constraint `<table>_registrant_idx` as on PostgreSQL/SQLite, and the OpenSIPS `version` table.
  *
  * The unique key spans 3 × NVARCHAR(255) = 1530 bytes, within SQL Server 2016+'s 1700-byte limit for nonclustered
  * keys (older servers allow 900). There is no LIMIT: TypeORM emits OFFSET … FETCH NEXT … ROWS ONLY for pages.

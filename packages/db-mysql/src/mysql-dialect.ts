@@ -1,6 +1,6 @@
 /**
- * MySQL and MariaDB (mysql2). DDL as OpenSIPS's `scripts/mysql/registrant-create.sql` (docs/opensips-behaviour.md §11): CHAR columns,
- * INT(10) UNSIGNED AUTO_INCREMENT id, INT(1) UNSIGNED expiry, unique key `registrant_idx`, InnoDB.
+ * MySQL and MariaDB (mysql2). DDL as OpenSIPS's `scripts/mysql/registrant-create.sql` (docs/opensips-behaviour.md §11):
+ * CHAR columns, INT(10) UNSIGNED AUTO_INCREMENT id, INT(1) UNSIGNED expiry, unique key `registrant_idx`, InnoDB.
  *
  * CHAR: MySQL/MariaDB strip trailing spaces from CHAR values on read (unless sql_mode PAD_CHAR_TO_FULL_LENGTH) and
  * compare with PAD SPACE collations, so 'x ' reads back as 'x' and matches 'x' in the unique key. Nothing to trim

@@ -1,6 +1,6 @@
 /**
- * PostgreSQL (pg). DDL as OpenSIPS's `scripts/postgres/registrant-create.sql` (docs/opensips-behaviour.md §11): VARCHAR columns,
- * SERIAL id whose sequence cycles at 2^31−1, unique constraint `registrant_registrant_idx`.
+ * PostgreSQL (pg). DDL as OpenSIPS's `scripts/postgres/registrant-create.sql` (docs/opensips-behaviour.md §11): VARCHAR
+ * columns, SERIAL id whose sequence cycles at 2^31−1, unique constraint `registrant_registrant_idx`.
  *
  * Identifier case: OpenSIPS writes its DDL and queries unquoted, so PostgreSQL folds `binding_URI` to `binding_uri`.
  * We create tables the same way (lower-cased names, quoted) and, on an existing table, match the configured names

@@ -1,7 +1,7 @@
 /**
  * SQLite (better-sqlite3): the embedded default. DDL as OpenSIPS's `scripts/sqlite/registrant-create.sql`
- * (docs/opensips-behaviour.md §11): CHAR(n) columns (TEXT affinity, no padding), INTEGER PRIMARY KEY AUTOINCREMENT, unique index
- * `registrant_registrant_idx`.
+ * (docs/opensips-behaviour.md §11): CHAR(n) columns (TEXT affinity, no padding), INTEGER PRIMARY KEY AUTOINCREMENT,
+ * unique index `registrant_registrant_idx`.
  */
 import type { ClassifiedError, ParsedDbUrl, SqlDialect, StoredTable } from "@uacreg/db";
 import type { DataSourceOptions } from "typeorm";

@@ -37,7 +37,10 @@ export class DbAuthenticationError extends DbError {}
 /** The table or one of its columns is missing or unusable. */
 export class SchemaError extends DbError {}
 
-/** The table exists but is not version 3 of the OpenSIPS `registrant` table (docs/opensips-behaviour.md §11). Never altered. */
+/**
+ * The table exists but is not version 3 of the OpenSIPS `registrant` table (docs/opensips-behaviour.md §11). Never
+ * altered.
+ */
 export class SchemaVersionError extends SchemaError {
   readonly table: string;
   /** The version found in the `version` table, or undefined when there is no row for the table. */

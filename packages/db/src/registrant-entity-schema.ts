@@ -1,6 +1,6 @@
 /**
- * The TypeORM EntitySchema of the `registrant` table, built at run time from the stored names (docs/opensips-behaviour.md §11):
- * `table_name` and every `*_column` are data, not code.
+ * The TypeORM EntitySchema of the `registrant` table, built at run time from the stored names
+ * (docs/opensips-behaviour.md §11): `table_name` and every `*_column` are data, not code.
  */
 import { EntitySchema } from "typeorm";
 import type { RegistrantRow } from "./registrant-row.js";

@@ -27,7 +27,10 @@ export interface ConformanceTarget {
   /** Creates the empty database/schema for the run; returns false when the engine is unavailable. */
   setup(): Promise<void>;
   teardown(): Promise<void>;
-  /** OpenSIPS's own DDL for this engine (docs/opensips-behaviour.md §11), with the version row and some rows; table `registrant`. */
+  /**
+   * OpenSIPS's own DDL for this engine (docs/opensips-behaviour.md §11), with the version row and some rows; table
+   * `registrant`.
+   */
   opensipsFixture?: string;
   /** Closes the server side of every connection of the test database (reconnect test). */
   killConnections?(): Promise<void>;

@@ -1,7 +1,7 @@
 /**
- * The engine-independent `registrant` repository over TypeORM (docs/opensips-behaviour.md §2.2, §8, §11; docs/contracts.md).
- * Adapters give it a {@link SqlDialect}; it does connection management with reconnect and back-off, column-name
- * resolution against the live catalog, keyset-paged loading, error classification and password masking.
+ * The engine-independent `registrant` repository over TypeORM (docs/opensips-behaviour.md §2.2, §8, §11;
+ * docs/contracts.md). Adapters give it a {@link SqlDialect}; it does connection management with reconnect and back-off,
+ * column-name resolution against the live catalog, keyset-paged loading, error classification and password masking.
  */
 import { type Clock, type Logger, systemClock } from "@uacreg/runtime";
 import { DataSource, type EntitySchema, QueryFailedError } from "typeorm";

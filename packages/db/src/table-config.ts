@@ -1,5 +1,6 @@
 /**
- * The `table_name` and `*_column` module parameters (docs/opensips-behaviour.md §1): the names are data, applied at run time.
+ * The `table_name` and `*_column` module parameters (docs/opensips-behaviour.md §1): the names are data, applied at run
+ * time.
  */
 import { TableConfigError } from "./db-errors.js";
 

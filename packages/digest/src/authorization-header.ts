@@ -22,10 +22,11 @@ function quotedContent(field: string, value: string): string {
 }
 
 /**
- * The Authorization / Proxy-Authorization header VALUE, laid out exactly as OpenSIPS 3.6.8 sends it (docs/opensips-behaviour.md §10
- * and the wire captures): `Digest username="U", realm="R", nonce="N", uri="…", [opaque="O", ][qop=auth, nc=00000001,
- * cnonce="C", ]response="<hex>", algorithm=MD5`, then `, userhash=true` when the username is hashed (RFC 7616 §3.4.4).
- * Throws DigestError `bad-input` if a value holds CR, LF or NUL, or a qop comes without nc/cnonce.
+ * The Authorization / Proxy-Authorization header VALUE, laid out exactly as OpenSIPS 3.6.8 sends it
+ * (docs/opensips-behaviour.md §10 and the wire captures): `Digest username="U", realm="R", nonce="N", uri="…",
+ * [opaque="O", ][qop=auth, nc=00000001, cnonce="C", ]response="<hex>", algorithm=MD5`, then `, userhash=true` when the
+ * username is hashed (RFC 7616 §3.4.4). Throws DigestError `bad-input` if a value holds CR, LF or NUL, or a qop comes
+ * without nc/cnonce.
  */
 export function formatAuthorization(c: DigestCredentials): string {
   // Every value is checked for CR, LF and NUL while it is escaped; the quotes are written around it here.

@@ -8,8 +8,8 @@ const scratch = new Array<number>(2 * CNONCE_BYTES).fill(0);
 
 /**
  * A client nonce (RFC 7616 §3.4: "an opaque quoted ASCII-only string value provided by the client") from the caller's
- * random source, as lowercase hex. OpenSIPS uses the decimal core_hash(nonce) instead (docs/opensips-behaviour.md §10); uacreg
- * decided on a random cnonce (docs/decisions.md).
+ * random source, as lowercase hex. OpenSIPS uses the decimal core_hash(nonce) instead (docs/opensips-behaviour.md §10);
+ * uacreg decided on a random cnonce (docs/decisions.md).
  */
 export function newCnonce(randomBytes: (n: number) => Uint8Array, bytes: number = CNONCE_BYTES): string {
   if (!Number.isInteger(bytes) || bytes < 4 || bytes > 256)

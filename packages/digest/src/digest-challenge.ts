@@ -131,8 +131,8 @@ export function interpretChallenge(raw: RawChallenge): DigestChallenge {
 }
 
 /**
- * Whether this client can answer the challenge: a -sess algorithm needs a cnonce, hence qop (docs/opensips-behaviour.md §10: OpenSIPS
- * crashes on -sess without qop; RFC 7616 §3.4.2 defines -sess only with a cnonce).
+ * Whether this client can answer the challenge: a -sess algorithm needs a cnonce, hence qop (docs/opensips-behaviour.md
+ * §10: OpenSIPS crashes on -sess without qop; RFC 7616 §3.4.2 defines -sess only with a cnonce).
  */
 export function isAnswerable(challenge: DigestChallenge): boolean {
   return !(isSessionAlgorithm(challenge.algorithm) && challenge.qop.length === 0);
@@ -170,7 +170,8 @@ export function parseChallenges(headerValues: readonly string[]): DigestChalleng
 }
 
 /**
- * Parses the header values and returns the first challenge this client can answer, in header order (docs/opensips-behaviour.md §10).
+ * Parses the header values and returns the first challenge this client can answer, in header order
+ * (docs/opensips-behaviour.md §10).
  *
  * Tolerant where OpenSIPS gives up: a header value with a syntax error contributes the challenges before the error and
  * does not hide later header values. When nothing is usable it throws the most telling DigestError:

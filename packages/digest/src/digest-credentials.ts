@@ -20,7 +20,9 @@ export interface DigestCredentialsInput {
   nc: number;
   /** Client nonce (see newCnonce). Ignored without qop. */
   cnonce: string;
-  /** Force a qop the challenge offered; by default `auth` is preferred over `auth-int` (docs/opensips-behaviour.md §10). */
+  /**
+   * Force a qop the challenge offered; by default `auth` is preferred over `auth-int` (docs/opensips-behaviour.md §10).
+   */
   qop?: DigestQop;
 }
 

@@ -4,8 +4,8 @@ import { SchedulerConfigError } from "./scheduler-config-error.js";
 export const MIN_TIMER_INTERVAL = 10;
 
 /**
- * H = 2^hash_size (docs/opensips-behaviour.md §1). uacreg refuses a hash_size outside 1..20 (OpenSIPS only logs it, §13.11;
- * docs/decisions.md: "reject values outside 1..20").
+ * H = 2^hash_size (docs/opensips-behaviour.md §1). uacreg refuses a hash_size outside 1..20 (OpenSIPS only logs it,
+ * §13.11; docs/decisions.md: "reject values outside 1..20").
  * @throws SchedulerConfigError naming `hash_size`
  */
 export function bucketCount(hashSize: number): number {

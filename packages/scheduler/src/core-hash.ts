@@ -1,5 +1,6 @@
 /**
- * OpenSIPS `core_hash` (hash_func.h), the hash uac_registrant uses to place a record in a bucket (docs/opensips-behaviour.md §2.3).
+ * OpenSIPS `core_hash` (hash_func.h), the hash uac_registrant uses to place a record in a bucket
+ * (docs/opensips-behaviour.md §2.3).
  *
  * 32-bit unsigned arithmetic over the string's bytes taken as C `char`, which is signed on x86: bytes ≥ 0x80 are
  * sign-extended before they are shifted and added. Each 4-byte big-endian word v adds `v ^ (v >> 3)` to h; the 0–3

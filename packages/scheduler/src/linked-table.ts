@@ -2,7 +2,10 @@ import { bucketCount } from "./bucket-count.js";
 import { bucketOf } from "./core-hash.js";
 import { DuplicateRecordError } from "./scheduler-config-error.js";
 
-/** The logical identity of a registrant record (docs/opensips-behaviour.md §2.3): the DB's unique key. `contact` = binding_URI. */
+/**
+ * The logical identity of a registrant record (docs/opensips-behaviour.md §2.3): the DB's unique key. `contact` =
+ * binding_URI.
+ */
 export interface RecordKey {
   readonly aor: string;
   readonly contact: string;

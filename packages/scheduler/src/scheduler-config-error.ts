@@ -1,6 +1,7 @@
 /**
  * Start-up refusal of a bad scheduler parameter (docs/opensips-behaviour.md §1). Names the parameter and the
- * value, the way OpenSIPS refuses to start; unlike OpenSIPS, a `hash_size` outside 1..20 is refused too (docs/decisions.md).
+ * value, the way OpenSIPS refuses to start; unlike OpenSIPS, a `hash_size` outside 1..20 is refused too
+ * (docs/decisions.md).
  */
 export class SchedulerConfigError extends Error {
   override readonly name = "SchedulerConfigError";
