@@ -14,6 +14,12 @@ export class RandomPool {
     this.#pos = size;
   }
 
+  /** A fresh pool as core's randomness source (`(n) => bytes`). */
+  static source(): (n: number) => Uint8Array {
+    const pool = new RandomPool();
+    return (n) => pool.take(n);
+  }
+
   /** `n` fresh random bytes. */
   take(n: number): Uint8Array {
     const size = this.#pool.length;

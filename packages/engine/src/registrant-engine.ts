@@ -1,8 +1,5 @@
 import {
-  createRecord,
-  isInFlight,
   type RecordView,
-  type RegistrantConfig,
   type RegistrantEvent,
   type RegistrantKey,
   type RegistrantRow,
@@ -12,12 +9,12 @@ import {
   visitDueAt,
 } from "@uacreg/core";
 import { SharingTagOwnership, TAGS_IGNORED_WARNING } from "@uacreg/cluster";
-import { type Clock, type Logger, SILENT_LOGGER, systemClock } from "@uacreg/runtime";
-import { LinkedRegistrantTable } from "@uacreg/scheduler";
+import { type Logger, SILENT_LOGGER, systemClock } from "@uacreg/runtime";
 import { NoRepositoryError } from "./engine-errors.js";
 import type { LoadReport, RegistrantEngineOptions } from "./engine-options.js";
 import { EngineMetrics, type StateChangeEvent } from "./engine-metrics.js";
-import { LiveRecord, liveKey } from "./live-record.js";
+import type { LiveRecord } from "./live-record.js";
+import { LiveTable } from "./live-table.js";
 import { RandomPool } from "./random-pool.js";
 import { RecordDispatcher } from "./record-dispatcher.js";
 import {
@@ -25,32 +22,31 @@ import {
   DEFAULT_REGISTRANT_PARAMS,
   type RegistrantParams,
   validateRegistrantParams,
+  validationOf,
 } from "./registrant-params.js";
 import type { RegistrantStore } from "./registrant-store.js";
 import { StateWriter } from "./state-writer.js";
-import { type Rejection, rejectionLine, rejectionOf, TableReconciler } from "./table-reconciler.js";
+import { rejectionOf, TableReconciler } from "./table-reconciler.js";
 import { WalkTimer } from "./walk-timer.js";
 
 const VISIT: RegistrantEvent = { type: "visit" };
 
 /**
- * The live registrant service (docs/architecture.md "engine"): owns the record table (on @uacreg/scheduler's
- * {@link LinkedRegistrantTable}), runs the bucket walk on ONE clock timer, and hands every visit, reply, timeout and
- * MI command of a record to @uacreg/core through the {@link RecordDispatcher}. Loads go through the pure
- * {@link TableReconciler}; sharing tags are owned by @uacreg/cluster.
+ * The live registrant service (docs/architecture.md "engine"), a facade: the record table ({@link LiveTable}), the
+ * bucket walk on ONE clock timer ({@link WalkTimer}), loads through the pure {@link TableReconciler}, sharing tags
+ * owned by @uacreg/cluster, and every visit, reply, timeout and MI command handed to @uacreg/core by the
+ * {@link RecordDispatcher} (admission queue, sender, state writer, metrics).
  */
 export class RegistrantEngine {
   readonly #store: RegistrantStore | undefined;
-  readonly #params: RegistrantParams;
+  readonly #unregisterOnShutdown: boolean;
   readonly #validation: ValidationContext;
   readonly #log: Logger;
-  readonly #table: LinkedRegistrantTable<LiveRecord>;
+  readonly #table: LiveTable;
   readonly #walk: WalkTimer;
   readonly #tags: SharingTagOwnership;
   readonly #metrics: EngineMetrics;
   readonly #core: RecordDispatcher;
-  readonly #clock: Clock;
-  #stopping = false;
   #started = false;
   #loading: Promise<unknown> = Promise.resolve();
 
@@ -58,42 +54,26 @@ export class RegistrantEngine {
   constructor(opts: RegistrantEngineOptions) {
     const params: RegistrantParams = { ...DEFAULT_REGISTRANT_PARAMS, ...opts.params };
     validateRegistrantParams(params);
-    this.#params = params;
+    this.#unregisterOnShutdown = params.unregisterOnShutdown;
     this.#store = opts.repository;
-    this.#log = opts.logger ?? SILENT_LOGGER;
-    this.#clock = opts.clock ?? systemClock;
-    this.#metrics = new EngineMetrics(this.#log);
-    const sender = opts.transport;
+    const log = opts.logger ?? SILENT_LOGGER;
+    const clock = opts.clock ?? systemClock;
+    this.#log = log;
+    this.#metrics = new EngineMetrics(log);
     const writer = new StateWriter<LiveRecord>(opts.repository, (key, state, error) => {
       this.#metrics.counters.persistFailures++;
-      this.#log.error({ key: key, state, err: String(error) }, "writing the record state to the database failed");
+      log.error({ key, state, err: String(error) }, "writing the record state to the database failed");
     });
-    const pool = opts.random === undefined ? new RandomPool() : undefined;
-    const random = opts.random ?? ((n: number) => (pool as RandomPool).take(n));
-    this.#core = new RecordDispatcher({
-      ctx: { params: coreParamsOf(params), random },
-      clock: this.#clock,
-      sender,
-      writer,
-      metrics: this.#metrics,
-      log: this.#log,
-      maxInFlight: opts.maxInFlight ?? 256,
-    });
-    this.#validation = {
-      timerInterval: params.timerInterval,
-      defaultExpires: params.defaultExpires,
-      socketExists: (spec) => sender.hasSocket(spec),
-    };
-    if (opts.userAgent !== undefined) this.#validation.userAgent = opts.userAgent;
+    const random = opts.random ?? RandomPool.source();
+    const ctx = { params: coreParamsOf(params), random };
+    const core = { ctx, clock, sender: opts.transport, writer, metrics: this.#metrics, log };
+    this.#core = new RecordDispatcher({ ...core, maxInFlight: opts.maxInFlight ?? 256 });
+    this.#validation = validationOf(params, opts.transport, opts.userAgent);
     this.#tags = new SharingTagOwnership({ clustering: params.enableClustering, activeTags: opts.activeTags ?? [] });
-    this.#table = new LinkedRegistrantTable<LiveRecord>(params.hashSize, liveKey);
-    this.#walk = new WalkTimer({
-      hashSize: params.hashSize,
-      timerInterval: params.timerInterval,
-      clock: this.#clock,
-      visit: (bucket) => this.#visit(bucket),
-      onError: (error) => this.#log.error({ err: String(error) }, "bucket visit failed"),
-    });
+    this.#table = new LiveTable(params.hashSize, this.#core, this.#metrics, this.#tags, this.#log);
+    const { hashSize, timerInterval } = params;
+    const onError = (error: unknown) => log.error({ err: String(error) }, "bucket visit failed");
+    this.#walk = new WalkTimer({ hashSize, timerInterval, clock, visit: (b) => this.#visit(b), onError });
   }
 
   /** Loads every row (if there is a store) and starts the bucket walk: the first visit is one period later. */
@@ -115,13 +95,11 @@ export class RegistrantEngine {
    */
   async stop(opts: { unregister?: boolean; timeoutMs?: number } = {}): Promise<void> {
     this.#walk.stop();
-    this.#stopping = true;
     this.#core.stopping();
-    const shutdown: RegistrantEvent = {
-      type: "shutdown",
-      unregister: opts.unregister ?? this.#params.unregisterOnShutdown,
-    };
-    if (shutdown.unregister) for (const live of this.#table.values()) this.#core.dispatch(live, shutdown);
+    if (opts.unregister ?? this.#unregisterOnShutdown) {
+      const shutdown: RegistrantEvent = { type: "shutdown", unregister: true };
+      for (const live of this.#table.values()) this.#core.dispatch(live, shutdown);
+    }
     if (!(await this.#core.idle(opts.timeoutMs ?? 5000))) {
       this.#log.warn({ inFlight: this.#core.inFlight }, "shutdown: transactions still in flight at the time limit");
     }
@@ -153,7 +131,7 @@ export class RegistrantEngine {
       this.upsert(row);
     } catch (error) {
       if (!(error instanceof RecordValidationError)) throw error;
-      this.#refused(rejectionOf(row, error));
+      this.#table.refused(rejectionOf(row, error));
     }
     return "ok";
   }
@@ -165,7 +143,7 @@ export class RegistrantEngine {
    */
   upsert(row: RegistrantRow): void {
     const config = parseRegistrantRow(row, this.#validation);
-    this.#apply(config, this.#table.get(config.key));
+    this.#table.apply(config, this.#table.get(config.key));
   }
 
   /** MI `reg_delete`: unREGISTER if REGISTERED (its exchange is followed to the end), then drop. */
@@ -245,9 +223,7 @@ export class RegistrantEngine {
       const reconciler = new TableReconciler<LiveRecord>((key) => this.#table.get(key), this.#validation);
       for await (const row of store.loadAll()) reconciler.offer(row);
       const plan = reconciler.plan(isReload ? this.#table.values() : undefined);
-      for (const rejection of plan.rejected) this.#refused(rejection);
-      for (let i = 0; i < plan.configs.length; i++) this.#apply(plan.configs[i] as RegistrantConfig, plan.existing[i]);
-      for (const live of plan.remove) this.#remove(live);
+      this.#table.applyPlan(plan);
       if (isReload) {
         const counts = { loaded: plan.configs.length, removed: plan.remove.length, rejected: plan.rejected.length };
         this.#log.info(counts, "reload done");
@@ -259,44 +235,17 @@ export class RegistrantEngine {
     return run;
   }
 
-  #refused(r: Rejection): void {
-    this.#metrics.counters.rowsRejected++;
-    this.#log.error({ key: r.key, field: r.field }, rejectionLine(r));
-  }
-
-  /** Inserts a record for a new key, or hands core the reloaded row of an existing one. */
-  #apply(config: RegistrantConfig, existing: LiveRecord | undefined): void {
-    if (existing !== undefined) {
-      this.#core.dispatch(existing, { type: "reload", config });
-      return;
-    }
-    const live = new LiveRecord(createRecord(config, this.#core.ctx.random));
-    this.#table.insert(live);
-    this.#metrics.added(live.record.state);
-    if (config.shtag !== undefined && this.#tags.warnIgnored()) this.#log.warn({}, TAGS_IGNORED_WARNING);
-  }
-
-  /** Drops a record from the table; core unregisters it if REGISTERED, and its exchange is followed to its end. */
-  #remove(live: LiveRecord): void {
-    this.#table.remove(live.key);
-    this.#metrics.removed(live.record.state);
-    live.retire(true);
-    this.#core.dispatch(live, { type: "delete" });
-    live.retire(isInFlight(live.record.state));
-  }
-
   /** An MI command for one record (`undefined`: delete). False when there is no such record. */
   #command(key: RegistrantKey, event: RegistrantEvent | undefined): boolean {
     const live = this.#table.get(key);
     if (live === undefined) return false;
-    if (event === undefined) this.#remove(live);
+    if (event === undefined) this.#table.remove(live);
     else this.#core.dispatch(live, event);
     return true;
   }
 
   /** One bucket visit (docs/opensips-behaviour.md §3): records of the bucket in list order, unowned tags skipped (§7). */
   #visit(bucket: number): void {
-    if (this.#stopping) return;
     const now = this.#core.unixNow();
     const params = this.#core.ctx.params;
     for (const live of this.#table.bucket(bucket)) {

@@ -1,4 +1,4 @@
-import type { CoreParams } from "@uacreg/core";
+import type { CoreParams, ValidationContext } from "@uacreg/core";
 import { bucketPeriodSeconds } from "@uacreg/scheduler";
 
 /** The uac_registrant modparams + uacreg additions, camelCased (contracts.md). */
@@ -69,4 +69,19 @@ export function validateRegistrantParams(p: RegistrantParams): void {
 export function coreParamsOf(p: RegistrantParams): CoreParams {
   const { timerInterval, failureRetryInterval, reregisterExpiryPercentage, defaultExpires, preemptiveAuth } = p;
   return { timerInterval, failureRetryInterval, reregisterExpiryPercentage, defaultExpires, preemptiveAuth };
+}
+
+/** How core validates rows for this engine: its T and default expiry, the sender's sockets, the User-Agent. */
+export function validationOf(
+  p: RegistrantParams,
+  sender: { hasSocket(spec: string): boolean },
+  userAgent: string | undefined,
+): ValidationContext {
+  const v: ValidationContext = {
+    timerInterval: p.timerInterval,
+    defaultExpires: p.defaultExpires,
+    socketExists: (spec) => sender.hasSocket(spec),
+  };
+  if (userAgent !== undefined) v.userAgent = userAgent;
+  return v;
 }

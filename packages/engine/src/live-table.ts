@@ -1,0 +1,87 @@
+import { createRecord, isInFlight, type RegistrantConfig, type RegistrantKey } from "@uacreg/core";
+import { type SharingTagOwnership, TAGS_IGNORED_WARNING } from "@uacreg/cluster";
+import type { Logger } from "@uacreg/runtime";
+import { LinkedRegistrantTable } from "@uacreg/scheduler";
+import type { EngineMetrics } from "./engine-metrics.js";
+import { LiveRecord, liveKey } from "./live-record.js";
+import type { RecordDispatcher } from "./record-dispatcher.js";
+import { type ReconcilePlan, type Rejection, rejectionLine } from "./table-reconciler.js";
+
+/**
+ * The record table (on @uacreg/scheduler's {@link LinkedRegistrantTable}: buckets in `core_hash(AOR)` order,
+ * docs/opensips-behaviour.md §2.3) and every change made to it: insert, reload (handed to core), remove (core
+ * unregisters, the exchange is followed outside the table), with the per-state counts kept in step.
+ */
+export class LiveTable {
+  readonly #table: LinkedRegistrantTable<LiveRecord>;
+  readonly #core: RecordDispatcher;
+  readonly #metrics: EngineMetrics;
+  readonly #tags: SharingTagOwnership;
+  readonly #log: Logger;
+
+  constructor(
+    hashSize: number,
+    core: RecordDispatcher,
+    metrics: EngineMetrics,
+    tags: SharingTagOwnership,
+    log: Logger,
+  ) {
+    this.#table = new LinkedRegistrantTable<LiveRecord>(hashSize, liveKey);
+    this.#core = core;
+    this.#metrics = metrics;
+    this.#tags = tags;
+    this.#log = log;
+  }
+
+  get size(): number {
+    return this.#table.size;
+  }
+
+  get(key: RegistrantKey): LiveRecord | undefined {
+    return this.#table.get(key);
+  }
+
+  /** Every record in bucket order 0..H−1, list order inside a bucket. */
+  values(): Iterable<LiveRecord> {
+    return this.#table.values();
+  }
+
+  /** The records of one bucket, in list order. */
+  bucket(bucket: number): Iterable<LiveRecord> {
+    return this.#table.bucket(bucket);
+  }
+
+  /** Applies a reconciler's plan: logs the refused rows, inserts and reloads in row order, removes the gone ones. */
+  applyPlan(plan: ReconcilePlan<LiveRecord>): void {
+    for (const rejection of plan.rejected) this.refused(rejection);
+    for (let i = 0; i < plan.configs.length; i++) this.apply(plan.configs[i] as RegistrantConfig, plan.existing[i]);
+    for (const live of plan.remove) this.remove(live);
+  }
+
+  /** Counts and logs a refused row, once, naming its key (never its password). */
+  refused(r: Rejection): void {
+    this.#metrics.counters.rowsRejected++;
+    this.#log.error({ key: r.key, field: r.field }, rejectionLine(r));
+  }
+
+  /** Inserts a record for a new key, or hands core the reloaded row of an existing one. */
+  apply(config: RegistrantConfig, existing: LiveRecord | undefined): void {
+    if (existing !== undefined) {
+      this.#core.dispatch(existing, { type: "reload", config });
+      return;
+    }
+    const live = new LiveRecord(createRecord(config, this.#core.ctx.random));
+    this.#table.insert(live);
+    this.#metrics.added(live.record.state);
+    if (config.shtag !== undefined && this.#tags.warnIgnored()) this.#log.warn({}, TAGS_IGNORED_WARNING);
+  }
+
+  /** Drops a record; core unregisters it if REGISTERED, and its exchange in flight is followed to its end. */
+  remove(live: LiveRecord): void {
+    this.#table.remove(live.key);
+    this.#metrics.removed(live.record.state);
+    live.retire(true);
+    this.#core.dispatch(live, { type: "delete" });
+    live.retire(isInFlight(live.record.state));
+  }
+}
