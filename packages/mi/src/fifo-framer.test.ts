@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FifoFramer, isForbiddenReplyName } from "./fifo-framer.js";
+import { FifoFramer, fifoReplyPath, frameFifoRequest, isForbiddenReplyName } from "./fifo-framer.js";
 
 const b = (s: string) => Buffer.from(s, "utf8");
 const REQ = '{"jsonrpc": "2.0", "id": "1", "method": "which", "params": {}}';
@@ -99,5 +99,20 @@ describe("mi_fifo framing (docs/mi-protocol.md §4)", () => {
       ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe("the client side of the framing (docs/mi-protocol.md §4)", () => {
+  it("frames a request the server's framer reads back unchanged", () => {
+    const bytes = frameFifoRequest("uacreg_reply_12_1700000000_ab12", REQ);
+    expect(bytes).toBe(`:uacreg_reply_12_1700000000_ab12:${REQ}`);
+    expect(new FifoFramer().push(b(bytes), 0)).toEqual([
+      { kind: "request", replyName: "uacreg_reply_12_1700000000_ab12", value: JSON.parse(REQ) },
+    ]);
+  });
+
+  it("puts the reply at reply_dir + name, a plain concatenation as mi_fifo does", () => {
+    expect(fifoReplyPath("/tmp/", "x")).toBe("/tmp/x");
+    expect(fifoReplyPath("/tmp", "x")).toBe("/tmpx");
   });
 });

@@ -1,7 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { constants, promises as fsp } from "node:fs";
+import { closeSync, constants, promises as fsp, openSync } from "node:fs";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Logger } from "@uacreg/runtime";
+import { VirtualClock } from "@uacreg/runtime/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MiFifoServer } from "./mi-fifo-server.js";
 import { type Fixture, sampleRegistry } from "./test-support/sample-registry.js";
@@ -25,7 +28,7 @@ async function writeServer(bytes: string): Promise<void> {
 
 /** A fresh reply name, made like opensips-cli's (no dots). */
 function replyName(): string {
-  return `opensips_fifo_reply_${process.pid}_${Date.now()}_${seq++}`;
+  return `opensips_fifo_reply_${process.pid}_${seq++}`;
 }
 
 /** mkfifo the reply pipe in the reply dir (chmod 0666), as opensips-cli does before writing its request. */
@@ -50,6 +53,59 @@ async function miFifo(json: string): Promise<string> {
   const path = makeReplyFifo(name);
   await writeServer(`:${name}:${json}`);
   return readReply(path);
+}
+
+/**
+ * A round trip that cannot race the server's reply open: the reply FIFO already has a reader (opened non-blocking,
+ * plus a writer of our own so it reads no EOF) when the request is written, so the server never sees ENXIO and arms
+ * no retry timer. The reply is complete when its one JSON value parses.
+ */
+async function askReady(json: string): Promise<string> {
+  const name = replyName();
+  const path = makeReplyFifo(name);
+  const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const keepOpen = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+  const reader = new Socket({ fd: readFd, readable: true, writable: false });
+  try {
+    const text = new Promise<string>((resolve) => {
+      let got = "";
+      reader.on("data", (chunk: Buffer) => {
+        got += chunk.toString("utf8");
+        try {
+          JSON.parse(got);
+          resolve(got);
+        } catch {
+          // not complete yet
+        }
+      });
+    });
+    await writeServer(`:${name}:${json}`);
+    return await text;
+  } finally {
+    reader.destroy();
+    closeSync(keepOpen);
+    await fsp.unlink(path);
+  }
+}
+
+/** A logger that keeps the messages. */
+function capturingLogger(lines: string[]): Logger {
+  const keep = (obj: object, msg: string) => lines.push(`${msg} ${JSON.stringify(obj)}`);
+  return { debug: keep, info: keep, warn: keep, error: keep };
+}
+
+/** Moves the virtual clock on in `stepMs` steps, one event-loop turn each, until `p` settles. */
+async function driven<T>(clock: VirtualClock, p: Promise<T>, stepMs: number): Promise<T> {
+  let done = false;
+  const mark = () => {
+    done = true;
+  };
+  void p.then(mark, mark);
+  while (!done) {
+    await clock.advance(stepMs);
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  return p;
 }
 
 async function start(options: Partial<ConstructorParameters<typeof MiFifoServer>[0]> = {}): Promise<void> {
@@ -140,7 +196,6 @@ describe("mi_fifo server (docs/mi-protocol.md §4)", () => {
 
   it("drops broken JSON and keeps serving", async () => {
     await writeServer(":x:{nope");
-    await new Promise((r) => setTimeout(r, 20));
     await writeServer("garbage");
     expect(await miFifo(WHICH)).toContain("reg_list");
   });
@@ -155,10 +210,13 @@ describe("mi_fifo server (docs/mi-protocol.md §4)", () => {
     const readers = await Promise.all(
       ["target", "twice"].map((n) => fsp.open(join(dir, n), constants.O_RDONLY | constants.O_NONBLOCK)),
     );
-    const t0 = Date.now();
+    // On a clock that never moves: a refusal that waited for ENXIO retries would hold the queue and the next request.
+    await server.stop();
+    const clock = new VirtualClock();
+    await start({ clock });
     for (const name of ["plain", "link", "twice"]) await writeServer(`:${name}:${DISABLE}`);
-    expect(await miFifo(WHICH)).toContain("reg_list");
-    expect(Date.now() - t0).toBeLessThan(300);
+    expect(await askReady(WHICH)).toContain("reg_list");
+    expect(clock.pendingTimers).toBe(0);
     for (const r of readers) expect((await r.read()).bytesRead).toBe(0);
     await Promise.all(readers.map((r) => r.close()));
     expect(await fsp.readFile(join(dir, "plain"), "utf8")).toBe("");
@@ -167,12 +225,17 @@ describe("mi_fifo server (docs/mi-protocol.md §4)", () => {
 
   it("gives up on a reply FIFO nobody reads after the ENXIO retries, and serves the next request", async () => {
     await server.stop();
-    await start({ replyRetryDelayMs: 10 });
+    const clock = new VirtualClock();
+    const logs: string[] = [];
+    await start({ clock, logger: capturingLogger(logs) });
     makeReplyFifo("nobody");
-    const t0 = Date.now();
     await writeServer(`:nobody:${DISABLE}`);
-    expect(await miFifo(WHICH)).toContain("reg_list");
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(35);
+    expect(await driven(clock, askReady(WHICH), 20)).toContain("reg_list");
+    // 4 retries, 80 ms apart on the server's clock, before it gave up.
+    expect(clock.now()).toBeGreaterThanOrEqual(320);
+    expect(logs.filter((l) => l.startsWith("MI FIFO cannot open the reply pipe"))).toEqual([
+      `MI FIFO cannot open the reply pipe {"path":"${dir}/nobody","code":"ENXIO"}`,
+    ]);
     expect(fixture.records.get(KEY)?.enabled).toBe(true);
   });
 
@@ -201,24 +264,38 @@ describe("mi_fifo server (docs/mi-protocol.md §4)", () => {
 
   it("recreates a deleted FIFO on its periodic check", async () => {
     await server.stop();
-    await start({ checkIntervalMs: 30 });
+    const clock = new VirtualClock();
+    await start({ clock, checkIntervalMs: 30_000 });
     await fsp.unlink(server.path);
-    for (let i = 0; i < 100; i++) {
-      const st = await fsp.lstat(server.path).catch(() => undefined);
-      if (st?.isFIFO()) break;
-      await new Promise((r) => setTimeout(r, 20));
+    await clock.advance(29_999);
+    expect(await fsp.lstat(server.path).catch(() => undefined)).toBeUndefined();
+    await clock.advance(1);
+    // The check runs on real files: wait for it turn by turn, without moving the clock.
+    while (!(await fsp.lstat(server.path).catch(() => undefined))?.isFIFO()) {
+      await new Promise<void>((r) => setImmediate(r));
     }
-    expect(await miFifo(WHICH)).toContain("reg_list");
+    expect(await askReady(WHICH)).toContain("reg_list");
+    // The next check is armed.
+    expect(clock.nextDeadline()).toBe(60_000);
   });
 
   it("does not block the event loop while waiting for and serving requests", async () => {
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 5);
-    await new Promise((r) => setTimeout(r, 100)); // idle: the reader is waiting on the FIFO
-    const idleTicks = ticks;
-    await miFifo(WHICH);
-    clearInterval(timer);
-    expect(idleTicks).toBeGreaterThanOrEqual(5);
+    // Another task keeps taking event-loop turns while the reader waits on the FIFO and while a request is served.
+    let turns = 0;
+    let serving = true;
+    const spinning = (async () => {
+      while (serving) {
+        turns++;
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    })();
+    // Idle: turns pass while the reader waits on the FIFO (a blocking read would stop everything here).
+    for (let i = 0; i < 50; i++) await new Promise<void>((r) => setImmediate(r));
+    const before = turns;
+    expect(await askReady(WHICH)).toContain("reg_list");
+    serving = false;
+    await spinning;
+    expect(turns).toBeGreaterThan(before);
   });
 
   it("removes the FIFO on stop and replaces a stale file on start", async () => {
