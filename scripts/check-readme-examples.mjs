@@ -136,10 +136,12 @@ for (;;) {
 for (const [rel, ds] of failures) {
   const where = origin.get(rel);
   console.log(`${where ? `${where.readme}:${where.line}` : rel}: the example does not compile`);
-  for (const d of ds) {
+  // The first few diagnostics say what is wrong; a block that is not TypeScript at all would print dozens.
+  for (const d of ds.slice(0, 5)) {
     const at = where ? `${where.readme}:${where.line + d.line}` : `${rel}:${d.line}`;
     console.log(`  ${at}:${d.col} ${d.code}: ${d.text}`);
   }
+  if (ds.length > 5) console.log(`  … and ${ds.length - 5} more`);
 }
 const blocks = files.length;
 if (failures.size > 0) {
