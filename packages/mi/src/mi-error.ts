@@ -3,8 +3,6 @@
  * (docs/mi-protocol.md §3). This is the one place where the mapping lives: the rest of the package and the daemon's
  * command handlers only throw {@link MiError}.
  */
-import { JsonRpcError } from "jsonrpc-lite";
-
 /** The `data` strings of -32602 / -32000 replies, byte for byte as OpenSIPS prints them (docs/mi-protocol.md §2, §3). */
 export const MiErrorData = {
   tooFewOrTooMany: "Too few or too many parameters",
@@ -73,10 +71,5 @@ export class MiError extends Error {
   /** A command-specific error with a positive code and usually no data, e.g. `command(404, "No such registrant")`. */
   static command(code: number, message: string, data?: string): MiError {
     return new MiError(code, message, data);
-  }
-
-  /** The jsonrpc-lite error object (same fields; `data` only when set). */
-  toJsonRpcError(): JsonRpcError {
-    return new JsonRpcError(this.message, this.code, this.data);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { chooseRecipe, type MiRecipe } from "./command-recipe.js";
 import { parseMiRequest, type MiRequestParams } from "./json-rpc-request.js";
-import { serializeError, serializeResult, type MiId } from "./json-rpc-reply.js";
+import { serializeError, serializeResult } from "./json-rpc-reply.js";
 import { parseFirstJsonValue } from "./json-value-scanner.js";
 import { MiError } from "./mi-error.js";
 import { type Logger, SILENT_LOGGER } from "@uacreg/runtime";
@@ -123,11 +123,6 @@ export class MiRegistry {
     for (const name of names) this.#byName.set(name, command);
   }
 
-  /** Finds a command by its flat name or an alias (exact, case-sensitive). */
-  lookup(name: string): MiCommand | undefined {
-    return this.#byName.get(name);
-  }
-
   /** The names `which` lists, in registration order (flat names first, then aliases when `whichLists` is "all"). */
   names(): string[] {
     const flat = this.#commands.map((c) => c.name);
@@ -235,5 +230,3 @@ function normalizeParams(params: MiRequestParams): MiRequestParams {
   if (Array.isArray(params)) return params.length === 0 ? undefined : params;
   return Object.keys(params).length === 0 ? undefined : params;
 }
-
-export type { MiId };
