@@ -8,12 +8,20 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseHostPort, type UacregConfig } from "@uacreg/config";
-import { type DbAdapter, DbError, maskDbUrl, openRepository, parseDbUrl, SchemaError } from "@uacreg/db";
+import {
+  type DbAdapter,
+  DbError,
+  maskDbUrl,
+  openRepository,
+  parseDbUrl,
+  type RegistrantRepository,
+  SchemaError,
+} from "@uacreg/db";
 import { mssqlAdapter } from "@uacreg/db-mssql";
 import { mysqlAdapter } from "@uacreg/db-mysql";
 import { postgresAdapter } from "@uacreg/db-postgres";
 import { sqliteAdapter } from "@uacreg/db-sqlite";
-import { type LoadReport, RegistrantEngine, type RegistrantRepository } from "@uacreg/engine";
+import { type LoadReport, RegistrantEngine } from "@uacreg/engine";
 import { MiFifoServer, MiHttpServer, MiRegistry, uptimeCommand, versionCommand } from "@uacreg/mi";
 import { registerRegistrantCommands } from "@uacreg/registrant-mi";
 import { SipTransport } from "@uacreg/transport";

@@ -1,32 +1,10 @@
 /**
- * The `registrant` row and the repository contract (notes/contracts.md; reference §2.1, §11). Defined structurally
- * here and in @uacreg/core: the two are interchangeable without importing each other.
+ * The repository contract of the `registrant` table (docs/contracts.md; docs/opensips-behaviour.md §2.1, §11). The row
+ * and its key are @uacreg/core's (declared once there) and re-exported here.
  */
+import type { RegistrantKey, RegistrantRow } from "@uacreg/core";
 
-/** One row of the `registrant` table under its logical column names. Optional strings: NULL and '' both read as null. */
-export interface RegistrantRow {
-  id?: number;
-  registrar: string;
-  proxy: string | null;
-  aor: string;
-  third_party_registrant: string | null;
-  username: string | null;
-  password: string | null;
-  binding_URI: string;
-  binding_params: string | null;
-  expiry: number | null;
-  forced_socket: string | null;
-  cluster_shtag: string | null;
-  /** 0 = enabled, anything else disabled (reference §2.1). */
-  state: number;
-}
-
-/** The unique key (aor, binding_URI, registrar); `contact` is the binding URI (reference §2.3). */
-export interface RegistrantKey {
-  aor: string;
-  contact: string;
-  registrar: string;
-}
+export type { RegistrantKey, RegistrantRow } from "@uacreg/core";
 
 /** Read and write access to the `registrant` table. */
 export interface RegistrantRepository {
