@@ -1,7 +1,7 @@
 /**
  * What the registrant MI commands need of the live registrant service: exactly the methods they call. The package
  * declares it so that it depends on no concrete engine; `RegistrantEngine` of @uacreg/engine satisfies it
- * structurally.
+ * structurally (docs/contracts.md).
  */
 import type { RegistrantKey, RegistrantRow } from "@uacreg/core";
 import type { LoadReport, RecordView } from "@uacreg/engine";
