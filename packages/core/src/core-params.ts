@@ -1,6 +1,6 @@
 /**
- * The module parameters core needs (reference §1, decisions.md), camelCased as in the engine's RegistrantParams
- * (contracts.md), so an engine can pass its params object as is.
+ * The module parameters core needs (docs/opensips-behaviour.md §1, docs/decisions.md), camelCased as in the engine's RegistrantParams
+ * (docs/contracts.md), so an engine can pass its params object as is.
  */
 export interface CoreParams {
   /** T, `timer_interval` (s). */
@@ -9,9 +9,9 @@ export interface CoreParams {
   failureRetryInterval: number;
   /** P, `reregister_expiry_percentage` (1..100). */
   reregisterExpiryPercentage: number;
-  /** Used when the row's expiry is NULL (decisions.md). */
+  /** Used when the row's expiry is NULL (docs/decisions.md). */
   defaultExpires: number;
-  /** Reuse the last challenge's nonce with nc+1 on new requests (decisions.md; default on). */
+  /** Reuse the last challenge's nonce with nc+1 on new requests (docs/decisions.md; default on). */
   preemptiveAuth: boolean;
 }
 

@@ -1,5 +1,5 @@
 /**
- * One test per design/decisions.md line that concerns core, named after the decision.
+ * One test per docs/decisions.md line that concerns core, named after the decision.
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
@@ -28,7 +28,7 @@ function digestParams(value: string): Map<string, string> {
   return map;
 }
 
-describe("design/decisions.md, as core implements it", () => {
+describe("docs/decisions.md, as core implements it", () => {
   it("unchanged records stay exactly as they are on reload", () => {
     const ctx = context();
     const r = reach(3, ctx);

@@ -1,6 +1,6 @@
 import type { RandomBytes } from "./core-params.js";
 
-/** A registration's Call-ID and From-tag (reference §4.2). */
+/** A registration's Call-ID and From-tag (docs/opensips-behaviour.md §4.2). */
 export interface DialogIds {
   /** 27 lowercase hex characters, no `@host` part. */
   readonly callId: string;

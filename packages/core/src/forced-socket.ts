@@ -1,5 +1,5 @@
 /**
- * `forced_socket` syntax, `proto:host:port` as OpenSIPS writes sockets (reference §2.1): proto udp, tcp, tls (any
+ * `forced_socket` syntax, `proto:host:port` as OpenSIPS writes sockets (docs/opensips-behaviour.md §2.1): proto udp, tcp, tls (any
  * case), host an IPv4 address, a bracketed IPv6 address or a host name, and a decimal port. Whether such a socket is
  * listening is not core's business: the caller passes `socketExists`.
  */

@@ -1,5 +1,5 @@
 /**
- * @uacreg/core: the OpenSIPS uac_registrant state machine, sans I/O (reference §2–§8, design/decisions.md).
+ * @uacreg/core: the OpenSIPS uac_registrant state machine, sans I/O (docs/opensips-behaviour.md §2–§8, docs/decisions.md).
  * A pure function of (record, event, now, random) → (record', actions). No sockets, no timers, no clock.
  */
 export { type CoreContext, type CoreParams, DEFAULT_CORE_PARAMS, type RandomBytes } from "./core-params.js";

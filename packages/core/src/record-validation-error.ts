@@ -1,7 +1,7 @@
 import { formatKey, type RegistrantKey } from "./registrant-row.js";
 
 /**
- * A row that cannot become a record (reference §2.2). It names the record's key and the offending column so the
+ * A row that cannot become a record (docs/opensips-behaviour.md §2.2). It names the record's key and the offending column so the
  * loader can skip the row with one clear line. Never carries the password.
  */
 export class RecordValidationError extends Error {

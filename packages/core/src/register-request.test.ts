@@ -18,7 +18,7 @@ const TEMPLATE = buildRequestTemplate({
   userAgent: "uacreg/1.2.3",
 });
 
-describe("REGISTER / unREGISTER shape (reference §4.1, §4.4)", () => {
+describe("REGISTER / unREGISTER shape (docs/opensips-behaviour.md §4.1, §4.4)", () => {
   it("REGISTER: To, From, CSeq, Call-ID, Max-Forwards, Content-Length, User-Agent, Contact with ;expires=W", () => {
     const r = buildRequest(TEMPLATE, {
       form: "register",
@@ -87,7 +87,7 @@ describe("REGISTER / unREGISTER shape (reference §4.1, §4.4)", () => {
   });
 });
 
-describe("Call-ID, From-tag and CSeq (reference §4.2)", () => {
+describe("Call-ID, From-tag and CSeq (docs/opensips-behaviour.md §4.2)", () => {
   it("Call-ID is 27 lowercase hex characters and the From-tag 5, from the caller's random bytes", () => {
     const ids = newDialogIds(seededRandom(42));
     expect(ids.callId).toMatch(/^[0-9a-f]{27}$/);

@@ -1,5 +1,5 @@
 /**
- * REGISTER and unREGISTER building (reference §4.1, §4.4, the wire captures in reference/captures/).
+ * REGISTER and unREGISTER building (docs/opensips-behaviour.md §4.1, §4.4, the wire captures in docs/captures/).
  *
  * Header order, as OpenSIPS 3.6.8 sends it (the transport inserts Via first):
  * `To, From, CSeq, Call-ID, Max-Forwards: 70, Content-Length: 0, User-Agent, Contact, [Expires: 0], [Authorization |

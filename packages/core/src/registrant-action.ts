@@ -10,14 +10,14 @@ export interface SendAction {
   readonly request: OutgoingRequest;
 }
 
-/** Write the DB `state` column (0 enabled, 1 disabled) for the key (reference §9 reg_enable / reg_disable). */
+/** Write the DB `state` column (0 enabled, 1 disabled) for the key (docs/opensips-behaviour.md §9 reg_enable / reg_disable). */
 export interface PersistStateAction {
   readonly type: "persist-state";
   readonly key: RegistrantKey;
   readonly state: 0 | 1;
 }
 
-/** The state changed (contracts.md StateChangeEvent; OpenSIPS raises E_REGISTRANT_<X>, §6). */
+/** The state changed (docs/contracts.md StateChangeEvent; OpenSIPS raises E_REGISTRANT_<X>, §6). */
 export interface StateChangeAction {
   readonly type: "state-change";
   readonly key: RegistrantKey;

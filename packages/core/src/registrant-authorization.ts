@@ -12,7 +12,7 @@ import type { RegistrantConfig } from "./registrant-config.js";
 import { intern, ownCopy } from "./shared-strings.js";
 
 /**
- * Digest credentials for the registrant (reference §5 "401 / 407", §10; decisions.md: random cnonce, nc counted per
+ * Digest credentials for the registrant (docs/opensips-behaviour.md §5 "401 / 407", §10; docs/decisions.md: random cnonce, nc counted per
  * nonce, optional preemptive authentication). Method REGISTER, digest uri = the registrar string verbatim (§4.1).
  */
 

@@ -16,7 +16,7 @@ function rejection(overrides: Partial<RegistrantRow>, ctx: ValidationContext = C
   throw new Error("row was accepted");
 }
 
-describe("row validation (reference §2.2, decisions.md)", () => {
+describe("row validation (docs/opensips-behaviour.md §2.2, docs/decisions.md)", () => {
   it("accepts the captures' default row", () => {
     const c = parseRegistrantRow(captureRow(), CTX);
     expect(c.key).toEqual({

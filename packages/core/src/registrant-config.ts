@@ -6,11 +6,11 @@ import type { RegistrantKey, RegistrantRow } from "./registrant-row.js";
 import { parseSharingTag, type SharingTag } from "./sharing-tag.js";
 import { intern } from "./shared-strings.js";
 
-/** What validation needs besides the row (reference §1, §2.2). */
+/** What validation needs besides the row (docs/opensips-behaviour.md §1, §2.2). */
 export interface ValidationContext {
   /** T: a row's expiry must be > T. */
   timerInterval: number;
-  /** Used for a NULL expiry (decisions.md). */
+  /** Used for a NULL expiry (docs/decisions.md). */
   defaultExpires: number;
   /** Is `proto:host:port` a listening socket? Omitted = every well-formed socket is accepted. */
   socketExists?: (spec: string) => boolean;
@@ -40,7 +40,7 @@ export interface RegistrantConfig {
   readonly shtag?: SharingTag;
   /** DB state 0. */
   readonly enabled: boolean;
-  /** Both a `reg-id` and a `+sip.instance` binding param (RFC 5626 §4.2, reference §2.1), decided per row. */
+  /** Both a `reg-id` and a `+sip.instance` binding param (RFC 5626 §4.2, docs/opensips-behaviour.md §2.1), decided per row. */
   readonly forceSingle: boolean;
   /** Username and password both non-empty (§5: otherwise a challenge means WRONG_CREDENTIALS). */
   readonly hasCredentials: boolean;
@@ -62,7 +62,7 @@ function parseAny(text: string): ReturnType<typeof parseUri> | string {
 }
 
 /**
- * Validates one row into a config (reference §2.2, decisions.md). Throws {@link RecordValidationError} naming the
+ * Validates one row into a config (docs/opensips-behaviour.md §2.2, docs/decisions.md). Throws {@link RecordValidationError} naming the
  * key and the column; the caller skips the row with one line and goes on.
  */
 export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): RegistrantConfig {
@@ -120,7 +120,7 @@ export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): 
       fail("binding_params", `do not parse as contact params: ${e.message}`);
     }
     if (params === undefined) fail("binding_params", "do not parse as contact params");
-    // Per row, exact names (decisions.md: the OpenSIPS prefix match leaks across rows, §13.10).
+    // Per row, exact names (docs/decisions.md: the OpenSIPS prefix match leaks across rows, §13.10).
     forceSingle = params?.has("reg-id") === true && params.has("+sip.instance");
   }
 
@@ -322,7 +322,7 @@ export function headerBlockOf(c: RegistrantConfig): string {
 
 /**
  * True when two configs come from equivalent rows (every column after normalisation, the password included):
- * a reload leaves such a record untouched (decisions.md).
+ * a reload leaves such a record untouched (docs/decisions.md).
  */
 export function sameConfig(a: RegistrantConfig, b: RegistrantConfig): boolean {
   return a.enabled === b.enabled && sameRowIgnoringState(a, b);

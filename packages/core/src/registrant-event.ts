@@ -17,7 +17,7 @@ export interface RequestId {
   readonly cseq: number;
 }
 
-/** Events a record reacts to (design/style.md: visit, reply, timeout, MI command, reload, tag change, shutdown). */
+/** Events a record reacts to (visit, reply, timeout, MI command, reload, tag change, shutdown). */
 export type RegistrantEvent =
   /** A bucket visit of the scheduler (§3). The engine skips records whose sharing tag is not active (§7). */
   | { readonly type: "visit" }

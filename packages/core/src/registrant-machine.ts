@@ -50,7 +50,7 @@ export function step(record: RegistrantRecord, event: RegistrantEvent, now: numb
 }
 
 /**
- * A bucket visit (reference §3): state 0 registers; REGISTERED refreshes once now + T ≥ RT; an error state retries
+ * A bucket visit (docs/opensips-behaviour.md §3): state 0 registers; REGISTERED refreshes once now + T ≥ RT; an error state retries
  * with a new Call-ID once now ≥ RT; states with a request in flight wait for its outcome.
  */
 export function onVisit(record: RegistrantRecord, now: number, ctx: CoreContext): RecordStep {
@@ -141,7 +141,7 @@ export function onDelete(record: RegistrantRecord, now: number, ctx: CoreContext
 }
 
 /**
- * The record's row was read again (decisions.md, replacing §8): unchanged → untouched; changed and now disabled while
+ * The record's row was read again (docs/decisions.md, replacing §8): unchanged → untouched; changed and now disabled while
  * REGISTERED → unREGISTER; changed and enabled → re-register at the next visit keeping the Call-ID (REGISTERED or
  * error states: RT = 0; request in flight: after its 200). Call-ID, CSeq, E, pin and timers survive; W and the
  * enabled flag come from the new row; the preemptive-auth cache is dropped (credentials may have changed).

@@ -20,7 +20,7 @@ export interface PendingRequest {
 }
 
 /**
- * One registrant: its validated row and its runtime state (reference §2.1). Immutable: every entry point returns a
+ * One registrant: its validated row and its runtime state (docs/opensips-behaviour.md §2.1). Immutable: every entry point returns a
  * new record (or the same object when nothing changed).
  */
 export interface RegistrantRecord {
@@ -110,7 +110,7 @@ export function recordFromRow(
   return createRecord(parseRegistrantRow(row, validation), ctx.random);
 }
 
-/** What `reg_list` shows of a record (contracts.md RecordView; the engine may add `socket` once it knows it). */
+/** What `reg_list` shows of a record (docs/contracts.md RecordView; the engine may add `socket` once it knows it). */
 export interface RecordView {
   aor: string;
   contact: string;

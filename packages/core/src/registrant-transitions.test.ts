@@ -333,7 +333,7 @@ function expectedRt(
   }
 }
 
-describe("the transition table (reference §5/§6 as amended by decisions.md)", () => {
+describe("the transition table (docs/opensips-behaviour.md §5/§6 as amended by docs/decisions.md)", () => {
   for (const c of CASES) {
     const row = TRANSITIONS.find((t) => t.id === c.id) as Transition;
     it(`${c.id}: ${c.name}`, () => {

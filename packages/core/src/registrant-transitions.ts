@@ -1,7 +1,7 @@
 import { allStatesBut, ERROR_STATES, IN_FLIGHT_STATES, RegistrantState, stateName } from "./registrant-state.js";
 
 /**
- * THE transition table of the registrant (reference §3, §5, §6, §8, §9, as amended by design/decisions.md).
+ * THE transition table of the registrant (docs/opensips-behaviour.md §3, §5, §6, §8, §9, as amended by docs/decisions.md).
  *
  * Every state change the machine makes is one row here. Handlers decide *which* row applies (they parse the reply,
  * check timers and flags) and look it up by id; the row alone says where the record goes, what is sent, whether the
@@ -33,7 +33,7 @@ export type TransitionEvent =
 
 /**
  * What goes out. `REGISTER` may carry preemptive credentials (decisions: optional preemptive auth); `+auth` answers
- * the challenge just received; `wildcard unREGISTER` is `Contact: *` + `Expires: 0` (reference §4.4).
+ * the challenge just received; `wildcard unREGISTER` is `Contact: *` + `Expires: 0` (docs/opensips-behaviour.md §4.4).
  */
 export type SendKind = "REGISTER" | "REGISTER+auth" | "unREGISTER" | "unREGISTER+auth" | "wildcard unREGISTER";
 
@@ -70,7 +70,7 @@ const ERRORS = ERROR_STATES;
 
 /** The table. Order is documentation order; ids are unique. */
 export const TRANSITIONS = [
-  // Timer visits (§3; "now + T ≥ RT" is the 4.x refresh rule kept by decisions.md)
+  // Timer visits (§3; "now + T ≥ RT" is the 4.x refresh rule kept by docs/decisions.md)
   {
     id: "visit-register",
     from: [RegistrantState.NOT_REGISTERED],

@@ -20,7 +20,7 @@ import { ownCopy } from "./shared-strings.js";
 
 type RecordStep = Step<RegistrantRecord>;
 
-/** Minimum usable Min-Expires of a 423 (OpenSIPS #3910 plausibility check, reference §5). */
+/** Minimum usable Min-Expires of a 423 (OpenSIPS #3910 plausibility check, docs/opensips-behaviour.md §5). */
 export const MIN_MIN_EXPIRES = 5;
 
 function requestOf(response: ReplyMessage): RequestId | undefined {
@@ -55,7 +55,7 @@ function keptDestination(d: Destination): Destination {
 }
 
 /**
- * A reply to the request in flight (reference §5 as amended by decisions.md). Replies to other requests (older
+ * A reply to the request in flight (docs/opensips-behaviour.md §5 as amended by docs/decisions.md). Replies to other requests (older
  * CSeq, abandoned Call-ID) are ignored. Never throws on bad input: a reply core cannot use leads to
  * INTERNAL_ERROR with the failure back-off.
  */

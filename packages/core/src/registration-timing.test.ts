@@ -4,7 +4,7 @@ import { refreshDeadline, retryDeadline } from "./registration-timing.js";
 import { ok, reach, response } from "./test-support/registrant-driver.js";
 import { context, sends } from "./test-support/registrant-fixtures.js";
 
-/** Reference §3 formulas with T, E, P, F varied; checked through the machine, not just the functions. */
+/** docs/opensips-behaviour.md §3 formulas with T, E, P, F varied; checked through the machine, not just the functions. */
 describe("refresh RT = t_reply + floor(E·P/100) − T, sent when now + T ≥ RT", () => {
   it.each([
     { T: 10, E: 60, P: 100, rt: 1050 },

@@ -1,7 +1,7 @@
 import type { CoreParams } from "./core-params.js";
 
 /**
- * The scheduler formulas of reference §3 (the 4.x rule kept by decisions.md). All values are whole unix seconds and
+ * The scheduler formulas of docs/opensips-behaviour.md §3 (the 4.x rule kept by docs/decisions.md). All values are whole unix seconds and
  * the arithmetic truncates, as in OpenSIPS. Core sets no timers: it stores RT and each bucket visit compares.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The `cluster_shtag` column: `name/cluster_id` (reference §2.1, §7). Whitespace around both parts is trimmed and the
+ * The `cluster_shtag` column: `name/cluster_id` (docs/opensips-behaviour.md §2.1, §7). Whitespace around both parts is trimmed and the
  * cluster id must be a decimal integer.
  */
 export interface SharingTag {

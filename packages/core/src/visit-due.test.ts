@@ -5,7 +5,7 @@ import type { RegistrantState } from "./registrant-state.js";
 import { reach, T0 } from "./test-support/registrant-driver.js";
 import { context } from "./test-support/registrant-fixtures.js";
 
-describe("visitDueAt: when a visit would act (reference §3)", () => {
+describe("visitDueAt: when a visit would act (docs/opensips-behaviour.md §3)", () => {
   const ctx = context();
   it("a visit before visitDueAt changes nothing; at or after it, it acts (every state, enabled or not)", () => {
     fc.assert(

@@ -1,7 +1,7 @@
 import type { CoreParams, ValidationContext } from "@uacreg/core";
 import { bucketPeriodSeconds } from "@uacreg/scheduler";
 
-/** The uac_registrant modparams + uacreg additions, camelCased (contracts.md). */
+/** The uac_registrant modparams + uacreg additions, camelCased (docs/contracts.md). */
 export interface RegistrantParams {
   /** `hash_size`: 2^hash_size buckets, 1..20 (default 1). */
   hashSize: number;
@@ -21,7 +21,7 @@ export interface RegistrantParams {
   unregisterOnShutdown: boolean;
 }
 
-/** The defaults of the OpenSIPS module (reference §1) plus uacreg's additions. */
+/** The defaults of the OpenSIPS module (docs/opensips-behaviour.md §1) plus uacreg's additions. */
 export const DEFAULT_REGISTRANT_PARAMS: RegistrantParams = {
   hashSize: 1,
   timerInterval: 100,
@@ -33,7 +33,7 @@ export const DEFAULT_REGISTRANT_PARAMS: RegistrantParams = {
   unregisterOnShutdown: false,
 };
 
-/** A refused start-up parameter (reference §1), named as in OpenSIPS (`reregister_expiry_percentage` …). */
+/** A refused start-up parameter (docs/opensips-behaviour.md §1), named as in OpenSIPS (`reregister_expiry_percentage` …). */
 export class EngineConfigError extends Error {
   override readonly name = "EngineConfigError";
   constructor(
@@ -46,7 +46,7 @@ export class EngineConfigError extends Error {
 }
 
 /**
- * The start-up checks of reference §1 and decisions.md. `hash_size` and `timer_interval` are checked by the
+ * The start-up checks of docs/opensips-behaviour.md §1 and docs/decisions.md. `hash_size` and `timer_interval` are checked by the
  * scheduler (SchedulerConfigError naming the parameter); the others here.
  * @throws SchedulerConfigError | EngineConfigError
  */
