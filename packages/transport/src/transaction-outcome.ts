@@ -25,14 +25,9 @@ export type TransactionOutcome =
   | ({ kind: "timeout" } & LocalSocketOf)
   | ({ kind: "transport-error"; error: Error } & LocalSocketOf);
 
-/** The outcome of a send that failed with `error`, from the socket `local` when one was chosen. */
-export function failedOutcome(
-  error: Error,
-  local?: { canonical: string; proto: TransportProtocol },
-): TransactionOutcome {
-  return local === undefined
-    ? { kind: "transport-error", error }
-    : { kind: "transport-error", error, local: local.canonical, proto: local.proto };
+/** The outcome of a send that failed with `error` before any socket was chosen (no `local`, no `proto`). */
+export function failedOutcome(error: Error): TransactionOutcome {
+  return { kind: "transport-error", error };
 }
 
 /** `err` as an Error (anything can be thrown). */
