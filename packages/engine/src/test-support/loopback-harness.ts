@@ -1,4 +1,5 @@
 import type { RegistrantRow } from "@uacreg/core";
+import { systemClock } from "@uacreg/runtime";
 import { SipTransport } from "@uacreg/transport";
 import type { StateChangeEvent } from "../engine-metrics.js";
 import { RegistrantEngine } from "../registrant-engine.js";
@@ -54,13 +55,13 @@ export async function openLoopback(rows: (registrar: ScriptedRegistrar) => Regis
           const found = events.slice(from).find(pred);
           if (found === undefined) return;
           waiters.delete(check);
-          clearTimeout(guard);
+          guard.cancel();
           resolve(found);
         };
-        const guard = setTimeout(() => {
+        const guard = systemClock.setTimer(guardMs, () => {
           waiters.delete(check);
           reject(new Error(`no matching state change; saw ${JSON.stringify(events.map((e) => e.to))}`));
-        }, guardMs);
+        });
         waiters.add(check);
         check();
       });

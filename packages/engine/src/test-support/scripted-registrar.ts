@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import dgram from "node:dgram";
+import { systemClock } from "@uacreg/runtime";
 import {
   computeCredentials,
   type DigestAlgorithm,
@@ -75,7 +76,6 @@ export class RegistrarScript {
   readonly bindings = new Map<string, Map<string, Binding>>();
   readonly #answered = new Map<string, Uint8Array | ReceivedRegister>();
   readonly #nonces = new Map<string, { challenge: DigestChallenge; nc: number }>();
-  readonly #waiters = new Set<{ pred: (r: ReceivedRegister) => boolean; resolve: (r: ReceivedRegister) => void }>();
   readonly #wallNow: () => number;
 
   /** `wallNow`: the registrar's wall clock in ms (arrival times, binding expiry). */
@@ -100,12 +100,6 @@ export class RegistrarScript {
     if (received === undefined) {
       received = this.#describe(request);
       this.received.push(received);
-      for (const w of [...this.#waiters]) {
-        if (w.pred(received)) {
-          this.#waiters.delete(w);
-          w.resolve(received);
-        }
-      }
     }
     const answer = this.script(received);
     if (answer === "drop") {
@@ -119,29 +113,6 @@ export class RegistrarScript {
     const bytes = serializeMessage(response);
     this.#answered.set(transactionId, bytes);
     return bytes;
-  }
-
-  /**
-   * Resolves with the first REGISTER (already received or still to come) that matches. Real-time tests only (the
-   * loopback smoke tests): virtual-time tests run the clock until `received` has it.
-   */
-  waitFor(pred: (r: ReceivedRegister) => boolean, timeoutMs = 4000, from = 0): Promise<ReceivedRegister> {
-    const seen = this.received.slice(from).find(pred);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        pred,
-        resolve: (r: ReceivedRegister) => {
-          clearTimeout(timer);
-          resolve(r);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter);
-        reject(new Error(`no matching REGISTER within ${timeoutMs} ms (${this.received.length} received)`));
-      }, timeoutMs);
-      this.#waiters.add(waiter);
-    });
   }
 
   #describe(request: SipRequest): ReceivedRegister {
@@ -254,7 +225,7 @@ export class ScriptedRegistrar extends RegistrarScript {
     readonly port: number,
     options: ScriptedRegistrarOptions,
   ) {
-    super(options, Date.now);
+    super(options, () => systemClock.wallNow());
     socket.on("message", (data, rinfo) => this.#onDatagram(data, rinfo));
   }
 
