@@ -232,7 +232,8 @@ describe("sends that fail at once", () => {
   it("ends 20000 sends that fail at once without deepening the stack, beside one in flight", async () => {
     const held: Array<() => void> = [];
     const reg = await peer((text, reply) => held.push(() => reply(echoResponse(text, 200, "OK"))));
-    const t = await transport();
+    // Timer F well beyond the time 20 000 sends take on a loaded machine: the one in flight must get its 200.
+    const t = await transport({ timers: { t1Ms: 500, frTimeoutS: 30 } });
     const first = t.send(register(`sip:127.0.0.1:${reg.port}`));
     const sends = Array.from({ length: 20_000 }, (_, i) =>
       t.send({ ...register(`sip:127.0.0.1:${reg.port}`), callId: `q-${i}`, socket: "udp:127.0.0.1:1" }),
