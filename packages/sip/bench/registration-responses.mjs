@@ -1,6 +1,6 @@
 // The two registration responses both sip benchmarks parse (a REGISTER 401 with a digest challenge, a REGISTER 200
 // with the echoed Contact), as datagram bytes.
-export const crlf = (s) => s.replace(/\n/g, "\r\n");
+const crlf = (s) => s.replace(/\n/g, "\r\n");
 
 export const RESPONSE_401 = Buffer.from(
   crlf(`SIP/2.0 401 Unauthorized
