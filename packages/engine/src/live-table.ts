@@ -55,7 +55,7 @@ export class LiveTable {
   applyPlan(plan: ReconcilePlan<LiveRecord>): void {
     for (const rejection of plan.rejected) this.refused(rejection);
     for (let i = 0; i < plan.configs.length; i++) this.apply(plan.configs[i] as RegistrantConfig, plan.existing[i]);
-    for (const live of plan.remove) this.remove(live);
+    for (const live of plan.remove) if (live.inTable) this.remove(live);
   }
 
   /** Counts and logs a refused row, once, naming its key (never its password). */
@@ -64,8 +64,12 @@ export class LiveTable {
     this.#log.error({ key: r.key, field: r.field }, rejectionLine(r));
   }
 
-  /** Inserts a record for a new key, or hands core the reloaded row of an existing one. */
-  apply(config: RegistrantConfig, existing: LiveRecord | undefined): void {
+  /**
+   * Inserts a record for a new key, or hands core the reloaded row of an existing one. An entry planned as existing
+   * but removed meanwhile (MI delete during a reload) is looked up again: the row inserts a new record.
+   */
+  apply(config: RegistrantConfig, planned: LiveRecord | undefined): void {
+    const existing = planned === undefined || planned.inTable ? planned : this.#table.get(config.key);
     if (existing !== undefined) {
       this.#core.dispatch(existing, { type: "reload", config });
       return;

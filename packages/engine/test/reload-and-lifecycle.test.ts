@@ -429,3 +429,29 @@ describe("the walk", () => {
     expect(h.clock.pendingTimers).toBe(1);
   });
 });
+
+describe("MI during a reload", () => {
+  it("a record deleted while the rows are read is inserted again from its row, not reloaded in the void", async () => {
+    h = await openHarness({ rows: (r) => [row(r, "alice"), row(r, "bob")] });
+    await h.until(() => registeredCount(h as Harness) === 2);
+    const repository = h.repository;
+    const original = repository.loadAll.bind(repository);
+    const hh = h;
+    repository.loadAll = async function* () {
+      for await (const r of original()) {
+        yield r;
+        // The operator deletes alice while the database is being read.
+        if (r.username === "alice") hh.engine.delete(key(hh, "alice"));
+      }
+    };
+    expect(await h.engine.reload()).toEqual({ loaded: 2, rejected: [] });
+    expect(h.engine.get(key(h, "alice"))?.stateName).toBe("NOT_REGISTERED_STATE");
+    await h.until(() => registeredCount(hh) === 2);
+    expect(
+      h.engine
+        .list()
+        .map((v) => v.aor)
+        .sort(),
+    ).toEqual(["sip:alice@reg.test", "sip:bob@reg.test"]);
+  });
+});
