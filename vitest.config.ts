@@ -48,6 +48,13 @@ export default defineConfig({
           include: ["e2e/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          // The end-to-end files run in parallel: each one's daemons, SIPps and Kamailios take OS-chosen ports, their
+          // own temp dirs, databases and FIFOs, and SIPp media ports from the worker's own block (test/support/README.md).
+          // They mostly wait on timers and sockets, so more workers than cores pays; measured on 2 cores: UACREG_E2E_WORKERS.
+          maxWorkers: Number(process.env.UACREG_E2E_WORKERS ?? 4),
+          // After the unit-test projects (group 0, vitest's default of cores − 1 workers), never at the same time: the
+          // CPU-bound unit tests would starve the daemons and SIPps whose wire timing the e2e tests check.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -48,12 +48,16 @@ function rawHttp(
   headers: Record<string, string | number>,
 ): Promise<{ status: number; body: string } | "closed"> {
   return new Promise((resolve) => {
-    const req = request({ host: "127.0.0.1", port: d.miPort, path: "/mi", method: "POST", headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      res.on("error", () => resolve("closed"));
-    });
+    // agent: false, a connection per exchange: a kept-alive one reused as the server closes it would read "closed".
+    const req = request(
+      { host: "127.0.0.1", port: d.miPort, path: "/mi", method: "POST", headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on("error", () => resolve("closed"));
+      },
+    );
     req.on("error", () => resolve("closed"));
     req.end(body);
   });

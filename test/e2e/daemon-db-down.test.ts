@@ -5,10 +5,12 @@
  * endpoint: Prometheus text with uacreg_records{state="REGISTERED_STATE"} 1 after a registration.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { get, request } from "node:http";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { openRepository } from "@uacreg/db";
@@ -82,6 +84,8 @@ async function spawnDaemon(dbUrl: string, registrant: Record<string, unknown> = 
             path: "/mi",
             method: "POST",
             headers: { "content-type": "application/json" },
+            // A connection per call: a kept-alive one can be closed by the server as it is reused ("socket hang up").
+            agent: false,
           },
           (res) => {
             let t = "";
@@ -125,6 +129,30 @@ function scrape(port: number): Promise<{ status: number; type?: string; body: st
 }
 
 const pgUrl = process.env.UACREG_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+interface PgClient {
+  connect(): Promise<void>;
+  query(sql: string, values?: unknown[]): Promise<unknown>;
+  end(): Promise<void>;
+}
+type PgClientCtor = new (opts: { connectionString: string; connectionTimeoutMillis?: number }) => PgClient;
+
+/**
+ * Drops this run's table and its `version` row, with the `pg` driver of @uacreg/db-postgres (the repository has no
+ * drop): each run has its own table in the shared server, so runs never see each other's rows, and none is left.
+ */
+async function dropTable(url: string, table: string): Promise<void> {
+  const require = createRequire(resolve(import.meta.dirname, "../../packages/db-postgres/package.json"));
+  const { Client } = require("pg") as { Client: PgClientCtor };
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  await client.connect();
+  try {
+    await client.query(`DROP TABLE IF EXISTS "${table}"`);
+    await client.query("DELETE FROM version WHERE table_name = $1", [table]);
+  } finally {
+    await client.end();
+  }
+}
 
 describe.concurrent("database down at start-up", () => {
   it("retries with a clear log line while the MI answers; no password logged; SIGTERM exits 0", async () => {
@@ -186,10 +214,12 @@ describe.concurrent("database down at start-up", () => {
 
   it("when the database comes up, the records load and register (PostgreSQL behind a refusing proxy)", async (ctx) => {
     let repo: Awaited<ReturnType<typeof openRepository>>;
-    const table = "registrant_e2e_dbdown";
+    // This run's own table: a fixed name would show the rows of earlier (failed) or concurrent runs to the daemon.
+    const table = `registrant_e2e_${process.pid}_${randomBytes(3).toString("hex")}`;
     try {
       repo = await openRepository(pgUrl, { tableName: table }, [postgresAdapter], { retry: { attempts: 1 } });
       await repo.createSchema();
+      cleanups.push(() => dropTable(pgUrl, table));
     } catch (e) {
       if (process.env.UACREG_REQUIRE_SERVERS === "1") throw e;
       console.warn(`\n!!! SKIPPED: PostgreSQL unreachable at ${pgUrl} (${(e as Error).message})\n`);

@@ -150,8 +150,23 @@ export class Kamailio {
     running.add(this);
   }
 
-  /** Creates the database and config, starts Kamailio, and resolves once it listens. */
+  /**
+   * Creates the database and config, starts Kamailio, and resolves once it listens. Its port comes from the OS
+   * (unless given) and its config, pid file, runtime dir and database live in its own temp dir, so instances in test
+   * files running at the same time share nothing. If another process took the port before Kamailio bound it, it is
+   * started again on a fresh port, up to 3 times.
+   */
   static async start(opts: KamailioOptions): Promise<Kamailio> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await Kamailio.startOnce(opts);
+      } catch (e) {
+        if (attempt >= 3 || opts.port !== undefined || !(e instanceof KamailioPortTakenError)) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(opts: KamailioOptions): Promise<Kamailio> {
     const host = opts.host ?? "127.0.0.1";
     const port = opts.port ?? (await freePort(host));
     const algorithm = opts.algorithm ?? "MD5";
@@ -281,7 +296,8 @@ export class Kamailio {
         await this.exited;
         const log = this.stderrText;
         await this.stop();
-        throw new Error(`kamailio exited before listening:\n${log.slice(-4000)}`);
+        const text = `kamailio exited before listening:\n${log.slice(-4000)}`;
+        throw /Address already in use/i.test(log) ? new KamailioPortTakenError(text) : new Error(text);
       }
       // The main process binds before forking the workers; wait for the pid file too, written once it is up.
       if (udpPortBound(this.host, this.port) && existsSync(join(this.dir, "kamailio.pid"))) return;
@@ -292,6 +308,9 @@ export class Kamailio {
     throw new Error(`kamailio did not listen on ${this.host}:${this.port} within 10 s:\n${log.slice(-4000)}`);
   }
 }
+
+/** Kamailio could not bind its port (taken by another process meanwhile); starting it again may work. */
+export class KamailioPortTakenError extends Error {}
 
 /** Starts a Kamailio registrar (see Kamailio.start). */
 export function startKamailio(opts: KamailioOptions): Promise<Kamailio> {

@@ -7,8 +7,8 @@
  * - its exit code is 0 only if every call succeeded: 1 = at least one call failed (a failed `check_it` regexp, an
  *   unexpected message, a receive timeout), 97 = stopped by an internal command, 99 = exited without processing a
  *   call, 255 = fatal error (bad scenario, unknown variable), 254 = cannot bind;
- * - it binds a control port (default 8888) and media ports (default 6000/6002): both are taken from the OS here so
- *   concurrent runs do not clash;
+ * - it binds a control port (default 8888) and media ports (default 6000/6002): the control port is taken from the
+ *   OS, the media ports from this test worker's own block (nextMediaPort), so concurrent runs do not clash;
  * - on an aborted call its default behavior sends a BYE: disabled (`-default_behaviors all,-bye`);
  * - keys given with `-key` are expanded in message text and in action attributes (verifyauth username/password),
  *   never inside regexps;
@@ -109,8 +109,8 @@ export class Sipp {
   /**
    * Starts SIPp and resolves once its SIP socket AND its two RTP echo sockets (`-mp`, `-mp + 2`) are bound: SIPp binds
    * the SIP port first and exits if a media port is taken, so seeing the SIP port alone is not a start. The media
-   * ports come from below the OS's ephemeral range (where freePort() picks SIP ports for concurrent tests), and a SIPp
-   * that could not bind is started again, up to 4 times.
+   * ports come from this test worker's own block below the OS's ephemeral range (see nextMediaPort), and a SIPp that
+   * could not bind is started again, up to 4 times.
    */
   static async start(opts: SippOptions): Promise<Sipp> {
     for (let attempt = 1; ; attempt++) {
@@ -126,7 +126,7 @@ export class Sipp {
     const host = opts.host ?? "127.0.0.1";
     const port = opts.port ?? (await freePort(host));
     const controlPort = await freePort(host);
-    const mediaPort = 20_000 + 4 * Math.floor(Math.random() * 3000);
+    const mediaPort = nextMediaPort(host);
     const dir = mkdtempSync(join(tmpdir(), "uacreg-sipp-"));
     const scenario = isAbsolute(opts.scenario) ? opts.scenario : join(SIPP_SCENARIO_DIR, opts.scenario);
     const keys = { ...DEFAULT_SIPP_KEYS, ...opts.keys };
@@ -270,10 +270,38 @@ process.once("exit", () => {
   for (const s of running) s.killNow();
 });
 
-/** Whether a UDP socket is bound to host:port, from the kernel's socket table (Linux). */
 /** SIPp could not bind its sockets (a port was taken meanwhile); starting it again may work. */
 export class SippStartError extends Error {}
 
+/**
+ * SIPp's media ports (`-mp`): it binds RTP echo sockets on mp and mp + 2 (RTCP on mp + 1 and mp + 3 where enabled),
+ * so each SIPp takes a group of 4. They come from 20000–31999, below Linux's ephemeral range (32768–60999, where the
+ * OS picks the ports of freePort() and of every socket bound to port 0), so they never meet an OS-chosen port. That
+ * range is cut into one block per vitest worker (`VITEST_POOL_ID`, 1…maxWorkers, unique among the workers running at
+ * the same time), and a worker walks its own block round-robin, skipping groups the kernel shows as bound: two test
+ * files running at once never draw the same group. Outside vitest the block is picked at random.
+ */
+const MEDIA_FIRST = 20_000;
+const MEDIA_GROUPS = 3000; // 20000 + 4 · 3000 = 32000
+const MEDIA_BLOCKS = 8;
+const MEDIA_GROUPS_PER_BLOCK = MEDIA_GROUPS / MEDIA_BLOCKS;
+const mediaBlock =
+  (Number(process.env.VITEST_POOL_ID) > 0
+    ? Number(process.env.VITEST_POOL_ID) - 1
+    : Math.floor(Math.random() * MEDIA_BLOCKS)) % MEDIA_BLOCKS;
+let mediaNext = 0;
+
+/** The first port of the next free group of 4 in this worker's block. */
+export function nextMediaPort(host = "127.0.0.1"): number {
+  for (let tried = 0; tried < MEDIA_GROUPS_PER_BLOCK; tried++) {
+    const group = mediaBlock * MEDIA_GROUPS_PER_BLOCK + (mediaNext++ % MEDIA_GROUPS_PER_BLOCK);
+    const port = MEDIA_FIRST + 4 * group;
+    if (![0, 1, 2, 3].some((i) => udpPortBound(host, port + i))) return port;
+  }
+  throw new SippStartError(`no free media port group in ${MEDIA_FIRST}–${MEDIA_FIRST + 4 * MEDIA_GROUPS - 1}`);
+}
+
+/** Whether a UDP socket is bound to host:port, from the kernel's socket table (Linux). */
 export function udpPortBound(host: string, port: number): boolean {
   const v6 = host.includes(":");
   let table: string;

@@ -105,7 +105,26 @@ export function registrantRow(over: Partial<RegistrantRow> & { registrar: string
   };
 }
 
+/** The daemon could not bind one of its ports: another process took it between freePort() and the bind. */
+export class UacregdPortTakenError extends Error {}
+
+/**
+ * Starts a daemon in its own temp dir (config, SQLite file, MI FIFO, FIFO reply dir) with its SIP and MI ports from
+ * the OS, and resolves once the MI answers and the records are loaded. A port freePort() picked can be taken by
+ * another process before the daemon binds it (test files run in parallel): the daemon then exits with EADDRINUSE
+ * and is started again on fresh ports, up to 3 times.
+ */
 export async function startUacregd(opts: UacregdOptions = {}): Promise<Uacregd> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startUacregdOnce(opts);
+    } catch (e) {
+      if (attempt >= 3 || !(e instanceof UacregdPortTakenError)) throw e;
+    }
+  }
+}
+
+async function startUacregdOnce(opts: UacregdOptions): Promise<Uacregd> {
   const dir = mkdtempSync(join(tmpdir(), "uacregd-e2e-"));
   const sipPort = await freePort();
   const miPort = await freePort();
@@ -150,8 +169,10 @@ export async function startUacregd(opts: UacregdOptions = {}): Promise<Uacregd> 
     new Promise((resolveHttp, reject) => {
       const headers: Record<string, string | number> = { "content-length": Buffer.byteLength(body) };
       if (o.contentType !== null) headers["content-type"] = o.contentType ?? "application/json";
+      // agent: false, a connection per exchange: Node 20 keeps connections alive by default, and reusing one just as
+      // the server closes it for being idle fails the call with "socket hang up".
       const req = request(
-        { host: "127.0.0.1", port: miPort, path: o.path ?? "/mi", method: o.method ?? "POST", headers },
+        { host: "127.0.0.1", port: miPort, path: o.path ?? "/mi", method: o.method ?? "POST", headers, agent: false },
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
@@ -207,11 +228,14 @@ export async function startUacregd(opts: UacregdOptions = {}): Promise<Uacregd> 
     },
   };
   running.add(handle);
-  // Ready when the MI answers and the records are loaded (the engine logs "registrant records loaded").
-  const deadline = Date.now() + 20_000;
+  // Ready when the MI answers and the records are loaded (the engine logs "registrant records loaded"). The bound
+  // only fails a daemon that never starts: a loaded machine starts it in a few seconds.
+  const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) {
-      throw new Error(`uacregd exited with ${child.exitCode} at start-up:\n${lines.join("\n")}`);
+      await handle.stop();
+      const text = `uacregd exited with ${child.exitCode} at start-up:\n${lines.join("\n")}`;
+      throw lines.some((l) => l.includes("EADDRINUSE")) ? new UacregdPortTakenError(text) : new Error(text);
     }
     if (lines.some((l) => l.includes("registrant records loaded"))) {
       try {
@@ -221,7 +245,10 @@ export async function startUacregd(opts: UacregdOptions = {}): Promise<Uacregd> 
         // not yet
       }
     }
-    if (Date.now() > deadline) throw new Error(`uacregd did not start in 20 s:\n${lines.join("\n")}`);
+    if (Date.now() > deadline) {
+      await handle.stop("SIGKILL");
+      throw new Error(`uacregd did not start in 30 s:\n${lines.join("\n")}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return handle;
