@@ -4,7 +4,7 @@ import type { RegistrantEvent } from "../registrant-event.js";
 import { step } from "../registrant-machine.js";
 import type { RegistrantRecord } from "../registrant-record.js";
 import type { RegistrantRow } from "../registrant-row.js";
-import type { RegistrantState } from "../registrant-state.js";
+import { RegistrantState } from "../registrant-state.js";
 import { CHALLENGE_401, captureRow, newRecord, replyTo } from "./registrant-fixtures.js";
 
 /** Time at which `reach` drives records (tests then act at a later `now`). */
@@ -49,42 +49,42 @@ export function reach(
   const challenge = (rec: RegistrantRecord) => response(rec, 401, "Unauthorized", [CHALLENGE_401]);
   const toRegistering = () => go({ type: "visit" });
   switch (state) {
-    case 0:
+    case RegistrantState.NOT_REGISTERED:
       break;
-    case 1:
+    case RegistrantState.REGISTERING:
       toRegistering();
       break;
-    case 2:
+    case RegistrantState.AUTHENTICATING:
       toRegistering();
       go(challenge);
       break;
-    case 3:
+    case RegistrantState.REGISTERED:
       toRegistering();
       go(challenge);
       go((rec) => ok(rec));
       break;
-    case 4:
+    case RegistrantState.REGISTER_TIMEOUT:
       toRegistering();
       go((rec) => ({ type: "timeout", request: { callId: rec.callId, cseq: rec.cseq } }));
       break;
-    case 5:
+    case RegistrantState.INTERNAL_ERROR:
       toRegistering();
       go((rec) => response(rec, 302, "Moved Temporarily", ["Contact: <sip:elsewhere.test>"]));
       break;
-    case 6:
+    case RegistrantState.WRONG_CREDENTIALS:
       toRegistering();
       go(challenge);
       go(challenge);
       break;
-    case 7:
+    case RegistrantState.REGISTRAR_ERROR:
       toRegistering();
       go((rec) => response(rec, 403, "Forbidden"));
       break;
-    case 8:
+    case RegistrantState.UNREGISTERING:
       r = reach(3, ctx, row);
       go({ type: "disable" });
       break;
-    case 9:
+    case RegistrantState.AUTHENTICATING_UNREGISTER:
       r = reach(8, ctx, row);
       go(challenge);
       break;
