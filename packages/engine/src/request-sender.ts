@@ -1,25 +1,15 @@
-import type { ReplyMessage } from "@uacreg/core";
+import type { OutgoingRequest, ReplyMessage } from "@uacreg/core";
 
 /** The transport protocols a request can leave over (docs/opensips-behaviour.md §4.3). */
 export type SipProtocol = "udp" | "tcp" | "tls";
 
 /**
- * A REGISTER as the engine hands it to the {@link RequestSender}: core's request with the destination pinned to the
- * protocol the last reply came over. The sender adds the Via, resolves the next hop (RFC 3263) unless pinned, and
- * retransmits (RFC 3261 §17.1.2).
+ * A REGISTER as the engine hands it to the {@link RequestSender}: core's request (request line parts, the header
+ * block without Via, the next hop, a forced socket) with the pinned destination carrying the protocol the last reply
+ * came over (docs/opensips-behaviour.md §4.3). The sender adds the Via, resolves the next hop (RFC 3263) unless
+ * pinned, and retransmits (RFC 3261 §17.1.2).
  */
-export interface OutboundRequest {
-  readonly method: string;
-  readonly requestUri: string;
-  /** Every header line except Via, each ending in "\r\n", Content-Length included. */
-  readonly headers: string;
-  readonly callId: string;
-  readonly cseq: number;
-  /** SIP URI to resolve: the outbound proxy if set, else the registrar. */
-  readonly nextHop: string;
-  /** Forced local socket spec (`forced_socket`), e.g. `udp:127.0.0.1:5060`. */
-  readonly socket?: string;
-  /** Pinned destination: skip DNS (docs/opensips-behaviour.md §4.3). */
+export interface OutboundRequest extends Omit<OutgoingRequest, "destination"> {
   readonly destination?: { readonly proto: SipProtocol; readonly address: string; readonly port: number };
 }
 
