@@ -186,14 +186,11 @@ export class RegistrantEngine {
 
   /** Every record in bucket order 0..H−1, list order inside a bucket (reg_list, docs/opensips-behaviour.md §9). */
   list(): RecordView[] {
-    const out: RecordView[] = [];
-    for (const live of this.#table.values()) out.push(live.view());
-    return out;
+    return Array.from(this.#table.values(), (live) => live.view());
   }
 
   get(key: RegistrantKey): RecordView | undefined {
-    const live = this.#table.get(key);
-    return live === undefined ? undefined : live.view();
+    return this.#table.get(key)?.view();
   }
 
   /** Records per state name (all ten names, zeros included). */
