@@ -12,7 +12,7 @@ import { hostPort } from "./socket-spec.js";
 import { StatelessAnswerer } from "./stateless-answerer.js";
 import { type StreamConnection, StreamConnectionPool } from "./stream-connections.js";
 import { asError, failedOutcome, type TransactionOutcome } from "./transaction-outcome.js";
-import { type ClientTransaction, TransactionLayer } from "./transaction-layer.js";
+import { TransactionLayer } from "./transaction-layer.js";
 import { transactionTimers } from "./transaction-timers.js";
 import { TransportCounterSet, type TransportCounters } from "./transport-counters.js";
 import { TransportError } from "./transport-error.js";
@@ -54,10 +54,7 @@ export class SipTransport {
     this.listeners = new Listeners(
       {
         datagram: (l, data, rinfo) => this.onDatagram(l, data, rinfo),
-        accepted: (l, socket) => {
-          this.pool.adopt(socket, l);
-          this.rearm();
-        },
+        accepted: (l, socket) => this.pool.adopt(socket, l),
       },
       this.logger,
       opts.udpBufferBytes ?? 4 * 1024 * 1024,
@@ -65,13 +62,15 @@ export class SipTransport {
     this.layer = new TransactionLayer(transactionTimers(opts.timers), this.ids, c, this.logger, {
       retransmit: (tx) => this.outbox.push(tx),
       ended: (job, outcome) => this.jobs?.attemptEnded(job, outcome),
+      filed: (deadline) => this.armAt(deadline),
     });
     this.pool = new StreamConnectionPool(this.clock, opts.idleTimeoutMs ?? 120_000, c, this.logger, {
       message: (m, conn) => this.onMessage(m, conn.listener, conn.address, conn.port, conn),
-      broken: (tx, error) => this.transportFailure(tx, error),
+      broken: (tx, error) => this.layer.onTransportError(tx, error),
+      filed: (deadline) => this.armAt(deadline),
     });
     this.answerer = new StatelessAnswerer(this.ids, c, this.logger, opts.userAgent);
-    this.outbox = new UdpOutbox((tx, error) => this.transportFailure(tx, error));
+    this.outbox = new UdpOutbox((tx, error) => this.layer.onTransportError(tx, error));
   }
 
   /**
@@ -157,33 +156,31 @@ export class SipTransport {
         this.layer.onTransportError(tx, new TransportError(message, "connect-failed", { cause: e }));
       }
     }
-    this.rearm();
   }
 
-  private transportFailure(tx: ClientTransaction, error: Error): void {
-    this.layer.onTransportError(tx, error);
-    this.rearm();
-  }
-
-  /** The one timer, armed for the earliest deadline of the transactions and of the idle check (never later). */
-  private rearm(): void {
-    const a = this.layer.nextDeadline();
-    const b = this.pool.nextDeadline();
-    const next = a === undefined ? b : b === undefined ? a : Math.min(a, b);
-    if (next === undefined || this.closing) return;
-    if (this.armedAt !== undefined && this.armedAt <= next) return;
+  /**
+   * The one timer: re-armed only when `deadline` (just filed by the transaction layer or the connection pool) comes
+   * before the one armed, so it always fires no later than the earliest deadline of either.
+   */
+  private armAt(deadline: number): void {
+    if (this.closing) return;
+    if (this.armedAt !== undefined && this.armedAt <= deadline) return;
     this.timer?.cancel();
-    this.armedAt = next;
-    this.timer = this.clock.setTimer(next - this.clock.now(), this.onTimerBound);
+    this.armedAt = deadline;
+    this.timer = this.clock.setTimer(deadline - this.clock.now(), this.onTimerBound);
   }
 
+  /** Does what is due, then arms the timer for what is left (what `poll` filed meanwhile is armed already). */
   private onTimer(): void {
     this.timer = undefined;
     this.armedAt = undefined;
     const now = this.clock.now();
     this.layer.poll(now);
     this.pool.poll(now);
-    this.rearm();
+    const transactions = this.layer.nextDeadline();
+    if (transactions !== undefined) this.armAt(transactions);
+    const idle = this.pool.nextDeadline();
+    if (idle !== undefined) this.armAt(idle);
   }
 
   private onDatagram(listener: LocalSocket, data: Buffer, rinfo: dgram.RemoteInfo): void {
@@ -212,7 +209,6 @@ export class SipTransport {
     try {
       if (msg instanceof SipResponse) {
         this.layer.onResponse(msg, address, port, this.clock.now());
-        this.rearm();
       } else {
         this.answerer.answer(msg, address, port, (bytes) => {
           if (conn !== undefined) return this.pool.reply(conn, bytes);

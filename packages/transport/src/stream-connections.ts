@@ -30,6 +30,8 @@ export interface StreamEvents {
   message(msg: SipRequest | SipResponse, conn: StreamConnection): void;
   /** `tx` was on a connection that broke (RFC 3261 §17.1.4): it fails now, not at Timer F. */
   broken(tx: ClientTransaction, error: TransportError): void;
+  /** The idle check moved earlier, to `deadline`: {@link StreamConnectionPool.poll} must run no later. */
+  filed(deadline: number): void;
 }
 
 /**
@@ -110,7 +112,10 @@ export class StreamConnectionPool {
     if (previous === undefined || previous.closed) this.byKey.set(conn.key, conn);
     this.open.add(conn);
     const check = now + this.idleTimeoutMs;
-    if (this.checkAt === undefined || check < this.checkAt) this.checkAt = check;
+    if (this.checkAt === undefined || check < this.checkAt) {
+      this.checkAt = check;
+      this.events.filed(check);
+    }
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(conn, chunk));
     socket.on("error", (err) => {

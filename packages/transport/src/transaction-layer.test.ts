@@ -19,9 +19,11 @@ function harness(proto: TransportProtocol = "udp") {
   const retransmitted: ClientTransaction[] = [];
   const ended: Array<{ job: SendJob; outcome: TransactionOutcome }> = [];
   const provisional: number[] = [];
+  const filed: number[] = [];
   const layer = new TransactionLayer(transactionTimers(), ids, counters, SILENT_LOGGER, {
     retransmit: (tx) => retransmitted.push(tx),
     ended: (job, outcome) => ended.push({ job, outcome }),
+    filed: (deadline) => filed.push(deadline),
   });
   const socket: LocalSocket = { spec: makeSocketSpec(proto, "127.0.0.1", 5060), sentBy: "127.0.0.1:5060" };
   const target: Target = { proto, address: "192.0.2.1", port: 5060 };
@@ -45,7 +47,7 @@ function harness(proto: TransportProtocol = "udp") {
     };
     return layer.start(job, ids.branch(), Buffer.from("REGISTER"), socket, target, now);
   };
-  return { layer, counters, retransmitted, ended, provisional, start };
+  return { layer, counters, retransmitted, ended, provisional, filed, start };
 }
 
 function response(
@@ -67,6 +69,7 @@ describe("the transaction layer, on plain numbers", () => {
     const h = harness();
     const tx = h.start(1000);
     expect(h.layer.nextDeadline()).toBe(1500);
+    expect(h.filed).toEqual([1500]); // what the driver arms its one timer for
     h.layer.poll(1499);
     expect(h.retransmitted).toHaveLength(0);
     const fired: number[] = [];

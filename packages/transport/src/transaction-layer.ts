@@ -54,14 +54,19 @@ export interface TransactionLayerEvents {
   retransmit(tx: ClientTransaction): void;
   /** The transaction ended for the TU (final response, Timer F, transport error): hand `outcome` to `job`. */
   ended(job: SendJob, outcome: TransactionOutcome): void;
+  /**
+   * A deadline was filed: {@link TransactionLayer.poll} must run no later than `deadline`. The driver compares it
+   * with the timer it has armed (one number, nothing to look up), so a send or a response costs no heap walk.
+   */
+  filed(deadline: number): void;
 }
 
 const NO_BYTES = Buffer.alloc(0);
 
 /**
  * The non-INVITE client transactions of a transport (RFC 3261 §17.1), with no I/O and no clock: every input takes
- * `now` and {@link nextDeadline} tells when {@link poll} is due next, so the transport owns one timer for all of
- * them and tests drive the layer with plain numbers. Transactions waiting for Timer E/F sit in one {@link TimerHeap};
+ * `now`; {@link nextDeadline} tells when {@link poll} is due next (and each deadline filed is reported as it is
+ * filed), so the transport owns one timer for all of them and tests drive the layer with plain numbers. Transactions waiting for Timer E/F sit in one {@link TimerHeap};
  * completed UDP transactions waiting for Timer K in the {@link CompletedTransactions} FIFO, without their object.
  */
 export class TransactionLayer {
@@ -262,6 +267,7 @@ export class TransactionLayer {
       if (tx.heapIndex >= 0 && tx.deadline === deadline) return;
       this.heap.push(tx, deadline);
     }
+    this.events.filed(deadline);
   }
 
   private untrack(tx: ClientTransaction): void {
