@@ -189,6 +189,8 @@ async function fifoExchange(
 }
 
 const VERSION = '{"jsonrpc":"2.0","method":"version","id":"v"}';
+/** How long to wait for a reply that must come: only a server that never answers reaches it. */
+const REPLY_MS = 20_000;
 const okReply = (r: string | undefined) =>
   expect(r).toMatch(/^\{"jsonrpc":"2\.0","result":\{"Server":"uacreg .*"id":"v"\}$/);
 
@@ -198,22 +200,22 @@ describe("the MI over the FIFO", () => {
     await w.write("hello, this is not a request\n");
     await w.write(Buffer.from([0xff, 0x00, 0x3a, 0x3a, 0x3a]));
     await w.close();
-    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: 5000 }));
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: REPLY_MS }));
     expect(await fifoExchange((n) => `:${n}:{"jsonrpc" "2.0"}`)).toBeUndefined();
     expect(await fifoExchange((n) => `:${n}:not json`)).toBeUndefined();
     expect(await fifoExchange((n) => `garbage:${n}:${VERSION}`)).toBeUndefined();
-    okReply(await fifoExchange((n) => `  \n:${n}:${VERSION}\n`, { timeoutMs: 5000 }));
+    okReply(await fifoExchange((n) => `  \n:${n}:${VERSION}\n`, { timeoutMs: REPLY_MS }));
     await unharmed();
   });
 
   it("a truncated request is discarded once stale; an oversized one is dropped", async () => {
     expect(await fifoExchange((n) => `:${n}:{"jsonrpc":"2.0","method":"ver`, { timeoutMs: 500 })).toBeUndefined();
     await new Promise((r) => setTimeout(r, 2200));
-    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: 5000 }));
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: REPLY_MS }));
     const huge = (n: string) => `:${n}:{"jsonrpc":"2.0","method":"version","id":"${"x".repeat(70_000)}"}`;
     expect(await fifoExchange(huge, { timeoutMs: 1500 })).toBeUndefined();
     await new Promise((r) => setTimeout(r, 2200));
-    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: 5000 }));
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: REPLY_MS }));
     await unharmed();
   });
 
@@ -227,7 +229,7 @@ describe("the MI over the FIFO", () => {
     ).toBeUndefined();
     expect(await fifoExchange((n) => `:${n}:${VERSION}`, { name: "a.b" })).toBeUndefined();
     expect(await fifoExchange((n) => `:${n}:${VERSION}`, { name: "back\\slash" })).toBeUndefined();
-    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: 5000 }));
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: REPLY_MS }));
     await unharmed();
   });
 
@@ -244,7 +246,7 @@ describe("the MI over the FIFO", () => {
     expect(
       await fifoExchange(() => `:link:${VERSION}`, { name: target.slice(tmpdir().length + 1), dir: `${tmpdir()}/` }),
     ).toBeUndefined();
-    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: 5000 }));
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: REPLY_MS }));
     expect(await fsp.readFile(file, "utf8")).toBe("untouched");
     // A reply FIFO nobody reads: the server gives up after its ENXIO retries instead of hanging.
     await execFileP("mkfifo", ["-m", "0600", join(d.dir, "unread")]);
@@ -252,25 +254,27 @@ describe("the MI over the FIFO", () => {
     await w2.write(`:unread:${VERSION}`);
     await w2.close();
     await new Promise((r) => setTimeout(r, 600));
-    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: 5000 }));
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: REPLY_MS }));
     await unharmed();
   });
 
   it("no descriptor leaks after a barrage of failed FIFO and HTTP exchanges", async () => {
     const fds = async () => (await fsp.readdir(`/proc/${d.process.pid}/fd`)).length;
-    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: 5000 }));
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: REPLY_MS }));
     const before = await fds();
     for (let i = 0; i < 30; i++) {
       // ENOENT, a forbidden name, broken JSON (dropped), a reply FIFO nobody reads (ENXIO), then a good one.
       const w = await fsp.open(d.fifoPath, fsc.O_WRONLY);
       await w.write(`:nosuch${i}:${VERSION}:a.b:${VERSION}:x:{bad json}`);
       await w.close();
-      expect(await fifoExchange((n) => `:${n}:{"jsonrpc":"2.0","method":"version"}`, { timeoutMs: 5000 })).toBe("");
+      expect(await fifoExchange((n) => `:${n}:{"jsonrpc":"2.0","method":"version"}`, { timeoutMs: REPLY_MS })).toBe("");
       await rawHttp("{}", { "content-type": "text/plain", "content-length": 2 });
       await rawHttp("x".repeat(70_000), { "content-type": "application/json", "content-length": 70_000 });
     }
-    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: 5000 }));
-    await new Promise((r) => setTimeout(r, 500));
+    okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: REPLY_MS }));
+    // Descriptors of the last exchanges close asynchronously: wait for the count to come down (a leak never does).
+    const settledBy = Date.now() + 10_000;
+    while ((await fds()) > before + 2 && Date.now() < settledBy) await new Promise((r) => setTimeout(r, 50));
     expect(await fds()).toBeLessThanOrEqual(before + 2);
     await unharmed();
   });

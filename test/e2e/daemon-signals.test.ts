@@ -85,6 +85,19 @@ async function until(pred: () => boolean, ms: number): Promise<void> {
   while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
 }
 
+/** Opens a FIFO for writing without blocking, once someone reads it (ENXIO before that), at most `ms`. */
+async function openFifoWriter(path: string, ms: number): Promise<fsp.FileHandle> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      return await fsp.open(path, fsc.O_WRONLY | fsc.O_NONBLOCK);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENXIO" || Date.now() > end) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 /**
  * How long the daemon took from "stopping" (the signal handled) to "uacregd stopped", by the `time` stamps of its own
  * log lines: the shutdown bound is the daemon's, so it is read from the daemon, not from this (loaded) test process.
@@ -114,12 +127,12 @@ describe.concurrent("signals", () => {
     await repo.delete({ aor: bob.aor, contact: bob.binding_URI, registrar: bob.registrar });
     await repo.close();
     d.process.kill("SIGHUP");
-    await until(() => d.logs().some((l) => l.includes('"msg":"reloaded"')), 5000);
+    await until(() => d.logs().some((l) => l.includes('"msg":"reloaded"')), 15_000);
     const right = await d.list();
     expect(right.map((r) => r.AOR)).toEqual(["sip:alice@reg.test", "sip:carol@reg.test"]);
     expect(find(right, "alice")).toEqual(find(before, "alice"));
     // bob: unREGISTERed at the registrar.
-    await until(() => reg.bindings("sip:bob@reg.test").length === 0, 5000);
+    await until(() => reg.bindings("sip:bob@reg.test").length === 0, 15_000);
     expect(reg.bindings("sip:bob@reg.test")).toEqual([]);
     // carol: registers again with the new expiry (on the next visit of her bucket).
     const after = await d.waitFor((l) => find(l, "carol")?.expires === 150, 16_000);
@@ -133,9 +146,10 @@ describe.concurrent("signals", () => {
     // The FIFO removed under the daemon's feet: SIGHUP recreates it.
     await fsp.rm(d.fifoPath);
     d.process.kill("SIGHUP");
-    await until(() => existsSync(d.fifoPath), 3000);
+    await until(() => existsSync(d.fifoPath), 15_000);
     expect((await fsp.lstat(d.fifoPath)).isFIFO()).toBe(true);
-    const probe = await fsp.open(d.fifoPath, fsc.O_WRONLY | fsc.O_NONBLOCK);
+    // The daemon creates the FIFO, then opens it for reading: until then a writer's non-blocking open gets ENXIO.
+    const probe = await openFifoWriter(d.fifoPath, 15_000);
     await probe.close();
     expect(d.process.exitCode).toBeNull();
     noPasswordInLogs(d);
@@ -147,14 +161,14 @@ describe.concurrent("signals", () => {
     const before = await d.list();
     const bindings = reg.bindings();
     for (let i = 0; i < 10; i++) d.process.kill("SIGHUP");
-    await until(() => d.logs().filter((l) => l.includes('"msg":"reloaded"')).length >= 1, 5000);
+    await until(() => d.logs().filter((l) => l.includes('"msg":"reloaded"')).length >= 1, 15_000);
     // Whether or not more reloads of the burst are still to come, the records never differ.
     expect(await d.list()).toEqual(before);
     // Overwritten in place: the daemon's connection now reads garbage.
     await fsp.writeFile(d.dbUrl.replace(/^sqlite:\/\//, ""), Buffer.alloc(8192, 0x42));
     d.process.kill("SIGHUP");
     const line = await (async () => {
-      await until(() => d.logs().some((l) => l.includes("reload failed")), 5000);
+      await until(() => d.logs().some((l) => l.includes("reload failed")), 15_000);
       return d.logs().find((l) => l.includes("reload failed"));
     })();
     expect(line).toContain("the records in memory are kept");
@@ -294,7 +308,7 @@ describe("signals while the daemon is still loading", () => {
     if (early) expect(p.lines.some((l) => /SIGHUP (while loading|during start-up) ignored/.test(l))).toBe(true);
     // Later SIGHUPs reload as usual.
     p.child.kill("SIGHUP");
-    await until(() => p.lines.some((l) => l.includes('"msg":"reloaded"')), 5000);
+    await until(() => p.lines.some((l) => l.includes('"msg":"reloaded"')), 15_000);
     expect(p.lines.some((l) => l.includes('"msg":"reloaded"'))).toBe(true);
     p.child.kill("SIGTERM");
     expect(await p.exited).toEqual({ code: 0, signal: null });

@@ -98,7 +98,8 @@ let replySeq = 0;
  * One FIFO exchange the way opensips-cli does it: mkfifo the reply FIFO (0666) in the reply dir, write
  * `:<name>:<json>` to the server FIFO in one write and close it, then open the reply FIFO for reading (blocking until
  * the server opens it) and read. `upTo: "line"` stops at the first newline (opensips-cli's readline), "eof" reads
- * everything. Resolves undefined when the server never opened the reply FIFO within timeoutMs.
+ * everything. Resolves undefined when the server never opened the reply FIFO within timeoutMs (default 20 s: a bound
+ * that only fails a server that never answers, however loaded the machine).
  */
 async function fifoExchange(
   d: Uacregd,
@@ -118,7 +119,7 @@ async function fifoExchange(
       // Releases our pending open: a writer appears, writes nothing, goes.
       const fh = await fsp.open(replyPath, fsc.O_WRONLY | fsc.O_NONBLOCK).catch(() => undefined);
       await fh?.close();
-    }, opts.timeoutMs ?? 3000);
+    }, opts.timeoutMs ?? 20_000);
     const r = await fsp.open(replyPath, fsc.O_RDONLY);
     const chunks: Buffer[] = [];
     const buf = Buffer.alloc(65536);
@@ -525,7 +526,7 @@ describe("large replies and bursts", () => {
     const http = (await big.http(req)).body;
     expect(http.length).toBeGreaterThan(200_000);
     expect((JSON.parse(http) as { result: { Records: unknown[] } }).result.Records).toHaveLength(600);
-    const fifo = await fifoExchange(big, (n) => `:${n}:${req}`, { upTo: "eof", timeoutMs: 10_000 });
+    const fifo = await fifoExchange(big, (n) => `:${n}:${req}`, { upTo: "eof", timeoutMs: 20_000 });
     expect(fifo).toBe(http);
     const viaCli = await cli(["--fifo", big.fifoPath, "--reply-dir", `${big.dir}/`, "reg_list"]);
     expect(viaCli.code).toBe(0);

@@ -153,8 +153,10 @@ describe.concurrent("uacregd against SIPp: registrar errors", () => {
     // (4 s). Without the 100, copies would also have come at +0.9 and +2.1 s during SIPp's 2.5 s pause.
     const copies = r.messages.filter((m) => m.direction === "received" && m.method === "REGISTER");
     expect(copies).toHaveLength(2);
-    expect(copies[1]!.time - copies[0]!.time).toBeGreaterThanOrEqual(300 - 50);
-    expect(copies[1]!.time - copies[0]!.time).toBeLessThanOrEqual(300 + 300);
+    // The copy is Timer E's (T1 = 300 ms), by SIPp's receive stamps, which a loaded machine delays by up to ~0.1 s
+    // either way: not an immediate duplicate, and long before T2 (4 s).
+    expect(copies[1]!.time - copies[0]!.time).toBeGreaterThanOrEqual(300 - 150);
+    expect(copies[1]!.time - copies[0]!.time).toBeLessThanOrEqual(300 + 700);
     expect(copies[1]!.header("Via")).toBe(copies[0]!.header("Via"));
     await d.stop();
   });
