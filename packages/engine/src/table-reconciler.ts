@@ -7,7 +7,6 @@ import {
   type RegistrantRow,
   type ValidationContext,
 } from "@uacreg/core";
-import { coreHash } from "@uacreg/scheduler";
 
 /** A refused row (docs/contracts.md LoadReport): its key, the column at fault (`row` or `key` otherwise), why. */
 export interface Rejection {
@@ -29,7 +28,6 @@ export interface ReconcilePlan<E> {
   readonly rejected: readonly Rejection[];
 }
 
-const HASH_MASK = 0x3fffffff;
 const DUPLICATE = "duplicate of an earlier row with the same (aor, binding_URI, registrar)";
 
 /**
@@ -85,8 +83,7 @@ export class TableReconciler<E> {
    * pointing into `#configs` (no key string is built per row: a million-row load stays lean).
    */
   #firstNew(key: RegistrantKey): boolean {
-    const h =
-      (coreHash(key.aor) ^ Math.imul(coreHash(key.contact), 31) ^ Math.imul(coreHash(key.registrar), 961)) & HASH_MASK;
+    const h = keyHash(key);
     const at = this.#newKeys.get(h);
     if (at === undefined) {
       this.#newKeys.set(h, this.#configs.length);
@@ -138,4 +135,15 @@ function rowKeyOf(row: RegistrantRow): RegistrantKey {
 
 function sameKey(a: RegistrantKey, b: RegistrantKey): boolean {
   return a.aor === b.aor && a.contact === b.contact && a.registrar === b.registrar;
+}
+
+/** FNV-1a over the three key strings, cut to 30 bits (a small integer: no heap number, no key string). */
+function keyHash(key: RegistrantKey): number {
+  return (fnv(fnv(fnv(0x811c9dc5, key.aor), key.contact), key.registrar) >>> 2) & 0x3fffffff;
+}
+
+function fnv(seed: number, text: string): number {
+  let h = seed;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return Math.imul(h ^ 0xff, 0x01000193); // a separator: ("ab", "c") and ("a", "bc") differ
 }
