@@ -194,16 +194,35 @@ const REPLY_MS = 20_000;
 const okReply = (r: string | undefined) =>
   expect(r).toMatch(/^\{"jsonrpc":"2\.0","result":\{"Server":"uacreg .*"id":"v"\}$/);
 
+/** The "MI FIFO input dropped" lines (debug) the daemon logged so far. */
+const fifoDrops = () => d.logs().filter((l) => l.includes("MI FIFO input dropped")).length;
+
+/**
+ * Waits until the daemon logged `n` FIFO drops. Garbage makes the server drop everything it has read (docs/mi-protocol.md
+ * §4), so the next request goes only once the garbage was read and dropped: a loaded machine could otherwise hand the
+ * server both in one read, and both would be dropped.
+ */
+async function untilDropped(n: number): Promise<void> {
+  const end = Date.now() + REPLY_MS;
+  while (fifoDrops() < n && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  expect(fifoDrops()).toBeGreaterThanOrEqual(n);
+}
+
 describe("the MI over the FIFO", () => {
   it("garbage and broken JSON get no reply; the next request is answered", async () => {
+    const n0 = fifoDrops();
     const w = await fsp.open(d.fifoPath, fsc.O_WRONLY | fsc.O_NONBLOCK);
-    await w.write("hello, this is not a request\n");
-    await w.write(Buffer.from([0xff, 0x00, 0x3a, 0x3a, 0x3a]));
+    await w.write(
+      Buffer.concat([Buffer.from("hello, this is not a request\n"), Buffer.from([0xff, 0x00, 0x3a, 0x3a, 0x3a])]),
+    );
     await w.close();
+    await untilDropped(n0 + 1);
     okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: REPLY_MS }));
+    const n1 = fifoDrops();
     expect(await fifoExchange((n) => `:${n}:{"jsonrpc" "2.0"}`)).toBeUndefined();
     expect(await fifoExchange((n) => `:${n}:not json`)).toBeUndefined();
     expect(await fifoExchange((n) => `garbage:${n}:${VERSION}`)).toBeUndefined();
+    await untilDropped(n1 + 3);
     okReply(await fifoExchange((n) => `  \n:${n}:${VERSION}\n`, { timeoutMs: REPLY_MS }));
     await unharmed();
   });
@@ -262,11 +281,14 @@ describe("the MI over the FIFO", () => {
     const fds = async () => (await fsp.readdir(`/proc/${d.process.pid}/fd`)).length;
     okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: REPLY_MS }));
     const before = await fds();
+    // Two drops a round: the forbidden name a.b and the broken JSON (untilDropped).
+    const drops0 = fifoDrops();
     for (let i = 0; i < 30; i++) {
       // ENOENT, a forbidden name, broken JSON (dropped), a reply FIFO nobody reads (ENXIO), then a good one.
       const w = await fsp.open(d.fifoPath, fsc.O_WRONLY);
       await w.write(`:nosuch${i}:${VERSION}:a.b:${VERSION}:x:{bad json}`);
       await w.close();
+      await untilDropped(drops0 + 2 * (i + 1));
       expect(await fifoExchange((n) => `:${n}:{"jsonrpc":"2.0","method":"version"}`, { timeoutMs: REPLY_MS })).toBe("");
       await rawHttp("{}", { "content-type": "text/plain", "content-length": 2 });
       await rawHttp("x".repeat(70_000), { "content-type": "application/json", "content-length": 70_000 });
