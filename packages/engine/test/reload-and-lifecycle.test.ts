@@ -41,7 +41,7 @@ describe("full reload (docs/decisions.md)", () => {
     const report = await h.engine.reload();
     expect(report).toEqual({ loaded: 2, rejected: [] });
 
-    await h.until(() => (h?.registrar.received.length ?? 0) >= sent + 2 && registeredCount(h as Harness) === 2);
+    await h.until(() => (h?.registrar.received.length ?? 0) >= sent + 3 && registeredCount(h as Harness) === 2);
     const after = h.registrar.received.slice(sent);
     const to = (user: string) => after.filter((r) => r.request.getHeader("to")?.includes(user));
     expect(to("alice")).toEqual([]);
@@ -269,12 +269,15 @@ describe("shutdown", () => {
     const sent = hh.registrar.received.length;
     const from = hh.events.length;
     const t0 = hh.clock.now();
+    const replies = hh.engine.counters().repliesReceived;
     const stopped = hh.engine.stop({ unregister: true, timeoutMs: 10_000 });
     // bob's held REGISTER is challenged on its retransmission: the engine does not answer it (nothing registers).
     hh.registrar.script = () => "default";
     await hh.until(() => hh.engine.counters().inFlight === 0);
     await stopped;
     expect(hh.clock.now() - t0).toBeLessThan(10_000);
+    // Three replies came back: alice's 401 and 200, and bob's 401 (to his REGISTER's retransmission).
+    expect(hh.engine.counters().repliesReceived - replies).toBe(3);
     const after = hh.registrar.received.slice(sent);
     // alice: unREGISTER, 401, unREGISTER with credentials, 200.
     expect(
