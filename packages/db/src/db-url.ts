@@ -3,6 +3,7 @@
  * `scheme://[user[:password]@]host[:port]/database[?option=value&…]`, and for SQLite `sqlite:///abs/path.db`,
  * `sqlite://rel/path.db` or `sqlite://:memory:`. User and password are URL-decoded. Parsed here, in one place.
  */
+import { HostPortError, type HostPortParts, splitHostPort } from "@uacreg/sip";
 import { DbUrlError } from "./db-errors.js";
 
 /** The engine families an adapter can serve. `postgresql` is an alias of `postgres`, `mariadb` of `mysql`. */
@@ -129,16 +130,21 @@ export function parseDbUrl(url: string): ParsedDbUrl {
   if (database === "") throw new DbUrlError(`db_url ${masked}: empty database name`);
   const options = parseOptions(q < 0 ? "" : pathQuery.slice(q + 1), url);
 
-  const hp = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]+))(?::(\d*))?$/.exec(hostport);
-  if (!hp) throw new DbUrlError(`db_url ${masked}: bad host "${hostport}"`);
-  const host = hp[1] ?? hp[2]!;
-  let port: number | undefined;
-  if (hp[3] !== undefined && hp[3] !== "") {
-    port = Number(hp[3]);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new DbUrlError(`db_url ${masked}: port ${hp[3]} is out of range 1..65535`);
-    }
+  let hp: HostPortParts;
+  try {
+    hp = splitHostPort(hostport.endsWith(":") ? hostport.slice(0, -1) : hostport);
+  } catch (error) {
+    const outOfRange = error instanceof HostPortError && /^bad port "\d+"/.test(error.reason);
+    const portText = hostport.slice(hostport.lastIndexOf(":") + 1);
+    throw new DbUrlError(
+      outOfRange
+        ? `db_url ${masked}: port ${portText} is out of range 1..65535`
+        : `db_url ${masked}: bad host "${hostport}"`,
+    );
   }
+  const host = hp.host;
+  const port = hp.port;
+  if (port !== undefined && port < 1) throw new DbUrlError(`db_url ${masked}: port ${port} is out of range 1..65535`);
 
   const parsed: ParsedDbUrl = { scheme, engine, host, database, options, masked };
   if (port !== undefined) parsed.port = port;

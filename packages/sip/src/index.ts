@@ -27,6 +27,7 @@ export { parseCSeq } from "./cseq.js";
 export { cseqIs } from "./cseq-match.js";
 export { type ContactList, parseContacts } from "./contact.js";
 export { echoedContactExpires } from "./contact-echo.js";
+export { formatHostPort, HostPortError, type HostPortParts, splitHostPort } from "./host-port.js";
 export { parseDeltaSeconds } from "./delta-seconds.js";
 export { parseRetryAfter, type RetryAfter } from "./retry-after.js";
 export { allVias, callId, cseq, tag, topVia } from "./message-accessors.js";

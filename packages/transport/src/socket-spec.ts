@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { formatHostPort, HostPortError, type HostPortParts, splitHostPort } from "@uacreg/sip";
 import { SocketSpecError } from "./transport-error.js";
 
 /** Transport protocols we speak (RFC 3261 §18; TLS is TCP + TLS, RFC 3261 §26.2). */
@@ -32,47 +33,30 @@ export function parseSocketSpec(text: string): SocketSpec {
     throw new SocketSpecError(text, `unknown protocol "${spec.slice(0, colon)}" (udp, tcp or tls)`);
   }
   const proto: TransportProtocol = protoText;
-  const rest = spec.slice(colon + 1);
-  let host: string;
-  let portText: string | undefined;
-  if (rest.startsWith("[")) {
-    const close = rest.indexOf("]");
-    if (close < 0) throw new SocketSpecError(text, "unclosed [ in IPv6 address");
-    host = rest.slice(1, close);
-    const after = rest.slice(close + 1);
-    if (after !== "") {
-      if (!after.startsWith(":")) throw new SocketSpecError(text, "expected :port after ]");
-      portText = after.slice(1);
-    }
-    if (isIP(host) !== 6) throw new SocketSpecError(text, `"${host}" is not an IPv6 address`);
-  } else {
-    const c = rest.lastIndexOf(":");
-    if (c >= 0 && rest.indexOf(":") !== c) throw new SocketSpecError(text, "IPv6 addresses must be in brackets");
-    host = c >= 0 ? rest.slice(0, c) : rest;
-    portText = c >= 0 ? rest.slice(c + 1) : undefined;
-    if (isIP(host) !== 4) throw new SocketSpecError(text, `"${host}" is not an IP address`);
+  let parts: HostPortParts;
+  try {
+    parts = splitHostPort(spec.slice(colon + 1));
+  } catch (error) {
+    if (error instanceof HostPortError) throw new SocketSpecError(text, error.reason);
+    throw error;
   }
-  let port = DEFAULT_PORT[proto];
-  if (portText !== undefined) {
-    if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
-      throw new SocketSpecError(text, `bad port "${portText}"`);
-    }
-    port = Number(portText);
+  const host = parts.host;
+  if (parts.bracketed ? isIP(host) !== 6 : isIP(host) !== 4) {
+    throw new SocketSpecError(text, `"${host}" is not ${parts.bracketed ? "an IPv6" : "an IP"} address`);
   }
+  const port = parts.port ?? DEFAULT_PORT[proto];
   return makeSocketSpec(proto, host, port);
 }
 
 /** Builds a spec from parts (used once the OS has picked a port for `:0`). */
 export function makeSocketSpec(proto: TransportProtocol, address: string, port: number): SocketSpec {
   const family = isIP(address) === 6 ? 6 : 4;
-  const canonical = `${proto}:${family === 6 ? `[${address}]` : address}:${port}`;
+  const canonical = `${proto}:${formatHostPort(address, port)}`;
   return { proto, address, port, family, canonical };
 }
 
-/** `host:port` for a Via sent-by or a log line, IPv6 in brackets (RFC 3261 §25.1 `IPv6reference`). */
-export function hostPort(address: string, port: number): string {
-  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
-}
+/** `host:port` for a Via sent-by or a log line, IPv6 in brackets (@uacreg/sip's {@link formatHostPort}). */
+export const hostPort = formatHostPort;
 
 /** True for `0.0.0.0` and `::`, the wildcard addresses. */
 export function isWildcardAddress(address: string): boolean {
