@@ -1,6 +1,6 @@
 /**
  * CSV import of registrant rows: a header row naming the columns (the configured `*_column` names or the logical
- * names of reference §11; an `id` column is ignored), then one row per registrant. Each bad row is reported with its
+ * names of docs/opensips-behaviour.md §11; an `id` column is ignored), then one row per registrant. Each bad row is reported with its
  * line number and skipped; the good ones are returned for the bulk upsert.
  */
 import type { RegistrantRow } from "@uacreg/db";
@@ -20,7 +20,7 @@ export interface ParsedCsv {
 }
 
 const REQUIRED: readonly ColumnName[] = ["registrar", "aor", "binding_URI"];
-/** Column widths of the version-3 schema (reference §11): a longer value would be refused or cut by the database. */
+/** Column widths of the version-3 schema (docs/opensips-behaviour.md §11): a longer value would be refused or cut by the database. */
 const WIDTH: Record<ColumnName, number> = {
   registrar: 255,
   proxy: 255,
