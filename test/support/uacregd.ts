@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import { openRepository } from "@uacreg/db";
 import { sqliteAdapter } from "@uacreg/db-sqlite";
 import type { RegistrantRow } from "@uacreg/engine";
+import { MiHttpClient, MiReplyError } from "@uacreg/mi";
 import { stringify } from "yaml";
 import { freePort } from "./free-port.js";
 
@@ -164,7 +165,6 @@ async function startUacregdOnce(opts: UacregdOptions): Promise<Uacregd> {
   );
 
   const miUrl = `http://127.0.0.1:${miPort}/mi`;
-  let seq = 0;
   const http: Uacregd["http"] = (body, o = {}) =>
     new Promise((resolveHttp, reject) => {
       const headers: Record<string, string | number> = { "content-length": Buffer.byteLength(body) };
@@ -184,11 +184,18 @@ async function startUacregdOnce(opts: UacregdOptions): Promise<Uacregd> {
       req.on("error", reject);
       req.end(body);
     });
+  // Commands go through the MI client of @uacreg/mi (one POST per call, Connection: close); http() stays raw for
+  // the tests of the wire format itself.
+  const client = new MiHttpClient({ url: miUrl });
   const mi = async <T>(method: string, params?: unknown[] | Record<string, unknown>): Promise<T> => {
-    const res = await http(JSON.stringify({ jsonrpc: "2.0", id: String(++seq), method, params: params ?? {} }));
-    const reply = JSON.parse(res.body) as { result?: T; error?: MiErrorReply };
-    if (reply.error) throw new MiCallError(reply.error);
-    return reply.result as T;
+    try {
+      return (await client.call(method, params ?? {})) as T;
+    } catch (e) {
+      if (!(e instanceof MiReplyError)) throw e;
+      const error: MiErrorReply = { code: e.code, message: e.message };
+      if (e.data !== undefined) error.data = typeof e.data === "string" ? e.data : JSON.stringify(e.data);
+      throw new MiCallError(error);
+    }
   };
   const list = async () => (await mi<{ Records: RegListRecord[] }>("reg_list")).Records;
 
