@@ -1,5 +1,5 @@
 /**
- * Bad rows in the database (reference §2.2): each is refused with one log line naming its key (aor, contact,
+ * Bad rows in the database (docs/opensips-behaviour.md §2.2): each is refused with one log line naming its key (aor, contact,
  * registrar) and the field; the good rows load and register; no password reaches the logs.
  */
 import { afterAll, describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * Bad input to the MI (mi-protocol.md §4, §5): malformed JSON, oversized bodies, wrong content types and stalled
+ * Bad input to the MI (docs/mi-protocol.md §4, §5): malformed JSON, oversized bodies, wrong content types and stalled
  * connections on HTTP; garbage, broken JSON, oversized requests and forbidden or unsafe reply names on the FIFO. The
  * daemon keeps running, keeps answering, and the registered record is untouched.
  */

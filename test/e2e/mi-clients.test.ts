@@ -1,5 +1,5 @@
 /**
- * The MI of the running daemon through real clients (mi-protocol.md §3–§6): the `uacreg mi` CLI over HTTP and over
+ * The MI of the running daemon through real clients (docs/mi-protocol.md §3–§6): the `uacreg mi` CLI over HTTP and over
  * the FIFO, curl, and a client that puts exactly opensips-cli 0.4's bytes on the wire. Byte-level checks of the reply
  * format, the id echo rules and every core error of §3.
  */
@@ -275,7 +275,7 @@ describe("curl over HTTP", () => {
   });
 });
 
-describe("reply bytes (mi-protocol.md §3)", () => {
+describe("reply bytes (docs/mi-protocol.md §3)", () => {
   const call = async (req: string) => {
     const r = await d.http(req);
     expect(r.status).toBe(200);

@@ -1,6 +1,6 @@
 /**
- * The registrant MI commands against the running daemon and the demo registrar (reference §8, §9 with
- * decisions.md): reg_list with 3 args, reg_upsert with all 12 params, reg_delete, reg_reload (a changed row applies,
+ * The registrant MI commands against the running daemon and the demo registrar (docs/opensips-behaviour.md §8, §9 with
+ * docs/decisions.md): reg_list with 3 args, reg_upsert with all 12 params, reg_delete, reg_reload (a changed row applies,
  * an unchanged record keeps its Call-ID and state), reg_force_register, reg_stats, uptime, version, -32000 when the
  * database fails; no reply ever holds a password. Each case runs its own daemon and registrar, concurrently.
  */
@@ -158,7 +158,7 @@ describe.concurrent("registrant MI commands", () => {
       proxy: s.REG,
       socket: `udp:127.0.0.1:${s.d.sipPort}`,
     });
-    // Every optional field, in the reference §9 order; clustering is off, so the tag is shown but not enforced.
+    // Every optional field, in the docs/opensips-behaviour.md §9 order; clustering is off, so the tag is shown but not enforced.
     expect(Object.keys(l[0]!)).toEqual([
       "AOR",
       "expires",

@@ -1,5 +1,5 @@
 /**
- * Where uacreg deliberately does better than OpenSIPS (design/decisions.md), seen end to end against SIPp:
+ * Where uacreg deliberately does better than OpenSIPS (docs/decisions.md), seen end to end against SIPp:
  * a repeated non-stale challenge is WRONG_CREDENTIALS (no loop), a stale nonce is answered, 503 Retry-After is
  * honoured, every 2xx is success, a binding granted expires=0 is a failure, OPTIONS pings get 200, a NULL expiry uses
  * default_expires, sharing tags are ignored when clustering is off; plus clustering on (active/backup tags) and

@@ -92,7 +92,7 @@ export async function until<T>(probe: () => T | undefined, timeoutMs: number, wh
   }
 }
 
-/** Timing slack (capture README, note 4). */
+/** Timing slack: OpenSIPS bucket visits drift by up to 0.9 s (docs/captures/README.md). */
 export const SLACK_S = 1;
 
 /**
