@@ -272,7 +272,11 @@ describe("the MI over the FIFO", () => {
     const w2 = await fsp.open(d.fifoPath, fsc.O_WRONLY | fsc.O_NONBLOCK);
     await w2.write(`:unread:${VERSION}`);
     await w2.close();
-    await new Promise((r) => setTimeout(r, 600));
+    const unread = join(d.dir, "unread");
+    const gaveUp = () => d.logs().some((l) => l.includes("MI FIFO reply pipe unusable") && l.includes(unread));
+    const gaveUpBy = Date.now() + REPLY_MS;
+    while (!gaveUp() && Date.now() < gaveUpBy) await new Promise((r) => setTimeout(r, 20));
+    expect(gaveUp()).toBe(true);
     okReply(await fifoExchange((n) => `:${n}:${VERSION}`, { timeoutMs: REPLY_MS }));
     await unharmed();
   });
