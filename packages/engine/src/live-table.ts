@@ -5,7 +5,7 @@ import { LinkedRegistrantTable } from "@uacreg/scheduler";
 import type { EngineMetrics } from "./engine-metrics.js";
 import { LiveRecord, liveKey } from "./live-record.js";
 import type { RecordDispatcher } from "./record-dispatcher.js";
-import { type ReconcilePlan, type Rejection, rejectionLine } from "./table-reconciler.js";
+import { type Rejection, rejectionLine } from "./table-reconciler.js";
 
 /**
  * The record table (on @uacreg/scheduler's {@link LinkedRegistrantTable}: buckets in `core_hash(AOR)` order,
@@ -51,37 +51,28 @@ export class LiveTable {
     return this.#table.bucket(bucket);
   }
 
-  /** Applies a reconciler's plan: logs the refused rows, inserts and reloads in row order, removes the gone ones. */
-  applyPlan(plan: ReconcilePlan<LiveRecord>): void {
-    for (const rejection of plan.rejected) this.refused(rejection);
-    for (let i = 0; i < plan.configs.length; i++) this.apply(plan.configs[i] as RegistrantConfig, plan.existing[i]);
-    for (const live of plan.remove) if (live.inTable) this.remove(live);
-  }
-
   /** Counts and logs a refused row, once, naming its key (never its password). */
   refused(r: Rejection): void {
     this.#metrics.counters.rowsRejected++;
     this.#log.error({ key: r.key, field: r.field }, rejectionLine(r));
   }
 
-  /**
-   * Inserts a record for a new key, or hands core the reloaded row of an existing one. An entry planned as existing
-   * but removed meanwhile (MI delete during a reload) is looked up again: the row inserts a new record.
-   */
-  apply(config: RegistrantConfig, planned: LiveRecord | undefined): void {
-    const existing = planned === undefined || planned.inTable ? planned : this.#table.get(config.key);
+  /** Inserts a record for a new key, or hands core the reloaded row of `existing`; returns the record. */
+  apply(config: RegistrantConfig, existing: LiveRecord | undefined): LiveRecord {
     if (existing !== undefined) {
       this.#core.dispatch(existing, { type: "reload", config });
-      return;
+      return existing;
     }
     const live = new LiveRecord(createRecord(config, this.#core.ctx.random));
     this.#table.insert(live);
     this.#metrics.added(live.record.state);
     if (config.shtag !== undefined && this.#tags.warnIgnored()) this.#log.warn({}, TAGS_IGNORED_WARNING);
+    return live;
   }
 
-  /** Drops a record; core unregisters it if REGISTERED, and its exchange in flight is followed to its end. */
+  /** Drops a record (if still in the table); core unregisters it if REGISTERED, its exchange is followed to the end. */
   remove(live: LiveRecord): void {
+    if (!live.inTable) return;
     this.#table.remove(live.key);
     this.#metrics.removed(live.record.state);
     live.retire(true);

@@ -65,7 +65,7 @@ export class RegistrantEngine {
       log.error({ key, state, err: String(error) }, "writing the record state to the database failed");
     });
     const random = opts.random ?? RandomPool.source();
-    const ctx = { params: coreParamsOf(params), random };
+    const ctx = { params: coreParamsOf(params), random, retiring: false }; // one shape with the retiring context
     const core = { ctx, clock, sender: opts.transport, writer, metrics: this.#metrics, log };
     this.#core = new RecordDispatcher({ ...core, maxInFlight: opts.maxInFlight ?? 256 });
     this.#validation = validationOf(params, opts.transport, opts.userAgent);
@@ -214,18 +214,22 @@ export class RegistrantEngine {
     return this.#metrics.onStateChange(listener);
   }
 
-  /** Reads every row through the reconciler, then applies its plan; loads run one after the other. */
+  /** Streams every row through the reconciler and applies each decision; loads run one after the other. */
   #load(store: RegistrantStore, isReload: boolean): Promise<LoadReport> {
     const job = async (): Promise<LoadReport> => {
       const reconciler = new TableReconciler<LiveRecord>((key) => this.#table.get(key), this.#validation);
-      for await (const row of store.loadAll()) reconciler.offer(row);
-      const plan = reconciler.plan(isReload ? this.#table.values() : undefined);
-      this.#table.applyPlan(plan);
-      if (isReload) {
-        const counts = { loaded: plan.configs.length, removed: plan.remove.length, rejected: plan.rejected.length };
-        this.#log.info(counts, "reload done");
+      for await (const row of store.loadAll()) {
+        const d = reconciler.offer(row);
+        if (d.kind === "rejected") this.#table.refused(d.rejection);
+        else reconciler.adopt(this.#table.apply(d.config, d.kind === "reload" ? d.entry : undefined));
       }
-      return { loaded: plan.configs.length, rejected: [...plan.rejected] };
+      const { loaded, rejected } = reconciler;
+      if (isReload) {
+        const gone = reconciler.gone(this.#table.values());
+        for (const live of gone) this.#table.remove(live);
+        this.#log.info({ loaded, removed: gone.length, rejected: rejected.length }, "reload done");
+      }
+      return { loaded, rejected: [...rejected] };
     };
     const run = this.#loading.then(job, job);
     this.#loading = run.catch(() => undefined);

@@ -15,94 +15,86 @@ export interface Rejection {
   message: string;
 }
 
-/**
- * What a (re)load does to the table. `configs[i]` is the i-th valid row, in row order; `existing[i]` is the entry of
- * its key already in the table (reload it) or undefined (insert it). Two parallel arrays: nothing is allocated per
- * row on a million-row load.
- */
-export interface ReconcilePlan<E> {
-  readonly configs: readonly RegistrantConfig[];
-  readonly existing: readonly (E | undefined)[];
-  /** Entries whose row is gone (full reload only): unregister and drop. */
-  readonly remove: readonly E[];
-  readonly rejected: readonly Rejection[];
-}
+/** What to do with one row: insert a record for it, hand its existing record the reloaded row, or refuse it. */
+export type RowDecision<E> =
+  | { readonly kind: "insert"; readonly config: RegistrantConfig }
+  | { readonly kind: "reload"; readonly entry: E; readonly config: RegistrantConfig }
+  | { readonly kind: "rejected"; readonly rejection: Rejection };
 
 const DUPLICATE = "duplicate of an earlier row with the same (aor, binding_URI, registrar)";
 
 /**
  * The table reconciler (docs/decisions.md "reload"): rows in, insert / reload / remove / rejected out. Pure: it reads
- * the table through `lookup` and validates with core, and changes nothing; the engine applies the plan.
+ * the table through `lookup`, validates with core, and changes nothing; the caller applies each decision as the rows
+ * stream in (nothing is held per row: a million-row load stays lean) and hands back the entry it inserted
+ * ({@link adopt}).
  *
  * - a row that does not validate is rejected (its key, field and reason); on a reload its record is kept as it is
  *   (a row that no longer validates is not "gone from the database");
  * - a second row with the key of an earlier one is rejected as a duplicate;
  * - a row of a key in the table is a reload (core leaves the record untouched when the row is unchanged), any other
  *   an insert;
- * - on a full reload, entries whose key no row named are removed.
+ * - on a full reload, entries whose key no row named are removed ({@link gone}).
  */
 export class TableReconciler<E> {
   readonly #lookup: (key: RegistrantKey) => E | undefined;
   readonly #validation: ValidationContext;
-  readonly #configs: RegistrantConfig[] = [];
-  readonly #existing: (E | undefined)[] = [];
   readonly #rejected: Rejection[] = [];
-  /** Entries of the table a row named (valid or not). */
+  /** Entries of the table a row named (valid or not), the inserted ones included. */
   readonly #named = new Set<E>();
-  /** Rows to insert by key hash (index into #configs, or indices on a collision), to refuse a duplicate. */
-  readonly #newKeys = new Map<number, number | number[]>();
+  #loaded = 0;
 
   constructor(lookup: (key: RegistrantKey) => E | undefined, validation: ValidationContext) {
     this.#lookup = lookup;
     this.#validation = validation;
   }
 
-  /** Takes the next row, in database order. */
-  offer(row: RegistrantRow): void {
+  /** Rows taken so far (inserts and reloads). */
+  get loaded(): number {
+    return this.#loaded;
+  }
+
+  /** Rows refused so far, in row order. */
+  get rejected(): readonly Rejection[] {
+    return this.#rejected;
+  }
+
+  /** Decides what the next row (in database order) does. */
+  offer(row: RegistrantRow): RowDecision<E> {
     let config: RegistrantConfig;
     try {
       config = parseRegistrantRow(row, this.#validation);
     } catch (error) {
-      this.#rejected.push(rejectionOf(row, error));
       const entry = this.#lookup(rowKeyOf(row));
       if (entry !== undefined) this.#named.add(entry);
-      return;
+      return this.#reject(rejectionOf(row, error));
     }
     const entry = this.#lookup(config.key);
-    if (entry === undefined ? !this.#firstNew(config.key) : this.#named.has(entry)) {
-      this.#rejected.push({ key: formatKey(config.key), field: "key", message: DUPLICATE });
-      return;
+    if (entry === undefined) {
+      this.#loaded++;
+      return { kind: "insert", config };
     }
-    if (entry !== undefined) this.#named.add(entry);
-    this.#configs.push(config);
-    this.#existing.push(entry);
+    if (this.#named.has(entry)) return this.#reject({ key: formatKey(config.key), field: "key", message: DUPLICATE });
+    this.#named.add(entry);
+    this.#loaded++;
+    return { kind: "reload", entry, config };
   }
 
-  /**
-   * True the first time a key not in the table is offered. New keys are indexed by a small-integer hash of the key
-   * pointing into `#configs` (no key string is built per row: a million-row load stays lean).
-   */
-  #firstNew(key: RegistrantKey): boolean {
-    const h = keyHash(key);
-    const at = this.#newKeys.get(h);
-    if (at === undefined) {
-      this.#newKeys.set(h, this.#configs.length);
-      return true;
-    }
-    const same = (i: number) => sameKey((this.#configs[i] as RegistrantConfig).key, key);
-    if (typeof at === "number" ? same(at) : at.some(same)) return false;
-    this.#newKeys.set(h, typeof at === "number" ? [at, this.#configs.length] : [...at, this.#configs.length]);
-    return true;
+  /** The entry the caller inserted for an "insert": a later row of its key is a duplicate, and a reload keeps it. */
+  adopt(entry: E): void {
+    this.#named.add(entry);
   }
 
-  /**
-   * The plan once every row was offered. `current` is the table's entries, for a full reload (entries no row named
-   * are removed); omit it for a first load.
-   */
-  plan(current?: Iterable<E>): ReconcilePlan<E> {
-    const remove: E[] = [];
-    if (current !== undefined) for (const entry of current) if (!this.#named.has(entry)) remove.push(entry);
-    return { configs: this.#configs, existing: this.#existing, remove, rejected: this.#rejected };
+  /** After the last row of a full reload: the entries of `current` that no row named, to remove. */
+  gone(current: Iterable<E>): E[] {
+    const out: E[] = [];
+    for (const entry of current) if (!this.#named.has(entry)) out.push(entry);
+    return out;
+  }
+
+  #reject(rejection: Rejection): RowDecision<E> {
+    this.#rejected.push(rejection);
+    return { kind: "rejected", rejection };
   }
 }
 
@@ -131,19 +123,4 @@ function rowKeyOf(row: RegistrantRow): RegistrantKey {
     contact: typeof row.binding_URI === "string" ? row.binding_URI : "",
     registrar: typeof row.registrar === "string" ? row.registrar : "",
   };
-}
-
-function sameKey(a: RegistrantKey, b: RegistrantKey): boolean {
-  return a.aor === b.aor && a.contact === b.contact && a.registrar === b.registrar;
-}
-
-/** FNV-1a over the three key strings, cut to 30 bits (a small integer: no heap number, no key string). */
-function keyHash(key: RegistrantKey): number {
-  return (fnv(fnv(fnv(0x811c9dc5, key.aor), key.contact), key.registrar) >>> 2) & 0x3fffffff;
-}
-
-function fnv(seed: number, text: string): number {
-  let h = seed;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return Math.imul(h ^ 0xff, 0x01000193); // a separator: ("ab", "c") and ("a", "bc") differ
 }
