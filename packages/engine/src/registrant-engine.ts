@@ -26,14 +26,15 @@ import {
 } from "./registrant-params.js";
 import type { RegistrantStore } from "./registrant-store.js";
 import { StateWriter } from "./state-writer.js";
-import { rejectionOf, TableReconciler } from "./table-reconciler.js";
+import { TableLoader } from "./table-loader.js";
+import { rejectionOf } from "./table-reconciler.js";
 import { WalkTimer } from "./walk-timer.js";
 
 const VISIT: RegistrantEvent = { type: "visit" };
 
 /**
  * The live registrant service (docs/architecture.md "engine"), a facade: the record table ({@link LiveTable}), the
- * bucket walk on ONE clock timer ({@link WalkTimer}), loads through the pure {@link TableReconciler}, sharing tags
+ * bucket walk on ONE clock timer ({@link WalkTimer}), loads through the {@link TableLoader} and its pure reconciler, sharing tags
  * owned by @uacreg/cluster, and every visit, reply, timeout and MI command handed to @uacreg/core by the
  * {@link RecordDispatcher} (admission queue, sender, state writer, metrics).
  */
@@ -47,8 +48,8 @@ export class RegistrantEngine {
   readonly #tags: SharingTagOwnership;
   readonly #metrics: EngineMetrics;
   readonly #core: RecordDispatcher;
+  readonly #loader: TableLoader;
   #started = false;
-  #loading: Promise<unknown> = Promise.resolve();
 
   /** @throws SchedulerConfigError | EngineConfigError for refused parameters, SharingTagError for a bad active tag */
   constructor(opts: RegistrantEngineOptions) {
@@ -71,6 +72,7 @@ export class RegistrantEngine {
     this.#validation = validationOf(params, opts.transport, opts.userAgent);
     this.#tags = new SharingTagOwnership({ clustering: params.enableClustering, activeTags: opts.activeTags ?? [] });
     this.#table = new LiveTable(params.hashSize, this.#core, this.#metrics, this.#tags, this.#log);
+    this.#loader = new TableLoader(this.#table, this.#validation, log);
     const { hashSize, timerInterval } = params;
     const onError = (error: unknown) => log.error({ err: String(error) }, "bucket visit failed");
     this.#walk = new WalkTimer({ hashSize, timerInterval, clock, visit: (b) => this.#visit(b), onError });
@@ -81,7 +83,7 @@ export class RegistrantEngine {
     if (this.#started) throw new Error("the engine was already started");
     this.#started = true;
     const store = this.#store;
-    const report = store === undefined ? { loaded: 0, rejected: [] } : await this.#load(store, false);
+    const report = store === undefined ? { loaded: 0, rejected: [] } : await this.#loader.load(store, false);
     this.#walk.start();
     const { bucketCount: buckets, periodMs } = this.#walk;
     this.#log.info({ loaded: report.loaded, rejected: report.rejected.length, buckets, periodMs }, "engine started");
@@ -114,7 +116,7 @@ export class RegistrantEngine {
   reload(): Promise<LoadReport> {
     const store = this.#store;
     if (store === undefined) return Promise.reject(new NoRepositoryError("reload"));
-    return this.#load(store, true);
+    return this.#loader.load(store, true);
   }
 
   /**
@@ -212,28 +214,6 @@ export class RegistrantEngine {
   /** Subscribes to state changes; returns the unsubscribe function. Listener exceptions are logged, never thrown. */
   onStateChange(listener: (e: StateChangeEvent) => void): () => void {
     return this.#metrics.onStateChange(listener);
-  }
-
-  /** Streams every row through the reconciler and applies each decision; loads run one after the other. */
-  #load(store: RegistrantStore, isReload: boolean): Promise<LoadReport> {
-    const job = async (): Promise<LoadReport> => {
-      const reconciler = new TableReconciler<LiveRecord>((key) => this.#table.get(key), this.#validation);
-      for await (const row of store.loadAll()) {
-        const d = reconciler.offer(row);
-        if (d.kind === "rejected") this.#table.refused(d.rejection);
-        else reconciler.adopt(this.#table.apply(d.config, d.kind === "reload" ? d.entry : undefined));
-      }
-      const { loaded, rejected } = reconciler;
-      if (isReload) {
-        const gone = reconciler.gone(this.#table.values());
-        for (const live of gone) this.#table.remove(live);
-        this.#log.info({ loaded, removed: gone.length, rejected: rejected.length }, "reload done");
-      }
-      return { loaded, rejected: [...rejected] };
-    };
-    const run = this.#loading.then(job, job);
-    this.#loading = run.catch(() => undefined);
-    return run;
   }
 
   /** An MI command for one record (`undefined`: delete). False when there is no such record. */

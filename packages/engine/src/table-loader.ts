@@ -1,0 +1,50 @@
+import type { ValidationContext } from "@uacreg/core";
+import type { Logger } from "@uacreg/runtime";
+import type { LoadReport } from "./engine-options.js";
+import type { LiveRecord } from "./live-record.js";
+import type { LiveTable } from "./live-table.js";
+import type { RegistrantStore } from "./registrant-store.js";
+import { TableReconciler } from "./table-reconciler.js";
+
+/**
+ * Loads and full reloads (docs/decisions.md "reload"): streams the store's rows through the pure
+ * {@link TableReconciler} and applies each decision to the {@link LiveTable} as the row comes in; on a reload, the
+ * records no row named are removed at the end. Loads run one after the other, never interleaved.
+ */
+export class TableLoader {
+  readonly #table: LiveTable;
+  readonly #validation: ValidationContext;
+  readonly #log: Logger;
+  #last: Promise<unknown> = Promise.resolve();
+
+  constructor(table: LiveTable, validation: ValidationContext, log: Logger) {
+    this.#table = table;
+    this.#validation = validation;
+    this.#log = log;
+  }
+
+  /** Runs after the loads already queued. A failing row stream rejects and removes nothing. */
+  load(store: RegistrantStore, isReload: boolean): Promise<LoadReport> {
+    const job = () => this.#run(store, isReload);
+    const run = this.#last.then(job, job);
+    this.#last = run.catch(() => undefined);
+    return run;
+  }
+
+  async #run(store: RegistrantStore, isReload: boolean): Promise<LoadReport> {
+    const table = this.#table;
+    const reconciler = new TableReconciler<LiveRecord>((key) => table.get(key), this.#validation);
+    for await (const row of store.loadAll()) {
+      const d = reconciler.offer(row);
+      if (d.kind === "rejected") table.refused(d.rejection);
+      else reconciler.adopt(table.apply(d.config, d.kind === "reload" ? d.entry : undefined));
+    }
+    const { loaded, rejected } = reconciler;
+    if (isReload) {
+      const gone = reconciler.gone(table.values());
+      for (const live of gone) table.remove(live);
+      this.#log.info({ loaded, removed: gone.length, rejected: rejected.length }, "reload done");
+    }
+    return { loaded, rejected: [...rejected] };
+  }
+}
