@@ -25,7 +25,7 @@ function sources(dir, out = []) {
   return out;
 }
 
-const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 const unused = [];
 for (const dir of folders) {
   const pkg = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8"));
@@ -38,7 +38,7 @@ for (const dir of folders) {
       // @types/node is for the compiler; @types/foo__bar types @foo/bar.
       if (name === "@types/node") continue;
       const target = name.startsWith("@types/") ? name.slice(7).replace(/^(.+)__(.+)$/, "@$1/$2") : name;
-      const imported = new RegExp(`(from|import|require\\(|import\\()\\s*["']${escape(target)}(/[^"']*)?["']`);
+      const imported = new RegExp(`(from|import|require\\(|import\\()\\s*["']${escapeRegExp(target)}(/[^"']*)?["']`);
       const folder = folderOf.get(target);
       if (imported.test(text) || scripts.includes(target) || (folder !== undefined && text.includes(`${folder}/`))) {
         continue;

@@ -1,8 +1,8 @@
 /**
- * Replays the OpenSIPS 3.6.8 wire captures (reference/captures/, copied to test/fixtures/captures) through core:
+ * Replays the OpenSIPS 3.6.8 wire captures (docs/captures/, described in docs/captures/README.md) through core:
  * the registrar's replies are fed in as real bytes, and every request core sends is compared header by header with
  * the one OpenSIPS sent, modulo Via (the transport adds it), User-Agent, Call-ID/From-tag (random) and the digest
- * cnonce/response (random cnonce, decisions.md). Where uacreg differs on purpose, the case says so.
+ * cnonce/response (random cnonce, docs/decisions.md). Where uacreg differs on purpose, the case says so.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -23,6 +23,9 @@ import { parseMessage, SipResponse } from "@uacreg/sip";
 import { describe, expect, it } from "vitest";
 import { CAPTURE_PARAMS, captureRow, seededRandom } from "../src/test-support/registrant-fixtures.js";
 
+/** The captures live once in the repository, beside their description. */
+const CAPTURES = join(import.meta.dirname, "..", "..", "..", "docs", "captures");
+
 interface Datagram {
   t: number;
   src: string;
@@ -31,7 +34,7 @@ interface Datagram {
 }
 
 function load(name: string): Datagram[] {
-  const text = readFileSync(join(import.meta.dirname, "fixtures", "captures", `${name}.jsonl`), "latin1");
+  const text = readFileSync(join(CAPTURES, `${name}.jsonl`), "latin1");
   return text
     .split("\n")
     .filter((l) => l.trim() !== "")
