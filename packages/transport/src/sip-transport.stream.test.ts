@@ -1,19 +1,26 @@
 import { execFileSync } from "node:child_process";
+import dgram from "node:dgram";
+import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { VirtualClock } from "@uacreg/runtime/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { StaticResolver } from "./rfc3263-resolver.js";
 import { SipTransport } from "./sip-transport.js";
 import type { TransactionOutcome } from "./transaction-outcome.js";
 import { type StreamPeer, streamPeer } from "./test-support/stream-peer.js";
-import { echoResponse, register } from "./test-support/udp-peer.js";
+import { answersBeforeMarker, echoResponse, register } from "./test-support/udp-peer.js";
 
+/**
+ * Real loopback connections, virtual time: every transport runs on a {@link VirtualClock} (a fresh one unless the
+ * test passes its own to step), so Timer F and the idle close happen only when a test moves the clock.
+ */
 const FAST = { t1Ms: 50, frTimeoutS: 2 };
 const open: Array<{ close(): Promise<void> }> = [];
 async function transport(opts: Partial<Parameters<typeof SipTransport.open>[0]> = {}) {
-  const t = await SipTransport.open({ listen: ["tcp:127.0.0.1:0"], timers: FAST, ...opts });
+  const t = await SipTransport.open({ listen: ["tcp:127.0.0.1:0"], timers: FAST, clock: new VirtualClock(), ...opts });
   open.push(t);
   return t;
 }
@@ -29,13 +36,24 @@ const status = (o: TransactionOutcome) => (o.kind === "response" ? o.response.st
 
 describe("TCP", () => {
   it("frames a response split across chunks and reuses one connection per peer", async () => {
+    // Between two chunks the peer makes a UDP round trip to the same transport (a marker OPTIONS): the chunk was in
+    // the transport's receive buffer before the marker, so the transport has read it alone by the time it answers.
+    const marker = dgram.createSocket("udp4");
+    await new Promise<void>((r) => marker.bind(0, "127.0.0.1", () => r()));
+    open.push({ close: () => new Promise<void>((r) => marker.close(() => r())) });
+    let udpPort = 0;
     const reg = await peer((text, socket) => {
       const bytes = Buffer.from(echoResponse(text, 200, "OK"));
-      socket.write(bytes.subarray(0, 10));
-      setTimeout(() => socket.write(bytes.subarray(10, 40)), 10);
-      setTimeout(() => socket.write(bytes.subarray(40)), 20);
+      void (async () => {
+        socket.write(bytes.subarray(0, 10));
+        await answersBeforeMarker(marker, udpPort);
+        socket.write(bytes.subarray(10, 40));
+        await answersBeforeMarker(marker, udpPort);
+        socket.write(bytes.subarray(40));
+      })();
     });
-    const t = await transport();
+    const t = await transport({ listen: ["tcp:127.0.0.1:0", "udp:127.0.0.1:0"] });
+    udpPort = Number(t.sockets()[1]!.split(":").at(-1));
     const uri = `sip:127.0.0.1:${reg.port};transport=tcp`;
     const o = await t.send(register(uri));
     expect(status(o)).toBe(200);
@@ -44,6 +62,7 @@ describe("TCP", () => {
     expect(reg.connections.length).toBe(1);
     expect(t.counters.openConnections).toBe(1);
     expect(t.counters.retransmissions).toBe(0);
+    expect(t.counters.requestsReceived).toEqual({ OPTIONS: 4 }); // the markers, two per split response
   });
 
   it("takes two responses arriving in one chunk", async () => {
@@ -60,13 +79,17 @@ describe("TCP", () => {
   });
 
   it("fails the transaction at once when the peer closes the connection mid-transaction", async () => {
-    const reg = await peer((_text, socket) => setTimeout(() => socket.destroy(), 20));
-    const t = await transport({ timers: { t1Ms: 500, frTimeoutS: 30 } });
-    const started = performance.now();
+    // The peer closes the first connection once the request is in; the clock never moves, so the outcome cannot come
+    // from Timer F: it comes from the closed connection.
+    const reg = await peer((_text, socket, i) => {
+      if (i === 0) socket.destroy();
+    });
+    const clock = new VirtualClock();
+    const t = await transport({ clock, timers: { t1Ms: 500, frTimeoutS: 30 } });
     const o = await t.send(register(`sip:127.0.0.1:${reg.port};transport=tcp`));
     expect(o.kind).toBe("transport-error");
     if (o.kind === "transport-error") expect(o.error.message).toMatch(/closed/);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(clock.now()).toBe(0);
     expect(t.counters.transportErrors).toBe(1);
     // the next request opens a new connection
     const again = t.send(register(`sip:127.0.0.1:${reg.port};transport=tcp`));
@@ -106,10 +129,16 @@ describe("TCP", () => {
 
   it("closes a connection that stays idle", async () => {
     const reg = await peer((text, socket) => socket.write(echoResponse(text, 200, "OK")));
-    const t = await transport({ idleTimeoutMs: 100 });
+    const clock = new VirtualClock();
+    const t = await transport({ clock, idleTimeoutMs: 100 });
     await t.send(register(`sip:127.0.0.1:${reg.port};transport=tcp`));
     expect(t.counters.openConnections).toBe(1);
-    await new Promise((r) => setTimeout(r, 300));
+    const closedAtPeer = once(reg.connections[0]!, "close");
+    await clock.advance(99);
+    expect(t.counters.openConnections).toBe(1);
+    await clock.advance(1);
+    // The transport closes its end at the deadline; the peer sees the close after the transport has counted it.
+    await closedAtPeer;
     expect(t.counters.openConnections).toBe(0);
   });
 

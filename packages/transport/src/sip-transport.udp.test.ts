@@ -1,15 +1,29 @@
 import dgram from "node:dgram";
-import { type Clock, systemClock } from "@uacreg/runtime";
+import { once } from "node:events";
+import type { Clock } from "@uacreg/runtime";
+import { VirtualClock } from "@uacreg/runtime/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { StaticResolver } from "./rfc3263-resolver.js";
 import { SipTransport } from "./sip-transport.js";
 import type { TransactionOutcome } from "./transaction-outcome.js";
-import { echoResponse, headerLines, register, type UdpPeer, udpPeer } from "./test-support/udp-peer.js";
+import {
+  answersBeforeMarker,
+  echoResponse,
+  headerLines,
+  optionsRequest,
+  register,
+  type UdpPeer,
+  udpPeer,
+} from "./test-support/udp-peer.js";
 
+/**
+ * Real loopback sockets, virtual time: every transport runs on a {@link VirtualClock} (a fresh one unless the test
+ * passes its own to step), so no timer fires unless the test moves the clock, and nothing here sleeps.
+ */
 const FAST = { t1Ms: 50, t2Ms: 400, frTimeoutS: 1 };
 const open: Array<{ close(): Promise<void> }> = [];
 async function transport(opts: Partial<Parameters<typeof SipTransport.open>[0]> = {}) {
-  const t = await SipTransport.open({ listen: ["udp:127.0.0.1:0"], timers: FAST, ...opts });
+  const t = await SipTransport.open({ listen: ["udp:127.0.0.1:0"], timers: FAST, clock: new VirtualClock(), ...opts });
   open.push(t);
   return t;
 }
@@ -66,22 +80,30 @@ describe("a REGISTER over UDP", () => {
 
   it("drives hundreds of transactions from one timer (no timer per transaction)", async () => {
     const reg = await peer();
+    const virtual = new VirtualClock();
     let armed = 0;
     const clock: Clock = {
-      now: () => systemClock.now(),
-      wallNow: () => systemClock.wallNow(),
+      now: () => virtual.now(),
+      wallNow: () => virtual.wallNow(),
       setTimer: (ms, cb) => {
         armed++;
-        return systemClock.setTimer(ms, cb);
+        return virtual.setTimer(ms, cb);
       },
     };
     const t = await transport({ timers: { t1Ms: 50, t2Ms: 400, frTimeoutS: 0.5 }, clock });
-    const outcomes = await Promise.all(
-      Array.from({ length: 300 }, (_, i) => t.send(register(`sip:127.0.0.1:${reg.port}`, { callId: `many-${i}` }))),
+    const outcomes: TransactionOutcome[] = [];
+    const sends = Array.from({ length: 300 }, (_, i) =>
+      t.send(register(`sip:127.0.0.1:${reg.port}`, { callId: `many-${i}` })).then((o) => outcomes.push(o)),
     );
+    // An IP-literal next hop needs no resolving: all 300 went out at virtual time 0.
+    expect(virtual.nextDeadline()).toBe(50);
+    expect(await virtual.runUntil(() => outcomes.length === 300, 10_000)).toBe(true);
+    await Promise.all(sends);
     expect(outcomes.every((o) => o.kind === "timeout")).toBe(true);
-    expect(t.counters.retransmissions).toBeGreaterThanOrEqual(300 * 3);
-    // 300 transactions × (4 retransmissions + 1 timeout) timer events, served by a few dozen timers of the clock.
+    // Each: sent at 0, retransmitted at 50, 150 and 350 ms (the next, at 750, is past Timer F at 500).
+    expect(t.counters.retransmissions).toBe(300 * 3);
+    expect(t.counters.timeouts).toBe(300);
+    // 300 transactions × (3 retransmissions + 1 timeout) timer events, served by a few timers of the clock.
     expect(armed).toBeLessThan(100);
   });
 
@@ -89,8 +111,14 @@ describe("a REGISTER over UDP", () => {
     const reg = await peer((text, reply, i) => {
       if (i >= 2) reply(echoResponse(text, 200, "OK"));
     });
-    const t = await transport();
-    const o = response(await t.send(register(`sip:127.0.0.1:${reg.port}`)));
+    const clock = new VirtualClock();
+    const t = await transport({ clock });
+    const sent = t.send(register(`sip:127.0.0.1:${reg.port}`));
+    await reg.waitFor(1);
+    await clock.advance(50); // Timer E: the first copy, dropped
+    await reg.waitFor(2);
+    await clock.advance(100); // Timer E doubled: the second copy, answered
+    const o = response(await sent);
     expect(o.response.status).toBe(200);
     expect(reg.received.length).toBe(3);
     expect(new Set(reg.received.map((r) => r.text)).size).toBe(1); // same bytes, same branch
@@ -99,40 +127,69 @@ describe("a REGISTER over UDP", () => {
 
   it("times out at fr_timeout when the peer never answers, retransmitting T1-doubling", async () => {
     const reg = await peer();
-    const t = await transport();
-    const started = performance.now();
-    const o = await t.send(register(`sip:127.0.0.1:${reg.port}`));
-    const elapsed = performance.now() - started;
-    expect(o.kind).toBe("timeout");
-    expect(elapsed).toBeGreaterThan(950);
-    expect(elapsed).toBeLessThan(2500);
-    // 0, 50, 150, 350, 750 ms (then 1150 > fr): 5 copies; allow one of slack for a slow machine.
-    expect(reg.received.length).toBeGreaterThanOrEqual(4);
-    expect(reg.received.length).toBeLessThanOrEqual(5);
+    const clock = new VirtualClock();
+    const t = await transport({ clock });
+    let outcome: TransactionOutcome | undefined;
+    const sent = t.send(register(`sip:127.0.0.1:${reg.port}`)).then((o) => {
+      outcome = o;
+    });
+    await reg.waitFor(1);
+    // Timer E: a copy at 50, 150, 350 and 750 ms (T1 doubling, capped at T2 = 400); the next one, at 1150 ms, would
+    // come after Timer F (fr_timeout 1 s).
+    for (const [n, at] of [50, 150, 350, 750].entries()) {
+      expect(clock.nextDeadline()).toBe(at);
+      await clock.advance(at - clock.now());
+      await reg.waitFor(n + 2);
+      expect(outcome).toBeUndefined();
+    }
+    expect(clock.nextDeadline()).toBe(1000);
+    await clock.advance(999 - clock.now());
+    expect(outcome).toBeUndefined();
+    await clock.advance(1);
+    await sent;
+    expect(outcome?.kind).toBe("timeout");
+    expect(clock.now()).toBe(1000);
+    expect(clock.pendingTimers).toBe(0);
+    // Whatever Timer F left in flight has reached the peer once the marker's answer is back: still 5 copies.
+    await answersBeforeMarker(reg.socket, Number(t.sockets()[0]!.split(":").at(-1)));
+    expect(reg.received.filter((r) => r.text.startsWith("REGISTER ")).length).toBe(5);
+    expect(new Set(reg.received.filter((r) => r.text.startsWith("REGISTER ")).map((r) => r.text)).size).toBe(1);
+    expect(t.counters.retransmissions).toBe(4);
     expect(t.counters.timeouts).toBe(1);
   });
 
   it("passes 1xx to onProvisional and returns the final response", async () => {
+    // The peer sends the 401 only once the test has seen the 100 reach onProvisional.
+    let sawProvisional: () => void = () => {};
+    const provisional = new Promise<void>((resolve) => {
+      sawProvisional = resolve;
+    });
     const reg = await peer((text, reply) => {
       reply(echoResponse(text, 100, "Trying"));
-      setTimeout(() => reply(echoResponse(text, 401, "Unauthorized")), 20);
+      void provisional.then(() => reply(echoResponse(text, 401, "Unauthorized")));
     });
     const t = await transport();
     const seen: number[] = [];
     const o = response(
-      await t.send(register(`sip:127.0.0.1:${reg.port}`), { onProvisional: (r) => seen.push(r.status) }),
+      await t.send(register(`sip:127.0.0.1:${reg.port}`), {
+        onProvisional: (r) => {
+          seen.push(r.status);
+          sawProvisional();
+        },
+      }),
     );
     expect(seen).toEqual([100]);
     expect(o.response.status).toBe(401);
   });
 
   it("drops responses with a wrong branch, CSeq method, CSeq number or Call-ID, and counts them", async () => {
+    // The right response goes last: loopback keeps the order, so the four wrong ones are handled before it.
     const reg = await peer((text, reply) => {
       reply(echoResponse(text, 200, "OK", { branch: "z9hG4bKnotours" }));
       reply(echoResponse(text, 200, "OK", { cseq: "1 OPTIONS" }));
       reply(echoResponse(text, 200, "OK", { cseq: "2 REGISTER" }));
       reply(echoResponse(text, 200, "OK", { callId: "someone-else" }));
-      setTimeout(() => reply(echoResponse(text, 202, "Accepted")), 10);
+      reply(echoResponse(text, 202, "Accepted"));
     });
     const t = await transport();
     const o = response(await t.send(register(`sip:127.0.0.1:${reg.port}`)));
@@ -142,14 +199,19 @@ describe("a REGISTER over UDP", () => {
   });
 
   it("absorbs a retransmitted final response (Timer K)", async () => {
-    const reg = await peer((text, reply) => {
+    // The 200, its retransmission, then a marker OPTIONS: its answer proves the transport has handled the second 200.
+    const reg = await peer((text, reply, i) => {
+      if (i > 0) return;
       reply(echoResponse(text, 200, "OK"));
       reply(echoResponse(text, 200, "OK"));
+      reply(optionsRequest("timer-k-marker"));
     });
     const t = await transport();
     const o = response(await t.send(register(`sip:127.0.0.1:${reg.port}`)));
     expect(o.response.status).toBe(200);
-    await new Promise((r) => setTimeout(r, 30));
+    await reg.waitFor(2);
+    expect(reg.received[1]!.text).toMatch(/^SIP\/2\.0 200 OK\r\n/);
+    expect(headerLines(reg.received[1]!.text, "Call-ID")).toEqual(["timer-k-marker"]);
     expect(t.counters.responsesReceived).toEqual({ "2xx": 2 });
     expect(t.counters.unmatchedResponses).toBe(0);
   });
@@ -199,12 +261,12 @@ describe("local sockets", () => {
     );
     await reg.waitFor(5);
     expect(t.counters.inFlight).toBe(5);
-    while (order.length < 5) {
-      const answer = held.shift();
-      if (answer) answer();
-      await new Promise((r) => setTimeout(r, 5));
+    expect(held.length).toBe(5);
+    // Answered one at a time, in order: each outcome is awaited before the next answer goes out.
+    for (const [i, answer] of held.entries()) {
+      answer();
+      await sends[i];
     }
-    await Promise.all(sends);
     expect(order).toEqual([0, 1, 2, 3, 4]);
     expect(reg.received.map((r) => headerLines(r.text, "Call-ID")[0])).toEqual([0, 1, 2, 3, 4].map((i) => `fifo-${i}`));
     expect(t.counters.inFlight).toBe(0);
@@ -232,7 +294,7 @@ describe("sends that fail at once", () => {
   it("ends 20000 sends that fail at once without deepening the stack, beside one in flight", async () => {
     const held: Array<() => void> = [];
     const reg = await peer((text, reply) => held.push(() => reply(echoResponse(text, 200, "OK"))));
-    // Timer F well beyond the time 20 000 sends take on a loaded machine: the one in flight must get its 200.
+    // The clock is virtual: however long the 20 000 sends take, Timer F cannot end the one in flight before its 200.
     const t = await transport({ timers: { t1Ms: 500, frTimeoutS: 30 } });
     const first = t.send(register(`sip:127.0.0.1:${reg.port}`));
     const sends = Array.from({ length: 20_000 }, (_, i) =>
@@ -261,8 +323,13 @@ describe("RFC 3263 failover", () => {
       },
       a: { "dead.pool.test": ["127.0.0.1"], "live.pool.test": ["127.0.0.1"] },
     });
-    const t = await transport({ resolver, timers: { t1Ms: 50, frTimeoutS: 0.3 } });
-    const o = response(await t.send(register("sip:pool.test")));
+    const clock = new VirtualClock();
+    const t = await transport({ resolver, clock, timers: { t1Ms: 50, frTimeoutS: 0.3 } });
+    const sent = t.send(register("sip:pool.test"));
+    await dead.waitFor(1);
+    // Copies at 0, 50 and 150 ms, then Timer F at 300 ms moves the send to the next target, which answers at once.
+    await clock.advance(300);
+    const o = response(await sent);
     expect(o.remote.port).toBe(live.port);
     expect(dead.received.length).toBeGreaterThan(0);
     const branch = (s: string) => /branch=([^;\r]+)/.exec(s)?.[1];
@@ -312,19 +379,28 @@ describe("RFC 3263 failover", () => {
 });
 
 describe("what arrives unasked", () => {
-  async function ask(t: SipTransport, text: string): Promise<string | undefined> {
+  /** Sends `text` from a fresh socket and resolves with the transport's answer. */
+  async function ask(t: SipTransport, text: string): Promise<string> {
     const s = dgram.createSocket("udp4");
     await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
-    const port = Number(t.sockets()[0]!.split(":").at(-1));
-    const answer = new Promise<string | undefined>((resolve) => {
-      s.once("message", (m) => resolve(m.toString()));
-      setTimeout(() => resolve(undefined), 150);
-    });
-    s.send(text, port, "127.0.0.1");
+    const answer = once(s, "message").then(([m]: unknown[]) => String(m));
+    s.send(text, portOf(t), "127.0.0.1");
     const r = await answer;
     s.close();
     return r;
   }
+  /**
+   * Sends `text` and then a marker OPTIONS from a fresh socket; resolves with the first answer that came back before
+   * the marker's, or undefined when the marker's answer came first (the transport answered nothing to `text`).
+   */
+  async function askOrSilence(t: SipTransport, text: string): Promise<string | undefined> {
+    const s = dgram.createSocket("udp4");
+    await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
+    const before = await answersBeforeMarker(s, portOf(t), text);
+    s.close();
+    return before[0];
+  }
+  const portOf = (t: SipTransport) => Number(t.sockets()[0]!.split(":").at(-1));
   const request = (method: string) =>
     `${method} sip:alice@127.0.0.1 SIP/2.0\r\n` +
     "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bKping1;rport\r\n" +
@@ -334,7 +410,7 @@ describe("what arrives unasked", () => {
 
   it("answers OPTIONS with 200 OK, copying the headers, stamping received/rport and adding a To tag", async () => {
     const t = await transport({ userAgent: "uacreg test" });
-    const r = (await ask(t, request("OPTIONS")))!;
+    const r = await ask(t, request("OPTIONS"));
     const lines = r.split("\r\n");
     expect(lines[0]).toBe("SIP/2.0 200 OK");
     expect(lines[1]).toMatch(
@@ -351,17 +427,17 @@ describe("what arrives unasked", () => {
 
   it("answers INVITE with 405 + Allow, an unknown method with 501, and ACK with nothing", async () => {
     const t = await transport();
-    const invite = (await ask(t, request("INVITE")))!;
+    const invite = await ask(t, request("INVITE"));
     expect(invite).toMatch(/^SIP\/2\.0 405 Method Not Allowed/);
     expect(invite).toContain("Allow: OPTIONS\r\n");
     expect(await ask(t, request("FROBNICATE"))).toMatch(/^SIP\/2\.0 501 Not Implemented\r\n/);
-    expect(await ask(t, request("ACK"))).toBeUndefined();
+    expect(await askOrSilence(t, request("ACK"))).toBeUndefined();
   });
 
   it("drops a garbage datagram without a reply and counts it", async () => {
     const t = await transport();
-    expect(await ask(t, "\u0000\u0001 hello, not SIP\r\n\r\n")).toBeUndefined();
-    expect(await ask(t, "OPTIONS sip:x SIP/2.0\r\nContent-Length: 0\r\n\r\n")).toBeUndefined();
+    expect(await askOrSilence(t, "\u0000\u0001 hello, not SIP\r\n\r\n")).toBeUndefined();
+    expect(await askOrSilence(t, "OPTIONS sip:x SIP/2.0\r\nContent-Length: 0\r\n\r\n")).toBeUndefined();
     const c = t.counters;
     expect(c.parseErrors).toBe(1);
     expect(c.dropped).toBe(2);
@@ -395,10 +471,13 @@ describe("hostile input", () => {
       s.send(bytes, udpPort, "127.0.0.1");
       if (!tcp.destroyed) tcp.write(bytes);
     }
-    s.send(Buffer.alloc(0), udpPort, "127.0.0.1");
-    await new Promise((r) => setTimeout(r, 100));
+    // Everything is handled once the marker after the UDP datagrams is answered, and once the connection is closed
+    // after our FIN (the transport reads what precedes it, or has closed the connection on a framing error).
+    const tcpClosed = once(tcp, "close");
+    tcp.end();
+    await answersBeforeMarker(s, udpPort, Buffer.alloc(0));
+    await tcpClosed;
     s.close();
-    tcp.destroy();
     expect(t.counters.dropped).toBeGreaterThan(100);
     const o = response(await t.send(register(`sip:127.0.0.1:${reg.port}`)));
     expect(o.response.status).toBe(200);

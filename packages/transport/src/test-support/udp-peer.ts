@@ -35,7 +35,7 @@ export function echoResponse(
 export interface UdpPeer {
   port: number;
   address: string;
-  received: Array<{ text: string; port: number; address: string; at: number }>;
+  received: Array<{ text: string; port: number; address: string }>;
   socket: dgram.Socket;
   close(): Promise<void>;
   /** Resolves when `n` datagrams have arrived in total. */
@@ -54,7 +54,7 @@ export async function udpPeer(
   const waiters: Array<{ n: number; resolve: () => void }> = [];
   socket.on("message", (msg, rinfo) => {
     const text = msg.toString("utf8");
-    received.push({ text, port: rinfo.port, address: rinfo.address, at: performance.now() });
+    received.push({ text, port: rinfo.port, address: rinfo.address });
     for (const w of waiters.splice(0)) {
       if (received.length >= w.n) w.resolve();
       else waiters.push(w);
@@ -69,6 +69,52 @@ export async function udpPeer(
     close: () => new Promise((r) => socket.close(() => r())),
     waitFor: (n) => (received.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
   };
+}
+
+/**
+ * An OPTIONS the transport answers statelessly (200 OK, RFC 3261 §11), used as a marker: sent after other datagrams
+ * from the same socket, its answer proves the transport has handled everything sent before it (loopback keeps the
+ * order of datagrams), so a test checks "nothing else happened" by order on the wire instead of by waiting.
+ */
+export function optionsRequest(callId: string): string {
+  return (
+    "OPTIONS sip:alice@127.0.0.1 SIP/2.0\r\n" +
+    `Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK${callId};rport\r\n` +
+    "From: <sip:marker@reg.test>;tag=m1\r\nTo: <sip:alice@127.0.0.1>\r\n" +
+    `Call-ID: ${callId}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`
+  );
+}
+
+let markers = 0;
+
+/**
+ * Sends `text` (when given) and then an {@link optionsRequest} marker from `socket` to the transport listening on
+ * `port`; resolves with the datagrams `socket` received before the marker's answer, in order. An empty list means
+ * the transport sent nothing back for `text` — proven by the marker overtaking it, not by a wait.
+ */
+export function answersBeforeMarker(
+  socket: dgram.Socket,
+  port: number,
+  text?: string | Buffer,
+  address = "127.0.0.1",
+): Promise<string[]> {
+  const callId = `marker${++markers}`;
+  const before: string[] = [];
+  const done = new Promise<string[]>((resolve) => {
+    const onMessage = (m: Buffer) => {
+      const answer = m.toString("utf8");
+      if (headerLines(answer, "Call-ID")[0] !== callId) {
+        before.push(answer);
+        return;
+      }
+      socket.off("message", onMessage);
+      resolve(before);
+    };
+    socket.on("message", onMessage);
+  });
+  if (text !== undefined) socket.send(text, port, address);
+  socket.send(optionsRequest(callId), port, address);
+  return done;
 }
 
 let seq = 0;
