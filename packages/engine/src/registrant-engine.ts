@@ -1,4 +1,5 @@
 import {
+  formatKey,
   type RecordView,
   type RegistrantEvent,
   type RegistrantKey,
@@ -63,7 +64,7 @@ export class RegistrantEngine {
     this.#metrics = new EngineMetrics(log);
     const writer = new StateWriter<LiveRecord>(opts.repository, (key, state, error) => {
       this.#metrics.counters.persistFailures++;
-      log.error({ key, state, err: String(error) }, "writing the record state to the database failed");
+      log.error({ key: formatKey(key), state, err: String(error) }, "writing the record state to the database failed");
     });
     const random = opts.random ?? RandomPool.source();
     const ctx = { params: coreParamsOf(params), random, retiring: false }; // one shape with the retiring context
