@@ -262,6 +262,34 @@ describe("mi_fifo server (docs/mi-protocol.md §4)", () => {
     expect(await miFifo(WHICH)).toContain("reg_list");
   });
 
+  it("survives a directory at its path: ensureFifo logs one line and resolves, and recreates once it is gone", async () => {
+    await server.stop();
+    const logs: string[] = [];
+    await start({ logger: capturingLogger(logs) });
+    await fsp.unlink(server.path);
+    await fsp.mkdir(server.path);
+    logs.length = 0;
+    expect(await server.ensureFifo()).toBe(false);
+    expect(await server.ensureFifo()).toBe(false);
+    expect(logs.filter((l) => l.startsWith("MI FIFO cannot be recreated"))).toHaveLength(2);
+    expect(logs.filter((l) => !l.startsWith("MI FIFO cannot be recreated"))).toHaveLength(1);
+    await fsp.rmdir(server.path);
+    expect(await server.ensureFifo()).toBe(true);
+    expect(await miFifo(WHICH)).toContain("reg_list");
+  });
+
+  it("survives its parent directory being removed, and recreates the FIFO once it is back", async () => {
+    await server.stop();
+    const sub = join(dir, "sub");
+    await fsp.mkdir(sub);
+    await start({ path: join(sub, "uacreg_fifo") });
+    await fsp.rm(sub, { recursive: true });
+    expect(await server.ensureFifo()).toBe(false);
+    await fsp.mkdir(sub);
+    expect(await server.ensureFifo()).toBe(true);
+    expect(await miFifo(WHICH)).toContain("reg_list");
+  });
+
   it("recreates a deleted FIFO on its periodic check", async () => {
     await server.stop();
     const clock = new VirtualClock();

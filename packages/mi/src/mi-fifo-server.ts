@@ -125,7 +125,9 @@ export class MiFifoServer {
 
   /**
    * Checks that the path is still our FIFO (same inode) and recreates it if not (deleted or replaced). Call it on
-   * SIGHUP. Resolves true when it had to recreate.
+   * SIGHUP. Resolves true when it had to recreate. Never rejects: whatever an operator did to the path (a directory
+   * there, its parent removed), the failure is one log line and the next check or call tries again, so the daemon
+   * and its other front ends keep running (docs/mi-protocol.md §4).
    */
   ensureFifo(): Promise<boolean> {
     // One check at a time: the timer, SIGHUP and a dead descriptor may all ask at once.
@@ -139,10 +141,20 @@ export class MiFifoServer {
     if (this.#stopped) return false;
     const st = await fsp.lstat(this.path).catch(() => undefined);
     if (this.#fifo && st?.isFIFO() && st.ino === this.#fifo.ino) return false;
-    this.#logger.warn({ path: this.path }, "MI FIFO missing or replaced, recreating it");
+    // Logged once per loss; while recreation keeps failing, each attempt logs only its failure.
+    if (this.#fifo) this.#logger.warn({ path: this.path }, "MI FIFO missing or replaced, recreating it");
     await this.#closeFifo();
-    await this.#create();
-    return true;
+    try {
+      await this.#create();
+      return true;
+    } catch (err) {
+      const retry = this.#checkMs > 0 ? `on the next check (${this.#checkMs} ms) or SIGHUP` : "on the next SIGHUP";
+      this.#logger.error(
+        { path: this.path, err: err instanceof Error ? err.message : String(err) },
+        `MI FIFO cannot be recreated, retrying ${retry}`,
+      );
+      return false;
+    }
   }
 
   /** Stops reading, waits for requests in progress, and removes the FIFO (if it is still ours). */
@@ -160,11 +172,11 @@ export class MiFifoServer {
   }
 
   async #create(): Promise<void> {
-    await fsp.rm(this.path, { force: true });
     try {
+      await fsp.rm(this.path, { force: true });
       await execFileAsync("mkfifo", ["-m", (this.#mode & 0o7777).toString(8), "--", this.path]);
     } catch (err) {
-      throw new MiFifoError(`cannot create the MI FIFO ${this.path}: ${(err as Error).message}`);
+      throw new MiFifoError(`cannot create the MI FIFO ${this.path}: ${reasonOf(err)}`);
     }
     await fsp.chmod(this.path, this.#mode);
     if (this.#uid !== undefined || this.#gid !== undefined) {
@@ -277,4 +289,11 @@ export class MiFifoServer {
       socket.end(body);
     });
   }
+}
+
+/** The last line of an error's message: mkfifo's failure carries the command line first and its reason last. */
+function reasonOf(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  return lines[lines.length - 1] ?? text;
 }
