@@ -79,17 +79,34 @@ describe("MS SQL adapter, offline", () => {
     expect(nextParams).toEqual([41]);
 
     const key = { aor: "sip:a@x", contact: "sip:a@1.2.3.4", registrar: "sip:x" };
-    const [find, findParams] = registrantQueries.byKey(ds, schema, key).getQueryAndParameters();
-    expect(find).toMatch(/WHERE \("r"."to_uri" = @0 AND "r"."contact_uri" = @1 AND "r"."reg_uri" = @2\)/);
+    const [find, findParams] = registrantQueries.byKey(ds, schema, mssqlDialect, key).getQueryAndParameters();
+    // Every key column is compared twice: under its collation (index seek) and byte for byte (Latin1_General_BIN2),
+    // because SQL Server's default collation is case-insensitive and `sip:MY3@…` must not address `sip:my3@…`.
+    const exact = (col: string, p: string) => `(${col} = ${p} AND ${col} COLLATE Latin1_General_BIN2 = ${p})`;
+    expect(find).toContain(
+      `WHERE ${exact('"r"."to_uri"', "@0")} AND ${exact('"r"."contact_uri"', "@1")} AND ${exact('"r"."reg_uri"', "@2")}`,
+    );
     expect(find).toMatch(/FETCH NEXT 1 ROWS ONLY$/);
     expect(findParams).toEqual(["sip:a@x", "sip:a@1.2.3.4", "sip:x"]);
 
-    const [upd, updParams] = registrantQueries.updateState(ds, schema, key, 1).getQueryAndParameters();
-    expect(upd).toBe(`UPDATE "my_reg" SET "st" = @0 WHERE ("to_uri" = @1 AND "contact_uri" = @2 AND "reg_uri" = @3)`);
+    const [upd, updParams] = registrantQueries.updateState(ds, schema, mssqlDialect, key, 1).getQueryAndParameters();
+    expect(upd).toBe(
+      `UPDATE "my_reg" SET "st" = @0 WHERE ${exact('"to_uri"', "@1")} AND ${exact('"contact_uri"', "@2")} AND ${exact('"reg_uri"', "@3")}`,
+    );
     expect(updParams.map(plain)).toEqual([1, "sip:a@x", "sip:a@1.2.3.4", "sip:x"]);
 
-    const [del] = registrantQueries.delete(ds, schema, key).getQueryAndParameters();
-    expect(del).toBe(`DELETE FROM "my_reg" WHERE ("to_uri" = @0 AND "contact_uri" = @1 AND "reg_uri" = @2)`);
+    const [del] = registrantQueries.delete(ds, schema, mssqlDialect, key).getQueryAndParameters();
+    expect(del).toBe(
+      `DELETE FROM "my_reg" WHERE ${exact('"to_uri"', "@0")} AND ${exact('"contact_uri"', "@1")} AND ${exact('"reg_uri"', "@2")}`,
+    );
+    const [updRow, updRowParams] = registrantQueries
+      .updateRow(ds, schema, mssqlDialect, sampleRow(1, { aor: "sip:MY3@x" }))
+      .getQueryAndParameters();
+    expect(updRow).toMatch(/^UPDATE "my_reg" SET "proxy" = @0, .*"st" = @8 WHERE /);
+    expect(updRow).toContain(
+      `WHERE ${exact('"to_uri"', "@9")} AND ${exact('"contact_uri"', "@10")} AND ${exact('"reg_uri"', "@11")}`,
+    );
+    expect(updRowParams.map(plain).slice(9)).toEqual(["sip:MY3@x", sampleRow(1).binding_URI, sampleRow(1).registrar]);
 
     const row = sampleRow(1, { password: "x'); DROP TABLE my_reg; --" });
     const [ins, insParams] = registrantQueries.insert(ds, schema, row).getQueryAndParameters();

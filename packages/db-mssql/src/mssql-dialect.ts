@@ -128,6 +128,9 @@ export const mssqlDialect: SqlDialect = {
   listColumnsSql: () =>
     "SELECT TABLE_NAME AS table_name, COLUMN_NAME AS column_name FROM INFORMATION_SCHEMA.COLUMNS " +
     "WHERE TABLE_SCHEMA = SCHEMA_NAME() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+  // SQL Server's default collations are case-insensitive: the index seeks under the column's collation, BIN2 keeps
+  // only the exact code points.
+  exactMatch: (column, param) => `${column} = ${param} AND ${column} COLLATE Latin1_General_BIN2 = ${param}`,
   maxParams: 2100 - 1,
   maxInsertRows: 1000,
   classify,

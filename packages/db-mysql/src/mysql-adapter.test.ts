@@ -1,6 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { DbAuthenticationError, DbConnectionError, openRepository, parseDbUrl, resolveTableConfig } from "@uacreg/db";
+import {
+  DbAuthenticationError,
+  DbConnectionError,
+  DuplicateKeyError,
+  openRepository,
+  parseDbUrl,
+  resolveTableConfig,
+} from "@uacreg/db";
 import { type OpenedRepository, registrantRepositorySuite, sampleRow } from "@uacreg/db/testing";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -143,6 +150,39 @@ describe.skipIf(!available)("MySQL/MariaDB", () => {
       }
     });
 
+    it("on an OpenSIPS table with a case-insensitive collation, a write for one key never lands on a row whose key differs only in case", async () => {
+      await withConn(dbName, (c) =>
+        c.query(
+          `CREATE TABLE ci_reg (
+    id INT(10) UNSIGNED AUTO_INCREMENT PRIMARY KEY NOT NULL,
+    registrar CHAR(255) DEFAULT '' NOT NULL, proxy CHAR(255) DEFAULT NULL, aor CHAR(255) DEFAULT '' NOT NULL,
+    third_party_registrant CHAR(255) DEFAULT NULL, username CHAR(64) DEFAULT NULL, password CHAR(64) DEFAULT NULL,
+    binding_URI CHAR(255) DEFAULT '' NOT NULL, binding_params CHAR(64) DEFAULT NULL, expiry INT(1) UNSIGNED DEFAULT NULL,
+    forced_socket CHAR(64) DEFAULT NULL, cluster_shtag CHAR(64) DEFAULT NULL, state INT DEFAULT 0 NOT NULL,
+    CONSTRAINT registrant_idx UNIQUE (aor, binding_URI, registrar)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`,
+        ),
+      );
+      const repo = await open(testUrl, resolveTableConfig({ tableName: "ci_reg" }));
+      try {
+        const lower = sampleRow(3, { aor: "sip:my3@example.com", username: "lower" });
+        const upper = sampleRow(3, { aor: "sip:MY3@example.com", username: "upper" });
+        const keyOf = (r: typeof lower) => ({ aor: r.aor, contact: r.binding_URI, registrar: r.registrar });
+        await repo.insert(lower);
+        expect(await repo.findOne(keyOf(upper))).toBeUndefined();
+        await repo.updateState(keyOf(upper), 1);
+        await expect(repo.upsert({ ...upper, state: 1 })).rejects.toBeInstanceOf(DuplicateKeyError);
+        expect(await repo.delete(keyOf(upper))).toBe(false);
+        expect(await repo.findOne(keyOf(lower))).toMatchObject({
+          aor: "sip:my3@example.com",
+          username: "lower",
+          state: 0,
+        });
+      } finally {
+        await repo.close();
+      }
+    });
+
     it("creates the OpenSIPS types and index name", async () => {
       const repo = await open(testUrl, resolveTableConfig({ tableName: "types_reg" }));
       try {
@@ -156,6 +196,7 @@ describe.skipIf(!available)("MySQL/MariaDB", () => {
       expect(ddl).toMatch(/`binding_URI` char\(255\) NOT NULL DEFAULT ''/);
       expect(ddl).toMatch(/`expiry` int\(1\) unsigned DEFAULT NULL/);
       expect(ddl).toMatch(/UNIQUE KEY `registrant_idx` \(`aor`,`binding_URI`,`registrar`\)/);
+      expect(ddl).toMatch(/COLLATE=utf8mb4_bin/); // the unique key tells sip:MY3@… from sip:my3@…
     });
 
     it("never shows the password of a rejected login", async () => {

@@ -2,6 +2,10 @@
  * MySQL and MariaDB (mysql2). DDL as OpenSIPS's `scripts/mysql/registrant-create.sql` (docs/opensips-behaviour.md §11):
  * CHAR columns, INT(10) UNSIGNED AUTO_INCREMENT id, INT(1) UNSIGNED expiry, unique key `registrant_idx`, InnoDB.
  *
+ * Collation: the table is created `utf8mb4_bin`, so the unique key tells `sip:MY3@…` from `sip:my3@…` (RFC 3261
+ * §19.1.4) as the other engines do; on a table created case-insensitively (OpenSIPS's script takes the database
+ * default) such a second row is a DuplicateKeyError, and writes still address only the exact key (`exactMatch`).
+ *
  * CHAR: MySQL/MariaDB strip trailing spaces from CHAR values on read (unless sql_mode PAD_CHAR_TO_FULL_LENGTH) and
  * compare with PAD SPACE collations, so 'x ' reads back as 'x' and matches 'x' in the unique key. Nothing to trim
  * here; the behavior is pinned by a test.
@@ -32,7 +36,7 @@ export function mysqlRegistrantDdl(t: StoredTable): string[] {
     ${c("cluster_shtag")} CHAR(64) DEFAULT NULL,
     ${c("state")} INT DEFAULT 0 NOT NULL,
     CONSTRAINT registrant_idx UNIQUE (${c("aor")}, ${c("binding_URI")}, ${c("registrar")})
-) ENGINE=InnoDB`,
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
   ];
 }
 
@@ -129,6 +133,10 @@ export const mysqlDialect: SqlDialect = {
   listColumnsSql: () =>
     "SELECT TABLE_NAME AS table_name, COLUMN_NAME AS column_name FROM information_schema.COLUMNS " +
     "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+  // The first comparison lets the unique index find the candidates under the column's collation (case-insensitive
+  // by default); the second keeps only the byte-exact one, whatever the column's character set.
+  exactMatch: (column, param) =>
+    `${column} = ${param} AND CONVERT(${column} USING utf8mb4) COLLATE utf8mb4_bin = CONVERT(${param} USING utf8mb4) COLLATE utf8mb4_bin`,
   maxParams: 65535,
   maxInsertRows: 1000,
   classify,

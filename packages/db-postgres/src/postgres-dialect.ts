@@ -125,6 +125,7 @@ export const postgresDialect: SqlDialect = {
   listColumnsSql: () =>
     `SELECT table_name::text AS table_name, column_name::text AS column_name FROM information_schema.columns ` +
     `WHERE table_schema = current_schema() AND lower(table_name) = lower(?) ORDER BY ordinal_position`,
+  exactMatch: (column, param) => `${column} = ${param} AND ${column} COLLATE "C" = ${param}`,
   maxParams: 65535,
   maxInsertRows: 1000,
   classify,

@@ -87,6 +87,7 @@ export const sqliteDialect: SqlDialect = {
   listColumnsSql: () =>
     `SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m, pragma_table_info(m.name) p ` +
     `WHERE m.type = 'table' AND m.name = ? COLLATE NOCASE`,
+  exactMatch: (column, param) => `${column} = ${param} AND ${column} COLLATE BINARY = ${param}`,
   maxParams: 32766,
   maxInsertRows: 1000,
   classify,

@@ -16,8 +16,36 @@ export function rowValues(row: RegistrantRow): ObjectLiteral {
   return v;
 }
 
-function keyWhere(key: RegistrantKey): ObjectLiteral {
-  return { aor: key.aor, binding_URI: key.contact, registrar: key.registrar };
+/** The three key columns, their logical names and the parameter names the key is bound under. */
+const KEY_COLUMNS = [
+  ["aor", "key_aor"],
+  ["binding_URI", "key_contact"],
+  ["registrar", "key_registrar"],
+] as const;
+
+/**
+ * The WHERE clause addressing exactly the row of `key` (docs/opensips-behaviour.md §8): each key column compared
+ * byte for byte through {@link SqlDialect.exactMatch}, never through the column's collation alone (on MySQL/MariaDB
+ * and MS SQL that is case-insensitive: `sip:MY3@…` would hit `sip:my3@…`'s row). `alias` qualifies the columns of
+ * a SELECT; UPDATE and DELETE name them bare.
+ */
+function keyWhere(
+  ds: DataSource,
+  schema: EntitySchema<RegistrantRow>,
+  dialect: SqlDialect,
+  key: RegistrantKey,
+  alias?: string,
+): { sql: string; params: ObjectLiteral } {
+  const meta = ds.getMetadata(schema);
+  const e = (name: string) => ds.driver.escape(name);
+  const parts = KEY_COLUMNS.map(([logical, param]) => {
+    const column = meta.findColumnWithPropertyName(logical)?.databaseName ?? logical;
+    return dialect.exactMatch(alias ? `${e(alias)}.${e(column)}` : e(column), `:${param}`);
+  });
+  return {
+    sql: parts.map((p) => `(${p})`).join(" AND "),
+    params: { key_aor: key.aor, key_contact: key.contact, key_registrar: key.registrar },
+  };
 }
 
 function selectAll(ds: DataSource, schema: EntitySchema<RegistrantRow>) {
@@ -32,23 +60,32 @@ export const registrantQueries = {
     const qb = selectAll(ds, schema);
     return (after === undefined ? qb : qb.where("r.id > :after", { after })).orderBy("r.id", "ASC").limit(pageSize);
   },
-  byKey(ds: DataSource, schema: EntitySchema<RegistrantRow>, key: RegistrantKey) {
-    return selectAll(ds, schema).where(keyWhere(key)).orderBy("r.id", "ASC").limit(1);
+  byKey(ds: DataSource, schema: EntitySchema<RegistrantRow>, dialect: SqlDialect, key: RegistrantKey) {
+    const w = keyWhere(ds, schema, dialect, key, "r");
+    return selectAll(ds, schema).where(w.sql, w.params).orderBy("r.id", "ASC").limit(1);
   },
-  updateState(ds: DataSource, schema: EntitySchema<RegistrantRow>, key: RegistrantKey, state: number) {
-    return ds.createQueryBuilder().update(schema).set({ state }).where(keyWhere(key));
+  updateState(
+    ds: DataSource,
+    schema: EntitySchema<RegistrantRow>,
+    dialect: SqlDialect,
+    key: RegistrantKey,
+    state: number,
+  ) {
+    const w = keyWhere(ds, schema, dialect, key);
+    return ds.createQueryBuilder().update(schema).set({ state }).where(w.sql, w.params);
   },
   /** Updates every non-key column of the row with the row's key. */
-  updateRow(ds: DataSource, schema: EntitySchema<RegistrantRow>, row: RegistrantRow) {
+  updateRow(ds: DataSource, schema: EntitySchema<RegistrantRow>, dialect: SqlDialect, row: RegistrantRow) {
     const { aor: _a, binding_URI: _b, registrar: _r, ...rest } = rowValues(row);
-    const key = { aor: row.aor, contact: row.binding_URI, registrar: row.registrar };
-    return ds.createQueryBuilder().update(schema).set(rest).where(keyWhere(key));
+    const w = keyWhere(ds, schema, dialect, { aor: row.aor, contact: row.binding_URI, registrar: row.registrar });
+    return ds.createQueryBuilder().update(schema).set(rest).where(w.sql, w.params);
   },
   insert(ds: DataSource, schema: EntitySchema<RegistrantRow>, row: RegistrantRow) {
     return ds.createQueryBuilder().insert().into(schema).values(rowValues(row)).updateEntity(false);
   },
-  delete(ds: DataSource, schema: EntitySchema<RegistrantRow>, key: RegistrantKey) {
-    return ds.createQueryBuilder().delete().from(schema).where(keyWhere(key));
+  delete(ds: DataSource, schema: EntitySchema<RegistrantRow>, dialect: SqlDialect, key: RegistrantKey) {
+    const w = keyWhere(ds, schema, dialect, key);
+    return ds.createQueryBuilder().delete().from(schema).where(w.sql, w.params);
   },
   count(ds: DataSource, schema: EntitySchema<RegistrantRow>) {
     return ds.getRepository(schema).createQueryBuilder("r");

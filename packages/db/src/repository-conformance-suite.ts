@@ -209,6 +209,25 @@ export function registrantRepositorySuite(vt: SuiteApi, target: ConformanceTarge
       expect(await repo.count()).toBe(1);
     });
 
+    it("addresses exactly one row when two keys differ only in letter case (RFC 3261 §19.1.4: the user part is case-sensitive)", async () => {
+      const repo = await fresh();
+      const upper = sampleRow(3, { aor: "sip:MY3@example.com", username: "upper" });
+      const lower = sampleRow(3, { aor: "sip:my3@example.com", username: "lower" });
+      await repo.insert(upper);
+      await repo.insert(lower);
+      await repo.updateState(keyOf(upper), 1);
+      expect((await repo.findOne(keyOf(upper)))?.state).toBe(1);
+      expect((await repo.findOne(keyOf(lower)))?.state).toBe(0);
+      expect((await repo.findOne(keyOf(lower)))?.username).toBe("lower");
+      await repo.upsert({ ...lower, username: "lower2", state: 2 });
+      expect(await repo.findOne(keyOf(upper))).toMatchObject({ username: "upper", state: 1 });
+      expect(await repo.findOne(keyOf(lower))).toMatchObject({ username: "lower2", state: 2 });
+      expect(await repo.delete(keyOf(upper))).toBe(true);
+      expect(await repo.findOne(keyOf(upper))).toBeUndefined();
+      expect((await repo.findOne(keyOf(lower)))?.username).toBe("lower2");
+      expect(await repo.count()).toBe(1);
+    });
+
     it("reads NULL and '' the same (null) in every optional column", async () => {
       const repo = await fresh();
       const empty = sampleRow(1, {

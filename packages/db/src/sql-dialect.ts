@@ -47,6 +47,14 @@ export interface SqlDialect {
    * with `table_name` and `column_name`. May return several spellings of the name (matched case-insensitively).
    */
   listColumnsSql(): string;
+  /**
+   * SQL that is true when `column` holds exactly the text bound at `param`, byte for byte: key columns must never
+   * match a value that differs only in letter case or accents (RFC 3261 §19.1.4: the user part of a SIP URI is
+   * case-sensitive), whatever collation the table was created with. MySQL/MariaDB and MS SQL compare
+   * case-insensitively by default; engines whose default is already binary still pin it, in case an operator's
+   * table declares another collation. `column` and `param` are ready SQL (quoted identifier, bind marker).
+   */
+  exactMatch(column: string, param: string): string;
   /** Maximum bind parameters in one statement (multi-row INSERT chunking). */
   readonly maxParams: number;
   /** Maximum rows in one multi-row INSERT. */

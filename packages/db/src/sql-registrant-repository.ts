@@ -384,13 +384,13 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
 
   async findOne(key: RegistrantKey): Promise<RegistrantRow | undefined> {
     const raw = await this.run((ds) =>
-      registrantQueries.byKey(ds, this.schema, key).getRawMany<Record<string, unknown>>(),
+      registrantQueries.byKey(ds, this.schema, this.dialect, key).getRawMany<Record<string, unknown>>(),
     );
     return raw[0] ? toRegistrantRow(raw[0]) : undefined;
   }
 
   async updateState(key: RegistrantKey, state: number): Promise<void> {
-    await this.run((ds) => registrantQueries.updateState(ds, this.schema, key, state).execute());
+    await this.run((ds) => registrantQueries.updateState(ds, this.schema, this.dialect, key, state).execute());
   }
 
   async insert(row: RegistrantRow): Promise<void> {
@@ -429,13 +429,13 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
       } catch (e) {
         if (!(e instanceof DuplicateKeyError) || i > 0) throw e;
       }
-      const result = await this.run((ds) => registrantQueries.updateRow(ds, this.schema, row).execute());
+      const result = await this.run((ds) => registrantQueries.updateRow(ds, this.schema, this.dialect, row).execute());
       if (result.affected === undefined || result.affected > 0) return;
     }
   }
 
   async delete(key: RegistrantKey): Promise<boolean> {
-    const result = await this.run((ds) => registrantQueries.delete(ds, this.schema, key).execute());
+    const result = await this.run((ds) => registrantQueries.delete(ds, this.schema, this.dialect, key).execute());
     return (result.affected ?? 0) > 0;
   }
 
