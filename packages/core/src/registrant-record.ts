@@ -17,6 +17,10 @@ export interface PendingRequest {
   readonly staleAnswered: boolean;
   /** W as sent, for the `register` form (bounds the 423 loop). */
   readonly expires: number;
+  /** 423 re-sends already made in this registration attempt (bounded, see reply-retry-bounds.ts). */
+  readonly intervalResends: number;
+  /** Challenges already answered in this registration attempt (bounded, see reply-retry-bounds.ts). */
+  readonly challengeAnswers: number;
 }
 
 /**

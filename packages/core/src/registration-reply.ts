@@ -14,6 +14,7 @@ import { applyAuthenticationInfo, credentialsFor, credentialsHeader } from "./re
 import type { ReplyMessage, RequestId } from "./registrant-event.js";
 import { copyRecord, type RegistrantRecord } from "./registrant-record.js";
 import { RegistrantState } from "./registrant-state.js";
+import { MAX_CHALLENGE_ANSWERS, MAX_INTERVAL_RESENDS } from "./reply-retry-bounds.js";
 import { applyTransition, unchanged } from "./transition-apply.js";
 import type { Destination } from "./register-request.js";
 import { ownCopy } from "./shared-strings.js";
@@ -219,6 +220,20 @@ function onChallenge(
   if (!record.config.hasCredentials) {
     return applyTransition(record, "reply-auth-no-credentials", now, ctx, { reason: `${reason}, no credentials` });
   }
+  const answered = record.pending?.challengeAnswers ?? 0;
+  if (answered >= MAX_CHALLENGE_ANSWERS) {
+    return applyTransition(record, "reply-auth-rejected", now, ctx, {
+      reason: `${reason}: ${answered} challenges already answered in this attempt`,
+      changes: { auth: undefined },
+      actions: [
+        {
+          type: "log",
+          level: "warn",
+          message: `${record.config.aor}: ${reason} after ${answered} answered challenges in one attempt; backing off`,
+        },
+      ],
+    });
+  }
   const header = credentialsHeader(response.status);
   const values = response.getHeaders(response.status === 407 ? "Proxy-Authenticate" : "WWW-Authenticate");
   let answer: ReturnType<typeof credentialsFor>;
@@ -270,16 +285,31 @@ function onIntervalTooBrief(
   const value = response.getHeader("Min-Expires");
   const min = value === undefined ? undefined : parseDeltaSeconds(value);
   const sent = record.pending?.expires ?? record.wantedExpires;
-  if (
+  const usable =
     (record.state === RegistrantState.REGISTERING || record.state === RegistrantState.AUTHENTICATING) &&
     min !== undefined &&
     min >= MIN_MIN_EXPIRES &&
-    min > sent
-  ) {
-    return applyTransition(record, "reply-interval-too-brief", now, ctx, {
-      reason: `${reason}, Min-Expires ${min}`,
-      changes: { wantedExpires: min },
+    min > sent;
+  if (!usable) return applyTransition(record, "reply-interval-unusable", now, ctx, { reason });
+  // A disabled record (MI disable or delete during the exchange) wants no registration: the re-send stops here.
+  if (!record.enabled) {
+    return applyTransition(record, "reply-interval-unusable", now, ctx, { reason: `${reason}, record disabled` });
+  }
+  const resent = record.pending?.intervalResends ?? 0;
+  if (resent >= MAX_INTERVAL_RESENDS) {
+    return applyTransition(record, "reply-interval-unusable", now, ctx, {
+      reason: `${reason}, Min-Expires ${min} after ${resent} re-sends in this attempt`,
+      actions: [
+        {
+          type: "log",
+          level: "warn",
+          message: `${record.config.aor}: 423 with Min-Expires ${min} after ${resent} re-sends in one attempt; backing off`,
+        },
+      ],
     });
   }
-  return applyTransition(record, "reply-interval-unusable", now, ctx, { reason });
+  return applyTransition(record, "reply-interval-too-brief", now, ctx, {
+    reason: `${reason}, Min-Expires ${min}`,
+    changes: { wantedExpires: min },
+  });
 }

@@ -6,7 +6,13 @@ import type { RegistrantAction, Step } from "./registrant-action.js";
 import { type AuthCache, preemptiveCredentials } from "./registrant-authorization.js";
 import { copyRecord, type RegistrantRecord } from "./registrant-record.js";
 import { isInFlight, stateName } from "./registrant-state.js";
-import { registers, type SendKind, type TransitionId, transitionFor } from "./registrant-transitions.js";
+import {
+  registers,
+  type SendKind,
+  type TransitionEvent,
+  type TransitionId,
+  transitionFor,
+} from "./registrant-transitions.js";
 import { refreshDeadline, retryAfterDeadline, retryDeadline } from "./registration-timing.js";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -26,6 +32,20 @@ export interface TransitionInput {
   /** Extra actions to emit first (log lines). */
   actions?: RegistrantAction[];
 }
+
+/** The events of replies to the request in flight: a send they cause belongs to the same attempt. */
+const REPLY_EVENTS: ReadonlySet<TransitionEvent> = new Set<TransitionEvent>([
+  "1xx",
+  "2xx",
+  "401/407",
+  "423",
+  "408/timeout",
+  "3xx",
+  "500/503",
+  "other final",
+  "send failure",
+  "bad reply",
+]);
 
 function formFor(kind: SendKind, record: RegistrantRecord): RequestForm {
   switch (kind) {
@@ -108,6 +128,8 @@ export function applyTransition(
     next.cseq = cseq;
     // reg_list's last_register_sent: REGISTERs only; an unREGISTER leaves it (capture g_disable).
     if (form === "register") next.lastRegisterSent = now;
+    // A send caused by a reply continues the attempt and its budget; any other send starts a new attempt.
+    const carried = REPLY_EVENTS.has(t.event) ? record.pending : undefined;
     next.pending = {
       callId: next.callId,
       cseq,
@@ -115,6 +137,8 @@ export function applyTransition(
       authenticated: credentials !== undefined,
       staleAnswered: input.staleAnswered === true,
       expires: next.wantedExpires,
+      intervalResends: (carried?.intervalResends ?? 0) + (id === "reply-interval-too-brief" ? 1 : 0),
+      challengeAnswers: (carried?.challengeAnswers ?? 0) + (input.answer !== undefined ? 1 : 0),
     };
     const request = buildRequestFrom(next.config, headerBlockOf(next.config), {
       form,
