@@ -2,12 +2,19 @@
  * The MI under an operator's bad day (issue "Hardening", items 8, 11, 13): whatever happens to the FIFO path, the
  * daemon keeps running and answers MI over HTTP; a second daemon does not take the FIFO of a running one.
  */
-import { promises as fsp } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { promises as fsp, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startUacregd, stopAllUacregd, type Uacregd } from "../support/uacregd.js";
+import { freePort } from "../support/free-port.js";
+import { stringify } from "yaml";
+import { startUacregd, stopAllUacregd, UACREGD, type Uacregd } from "../support/uacregd.js";
 
+const spawned: ChildProcess[] = [];
 afterAll(async () => {
   await stopAllUacregd();
+  for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
 });
 
 /** Polls `pred` every 50 ms until it holds; fails with `what` after `timeoutMs`. */
@@ -47,3 +54,86 @@ describe("the MI FIFO path under an operator's hands", () => {
     expect((await d.stop()).code).toBe(0);
   });
 });
+
+/** `mi:` of a daemon whose FIFO is at `path` (HTTP on a fresh port). */
+async function miAt(path: string, replyDir: string): Promise<Record<string, unknown>> {
+  return {
+    mi: {
+      http: { listen: `127.0.0.1:${await freePort()}`, root: "mi" },
+      fifo: { path, reply_dir: replyDir, mode: "0600" },
+    },
+  };
+}
+
+describe("one daemon per MI FIFO", () => {
+  it("a second daemon on the same FIFO refuses with one line naming the path and the pid, exits non-zero, and leaves the live FIFO alone", async () => {
+    const first = await startUacregd();
+    const ino = (await fsp.lstat(first.fifoPath)).ino;
+    const second = startUacregd({ extra: await miAt(first.fifoPath, `${first.dir}/`) });
+    const err = await second.then(
+      () => new Error("the second daemon started"),
+      (e: unknown) => e as Error,
+    );
+    expect(err.message).toContain("uacregd exited with 1 at start-up");
+    const refusal = err.message.split("\n").filter((l) => l.includes("is in use by process"));
+    expect(refusal).toHaveLength(1);
+    expect(refusal[0]).toContain(`the MI FIFO ${first.fifoPath} is in use by process ${first.process.pid}`);
+    expect(alive(first)).toBe(true);
+    expect((await fsp.lstat(first.fifoPath)).ino).toBe(ino);
+    // The first daemon still owns and serves its FIFO: after a SIGHUP it has not had to recreate it.
+    first.process.kill("SIGHUP");
+    await until(() => first.logs().some((l) => l.includes('"msg":"reloaded"')), 10_000, "reload");
+    expect(first.logs().some((l) => l.includes("MI FIFO missing or replaced"))).toBe(false);
+    expect(await first.mi("which")).toContain("reg_list");
+    expect((await first.stop()).code).toBe(0);
+  });
+
+  it("a stale lock (its owner killed) is taken over", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "uacregd-e2e-lock-"));
+    try {
+      const fifo = join(dir, "uacreg_fifo");
+      const killed = await spawnDaemon(dir, fifo);
+      await killed.loaded;
+      killed.child.kill("SIGKILL");
+      await killed.exited;
+      expect(await fsp.readFile(`${fifo}.lock`, "utf8")).toBe(`${killed.child.pid}\n`);
+      const next = await spawnDaemon(dir, fifo);
+      await next.loaded;
+      expect(await fsp.readFile(`${fifo}.lock`, "utf8")).toBe(`${next.child.pid}\n`);
+      expect((await fsp.lstat(fifo)).isFIFO()).toBe(true);
+      next.child.kill("SIGTERM");
+      expect((await next.exited).code).toBe(0);
+      await expect(fsp.lstat(`${fifo}.lock`)).rejects.toThrow();
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A daemon of our own (the harness owns its FIFO path): no records, MI FIFO at `fifo`, MI HTTP off. */
+async function spawnDaemon(dir: string, fifo: string) {
+  const config = {
+    listen: [`udp:127.0.0.1:${await freePort()}`],
+    db_url: `sqlite://${join(dir, "registrant.db")}`,
+    mi: { http: null, fifo: { path: fifo, reply_dir: `${dir}/`, mode: "0600" } },
+    log: { level: "info", format: "json" },
+    metrics: null,
+  };
+  const configFile = join(dir, "uacreg.yaml");
+  writeFileSync(configFile, stringify(config));
+  const child = spawn(process.execPath, [UACREGD, "--config", configFile], { stdio: ["ignore", "pipe", "pipe"] });
+  spawned.push(child);
+  let text = "";
+  const loaded = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString("utf8");
+      if (text.includes("registrant records loaded")) resolve();
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.once("exit", () => reject(new Error(`uacregd exited at start-up:\n${text}`)));
+  });
+  loaded.catch(() => {});
+  const exited = new Promise<{ code: number | null }>((r) => child.once("exit", (code) => r({ code })));
+  return { child, loaded, exited };
+}

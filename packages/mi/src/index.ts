@@ -38,7 +38,7 @@ export {
 } from "./mi-client-error.js";
 export { MiError, MiErrorData } from "./mi-error.js";
 export { MiFifoClient, type MiFifoClientOptions } from "./mi-fifo-client.js";
-export { MiFifoError, MiFifoServer, type MiFifoServerOptions } from "./mi-fifo-server.js";
+export { MiFifoError, MiFifoLockedError, MiFifoServer, type MiFifoServerOptions } from "./mi-fifo-server.js";
 export { MiHttpClient, type MiHttpClientOptions } from "./mi-http-client.js";
 export { MiHttpServer, type MiHttpServerOptions } from "./mi-http-server.js";
 export { MiParams } from "./mi-params.js";

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { closeSync, constants, promises as fsp, openSync } from "node:fs";
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Logger } from "@uacreg/runtime";
 import { VirtualClock } from "@uacreg/runtime/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MiFifoServer } from "./mi-fifo-server.js";
+import { MiFifoLockedError, MiFifoServer } from "./mi-fifo-server.js";
 import { type Fixture, sampleRegistry } from "./test-support/sample-registry.js";
 
 let dir: string;
@@ -288,6 +288,38 @@ describe("mi_fifo server (docs/mi-protocol.md §4)", () => {
     await fsp.mkdir(sub);
     expect(await server.ensureFifo()).toBe(true);
     expect(await miFifo(WHICH)).toContain("reg_list");
+  });
+
+  it("a second server on the same path refuses, naming the path and the owner's pid, and leaves the live FIFO alone", async () => {
+    const ino = (await fsp.lstat(server.path)).ino;
+    expect(await fsp.readFile(`${server.path}.lock`, "utf8")).toBe(`${process.pid}\n`);
+    const second = new MiFifoServer({ registry: fixture.registry, path: server.path, checkIntervalMs: 0 });
+    await expect(second.start()).rejects.toThrow(
+      new MiFifoLockedError(server.path, `${server.path}.lock`, process.pid),
+    );
+    await second.stop();
+    expect((await fsp.lstat(server.path)).ino).toBe(ino);
+    expect(await miFifo(WHICH)).toContain("reg_list");
+  });
+
+  it("takes over a stale lock whose pid is dead, and removes its lock on stop", async () => {
+    await server.stop();
+    await expect(fsp.lstat(`${server.path}.lock`)).rejects.toThrow();
+    const dead = spawnSync("true").pid;
+    await fsp.writeFile(`${server.path}.lock`, `${dead}\n`);
+    await start();
+    expect(await fsp.readFile(`${server.path}.lock`, "utf8")).toBe(`${process.pid}\n`);
+    expect(await miFifo(WHICH)).toContain("reg_list");
+  });
+
+  it("refuses a lock held by another live process", async () => {
+    await server.stop();
+    await fsp.writeFile(`${server.path}.lock`, `${process.ppid}\n`);
+    await expect(start()).rejects.toThrow(MiFifoLockedError);
+    await expect(fsp.lstat(server.path)).rejects.toThrow();
+    expect(await fsp.readFile(`${server.path}.lock`, "utf8")).toBe(`${process.ppid}\n`);
+    await fsp.unlink(`${server.path}.lock`);
+    await start();
   });
 
   it("recreates a deleted FIFO on its periodic check", async () => {

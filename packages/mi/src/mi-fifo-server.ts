@@ -11,6 +11,7 @@ import { Socket } from "node:net";
 import { promisify } from "node:util";
 import { type Clock, type Logger, SILENT_LOGGER, systemClock, type TimerHandle } from "@uacreg/runtime";
 import { FifoFramer, type FifoRequest, fifoReplyPath } from "./fifo-framer.js";
+import { FifoOwnerLock } from "./fifo-owner-lock.js";
 import type { MiRegistry } from "./mi-registry.js";
 
 const execFileAsync = promisify(execFile);
@@ -55,6 +56,8 @@ interface OpenFifo {
   readonly ino: number;
 }
 
+export { MiFifoLockedError } from "./fifo-owner-lock.js";
+
 /** Errors of the FIFO front end (creation failures). Client input never produces one. */
 export class MiFifoError extends Error {
   override readonly name = "MiFifoError";
@@ -81,6 +84,7 @@ export class MiFifoServer {
   #queue: Promise<void> = Promise.resolve();
   #stopped = true;
   #ensuring: Promise<boolean> | undefined;
+  readonly #lock: FifoOwnerLock;
 
   constructor(options: MiFifoServerOptions) {
     this.#registry = options.registry;
@@ -97,16 +101,22 @@ export class MiFifoServer {
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? SILENT_LOGGER;
     this.#framer = new FifoFramer({ maxRequestBytes: this.#maxBytes });
+    this.#lock = new FifoOwnerLock(this.path);
   }
 
-  /** Creates the FIFO (removing a stale file first), opens it and starts the periodic check. */
+  /**
+   * Takes the owner lock `<path>.lock` (rejecting with {@link MiFifoLockedError}, the path untouched, while another
+   * live process holds it), creates the FIFO (removing a stale file first), opens it and starts the periodic check.
+   */
   async start(): Promise<void> {
     if (!this.#stopped) return;
+    await this.#lock.acquire();
     this.#stopped = false;
     try {
       await this.#create();
     } catch (err) {
       this.#stopped = true;
+      await this.#lock.release();
       throw err;
     }
     this.#armCheck();
@@ -169,6 +179,7 @@ export class MiFifoServer {
     await this.#queue;
     const st = await fsp.lstat(this.path).catch(() => undefined);
     if (st?.isFIFO() && st.ino === ino) await fsp.unlink(this.path).catch(() => undefined);
+    await this.#lock.release();
   }
 
   async #create(): Promise<void> {
