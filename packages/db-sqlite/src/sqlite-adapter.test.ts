@@ -68,6 +68,31 @@ describe("SQLite adapter specifics", () => {
     await mem.close();
   });
 
+  it("delivers text in an INTEGER column (expiry, state) as not-a-number for the engine to reject, never as a default", async () => {
+    const path = join(tmp, "text-ints.db");
+    const repo = await openRepository(`sqlite://${path}`, {}, [sqliteAdapter]);
+    try {
+      await repo.createSchema();
+      withDbAt(path, (db) =>
+        db.exec(
+          `INSERT INTO registrant (registrar, aor, binding_URI, expiry, state) VALUES
+             ('sip:r', 'sip:a@x', 'sip:a@h', 'soon', 0),
+             ('sip:r', 'sip:b@x', 'sip:b@h', 600, 'off'),
+             ('sip:r', 'sip:c@x', 'sip:c@h', '900', '1')`,
+        ),
+      );
+      const rows = [];
+      for await (const r of repo.loadAll()) rows.push(r);
+      expect(rows.map((r) => [r.aor, r.expiry, r.state])).toEqual([
+        ["sip:a@x", Number.NaN, 0],
+        ["sip:b@x", 600, Number.NaN],
+        ["sip:c@x", 900, 1],
+      ]);
+    } finally {
+      await repo.close();
+    }
+  });
+
   it("rejects an unknown URL option naming the known ones", async () => {
     await expect(openRepository(`sqlite://${join(tmp, "a.db")}?cache=shared`, {}, [sqliteAdapter])).rejects.toThrow(
       DbUrlError,

@@ -57,6 +57,21 @@ export class SchemaVersionError extends SchemaError {
   }
 }
 
+/**
+ * A table that lacks configured columns (`*_column`), named in the message on every engine. A version error: the table
+ * is not the version 3 table its `version` row may claim, and no column is ever added (docs/opensips-behaviour.md §11),
+ * so nothing may treat it as a table still to be created.
+ */
+export class MissingColumnsError extends SchemaVersionError {
+  /** The missing columns as configured, `<logical>_column=<name>`. */
+  readonly columns: readonly string[];
+  constructor(table: string, found: number | undefined, expected: number, columns: readonly string[]) {
+    super(table, found, expected);
+    this.message = `table "${table}" lacks the configured columns: ${columns.join(", ")}; it is left unchanged`;
+    this.columns = columns;
+  }
+}
+
 /** A value the database refused (too long, out of range, NULL in a NOT NULL column). */
 export class DataError extends DbError {}
 

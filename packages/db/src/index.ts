@@ -11,6 +11,7 @@ export {
   DuplicateKeyError,
   SchemaError,
   SchemaVersionError,
+  MissingColumnsError,
   TableConfigError,
 } from "./db-errors.js";
 export { type DbEngine, maskDbUrl, type ParsedDbUrl, parseDbUrl } from "./db-url.js";

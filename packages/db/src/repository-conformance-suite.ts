@@ -5,7 +5,7 @@
  */
 import type { Clock, Logger } from "@uacreg/runtime";
 import type * as Vitest from "vitest";
-import { DuplicateKeyError, SchemaError, SchemaVersionError } from "./db-errors.js";
+import { DuplicateKeyError, MissingColumnsError, SchemaError, SchemaVersionError } from "./db-errors.js";
 import type { RegistrantRepository, RegistrantRow, SchemaAdmin } from "./registrant-row.js";
 import type { RepositoryOptions } from "./sql-registrant-repository.js";
 import { formatLoadMeasurement, measureLoad } from "./load-measurement.js";
@@ -325,6 +325,29 @@ export function registrantRepositorySuite(vt: SuiteApi, target: ConformanceTarge
       await repo.createSchema();
       await repo.checkSchema();
       expect(await repo.count()).toBe(1);
+    });
+
+    it("names the missing column of a version 3 table in checkSchema and createSchema", async () => {
+      seq += 1;
+      const name = `reg_nocol${seq}`;
+      const repo0 = await fresh(); // makes sure the version table exists
+      await repo0.close();
+      const cols = REGISTRANT_COLUMNS.filter((c) => c !== "cluster_shtag")
+        .map((c) => `${c} ${c === "expiry" || c === "state" ? "INTEGER" : "VARCHAR(255)"}`)
+        .join(", ");
+      await target.exec(`CREATE TABLE ${name} (id INTEGER PRIMARY KEY, ${cols})`);
+      await target.exec(`INSERT INTO version (table_name, table_version) VALUES ('${name}', 3)`);
+      const repo = await target.open(resolveTableConfig({ tableName: name }));
+      opened.push(repo);
+      // A version error with the version found: the daemon's "create the missing SQLite table" path must not take it.
+      const check = await repo.checkSchema().catch((e: unknown) => e);
+      expect(check).toBeInstanceOf(MissingColumnsError);
+      expect((check as MissingColumnsError).found).toBe(3);
+      expect((check as Error).message).toContain("cluster_shtag_column=cluster_shtag");
+      const create = await repo.createSchema().catch((e: unknown) => e);
+      expect(create).toBeInstanceOf(MissingColumnsError);
+      expect((create as Error).message).toContain("cluster_shtag_column=cluster_shtag");
+      expect((await target.columns(name)).length).toBe(REGISTRANT_COLUMNS.length);
     });
 
     it("fails checkSchema on a missing table with SchemaError", async () => {

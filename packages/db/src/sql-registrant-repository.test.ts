@@ -1,3 +1,4 @@
+import { parseRegistrantRow, RecordValidationError } from "@uacreg/core";
 import { describe, expect, it } from "vitest";
 import { DbUrlError } from "./db-errors.js";
 import { openRepository } from "./db-adapter.js";
@@ -35,6 +36,36 @@ describe("reading a row", () => {
       cluster_shtag: "tag/1",
       state: 1,
     });
+  });
+
+  it("hands text in an integer column on as not-a-number, so the engine rejects the row naming the column", () => {
+    const raw = {
+      registrar: "sip:r",
+      aor: "sip:a@x",
+      binding_URI: "sip:a@1.2.3.4",
+      expiry: "3600",
+      state: 0,
+    };
+    const ctx = { timerInterval: 10, defaultExpires: 3600 };
+    const reason = (r: Record<string, unknown>) => {
+      try {
+        parseRegistrantRow(toRegistrantRow(r), ctx);
+        return "accepted";
+      } catch (e) {
+        return e instanceof RecordValidationError ? e.field : String(e);
+      }
+    };
+    expect(reason(raw)).toBe("accepted");
+    expect(reason({ ...raw, expiry: "soon" })).toBe("expiry");
+    expect(reason({ ...raw, expiry: "1e3" })).toBe("expiry");
+    expect(reason({ ...raw, expiry: " 60" })).toBe("expiry");
+    expect(reason({ ...raw, state: "off" })).toBe("state");
+    expect(reason({ ...raw, state: "0x1" })).toBe("state");
+    expect(toRegistrantRow({ ...raw, expiry: "soon" }).expiry).toBeNaN();
+    expect(toRegistrantRow({ ...raw, state: "off" }).state).toBeNaN();
+    // NULL and '' in expiry still mean "default_expires" (docs/decisions.md).
+    expect(toRegistrantRow({ ...raw, expiry: null }).expiry).toBeNull();
+    expect(toRegistrantRow({ ...raw, expiry: "" }).expiry).toBeNull();
   });
 
   it("reads a NULL mandatory column as '' (the engine then rejects the row, docs/opensips-behaviour.md §2.2)", () => {

@@ -10,6 +10,7 @@ import {
   DbError,
   DuplicateKeyError,
   dbErrorOf,
+  MissingColumnsError,
   SchemaError,
   SchemaVersionError,
 } from "./db-errors.js";
@@ -66,10 +67,16 @@ function optional(v: unknown): string | null {
   return s === "" ? null : s;
 }
 
+/**
+ * An integer column (`expiry`, `state`, `id`): NULL and '' are null; a number or decimal digits (some drivers hand
+ * integers over as text) are the number; anything else (SQLite stores text as text even in an INTEGER column) is NaN,
+ * never a silent default, so the engine rejects the row naming the column (docs/opensips-behaviour.md §2.2).
+ */
 function integer(v: unknown): number | null {
   if (v === null || v === undefined || v === "") return null;
-  const n = typeof v === "number" ? v : Number(v);
-  return Number.isFinite(n) ? n : null;
+  if (typeof v === "number") return v;
+  if (typeof v === "bigint") return Number(v);
+  return typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : Number.NaN;
 }
 
 /** Maps one raw result row (keyed by logical names) to a RegistrantRow. */
@@ -90,7 +97,7 @@ export function toRegistrantRow(raw: Record<string, unknown>): RegistrantRow {
   };
   for (const c of OPTIONAL_STRINGS) row[c] = optional(raw[c]);
   const id = integer(raw.id);
-  if (id !== null) row.id = id;
+  if (id !== null && Number.isInteger(id)) row.id = id;
   return row;
 }
 
@@ -325,12 +332,7 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
         throw new SchemaVersionError(name, version, REGISTRANT_TABLE_VERSION);
       }
       if (table.exists && table.missing.length > 0) {
-        throw new SchemaVersionError(
-          name,
-          version,
-          REGISTRANT_TABLE_VERSION,
-          `missing columns: ${table.missing.join(", ")}`,
-        );
+        throw new MissingColumnsError(name, version, REGISTRANT_TABLE_VERSION, this.missingNames(table.missing));
       }
       const statements: string[] = [];
       if (!table.exists) {
@@ -359,11 +361,13 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
       if (!tableExists) throw new SchemaError(`the OpenSIPS "version" table does not exist`);
       if (version !== REGISTRANT_TABLE_VERSION) throw new SchemaVersionError(name, version, REGISTRANT_TABLE_VERSION);
       if (table.missing.length > 0) {
-        throw new SchemaError(
-          `table "${name}" lacks the configured columns: ${table.missing.map((c) => `${c}_column=${this.config.columns[c]}`).join(", ")}`,
-        );
+        throw new MissingColumnsError(name, version, REGISTRANT_TABLE_VERSION, this.missingNames(table.missing));
       }
     });
+  }
+
+  private missingNames(missing: readonly RegistrantColumn[]): string[] {
+    return missing.map((c) => `${c}_column=${this.config.columns[c]}`);
   }
 
   /** Keyset pagination by id: one page at a time, resumed after a reconnect from the last id read. */
