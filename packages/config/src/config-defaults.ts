@@ -29,6 +29,8 @@ export const DEFAULT_REGISTRANT_PARAMETERS = {
   enable_clustering: DEFAULT_REGISTRANT_PARAMS.enableClustering,
   preemptive_auth: DEFAULT_REGISTRANT_PARAMS.preemptiveAuth,
   unregister_on_shutdown: DEFAULT_REGISTRANT_PARAMS.unregisterOnShutdown,
+  max_expires: DEFAULT_REGISTRANT_PARAMS.maxExpires,
+  max_retry_after: DEFAULT_REGISTRANT_PARAMS.maxRetryAfter,
 } as const;
 
 export const DEFAULT_TM: Readonly<TmSection> = {

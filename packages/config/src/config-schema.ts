@@ -26,6 +26,10 @@ export interface RegistrantSection {
   columns: Record<RegistrantColumn, string>;
   preemptive_auth: boolean;
   unregister_on_shutdown: boolean;
+  /** Bound (s) on a registrar's granted expiry and Min-Expires (docs/decisions.md; default 86400). */
+  max_expires: number;
+  /** Bound (s) on a registrar's Retry-After (docs/decisions.md; default 3600). */
+  max_retry_after: number;
   shutdown_timeout: number;
   max_in_flight: number;
 }

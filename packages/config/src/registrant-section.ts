@@ -40,6 +40,8 @@ export function readRegistrant(r: YamlMapping): RegistrantSection {
     columns,
     preemptive_auth: bool("preemptive_auth"),
     unregister_on_shutdown: bool("unregister_on_shutdown"),
+    max_expires: int("max_expires"),
+    max_retry_after: int("max_retry_after"),
     shutdown_timeout: readInteger(r, "shutdown_timeout", PREFIX, DEFAULT_REGISTRANT_EXTRAS.shutdown_timeout, (n) =>
       n < 0 || n > 600 ? "must be 0..600 s" : undefined,
     ),
@@ -64,6 +66,8 @@ function checkModuleParameters(s: RegistrantSection): void {
       enableClustering: s.enable_clustering,
       preemptiveAuth: s.preemptive_auth,
       unregisterOnShutdown: s.unregister_on_shutdown,
+      maxExpires: s.max_expires,
+      maxRetryAfter: s.max_retry_after,
     });
   } catch (e) {
     if (!(e instanceof SchedulerConfigError || e instanceof EngineConfigError)) throw e;

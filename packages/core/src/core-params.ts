@@ -13,6 +13,13 @@ export interface CoreParams {
   defaultExpires: number;
   /** Reuse the last challenge's nonce with nc+1 on new requests (docs/decisions.md; default on). */
   preemptiveAuth: boolean;
+  /**
+   * `max_expires` (s): a granted expiry or a 423's Min-Expires above it is clamped to it, with a warning (docs/decisions.md;
+   * default 86400, `DEFAULT_MAX_EXPIRES`).
+   */
+  maxExpires?: number;
+  /** `max_retry_after` (s): a Retry-After above it is clamped to it, with a warning (default 3600). */
+  maxRetryAfter?: number;
 }
 
 /** Default values of the OpenSIPS module (§1) plus uacreg's additions. */

@@ -81,6 +81,8 @@ export {
   transitionFor,
 } from "./registrant-transitions.js";
 export { MIN_MIN_EXPIRES, onResponse } from "./registration-reply.js";
+export { DEFAULT_MAX_EXPIRES, DEFAULT_MAX_RETRY_AFTER } from "./registrar-interval-bounds.js";
+export { MAX_CHALLENGE_ANSWERS, MAX_INTERVAL_RESENDS } from "./reply-retry-bounds.js";
 export {
   isRefreshDue,
   isRetryDue,

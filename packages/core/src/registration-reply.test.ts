@@ -31,7 +31,8 @@ describe("2xx Contact handling (§5, decisions: our binding's expires)", () => {
     expect(outcome("<sip:alice@127.0.0.1:15100>;expires=90").expires).toBe(
       outcome("<sip:alice@127.0.0.1:15100;lr>;expires=90").expires,
     );
-    expect(outcome("<sip:alice@127.0.0.1:15101>;expires=90", ["Expires: 300"]).expires).toBe(300);
+    // Not ours: its expires and the Expires header are ignored (docs/decisions.md, issue 10), E stays as asked.
+    expect(outcome("<sip:alice@127.0.0.1:15101>;expires=90", ["Expires: 300"]).expires).toBe(60);
     expect(outcome("<sip:alice@127.0.0.1:15100>;expires=90, <sip:bob@127.0.0.1>;expires=10").expires).toBe(90);
   });
 });

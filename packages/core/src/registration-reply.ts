@@ -14,6 +14,7 @@ import { applyAuthenticationInfo, credentialsFor, credentialsHeader } from "./re
 import type { ReplyMessage, RequestId } from "./registrant-event.js";
 import { copyRecord, type RegistrantRecord } from "./registrant-record.js";
 import { RegistrantState } from "./registrant-state.js";
+import { clampInterval, maxExpiresOf, maxRetryAfterOf } from "./registrar-interval-bounds.js";
 import { MAX_CHALLENGE_ANSWERS, MAX_INTERVAL_RESENDS } from "./reply-retry-bounds.js";
 import { applyTransition, unchanged } from "./transition-apply.js";
 import type { Destination } from "./register-request.js";
@@ -93,11 +94,15 @@ export function onResponse(
     const ra = response.getHeader("Retry-After");
     const retryAfter = ra === undefined ? undefined : parseRetryAfter(ra);
     if (retryAfter !== undefined) {
-      return applyTransition(current, "reply-retry-after", now, ctx, {
-        reason,
-        changes,
-        retryAfter: retryAfter.seconds,
-      });
+      const actions: RegistrantAction[] = [];
+      const seconds = clampInterval(
+        retryAfter.seconds,
+        maxRetryAfterOf(ctx.params),
+        "Retry-After",
+        current.config.aor,
+        actions,
+      );
+      return applyTransition(current, "reply-retry-after", now, ctx, { reason, changes, retryAfter: seconds, actions });
     }
     return applyTransition(current, "reply-error", now, ctx, { reason, changes });
   }
@@ -175,19 +180,23 @@ function onSuccess(
   }
   if (!base.enabled) return applyTransition(base, "reply-ok-disabled", now, ctx, { reason });
 
-  const headerValue = response.getHeader("Expires");
-  const headerExpires = headerValue === undefined ? undefined : parseDeltaSeconds(headerValue);
+  // The Expires header is read only for our binding listed without a parameter (RFC 3261 §10.3): a 200 that does not
+  // list our binding at all keeps E, whatever its header says (docs/decisions.md).
   let granted: number | undefined;
   if (echoed !== undefined || ours !== undefined) {
     const fromParam = param === undefined || param === null ? undefined : parseDeltaSeconds(param);
-    granted = fromParam ?? headerExpires;
+    if (fromParam !== undefined) granted = fromParam;
+    else {
+      const headerValue = response.getHeader("Expires");
+      granted = headerValue === undefined ? undefined : parseDeltaSeconds(headerValue);
+    }
     if (granted === 0) {
       return applyTransition(base, "reply-ok-binding-removed", now, ctx, {
         reason: `${reason}: our binding has expires=0`,
       });
     }
-  } else if (headerExpires !== undefined && headerExpires > 0) {
-    granted = headerExpires;
+    if (granted !== undefined)
+      granted = clampInterval(granted, maxExpiresOf(ctx.params), "expires", base.config.aor, actions);
   }
   const expires = granted ?? base.expires;
   if (expires <= ctx.params.timerInterval) {
@@ -295,6 +304,14 @@ function onIntervalTooBrief(
   if (!record.enabled) {
     return applyTransition(record, "reply-interval-unusable", now, ctx, { reason: `${reason}, record disabled` });
   }
+  const actions: RegistrantAction[] = [];
+  const wanted = clampInterval(min, maxExpiresOf(ctx.params), "Min-Expires", record.config.aor, actions);
+  if (!(wanted > sent)) {
+    return applyTransition(record, "reply-interval-unusable", now, ctx, {
+      reason: `${reason}, Min-Expires ${min} above max_expires`,
+      actions,
+    });
+  }
   const resent = record.pending?.intervalResends ?? 0;
   if (resent >= MAX_INTERVAL_RESENDS) {
     return applyTransition(record, "reply-interval-unusable", now, ctx, {
@@ -310,6 +327,7 @@ function onIntervalTooBrief(
   }
   return applyTransition(record, "reply-interval-too-brief", now, ctx, {
     reason: `${reason}, Min-Expires ${min}`,
-    changes: { wantedExpires: min },
+    changes: { wantedExpires: wanted },
+    actions,
   });
 }

@@ -1,4 +1,4 @@
-import type { CoreParams, ValidationContext } from "@uacreg/core";
+import { type CoreParams, DEFAULT_MAX_EXPIRES, DEFAULT_MAX_RETRY_AFTER, type ValidationContext } from "@uacreg/core";
 import { bucketPeriodSeconds } from "@uacreg/scheduler";
 
 /** The uac_registrant modparams + uacreg additions, camelCased (docs/contracts.md). */
@@ -19,6 +19,13 @@ export interface RegistrantParams {
   preemptiveAuth: boolean;
   /** Unregister every registered record on shutdown (uacreg addition, default false as in OpenSIPS). */
   unregisterOnShutdown: boolean;
+  /**
+   * `max_expires` (s, uacreg addition, default 86400): a granted expiry or a 423's Min-Expires above it is clamped to
+   * it with a warning (docs/decisions.md; @uacreg/core README "registrar intervals are clamped").
+   */
+  maxExpires: number;
+  /** `max_retry_after` (s, uacreg addition, default 3600): a Retry-After above it is clamped to it with a warning. */
+  maxRetryAfter: number;
 }
 
 /** The defaults of the OpenSIPS module (docs/opensips-behaviour.md §1) plus uacreg's additions. */
@@ -31,6 +38,8 @@ export const DEFAULT_REGISTRANT_PARAMS: RegistrantParams = {
   enableClustering: false,
   preemptiveAuth: true,
   unregisterOnShutdown: false,
+  maxExpires: DEFAULT_MAX_EXPIRES,
+  maxRetryAfter: DEFAULT_MAX_RETRY_AFTER,
 };
 
 /** A refused start-up parameter (docs/opensips-behaviour.md §1), named as in OpenSIPS (`reregister_expiry_percentage` …). */
@@ -63,12 +72,23 @@ export function validateRegistrantParams(p: RegistrantParams): void {
     "must be an integer in 1..100",
   );
   int("default_expires", p.defaultExpires, p.defaultExpires >= 15, "must be an integer ≥ 15");
+  int("max_expires", p.maxExpires, p.maxExpires >= 60, "must be an integer ≥ 60");
+  int("max_retry_after", p.maxRetryAfter, p.maxRetryAfter >= 0, "must be an integer ≥ 0");
 }
 
 /** The parameters core reads, out of the engine's (docs/contracts.md). */
 export function coreParamsOf(p: RegistrantParams): CoreParams {
   const { timerInterval, failureRetryInterval, reregisterExpiryPercentage, defaultExpires, preemptiveAuth } = p;
-  return { timerInterval, failureRetryInterval, reregisterExpiryPercentage, defaultExpires, preemptiveAuth };
+  const { maxExpires, maxRetryAfter } = p;
+  return {
+    timerInterval,
+    failureRetryInterval,
+    reregisterExpiryPercentage,
+    defaultExpires,
+    preemptiveAuth,
+    maxExpires,
+    maxRetryAfter,
+  };
 }
 
 /** How core validates rows for this engine: its T and default expiry, the sender's sockets, the User-Agent. */
