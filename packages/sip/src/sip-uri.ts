@@ -153,11 +153,11 @@ function isHostChar(c: number): boolean {
 
 /** %HH unescaping of text[from, to); escaped octets are decoded as UTF-8. A "%" not followed by 2 HEXDIG is an error. */
 function percentDecode(text: string, from: number, to: number): string {
-  let pct = text.indexOf("%", from);
-  if (pct < 0 || pct >= to) return text.slice(from, to);
+  let pct = percentAt(text, from, to);
+  if (pct < 0) return text.slice(from, to);
   let out = "";
   let runStart = from;
-  while (pct >= 0 && pct < to) {
+  while (pct >= 0) {
     out += text.slice(runStart, pct);
     const bytes: number[] = [];
     let k = pct;
@@ -170,7 +170,16 @@ function percentDecode(text: string, from: number, to: number): string {
     }
     out += utf8.decode(new Uint8Array(bytes));
     runStart = k;
-    pct = text.indexOf("%", k);
+    pct = percentAt(text, k, to);
   }
   return out + text.slice(runStart, to);
+}
+
+/**
+ * Offset of the first "%" in text[from, to), or -1. The search stops at `to`: a search to the end of the text, once
+ * per URI parameter, made a URI of many parameters followed by one "%" quadratic.
+ */
+function percentAt(text: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 0x25) return i;
+  return -1;
 }

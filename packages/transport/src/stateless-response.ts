@@ -63,7 +63,7 @@ export function buildStatelessResponse(
   for (let i = 0; i < vias.length; i++) {
     out += `Via: ${i === 0 ? stampTopVia(vias[0]!, source) : vias[i]}\r\n`;
   }
-  const toValue = /;\s*tag\s*=/i.test(to.replace(/<[^>]*>/g, "").replace(/"[^"]*"/g, "")) ? to : `${to};tag=${toTag}`;
+  const toValue = hasTagParam(to) ? to : `${to};tag=${toTag}`;
   out += `From: ${from}\r\nTo: ${toValue}\r\nCall-ID: ${callId}\r\nCSeq: ${cseq}\r\n`;
   if (status === 200 || status === 405) out += "Allow: OPTIONS\r\n";
   if (serverHeader !== undefined) out += `Server: ${serverHeader}\r\n`;
@@ -82,4 +82,59 @@ export function stampTopVia(value: string, source: { address: string; port: numb
   let stamped = first.trimEnd().replace(/;\s*rport(?=\s*(;|$))/i, `;rport=${source.port}`);
   if (!/;\s*received\s*=/i.test(stamped)) stamped += `;received=${source.address}`;
   return stamped + rest;
+}
+
+/**
+ * Whether a To/From value carries a `tag` header parameter (RFC 3261 §19.3): a `;tag=` outside `<…>` and outside
+ * quoted strings. One left-to-right pass (the header comes from the network: a regex such as `<[^>]*>` is quadratic
+ * on a value of many unmatched `<`). An unmatched `<` or `"` is ordinary text, as before.
+ */
+export function hasTagParam(value: string): boolean {
+  const n = value.length;
+  const lastClose = value.lastIndexOf(">");
+  // Pass 1: drop every `<…>` (an `<` after the last `>` has no match and stays).
+  let outside = "";
+  let run = 0;
+  for (let i = 0; i < n; i++) {
+    if (value.charCodeAt(i) === 0x3c && i < lastClose) {
+      outside += value.slice(run, i);
+      i = value.indexOf(">", i + 1);
+      run = i + 1;
+    }
+  }
+  outside += value.slice(run);
+  // Pass 2: drop every `"…"` pair (a lone `"` stays).
+  const m = outside.length;
+  const lastQuote = outside.lastIndexOf('"');
+  let bare = "";
+  run = 0;
+  for (let i = 0; i < m; i++) {
+    if (outside.charCodeAt(i) === 0x22 && i < lastQuote) {
+      bare += outside.slice(run, i);
+      i = outside.indexOf('"', i + 1);
+      run = i + 1;
+    }
+  }
+  bare += outside.slice(run);
+  // Pass 3: `;` LWS* `tag` LWS* `=`; each `;` looks only at the blanks that follow it, so the pass stays linear.
+  for (let i = 0; i < bare.length; i++) if (bare.charCodeAt(i) === 0x3b && tagEqualsAt(bare, i + 1)) return true;
+  return false;
+}
+
+/** `LWS* "tag" LWS* "="` at `from` (case-insensitive), with LWS as `\s` of the former regex. */
+function tagEqualsAt(text: string, from: number): boolean {
+  let i = from;
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+  if (text.slice(i, i + 3).toLowerCase() !== "tag") return false;
+  i += 3;
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+  return text.charCodeAt(i) === 0x3d;
+}
+
+const ONE_SPACE = /^\s$/;
+
+/** `\s` of ECMAScript for one character (a one-character test: no backtracking). */
+function isSpace(c: number): boolean {
+  if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) return true;
+  return c > 0x7f && ONE_SPACE.test(String.fromCharCode(c));
 }
