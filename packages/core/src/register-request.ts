@@ -94,8 +94,21 @@ export interface RequestParts {
   cseq: number;
   /** W, for the `register` form. */
   expires: number;
-  credentials?: RequestCredentials | undefined;
+  /** One set, or several for several realms (RFC 3261 §22.3: a proxy's and the registrar's), in that order. */
+  credentials?: RequestCredentials | readonly RequestCredentials[] | undefined;
   destination?: Destination | undefined;
+}
+
+/** The credential header lines of a request. */
+function credentialLines(c: RequestParts["credentials"]): string {
+  if (c === undefined) return "";
+  if (!Array.isArray(c)) {
+    const one = c as RequestCredentials;
+    return `${one.header}: ${one.value}\r\n`;
+  }
+  let lines = "";
+  for (const x of c as readonly RequestCredentials[]) lines += `${x.header}: ${x.value}\r\n`;
+  return lines;
 }
 
 /** One REGISTER (§4.1) or unREGISTER (§4.4) from the record's template. */
@@ -103,7 +116,7 @@ export function buildRequest(t: RequestTemplate, p: RequestParts): OutgoingReque
   let headers = `${t.to}${t.fromPrefix}${p.fromTag}\r\nCSeq: ${p.cseq} REGISTER\r\nCall-ID: ${p.callId}\r\n${t.constant}`;
   if (p.form === "wildcard") headers += "Contact: *\r\nExpires: 0\r\n";
   else headers += `${t.contactPrefix}${p.form === "register" ? p.expires : 0}\r\n`;
-  if (p.credentials !== undefined) headers += `${p.credentials.header}: ${p.credentials.value}\r\n`;
+  headers += credentialLines(p.credentials);
   const request: {
     -readonly [K in keyof OutgoingRequest]: OutgoingRequest[K];
   } = {
@@ -145,7 +158,7 @@ export function buildRequestFrom(c: RequestSource, constant: string, p: RequestP
     const params = c.bindingParams;
     headers += `Contact: <${c.binding}>${params ?? ""};expires=${p.form === "register" ? p.expires : 0}\r\n`;
   }
-  if (p.credentials !== undefined) headers += `${p.credentials.header}: ${p.credentials.value}\r\n`;
+  headers += credentialLines(p.credentials);
   const registrar = c.registrar;
   const request: {
     -readonly [K in keyof OutgoingRequest]: OutgoingRequest[K];

@@ -23,7 +23,15 @@ export interface AuthCache {
   readonly header: RequestCredentials["header"];
   /** The last nonce count sent with this nonce. */
   readonly nc: number;
+  /**
+   * The cache for the other header, when one request answered two realms (a proxy's 407 and the registrar's 401,
+   * RFC 3261 §22.3); its credentials go first.
+   */
+  readonly other?: AuthCache | undefined;
 }
+
+/** Credentials for one request: one set, or two (the other realm's first). */
+export type AnswerCredentials = RequestCredentials | readonly RequestCredentials[];
 
 /** The header a challenge of this status is answered with. */
 export function credentialsHeader(status: number): RequestCredentials["header"] {
@@ -77,6 +85,8 @@ class KeptAuth implements AuthCache {
     readonly nonce: string,
     readonly header: RequestCredentials["header"],
     readonly nc: number,
+    /** Always assigned (undefined for one realm): one V8 shape for every record's cache. */
+    readonly other: AuthCache | undefined,
   ) {}
 
   get challenge(): DigestChallenge {
@@ -90,7 +100,12 @@ const NONCES = new Map<string, string>();
 const LIMIT = 1024;
 
 /** The cache entry for `challenge` (see {@link KeptAuth}). Bounded tables: past 1024 entries they start again. */
-export function keptAuth(c: DigestChallenge, header: RequestCredentials["header"], nc: number): AuthCache {
+export function keptAuth(
+  c: DigestChallenge,
+  header: RequestCredentials["header"],
+  nc: number,
+  other?: AuthCache,
+): AuthCache {
   const qopKey = c.qop.join(",");
   const key = `${c.realm}\u0000${c.opaque ?? "\u0001"}\u0000${c.algorithm}\u0000${qopKey}\u0000${c.stale}\u0000${
     c.userhash
@@ -124,7 +139,7 @@ export function keptAuth(c: DigestChallenge, header: RequestCredentials["header"
     if (BASES.size >= LIMIT) BASES.clear();
     BASES.set(key, base);
   }
-  return new KeptAuth(base, nonce, header, nc);
+  return new KeptAuth(base, nonce, header, nc, other);
 }
 
 /**
@@ -135,20 +150,72 @@ export function preemptiveCredentials(
   config: RegistrantConfig,
   cache: AuthCache | undefined,
   random: RandomBytes,
-): { credentials: RequestCredentials; cache: AuthCache } | undefined {
+): { credentials: AnswerCredentials; cache: AuthCache } | undefined {
   if (cache === undefined || !config.hasCredentials) return undefined;
+  const main = preemptiveOne(config, cache, cache.other, random);
+  if (main === undefined) return undefined;
+  if (cache.other === undefined) return main;
+  const other = preemptiveOne(config, cache.other, undefined, random);
+  if (other === undefined) return main;
+  const next =
+    cache instanceof KeptAuth
+      ? new KeptAuth(cache.base, cache.nonce, cache.header, main.cache.nc, other.cache)
+      : keptAuth(cache.challenge, cache.header, main.cache.nc, other.cache);
+  return { credentials: [other.credentials, main.credentials], cache: next };
+}
+
+function preemptiveOne(
+  config: RegistrantConfig,
+  cache: AuthCache,
+  other: AuthCache | undefined,
+  random: RandomBytes,
+): { credentials: RequestCredentials; cache: AuthCache } | undefined {
   const nc = cache.nc + 1;
   try {
     const credentials = answer(config, cache.challenge, cache.header, nc, random);
     const next =
       cache instanceof KeptAuth
-        ? new KeptAuth(cache.base, cache.nonce, cache.header, nc)
-        : keptAuth(cache.challenge, cache.header, nc);
+        ? new KeptAuth(cache.base, cache.nonce, cache.header, nc, other)
+        : keptAuth(cache.challenge, cache.header, nc, other);
     return { credentials, cache: next };
   } catch (e) {
     if (e instanceof DigestError) return undefined;
     throw e;
   }
+}
+
+/**
+ * The cache entry of the request in flight for the header other than `header`, if that request answered a challenge
+ * of the other kind (a 407 answered, now a 401, or the reverse): its realm is kept (RFC 3261 §22.3).
+ */
+export function otherRealm(cache: AuthCache | undefined, header: RequestCredentials["header"]): AuthCache | undefined {
+  if (cache === undefined) return undefined;
+  if (cache.header !== header) return cache.other === undefined ? cache : withoutOther(cache);
+  return cache.other !== undefined && cache.other.header !== header ? cache.other : undefined;
+}
+
+function withoutOther(cache: AuthCache): AuthCache {
+  return cache instanceof KeptAuth
+    ? new KeptAuth(cache.base, cache.nonce, cache.header, cache.nc, undefined)
+    : keptAuth(cache.challenge, cache.header, cache.nc);
+}
+
+/**
+ * The answer to `challenge` (nonce count 1) that also keeps `kept`, the other realm's credentials of the request in
+ * flight, with its nonce count + 1 (RFC 3261 §22.3): both headers go out, the kept one first. Without `kept`, or if it
+ * cannot be recomputed, only the new answer. Throws DigestError for an unusable `challenge`.
+ */
+export function answerKeeping(
+  config: RegistrantConfig,
+  challenge: DigestChallenge,
+  header: RequestCredentials["header"],
+  kept: AuthCache | undefined,
+  random: RandomBytes,
+): { credentials: AnswerCredentials; cache: AuthCache } {
+  const fresh = answer(config, challenge, header, 1, random);
+  const again = kept === undefined ? undefined : preemptiveOne(config, kept, undefined, random);
+  if (again === undefined) return { credentials: fresh, cache: keptAuth(challenge, header, 1) };
+  return { credentials: [again.credentials, fresh], cache: keptAuth(challenge, header, 1, again.cache) };
 }
 
 /**
@@ -162,5 +229,5 @@ export function applyAuthenticationInfo(
   if (cache === undefined || value === undefined) return cache;
   const m = /(?:^|,)\s*nextnonce\s*=\s*"([^"]*)"/i.exec(value);
   if (m === null || m[1] === undefined || m[1] === "") return cache;
-  return keptAuth({ ...cache.challenge, nonce: m[1], stale: false }, cache.header, 0);
+  return keptAuth({ ...cache.challenge, nonce: m[1], stale: false }, cache.header, 0, cache.other);
 }

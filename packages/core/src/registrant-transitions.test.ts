@@ -229,6 +229,18 @@ const CASES: Case[] = [
     event: (r) => response(r, 401, "Unauthorized", [STALE_401]),
   },
   {
+    id: "reply-auth-realm-register",
+    name: "407 to a REGISTER that answered a 401: both credentials (RFC 3261 §22.3)",
+    from: (c) => reach(2, c),
+    event: (r) => response(r, 407, "Proxy Authentication Required", [CHALLENGE_401.replace("WWW-", "Proxy-")]),
+  },
+  {
+    id: "reply-auth-realm-unregister",
+    name: "407 to an unREGISTER that answered a 401: both credentials (RFC 3261 §22.3)",
+    from: (c) => reach(9, c),
+    event: (r) => response(r, 407, "Proxy Authentication Required", [CHALLENGE_401.replace("WWW-", "Proxy-")]),
+  },
+  {
     id: "reply-auth-rejected",
     name: "401 to an authenticated REGISTER, not stale: WRONG_CREDENTIALS",
     from: (c) => reach(2, c),

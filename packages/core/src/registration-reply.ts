@@ -10,7 +10,7 @@ import {
 import type { CoreContext } from "./core-params.js";
 import { ignoreStale, matchesPending } from "./pending-request.js";
 import type { RegistrantAction, Step } from "./registrant-action.js";
-import { applyAuthenticationInfo, credentialsFor, credentialsHeader } from "./registrant-authorization.js";
+import { answerKeeping, applyAuthenticationInfo, credentialsHeader, otherRealm } from "./registrant-authorization.js";
 import type { ReplyMessage, RequestId } from "./registrant-event.js";
 import { copyRecord, type RegistrantRecord } from "./registrant-record.js";
 import { RegistrantState } from "./registrant-state.js";
@@ -245,12 +245,15 @@ function onChallenge(
   }
   const header = credentialsHeader(response.status);
   const values = response.getHeaders(response.status === 407 ? "Proxy-Authenticate" : "WWW-Authenticate");
-  let answer: ReturnType<typeof credentialsFor>;
+  // RFC 3261 §22.3: a request that carried credentials for the other header (a proxy's realm, then the registrar's,
+  // or the reverse) keeps them and adds the new answer.
+  const kept = record.pending?.authenticated === true ? otherRealm(record.auth, header) : undefined;
+  let answer: ReturnType<typeof answerKeeping>;
   let stale: boolean;
   try {
     const challenge = selectChallenge(values);
     stale = challenge.stale;
-    answer = credentialsFor(record.config, challenge, header, 1, ctx.random);
+    answer = answerKeeping(record.config, challenge, header, kept, ctx.random);
   } catch (e) {
     if (!(e instanceof DigestError)) throw e;
     return applyTransition(record, "reply-auth-no-challenge", now, ctx, { reason: `${reason}: ${e.message}` });
@@ -260,6 +263,16 @@ function onChallenge(
     return applyTransition(record, "reply-auth-register", now, ctx, { reason, answer });
   if (s === RegistrantState.UNREGISTERING)
     return applyTransition(record, "reply-auth-unregister", now, ctx, { reason, answer });
+  const carried = record.auth !== undefined && (record.auth.header === header || record.auth.other?.header === header);
+  if (!carried) {
+    return applyTransition(
+      record,
+      s === RegistrantState.AUTHENTICATING ? "reply-auth-realm-register" : "reply-auth-realm-unregister",
+      now,
+      ctx,
+      { reason: `${reason} (a second realm)`, answer },
+    );
+  }
   if (stale && record.pending?.staleAnswered !== true) {
     return applyTransition(
       record,

@@ -1,9 +1,9 @@
 import type { CoreContext } from "./core-params.js";
 import { newDialogIds } from "./dialog-ids.js";
-import { buildRequestFrom, type RequestCredentials, type RequestForm } from "./register-request.js";
+import { buildRequestFrom, type RequestForm } from "./register-request.js";
 import { headerBlockOf } from "./registrant-config.js";
 import type { RegistrantAction, Step } from "./registrant-action.js";
-import { type AuthCache, preemptiveCredentials } from "./registrant-authorization.js";
+import { type AnswerCredentials, type AuthCache, preemptiveCredentials } from "./registrant-authorization.js";
 import { copyRecord, type RegistrantRecord } from "./registrant-record.js";
 import { isInFlight, stateName } from "./registrant-state.js";
 import {
@@ -22,7 +22,7 @@ export interface TransitionInput {
   /** Why (shown in the state-change event), e.g. "403 Forbidden"; defaults to the row's event and condition. */
   reason?: string;
   /** Credentials answering the challenge just received (`+auth` sends), with the cache entry to keep. */
-  answer?: { credentials: RequestCredentials; cache: AuthCache };
+  answer?: { credentials: AnswerCredentials; cache: AuthCache };
   /** This send answers a `stale=true` challenge (only one per exchange). */
   staleAnswered?: boolean;
   /** Seconds from a Retry-After header (the `retry-after` RT rule). */
@@ -113,7 +113,7 @@ export function applyTransition(
 
   if (t.send !== undefined) {
     const form = formFor(t.send, record);
-    let credentials: RequestCredentials | undefined;
+    let credentials: AnswerCredentials | undefined;
     if (input.answer !== undefined) {
       credentials = input.answer.credentials;
       next.auth = input.answer.cache;
