@@ -62,10 +62,17 @@ export class RegistrantEngine {
     const clock = opts.clock ?? systemClock;
     this.#log = log;
     this.#metrics = new EngineMetrics(log);
-    const writer = new StateWriter<LiveRecord>(opts.repository, (key, state, error) => {
-      this.#metrics.counters.persistFailures++;
-      log.error({ key: formatKey(key), state, err: String(error) }, "writing the record state to the database failed");
-    });
+    const writer = new StateWriter<LiveRecord>(
+      opts.repository,
+      (key, state, error) => {
+        this.#metrics.counters.persistFailures++;
+        log.error(
+          { key: formatKey(key), state, err: String(error) },
+          "writing the record state to the database failed; retrying until it lands",
+        );
+      },
+      { clock, exists: (key) => this.#table.get(key) !== undefined },
+    ); // retried until it lands (docs/decisions.md)
     const random = opts.random ?? RandomPool.source();
     const ctx = { params: coreParamsOf(params), random, retiring: false }; // one shape with the retiring context
     const core = { ctx, clock, sender: opts.transport, writer, metrics: this.#metrics, log };
@@ -73,7 +80,7 @@ export class RegistrantEngine {
     this.#validation = validationOf(params, opts.transport, opts.userAgent);
     this.#tags = new SharingTagOwnership({ clustering: params.enableClustering, activeTags: opts.activeTags ?? [] });
     this.#table = new LiveTable(params.hashSize, this.#core, this.#metrics, this.#tags, this.#log);
-    this.#loader = new TableLoader(this.#table, this.#validation, log);
+    this.#loader = new TableLoader(this.#table, this.#validation, log, writer);
     const { hashSize, timerInterval } = params;
     const onError = (error: unknown) => log.error({ err: String(error) }, "bucket visit failed");
     this.#walk = new WalkTimer({ hashSize, timerInterval, clock, visit: (b) => this.#visit(b), onError });

@@ -4,23 +4,36 @@ import type { LoadReport } from "./engine-options.js";
 import type { LiveRecord } from "./live-record.js";
 import type { LiveTable } from "./live-table.js";
 import type { RegistrantStore } from "./registrant-store.js";
+import type { StateWriter } from "./state-writer.js";
 import { TableReconciler } from "./table-reconciler.js";
 
 /**
  * Loads and full reloads (docs/decisions.md "reload"): streams the store's rows through the pure
  * {@link TableReconciler} and applies each decision to the {@link LiveTable} as the row comes in; on a reload, the
- * records no row named are removed at the end. Loads run one after the other, never interleaved.
+ * records no row named are removed at the end. Loads run one after the other, never interleaved. A state write still
+ * pending for a row's key wins over the row's `state` column (docs/decisions.md "state writes").
  */
 export class TableLoader {
   readonly #table: LiveTable;
   readonly #validation: ValidationContext;
   readonly #log: Logger;
+  readonly #pending: Pick<StateWriter, "intendedState"> | undefined;
   #last: Promise<unknown> = Promise.resolve();
 
-  constructor(table: LiveTable, validation: ValidationContext, log: Logger) {
+  /**
+   * `pending`: the state writes not landed yet (the {@link StateWriter}); a row whose key has one is read with the
+   * intended state instead of its column (docs/decisions.md "state writes": a pending write wins over the stale column).
+   */
+  constructor(
+    table: LiveTable,
+    validation: ValidationContext,
+    log: Logger,
+    pending?: Pick<StateWriter, "intendedState">,
+  ) {
     this.#table = table;
     this.#validation = validation;
     this.#log = log;
+    this.#pending = pending;
   }
 
   /** Runs after the loads already queued. A failing row stream rejects and removes nothing. */
@@ -34,7 +47,14 @@ export class TableLoader {
   async #run(store: RegistrantStore, isReload: boolean): Promise<LoadReport> {
     const table = this.#table;
     const reconciler = new TableReconciler<LiveRecord>((key) => table.get(key), this.#validation);
-    for await (const row of store.loadAll()) {
+    const pending = this.#pending;
+    for await (const stored of store.loadAll()) {
+      const intended = pending?.intendedState({
+        aor: stored.aor,
+        contact: stored.binding_URI,
+        registrar: stored.registrar,
+      });
+      const row = intended === undefined || intended === stored.state ? stored : { ...stored, state: intended };
       const d = reconciler.offer(row);
       if (d.kind === "rejected") table.refused(d.rejection);
       else reconciler.adopt(table.apply(d.config, d.kind === "reload" ? d.entry : undefined));

@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type Harness, openHarness } from "./test-support/engine-harness.js";
+import { row } from "./test-support/registrant-rows.js";
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const key = (hh: Harness, user: string) => ({
+  aor: `sip:${user}@reg.test`,
+  contact: `sip:${user}@127.0.0.1:5099`,
+  registrar: hh.registrar.uri,
+});
+const rowState = (hh: Harness, user: string) => hh.repository.rows.find((r) => r.aor === `sip:${user}@reg.test`)?.state;
+
+describe('a full reload while a state write is pending (docs/decisions.md "state writes")', () => {
+  it("keeps the operator's reg_disable through the outage and the reload, and stores it once the database is back", async () => {
+    h = await openHarness({ rows: (r) => [row(r, "alice"), row(r, "bob")] });
+    await h.waitEvent((e) => e.to === "REGISTERED_STATE");
+    h.repository.failWrites = true;
+    expect(h.engine.disable(key(h, "alice"))).toBe(true);
+    await h.settle();
+    // The write failed (and is still failing ten seconds later): the column says enabled.
+    await h.advance(10);
+    expect(h.engine.counters().persistFailures).toBeGreaterThan(1);
+    expect(rowState(h, "alice")).toBe(0);
+    // A reload reads the stale column; the pending write wins over it.
+    const report = await h.engine.reload();
+    expect(report.loaded).toBe(2);
+    expect(h.engine.get(key(h, "alice"))?.enabled).toBe(false);
+    expect(h.engine.get(key(h, "bob"))?.enabled).toBe(true);
+    // The database comes back: the retry lands, and later reloads read the stored state.
+    h.repository.failWrites = false;
+    await h.until(() => rowState(h as Harness, "alice") === 1);
+    await h.engine.reload();
+    expect(h.engine.get(key(h, "alice"))?.enabled).toBe(false);
+    expect(h.repository.stateWrites.map((w) => [w.key.aor, w.state])).toEqual([["sip:alice@reg.test", 1]]);
+  });
+
+  it("a reload after the write landed reads the column again (an operator's later edit of the row wins)", async () => {
+    h = await openHarness({ rows: (r) => [row(r, "alice")] });
+    await h.waitEvent((e) => e.to === "REGISTERED_STATE");
+    h.engine.disable(key(h, "alice"));
+    await h.settle();
+    expect(rowState(h, "alice")).toBe(1);
+    const stored = h.repository.rows[0];
+    if (stored) stored.state = 0; // the operator enables it in the table
+    await h.engine.reload();
+    expect(h.engine.get(key(h, "alice"))?.enabled).toBe(true);
+  });
+});
