@@ -4,7 +4,82 @@
  */
 import { createServer, type Server } from "node:http";
 import { parseHostPort } from "@uacreg/config";
+import type { EngineCounters } from "@uacreg/engine";
+import { TRANSPORT_COUNTER_NAMES } from "@uacreg/transport";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+
+/**
+ * Every label value comes from a fixed set, so no input (a peer's method names, a table's content, an MI caller)
+ * can add a Prometheus series: a value outside its set is added to the series labelled `other`.
+ */
+/** The registrant states of docs/opensips-behaviour.md (the `state` column, 0–9). */
+const STATE_LABELS: readonly string[] = [
+  "NOT_REGISTERED_STATE",
+  "REGISTERING_STATE",
+  "AUTHENTICATING_STATE",
+  "REGISTERED_STATE",
+  "REGISTER_TIMEOUT_STATE",
+  "INTERNAL_ERROR_STATE",
+  "WRONG_CREDENTIALS_STATE",
+  "REGISTRAR_ERROR_STATE",
+  "UNREGISTERING_STATE",
+  "AUTHENTICATING_UNREGISTER_STATE",
+];
+/** The engine counter names; the compiler checks this lists exactly the keys of `EngineCounters`. */
+const ENGINE_EVENT_KEYS: Record<keyof EngineCounters, true> = {
+  registerSent: true,
+  unregisterSent: true,
+  authenticatedSent: true,
+  repliesReceived: true,
+  timeouts: true,
+  transportErrors: true,
+  lateRepliesDropped: true,
+  registered: true,
+  failed: true,
+  authFailures: true,
+  registerTimeouts: true,
+  persistFailures: true,
+  rowsRejected: true,
+  visits: true,
+  delayedVisits: true,
+  inFlight: true,
+  queued: true,
+  records: true,
+};
+const ENGINE_EVENT_LABELS: readonly string[] = Object.keys(ENGINE_EVENT_KEYS);
+const MI_OUTCOME_LABELS: readonly string[] = ["ok", "error"];
+/**
+ * MI command names reach the counter only for registered commands (docs/mi-protocol.md); the first
+ * {@link NAMED_LABEL_LIMIT} distinct names get a series, later ones count as `other`.
+ */
+const NAMED_LABEL_LIMIT = 64;
+/** Repository operations that can fail (the daemon's counting repository, start-up and reload). */
+const DB_OPERATION_LABELS: readonly string[] = [
+  "open",
+  "row",
+  "reload",
+  "findOne",
+  "updateState",
+  "insert",
+  "upsert",
+  "delete",
+  "count",
+];
+
+/** `value` when it is in `allowed`, else `other`. */
+export function fixedLabel(value: string, allowed: readonly string[]): string {
+  return allowed.includes(value) ? value : "other";
+}
+
+/** Sums `entries` per fixed label (values outside `allowed` go to `other`). */
+function byFixedLabel(entries: Iterable<[string, number]>, allowed: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, n] of entries) {
+    const label = fixedLabel(k, allowed);
+    out.set(label, (out.get(label) ?? 0) + n);
+  }
+  return out;
+}
 
 export interface MetricSources {
   /** Records per state name. */
@@ -15,27 +90,66 @@ export interface MetricSources {
   transport(): object;
 }
 
+/**
+ * A prom-client counter whose label values come from fixed sets: a list, or the first `n` distinct values seen (for
+ * names the code registers, such as MI commands); any other value is counted under `other`.
+ */
+export class FixedLabelCounter<L extends string> {
+  readonly #seen = new Map<L, Set<string>>();
+
+  constructor(
+    private readonly counter: Counter<L>,
+    private readonly allowed: Record<L, readonly string[] | number>,
+  ) {}
+
+  inc(labels: Record<L, string>, value = 1): void {
+    const bounded = {} as Record<L, string>;
+    for (const name of Object.keys(labels) as L[]) bounded[name] = this.#bound(name, labels[name]);
+    this.counter.inc(bounded, value);
+  }
+
+  #bound(name: L, value: string): string {
+    const rule = this.allowed[name];
+    if (typeof rule !== "number") return fixedLabel(value, rule);
+    let seen = this.#seen.get(name);
+    if (seen === undefined) {
+      seen = new Set();
+      this.#seen.set(name, seen);
+    }
+    if (seen.has(value)) return value;
+    if (seen.size >= rule) return "other";
+    seen.add(value);
+    return value;
+  }
+}
+
 export class DaemonMetrics {
   readonly registry = new Registry();
-  readonly miCalls: Counter<"command" | "outcome">;
-  readonly dbErrors: Counter<"operation">;
+  readonly miCalls: FixedLabelCounter<"command" | "outcome">;
+  readonly dbErrors: FixedLabelCounter<"operation">;
   #server: Server | undefined;
 
   constructor(sources: MetricSources) {
     const registry = this.registry;
     collectDefaultMetrics({ register: registry, prefix: "uacreg_", eventLoopMonitoringPrecision: 20 });
-    this.miCalls = new Counter({
-      name: "uacreg_mi_calls_total",
-      help: "MI calls by command and outcome",
-      labelNames: ["command", "outcome"],
-      registers: [registry],
-    });
-    this.dbErrors = new Counter({
-      name: "uacreg_db_errors_total",
-      help: "Database errors by operation",
-      labelNames: ["operation"],
-      registers: [registry],
-    });
+    this.miCalls = new FixedLabelCounter(
+      new Counter({
+        name: "uacreg_mi_calls_total",
+        help: "MI calls by command and outcome",
+        labelNames: ["command", "outcome"],
+        registers: [registry],
+      }),
+      { command: NAMED_LABEL_LIMIT, outcome: MI_OUTCOME_LABELS },
+    );
+    this.dbErrors = new FixedLabelCounter(
+      new Counter({
+        name: "uacreg_db_errors_total",
+        help: "Database errors by operation",
+        labelNames: ["operation"],
+        registers: [registry],
+      }),
+      { operation: DB_OPERATION_LABELS },
+    );
     new Gauge({
       name: "uacreg_records",
       help: "Registrant records per state",
@@ -43,7 +157,7 @@ export class DaemonMetrics {
       registers: [registry],
       collect() {
         this.reset();
-        for (const [state, n] of Object.entries(sources.states())) this.set({ state }, n);
+        for (const [state, n] of byFixedLabel(Object.entries(sources.states()), STATE_LABELS)) this.set({ state }, n);
       },
     });
     new Gauge({
@@ -53,7 +167,9 @@ export class DaemonMetrics {
       registers: [registry],
       collect() {
         this.reset();
-        for (const [event, n] of Object.entries(sources.engine())) this.set({ event }, n);
+        for (const [event, n] of byFixedLabel(Object.entries(sources.engine()), ENGINE_EVENT_LABELS)) {
+          this.set({ event }, n);
+        }
       },
     });
     new Gauge({
@@ -63,7 +179,9 @@ export class DaemonMetrics {
       registers: [registry],
       collect() {
         this.reset();
-        for (const [counter, n] of flatten(sources.transport())) this.set({ counter }, n);
+        for (const [counter, n] of byFixedLabel(flatten(sources.transport()), TRANSPORT_COUNTER_NAMES)) {
+          this.set({ counter }, n);
+        }
       },
     });
   }

@@ -22,6 +22,6 @@ export type { TransactionTimers } from "./transaction-timers.js";
 export { parseSocketSpec, makeSocketSpec, hostPort } from "./socket-spec.js";
 export type { SocketSpec, TransportProtocol } from "./socket-spec.js";
 export { SocketBindError, SocketSpecError, TransportError } from "./transport-error.js";
-export type { TransportCounters } from "./transport-counters.js";
+export { COUNTED_METHODS, TRANSPORT_COUNTER_NAMES, type TransportCounters } from "./transport-counters.js";
 export { BranchGenerator, MAGIC_COOKIE } from "./branch-generator.js";
 export { buildStatelessResponse, chooseAnswer, KNOWN_METHODS } from "./stateless-response.js";

@@ -3,7 +3,7 @@ import type { SipRequest } from "@uacreg/sip";
 import type { BranchGenerator } from "./branch-generator.js";
 import { hostPort } from "./socket-spec.js";
 import { buildStatelessResponse, chooseAnswer } from "./stateless-response.js";
-import { statusClass, type TransportCounterSet } from "./transport-counters.js";
+import type { TransportCounterSet } from "./transport-counters.js";
 
 /**
  * Our stateless answers to requests that reach a socket (RFC 3261 §8.2; see stateless-response.ts for the rules:
@@ -21,7 +21,7 @@ export class StatelessAnswerer {
   /** Answers `req` from `address`:`port`; `reply` sends the bytes and returns false when it could not. */
   answer(req: SipRequest, address: string, port: number, reply: (bytes: Buffer) => boolean): void {
     const c = this.counters.c;
-    this.counters.bump(c.requestsReceived, req.method);
+    this.counters.bumpMethod(c.requestsReceived, req.method);
     const answer = chooseAnswer(req.method);
     if (answer === null) return;
     const text = buildStatelessResponse(
@@ -37,6 +37,6 @@ export class StatelessAnswerer {
       this.logger.debug({ from: hostPort(address, port) }, "request without Via/From/To/Call-ID/CSeq dropped");
       return;
     }
-    if (reply(Buffer.from(text, "utf8"))) this.counters.bump(c.responsesSent, statusClass(answer.status));
+    if (reply(Buffer.from(text, "utf8"))) this.counters.bumpStatus(c.responsesSent, answer.status);
   }
 }

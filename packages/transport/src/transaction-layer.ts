@@ -10,7 +10,7 @@ import { hostPort } from "./socket-spec.js";
 import { TimerHeap, type TimerItem } from "./timer-heap.js";
 import type { TransactionOutcome } from "./transaction-outcome.js";
 import type { TransactionTimers } from "./transaction-timers.js";
-import { statusClass, type TransportCounterSet } from "./transport-counters.js";
+import type { TransportCounterSet } from "./transport-counters.js";
 
 /** The stream connection a transaction was written to, as the layer sees it (it forgets the transaction there). */
 export interface TransactionCarrier {
@@ -114,7 +114,7 @@ export class TransactionLayer {
       job,
     );
     this.byBranch.set(branch, tx);
-    this.counters.bump(this.counters.c.requestsSent, req.method);
+    this.counters.bumpMethod(this.counters.c.requestsSent, req.method);
     this.schedule(tx);
     return tx;
   }
@@ -157,7 +157,7 @@ export class TransactionLayer {
     if (tx === undefined && branch !== undefined && this.completed.size > 0) {
       const id = this.ids.idOf(branch);
       if (id >= 0 && this.completed.absorbs(id, res)) {
-        this.counters.bump(c.responsesReceived, statusClass(res.status));
+        this.counters.bumpStatus(c.responsesReceived, res.status);
         return;
       }
     }
@@ -176,7 +176,7 @@ export class TransactionLayer {
       );
       return;
     }
-    this.counters.bump(c.responsesReceived, statusClass(res.status));
+    this.counters.bumpStatus(c.responsesReceived, res.status);
     const action = tx.onResponse(res.status, now);
     if (action === "provisional") {
       try {

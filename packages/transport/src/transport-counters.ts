@@ -1,7 +1,34 @@
 /**
  * What the transport counts; {@link TransportCounterSet.snapshot} returns a plain object the daemon exports
- * (Prometheus / MI). Keys of the per-method maps are method names, of the per-class maps `1xx`…`6xx`.
+ * (Prometheus / MI). Keys of the per-method maps come from {@link COUNTED_METHODS} (any other method name counts as
+ * `other`), of the per-class maps `1xx`…`6xx` (anything else: `other`): a key never comes from the network, so a peer
+ * sending a new method name per datagram cannot grow the counters or the daemon's metric series.
  */
+/** The method names counted by name (RFC 3261 §7.1 and the RFCs of §27.4's registry a UA may see); others: `other`. */
+export const COUNTED_METHODS = [
+  "REGISTER",
+  "OPTIONS",
+  "INVITE",
+  "ACK",
+  "BYE",
+  "CANCEL",
+  "NOTIFY",
+  "SUBSCRIBE",
+  "INFO",
+  "MESSAGE",
+  "PRACK",
+  "UPDATE",
+  "REFER",
+  "PUBLISH",
+] as const;
+
+const COUNTED_METHOD_SET: ReadonlySet<string> = new Set(COUNTED_METHODS);
+
+/** The counter key of a method name: itself when it is one of {@link COUNTED_METHODS}, else `other`. */
+export function methodKey(method: string): string {
+  return COUNTED_METHOD_SET.has(method) ? method : "other";
+}
+
 export interface TransportCounters {
   /** Requests sent, first transmission of each client transaction, by method. */
   requestsSent: Record<string, number>;
@@ -48,7 +75,15 @@ export class TransportCounterSet {
     inFlight: 0,
   };
 
-  bump(map: Record<string, number>, key: string): void {
+  /** Counts one `method` (see {@link methodKey}) in a per-method map. */
+  bumpMethod(map: Record<string, number>, method: string): void {
+    const key = methodKey(method);
+    map[key] = (map[key] ?? 0) + 1;
+  }
+
+  /** Counts one response of `status` (see {@link statusClass}) in a per-class map. */
+  bumpStatus(map: Record<string, number>, status: number): void {
+    const key = statusClass(status);
     map[key] = (map[key] ?? 0) + 1;
   }
 
@@ -65,9 +100,24 @@ export class TransportCounterSet {
   }
 }
 
-const CLASSES = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx"];
+const CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx", "6xx"] as const;
 
-/** `2xx` for 200..299 (no string built per response). */
+/** `2xx` for 200..299, `other` outside 100..699 (RFC 3261 §21; no string built per response). */
 export function statusClass(status: number): string {
-  return CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`;
+  return CLASSES[Math.floor(status / 100) - 1] ?? "other";
 }
+
+/**
+ * Every name the daemon can see in a {@link TransportCounters} snapshot once nested maps are flattened with `_`
+ * (`requestsReceived_OPTIONS`, `responsesSent_5xx`, `dropped`…): the fixed label set of its metrics.
+ */
+export const TRANSPORT_COUNTER_NAMES: readonly string[] = (() => {
+  const names: string[] = [];
+  for (const [key, value] of Object.entries(new TransportCounterSet().c)) {
+    if (typeof value === "number") names.push(key);
+    else if (key === "requestsSent" || key === "requestsReceived") {
+      for (const m of [...COUNTED_METHODS, "other"]) names.push(`${key}_${m}`);
+    } else for (const k of [...CLASSES, "other"]) names.push(`${key}_${k}`);
+  }
+  return names;
+})();

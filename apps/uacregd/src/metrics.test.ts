@@ -1,0 +1,81 @@
+import dgram from "node:dgram";
+import { once } from "node:events";
+import { SipTransport } from "@uacreg/transport";
+import { afterEach, describe, expect, it } from "vitest";
+import { DaemonMetrics } from "./metrics.js";
+
+const open: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const o of open.splice(0).reverse()) await o.close();
+});
+
+/** The exposition text without the process/runtime metrics (their values move on their own). */
+async function ourSeries(m: DaemonMetrics): Promise<string[]> {
+  const text = await m.registry.metrics();
+  return text.split("\n").filter((l) => /^uacreg_(transport|records|engine_events|mi_calls|db_errors)/.test(l));
+}
+const labelsOf = (lines: string[]) => lines.map((l) => l.replace(/ \d+$/, ""));
+const size = (lines: string[]) => lines.reduce((n, l) => n + l.length + 1, 0);
+
+describe("the daemon's Prometheus series", () => {
+  it("1,000 datagrams with distinct random method names leave the series and the /metrics size constant", async () => {
+    const t = await SipTransport.open({ listen: ["udp:127.0.0.1:0"] });
+    open.push(t);
+    const metrics = new DaemonMetrics({ states: () => ({}), engine: () => ({}), transport: () => t.counters });
+    const port = Number(t.sockets()[0]!.split(":").at(-1));
+    const s = dgram.createSocket("udp4");
+    await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
+    open.push({ close: () => new Promise<void>((r) => s.close(() => r())) });
+    let answers = 0;
+    s.on("message", () => answers++);
+    const send = (i: number) => {
+      const method = `M${i}${Math.random().toString(36).slice(2).toUpperCase()}${"Z".repeat(300)}`;
+      s.send(
+        `${method} sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK${i}\r\n` +
+          `From: <sip:x@r>;tag=${i}\r\nTo: <sip:a@127.0.0.1>\r\nCall-ID: c${i}\r\nCSeq: 1 ${method}\r\nContent-Length: 0\r\n\r\n`,
+        port,
+        "127.0.0.1",
+      );
+    };
+    send(0);
+    while (answers < 1) await once(s, "message");
+    const first = await ourSeries(metrics);
+    for (let i = 1; i < 1000; i++) {
+      send(i);
+      if (i % 50 === 0) while (answers < i) await once(s, "message");
+    }
+    while (answers < 1000) await once(s, "message");
+    const after = await ourSeries(metrics);
+    expect(labelsOf(after)).toEqual(labelsOf(first));
+    expect(after).toContain('uacreg_transport{counter="requestsReceived_other"} 1000');
+    // Only the digits of the counts changed ("1" → "1000", twice).
+    expect(size(after) - size(first)).toBeLessThanOrEqual(6);
+  });
+
+  it("label values outside their fixed sets are counted as other", async () => {
+    const metrics = new DaemonMetrics({
+      states: () => ({ REGISTERED_STATE: 2, "made-up": 1 }),
+      engine: () => ({ registerSent: 3, ["x".repeat(100)]: 4 }),
+      transport: () => ({ dropped: 1, requestsReceived: { FLOOD: 5 }, injected: 7 }),
+    });
+    for (let i = 0; i < 200; i++) metrics.miCalls.inc({ command: `cmd${i}`, outcome: i % 2 ? "ok" : `weird${i}` });
+    metrics.dbErrors.inc({ operation: "updateState" });
+    metrics.dbErrors.inc({ operation: "DROP TABLE" }, 2);
+    const lines = await ourSeries(metrics);
+    expect(lines).toContain('uacreg_records{state="REGISTERED_STATE"} 2');
+    expect(lines).toContain('uacreg_records{state="other"} 1');
+    expect(lines).toContain('uacreg_engine_events{event="other"} 4');
+    expect(lines).toContain('uacreg_transport{counter="dropped"} 1');
+    expect(lines).toContain('uacreg_transport{counter="other"} 12');
+    expect(lines).toContain('uacreg_db_errors_total{operation="other"} 2');
+    const commands = new Set(
+      lines.filter((l) => l.startsWith("uacreg_mi_calls_total")).map((l) => /command="([^"]*)"/.exec(l)![1]),
+    );
+    expect(commands.size).toBe(65);
+    expect(commands.has("other")).toBe(true);
+    const outcomes = new Set(
+      lines.filter((l) => l.startsWith("uacreg_mi_calls_total")).map((l) => /outcome="([^"]*)"/.exec(l)![1]),
+    );
+    expect([...outcomes].sort()).toEqual(["ok", "other"]);
+  });
+});
