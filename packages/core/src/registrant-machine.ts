@@ -3,7 +3,7 @@ import type { Step } from "./registrant-action.js";
 import { ignoreStale, matchesPending } from "./pending-request.js";
 import { type RegistrantConfig, sameRowIgnoringState } from "./registrant-config.js";
 import type { RegistrantEvent, RequestId } from "./registrant-event.js";
-import type { RegistrantRecord } from "./registrant-record.js";
+import { copyRecord, type RegistrantRecord } from "./registrant-record.js";
 import { isErrorState, isInFlight, RegistrantState } from "./registrant-state.js";
 import { applyTransition, unchanged } from "./transition-apply.js";
 import { isRefreshDue, isRetryDue } from "./registration-timing.js";
@@ -97,7 +97,8 @@ export function onEnable(record: RegistrantRecord, now: number, ctx: CoreContext
     now,
     ctx,
     {
-      changes: { enabled: true },
+      // Disable + enable starts afresh: no cached challenge (issue 10).
+      changes: isInFlight(record.state) ? { enabled: true } : { enabled: true, auth: undefined },
       reason: "MI enable",
     },
   );
@@ -121,7 +122,8 @@ export function onDisable(record: RegistrantRecord, now: number, ctx: CoreContex
 /** MI reg_force_register (§9): RT = 0, so the next visit sends; nothing while a request is in flight or disabled. */
 export function onForceRegister(record: RegistrantRecord, now: number, ctx: CoreContext): RecordStep {
   if (!record.enabled || isInFlight(record.state)) return unchanged(record);
-  return applyTransition(record, "force-register", now, ctx);
+  // The operator asks for a fresh registration: it starts without the cached challenge.
+  return applyTransition(record, "force-register", now, ctx, { changes: { auth: undefined } });
 }
 
 /**
@@ -154,7 +156,12 @@ export function onReload(
 ): RecordStep {
   // Compare with the live enabled flag: MI enable/disable may have changed it since the row was read.
   if (record.enabled === config.enabled && sameRowIgnoringState(record.config, config)) {
-    return unchanged(record);
+    // Unchanged: untouched (docs/decisions.md), except that a failing record drops its cached challenge, so an operator's
+    // reload always clears a cache that may be the cause (issue 10).
+    if (record.auth === undefined || !isErrorState(record.state)) return unchanged(record);
+    const next = copyRecord(record);
+    next.auth = undefined;
+    return unchanged(next);
   }
   const changes: Partial<RegistrantRecord> = {
     config,
@@ -213,8 +220,10 @@ export function onTransportError(
   message?: string,
 ): RecordStep {
   if (!matchesPending(record, request)) return ignoreStale(record, "transport error", request);
+  // A request that could not leave (e.g. EMSGSIZE: the credentials made it larger than a datagram) must not be
+  // rebuilt from the same cached challenge at every retry: the next attempt starts without it (issue 10).
   return applyTransition(record, "send-failure", now, ctx, {
-    changes: { pinned: undefined },
+    changes: { pinned: undefined, auth: undefined },
     reason: message === undefined ? "send failure" : `send failure: ${message}`,
   });
 }

@@ -23,6 +23,8 @@ export class MemoryRegistrar extends RegistrarScript implements RequestSender {
   /** Transactions open now, and the most ever open at once (the engine's in-flight bound, seen from outside). */
   open = 0;
   maxOpen = 0;
+  /** When it returns an error for a request, that request "cannot be sent": a transport-error outcome, nothing sent. */
+  failSend: (request: OutboundRequest) => Error | undefined = () => undefined;
   readonly #clock: Clock;
   #branch = 0;
 
@@ -42,6 +44,10 @@ export class MemoryRegistrar extends RegistrarScript implements RequestSender {
 
   send(request: OutboundRequest): Promise<SendOutcome> {
     this.sent.push(request);
+    const failure = this.failSend(request);
+    if (failure !== undefined) {
+      return Promise.resolve({ kind: "transport-error", error: failure, local: MemoryRegistrar.LOCAL, proto: "udp" });
+    }
     const branch = `z9hG4bK${++this.#branch}`;
     const text = `${request.method} ${request.requestUri} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=${branch};rport\r\n${request.headers}\r\n`;
     const parsed = parseMessage(text);
