@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../support/free-port.js";
 import { stringify } from "yaml";
-import { startUacregd, stopAllUacregd, UACREGD, type Uacregd } from "../support/uacregd.js";
+import { registrantRow, startUacregd, stopAllUacregd, UACREGD, type Uacregd } from "../support/uacregd.js";
 
 const spawned: ChildProcess[] = [];
 afterAll(async () => {
@@ -137,3 +137,60 @@ async function spawnDaemon(dir: string, fifo: string) {
   const exited = new Promise<{ code: number | null }>((r) => child.once("exit", (code) => r({ code })));
   return { child, loaded, exited };
 }
+
+describe("SIGHUP storms", () => {
+  it("100 SIGHUPs in a burst run at most two reloads (one running, one queued), and the daemon answers meanwhile", async () => {
+    // Records enough for a reload to take a while; their registrar is a closed loopback port (nothing registers).
+    const rows = Array.from({ length: 1000 }, (_, i) =>
+      registrantRow({
+        registrar: "sip:127.0.0.1:9",
+        aor: `sip:u${i}@reg.test`,
+        binding_URI: `sip:u${i}@127.0.0.1:5099`,
+      }),
+    );
+    const d = await startUacregd({ rows });
+    const reloads = () => d.logs().filter((l) => l.includes('"msg":"reloaded"')).length;
+    for (let i = 0; i < 100; i++) {
+      d.process.kill("SIGHUP");
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    await until(() => reloads() >= 1, 30_000, "a reload");
+    expect(await d.mi("which")).toContain("reg_list");
+    // Every SIGHUP has been handled once the daemon answers a later MI call after the queued reload ends; give the
+    // queued one the time the first took, twice over, then count.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(reloads()).toBeGreaterThanOrEqual(1);
+    expect(reloads()).toBeLessThanOrEqual(2);
+    expect(alive(d)).toBe(true);
+    expect((await d.stop()).code).toBe(0);
+  });
+});
+
+describe("reg_upsert refuses what the loader refuses", () => {
+  it("an expiry not above timer_interval and a registrar with a user part are MI errors, and nothing is added", async () => {
+    const d = await startUacregd();
+    const upsert = (registrar: string, expiry: number) =>
+      d.mi("reg_upsert", {
+        aor: "sip:new@reg.test",
+        contact: "sip:new@127.0.0.1:5099",
+        registrar,
+        proxy: "",
+        third_party_registrant: "",
+        username: "",
+        password: "",
+        binding_params: "",
+        expiry,
+        forced_socket: "",
+        cluster_shtag: "",
+        state: 0,
+      });
+    await expect(upsert("sip:127.0.0.1:9", 10)).rejects.toThrow(
+      /Failed Upsert.*expiry: 10 s is not above timer_interval/,
+    );
+    await expect(upsert("sip:user@127.0.0.1:9", 600)).rejects.toThrow(/Failed Upsert.*registrar: must not have a user/);
+    expect(await d.list()).toEqual([]);
+    expect(await upsert("sip:127.0.0.1:9", 600)).toBe("OK");
+    expect((await d.list()).map((r) => r.AOR)).toEqual(["sip:new@reg.test"]);
+    expect((await d.stop()).code).toBe(0);
+  });
+});

@@ -17,6 +17,7 @@ import {
   type UacregConfig,
 } from "@uacreg/config";
 import { Daemon } from "./daemon.js";
+import { checkDatabaseDirectory } from "./database-directory.js";
 import { runDemo } from "./demo.js";
 import { createLogger } from "./logger.js";
 import { takeOverStartUpSignals } from "./start-up-signals.js";
@@ -55,7 +56,11 @@ export async function main(argv: string[], environment: ConfigEnvironment = proc
   try {
     loaded = loadConfig({ config: v["check-config"] ?? v.config, dataDir: v["data-dir"] }, environment);
     // Offline: the options of db_url the driver would refuse at open (a running daemon reports them when it opens).
-    if (checkOnly) checkDriverOptions(loaded.config.db_url);
+    if (checkOnly) {
+      checkDriverOptions(loaded.config.db_url);
+      // The same check start-up makes before it creates the database directory.
+      checkDatabaseDirectory(loaded.config);
+    }
   } catch (e) {
     process.stderr.write(`uacregd: ${(e as Error).message}\n`);
     return 2;

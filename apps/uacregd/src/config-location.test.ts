@@ -62,4 +62,41 @@ describe("uacregd --check-config", () => {
         'application_name) (got "postgres://postgres@127.0.0.1:1/test?password=***")\n',
     );
   });
+
+  it("refuses table and column names start-up refuses", async () => {
+    const t = await uacregd(
+      ["--check-config", file("table.yaml", `${good}registrant: {table_name: "reg-table"}\n`)],
+      {},
+    );
+    expect(t.code).toBe(2);
+    expect(t.err).toContain('config: registrant.table_name: table_name "reg-table" is not a plain SQL identifier');
+    const c = await uacregd(["--check-config", file("column.yaml", `${good}registrant: {aor_column: "proxy"}\n`)], {});
+    expect(c.code).toBe(2);
+    expect(c.err).toContain('config: registrant.aor_column: aor_column "proxy" clashes with proxy_column');
+  });
+
+  it("refuses a data_dir start-up could not create (under a regular file, under /proc)", async () => {
+    const plain = file("plain-file", "");
+    const under = await uacregd(["--check-config", file("dd1.yaml", `${good}data_dir: ${plain}/data\n`)], {});
+    expect(under.code).toBe(2);
+    expect(under.out).toBe("");
+    expect(under.err).toBe(
+      `uacregd: config: data_dir: the database directory cannot be created: ${plain} is not a directory (got "${plain}/data")\n`,
+    );
+    const proc = await uacregd(["--check-config", file("dd2.yaml", `${good}data_dir: /proc/uacreg-nope/data\n`)], {});
+    expect(proc.code).toBe(2);
+    expect(proc.err).toMatch(/^uacregd: config: data_dir: the database directory cannot be created: \/proc/);
+  });
+
+  it("names db_url when the SQLite file is given there", async () => {
+    const plain = file("plain-file2", "");
+    const r = await uacregd(["--check-config", file("dd3.yaml", `${good}db_url: "sqlite://${plain}/x/r.db"\n`)], {});
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("uacregd: config: db_url: the database directory cannot be created:");
+  });
+
+  it("accepts a data_dir that does not exist yet under a writable directory", async () => {
+    const r = await uacregd(["--check-config", file("dd4.yaml", `${good}data_dir: ${dir}/new/data\n`)], {});
+    expect(r).toMatchObject({ code: 0, err: "" });
+  });
 });

@@ -5,8 +5,6 @@
  * opened, retried with a clear log line while it is unreachable (MI answers meanwhile), its schema checked, and the
  * records loaded. `ready` resolves once the engine runs.
  */
-import { existsSync, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { parseHostPort, type UacregConfig } from "@uacreg/config";
 import {
   type DbAdapter,
@@ -25,6 +23,8 @@ import { type LoadReport, RegistrantEngine } from "@uacreg/engine";
 import { MiFifoServer, MiHttpServer, MiRegistry, uptimeCommand, versionCommand } from "@uacreg/mi";
 import { registerRegistrantCommands } from "@uacreg/registrant-mi";
 import { SipTransport } from "@uacreg/transport";
+import { CoalescedReload } from "./coalesced-reload.js";
+import { makeDatabaseDirectory } from "./database-directory.js";
 import type { Logger } from "./logger.js";
 import { DaemonMetrics } from "./metrics.js";
 import { USER_AGENT, VERSION_STRING } from "./version.js";
@@ -48,6 +48,7 @@ export class Daemon {
   #repo: Repo | undefined;
   #stopped = false;
   #dbRetry: NodeJS.Timeout | undefined;
+  readonly #reloads = new CoalescedReload(() => this.#reloadNow());
 
   private constructor(
     readonly config: UacregConfig,
@@ -156,7 +157,7 @@ export class Daemon {
     for (;;) {
       if (this.#stopped) throw new Error("stopped before the database could be opened");
       try {
-        if (url.scheme === "sqlite" && url.database !== ":memory:") makeDirs(dirname(url.database));
+        makeDatabaseDirectory(config);
         const repo = await openRepository(
           config.db_url,
           { tableName: config.registrant.table_name, columns: config.registrant.columns },
@@ -231,8 +232,15 @@ export class Daemon {
     return report;
   }
 
-  /** SIGHUP: full reload from the database; the FIFO is recreated if it was removed. */
-  async reload(): Promise<void> {
+  /**
+   * SIGHUP: full reload from the database; the FIFO is recreated if it was removed. Coalesced: while a reload runs,
+   * every further call joins the one queued after it (100 SIGHUPs in a second run two reloads).
+   */
+  reload(): Promise<void> {
+    return this.#reloads.request();
+  }
+
+  async #reloadNow(): Promise<void> {
     await this.miFifo?.ensureFifo();
     const engine = this.#engine;
     if (!engine) return;
@@ -285,18 +293,6 @@ function countingRepository(repo: RegistrantRepository, count: (op: string) => v
     count: wrap("count", () => repo.count()),
     close: () => repo.close(),
   };
-}
-
-/**
- * `mkdir -p` one level at a time. Node 20's `mkdirSync(…, { recursive: true })` loops forever, blocking the event
- * loop (so even SIGTERM is lost), where mkdir answers ENOENT under an existing parent, as under /proc or /sys.
- * Here that is an ordinary error naming the path.
- */
-function makeDirs(dir: string): void {
-  if (existsSync(dir)) return;
-  const parent = dirname(dir);
-  if (parent !== dir) makeDirs(parent);
-  mkdirSync(dir);
 }
 
 function errText(e: unknown): string {
