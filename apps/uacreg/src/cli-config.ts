@@ -5,7 +5,9 @@
  * MI endpoints `mi.http` / `mi.fifo`.
  */
 import { type ConfigEnvironment, loadConfig, miHttpUrl, type UacregConfig } from "@uacreg/config";
+import type { ValidationContext } from "@uacreg/core";
 import { REGISTRANT_COLUMNS, type RegistrantColumn } from "@uacreg/db";
+import { configRowValidation } from "./row-validation.js";
 
 /** The logical columns of the registrant table (docs/opensips-behaviour.md §11), as @uacreg/db names them. */
 export const COLUMN_NAMES = REGISTRANT_COLUMNS;
@@ -20,6 +22,8 @@ export interface TableNaming {
 export interface CliConfig {
   dbUrl?: string;
   table: TableNaming;
+  /** How the daemon with this configuration validates a row (`db import` refuses what it would not load). */
+  rowValidation: ValidationContext;
   miUrl?: string;
   miFifo?: { path: string; replyDir: string };
 }
@@ -29,6 +33,7 @@ export function cliConfigOf(config: UacregConfig): CliConfig {
   const cli: CliConfig = {
     dbUrl: config.db_url,
     table: { tableName: config.registrant.table_name, columns: { ...config.registrant.columns } },
+    rowValidation: configRowValidation(config),
   };
   const miUrl = miHttpUrl(config);
   if (miUrl !== undefined) cli.miUrl = miUrl;

@@ -94,7 +94,7 @@ function dbTarget(p: Parsed, config: CliConfig | undefined): DbTarget {
   const table = { ...(config?.table ?? {}) };
   const tableName = opt(p, "--table");
   if (tableName) table.tableName = tableName;
-  return { dbUrl, table };
+  return config ? { dbUrl, table, rowValidation: config.rowValidation } : { dbUrl, table };
 }
 
 /**

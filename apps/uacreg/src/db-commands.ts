@@ -14,6 +14,7 @@ import {
   type SchemaAdmin,
   SchemaError,
 } from "@uacreg/db";
+import type { ValidationContext } from "@uacreg/core";
 import type { TableNaming } from "./cli-config.js";
 import { type CliIo, ExitCode } from "./cli-io.js";
 import { parseRegistrantCsv } from "./registrant-csv.js";
@@ -22,6 +23,8 @@ import { parseRegistrantCsv } from "./registrant-csv.js";
 export interface DbTarget {
   readonly dbUrl: string;
   readonly table: TableNaming;
+  /** Row validation of the configured daemon; default: the daemon's embedded defaults. */
+  readonly rowValidation?: ValidationContext;
 }
 
 const ADAPTERS: Record<DbEngine, () => Promise<DbAdapter>> = {
@@ -100,7 +103,7 @@ export async function dbImport(target: DbTarget, file: string, io: CliIo): Promi
     io.stderr(`ERROR: cannot read ${file}: ${(err as Error).message}\n`);
     return ExitCode.usage;
   }
-  const { rows, problems } = parseRegistrantCsv(text, target.table);
+  const { rows, problems } = parseRegistrantCsv(text, target.table, target.rowValidation);
   return withRepository(target, io, async (repo) => {
     await repo.checkSchema();
     let imported = 0;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseRegistrantCsv } from "./registrant-csv.js";
+import { rowValidation } from "./row-validation.js";
 import { UsageError } from "./usage-error.js";
 
 const HEAD =
@@ -59,7 +60,7 @@ describe("CSV import parsing", () => {
       "",
       "alice@x,sip:g@h,sip:x,60,0,,",
       `sip:h@x,sip:h@h,sip:x,60,0,,${"p".repeat(65)}`,
-      '"sip:i@x","sip:i@h","sip:x",60,0,"vip/1",pw',
+      '"sip:i@x","sip:i@h","sip:x",600,0,"vip/1",pw',
     ].join("\n");
     const { rows, problems } = parseRegistrantCsv(csv, {});
     expect(rows.map((r) => [r.line, r.row.aor])).toEqual([
@@ -75,6 +76,28 @@ describe("CSV import parsing", () => {
       { line: 9, message: 'aor "alice@x" is not a sip:, sips: or tel: URI' },
       { line: 10, message: "password is longer than 64 characters" },
     ]);
+  });
+
+  it("refuses what the daemon's loader refuses, through core's row validation with the daemon's context", () => {
+    const csv = [
+      "aor,binding_URI,registrar,expiry,forced_socket,binding_params,password",
+      "sip:a@x,sip:a@h,sip:x,3600,,,pw-A-77",
+      "sip:b@x,sip:b@h,sip:x,5,,,pw-B-77",
+      "sip:c@x,sip:c@h,sip:user@x,3600,,,pw-C-77",
+      "sip:d@x,sip:d@h,sip:x,3600,udp:10.9.9.9:5060,,pw-D-77",
+      "sip:e@x,sip:e@h,sip:x,3600,,reg-id=1,pw-E-77",
+      "sip:f@x,sip:f@h,sip:x,3600,udp:127.0.0.1:5060,,pw-F-77",
+    ].join("\n");
+    const validation = rowValidation({ timerInterval: 10, defaultExpires: 3600, listen: ["udp:127.0.0.1:5060"] });
+    const { rows, problems } = parseRegistrantCsv(csv, {}, validation);
+    expect(rows.map((r) => r.line)).toEqual([2, 7]);
+    expect(problems).toEqual([
+      { line: 3, message: "expiry: 5 s is not above timer_interval 10 s (Please decrease timer_interval)" },
+      { line: 4, message: "registrar: must not have a user part" },
+      { line: 5, message: "forced_socket: udp:10.9.9.9:5060 is not a listening socket" },
+      { line: 6, message: 'binding_params: must start with ";"' },
+    ]);
+    expect(JSON.stringify(problems)).not.toContain("pw-");
   });
 
   it("never puts a password in a problem message", () => {

@@ -3,9 +3,11 @@
  * names of docs/opensips-behaviour.md §11; an `id` column is ignored), then one row per registrant. Each bad row is reported with its
  * line number and skipped; the good ones are returned for the bulk upsert.
  */
+import { parseRegistrantRow, RecordValidationError, type ValidationContext } from "@uacreg/core";
 import type { RegistrantRow } from "@uacreg/db";
 import { parse } from "csv-parse/sync";
 import { COLUMN_NAMES, type ColumnName, type TableNaming } from "./cli-config.js";
+import { defaultRowValidation } from "./row-validation.js";
 import { UsageError } from "./usage-error.js";
 
 /** A skipped row. `line` is 1-based, the line on which the record ends. */
@@ -114,11 +116,27 @@ interface CsvRecordInfo {
   info: { lines: number };
 }
 
+/** Core's verdict on a converted row: undefined when the daemon would load it, else the column and the reason. */
+function refusal(row: RegistrantRow, validation: ValidationContext): string | undefined {
+  try {
+    parseRegistrantRow(row, validation);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof RecordValidationError)) throw err;
+    // Column and reason only: the key is the line's own, and no reason ever carries the password.
+    return `${err.field}: ${err.reason}`;
+  }
+}
+
 /**
  * Parses the CSV text. Throws UsageError for an empty file or a bad header; records with CSV syntax errors and rows
  * that fail the checks above become {@link CsvRowProblem}s.
  */
-export function parseRegistrantCsv(text: string, table: TableNaming): ParsedCsv {
+export function parseRegistrantCsv(
+  text: string,
+  table: TableNaming,
+  validation: ValidationContext = defaultRowValidation(),
+): ParsedCsv {
   const problems: CsvRowProblem[] = [];
   let records: CsvRecordInfo[];
   try {
@@ -142,8 +160,9 @@ export function parseRegistrantCsv(text: string, table: TableNaming): ParsedCsv 
   const rows: ParsedCsv["rows"] = [];
   for (const { record, info } of body) {
     const row = toRow(record, map);
-    if (typeof row === "string") problems.push({ line: info.lines, message: row });
-    else rows.push({ line: info.lines, row });
+    const problem = typeof row === "string" ? row : refusal(row, validation);
+    if (problem !== undefined) problems.push({ line: info.lines, message: problem });
+    else if (typeof row !== "string") rows.push({ line: info.lines, row });
   }
   problems.sort((a, b) => a.line - b.line);
   return { rows, problems };

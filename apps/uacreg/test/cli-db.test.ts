@@ -63,18 +63,46 @@ describe("uacreg db on a SQLite file", () => {
   it("upserts: importing the same key again updates the row instead of adding one", async () => {
     await cli("db", "create", "--db-url", dbUrl);
     const file = join(dir, "a.csv");
-    await fsp.writeFile(file, "aor,binding_URI,registrar,expiry\nsip:a@x,sip:a@h,sip:x,100\n");
+    await fsp.writeFile(file, "aor,binding_URI,registrar,expiry\nsip:a@x,sip:a@h,sip:x,1000\n");
     expect((await cli("db", "import", file, "--db-url", dbUrl)).code).toBe(0);
     await fsp.writeFile(
       file,
-      "aor,binding_URI,registrar,expiry\nsip:a@x,sip:a@h,sip:x,900\nsip:a@x,sip:a@h,sip:y,50\n",
+      "aor,binding_URI,registrar,expiry\nsip:a@x,sip:a@h,sip:x,900\nsip:a@x,sip:a@h,sip:y,500\n",
     );
     expect((await cli("db", "import", file, "--db-url", dbUrl)).out).toBe("imported 2 row(s), skipped 0\n");
     const rows = JSON.parse((await cli("db", "list", "--db-url", dbUrl)).out) as Array<Record<string, unknown>>;
     expect(rows.map((r) => [r.registrar, r.expiry])).toEqual([
       ["sip:x", 900],
-      ["sip:y", 50],
+      ["sip:y", 500],
     ]);
+  });
+
+  it("skips the rows the daemon's loader would reject (core's row validation, the config's timer_interval and listen)", async () => {
+    const cfg = join(dir, "uacreg.yaml");
+    await fsp.writeFile(cfg, `db_url: "${dbUrl}"\nregistrant:\n  timer_interval: 30\nlisten: [udp:127.0.0.1:5060]\n`);
+    await cli("db", "create", "--config", cfg);
+    const file = join(dir, "strict.csv");
+    await fsp.writeFile(
+      file,
+      [
+        "aor,binding_URI,registrar,expiry,forced_socket",
+        "sip:a@x,sip:a@h,sip:x,31,udp:127.0.0.1:5060",
+        "sip:b@x,sip:b@h,sip:x,30,",
+        "sip:c@x,sip:c@h,sip:x,600,udp:127.0.0.1:5070",
+        "sip:d@x,sip:d@h,sip:user@x,600,",
+      ].join("\n"),
+    );
+    const imp = await cli("db", "import", file, "--config", cfg);
+    expect(imp.code).toBe(1);
+    expect(imp.out).toBe("imported 1 row(s), skipped 3\n");
+    expect(imp.err).toBe(
+      [
+        `${file}:3: skipped: expiry: 30 s is not above timer_interval 30 s (Please decrease timer_interval)`,
+        `${file}:4: skipped: forced_socket: udp:127.0.0.1:5070 is not a listening socket`,
+        `${file}:5: skipped: registrar: must not have a user part`,
+        "",
+      ].join("\n"),
+    );
   });
 
   it("imports a file that repeats a key: the last row wins", async () => {
@@ -82,13 +110,13 @@ describe("uacreg db on a SQLite file", () => {
     const file = join(dir, "dup.csv");
     await fsp.writeFile(
       file,
-      "aor,binding_URI,registrar,expiry\nsip:a@x,sip:a@h,sip:x,100\nsip:b@x,sip:b@h,sip:x,100\nsip:a@x,sip:a@h,sip:x,200\n",
+      "aor,binding_URI,registrar,expiry\nsip:a@x,sip:a@h,sip:x,300\nsip:b@x,sip:b@h,sip:x,300\nsip:a@x,sip:a@h,sip:x,400\n",
     );
     expect((await cli("db", "import", file, "--db-url", dbUrl)).code).toBe(0);
     const rows = JSON.parse((await cli("db", "list", "--db-url", dbUrl)).out) as Array<Record<string, unknown>>;
     expect(rows.map((r) => [r.aor, r.expiry])).toEqual([
-      ["sip:a@x", 200],
-      ["sip:b@x", 100],
+      ["sip:a@x", 400],
+      ["sip:b@x", 300],
     ]);
   });
 
