@@ -10,6 +10,7 @@ import {
 } from "@uacreg/db";
 import { type OpenedRepository, registrantRepositorySuite, sampleRow } from "@uacreg/db/testing";
 import mysql from "mysql2/promise";
+import { RegistrantEngine } from "@uacreg/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mysqlAdapter, mysqlDialect } from "./index.js";
 
@@ -125,6 +126,14 @@ describe.skipIf(!available)("MySQL/MariaDB", () => {
           return open(`mysql://${auth}127.0.0.1:${port}/${dbName}`, table, options);
         },
       },
+      engine: (repository, clock) =>
+        new RegistrantEngine({
+          // No registrar: every REGISTER times out; the test is about the database.
+          transport: { send: async () => ({ kind: "timeout" }), hasSocket: () => true },
+          repository,
+          clock,
+          params: {},
+        }),
       bulkRows: 20_000,
     },
   );

@@ -10,6 +10,7 @@ import {
 } from "@uacreg/db";
 import { type OpenedRepository, registrantRepositorySuite, sampleRow } from "@uacreg/db/testing";
 import pg from "pg";
+import { RegistrantEngine } from "@uacreg/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresAdapter, postgresDialect, postgresRegistrantDdl } from "./index.js";
 
@@ -133,6 +134,14 @@ describe.skipIf(!available)("PostgreSQL", () => {
           return open(`postgres://${auth}127.0.0.1:${port}/${u.database}`, table, options);
         },
       },
+      engine: (repository, clock) =>
+        new RegistrantEngine({
+          // No registrar: every REGISTER times out; the test is about the database.
+          transport: { send: async () => ({ kind: "timeout" }), hasSocket: () => true },
+          repository,
+          clock,
+          params: {},
+        }),
       bulkRows: 100_000,
     },
   );

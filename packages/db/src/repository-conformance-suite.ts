@@ -4,9 +4,10 @@
  * Each test uses its own table name (table_name is configurable), so one database serves the whole run.
  */
 import type { Clock, Logger } from "@uacreg/runtime";
+import { VirtualClock } from "@uacreg/runtime/testing";
 import type * as Vitest from "vitest";
 import { DuplicateKeyError, MissingColumnsError, SchemaError, SchemaVersionError } from "./db-errors.js";
-import type { RegistrantRepository, RegistrantRow, SchemaAdmin } from "./registrant-row.js";
+import type { RegistrantKey, RegistrantRepository, RegistrantRow, SchemaAdmin } from "./registrant-row.js";
 import type { RepositoryOptions } from "./sql-registrant-repository.js";
 import { formatLoadMeasurement, measureLoad } from "./load-measurement.js";
 import { startTcpFaultProxy } from "./tcp-fault-proxy.js";
@@ -43,8 +44,22 @@ export interface ConformanceTarget {
     port: number;
     openVia(port: number, table: TableConfig, options?: RepositoryOptions): Promise<OpenedRepository>;
   };
+  /**
+   * The registrant engine over a repository, on a virtual clock (adapters' tests build `@uacreg/engine`'s
+   * RegistrantEngine; this package does not depend on it). With `server`, the suite proves that an operator's
+   * reg_disable survives a database outage and a reload (docs/decisions.md "state writes").
+   */
+  engine?(repository: RegistrantRepository, clock: VirtualClock): PendingWriteEngine;
   /** Rows for the bulk-load measurement (0 or undefined: skipped for this engine by design). */
   bulkRows?: number;
+}
+
+/** What the outage scenario uses of the registrant engine (structurally `@uacreg/engine`'s RegistrantEngine). */
+export interface PendingWriteEngine {
+  start(): Promise<unknown>;
+  disable(key: RegistrantKey): boolean;
+  reload(): Promise<unknown>;
+  get(key: RegistrantKey): { enabled: boolean } | undefined;
 }
 
 /** A valid row; `n` makes the unique key distinct. */
@@ -428,6 +443,67 @@ export function registrantRepositorySuite(vt: SuiteApi, target: ConformanceTarge
             repo.findOne(keyOf(rows[5]!)),
           ]);
           expect([n, one?.aor, two?.aor]).toEqual([6, rows[0]!.aor, rows[5]!.aor]);
+        } finally {
+          await proxy.close();
+        }
+      });
+    }
+
+    if (target.server && target.engine) {
+      const server = target.server;
+      const makeEngine = target.engine;
+      it("keeps an operator's reg_disable through a cut connection and a reload; the row ends disabled", async () => {
+        const direct = await fresh();
+        const table = resolveTableConfig({ tableName: `reg_t${seq}` });
+        await direct.insertMany([sampleRow(1), sampleRow(2)]);
+        const proxy = await startTcpFaultProxy(server.host, server.port);
+        const clock = new VirtualClock();
+        try {
+          const via = await server.openVia(proxy.port, table, { retry: { attempts: 1 } });
+          opened.push(via);
+          // Every state write the engine makes, so the test can wait for each one's end (no polling, no sleep).
+          const writes: Array<Promise<unknown>> = [];
+          const repository: RegistrantRepository = {
+            loadAll: () => via.loadAll(),
+            findOne: (k) => via.findOne(k),
+            updateState: (k, state) => {
+              const p = via.updateState(k, state);
+              writes.push(p.catch((e: unknown) => e));
+              return p;
+            },
+            insert: (r) => via.insert(r),
+            upsert: (r) => via.upsert(r),
+            delete: (k) => via.delete(k),
+            count: () => via.count(),
+            close: () => via.close(),
+          };
+          const engine = makeEngine(repository, clock);
+          await engine.start();
+          const k1 = keyOf(sampleRow(1));
+          const k2 = keyOf(sampleRow(2));
+          // The database goes away: the write behind the OK fails.
+          proxy.refuse(true);
+          proxy.dropAll();
+          expect(engine.disable(k1)).toBe(true);
+          expect(writes.length).toBe(1);
+          expect(await writes[0]).toBeInstanceOf(Error);
+          await expect(engine.reload()).rejects.toBeInstanceOf(Error);
+          expect(engine.get(k1)?.enabled).toBe(false);
+          // It comes back; a reload before the retry reads the stale column, and the pending write wins over it.
+          proxy.refuse(false);
+          await engine.reload();
+          expect(engine.get(k1)?.enabled).toBe(false);
+          expect(engine.get(k2)?.enabled).toBe(true);
+          expect((await direct.findOne(k1))?.state).toBe(0);
+          // The retry lands on the engine's clock: the row ends with the intended state, the other row untouched.
+          await clock.advance(30_000);
+          await Promise.all(writes);
+          expect(writes.length).toBeGreaterThan(1);
+          expect(await writes[writes.length - 1]).toBeUndefined();
+          expect((await direct.findOne(k1))?.state).toBe(1);
+          expect((await direct.findOne(k2))?.state).toBe(0);
+          await engine.reload();
+          expect(engine.get(k1)?.enabled).toBe(false);
         } finally {
           await proxy.close();
         }
