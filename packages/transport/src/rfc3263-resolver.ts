@@ -3,7 +3,7 @@ import { type Clock, systemClock } from "@uacreg/runtime";
 import type { DnsAnswer, DnsLookup, DnsZone, NaptrRecord, SrvRecord } from "./dns-lookup.js";
 import { InMemoryDnsLookup } from "./dns-lookup.js";
 import { parseNextHop, type NextHop } from "./next-hop.js";
-import { NodeDnsLookup } from "./node-dns-lookup.js";
+import { NodeDnsLookup, type NodeDnsLookupOptions } from "./node-dns-lookup.js";
 import type { TransportProtocol } from "./socket-spec.js";
 import { TransportError } from "./transport-error.js";
 
@@ -55,6 +55,9 @@ export interface Rfc3263Options {
  *   without SRV, A/AAAA with the default port.
  * SRV records are ordered by priority and, within one priority, by the RFC 2782 weighted random draw. Each host gives
  * its IPv4 addresses then its IPv6 ones. Every target is listed once.
+ * A failed query (REFUSED, SERVFAIL, timeout) counts as "no record" and resolution goes on; a failed SRV forbids the
+ * A/AAAA fallback; the resolution fails only when it ends with no target and a query failed (the package README,
+ * "Failed DNS queries").
  */
 export class Rfc3263Resolver implements Resolver {
   private readonly cache = new Map<string, CacheEntry>();
@@ -100,15 +103,16 @@ export class Rfc3263Resolver implements Resolver {
     const secure = hop.scheme === "sips";
     const proto = uriTransport(hop);
     const hostname = hop.host;
+    const run: Resolution = { out: [], failures: [], srvFailed: false };
     if (hop.port !== undefined) {
       const p = proto ?? (secure ? "tls" : "udp");
-      return this.addresses(hop.host, p, hop.port, hostname, []);
+      await this.addresses(hop.host, p, hop.port, hostname, run);
+      return finished(run);
     }
-    const out: Target[] = [];
     if (proto !== undefined) {
-      await this.fromSrv(SRV_PREFIX[proto] + hop.host, proto, hostname, out);
+      await this.fromSrv(SRV_PREFIX[proto] + hop.host, proto, hostname, run);
     } else {
-      const naptr = await this.query<NaptrRecord>("naptr", hop.host);
+      const naptr = await this.optional<NaptrRecord>("naptr", hop.host, run);
       const usable = naptr
         .filter((r) => r.flags.toLowerCase() === "s")
         .filter((r) => {
@@ -117,23 +121,28 @@ export class Rfc3263Resolver implements Resolver {
         })
         .sort((x, y) => x.order - y.order || x.preference - y.preference);
       for (const r of usable) {
-        await this.fromSrv(r.replacement, NAPTR_SERVICES[r.service.toUpperCase()]!, hostname, out);
+        await this.fromSrv(r.replacement, NAPTR_SERVICES[r.service.toUpperCase()]!, hostname, run);
       }
       if (usable.length === 0) {
         for (const p of secure ? (["tls"] as const) : (["udp", "tcp"] as const)) {
-          await this.fromSrv(SRV_PREFIX[p] + hop.host, p, hostname, out);
+          await this.fromSrv(SRV_PREFIX[p] + hop.host, p, hostname, run);
         }
       }
     }
-    if (out.length > 0) return out;
+    // RFC 3263 §4.2: A/AAAA with the default port only when no SRV record was found; a failed SRV query is not
+    // "no record" (the domain may designate other hosts), so it does not lead to the A fallback.
+    if (run.out.length > 0 || run.srvFailed) return finished(run);
     const p = proto ?? (secure ? "tls" : "udp");
-    return this.addresses(hop.host, p, DEFAULT_PORT[p], hostname, out);
+    await this.addresses(hop.host, p, DEFAULT_PORT[p], hostname, run);
+    return finished(run);
   }
 
   /** SRV lookup of `name`, records in RFC 2782 order, each expanded to addresses. */
-  private async fromSrv(name: string, proto: TransportProtocol, hostname: string, out: Target[]): Promise<void> {
-    const records = (await this.query<SrvRecord>("srv", name)).filter((r) => r.name !== "." && r.name !== "");
-    for (const r of this.orderSrv(records)) await this.addresses(r.name, proto, r.port, hostname, out);
+  private async fromSrv(name: string, proto: TransportProtocol, hostname: string, run: Resolution): Promise<void> {
+    const failuresBefore = run.failures.length;
+    const records = (await this.optional<SrvRecord>("srv", name, run)).filter((r) => r.name !== "." && r.name !== "");
+    if (run.failures.length > failuresBefore) run.srvFailed = true;
+    for (const r of this.orderSrv(records)) await this.addresses(r.name, proto, r.port, hostname, run);
   }
 
   /** RFC 2782: ascending priority; within a priority, repeatedly draw by weight (zero weights first in the list). */
@@ -167,25 +176,41 @@ export class Rfc3263Resolver implements Resolver {
     return ordered;
   }
 
+  /** The host's IPv4 then IPv6 addresses; A and AAAA are asked together, a failed one counts as no record. */
   private async addresses(
     host: string,
     proto: TransportProtocol,
     port: number,
     hostname: string,
-    out: Target[],
-  ): Promise<Target[]> {
+    run: Resolution,
+  ): Promise<void> {
     if (isIP(host) !== 0) {
-      pushUnique(out, { proto, address: host, port, hostname });
-      return out;
+      pushUnique(run.out, { proto, address: host, port, hostname });
+      return;
     }
-    const [v4, v6] = await Promise.all([this.query<string>("a", host), this.query<string>("aaaa", host)]);
-    for (const address of v4) pushUnique(out, { proto, address, port, hostname });
-    for (const address of v6) pushUnique(out, { proto, address, port, hostname });
-    return out;
+    const [v4, v6] = await Promise.all([
+      this.optional<string>("a", host, run),
+      this.optional<string>("aaaa", host, run),
+    ]);
+    for (const address of v4) pushUnique(run.out, { proto, address, port, hostname });
+    for (const address of v6) pushUnique(run.out, { proto, address, port, hostname });
+  }
+
+  /**
+   * One query whose failure (REFUSED, SERVFAIL, timeout…) is kept in `run` and answered as "no record": whether the
+   * resolution fails is decided at its end ({@link finished}). A failure is not cached: the next resolution asks again.
+   */
+  private async optional<T>(type: QueryType, name: string, run: Resolution): Promise<readonly T[]> {
+    try {
+      return await this.query<T>(type, name);
+    } catch (err) {
+      run.failures.push(err instanceof TransportError ? err : new TransportError(String(err), "resolve-failed"));
+      return [];
+    }
   }
 
   /** One cached DNS question. A failed query throws a {@link TransportError} naming it. */
-  private async query<T>(type: "naptr" | "srv" | "a" | "aaaa", name: string): Promise<readonly T[]> {
+  private async query<T>(type: QueryType, name: string): Promise<readonly T[]> {
     const key = `${type} ${name.toLowerCase()}`;
     const now = this.clock.now();
     const hit = this.cache.get(key);
@@ -200,6 +225,26 @@ export class Rfc3263Resolver implements Resolver {
     this.cache.set(key, { expires: now + ttl * 1000, answer });
     return answer.records as readonly T[];
   }
+}
+
+type QueryType = "naptr" | "srv" | "a" | "aaaa";
+
+/** One resolution in progress: the targets so far and the queries that failed. */
+interface Resolution {
+  readonly out: Target[];
+  readonly failures: TransportError[];
+  /** An SRV query failed (no A/AAAA fallback then, RFC 3263 §4.2). */
+  srvFailed: boolean;
+}
+
+/**
+ * The end of a resolution (README, "RFC 3263"): its targets when there are any, whatever optional query failed;
+ * with no target, the first failed query is the error (the required query failed); with no target and no failure,
+ * an empty list (the name has no record: "no-target" for the transport).
+ */
+function finished(run: Resolution): Target[] {
+  if (run.out.length === 0 && run.failures.length > 0) throw run.failures[0]!;
+  return run.out;
 }
 
 /** Numeric next-hop URIs remembered by {@link Rfc3263Resolver.resolveNow} (cleared when full). */
@@ -235,7 +280,7 @@ function pushUnique(out: Target[], t: Target): void {
 
 /** The production resolver: RFC 3263 over node:dns. */
 export class DnsResolver extends Rfc3263Resolver {
-  constructor(opts?: Rfc3263Options & { servers?: string[]; timeoutMs?: number; srvTtlS?: number }) {
+  constructor(opts?: Rfc3263Options & NodeDnsLookupOptions) {
     super(new NodeDnsLookup(opts), opts);
   }
 }
