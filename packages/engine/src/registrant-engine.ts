@@ -135,7 +135,7 @@ export class RegistrantEngine {
   async reloadOne(key: RegistrantKey): Promise<"ok" | "not-found"> {
     const store = this.#store;
     if (store === undefined) throw new NoRepositoryError("reload");
-    const row = await store.findOne(key);
+    const row = this.#loader.asIntended(await store.findOne(key)); // a pending state write wins (docs/decisions.md)
     if (row === undefined) return "not-found";
     try {
       this.upsert(row);

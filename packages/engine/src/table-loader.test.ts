@@ -39,6 +39,21 @@ describe('a full reload while a state write is pending (docs/decisions.md "state
     expect(h.repository.stateWrites.map((w) => [w.key.aor, w.state])).toEqual([["sip:alice@reg.test", 1]]);
   });
 
+  it("a per-record reload (reg_reload with a key) during the outage keeps the operator's reg_enable too", async () => {
+    h = await openHarness({ rows: (r) => [row(r, "alice", { state: 1 })] });
+    expect(h.engine.get(key(h, "alice"))?.enabled).toBe(false);
+    h.repository.failWrites = true;
+    expect(h.engine.enable(key(h, "alice"))).toBe(true);
+    await h.settle();
+    expect(rowState(h, "alice")).toBe(1);
+    expect(await h.engine.reloadOne(key(h, "alice"))).toBe("ok");
+    expect(h.engine.get(key(h, "alice"))?.enabled).toBe(true);
+    h.repository.failWrites = false;
+    await h.until(() => rowState(h as Harness, "alice") === 0);
+    expect(await h.engine.reloadOne(key(h, "alice"))).toBe("ok");
+    expect(h.engine.get(key(h, "alice"))?.enabled).toBe(true);
+  });
+
   it("a reload after the write landed reads the column again (an operator's later edit of the row wins)", async () => {
     h = await openHarness({ rows: (r) => [row(r, "alice")] });
     await h.waitEvent((e) => e.to === "REGISTERED_STATE");

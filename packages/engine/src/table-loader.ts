@@ -1,4 +1,4 @@
-import type { ValidationContext } from "@uacreg/core";
+import type { RegistrantRow, ValidationContext } from "@uacreg/core";
 import type { Logger } from "@uacreg/runtime";
 import type { LoadReport } from "./engine-options.js";
 import type { LiveRecord } from "./live-record.js";
@@ -36,6 +36,16 @@ export class TableLoader {
     this.#pending = pending;
   }
 
+  /**
+   * `row` with the state a pending write will store for its key, instead of its (stale) `state` column
+   * (docs/decisions.md "state writes"); full loads and per-record reloads read rows through it.
+   */
+  asIntended<T extends RegistrantRow | undefined>(row: T): T {
+    if (row === undefined) return row;
+    const intended = this.#pending?.intendedState({ aor: row.aor, contact: row.binding_URI, registrar: row.registrar });
+    return intended === undefined || intended === row.state ? row : { ...row, state: intended };
+  }
+
   /** Runs after the loads already queued. A failing row stream rejects and removes nothing. */
   load(store: RegistrantStore, isReload: boolean): Promise<LoadReport> {
     const job = () => this.#run(store, isReload);
@@ -47,14 +57,8 @@ export class TableLoader {
   async #run(store: RegistrantStore, isReload: boolean): Promise<LoadReport> {
     const table = this.#table;
     const reconciler = new TableReconciler<LiveRecord>((key) => table.get(key), this.#validation);
-    const pending = this.#pending;
     for await (const stored of store.loadAll()) {
-      const intended = pending?.intendedState({
-        aor: stored.aor,
-        contact: stored.binding_URI,
-        registrar: stored.registrar,
-      });
-      const row = intended === undefined || intended === stored.state ? stored : { ...stored, state: intended };
+      const row = this.asIntended(stored);
       const d = reconciler.offer(row);
       if (d.kind === "rejected") table.refused(d.rejection);
       else reconciler.adopt(table.apply(d.config, d.kind === "reload" ? d.entry : undefined));
