@@ -95,9 +95,9 @@ describe("top Via fields (RFC 3261 §20.42): the fast path equals parseVia whene
   it("reads what a registrar sends back", () => {
     const out: TopViaFields = { branch: undefined, received: undefined, rport: undefined };
     readTopVia("SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK77;received=198.51.100.1;rport=5070", out);
-    expect(out).toEqual({ branch: "z9hG4bK77", received: "198.51.100.1", rport: 5070 });
+    expect(out).toEqual({ branch: "z9hG4bK77", received: "198.51.100.1", rport: 5070, sentBy: "192.0.2.10:5060" });
     readTopVia("SIP/2.0/UDP [2001:db8::1]:5060;rport;branch=z9hG4bKv6", out);
-    expect(out).toEqual({ branch: "z9hG4bKv6", received: undefined, rport: undefined });
+    expect(out).toEqual({ branch: "z9hG4bKv6", received: undefined, rport: undefined, sentBy: "[2001:db8::1]:5060" });
   });
 });
 

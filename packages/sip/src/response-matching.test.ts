@@ -9,6 +9,7 @@ function reference(value: string): TopVia | "throws" {
       branch: top.branch,
       received: top.received,
       rport: typeof top.rport === "number" ? top.rport : undefined,
+      sentBy: top.port === undefined ? top.host.toLowerCase() : `${top.host.toLowerCase()}:${top.port}`,
     };
   } catch {
     return "throws";

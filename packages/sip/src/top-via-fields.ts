@@ -11,6 +11,11 @@ export interface TopViaFields {
   received: string | undefined;
   /** The `rport` value when the peer filled it (a number), else undefined (absent or empty `rport`). */
   rport: number | undefined;
+  /**
+   * The sent-by `host[:port]` (host in lower case, IPv6 in brackets, no LWS), compared with the one we insert
+   * (§18.1.2); undefined until a value was read.
+   */
+  sentBy?: string | undefined;
 }
 
 /**
@@ -27,7 +32,14 @@ export function readTopVia(value: string, out: TopViaFields): void {
     out.branch = top.branch;
     out.received = top.received;
     out.rport = typeof top.rport === "number" ? top.rport : undefined;
+    out.sentBy = sentByOf(top.host, top.port);
   }
+}
+
+/** `host[:port]` with the host in lower case. */
+export function sentByOf(host: string, port: number | undefined): string {
+  const h = host.toLowerCase();
+  return port === undefined ? h : `${h}:${port}`;
 }
 
 const SP = 0x20;
@@ -70,6 +82,8 @@ export function scanPlainVia(text: string, out: TopViaFields): boolean {
     i++;
   }
   if (i === hostStart || (i < n && text.charCodeAt(i) !== COLON && text.charCodeAt(i) !== SEMI)) return false;
+  const hostEnd = i;
+  let sentPort: number | undefined;
   if (text.charCodeAt(i) === COLON) {
     i++;
     const p = i;
@@ -81,6 +95,7 @@ export function scanPlainVia(text: string, out: TopViaFields): boolean {
       i++;
     }
     if (i === p || port > 65535 || (i < n && text.charCodeAt(i) !== SEMI)) return false;
+    sentPort = port;
   }
   let branch: string | undefined;
   let received: string | undefined;
@@ -133,6 +148,7 @@ export function scanPlainVia(text: string, out: TopViaFields): boolean {
   out.branch = branch;
   out.received = received;
   out.rport = rport;
+  out.sentBy = sentByOf(text.slice(hostStart, hostEnd), sentPort);
   return true;
 }
 

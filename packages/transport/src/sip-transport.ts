@@ -10,6 +10,7 @@ import { DnsResolver, type Target } from "./rfc3263-resolver.js";
 import { type SendJob, SendJobs } from "./send-job.js";
 import { hostPort } from "./socket-spec.js";
 import { StatelessAnswerer } from "./stateless-answerer.js";
+import { StatelessTagger } from "./stateless-tag.js";
 import { type StreamConnection, StreamConnectionPool } from "./stream-connections.js";
 import { asError, failedOutcome, type TransactionOutcome } from "./transaction-outcome.js";
 import { TransactionLayer } from "./transaction-layer.js";
@@ -69,7 +70,7 @@ export class SipTransport {
       broken: (tx, error) => this.layer.onTransportError(tx, error),
       filed: (deadline) => this.armAt(deadline),
     });
-    this.answerer = new StatelessAnswerer(this.ids, c, this.logger, opts.userAgent);
+    this.answerer = new StatelessAnswerer(new StatelessTagger(), c, this.logger, opts.userAgent);
     this.outbox = new UdpOutbox((tx, error) => this.layer.onTransportError(tx, error));
   }
 

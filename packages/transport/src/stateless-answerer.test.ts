@@ -1,7 +1,7 @@
 import { SILENT_LOGGER } from "@uacreg/runtime";
 import { parseMessage, type SipRequest, SipResponse } from "@uacreg/sip";
 import { describe, expect, it } from "vitest";
-import { BranchGenerator } from "./branch-generator.js";
+import { StatelessTagger } from "./stateless-tag.js";
 import { StatelessAnswerer } from "./stateless-answerer.js";
 import { TransportCounterSet } from "./transport-counters.js";
 
@@ -17,7 +17,7 @@ function request(method: string, extra = "Via: SIP/2.0/UDP 192.0.2.1:5060;branch
 describe("the stateless answerer, without sockets", () => {
   const setup = () => {
     const counters = new TransportCounterSet();
-    const answerer = new StatelessAnswerer(new BranchGenerator("00ff00ff00ff00ff"), counters, SILENT_LOGGER, "uacreg");
+    const answerer = new StatelessAnswerer(new StatelessTagger(Buffer.alloc(32, 7)), counters, SILENT_LOGGER, "uacreg");
     const sent: string[] = [];
     const reply = (bytes: Buffer) => {
       sent.push(bytes.toString("utf8"));

@@ -1,18 +1,19 @@
 import type { Logger } from "@uacreg/runtime";
 import type { SipRequest } from "@uacreg/sip";
-import type { BranchGenerator } from "./branch-generator.js";
 import { hostPort } from "./socket-spec.js";
 import { buildStatelessResponse, chooseAnswer } from "./stateless-response.js";
+import type { StatelessTagger } from "./stateless-tag.js";
 import type { TransportCounterSet } from "./transport-counters.js";
 
 /**
  * Our stateless answers to requests that reach a socket (RFC 3261 §8.2; see stateless-response.ts for the rules:
- * OPTIONS 200, 405, 501, nothing to ACK), counted. The bytes go back through `reply`, on the connection the request
+ * 505 for another SIP version, 400 for a CSeq method that is not the request's, OPTIONS 200, 405, 501, nothing to
+ * ACK), counted. The bytes go back through `reply`, on the connection the request
  * came on or to the datagram's source (RFC 3581 §4).
  */
 export class StatelessAnswerer {
   constructor(
-    private readonly ids: BranchGenerator,
+    private readonly tags: StatelessTagger,
     private readonly counters: TransportCounterSet,
     private readonly logger: Logger,
     private readonly userAgent: string | undefined,
@@ -22,14 +23,14 @@ export class StatelessAnswerer {
   answer(req: SipRequest, address: string, port: number, reply: (bytes: Buffer) => boolean): void {
     const c = this.counters.c;
     this.counters.bumpMethod(c.requestsReceived, req.method);
-    const answer = chooseAnswer(req.method);
+    const answer = chooseAnswer(req.method, req.version, req.getHeaders("CSeq")[0]);
     if (answer === null) return;
     const text = buildStatelessResponse(
       req,
       answer.status,
       answer.reason,
       { address, port },
-      this.ids.tag(),
+      this.tags.tag(req),
       this.userAgent,
     );
     if (text === null) {

@@ -30,9 +30,19 @@ export const KNOWN_METHODS: ReadonlySet<string> = new Set([
   "UPDATE",
 ]);
 
-/** Status and reason phrase for a request we did not send, or null when nothing must be answered. */
-export function chooseAnswer(method: string): { status: number; reason: string } | null {
+/**
+ * Status and reason phrase for a request we did not send, or null when nothing must be answered. With the start
+ * line's `version` and the CSeq value: another SIP version → 505 (RFC 3261 §21.5.6, RFC 4475 §3.3.15
+ * badvers); a CSeq method that differs from the request method → 400 (§8.1.1.5, RFC 4475 §3.3.3 mismatch01).
+ */
+export function chooseAnswer(
+  method: string,
+  version = "SIP/2.0",
+  cseq?: string,
+): { status: number; reason: string } | null {
   if (method === "ACK") return null;
+  if (version !== "SIP/2.0") return { status: 505, reason: "Version Not Supported" };
+  if (cseq !== undefined && cseqMethod(cseq) !== method) return { status: 400, reason: "CSeq Method Mismatch" };
   if (method === "OPTIONS") return { status: 200, reason: "OK" };
   if (KNOWN_METHODS.has(method)) return { status: 405, reason: "Method Not Allowed (registration client only)" };
   return { status: 501, reason: "Not Implemented" };
@@ -137,4 +147,16 @@ const ONE_SPACE = /^\s$/;
 function isSpace(c: number): boolean {
   if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) return true;
   return c > 0x7f && ONE_SPACE.test(String.fromCharCode(c));
+}
+
+/** The method of a CSeq value (`1*DIGIT LWS Method`, RFC 3261 §20.16), or "" when the value has none. */
+function cseqMethod(cseq: string): string {
+  let i = 0;
+  const n = cseq.length;
+  while (i < n && isSpace(cseq.charCodeAt(i))) i++;
+  while (i < n && cseq.charCodeAt(i) >= 0x30 && cseq.charCodeAt(i) <= 0x39) i++;
+  while (i < n && isSpace(cseq.charCodeAt(i))) i++;
+  let end = n;
+  while (end > i && isSpace(cseq.charCodeAt(end - 1))) end--;
+  return cseq.slice(i, end);
 }

@@ -151,6 +151,7 @@ export class TransactionLayer {
     top.branch = undefined;
     top.received = undefined;
     top.rport = undefined;
+    top.sentBy = undefined;
     if (viaValue !== undefined) readTopVia(viaValue, top);
     const branch = top.branch;
     const tx = branch !== undefined ? this.byBranch.get(branch) : undefined;
@@ -173,6 +174,16 @@ export class TransactionLayer {
       this.logger.debug(
         { from: hostPort(address, port), status: res.status, branch: top.branch },
         "response matches no transaction; dropped",
+      );
+      return;
+    }
+    if (top.sentBy !== tx.listener.sentBy.toLowerCase()) {
+      // RFC 3261 §18.1.2: a response whose top Via sent-by is not the one we inserted is silently discarded.
+      c.foreignSentBy++;
+      c.dropped++;
+      this.logger.debug(
+        { from: hostPort(address, port), status: res.status, sentBy: top.sentBy },
+        "response with a top Via sent-by that is not ours; dropped",
       );
       return;
     }

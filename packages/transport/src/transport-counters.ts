@@ -52,6 +52,8 @@ export interface TransportCounters {
   parseErrors: number;
   /** Responses that matched no client transaction (§17.1.3), or matched the branch but not Call-ID/CSeq. */
   unmatchedResponses: number;
+  /** Responses whose top Via sent-by is not the one we inserted (RFC 3261 §18.1.2), dropped. */
+  foreignSentBy: number;
   /** Open TCP/TLS connections (both directions). */
   openConnections: number;
   /** Sends in progress (handed to `send`, not yet resolved). The transport does not bound them: the engine does. */
@@ -71,6 +73,7 @@ export class TransportCounterSet {
     dropped: 0,
     parseErrors: 0,
     unmatchedResponses: 0,
+    foreignSentBy: 0,
     openConnections: 0,
     inFlight: 0,
   };

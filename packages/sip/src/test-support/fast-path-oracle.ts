@@ -4,7 +4,7 @@ import { cseqIs } from "../cseq-match.js";
 import { parseCSeq } from "../cseq.js";
 import type { SipRequest, SipResponse } from "../sip-message.js";
 import { parseUri } from "../sip-uri.js";
-import { readTopVia, scanPlainVia, type TopViaFields } from "../top-via-fields.js";
+import { readTopVia, scanPlainVia, sentByOf, type TopViaFields } from "../top-via-fields.js";
 import { parseVia } from "../via.js";
 
 /**
@@ -25,11 +25,16 @@ function fieldsOfFullParse(value: string): TopViaFields | undefined {
   const r = attempt(() => parseVia(value)[0]!);
   if (!r.ok) return undefined;
   const top = r.value;
-  return { branch: top.branch, received: top.received, rport: typeof top.rport === "number" ? top.rport : undefined };
+  return {
+    branch: top.branch,
+    received: top.received,
+    rport: typeof top.rport === "number" ? top.rport : undefined,
+    sentBy: sentByOf(top.host, top.port),
+  };
 }
 
 function sameFields(a: TopViaFields, b: TopViaFields): boolean {
-  return a.branch === b.branch && a.received === b.received && a.rport === b.rport;
+  return a.branch === b.branch && a.received === b.received && a.rport === b.rport && a.sentBy === b.sentBy;
 }
 
 /** `scanPlainVia` decides only values `parseVia` accepts, with the same fields; `readTopVia` is `parseVia` exactly. */
