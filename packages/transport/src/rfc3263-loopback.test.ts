@@ -130,12 +130,42 @@ describe("RFC 3263 over a real DNS server: optional queries that fail", () => {
     expect(short(await resolver().resolve("sip:srvfail.test;transport=udp"))).toEqual(["udp:127.0.0.11:5070"]);
   });
 
-  it("does not cache a failed query: the next resolution asks again", async () => {
+  it("remembers a failed query for failureTtlS only, then asks again", async () => {
     dns.behave("v4only.test", "a", "refused");
-    const r = resolver();
+    const clock = new VirtualClock();
+    const r = new DnsResolver({ servers: [dns.server], systemLookup: false, timeoutMs: 2000, tries: 1, clock });
     await expect(r.resolve("sip:v4only.test:5060")).rejects.toMatchObject({ code: "resolve-failed" });
     dns.behave("v4only.test", "a", undefined);
+    await clock.advance(4_999);
+    await expect(r.resolve("sip:v4only.test:5060")).rejects.toMatchObject({ code: "resolve-failed" });
+    await clock.advance(2);
     expect(short(await r.resolve("sip:v4only.test:5060"))).toEqual(["udp:127.0.0.15:5060"]);
+  });
+
+  it("asks a name once for many resolutions at the same time (one question in flight per name and type)", async () => {
+    dns.behave("held.test", "a", "hold");
+    const r = resolver();
+    const all = Promise.all(Array.from({ length: 50 }, () => r.resolve("sip:held.test:5060")));
+    await dns.waitForQuestions("held.test", "a", 1);
+    expect(dns.release("held.test", "a")).toBe(1);
+    const targets = await all;
+    expect(targets.every((ts) => short(ts).join() === "udp:127.0.0.1:5060")).toBe(true);
+    expect(dns.questions.filter((q) => q.name === "held.test" && q.type === "a").length).toBe(1);
+  });
+
+  it("remembers a failed optional query for failureTtlS: a silent NAPTR costs one timeout, not one per resolution", async () => {
+    dns.behave("silent.test", "naptr", "drop");
+    const clock = new VirtualClock();
+    const r = new DnsResolver({ servers: [dns.server], systemLookup: false, timeoutMs: 50, tries: 1, clock });
+    expect(short(await r.resolve("sip:silent.test"))).toEqual(["udp:127.0.0.11:5071"]);
+    const asked = dns.questions.filter((q) => q.type === "naptr").length;
+    await clock.advance(4_000);
+    expect(short(await r.resolve("sip:silent.test"))).toEqual(["udp:127.0.0.11:5071"]);
+    expect(dns.questions.filter((q) => q.type === "naptr").length).toBe(asked);
+    await clock.advance(1_001); // default failureTtlS 5
+    dns.behave("silent.test", "naptr", undefined);
+    expect(short(await r.resolve("sip:silent.test"))).toEqual(["udp:127.0.0.11:5071"]);
+    expect(dns.questions.filter((q) => q.type === "naptr").length).toBe(asked + 1);
   });
 
   it("orders SRV records by priority, then by the RFC 2782 weight draw", async () => {

@@ -31,10 +31,10 @@ const NAPTR_SERVICES: Record<string, TransportProtocol> = { "SIP+D2U": "udp", "S
 const SRV_PREFIX: Record<TransportProtocol, string> = { udp: "_sip._udp.", tcp: "_sip._tcp.", tls: "_sips._tcp." };
 const DEFAULT_PORT: Record<TransportProtocol, number> = { udp: 5060, tcp: 5060, tls: 5061 };
 
-interface CacheEntry {
-  expires: number;
-  answer: DnsAnswer<unknown>;
-}
+/** A cached answer, or a cached failure (RFC 2308 §7: a server failure may be cached, for at most 5 minutes). */
+type CacheEntry =
+  | { readonly expires: number; readonly answer: DnsAnswer<unknown> }
+  | { readonly expires: number; readonly failure: TransportError };
 
 export interface Rfc3263Options {
   /** Uniform random number in [0, 1): SRV weight selection (RFC 2782). Default Math.random (I/O layer). */
@@ -43,6 +43,11 @@ export interface Rfc3263Options {
   clock?: Clock;
   /** Seconds an empty answer is cached (default 30). */
   negativeTtlS?: number;
+  /**
+   * Seconds a failed query (REFUSED, SERVFAIL, timeout) is remembered as failed (default 5; RFC 2308 §7 allows up to
+   * 300): a silent server costs one resolver timeout per name and type, not one per resolution.
+   */
+  failureTtlS?: number;
 }
 
 /**
@@ -66,6 +71,9 @@ export class Rfc3263Resolver implements Resolver {
   private readonly random: () => number;
   private readonly clock: Clock;
   private readonly negativeTtlS: number;
+  private readonly failureTtlS: number;
+  /** The query in flight per name and type: concurrent resolutions share one question. */
+  private readonly pending = new Map<string, Promise<DnsAnswer<unknown>>>();
 
   constructor(
     private readonly dns: DnsLookup,
@@ -74,6 +82,7 @@ export class Rfc3263Resolver implements Resolver {
     this.random = opts?.random ?? Math.random;
     this.clock = opts?.clock ?? systemClock;
     this.negativeTtlS = opts?.negativeTtlS ?? 30;
+    this.failureTtlS = opts?.failureTtlS ?? 5;
   }
 
   /**
@@ -198,7 +207,7 @@ export class Rfc3263Resolver implements Resolver {
 
   /**
    * One query whose failure (REFUSED, SERVFAIL, timeout…) is kept in `run` and answered as "no record": whether the
-   * resolution fails is decided at its end ({@link finished}). A failure is not cached: the next resolution asks again.
+   * resolution fails is decided at its end ({@link finished}).
    */
   private async optional<T>(type: QueryType, name: string, run: Resolution): Promise<readonly T[]> {
     try {
@@ -209,21 +218,41 @@ export class Rfc3263Resolver implements Resolver {
     }
   }
 
-  /** One cached DNS question. A failed query throws a {@link TransportError} naming it. */
+  /**
+   * One cached DNS question; concurrent callers share the query in flight. A failed query throws a
+   * {@link TransportError} naming it, and keeps throwing it for `failureTtlS`.
+   */
   private async query<T>(type: QueryType, name: string): Promise<readonly T[]> {
     const key = `${type} ${name.toLowerCase()}`;
-    const now = this.clock.now();
     const hit = this.cache.get(key);
-    if (hit !== undefined && hit.expires > now) return hit.answer.records as readonly T[];
-    let answer: DnsAnswer<unknown>;
-    try {
-      answer = await this.dns[type](name);
-    } catch (err) {
-      throw new TransportError(`DNS ${type.toUpperCase()} query for ${name} failed`, "resolve-failed", { cause: err });
+    if (hit !== undefined && hit.expires > this.clock.now()) {
+      if ("failure" in hit) throw hit.failure;
+      return hit.answer.records as readonly T[];
     }
-    const ttl = answer.records.length === 0 ? Math.min(answer.ttl, this.negativeTtlS) : answer.ttl;
-    this.cache.set(key, { expires: now + ttl * 1000, answer });
-    return answer.records as readonly T[];
+    let asking = this.pending.get(key);
+    if (asking === undefined) {
+      asking = this.ask(type, name, key);
+      this.pending.set(key, asking);
+    }
+    return (await asking).records as readonly T[];
+  }
+
+  private async ask(type: QueryType, name: string, key: string): Promise<DnsAnswer<unknown>> {
+    const asked = this.clock.now();
+    try {
+      const answer = await this.dns[type](name);
+      const ttl = answer.records.length === 0 ? Math.min(answer.ttl, this.negativeTtlS) : answer.ttl;
+      this.cache.set(key, { expires: asked + ttl * 1000, answer });
+      return answer;
+    } catch (err) {
+      const failure = new TransportError(`DNS ${type.toUpperCase()} query for ${name} failed`, "resolve-failed", {
+        cause: err,
+      });
+      this.cache.set(key, { expires: this.clock.now() + this.failureTtlS * 1000, failure });
+      throw failure;
+    } finally {
+      this.pending.delete(key);
+    }
   }
 }
 
