@@ -58,9 +58,11 @@ describe("MS SQL adapter, offline", () => {
     const [ddl] = mssqlRegistrantDdl(renamed);
     expect(ddl).toContain("CREATE TABLE [my_reg] (");
     expect(ddl).toContain("id INT IDENTITY(1,1) NOT NULL PRIMARY KEY");
-    expect(ddl).toContain("[reg_uri] NVARCHAR(255) NOT NULL DEFAULT ''");
+    // Key columns compare exactly (the server's default collation is case-insensitive: sip:MY3@… ≠ sip:my3@…).
+    expect(ddl).toContain("[reg_uri] NVARCHAR(255) COLLATE Latin1_General_BIN2 NOT NULL DEFAULT ''");
+    expect(ddl).toContain("[to_uri] NVARCHAR(255) COLLATE Latin1_General_BIN2 NOT NULL DEFAULT ''");
     expect(ddl).toContain("[proxy] NVARCHAR(255) NULL DEFAULT NULL");
-    expect(ddl).toContain("[contact_uri] NVARCHAR(255) NOT NULL DEFAULT ''");
+    expect(ddl).toContain("[contact_uri] NVARCHAR(255) COLLATE Latin1_General_BIN2 NOT NULL DEFAULT ''");
     expect(ddl).toContain("[password] NVARCHAR(64) NULL DEFAULT NULL");
     expect(ddl).toContain("[exp] INT NULL DEFAULT NULL");
     expect(ddl).toContain("[st] INT NOT NULL DEFAULT 0");

@@ -3,6 +3,10 @@
  * equivalent of the version 3 table: NVARCHAR for the CHAR/VARCHAR columns (same lengths), INT IDENTITY id, INT
  * expiry/state, unique constraint `<table>_registrant_idx` as on PostgreSQL/SQLite, and the OpenSIPS `version` table.
  *
+ * The three key columns are `COLLATE Latin1_General_BIN2`: SQL Server's default collations are case-insensitive, and
+ * `sip:MY3@…` and `sip:my3@…` are two AORs (RFC 3261 §19.1.4), so the unique key must tell them apart; writes compare
+ * byte for byte in any case (`exactMatch`).
+ *
  * The unique key spans 3 × NVARCHAR(255) = 1530 bytes, within SQL Server 2016+'s 1700-byte limit for nonclustered
  * keys (older servers allow 900). There is no LIMIT: TypeORM emits OFFSET … FETCH NEXT … ROWS ONLY for pages.
  */
@@ -19,13 +23,13 @@ export function mssqlRegistrantDdl(t: StoredTable): string[] {
   return [
     `CREATE TABLE ${quote(t.tableName)} (
     id INT IDENTITY(1,1) NOT NULL PRIMARY KEY,
-    ${c("registrar")} NVARCHAR(255) NOT NULL DEFAULT '',
+    ${c("registrar")} NVARCHAR(255) COLLATE Latin1_General_BIN2 NOT NULL DEFAULT '',
     ${c("proxy")} NVARCHAR(255) NULL DEFAULT NULL,
-    ${c("aor")} NVARCHAR(255) NOT NULL DEFAULT '',
+    ${c("aor")} NVARCHAR(255) COLLATE Latin1_General_BIN2 NOT NULL DEFAULT '',
     ${c("third_party_registrant")} NVARCHAR(255) NULL DEFAULT NULL,
     ${c("username")} NVARCHAR(64) NULL DEFAULT NULL,
     ${c("password")} NVARCHAR(64) NULL DEFAULT NULL,
-    ${c("binding_URI")} NVARCHAR(255) NOT NULL DEFAULT '',
+    ${c("binding_URI")} NVARCHAR(255) COLLATE Latin1_General_BIN2 NOT NULL DEFAULT '',
     ${c("binding_params")} NVARCHAR(64) NULL DEFAULT NULL,
     ${c("expiry")} INT NULL DEFAULT NULL,
     ${c("forced_socket")} NVARCHAR(64) NULL DEFAULT NULL,
