@@ -3,7 +3,12 @@
  * next-hop resolution with failover, non-INVITE client transactions (RFC 3261 §17.1.2) and stateless answers.
  */
 export { SipTransport } from "./sip-transport.js";
-export type { SendHooks, TransportOptions } from "./transport-options.js";
+export {
+  DEFAULT_INBOUND_LIMITS,
+  type InboundLimits,
+  type SendHooks,
+  type TransportOptions,
+} from "./transport-options.js";
 export type { TlsSocketOptions } from "./local-socket.js";
 export type { LocalSocketOf, TransactionOutcome } from "./transaction-outcome.js";
 export type { OutgoingRequest } from "./outgoing-request.js";

@@ -17,7 +17,12 @@ import { TransactionLayer } from "./transaction-layer.js";
 import { transactionTimers } from "./transaction-timers.js";
 import { TransportCounterSet, type TransportCounters } from "./transport-counters.js";
 import { TransportError } from "./transport-error.js";
-import type { SendHooks, TransportOptions } from "./transport-options.js";
+import {
+  DEFAULT_INBOUND_LIMITS,
+  type InboundLimits,
+  type SendHooks,
+  type TransportOptions,
+} from "./transport-options.js";
 import { UdpOutbox } from "./udp-outbox.js";
 
 const KEEP_ALIVE_CRLF = /^[\r\n]+$/;
@@ -55,7 +60,7 @@ export class SipTransport {
     this.listeners = new Listeners(
       {
         datagram: (l, data, rinfo) => this.onDatagram(l, data, rinfo),
-        accepted: (l, socket) => this.pool.adopt(socket, l),
+        accepted: (l, socket) => this.pool.accept(socket, l),
       },
       this.logger,
       opts.udpBufferBytes ?? 4 * 1024 * 1024,
@@ -65,7 +70,8 @@ export class SipTransport {
       ended: (job, outcome) => this.jobs?.attemptEnded(job, outcome),
       filed: (deadline) => this.armAt(deadline),
     });
-    this.pool = new StreamConnectionPool(this.clock, opts.idleTimeoutMs ?? 120_000, c, this.logger, {
+    const inbound: InboundLimits = { ...DEFAULT_INBOUND_LIMITS, ...opts.inbound };
+    this.pool = new StreamConnectionPool(this.clock, opts.idleTimeoutMs ?? 120_000, inbound, c, this.logger, {
       message: (m, conn) => this.onMessage(m, conn.listener, conn.address, conn.port, conn),
       broken: (tx, error) => this.layer.onTransportError(tx, error),
       filed: (deadline) => this.armAt(deadline),

@@ -7,6 +7,7 @@ import { hostPort } from "./socket-spec.js";
 import type { ClientTransaction, TransactionCarrier } from "./transaction-layer.js";
 import type { TransportCounterSet } from "./transport-counters.js";
 import { TransportError } from "./transport-error.js";
+import type { InboundLimits } from "./transport-options.js";
 
 /** A TCP/TLS connection, outbound (reused per peer) or accepted. */
 export interface StreamConnection extends TransactionCarrier {
@@ -20,8 +21,12 @@ export interface StreamConnection extends TransactionCarrier {
   /** Established (TCP connected and, for TLS, handshake done). */
   connected: boolean;
   closed: boolean;
-  /** Clock time of the last data read or written. */
+  /** Clock time of the last whole message read, or of the last write. */
   lastActive: number;
+  /** Accepted (counted against the inbound caps). */
+  readonly inbound: boolean;
+  /** Clock time the message being received began (bytes buffered, message incomplete), or undefined. */
+  partialSince: number | undefined;
 }
 
 /** Where the pool hands what its connections bring. */
@@ -47,10 +52,14 @@ export class StreamConnectionPool {
   private readonly open = new Set<StreamConnection>();
   /** The next idle check, or undefined with no connection. */
   private checkAt: number | undefined = undefined;
+  /** Accepted connections open now, and per source address (entries only for sources with one open). */
+  private inboundOpen = 0;
+  private readonly inboundBySource = new Map<string, number>();
 
   constructor(
     private readonly clock: Clock,
     private readonly idleTimeoutMs: number,
+    private readonly limits: InboundLimits,
     private readonly counters: TransportCounterSet,
     private readonly logger: Logger,
     private readonly events: StreamEvents,
@@ -86,6 +95,24 @@ export class StreamConnectionPool {
     return true;
   }
 
+  /**
+   * An accepted connection: closed at once when the total or its source's cap is reached (the descriptors left are
+   * for the MI and our own connections), else adopted.
+   */
+  accept(socket: net.Socket, listener: LocalSocket): void {
+    const source = socket.remoteAddress ?? "";
+    const fromSource = this.inboundBySource.get(source) ?? 0;
+    if (this.inboundOpen >= this.limits.maxConnections || fromSource >= this.limits.maxPerSource) {
+      this.counters.c.refusedConnections++;
+      this.logger.debug({ from: source, open: this.inboundOpen }, "inbound connection over the cap; closed");
+      socket.destroy();
+      return;
+    }
+    this.inboundOpen++;
+    this.inboundBySource.set(source, fromSource + 1);
+    this.adopt(socket, listener);
+  }
+
   /** Wires a stream socket (outbound or accepted): framing, idle close, failure of its transactions. */
   adopt(socket: net.Socket, listener: LocalSocket, target?: Target): StreamConnection {
     const now = this.clock.now();
@@ -102,6 +129,8 @@ export class StreamConnectionPool {
       connected: target === undefined,
       closed: false,
       lastActive: now,
+      inbound: target === undefined,
+      partialSince: undefined,
     };
     if (target !== undefined) {
       socket.once(target.proto === "tls" ? "secureConnect" : "connect", () => {
@@ -134,6 +163,16 @@ export class StreamConnectionPool {
     if (this.checkAt === undefined || now < this.checkAt) return;
     let next: number | undefined;
     for (const conn of [...this.open]) {
+      if (conn.partialSince !== undefined) {
+        const deadline = conn.partialSince + this.limits.headerTimeoutMs;
+        if (deadline <= now) {
+          this.counters.c.headerTimeouts++;
+          this.logger.debug({ peer: conn.key }, "message not completed in time; closing the connection");
+          conn.socket.destroy();
+          continue;
+        }
+        if (next === undefined || deadline < next) next = deadline;
+      }
       let due = conn.lastActive + this.idleTimeoutMs;
       if (due <= now) {
         if (conn.transactions.size === 0) {
@@ -167,6 +206,7 @@ export class StreamConnectionPool {
       if (this.byKey.get(conn.key) === conn) this.byKey.delete(conn.key);
       this.open.delete(conn);
       if (this.open.size === 0) this.checkAt = undefined;
+      if (conn.inbound) this.releaseInbound(conn);
       conn.socket.destroy();
     }
     if (conn.transactions.size === 0) return;
@@ -179,8 +219,20 @@ export class StreamConnectionPool {
     conn.transactions.clear();
   }
 
+  private releaseInbound(conn: StreamConnection): void {
+    this.inboundOpen--;
+    const source = conn.socket.remoteAddress ?? conn.address;
+    const n = (this.inboundBySource.get(source) ?? 1) - 1;
+    if (n <= 0) this.inboundBySource.delete(source);
+    else this.inboundBySource.set(source, n);
+  }
+
+  /**
+   * Received data. Only a whole message counts as activity for the idle close; a message begun and not completed
+   * gets {@link InboundLimits.headerTimeoutMs} from its first byte, however its bytes trickle in.
+   */
   private onData(conn: StreamConnection, chunk: Buffer): void {
-    conn.lastActive = this.clock.now();
+    const now = this.clock.now();
     let messages: Array<SipRequest | SipResponse>;
     try {
       messages = conn.parser.push(chunk);
@@ -191,6 +243,17 @@ export class StreamConnectionPool {
       this.logger.debug({ peer: conn.key, err: String(err) }, "unparsable stream data; closing the connection");
       conn.socket.destroy();
       return;
+    }
+    if (messages.length > 0) conn.lastActive = now;
+    if (conn.parser.buffered === 0) {
+      conn.partialSince = undefined;
+    } else if (conn.partialSince === undefined || messages.length > 0) {
+      conn.partialSince = now;
+      const deadline = now + this.limits.headerTimeoutMs;
+      if (this.checkAt === undefined || deadline < this.checkAt) {
+        this.checkAt = deadline;
+        this.events.filed(deadline);
+      }
     }
     for (const m of messages) this.events.message(m, conn);
   }

@@ -56,6 +56,10 @@ export interface TransportCounters {
   foreignSentBy: number;
   /** Open TCP/TLS connections (both directions). */
   openConnections: number;
+  /** Accepted connections closed at once: over the total or per-source cap (`inbound` of the options). */
+  refusedConnections: number;
+  /** Connections closed because a message begun on them was not completed in time (`inbound.headerTimeoutMs`). */
+  headerTimeouts: number;
   /** Sends in progress (handed to `send`, not yet resolved). The transport does not bound them: the engine does. */
   inFlight: number;
 }
@@ -75,6 +79,8 @@ export class TransportCounterSet {
     unmatchedResponses: 0,
     foreignSentBy: 0,
     openConnections: 0,
+    refusedConnections: 0,
+    headerTimeouts: 0,
     inFlight: 0,
   };
 

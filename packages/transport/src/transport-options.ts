@@ -13,8 +13,10 @@ export interface TransportOptions {
   tls?: Record<string, TlsSocketOptions>;
   /** Next-hop resolution (default: `DnsResolver`, RFC 3263 over node:dns, on the same clock). */
   resolver?: Resolver;
-  /** Close a TCP/TLS connection with no transaction after this long without traffic (default 120000 ms). */
+  /** Close a TCP/TLS connection with no transaction after this long without a whole message (default 120000 ms). */
   idleTimeoutMs?: number;
+  /** Limits on accepted (inbound) TCP/TLS connections; see {@link InboundLimits}. */
+  inbound?: Partial<InboundLimits>;
   /** UDP socket receive/send buffer size asked of the kernel (default 4 MiB; capped by net.core.rmem_max/wmem_max). */
   udpBufferBytes?: number;
   /** `Server:` header value of our OPTIONS / 405 / 501 answers (none when unset). */
@@ -31,3 +33,21 @@ export interface SendHooks {
   /** Called for every 1xx (RFC 3261 §17.1.2.2: passed to the TU). Exceptions are caught and logged. */
   onProvisional?(r: SipResponse): void;
 }
+
+/**
+ * Limits on accepted TCP/TLS connections, so that peers cannot take every file descriptor of the process (the MI
+ * and our outbound connections need some): connections beyond a cap are closed as soon as they are accepted.
+ */
+export interface InboundLimits {
+  /** Accepted connections open at once, all sources together (default 256). */
+  maxConnections: number;
+  /** Accepted connections open at once from one source address (default 16). */
+  maxPerSource: number;
+  /**
+   * A connection (either direction) that has begun a message and not completed it within this many ms is closed
+   * (default 10000): data arriving byte by byte does not keep it open (slowloris).
+   */
+  headerTimeoutMs: number;
+}
+
+export const DEFAULT_INBOUND_LIMITS: InboundLimits = { maxConnections: 256, maxPerSource: 16, headerTimeoutMs: 10_000 };
