@@ -10,7 +10,7 @@ import {
   step,
 } from "@uacreg/core";
 import type { Clock, Logger } from "@uacreg/runtime";
-import { AdmissionQueue } from "./admission-queue.js";
+import { AdmissionQueue, type CongestionSignal } from "./admission-queue.js";
 import type { EngineMetrics } from "./engine-metrics.js";
 import type { LiveRecord } from "./live-record.js";
 import { outboundRequest, outcomeEvent, outcomeProtocol, rejectedSend } from "./outcome-adapter.js";
@@ -54,11 +54,12 @@ export class RecordDispatcher {
     this.#writer = o.writer;
     this.#metrics = o.metrics;
     this.#log = o.log;
-    this.#queue = new AdmissionQueue(
-      o.maxInFlight,
-      (live, send) => this.#start(live, send),
-      (live, send) => this.#stillWanted(live, send),
-    );
+    this.#queue = new AdmissionQueue<LiveRecord, SendAction>({
+      max: o.maxInFlight,
+      start: (live, send, epoch) => this.#start(live, send, epoch),
+      wanted: (live, send) => this.#stillWanted(live, send),
+      key: registrarOf,
+    });
   }
 
   /** Core's `now`: whole unix seconds of the wall clock. */
@@ -142,7 +143,7 @@ export class RecordDispatcher {
     );
   }
 
-  #start(live: LiveRecord, send: SendAction): void {
+  #start(live: LiveRecord, send: SendAction, epoch: number): void {
     const c = this.#metrics.counters;
     if (registers(send.kind)) c.registerSent++;
     else c.unregisterSent++;
@@ -155,14 +156,14 @@ export class RecordDispatcher {
       sent = Promise.resolve(rejectedSend(error));
     }
     sent.then(
-      (outcome) => this.#finished(live, request, outcome),
-      (error: unknown) => this.#finished(live, request, rejectedSend(error)),
+      (outcome) => this.#finished(live, request, outcome, epoch),
+      (error: unknown) => this.#finished(live, request, rejectedSend(error), epoch),
     );
   }
 
   /** The transaction ended: its slot is freed first, so a follow-up (the answer to a 401) goes out at once. */
-  #finished(live: LiveRecord, request: SendAction["request"], outcome: SendOutcome): void {
-    this.#queue.release();
+  #finished(live: LiveRecord, request: SendAction["request"], outcome: SendOutcome, epoch: number): void {
+    this.#queue.release(request.nextHop, epoch, congestionSignal(outcome));
     try {
       this.#onOutcome(live, request, outcome);
     } catch (error) {
@@ -189,4 +190,19 @@ export class RecordDispatcher {
     this.dispatch(live, outcomeEvent(outcome, request));
     if (live.retiring && !isInFlight(live.record.state)) live.retire(false);
   }
+}
+
+/** The registrar a send goes to, for its in-flight window: the request's next hop (outbound proxy or registrar). */
+function registrarOf(send: SendAction): string {
+  return send.request.nextHop;
+}
+
+/**
+ * What an outcome says about the registrar's load: a timeout (its retransmissions went unanswered) or a 503 is
+ * congestion; any other reply is fine; a local send failure says nothing about the registrar.
+ */
+export function congestionSignal(outcome: SendOutcome): CongestionSignal {
+  if (outcome.kind === "timeout") return "congestion";
+  if (outcome.kind === "transport-error") return "neutral";
+  return outcome.response.status === 503 ? "congestion" : "ok";
 }
