@@ -206,6 +206,8 @@ export class Daemon {
         enableClustering: r.enable_clustering,
         preemptiveAuth: r.preemptive_auth,
         unregisterOnShutdown: r.unregister_on_shutdown,
+        maxExpires: r.max_expires,
+        maxRetryAfter: r.max_retry_after,
       },
       activeTags: config.clustering.active_tags,
       logger: log.child({ component: "engine" }),
