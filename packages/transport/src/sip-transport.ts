@@ -26,6 +26,10 @@ import {
 import { UdpOutbox } from "./udp-outbox.js";
 
 const KEEP_ALIVE_CRLF = /^[\r\n]+$/;
+/** RFC 3261 §18.1.1: above this size, with the path MTU unknown, a request must use a congestion-controlled transport. */
+export const UDP_PATH_LIMIT = 1300;
+/** The largest UDP payload over IPv4 (65535 − 8 − 20): larger sends fail with EMSGSIZE. */
+const MAX_UDP_PAYLOAD = 65_507;
 
 /**
  * All network I/O of uacreg, as a facade over modules with one job each: the {@link Listeners} (UDP, TCP, TLS; IPv4
@@ -146,11 +150,36 @@ export class SipTransport {
     await this.listeners.close();
   }
 
-  /** One attempt of a send: a client transaction with a new branch, its request sent from `socket` to `target`. */
+  /**
+   * One attempt of a send: a client transaction with a new branch, its request sent from `socket` to `target`.
+   * RFC 3261 §18.1.1: a UDP request larger than {@link UDP_PATH_LIMIT} bytes (path MTU unknown) goes over TCP to the
+   * same address and port when we have a TCP socket of that family (the top Via then says TCP); without one, a
+   * request that cannot fit a UDP datagram fails at once with a transport error that says so.
+   */
   private runTransaction(job: SendJob, target: Target, socket: LocalSocket): void {
     const branch = this.ids.branch();
-    const proto = socket.spec.proto;
-    const bytes = encodeRequest(job.req, proto, socket.sentBy, branch);
+    let proto = socket.spec.proto;
+    let bytes = encodeRequest(job.req, proto, socket.sentBy, branch);
+    if (proto === "udp" && bytes.length > UDP_PATH_LIMIT) {
+      const tcp = this.listeners.all().find((s) => s.spec.proto === "tcp" && s.spec.family === socket.spec.family);
+      if (tcp !== undefined) {
+        this.logger.debug(
+          { bytes: bytes.length, target: hostPort(target.address, target.port) },
+          "large request over TCP",
+        );
+        socket = tcp;
+        target = { ...target, proto: "tcp" };
+        proto = "tcp";
+        bytes = encodeRequest(job.req, proto, socket.sentBy, branch);
+      } else if (bytes.length > MAX_UDP_PAYLOAD) {
+        const tx = this.layer.start(job, branch, bytes, socket, target, this.clock.now());
+        const message =
+          `request of ${bytes.length} bytes does not fit in a UDP datagram (at most ${MAX_UDP_PAYLOAD}) ` +
+          `and there is no TCP socket to send it over (RFC 3261 §18.1.1)`;
+        this.layer.onTransportError(tx, new TransportError(message, "send-failed"));
+        return;
+      }
+    }
     const tx = this.layer.start(job, branch, bytes, socket, target, this.clock.now());
     if (proto === "udp") {
       this.outbox.push(tx);

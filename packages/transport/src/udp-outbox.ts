@@ -35,7 +35,12 @@ export class UdpOutbox {
     if (onSent === undefined) {
       onSent = (err: Error | null) => {
         if (err) {
-          const message = `send to ${hostPort(tx.target.address, tx.target.port)} failed: ${err.message}`;
+          const code = (err as NodeJS.ErrnoException).code;
+          const why =
+            code === "EMSGSIZE"
+              ? `request of ${tx.bytes.length} bytes is larger than a UDP datagram on this path allows (EMSGSIZE)`
+              : err.message;
+          const message = `send to ${hostPort(tx.target.address, tx.target.port)} failed: ${why}`;
           this.failed(tx, new TransportError(message, "send-failed", { cause: err }));
         }
       };
