@@ -38,6 +38,8 @@ export {
 } from "./mi-client-error.js";
 export { MiError, MiErrorData } from "./mi-error.js";
 export { MiFifoClient, type MiFifoClientOptions } from "./mi-fifo-client.js";
+export { DEFAULT_SLICE_CHARS, hasSlicedArray, resultSlices } from "./json-reply-slices.js";
+export { MiSlicedArray } from "./mi-sliced-array.js";
 export { MiFifoError, MiFifoLockedError, MiFifoServer, type MiFifoServerOptions } from "./mi-fifo-server.js";
 export { MiHttpClient, type MiHttpClientOptions } from "./mi-http-client.js";
 export { MiHttpServer, type MiHttpServerOptions } from "./mi-http-server.js";
@@ -48,6 +50,7 @@ export {
   type MiCommand,
   type MiHandler,
   type MiOutcome,
+  type MiSlicedOutcome,
   MiRegistry,
   MiRegistryError,
   type MiTransport,

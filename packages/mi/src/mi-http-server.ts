@@ -3,7 +3,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Logger, SILENT_LOGGER } from "@uacreg/runtime";
+import { type Clock, type Logger, SILENT_LOGGER, systemClock } from "@uacreg/runtime";
 import type { MiRegistry } from "./mi-registry.js";
 
 /** Options of {@link MiHttpServer}. */
@@ -20,6 +20,17 @@ export interface MiHttpServerOptions {
    * `receive_buf_size` is 1024, which is too small for a `reg_upsert` with long URIs).
    */
   readonly maxRequestBytes?: number;
+  /**
+   * A reply the client stops reading is given up (the connection closed) when its socket has not drained for this
+   * long, default 10000 ms: one nobody reads does not hold its memory for ever. The timer restarts at every drain.
+   */
+  readonly writeTimeoutMs?: number;
+  /** A request (headers and body) must arrive within this long, default 10000 ms (Node's `requestTimeout`). */
+  readonly requestTimeoutMs?: number;
+  /** Open connections at most, default 256; more are closed as they arrive (Node's `maxConnections`). */
+  readonly maxConnections?: number;
+  /** The clock of the write timeout (default {@link systemClock}). */
+  readonly clock?: Clock;
   readonly logger?: Logger;
 }
 
@@ -35,6 +46,8 @@ export class MiHttpServer {
   readonly #maxBytes: number;
   readonly #logger: Logger;
   readonly #server: Server;
+  readonly #writeTimeout: number;
+  readonly #clock: Clock;
 
   constructor(options: MiHttpServerOptions) {
     this.#registry = options.registry;
@@ -43,7 +56,16 @@ export class MiHttpServer {
     this.#root = (options.root ?? "mi").replace(/^\/+|\/+$/g, "");
     this.#maxBytes = options.maxRequestBytes ?? 65536;
     this.#logger = options.logger ?? SILENT_LOGGER;
-    this.#server = createServer((req, res) => {
+    this.#writeTimeout = options.writeTimeoutMs ?? 10_000;
+    this.#clock = options.clock ?? systemClock;
+    const requestTimeout = options.requestTimeoutMs ?? 10_000;
+    const serverOptions = {
+      requestTimeout,
+      headersTimeout: requestTimeout,
+      // How often Node checks the two timeouts above (its default, 30 s, would let them run 30 s late).
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, requestTimeout)),
+    };
+    this.#server = createServer(serverOptions, (req, res) => {
       this.#onRequest(req, res).catch((err: unknown) => {
         this.#logger.error({ err }, "MI HTTP request failed");
         if (!res.headersSent) send(res, 500, undefined, "");
@@ -51,6 +73,8 @@ export class MiHttpServer {
       });
     });
     this.#server.on("clientError", (_err, socket) => socket.destroy());
+    this.#server.maxConnections = options.maxConnections ?? 256;
+    this.#server.on("drop", () => this.#logger.debug({}, "MI HTTP connection refused: too many open"));
   }
 
   /** Starts listening; resolves with the bound address (useful with port 0). */
@@ -105,9 +129,55 @@ export class MiHttpServer {
     if (body === "too-large") return tooLarge(res);
     if (body === "aborted") return;
     if (body.length === 0) return send(res, 400, undefined, "");
-    const outcome = await this.#registry.handleBytes(body, "http");
+    const outcome = await this.#registry.handleBytesInSlices(body, "http");
     if (outcome.kind === "none") return send(res, 202, undefined, "");
-    send(res, 200, "application/json", outcome.body);
+    const slices = outcome.slices[Symbol.iterator]();
+    const first = slices.next();
+    const second = first.done ? first : slices.next();
+    // One slice: sent whole with its Content-Length, as always. More: streamed (chunked) with backpressure.
+    if (second.done) return send(res, 200, "application/json", first.done ? "" : first.value);
+    res.writeHead(200, { "Content-Type": "application/json" });
+    await this.#stream(res, [first.value, second.value], slices);
+  }
+
+  /**
+   * Writes the slices one at a time: after each, waits for the socket to drain if its buffer is full (at most
+   * `writeTimeoutMs`, then the connection is closed) and yields to the event loop before making the
+   * next, so a 30 MB reply neither blocks other work nor sits whole in memory.
+   */
+  async #stream(res: ServerResponse, ready: string[], rest: Iterator<string>): Promise<void> {
+    for (let next = ready.shift(); next !== undefined; ) {
+      if (res.destroyed) return;
+      if (!res.write(next) && !(await this.#drained(res))) {
+        this.#logger.warn({ timeoutMs: this.#writeTimeout }, "MI HTTP reply not read, connection closed");
+        res.destroy();
+        return;
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      next = ready.shift();
+      if (next === undefined) {
+        const r = rest.next();
+        next = r.done ? undefined : r.value;
+      }
+    }
+    if (!res.destroyed) res.end();
+  }
+
+  /** Resolves true on `drain`, false on close or when `writeTimeoutMs` pass without it. */
+  #drained(res: ServerResponse): Promise<boolean> {
+    return new Promise((resolve) => {
+      const finish = (ok: boolean) => {
+        timer.cancel();
+        res.off("drain", onDrain);
+        res.off("close", onClose);
+        resolve(ok);
+      };
+      const onDrain = () => finish(true);
+      const onClose = () => finish(false);
+      const timer = this.#clock.setTimer(this.#writeTimeout, () => finish(false));
+      res.on("drain", onDrain);
+      res.on("close", onClose);
+    });
   }
 }
 

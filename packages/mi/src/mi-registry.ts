@@ -5,11 +5,13 @@
  */
 import { chooseRecipe, type MiRecipe } from "./command-recipe.js";
 import { parseMiRequest, type MiRequestParams } from "./json-rpc-request.js";
-import { serializeError, serializeResult } from "./json-rpc-reply.js";
+import { hasSlicedArray, resultSlices } from "./json-reply-slices.js";
+import { type MiId, serializeError, serializeResult } from "./json-rpc-reply.js";
 import { parseFirstJsonValue } from "./json-value-scanner.js";
 import { MiError } from "./mi-error.js";
 import { type Logger, SILENT_LOGGER } from "@uacreg/runtime";
 import { MiParams } from "./mi-params.js";
+import { MiSlicedArray } from "./mi-sliced-array.js";
 
 /** Which front end a request came through (for handlers and logs). */
 export type MiTransport = "http" | "fifo" | "direct";
@@ -50,6 +52,18 @@ export interface MiCommand {
 
 /** What a front end must do with a request. */
 export type MiOutcome = { readonly kind: "reply"; readonly body: string } | { readonly kind: "none" };
+
+/**
+ * What a front end must do with a request, the reply as text slices to write one after the other (their
+ * concatenation is the reply of {@link MiOutcome}): a large result is made and printed slice by slice.
+ */
+export type MiSlicedOutcome = { readonly kind: "reply"; readonly slices: Iterable<string> } | { readonly kind: "none" };
+
+/** A request dispatched: no reply, an error reply, or a result still to print. */
+type Answer =
+  | { readonly kind: "none" }
+  | { readonly kind: "error"; readonly body: string }
+  | { readonly kind: "result"; readonly id: MiId; readonly method: string; readonly result: unknown };
 
 /** Registration problems (a programming error in the daemon, never a client error). */
 export class MiRegistryError extends Error {
@@ -148,7 +162,7 @@ export class MiRegistry {
    * reply would carry it. Useful for tests and for in-process callers.
    */
   async call(method: string, params?: MiRequestParams, transport: MiTransport = "direct"): Promise<unknown> {
-    return this.#run(method, normalizeParams(params), transport, false);
+    return whole(await this.#run(method, normalizeParams(params), transport, false));
   }
 
   async #run(method: string, params: MiRequestParams, transport: MiTransport, notification: boolean): Promise<unknown> {
@@ -172,23 +186,42 @@ export class MiRegistry {
    * over HTTP 202, over the FIFO an empty reply).
    */
   async handleValue(value: unknown, transport: MiTransport): Promise<MiOutcome> {
+    const answer = await this.#answer(value, transport);
+    if (answer.kind !== "result") return answer.kind === "none" ? answer : { kind: "reply", body: answer.body };
+    const body = serializeResult(answer.id, answer.result);
+    return { kind: "reply", body: body ?? this.#unprintable(answer) };
+  }
+
+  /**
+   * {@link handleValue} for a front end that writes the reply in slices: the same bytes, a large result (a
+   * {@link MiSlicedArray}) made and printed one slice at a time as the front end asks for the next. Never throws.
+   */
+  async handleValueInSlices(value: unknown, transport: MiTransport): Promise<MiSlicedOutcome> {
+    const answer = await this.#answer(value, transport);
+    if (answer.kind === "none") return answer;
+    if (answer.kind === "error") return { kind: "reply", slices: [answer.body] };
+    const slices = resultSlices(answer.id, answer.result);
+    return { kind: "reply", slices: slices ?? [this.#unprintable(answer)] };
+  }
+
+  async #answer(value: unknown, transport: MiTransport): Promise<Answer> {
     const request = parseMiRequest(value);
-    if ("invalid" in request) return { kind: "reply", body: serializeError(request.id, request.error) };
+    if ("invalid" in request) return { kind: "error", body: serializeError(request.id, request.error) };
     let result: unknown;
     try {
       result = await this.#run(request.method, request.params, transport, request.notification);
     } catch (err) {
       if (request.notification) return { kind: "none" };
       const error = err instanceof MiError ? err : MiError.handlerFailed();
-      return { kind: "reply", body: serializeError(request.id, error) };
+      return { kind: "error", body: serializeError(request.id, error) };
     }
     if (request.notification) return { kind: "none" };
-    const body = serializeResult(request.id, result);
-    if (body === undefined) {
-      this.#logger.error({ method: request.method }, "MI result is not printable as JSON");
-      return { kind: "reply", body: serializeError(request.id, MiError.handlerFailed()) };
-    }
-    return { kind: "reply", body };
+    return { kind: "result", id: request.id, method: request.method, result };
+  }
+
+  #unprintable(answer: { readonly id: MiId; readonly method: string }): string {
+    this.#logger.error({ method: answer.method }, "MI result is not printable as JSON");
+    return serializeError(answer.id, MiError.handlerFailed());
   }
 
   /**
@@ -196,10 +229,16 @@ export class MiRegistry {
    * not JSON gets -32700 with id null. Never throws.
    */
   async handleBytes(input: Uint8Array | string, transport: MiTransport): Promise<MiOutcome> {
-    const bytes = typeof input === "string" ? new TextEncoder().encode(input) : input;
-    const parsed = parseFirstJsonValue(bytes, 0, true);
+    const parsed = parseBody(input);
     if (parsed.status !== "complete") return { kind: "reply", body: serializeError(null, MiError.parseError()) };
     return this.handleValue(parsed.value, transport);
+  }
+
+  /** {@link handleBytes} with the reply in slices, as {@link handleValueInSlices}. Never throws. */
+  async handleBytesInSlices(input: Uint8Array | string, transport: MiTransport): Promise<MiSlicedOutcome> {
+    const parsed = parseBody(input);
+    if (parsed.status !== "complete") return { kind: "reply", slices: [serializeError(null, MiError.parseError())] };
+    return this.handleValueInSlices(parsed.value, transport);
   }
 
   #which(params: MiParams): unknown {
@@ -229,4 +268,16 @@ function normalizeParams(params: MiRequestParams): MiRequestParams {
   if (params === undefined) return undefined;
   if (Array.isArray(params)) return params.length === 0 ? undefined : params;
   return Object.keys(params).length === 0 ? undefined : params;
+}
+
+function parseBody(input: Uint8Array | string): ReturnType<typeof parseFirstJsonValue> {
+  const bytes = typeof input === "string" ? new TextEncoder().encode(input) : input;
+  return parseFirstJsonValue(bytes, 0, true);
+}
+
+/** A result with its sliced arrays made whole, for in-process callers. */
+function whole(value: unknown): unknown {
+  if (value instanceof MiSlicedArray) return value.toJSON();
+  if (!hasSlicedArray(value)) return value;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, whole(v)]));
 }

@@ -3,7 +3,8 @@
  * its 4.x `uac_registrant:` alias, with OpenSIPS's recipes, reply shapes and error codes. `reg_stats` is ours.
  */
 import type { RegistrantKey, RegistrantRow } from "@uacreg/core";
-import { type MiCommand, MiError, type MiParams, type MiRegistry } from "@uacreg/mi";
+import type { RecordView } from "@uacreg/engine";
+import { type MiCommand, MiError, type MiParams, type MiRegistry, MiSlicedArray } from "@uacreg/mi";
 import { regListRecord } from "./reg-list-record.js";
 import type { RegistrantService, RegistrantServiceSource } from "./registrant-service.js";
 
@@ -71,7 +72,11 @@ export function registerRegistrantCommands(
     recipes: [[], [...KEY_RECIPE]],
     handler: (p) => {
       const service = current();
-      if (!p.has("aor")) return { Records: service ? service.list().map((v) => regListRecord(v, utc)) : [] };
+      if (!p.has("aor")) {
+        // Made record by record as the reply is written (100,000 records are 31.6 MB of JSON).
+        const views = service ? service.list() : [];
+        return { Records: new MiSlicedArray(views.length, (i) => regListRecord(views[i] as RecordView, utc)) };
+      }
       const view = service?.get(keyOf(p));
       if (!view) throw noSuchRegistrant();
       return { Registrant: regListRecord(view, utc) };

@@ -1,0 +1,193 @@
+/**
+ * The HTTP front end under large replies and clients that read slowly or not at all (docs/mi-protocol.md §5): real
+ * loopback sockets, the server's write timeout on a VirtualClock.
+ */
+import { request } from "node:http";
+import { connect, type Socket } from "node:net";
+import { VirtualClock } from "@uacreg/runtime/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { serializeResult } from "./json-rpc-reply.js";
+import { MiHttpServer, type MiHttpServerOptions } from "./mi-http-server.js";
+import { MiRegistry } from "./mi-registry.js";
+import { MiSlicedArray } from "./mi-sliced-array.js";
+
+/**
+ * About 1.1 kB of JSON: tens of thousands of them are more than loopback socket buffers hold (Linux lets a receive
+ * buffer grow to tcp_rmem's maximum, 32 MB by default, even while nobody reads it).
+ */
+const record = (i: number) => ({
+  AOR: `sip:user${i}@example.com`,
+  expires: 3600,
+  state: "REGISTERED_STATE",
+  binding: `sip:user${i}@192.0.2.10:5060;${"x".repeat(1000)}`,
+});
+
+/** A registry with `big_list` (`count` records, made one by one as the reply is written) and `which`. */
+function registry(count: number): MiRegistry {
+  const r = new MiRegistry();
+  r.register({
+    name: "big_list",
+    recipes: [[]],
+    handler: () => ({ Records: new MiSlicedArray(count, record), Total: count }),
+  });
+  return r;
+}
+
+const BIG = '{"jsonrpc":"2.0","id":7,"method":"big_list"}';
+const WHICH = '{"jsonrpc":"2.0","id":1,"method":"which"}';
+const expected = (count: number) =>
+  serializeResult(7, { Records: Array.from({ length: count }, (_, i) => record(i)), Total: count });
+
+let server: MiHttpServer | undefined;
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy();
+  await server?.close();
+  server = undefined;
+});
+
+async function start(count: number, options: Partial<MiHttpServerOptions> = {}): Promise<number> {
+  server = new MiHttpServer({ registry: registry(count), port: 0, ...options });
+  return (await server.listen()).port;
+}
+
+/** One POST through Node's client (de-chunked); resolves with status, headers and body. */
+function post(port: number, body: string) {
+  return new Promise<{ status: number; length: string | undefined; body: string }>((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: "/mi",
+        agent: false,
+        headers: { "Content-Type": "application/json" },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            length: res.headers["content-length"],
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** A raw client that sends the request and then reads nothing until told (its socket paused). */
+function slowClient(port: number, body: string) {
+  const chunks: Buffer[] = [];
+  const s = connect(port, "127.0.0.1", () => {
+    // Paused once connected (a pause before the connection is lost when it starts reading).
+    s.pause();
+    s.write(
+      `POST /mi HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+  });
+  sockets.push(s);
+  s.on("data", (c: Buffer) => chunks.push(c));
+  s.pause();
+  const closed = new Promise<void>((resolve) => s.on("close", () => resolve()));
+  s.on("error", () => {});
+  return { socket: s, closed, received: () => Buffer.concat(chunks).toString("utf8") };
+}
+
+/** The body of a chunked HTTP/1.1 response, or undefined when the terminating chunk never came. */
+function dechunk(text: string): string | undefined {
+  let at = text.indexOf("\r\n\r\n") + 4;
+  let body = "";
+  for (;;) {
+    const eol = text.indexOf("\r\n", at);
+    if (eol === -1) return undefined;
+    const size = Number.parseInt(text.slice(at, eol), 16);
+    if (Number.isNaN(size) || eol + 2 + size > text.length) return undefined;
+    if (size === 0) return body;
+    body += text.slice(eol + 2, eol + 2 + size);
+    at = eol + 2 + size + 2;
+  }
+}
+
+/** Event-loop turns until `pred` holds (the server's state moves on socket events, not on the clock). */
+async function turnsUntil(pred: () => boolean): Promise<void> {
+  while (!pred()) await new Promise<void>((r) => setImmediate(r));
+}
+
+describe("mi_http large replies", () => {
+  it("streams a large result with the bytes of the whole reply", async () => {
+    const port = await start(20_000);
+    const reply = await post(port, BIG);
+    expect(reply.status).toBe(200);
+    expect(reply.length).toBeUndefined();
+    expect(reply.body).toBe(expected(20_000));
+  });
+
+  it("keeps a small result whole, with its Content-Length", async () => {
+    const port = await start(3);
+    const reply = await post(port, BIG);
+    expect(reply.body).toBe(expected(3));
+    expect(reply.length).toBe(String(Buffer.byteLength(reply.body)));
+  });
+
+  it("serves other clients while one does not read its reply, and closes that one after the write timeout", async () => {
+    const clock = new VirtualClock();
+    const port = await start(20_000, { clock, writeTimeoutMs: 10_000 });
+    const stuck = slowClient(port, BIG);
+    // The server has filled the socket and waits for it to drain (its write timer is armed).
+    await turnsUntil(() => clock.pendingTimers === 1);
+    const which = await post(port, WHICH);
+    expect(JSON.parse(which.body).result).toContain("big_list");
+    await clock.advance(9_999);
+    expect(stuck.socket.destroyed).toBe(false);
+    await clock.advance(1);
+    // A paused socket sees no close: read what the kernel holds, then the server's close (the reply unfinished).
+    stuck.socket.resume();
+    await stuck.closed;
+    expect(stuck.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(dechunk(stuck.received())).toBeUndefined();
+  });
+});
+
+describe("mi_http connections", () => {
+  it("closes connections beyond maxConnections and serves again once one is gone", async () => {
+    const port = await start(1, { maxConnections: 2 });
+    const idle = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<Socket>((resolve) => {
+            const s = connect(port, "127.0.0.1", () => resolve(s));
+            sockets.push(s);
+          }),
+      ),
+    );
+    await expect(post(port, WHICH)).rejects.toThrow();
+    idle[0]?.destroy();
+    await new Promise<void>((resolve) => idle[0]?.once("close", () => resolve()));
+    // The server sees the close on its side on a later turn: retry until it has.
+    for (;;) {
+      const reply = await post(port, WHICH).catch(() => undefined);
+      if (reply) {
+        expect(JSON.parse(reply.body).result).toContain("big_list");
+        break;
+      }
+    }
+  });
+
+  it("closes a connection whose request never completes (requestTimeoutMs)", async () => {
+    const port = await start(1, { requestTimeoutMs: 300 });
+    const s = connect(port, "127.0.0.1");
+    sockets.push(s);
+    s.on("error", () => {});
+    s.write("POST /mi HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{");
+    const received: Buffer[] = [];
+    s.on("data", (c: Buffer) => received.push(c));
+    await new Promise<void>((resolve) => s.on("close", () => resolve()));
+    // Closed by the server (Node answers 408 when it still can); never a reply to the half request.
+    expect(Buffer.concat(received).toString("latin1")).not.toContain("200 OK");
+  });
+});
