@@ -249,6 +249,83 @@ describe("mi_fifo server (docs/mi-protocol.md §4)", () => {
     expect(JSON.parse(text).result.Records).toHaveLength(3001);
   });
 
+  it("serves others while one client does not read its large reply, and gives that one up after the write timeout", async () => {
+    for (let i = 0; i < 3000; i++) {
+      fixture.records.set(`k${i}`, { aor: `sip:user${i}@example.com`, contact: "c", registrar: "r", enabled: true });
+    }
+    await server.stop();
+    const clock = new VirtualClock();
+    await start({ clock });
+    const name = replyName();
+    const path = makeReplyFifo(name);
+    const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const reader = new Socket({ fd: readFd, readable: true, writable: false });
+    reader.pause();
+    const closed = new Promise<void>((resolve) => reader.on("end", () => resolve()));
+    await writeServer(`:${name}:{"jsonrpc":"2.0","id":1,"method":"reg_list"}`);
+    // The reply fills the pipe and the server waits for it to drain (its timer armed).
+    while (clock.pendingTimers === 0) await new Promise<void>((r) => setImmediate(r));
+    expect(await askReady(WHICH)).toContain("reg_list");
+    await clock.advance(10_000);
+    reader.resume();
+    await closed;
+    reader.destroy();
+    await fsp.unlink(path);
+  });
+
+  it("does not cut off a large reply the client reads slowly, longer than the write timeout in all", async () => {
+    for (let i = 0; i < 3000; i++) {
+      fixture.records.set(`k${i}`, {
+        aor: `sip:user${i}-${"x".repeat(200)}@example.com`,
+        contact: "c",
+        registrar: "r",
+        enabled: true,
+      });
+    }
+    await server.stop();
+    const clock = new VirtualClock();
+    await start({ clock });
+    const name = replyName();
+    const path = makeReplyFifo(name);
+    const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const reader = new Socket({ fd: readFd, readable: true, writable: false });
+    reader.pause();
+    let text = "";
+    let ended = false;
+    reader.on("data", (c: Buffer) => {
+      text += c.toString("utf8");
+    });
+    reader.on("end", () => {
+      ended = true;
+    });
+    await writeServer(`:${name}:{"jsonrpc":"2.0","id":1,"method":"reg_list"}`);
+    let stalls = 0;
+    while (!ended) {
+      for (let turn = 0; turn < 2000 && (turn < 20 || clock.pendingTimers === 0); turn++) {
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      if (clock.pendingTimers > 0) stalls++;
+      await clock.advance(9_000);
+      if (ended) break;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          reader.pause();
+          reader.off("data", done);
+          reader.off("end", done);
+          resolve();
+        };
+        reader.on("data", done);
+        reader.on("end", done);
+        reader.resume();
+      });
+    }
+    reader.destroy();
+    await fsp.unlink(path);
+    expect(stalls).toBeGreaterThan(1);
+    expect(clock.now()).toBeGreaterThan(10_000);
+    expect(JSON.parse(text).result.Records).toHaveLength(3001);
+  });
+
   it("recreates the FIFO on demand after it was deleted", async () => {
     await fsp.unlink(server.path);
     expect(await server.ensureFifo()).toBe(true);

@@ -82,6 +82,8 @@ export class MiFifoServer {
   #framer: FifoFramer;
   #checkTimer: TimerHandle | undefined;
   #queue: Promise<void> = Promise.resolve();
+  /** Replies being written (off the queue); `stop()` waits for them. */
+  readonly #writing = new Set<Promise<void>>();
   #stopped = true;
   #ensuring: Promise<boolean> | undefined;
   readonly #lock: FifoOwnerLock;
@@ -177,6 +179,7 @@ export class MiFifoServer {
     const ino = this.#fifo?.ino;
     await this.#closeFifo();
     await this.#queue;
+    await Promise.all([...this.#writing]);
     const st = await fsp.lstat(this.path).catch(() => undefined);
     if (st?.isFIFO() && st.ino === ino) await fsp.unlink(this.path).catch(() => undefined);
     await this.#lock.release();
@@ -253,8 +256,11 @@ export class MiFifoServer {
       this.#logger.warn({ replyPath }, "MI FIFO reply pipe unusable, request dropped");
       return;
     }
-    const outcome = await this.#registry.handleValue(request.value, "fifo");
-    await this.#writeAndClose(socket, outcome.kind === "reply" ? outcome.body : "");
+    const outcome = await this.#registry.handleValueInSlices(request.value, "fifo");
+    // Written off the queue: a client slow to read its reply holds up nobody else's.
+    const writing = this.#writeAndClose(socket, outcome.kind === "reply" ? outcome.slices : []);
+    this.#writing.add(writing);
+    void writing.finally(() => this.#writing.delete(writing));
   }
 
   /**
@@ -285,19 +291,51 @@ export class MiFifoServer {
     }
   }
 
-  #writeAndClose(socket: Socket, body: string): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = this.#clock.setTimer(this.#writeTimeout, () => socket.destroy());
-      const done = () => {
-        timer.cancel();
-        resolve();
-      };
-      socket.once("close", done);
-      socket.on("error", (err) => {
-        this.#logger.debug({ err }, "MI FIFO reply write failed");
+  /**
+   * Writes the reply slice by slice, waiting for the pipe to drain between slices (yielding to the event loop), and
+   * closes it. Given up when the pipe has not drained for `replyWriteTimeoutMs`: the timer restarts at every drain,
+   * so a large reply the client reads, however slowly, is never cut off.
+   */
+  async #writeAndClose(socket: Socket, slices: Iterable<string>): Promise<void> {
+    let failed = false;
+    socket.on("error", (err) => {
+      failed = true;
+      this.#logger.debug({ err }, "MI FIFO reply write failed");
+      socket.destroy();
+    });
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    for (const slice of slices) {
+      if (failed || socket.destroyed) break;
+      if (!socket.write(slice) && !(await this.#drained(socket))) {
+        this.#logger.warn({ timeoutMs: this.#writeTimeout }, "MI FIFO reply not read, given up");
         socket.destroy();
-      });
-      socket.end(body);
+        break;
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (!socket.destroyed) {
+      const timer = this.#clock.setTimer(this.#writeTimeout, () => socket.destroy());
+      socket.end();
+      await closed;
+      timer.cancel();
+    }
+    await closed;
+  }
+
+  /** Resolves true on `drain`, false on close or when `replyWriteTimeoutMs` pass without it. */
+  #drained(socket: Socket): Promise<boolean> {
+    return new Promise((resolve) => {
+      const finish = (ok: boolean) => {
+        timer.cancel();
+        socket.off("drain", onDrain);
+        socket.off("close", onClose);
+        resolve(ok);
+      };
+      const onDrain = () => finish(true);
+      const onClose = () => finish(false);
+      const timer = this.#clock.setTimer(this.#writeTimeout, () => finish(false));
+      socket.on("drain", onDrain);
+      socket.on("close", onClose);
     });
   }
 }
