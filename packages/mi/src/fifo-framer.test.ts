@@ -102,6 +102,27 @@ describe("mi_fifo framing (docs/mi-protocol.md §4)", () => {
   });
 });
 
+describe("a half-written request", () => {
+  it("does not swallow the next client's request written soon after", () => {
+    const f = new FifoFramer();
+    const partial = ':dead:{"jsonrpc":"2.0","id":1,';
+    expect(f.push(b(partial), 0)).toEqual([]);
+    expect(f.push(b(`:next:${REQ}`), 10)).toEqual([
+      { kind: "dropped", reason: "bad-json", bytes: partial.length },
+      { kind: "request", replyName: "next", value: JSON.parse(REQ) },
+    ]);
+    expect(f.pending).toBe(0);
+  });
+
+  it("still joins a request split across writes where the second part starts with ':'", () => {
+    const f = new FifoFramer();
+    expect(f.push(b(':r:{"jsonrpc":"2.0","method"'), 0)).toEqual([]);
+    expect(f.push(b(':"which","id":3}'), 10)).toEqual([
+      { kind: "request", replyName: "r", value: { jsonrpc: "2.0", method: "which", id: 3 } },
+    ]);
+  });
+});
+
 describe("the client side of the framing (docs/mi-protocol.md §4)", () => {
   it("frames a request the server's framer reads back unchanged", () => {
     const bytes = frameFifoRequest("uacreg_reply_12_1700000000_ab12", REQ);

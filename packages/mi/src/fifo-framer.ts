@@ -80,7 +80,33 @@ export class FifoFramer {
       this.#buf = Buffer.alloc(0);
     }
     this.#lastAt = now;
-    const buf = this.#buf.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#buf, chunk]);
+    const prior = this.#buf;
+    if (prior.length > 0 && startsRequest(chunk)) {
+      // A client that died mid-write left a partial request; the next client's write (atomic up to PIPE_BUF) starts
+      // a request of its own. If the two together are broken JSON, only the partial is dropped, not the new request.
+      const joined: FifoFrame[] = [];
+      const pos = this.#frame(Buffer.concat([prior, chunk]), joined);
+      const first = joined[0];
+      if (first?.kind !== "dropped" || first.reason !== "bad-json") {
+        this.#keep(Buffer.concat([prior, chunk]), pos);
+        return [...out, ...joined];
+      }
+      out.push({ kind: "dropped", reason: "bad-json", bytes: prior.length });
+      const buf = Buffer.from(chunk);
+      this.#keep(buf, this.#frame(buf, out));
+      return out;
+    }
+    const buf = prior.length === 0 ? Buffer.from(chunk) : Buffer.concat([prior, chunk]);
+    this.#keep(buf, this.#frame(buf, out));
+    return out;
+  }
+
+  #keep(buf: Buffer, pos: number): void {
+    this.#buf = pos >= buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(pos));
+  }
+
+  /** Frames the requests in `buf` into `out`; returns where the unconsumed rest (a partial request) starts. */
+  #frame(buf: Buffer, out: FifoFrame[]): number {
     let pos = 0;
     for (;;) {
       let i = pos;
@@ -128,8 +154,7 @@ export class FifoFramer {
       }
       out.push({ kind: "request", replyName, value: parsed.value });
     }
-    this.#buf = pos >= buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(pos));
-    return out;
+    return pos;
   }
 
   /** Keeps a partial request from `start`, or drops everything if it is already too large. */
@@ -140,4 +165,11 @@ export class FifoFramer {
     }
     return start;
   }
+}
+
+/** True when `chunk` starts (after JSON whitespace) with the ':' of a request. */
+function startsRequest(chunk: Uint8Array): boolean {
+  let i = 0;
+  while (i < chunk.length && isJsonWhitespace(chunk[i])) i++;
+  return chunk[i] === COLON;
 }
