@@ -139,7 +139,7 @@ async function spawnDaemon(dir: string, fifo: string) {
 }
 
 describe("SIGHUP storms", () => {
-  it("100 SIGHUPs in a burst run at most two reloads (one running, one queued), and the daemon answers meanwhile", async () => {
+  it("100 SIGHUPs in a burst are coalesced (one reload running, one queued), and the daemon answers meanwhile", async () => {
     // Records enough for a reload to take a while; their registrar is a closed loopback port (nothing registers).
     const rows = Array.from({ length: 1000 }, (_, i) =>
       registrantRow({
@@ -157,8 +157,11 @@ describe("SIGHUP storms", () => {
     // Every SIGHUP has been handled once the daemon answers a later MI call after the queued reload ends; give the
     // queued one the time the first took, twice over, then count.
     await new Promise((r) => setTimeout(r, 3000));
+    // One running and one queued at any moment: a burst that lands within the first reload gives 2; on a loaded
+    // machine the test's own kill() calls may straddle the end of the first reload, which allows one more. Without
+    // coalescing the same burst ran 12 to 67 reloads.
     expect(reloads()).toBeGreaterThanOrEqual(1);
-    expect(reloads()).toBeLessThanOrEqual(2);
+    expect(reloads()).toBeLessThanOrEqual(3);
     expect(alive(d)).toBe(true);
     expect((await d.stop()).code).toBe(0);
   });
