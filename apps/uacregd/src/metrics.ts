@@ -2,6 +2,7 @@
  * Prometheus metrics in the text exposition format (prom-client). Values that live in the engine and the transport
  * are read at scrape time, so the hot path never touches a metric object.
  */
+import { STATE_NAMES } from "@uacreg/core";
 import { createServer, type Server } from "node:http";
 import { parseHostPort } from "@uacreg/config";
 import type { EngineCounters } from "@uacreg/engine";
@@ -12,19 +13,8 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
  * Every label value comes from a fixed set, so no input (a peer's method names, a table's content, an MI caller)
  * can add a Prometheus series: a value outside its set is added to the series labelled `other`.
  */
-/** The registrant states of docs/opensips-behaviour.md (the `state` column, 0–9). */
-const STATE_LABELS: readonly string[] = [
-  "NOT_REGISTERED_STATE",
-  "REGISTERING_STATE",
-  "AUTHENTICATING_STATE",
-  "REGISTERED_STATE",
-  "REGISTER_TIMEOUT_STATE",
-  "INTERNAL_ERROR_STATE",
-  "WRONG_CREDENTIALS_STATE",
-  "REGISTRAR_ERROR_STATE",
-  "UNREGISTERING_STATE",
-  "AUTHENTICATING_UNREGISTER_STATE",
-];
+/** The registrant states (docs/opensips-behaviour.md §6), from core's one list. */
+const STATE_LABELS: readonly string[] = STATE_NAMES;
 /** The engine counter names; the compiler checks this lists exactly the keys of `EngineCounters`. */
 const ENGINE_EVENT_KEYS: Record<keyof EngineCounters, true> = {
   registerSent: true,
