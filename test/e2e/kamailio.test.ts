@@ -80,6 +80,15 @@ class RegisterTap {
 
 const kamailioUri = (k: Kamailio) => `sip:127.0.0.1:${k.port}`;
 const keyOf = (r: RegistrantRow) => ({ aor: r.aor, contact: r.binding_URI, registrar: r.registrar });
+/**
+ * Waits (bounded) until `done()` holds. Kamailio writes its location table before its log line reaches us and before
+ * its 200 has crossed the tap, so under load what the table shows is ahead of the log and the tap by a moment.
+ */
+async function eventually(done: () => boolean, limitMs = 10_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!done() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+}
+
 const challengesFor = (k: Kamailio, aor: string) =>
   k.log.split("\n").filter((l) => l.includes(`REGISTER ${aor} from`) && l.includes("challenging")).length;
 
@@ -339,9 +348,10 @@ describe("uacregd against Kamailio registrars with digest verification (MD5 and 
       expect(refresh.params.nc).toBe("00000002");
       expect(refresh.params.algorithm).toBe(K(p.kam).algorithm);
       // Kamailio's 200 lists both alice bindings (30 s and 120 s): reg_list took the expiry of ours
-      const ok = T(p.kam).replies.find(
-        (r) => r.text.startsWith("SIP/2.0 200") && r.header("CSeq") === sent[2]?.header("CSeq"),
-      );
+      const isOk = (r: { text: string; header(name: string): string | undefined }) =>
+        r.text.startsWith("SIP/2.0 200") && r.header("CSeq") === sent[2]?.header("CSeq");
+      await eventually(() => T(p.kam).replies.some(isOk));
+      const ok = T(p.kam).replies.find(isOk);
       expect(ok?.text.match(/<sip:alice@127\.0\.0\.1:\d+>;expires=\d+/g)?.length).toBe(2);
       // E=30, T=10: refreshed 10–20 s after the 200 (±1 s)
       const gap = ((sent[2]?.time ?? 0) - (sent[1]?.time ?? 0)) / 1000;
@@ -362,6 +372,7 @@ describe("uacregd against Kamailio registrars with digest verification (MD5 and 
     expect(rows[0]?.callId).toBe(before?.callId);
     // preemptive REGISTER (old nonce, nc=2) → 401 → REGISTER with the new nonce (nc=1) → 200
     expect(rows[0]?.cseq).toBe((before?.cseq ?? 0) + 2);
+    await eventually(() => challengesFor(K("stale"), p.row.aor) >= 2);
     expect(challengesFor(K("stale"), p.row.aor)).toBe(2);
     const sent = T("stale").sent();
     expect(sent).toHaveLength(4);
