@@ -1,3 +1,4 @@
+import type { Target } from "./rfc3263-resolver.js";
 import type { TransportProtocol } from "./socket-spec.js";
 
 /** A request handed to the transport. The transport adds only the Via header (first). */
@@ -15,6 +16,11 @@ export interface OutgoingRequest {
   readonly socket?: string;
   /** Pinned destination: skip DNS (docs/opensips-behaviour.md §4.3, destination pinning). */
   readonly destination?: { proto: TransportProtocol; address: string; port: number };
+  /**
+   * The next hop's RFC 3263 targets, already resolved by the caller ({@link SipTransport.resolve}): planned as they
+   * are, no lookup. Ignored when `destination` is pinned.
+   */
+  readonly targets?: readonly Target[];
 }
 
 const VIA_PROTO: Record<TransportProtocol, string> = { udp: "UDP", tcp: "TCP", tls: "TLS" };

@@ -226,6 +226,37 @@ describe("RFC 3263 failover through the transport, names served by the loopback 
     expect(server.questions.map((q) => `${q.type} ${q.name}`)).toContain("srv _sip._udp.fo.test");
   });
 
+  it("a send that carries its targets (resolved by the caller) goes there without asking the resolver", async () => {
+    const reg = await peer((text, reply) => reply(echoResponse(text, 200, "OK")));
+    const clock = new VirtualClock();
+    const asked: string[] = [];
+    const counting = new DnsResolver({ servers: [dns.server], systemLookup: false, timeoutMs: 5000, tries: 1, clock });
+    const t = await SipTransport.open({
+      listen: ["udp:127.0.0.1:0"],
+      timers: { t1Ms: 50, t2Ms: 400, frTimeoutS: 1 },
+      clock,
+      resolver: {
+        resolve: (uri) => {
+          asked.push(String(uri));
+          return counting.resolve(uri);
+        },
+        resolveNow: (uri) => {
+          asked.push(uri);
+          return counting.resolveNow(uri);
+        },
+      },
+    });
+    open.push(t);
+    const targets: Target[] = [{ proto: "udp", address: "127.0.0.1", port: reg.port }];
+    const o = await t.send({ ...register("sip:unresolvable.test"), targets });
+    if (o.kind !== "response") throw new Error(`expected a response, got ${o.kind}`);
+    expect(o.response.status).toBe(200);
+    expect(reg.received.length).toBe(1);
+    expect(asked).toEqual([]);
+    expect(t.resolveNow("sip:127.0.0.1:5099")).toEqual([{ proto: "udp", address: "127.0.0.1", port: 5099 }]);
+    expect(t.resolveNow("sip:unresolvable.test")).toBeUndefined();
+  });
+
   it("a send to a registrar given by address goes out and is answered while a name's A answer is held", async () => {
     const reg = await peer((text, reply) => reply(echoResponse(text, 200, "OK")));
     dns.behave("held.test", "a", "hold");

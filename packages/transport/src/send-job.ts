@@ -63,6 +63,10 @@ export class SendJobs {
         this.planned(job, this.ctx.planner.pinnedTargets(req.nextHop, req.destination), true);
         return;
       }
+      if (req.targets !== undefined) {
+        this.planned(job, req.targets, false);
+        return;
+      }
       const known = this.ctx.resolver.resolveNow?.(req.nextHop);
       if (known !== undefined) {
         this.planned(job, known, true);

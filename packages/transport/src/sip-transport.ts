@@ -6,7 +6,7 @@ import { FailoverPlanner } from "./failover-plan.js";
 import { Listeners } from "./listeners.js";
 import type { LocalSocket } from "./local-socket.js";
 import { encodeRequest, type OutgoingRequest } from "./outgoing-request.js";
-import { DnsResolver, type Target } from "./rfc3263-resolver.js";
+import { DnsResolver, type Resolver, type Target } from "./rfc3263-resolver.js";
 import { type SendJob, SendJobs } from "./send-job.js";
 import { hostPort } from "./socket-spec.js";
 import { StatelessAnswerer } from "./stateless-answerer.js";
@@ -51,6 +51,7 @@ export class SipTransport {
   private readonly outbox: UdpOutbox;
   /** Made once the sockets are bound (the failover plan pairs targets with them). */
   private jobs: SendJobs | undefined;
+  private resolver: Resolver | undefined;
   private timer: TimerHandle | undefined;
   private armedAt: number | undefined;
   private closing = false;
@@ -96,9 +97,10 @@ export class SipTransport {
       await t.close();
       throw err;
     }
+    t.resolver = opts.resolver ?? new DnsResolver({ clock: t.clock });
     t.jobs = new SendJobs({
       forcedSocket: (spec) => t.listeners.find(spec),
-      resolver: opts.resolver ?? new DnsResolver({ clock: t.clock }),
+      resolver: t.resolver,
       planner: new FailoverPlanner<LocalSocket>(t.listeners.all()),
       counters: t.countersSet,
       logger: t.logger,
@@ -106,6 +108,29 @@ export class SipTransport {
       closing: () => t.closing,
     });
     return t;
+  }
+
+  /**
+   * The RFC 3263 targets of `nextHop` when known without a lookup (a numeric host, a cached answer), else
+   * `undefined`. The array is shared between calls and must not be changed.
+   */
+  resolveNow(nextHop: string): readonly Target[] | undefined {
+    return this.resolver?.resolveNow?.(nextHop);
+  }
+
+  /**
+   * Resolves `nextHop` (RFC 3263 §4) without sending anything, so a caller can resolve outside its in-flight bound and
+   * hand the targets to {@link send} (`req.targets`). Rejects when the name does not resolve or the transport is closed.
+   */
+  resolve(nextHop: string): Promise<readonly Target[]> {
+    const resolver = this.resolver;
+    if (this.closing || resolver === undefined)
+      return Promise.reject(new TransportError("transport is closed", "closed"));
+    try {
+      return resolver.resolve(nextHop);
+    } catch (err) {
+      return Promise.reject(asError(err));
+    }
   }
 
   /** True when `spec` names one of our listening sockets (the loader rejects rows whose forced_socket is not). */
