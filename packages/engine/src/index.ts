@@ -24,5 +24,5 @@ export {
   validateRegistrantParams,
 } from "./registrant-params.js";
 export type { RegistrantStore } from "./registrant-store.js";
-export type { OutboundRequest, RequestSender, SendOutcome, SipProtocol } from "./request-sender.js";
+export type { OutboundRequest, RequestSender, SendOutcome, SendTarget, SipProtocol } from "./request-sender.js";
 export type { Rejection } from "./table-reconciler.js";

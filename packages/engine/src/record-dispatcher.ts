@@ -14,8 +14,14 @@ import { AdmissionQueue, type CongestionSignal } from "./admission-queue.js";
 import type { EngineMetrics } from "./engine-metrics.js";
 import type { LiveRecord } from "./live-record.js";
 import { outboundRequest, outcomeEvent, outcomeProtocol, rejectedSend } from "./outcome-adapter.js";
-import type { RequestSender, SendOutcome } from "./request-sender.js";
+import type { RequestSender, SendOutcome, SendTarget } from "./request-sender.js";
 import type { StateWriter } from "./state-writer.js";
+
+/** A send as the admission queue holds it: core's action and, when resolved before admission, its targets. */
+interface Admitted {
+  readonly action: SendAction;
+  readonly targets?: readonly SendTarget[];
+}
 
 /** What the {@link RecordDispatcher} works with. */
 export interface RecordDispatcherOptions {
@@ -43,7 +49,7 @@ export class RecordDispatcher {
   readonly #writer: StateWriter<LiveRecord>;
   readonly #metrics: EngineMetrics;
   readonly #log: Logger;
-  readonly #queue: AdmissionQueue<LiveRecord, SendAction>;
+  readonly #queue: AdmissionQueue<LiveRecord, Admitted>;
   #stopping = false;
 
   constructor(o: RecordDispatcherOptions) {
@@ -54,10 +60,10 @@ export class RecordDispatcher {
     this.#writer = o.writer;
     this.#metrics = o.metrics;
     this.#log = o.log;
-    this.#queue = new AdmissionQueue<LiveRecord, SendAction>({
+    this.#queue = new AdmissionQueue<LiveRecord, Admitted>({
       max: o.maxInFlight,
       start: (live, send, epoch) => this.#start(live, send, epoch),
-      wanted: (live, send) => this.#stillWanted(live, send),
+      wanted: (live, send) => this.#stillWanted(live, send.action),
       key: registrarOf,
     });
   }
@@ -112,7 +118,7 @@ export class RecordDispatcher {
     for (const action of result.actions) {
       switch (action.type) {
         case "send":
-          this.#queue.admit(live, action);
+          this.#send(live, action);
           break;
         case "persist-state":
           this.#writer.write(live, action.key, action.state);
@@ -143,7 +149,50 @@ export class RecordDispatcher {
     );
   }
 
-  #start(live: LiveRecord, send: SendAction, epoch: number): void {
+  /**
+   * Resolves the next hop BEFORE admission (docs/architecture.md): a slow name must not hold an in-flight slot and
+   * delay records whose registrar is an address. A pinned destination, a sender that cannot resolve for us, or targets
+   * known at once: admitted now. Otherwise the lookup runs outside the bound; once it answers, the send is admitted
+   * only if core still waits for that very request. A failed lookup is a transport error for core, with no slot taken
+   * (and no congestion signal: it says nothing about the registrar's load).
+   */
+  #send(live: LiveRecord, action: SendAction): void {
+    const sender = this.#sender;
+    const nextHop = action.request.nextHop;
+    if ((action.request.destination !== undefined && live.proto !== undefined) || sender.resolve === undefined) {
+      this.#queue.admit(live, { action });
+      return;
+    }
+    const known = sender.resolveNow?.(nextHop);
+    if (known !== undefined) {
+      this.#queue.admit(live, { action, targets: known });
+      return;
+    }
+    let resolving: Promise<readonly SendTarget[]>;
+    try {
+      resolving = sender.resolve(nextHop);
+    } catch (error) {
+      resolving = Promise.reject(error);
+    }
+    resolving.then(
+      (targets) => {
+        if (!this.#stillWanted(live, action)) return;
+        this.#queue.admit(live, { action, targets });
+      },
+      (error: unknown) => {
+        if (!this.#stillWanted(live, action)) return;
+        try {
+          this.#onOutcome(live, action.request, rejectedSend(error));
+        } catch (err) {
+          this.#log.error({ err: String(err) }, "handling a failed resolution failed");
+        }
+        this.#queue.drain();
+      },
+    );
+  }
+
+  #start(live: LiveRecord, admitted: Admitted, epoch: number): void {
+    const send = admitted.action;
     const c = this.#metrics.counters;
     if (registers(send.kind)) c.registerSent++;
     else c.unregisterSent++;
@@ -151,7 +200,8 @@ export class RecordDispatcher {
     const request = send.request;
     let sent: Promise<SendOutcome>;
     try {
-      sent = this.#sender.send(outboundRequest(request, live.proto));
+      const out = outboundRequest(request, live.proto);
+      sent = this.#sender.send(admitted.targets === undefined ? out : { ...out, targets: admitted.targets });
     } catch (error) {
       sent = Promise.resolve(rejectedSend(error));
     }
@@ -193,8 +243,8 @@ export class RecordDispatcher {
 }
 
 /** The registrar a send goes to, for its in-flight window: the request's next hop (outbound proxy or registrar). */
-function registrarOf(send: SendAction): string {
-  return send.request.nextHop;
+function registrarOf(send: Admitted): string {
+  return send.action.request.nextHop;
 }
 
 /**

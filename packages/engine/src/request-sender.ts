@@ -6,11 +6,21 @@ export type SipProtocol = "udp" | "tcp" | "tls";
 /**
  * A REGISTER as the engine hands it to the {@link RequestSender}: core's request (request line parts, the header
  * block without Via, the next hop, a forced socket) with the pinned destination carrying the protocol the last reply
- * came over (docs/opensips-behaviour.md §4.3). The sender adds the Via, resolves the next hop (RFC 3263) unless
- * pinned, and retransmits (RFC 3261 §17.1.2).
+ * came over (docs/opensips-behaviour.md §4.3), or the targets the engine resolved before admission. The sender adds
+ * the Via, resolves the next hop (RFC 3263) unless given targets or pinned, and retransmits (RFC 3261 §17.1.2).
  */
 export interface OutboundRequest extends Omit<OutgoingRequest, "destination"> {
   readonly destination?: { readonly proto: SipProtocol; readonly address: string; readonly port: number };
+  /** The next hop's targets, resolved by the engine before admission (RFC 3263 §4): the sender does not resolve. */
+  readonly targets?: readonly SendTarget[];
+}
+
+/** One RFC 3263 target of a next hop (RFC 3263 §4): protocol, IP address, port, and the host name for TLS. */
+export interface SendTarget {
+  readonly proto: SipProtocol;
+  readonly address: string;
+  readonly port: number;
+  readonly hostname?: string;
 }
 
 /**
@@ -39,4 +49,11 @@ export interface RequestSender {
   send(request: OutboundRequest): Promise<SendOutcome>;
   /** Whether `spec` (`proto:host:port`) is one of the local sockets. */
   hasSocket(spec: string): boolean;
+  /**
+   * Optional: the targets of `nextHop` when known without a lookup (numeric host, cached answer), else `undefined`.
+   * A sender with {@link resolve} lets the engine resolve names outside its in-flight bound (docs/architecture.md).
+   */
+  resolveNow?(nextHop: string): readonly SendTarget[] | undefined;
+  /** Optional: resolves `nextHop` (RFC 3263 §4) without sending; rejects when it does not resolve. */
+  resolve?(nextHop: string): Promise<readonly SendTarget[]>;
 }

@@ -1,6 +1,6 @@
 import type { Clock } from "@uacreg/runtime";
 import { parseMessage, SipRequest, SipResponse } from "@uacreg/sip";
-import type { OutboundRequest, RequestSender, SendOutcome } from "../request-sender.js";
+import type { OutboundRequest, RequestSender, SendOutcome, SendTarget } from "../request-sender.js";
 import { RegistrarScript, type ScriptedRegistrarOptions } from "./scripted-registrar.js";
 
 /** RFC 3261 §17.1.2 timers of the in-memory transactions (ms): T1, T2, and Timer F = 64·T1. */
@@ -25,6 +25,14 @@ export class MemoryRegistrar extends RegistrarScript implements RequestSender {
   maxOpen = 0;
   /** When it returns an error for a request, that request "cannot be sent": a transport-error outcome, nothing sent. */
   failSend: (request: OutboundRequest) => Error | undefined = () => undefined;
+  /**
+   * When set, this sender resolves next hops the way the transport does (RFC 3263): the engine may call it before
+   * admission, and a `send` without `targets` (and not pinned) awaits it first, inside its transaction, as a
+   * transport would. Unset: the engine's sender cannot resolve and sends as they come.
+   */
+  resolve?: (nextHop: string) => Promise<readonly SendTarget[]>;
+  /** With {@link resolve}: the targets known at once (an address), else undefined. */
+  resolveNow?: (nextHop: string) => readonly SendTarget[] | undefined;
   readonly #clock: Clock;
   #branch = 0;
 
@@ -43,6 +51,19 @@ export class MemoryRegistrar extends RegistrarScript implements RequestSender {
   }
 
   send(request: OutboundRequest): Promise<SendOutcome> {
+    const resolve = this.resolve;
+    if (resolve !== undefined && request.targets === undefined && request.destination === undefined) {
+      const known = this.resolveNow?.(request.nextHop);
+      if (known === undefined) {
+        return resolve(request.nextHop).then(
+          (targets) => this.send({ ...request, targets }),
+          (error: unknown): SendOutcome => ({
+            kind: "transport-error",
+            error: error instanceof Error ? error : new Error(String(error)),
+          }),
+        );
+      }
+    }
     this.sent.push(request);
     const failure = this.failSend(request);
     if (failure !== undefined) {
