@@ -2,7 +2,7 @@
 // virtual time with the in-memory registrar: the re-sends are bounded per attempt, the record backs off, and MI
 // disable in the middle of the exchange stops it. Nothing sleeps.
 import { afterEach, describe, expect, it } from "vitest";
-import { type Harness, openHarness, row } from "../src/test-support/engine-harness.js";
+import { type Harness, keyOf, openHarness, row } from "../src/test-support/engine-harness.js";
 import type { ReceivedRegister, ScriptAnswer } from "../src/test-support/scripted-registrar.js";
 
 let h: Harness | undefined;
@@ -11,11 +11,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const alice = (h: Harness) => ({
-  aor: "sip:alice@reg.test",
-  contact: "sip:alice@127.0.0.1:5099",
-  registrar: h.registrar.uri,
-});
+const alice = (h: Harness) => keyOf(h.registrar, "alice");
 
 /** 423 with Min-Expires = W + 1; past `cap` requests it stops answering, so a test without the bound still ends. */
 function tooBrief(cap = 30): (r: ReceivedRegister) => ScriptAnswer {

@@ -4,7 +4,7 @@ import { VirtualClock } from "@uacreg/runtime/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { RegistrantEngine } from "../src/registrant-engine.js";
 import { EngineConfigError } from "../src/registrant-params.js";
-import { type Harness, openHarness, row } from "../src/test-support/engine-harness.js";
+import { type Harness, keyOf, openHarness, row } from "../src/test-support/engine-harness.js";
 import { MemoryRegistrar } from "../src/test-support/memory-registrar.js";
 
 let h: Harness | undefined;
@@ -13,11 +13,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const alice = (h: Harness) => ({
-  aor: "sip:alice@reg.test",
-  contact: "sip:alice@127.0.0.1:5099",
-  registrar: h.registrar.uri,
-});
+const alice = (h: Harness) => keyOf(h.registrar, "alice");
 
 describe("registrar intervals are clamped (docs/decisions.md)", () => {
   it("a granted expires of 2^40 s becomes max_expires (default 86400 s); the refresh comes a day later, not in a century", async () => {

@@ -1,7 +1,7 @@
 // The registration lifecycle on virtual time: the engine, an in-memory digest registrar behind the engine's
 // RequestSender interface, and a VirtualClock that jumps from deadline to deadline. Nothing sleeps.
 import { afterEach, describe, expect, it } from "vitest";
-import { type Harness, openHarness, row } from "../src/test-support/engine-harness.js";
+import { type Harness, keyOf, openHarness, row } from "../src/test-support/engine-harness.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -9,11 +9,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const alice = (h: Harness) => ({
-  aor: "sip:alice@reg.test",
-  contact: "sip:alice@127.0.0.1:5099",
-  registrar: h.registrar.uri,
-});
+const alice = (h: Harness) => keyOf(h.registrar, "alice");
 
 describe("registration against a digest registrar", () => {
   it.each(["MD5", "SHA-256"] as const)(

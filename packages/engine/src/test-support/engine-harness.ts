@@ -9,7 +9,7 @@ import { MemoryRepository } from "./memory-repository.js";
 import { RecordingLogger } from "./recording-logger.js";
 import type { ScriptedRegistrarOptions } from "./scripted-registrar.js";
 
-export { row } from "./registrant-rows.js";
+export { keyOf, row } from "./registrant-rows.js";
 
 /** How long `until` and `waitEvent` let virtual time run before giving up (10 minutes: many refresh cycles). */
 const LIMIT_MS = 600_000;

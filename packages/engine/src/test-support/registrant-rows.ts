@@ -1,4 +1,4 @@
-import type { RegistrantRow } from "@uacreg/core";
+import type { RegistrantKey, RegistrantRow } from "@uacreg/core";
 
 /** A row registering `user` at `registrar` with password `secret` (the scripted registrars' account). */
 export function row(registrar: { uri: string }, user: string, extra: Partial<RegistrantRow> = {}): RegistrantRow {
@@ -17,4 +17,9 @@ export function row(registrar: { uri: string }, user: string, extra: Partial<Reg
     state: 0,
     ...extra,
   };
+}
+
+/** The key of {@link row}'s record for `user` at `registrar`. */
+export function keyOf(registrar: { uri: string }, user: string): RegistrantKey {
+  return { aor: `sip:${user}@reg.test`, contact: `sip:${user}@127.0.0.1:5099`, registrar: registrar.uri };
 }
