@@ -1,11 +1,10 @@
-import dgram from "node:dgram";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { VirtualClock } from "@uacreg/runtime/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { SipTransport } from "./sip-transport.js";
-import { echoResponse, headerLines, register, type UdpPeer, udpPeer } from "./test-support/udp-peer.js";
+import { askOnce, echoResponse, headerLines, register, type UdpPeer, udpPeer } from "./test-support/udp-peer.js";
 
 /** Real loopback sockets on a VirtualClock: the checks RFC 3261 asks of a transport on what it receives. */
 const FAST = { t1Ms: 50, t2Ms: 400, frTimeoutS: 1 };
@@ -27,15 +26,7 @@ const portOf = (t: SipTransport) => Number(t.sockets()[0]!.split(":").at(-1));
 const fixture = (name: string) =>
   readFileSync(join(import.meta.dirname, "../../sip/src/fixtures/rfc4475", `${name}.sip`), "latin1");
 
-async function ask(t: SipTransport, text: string): Promise<string> {
-  const s = dgram.createSocket("udp4");
-  await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
-  const answer = once(s, "message").then(([m]: unknown[]) => String(m));
-  s.send(text, portOf(t), "127.0.0.1");
-  const r = await answer;
-  s.close();
-  return r;
-}
+const ask = (t: SipTransport, text: string): Promise<string> => askOnce(portOf(t), text);
 
 describe("requests the transport must refuse (RFC 4475)", () => {
   it("badvers: an OPTIONS with SIP/7.0 gets 505 Version Not Supported", async () => {

@@ -8,6 +8,7 @@ import { SipTransport } from "./sip-transport.js";
 import type { TransactionOutcome } from "./transaction-outcome.js";
 import {
   answersBeforeMarker,
+  askOnce,
   echoResponse,
   headerLines,
   optionsRequest,
@@ -380,15 +381,7 @@ describe("RFC 3263 failover", () => {
 
 describe("what arrives unasked", () => {
   /** Sends `text` from a fresh socket and resolves with the transport's answer. */
-  async function ask(t: SipTransport, text: string): Promise<string> {
-    const s = dgram.createSocket("udp4");
-    await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
-    const answer = once(s, "message").then(([m]: unknown[]) => String(m));
-    s.send(text, portOf(t), "127.0.0.1");
-    const r = await answer;
-    s.close();
-    return r;
-  }
+  const ask = (t: SipTransport, text: string): Promise<string> => askOnce(portOf(t), text);
   /**
    * Sends `text` and then a marker OPTIONS from a fresh socket; resolves with the first answer that came back before
    * the marker's, or undefined when the marker's answer came first (the transport answered nothing to `text`).

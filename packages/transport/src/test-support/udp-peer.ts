@@ -140,3 +140,14 @@ export function register(nextHop: string, extra?: { callId?: string; cseq?: numb
     nextHop,
   };
 }
+
+/** Sends `text` to `port` on 127.0.0.1 from a fresh UDP socket and resolves with the first datagram answered. */
+export async function askOnce(port: number, text: string): Promise<string> {
+  const s = dgram.createSocket("udp4");
+  await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
+  const answer = new Promise<string>((resolve) => s.once("message", (m: Buffer) => resolve(String(m))));
+  s.send(text, port, "127.0.0.1");
+  const r = await answer;
+  s.close();
+  return r;
+}
