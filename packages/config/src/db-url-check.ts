@@ -3,7 +3,15 @@
  * `?option=value` list checked against the options the engine's adapter passes to its driver, offline, the way
  * the adapter refuses them when it opens the database.
  */
-import { DbUrlError, type DbEngine, maskDbUrl, parseDbUrl, type ParsedDbUrl, type SqlDialect } from "@uacreg/db";
+import {
+  checkUrlOptions,
+  DbUrlError,
+  type DbEngine,
+  maskDbUrl,
+  parseDbUrl,
+  type ParsedDbUrl,
+  type SqlDialect,
+} from "@uacreg/db";
 import { mssqlDialect } from "@uacreg/db-mssql";
 import { mysqlDialect } from "@uacreg/db-mysql";
 import { postgresDialect } from "@uacreg/db-postgres";
@@ -53,14 +61,13 @@ const NUMERIC_OPTIONS: Readonly<Record<string, { valid: (n: number) => boolean; 
 export function checkDriverOptions(dbUrl: string): void {
   const url = checkDbUrl(dbUrl);
   const dialect = DIALECTS[url.engine];
+  try {
+    checkUrlOptions(dialect, url);
+  } catch (e) {
+    if (!(e instanceof DbUrlError)) throw e;
+    throw dbUrlConfigError(dbUrl, e);
+  }
   for (const [key, value] of Object.entries(url.options)) {
-    if (!dialect.urlOptions.includes(key)) {
-      const known = dialect.urlOptions.join(", ") || "none";
-      throw dbUrlConfigError(
-        dbUrl,
-        new DbUrlError(`db_url ${url.masked}: unknown option "${key}" for ${dialect.engine} (known: ${known})`),
-      );
-    }
     const numeric = NUMERIC_OPTIONS[key];
     if (numeric && (value.trim() === "" || !numeric.valid(Number(value)))) {
       throw dbUrlConfigError(dbUrl, new DbUrlError(`db_url ${url.masked}: option ${key}=${value} ${numeric.rule}`));

@@ -17,7 +17,7 @@ export {
 export { type DbEngine, maskDbUrl, type ParsedDbUrl, parseDbUrl } from "./db-url.js";
 export { registrantEntitySchema } from "./registrant-entity-schema.js";
 export type { RegistrantKey, RegistrantRepository, RegistrantRow, SchemaAdmin } from "./registrant-row.js";
-export type { ClassifiedError, SqlDialect, StoredTable } from "./sql-dialect.js";
+export { type ClassifiedError, checkUrlOptions, type SqlDialect, type StoredTable } from "./sql-dialect.js";
 export type { Logger } from "@uacreg/runtime";
 export {
   maskSecret,

@@ -3,7 +3,7 @@
  * The engine-independent repository ({@link SqlRegistrantRepository}) drives TypeORM with it.
  */
 import type { DataSourceOptions } from "typeorm";
-import type { DbErrorKind } from "./db-errors.js";
+import { type DbErrorKind, DbUrlError } from "./db-errors.js";
 import type { DbEngine, ParsedDbUrl } from "./db-url.js";
 import type { RegistrantColumn } from "./table-config.js";
 
@@ -61,4 +61,20 @@ export interface SqlDialect {
   readonly maxInsertRows: number;
   /** Classifies a driver error (TypeORM's QueryFailedError is unwrapped before). */
   classify(error: unknown): ClassifiedError;
+}
+
+/**
+ * Refuses a `db_url` option the engine's adapter does not pass to its driver (the one rule, used when a repository
+ * opens and by `--check-config` offline).
+ * @throws DbUrlError naming the option and the known ones, the URL masked
+ */
+export function checkUrlOptions(dialect: Pick<SqlDialect, "engine" | "urlOptions">, url: ParsedDbUrl): void {
+  for (const key of Object.keys(url.options)) {
+    if (!dialect.urlOptions.includes(key)) {
+      throw new DbUrlError(
+        `db_url ${url.masked}: unknown option "${key}" for ${dialect.engine} ` +
+          `(known: ${dialect.urlOptions.join(", ") || "none"})`,
+      );
+    }
+  }
 }

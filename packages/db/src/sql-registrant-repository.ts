@@ -15,11 +15,10 @@ import {
   SchemaVersionError,
 } from "./db-errors.js";
 import type { ParsedDbUrl } from "./db-url.js";
-import { DbUrlError } from "./db-errors.js";
 import { registrantEntitySchema } from "./registrant-entity-schema.js";
 import { registrantQueries } from "./registrant-queries.js";
 import type { RegistrantKey, RegistrantRepository, RegistrantRow, SchemaAdmin } from "./registrant-row.js";
-import type { SqlDialect, StoredTable } from "./sql-dialect.js";
+import { checkUrlOptions, type SqlDialect, type StoredTable } from "./sql-dialect.js";
 import {
   REGISTRANT_COLUMNS,
   REGISTRANT_TABLE_VERSION,
@@ -154,14 +153,7 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
     config: TableConfig,
     options: RepositoryOptions = {},
   ): Promise<SqlRegistrantRepository> {
-    for (const key of Object.keys(url.options)) {
-      if (!dialect.urlOptions.includes(key)) {
-        throw new DbUrlError(
-          `db_url ${url.masked}: unknown option "${key}" for ${dialect.engine} ` +
-            `(known: ${dialect.urlOptions.join(", ") || "none"})`,
-        );
-      }
-    }
+    checkUrlOptions(dialect, url);
     const repo = new SqlRegistrantRepository(dialect, url, config, options);
     await repo.run(async () => {
       await repo.resolveStored();
