@@ -10,3 +10,14 @@ export {
   type SharingTagOwnershipOptions,
   TAGS_IGNORED_WARNING,
 } from "./sharing-tag-ownership.js";
+export {
+  type ClusterSnapshot,
+  type DialogMark,
+  type JoinResult,
+  type LeaseRow,
+  type LeaseStore,
+  type MemberRow,
+  type NodeIdentity,
+  unitOfBucket,
+  unitOfTag,
+} from "./lease-store.js";
