@@ -1,0 +1,7 @@
+/**
+ * @uacreg/cluster-mi: the OpenSIPS clusterer sharing-tag MI commands and uacreg's cluster commands
+ * (docs/cluster.md §7) on an @uacreg/mi registry, over the {@link ClusterControl} interface.
+ */
+export type { ActivationResult, ClusterControl, ClusterStatusView, SharingTagState } from "./cluster-control.js";
+export { CLUSTERER_MODULE, registerClusterCommands } from "./cluster-commands.js";
+export { parseSharingTagParam } from "./sharing-tag-param.js";
