@@ -8,9 +8,9 @@
  * congestion control has one per connection (RFC 5681 §3.1): it starts at {@link INITIAL_WINDOW}, grows by one per
  * reply while below the slow-start threshold (doubling per round trip, so a fast registrar is not held back) and by
  * one per window of replies above it, and is halved (never below {@link MIN_WINDOW}) on a congestion signal: a
- * timeout, or a 503. The outcome the transport reports does not say whether a transaction needed retransmissions, so
- * "answered after retransmissions" is not a signal here; a timeout is the retransmissions' failure. One halving per
- * loss event: a signal from a transaction that started before the last halving does not halve again.
+ * timeout, a 503, or a reply that needed retransmissions (the dispatcher's `congestionSignal`). One halving per loss
+ * event (at most once per window, as TCP halves once per round trip): a signal from a transaction that started before
+ * the last halving does not halve again, so one burst of losses does not collapse the window.
  *
  * A send is a pair (record, request): nothing is allocated for a send admitted at once, one entry for a queued one.
  */

@@ -2,6 +2,7 @@ import type { OutgoingRequest } from "@uacreg/core";
 import { parseMessage, type SipResponse } from "@uacreg/sip";
 import { describe, expect, it } from "vitest";
 import { outboundRequest, outcomeEvent, outcomeProtocol, rejectedSend } from "./outcome-adapter.js";
+import { congestionSignal } from "./record-dispatcher.js";
 
 const request: OutgoingRequest = {
   method: "REGISTER",
@@ -57,5 +58,18 @@ describe("outcomeEvent", () => {
       request: { callId: "c1", cseq: 3 },
       message: "no route",
     });
+  });
+});
+
+describe("congestionSignal (docs/decisions.md, adaptive in-flight window)", () => {
+  const remote = { address: "192.0.2.1", port: 5060 };
+  it("a reply to the first copy is fine; a reply after retransmissions, a 503 or a timeout is congestion", () => {
+    expect(congestionSignal({ kind: "response", response: ok, remote, retransmissions: 0 })).toBe("ok");
+    expect(congestionSignal({ kind: "response", response: ok, remote })).toBe("ok");
+    expect(congestionSignal({ kind: "response", response: ok, remote, retransmissions: 2 })).toBe("congestion");
+    const busy = parseMessage("SIP/2.0 503 Busy\r\nContent-Length: 0\r\n\r\n") as SipResponse;
+    expect(congestionSignal({ kind: "response", response: busy, remote, retransmissions: 0 })).toBe("congestion");
+    expect(congestionSignal({ kind: "timeout", retransmissions: 9 })).toBe("congestion");
+    expect(congestionSignal(rejectedSend(new Error("EMSGSIZE")))).toBe("neutral");
   });
 });

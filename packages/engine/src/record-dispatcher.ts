@@ -248,11 +248,14 @@ function registrarOf(send: Admitted): string {
 }
 
 /**
- * What an outcome says about the registrar's load: a timeout (its retransmissions went unanswered) or a 503 is
- * congestion; any other reply is fine; a local send failure says nothing about the registrar.
+ * What an outcome says about the registrar's load, as a lost segment does to TCP (RFC 5681 §3.1): a timeout (its
+ * retransmissions went unanswered), a 503, or a reply that came only after the request was retransmitted (a copy was
+ * lost or answered late: the registrar or the path is dropping) is congestion; a reply to the first copy is fine; a
+ * local send failure says nothing about the registrar.
  */
 export function congestionSignal(outcome: SendOutcome): CongestionSignal {
   if (outcome.kind === "timeout") return "congestion";
   if (outcome.kind === "transport-error") return "neutral";
-  return outcome.response.status === 503 ? "congestion" : "ok";
+  if (outcome.response.status === 503 || (outcome.retransmissions ?? 0) > 0) return "congestion";
+  return "ok";
 }

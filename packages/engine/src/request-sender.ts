@@ -25,9 +25,12 @@ export interface SendTarget {
 
 /**
  * How a transaction ended (RFC 3261 §17.1.2): a final reply, Timer F, or a transport error. `local` is the canonical
- * spec of the socket the request left from and `proto` its protocol, when the sender knows them.
+ * spec of the socket the request left from and `proto` its protocol, when the sender knows them. `retransmissions`
+ * counts the copies the sender sent again (Timer E, RFC 3261 §17.1.2.2) before this outcome: 0 over TCP/TLS; absent
+ * (a sender that does not count them) reads as 0. A reply that needed retransmissions is a congestion signal for the
+ * registrar's window (docs/decisions.md "Adaptive in-flight window").
  */
-export type SendOutcome =
+export type SendOutcome = (
   | {
       readonly kind: "response";
       readonly response: ReplyMessage;
@@ -37,7 +40,8 @@ export type SendOutcome =
       readonly proto?: SipProtocol;
     }
   | { readonly kind: "timeout"; readonly local?: string; readonly proto?: SipProtocol }
-  | { readonly kind: "transport-error"; readonly error: Error; readonly local?: string; readonly proto?: SipProtocol };
+  | { readonly kind: "transport-error"; readonly error: Error; readonly local?: string; readonly proto?: SipProtocol }
+) & { readonly retransmissions?: number };
 
 /**
  * What the engine needs of a transport (docs/contracts.md): send one request as a client transaction and report its

@@ -65,6 +65,8 @@ export class NonInviteClientTransaction {
   private timerF: number;
   /** Absolute deadline of Timer K, or Infinity. */
   private timerK = Number.POSITIVE_INFINITY;
+  /** Timer E firings so far: copies of the request sent again (RFC 3261 §17.1.2.2; always 0 on a reliable transport). */
+  private retransmitted = 0;
 
   /**
    * Starts the transaction: the request has just been sent at `now`.
@@ -83,6 +85,11 @@ export class NonInviteClientTransaction {
 
   get state(): NonInviteClientState {
     return this.stateValue;
+  }
+
+  /** How many times Timer E asked for the request to be sent again (0 on a reliable transport). */
+  get retransmissions(): number {
+    return this.retransmitted;
   }
 
   /** The earliest running timer, or `undefined` once terminated. */
@@ -118,6 +125,7 @@ export class NonInviteClientTransaction {
           this.intervalE =
             this.stateValue === "proceeding" ? this.timers.t2Ms : Math.min(this.intervalE * 2, this.timers.t2Ms);
           this.timerE = now + this.intervalE;
+          this.retransmitted++;
           return "retransmit";
         }
         return "none";

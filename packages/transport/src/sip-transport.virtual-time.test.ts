@@ -42,9 +42,48 @@ describe("SipTransport on a virtual clock", () => {
     expect(sentAt).toEqual([500, 1500, 3500, 7500]);
     await clock.advance(30_000 - clock.now());
     await settle();
-    expect(outcome).toEqual({ kind: "timeout", local: t.sockets()[0], proto: "udp" });
+    expect(outcome).toEqual({ kind: "timeout", local: t.sockets()[0], proto: "udp", retransmissions: 9 });
     expect(t.counters.timeouts).toBe(1);
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("reports how many copies were retransmitted before the reply: 1 when the first was dropped, else 0", async () => {
+    const clock = new VirtualClock();
+    // Drops the first copy of every request (by Call-ID), answers the next one.
+    const seen = new Set<string>();
+    const reg = await udpPeer((text, reply) => {
+      const callId = /^Call-ID: *(.*)$/im.exec(text)?.[1] ?? "";
+      if (seen.has(callId)) reply(echoResponse(text, 200, "OK"));
+      seen.add(callId);
+    });
+    open.push(reg);
+    const t = await transport(clock, "udp:127.0.0.1:0");
+    const lossy = t.send(register(`sip:127.0.0.1:${reg.port}`, { callId: "lossy" }));
+    await reg.waitFor(1);
+    await clock.advance(500); // Timer E: the second copy, answered
+    expect(await lossy).toMatchObject({ kind: "response", retransmissions: 1 });
+    const answeredAtOnce = await udpPeer((text, reply) => reply(echoResponse(text, 200, "OK")));
+    open.push(answeredAtOnce);
+    expect(await t.send(register(`sip:127.0.0.1:${answeredAtOnce.port}`))).toMatchObject({
+      kind: "response",
+      retransmissions: 0,
+    });
+  });
+
+  it("reports no retransmission over TCP, even when the reply takes longer than T1", async () => {
+    const clock = new VirtualClock();
+    let answer: (() => void) | undefined;
+    const reg = await streamPeer((text, socket) => {
+      answer = () => socket.write(echoResponse(text, 200, "OK"));
+    });
+    open.push(reg);
+    const t = await transport(clock, "tcp:127.0.0.1:0");
+    const sent = t.send(register(`sip:127.0.0.1:${reg.port};transport=tcp`));
+    await reg.waitFor(1);
+    await clock.advance(5_000);
+    answer?.();
+    expect(await sent).toMatchObject({ kind: "response", proto: "tcp", retransmissions: 0 });
+    expect(reg.requests).toHaveLength(1);
   });
 
   it("closes a TCP connection idle for idleTimeoutMs, on the clock", async () => {

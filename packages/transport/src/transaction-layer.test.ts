@@ -81,7 +81,12 @@ describe("the transaction layer, on plain numbers", () => {
     expect(fired).toEqual([500, 1500, 3500, 7500, 11_500, 15_500, 19_500, 23_500, 27_500, 30_000]);
     expect(h.retransmitted).toEqual(Array(9).fill(tx));
     expect(h.ended).toHaveLength(1);
-    expect(h.ended[0]!.outcome).toEqual({ kind: "timeout", local: "udp:127.0.0.1:5060", proto: "udp" });
+    expect(h.ended[0]!.outcome).toEqual({
+      kind: "timeout",
+      local: "udp:127.0.0.1:5060",
+      proto: "udp",
+      retransmissions: 9,
+    });
     expect(h.counters.c.retransmissions).toBe(9);
     expect(h.counters.c.timeouts).toBe(1);
     expect(h.layer.nextDeadline()).toBeUndefined();

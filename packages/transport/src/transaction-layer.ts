@@ -204,6 +204,7 @@ export class TransactionLayer {
         remote: { proto: target.proto, address: target.address, port: target.port },
         local: spec.canonical,
         proto: spec.proto,
+        retransmissions: tx.retransmissions,
       };
       if (top.received !== undefined) outcome.received = top.received;
       if (top.rport !== undefined) outcome.rport = top.rport;
@@ -217,7 +218,8 @@ export class TransactionLayer {
     if (tx.onTransportError()) {
       this.counters.c.transportErrors++;
       const spec = tx.listener.spec;
-      this.finish(tx, { kind: "transport-error", error, local: spec.canonical, proto: spec.proto });
+      const retransmissions = tx.retransmissions;
+      this.finish(tx, { kind: "transport-error", error, local: spec.canonical, proto: spec.proto, retransmissions });
     }
     this.schedule(tx);
   }
@@ -225,7 +227,9 @@ export class TransactionLayer {
   /** Ends every transaction with `error` (the transport closes) and forgets the completed ones. */
   closeAll(error: Error): void {
     for (const tx of [...this.byBranch.values()]) {
-      if (tx.onTransportError()) this.finish(tx, { kind: "transport-error", error });
+      if (tx.onTransportError()) {
+        this.finish(tx, { kind: "transport-error", error, retransmissions: tx.retransmissions });
+      }
       this.untrack(tx);
     }
     this.completed.clear();
@@ -240,7 +244,8 @@ export class TransactionLayer {
       case "timeout": {
         this.counters.c.timeouts++;
         const spec = tx.listener.spec;
-        this.finish(tx, { kind: "timeout", local: spec.canonical, proto: spec.proto });
+        const retransmissions = tx.retransmissions;
+        this.finish(tx, { kind: "timeout", local: spec.canonical, proto: spec.proto, retransmissions });
         break;
       }
       default:

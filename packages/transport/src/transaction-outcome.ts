@@ -7,8 +7,13 @@ import type { TransportProtocol } from "./socket-spec.js";
  */
 export type LocalSocketOf = { local: string; proto: TransportProtocol } | { local?: undefined; proto?: undefined };
 
-/** How a request ended. `send` never rejects: every failure is one of these. */
-export type TransactionOutcome =
+/**
+ * How a request ended. `send` never rejects: every failure is one of these. `retransmissions` counts the copies of the
+ * request sent again by Timer E (RFC 3261 §17.1.2.2) in the client transaction that ended the send (its last RFC 3263
+ * attempt) before this outcome: always 0 over TCP/TLS, and 0 when no transaction started. A reply that needed them is
+ * a congestion signal for the caller (docs/decisions.md "Adaptive in-flight window").
+ */
+export type TransactionOutcome = (
   | {
       kind: "response";
       response: SipResponse;
@@ -23,11 +28,12 @@ export type TransactionOutcome =
       rport?: number;
     }
   | ({ kind: "timeout" } & LocalSocketOf)
-  | ({ kind: "transport-error"; error: Error } & LocalSocketOf);
+  | ({ kind: "transport-error"; error: Error } & LocalSocketOf)
+) & { retransmissions: number };
 
 /** The outcome of a send that failed with `error` before any socket was chosen (no `local`, no `proto`). */
 export function failedOutcome(error: Error): TransactionOutcome {
-  return { kind: "transport-error", error };
+  return { kind: "transport-error", error, retransmissions: 0 };
 }
 
 /** `err` as an Error (anything can be thrown). */

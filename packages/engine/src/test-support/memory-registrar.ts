@@ -81,20 +81,23 @@ export class MemoryRegistrar extends RegistrarScript implements RequestSender {
         this.open--;
         resolve(outcome);
       };
-      const attempt = (interval: number) => {
+      const attempt = (interval: number, retransmissions: number) => {
         const bytes = this.handle(parsed, branch);
         if (bytes !== undefined) {
           const response = parseMessage(bytes);
           if (!(response instanceof SipResponse)) throw new Error("the registrar answered with a request");
           const remote = { proto: "udp", address: "127.0.0.1", port: this.port };
-          end({ kind: "response", response, remote, local: MemoryRegistrar.LOCAL, proto: "udp" });
+          end({ kind: "response", response, remote, local: MemoryRegistrar.LOCAL, proto: "udp", retransmissions });
           return;
         }
         const left = started + TIMER_F - this.#clock.now();
-        if (left <= 0) end({ kind: "timeout", local: MemoryRegistrar.LOCAL, proto: "udp" });
-        else this.#clock.setTimer(Math.min(interval, left), () => attempt(Math.min(interval * 2, T2)));
+        if (left <= 0) end({ kind: "timeout", local: MemoryRegistrar.LOCAL, proto: "udp", retransmissions });
+        else {
+          const next = () => attempt(Math.min(interval * 2, T2), retransmissions + 1);
+          this.#clock.setTimer(Math.min(interval, left), next);
+        }
       };
-      attempt(T1);
+      attempt(T1, 0);
     });
   }
 }
