@@ -43,6 +43,12 @@ export interface LeaseStore {
   release(node: NodeIdentity, unit: string, epoch: number): Promise<boolean>;
   /** Sets or clears the node a unit prefers (`clusterer_shtag_set_active`, manual mode, docs/cluster.md §5). */
   setPreferred(unit: string, preferred: string | undefined): Promise<void>;
+  /**
+   * Marks this live session as draining or not (`cluster_drain`, docs/cluster.md §3.5): a draining member stays a
+   * member but every node leaves it out of the wanted owners, so its units move to the others. Matched by name AND
+   * incarnation while live; false otherwise.
+   */
+  setDraining(node: NodeIdentity, draining: boolean): Promise<boolean>;
   /** Graceful stop: releases every lease of this session and deletes the session row (docs/cluster.md §3.8). */
   leave(node: NodeIdentity): Promise<void>;
   /** The dialog marks of the records of one unit (docs/cluster.md §4). */
@@ -81,6 +87,8 @@ export interface MemberRow {
   readonly address: string;
   /** Database time, ms since the epoch. */
   readonly expiresAt: number;
+  /** Set by {@link LeaseStore.setDraining}; false at join. A draining member is never a wanted owner. */
+  readonly draining: boolean;
 }
 
 /** A lease row: one unit of ownership (docs/cluster.md §5). */
