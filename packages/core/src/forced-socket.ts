@@ -1,14 +1,13 @@
 import { splitHostPort } from "@uacreg/sip";
+import { hostProblem } from "./uri-host.js";
 
 /**
  * `forced_socket` syntax, `proto:host:port` as OpenSIPS writes sockets (docs/opensips-behaviour.md §2.1): proto udp,
- * tcp, tls (any case), host an IPv4 address, a bracketed IPv6 address or a host name, and a decimal port 1..65535,
- * split by @uacreg/sip's hostport parser. Whether such a socket is listening is not core's business: the caller
+ * tcp, tls (any case), host an IPv4 address, a bracketed IPv6 address or a host name (checked like a URI's host,
+ * ./uri-host.ts), and a decimal port 1..65535, split by @uacreg/sip's hostport parser. Whether such a socket is listening is not core's business: the caller
  * passes `socketExists`.
  */
 const PROTO_RE = /^(udp|tcp|tls):/i;
-const HOST_RE = /^[A-Za-z0-9.-]+$/;
-const IPV6_RE = /^[0-9A-Fa-f:.]+$/;
 
 /** The normalised spec (protocol in lower case), or undefined when the text is not `proto:host:port`. */
 export function parseForcedSocket(text: string): string | undefined {
@@ -22,9 +21,9 @@ export function parseForcedSocket(text: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (!(parts.bracketed ? IPV6_RE : HOST_RE).test(parts.host)) return undefined;
+  const host = parts.bracketed ? `[${parts.host}]` : parts.host;
+  if (hostProblem(host) !== undefined) return undefined;
   const port = parts.port as number;
   if (port < 1) return undefined;
-  const host = parts.bracketed ? `[${parts.host}]` : parts.host;
   return `${(proto[1] as string).toLowerCase()}:${host}:${port}`;
 }

@@ -27,6 +27,7 @@ export type {
 } from "./registrant-action.js";
 export type { AuthCache } from "./registrant-authorization.js";
 export {
+  MAX_ROW_EXPIRY,
   parseRegistrantRow,
   type RegistrantConfig,
   sameConfig,

@@ -51,6 +51,35 @@ describe("row validation (docs/opensips-behaviour.md §2.2, docs/decisions.md)",
     [{ cluster_shtag: "vip/one" }, "cluster_shtag", "not numeric"],
     [{ username: "al\r\nice" }, "username", "CR, LF or NUL"],
     [{ password: "pw\n" }, "password", "CR, LF or NUL"],
+    // Issue 10 item 13: what MI reg_upsert and `uacreg db import` accepted because this validator did.
+    [{ aor: "mailto:alice@reg.test" }, "aor", "sip: or sips:"],
+    [{ aor: "http://reg.test/alice" }, "aor", "sip: or sips:"],
+    [{ aor: "tel:+123" }, "aor", "sip: or sips:"],
+    [{ third_party_registrant: "mailto:bob@x.test" }, "third_party_registrant", "sip: or sips:"],
+    [{ registrar: "sip:reg.test:0" }, "registrar", "port 0"],
+    [{ registrar: "sip:reg.test:65536" }, "registrar", "bad port"],
+    [{ proxy: "sip:proxy.test:0" }, "proxy", "port 0"],
+    [{ proxy: "sip:proxy.test:99999" }, "proxy", "bad port"],
+    [{ binding_URI: "sip:alice@127.0.0.1:0" }, "binding_URI", "port 0"],
+    [{ binding_URI: "sip:alice@127.0.0.1:70000" }, "binding_URI", "bad port"],
+    [{ aor: "sip:alice@reg.test:0" }, "aor", "port 0"],
+    [{ registrar: "sip:reg..test" }, "registrar", "empty label"],
+    [{ registrar: "sip:-reg.test" }, "registrar", 'starting or ending with "-"'],
+    [{ registrar: "sip:127.0.0.300" }, "registrar", "not an IPv4 address"],
+    [{ registrar: "sip:10.1.2" }, "registrar", "not an IPv4 address"],
+    [{ registrar: "sip:reg.123" }, "registrar", "neither an IPv4 address nor a name"],
+    [{ registrar: "sip:[]" }, "registrar", "not an IPv6 address"],
+    [{ registrar: "sip:[1::2::3]:5060" }, "registrar", "not an IPv6 address"],
+    [{ registrar: `sip:${"a".repeat(64)}.test` }, "registrar", "longer than 63"],
+    [{ proxy: "sip:.proxy.test" }, "proxy", "empty label"],
+    [{ aor: "sip:alice@reg_.-test" }, "aor", 'starting or ending with "-"'],
+    [{ binding_URI: "sip:alice@1.2.3.4.5" }, "binding_URI", "not an IPv4 address"],
+    [{ forced_socket: "udp:bad..host:5060" }, "forced_socket", "proto:host:port"],
+    [{ expiry: 2 ** 40 }, "expiry", "above 2147483647 s"],
+    [{ expiry: 2 ** 31 }, "expiry", "above 2147483647 s"],
+    [{ state: 1.5 }, "state", "32-bit integer"],
+    [{ state: 2 ** 40 }, "state", "32-bit integer"],
+    [{ state: Number.NaN }, "state", "32-bit integer"],
   ] as Array<[Partial<RegistrantRow>, string, string]>)("rejects %j in column %s", (overrides, field, text) => {
     const e = rejection(overrides);
     expect(e.field).toBe(field);
@@ -116,6 +145,35 @@ describe("row validation (docs/opensips-behaviour.md §2.2, docs/decisions.md)",
     const c = parseRegistrantRow(row, CTX);
     expect([c.expiry, c.enabled]).toEqual([120, false]);
     expect(rejection({ expiry: "12x" as unknown as number }).field).toBe("expiry");
+  });
+
+  it("refuses text in an integer column (SQLite keeps it as text) naming the column, never reading a default", () => {
+    const text = (column: "expiry" | "state", value: string) =>
+      rejection({ [column]: value as unknown as number } as Partial<RegistrantRow>);
+    for (const value of ["soon", " 60", "1e3", "60.5", "0x3c", "-60"]) {
+      expect(text("expiry", value).field, value).toBe("expiry");
+      expect(text("expiry", value).message).toContain(`"${value}" is not a whole number of seconds`);
+    }
+    for (const value of ["off", "", " 1", "1.0", "0x1"]) {
+      expect(text("state", value).field, value).toBe("state");
+      expect(text("state", value).message).toContain(`"${value}" is not a 32-bit integer`);
+    }
+  });
+
+  it("accepts the largest expiry the column holds and the hosts RFC 3261 §25.1 allows", () => {
+    expect(parseRegistrantRow(captureRow({ expiry: 2147483647 }), CTX).expiry).toBe(2147483647);
+    for (const registrar of [
+      "sip:reg.test.",
+      "sip:reg-1.example_net.test:65535",
+      "sip:[::1]:5060",
+      "sip:[2001:db8::1.2.3.4]",
+      "sip:[fe80:0:0:0:0:0:0:1]",
+      "sip:192.0.2.1:1",
+      "sips:a.b.c.d.example",
+    ]) {
+      expect(parseRegistrantRow(captureRow({ registrar }), CTX).registrar, registrar).toBe(registrar);
+    }
+    expect(parseRegistrantRow(captureRow({ binding_URI: "tel:+15551234" }), CTX).binding).toBe("tel:+15551234");
   });
 
   it("state 0 is enabled, any other value disabled", () => {

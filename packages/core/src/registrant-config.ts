@@ -5,6 +5,19 @@ import { buildRequestTemplateFrom, DEFAULT_USER_AGENT, type RequestTemplate } fr
 import type { RegistrantKey, RegistrantRow } from "./registrant-row.js";
 import { parseSharingTag, type SharingTag } from "./sharing-tag.js";
 import { intern } from "./shared-strings.js";
+import { hostProblem } from "./uri-host.js";
+
+/**
+ * The range of the `expiry` and `state` columns: PostgreSQL `INTEGER`, and OpenSIPS reads both as a C `int`
+ * (docs/opensips-behaviour.md §11; MySQL's `INT UNSIGNED` expiry holds more, but not through OpenSIPS).
+ */
+const INT_MIN = -2147483648;
+const INT_MAX = 2147483647;
+/**
+ * The largest `expiry` (s) a row may ask for, the column's: PostgreSQL refuses more on insert, and SQLite,
+ * a CSV import and MI `reg_upsert` are held to the same bound instead of registering for 2^40 s.
+ */
+export const MAX_ROW_EXPIRY = INT_MAX;
 
 /** What validation needs besides the row (docs/opensips-behaviour.md §1, §2.2). */
 export interface ValidationContext {
@@ -74,6 +87,20 @@ export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): 
   const fail = (field: string, reason: string): never => {
     throw new RecordValidationError(key, field, reason);
   };
+  const hostPort = (field: string, uri: SipUri): void => {
+    const problem = hostProblem(uri.host);
+    if (problem !== undefined) fail(field, problem);
+    if (uri.port === 0) fail(field, "has port 0 (a port is 1..65535)");
+  };
+  const sipUri = (field: string, text: string, user: "no user" | "user allowed"): void => {
+    const u = parseAny(text);
+    if (typeof u === "string") fail(field, `does not parse: ${u}`);
+    else if (!isSipUri(u)) fail(field, "is not a sip: or sips: URI");
+    else {
+      if (user === "no user" && u.user !== undefined) fail(field, "must not have a user part");
+      hostPort(field, u);
+    }
+  };
   for (const [field, value] of [
     ["registrar", row.registrar],
     ["aor", row.aor],
@@ -82,30 +109,18 @@ export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): 
     if (typeof value !== "string" || value === "") fail(field, "is NULL or empty");
   }
 
-  const registrarUri = parseAny(row.registrar);
-  if (typeof registrarUri === "string") fail("registrar", `does not parse: ${registrarUri}`);
-  else if (!isSipUri(registrarUri)) fail("registrar", "is not a sip: or sips: URI");
-  else if (registrarUri.user !== undefined) fail("registrar", "must not have a user part");
-
+  // Every URI column parses; the registrar, the proxy, the AOR and the third party are SIP URIs (RFC 3261 §6
+  // "address-of-record", §10.2); every SIP URI has a well-formed host and a port 1..65535 (./uri-host.ts).
+  sipUri("registrar", row.registrar, "no user");
   const proxy = optional(row.proxy);
-  if (proxy !== undefined) {
-    const u = parseAny(proxy);
-    if (typeof u === "string") fail("proxy", `does not parse: ${u}`);
-    else if (!isSipUri(u)) fail("proxy", "is not a sip: or sips: URI");
-    else if (u.user !== undefined) fail("proxy", "must not have a user part");
-  }
-
-  const aorUri = parseAny(row.aor);
-  if (typeof aorUri === "string") fail("aor", `does not parse: ${aorUri}`);
-
+  if (proxy !== undefined) sipUri("proxy", proxy, "no user");
+  sipUri("aor", row.aor, "user allowed");
   const thirdParty = optional(row.third_party_registrant);
-  if (thirdParty !== undefined) {
-    const u = parseAny(thirdParty);
-    if (typeof u === "string") fail("third_party_registrant", `does not parse: ${u}`);
-  }
-
+  if (thirdParty !== undefined) sipUri("third_party_registrant", thirdParty, "user allowed");
+  // A Contact may be any URI (RFC 3261 §10.2.1); a SIP one is held to the same host and port rules.
   const bindingParsed = parseAny(row.binding_URI);
   if (typeof bindingParsed === "string") fail("binding_URI", `does not parse: ${bindingParsed}`);
+  else if (isSipUri(bindingParsed)) hostPort("binding_URI", bindingParsed);
 
   const bindingParams = optional(row.binding_params);
   let forceSingle = false;
@@ -124,7 +139,8 @@ export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): 
     forceSingle = params?.has("reg-id") === true && params.has("+sip.instance");
   }
 
-  // Some drivers hand integer columns over as strings ("60"); accept plain decimal digits.
+  // Some drivers hand integer columns over as strings ("60"); plain decimal digits are the number, any other text
+  // (SQLite keeps text as text in an INTEGER column) is refused naming the column, never read as a default.
   const rawExpiry: unknown = row.expiry;
   const expiryValue = typeof rawExpiry === "string" && /^\d+$/.test(rawExpiry) ? Number(rawExpiry) : row.expiry;
   const rawState: unknown = row.state;
@@ -136,6 +152,10 @@ export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): 
   } else expiry = expiryValue;
   if (expiry <= ctx.timerInterval) {
     fail("expiry", `${expiry} s is not above timer_interval ${ctx.timerInterval} s (Please decrease timer_interval)`);
+  }
+  if (expiry > MAX_ROW_EXPIRY) fail("expiry", `${expiry} s is above ${MAX_ROW_EXPIRY} s (the column is a 32-bit int)`);
+  if (typeof state !== "number" || !Number.isInteger(state) || state < INT_MIN || state > INT_MAX) {
+    fail("state", `"${String(rawState)}" is not a 32-bit integer`);
   }
 
   let forcedSocket: string | undefined;
@@ -155,8 +175,6 @@ export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): 
     if (typeof t === "string") fail("cluster_shtag", t);
     else shtag = t;
   }
-
-  if (typeof state !== "number" || !Number.isFinite(state)) fail("state", "is not a number");
 
   const username = optional(row.username);
   const password = optional(row.password);
