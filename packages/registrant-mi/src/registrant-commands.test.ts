@@ -184,9 +184,29 @@ describe("the registrant commands (docs/opensips-behaviour.md §9)", () => {
   it("reg_upsert of a row the service refuses answers 503 Failed Upsert, naming the column, not the password", async () => {
     const body = await reply("reg_upsert", upsertParams({ expiry: 0 }));
     expect(body).toBe(
-      `{"jsonrpc":"2.0","error":{"code":503,"message":"Failed Upsert","data":"aor=${ALICE.aor};contact=${ALICE.contact};registrar=${ALICE.registrar}: expiry: must be a positive number of seconds"},"id":"1"}`,
+      `{"jsonrpc":"2.0","error":{"code":503,"message":"Failed Upsert","data":"registrant aor=${ALICE.aor};contact=${ALICE.contact};registrar=${ALICE.registrar}: expiry: 0 s is not above timer_interval 10 s (Please decrease timer_interval)"},"id":"1"}`,
     );
     expect(body).not.toContain("Pw-Secret-1");
+  });
+
+  it.each([
+    [{ aor: "mailto:alice@reg.test" }, "aor: is not a sip: or sips: URI"],
+    [{ aor: "http://reg.test/alice" }, "aor: is not a sip: or sips: URI"],
+    [{ registrar: "sip:127.0.0.1:0" }, "registrar: has port 0"],
+    [{ registrar: "sip:127.0.0.1:65536" }, "registrar: does not parse: bad port"],
+    [{ contact: "sip:alice@127.0.0.1:0" }, "binding_URI: has port 0"],
+    [{ proxy: "sip:proxy..test" }, 'proxy: host "proxy..test" has an empty label'],
+    [{ registrar: "sip:10.0.0.256" }, 'registrar: host "10.0.0.256" is not an IPv4 address'],
+    [{ expiry: 2 ** 40 }, "expiry: 1099511627776 s is above 2147483647 s"],
+    [{ state: 2 ** 40 }, 'state: "1099511627776" is not a 32-bit integer'],
+  ])("reg_upsert refuses %j with 503 Failed Upsert naming the column, and changes nothing", async (over, reason) => {
+    const before = [...service.records.entries()];
+    const body = await reply("reg_upsert", upsertParams(over));
+    const error = (JSON.parse(body) as { error: { code: number; message: string; data: string } }).error;
+    expect([error.code, error.message]).toEqual([503, "Failed Upsert"]);
+    expect(error.data).toContain(reason);
+    expect(body).not.toContain("Pw-Secret-1");
+    expect([...service.records.entries()]).toEqual(before);
   });
 
   it("reg_upsert refuses a missing column and a non-integer expiry with the -32602 strings", async () => {

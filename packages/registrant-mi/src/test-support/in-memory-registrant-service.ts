@@ -2,7 +2,14 @@
  * A {@link RegistrantService} on two maps, for the unit tests of the commands: `records` is what is in memory,
  * `database` what `reg_reload` reads. Every call is recorded in `calls`.
  */
-import { formatKey, type RegistrantKey, type RegistrantRow, rowKey } from "@uacreg/core";
+import {
+  formatKey,
+  parseRegistrantRow,
+  type RegistrantKey,
+  type RegistrantRow,
+  rowKey,
+  type ValidationContext,
+} from "@uacreg/core";
 import type { LoadReport, RecordView } from "@uacreg/engine";
 import type { RegistrantService } from "../registrant-service.js";
 
@@ -21,6 +28,9 @@ export function recordView(key: RegistrantKey, over: Partial<RecordView> = {}): 
     ...over,
   };
 }
+
+/** The engine's row validation with T = 10 s and a default expiry of 3600 s (docs/opensips-behaviour.md §2.2). */
+const VALIDATION: ValidationContext = { timerInterval: 10, defaultExpires: 3600 };
 
 export class InMemoryRegistrantService implements RegistrantService {
   readonly records = new Map<string, RecordView>();
@@ -76,13 +86,14 @@ export class InMemoryRegistrantService implements RegistrantService {
     return "ok";
   }
 
-  /** Refuses a row without an expiry the way the engine does: the message names the key and the column. */
+  /**
+   * Refuses a row the way the engine does, through core's one row validator (RecordValidationError naming the key and
+   * the column); a refused row changes nothing.
+   */
   upsert(row: RegistrantRow): void {
     const key = rowKey(row);
     this.calls.push(`upsert ${formatKey(key)}`);
-    if (row.expiry === null || row.expiry < 1) {
-      throw new Error(`${formatKey(key)}: expiry: must be a positive number of seconds`);
-    }
+    parseRegistrantRow(row, VALIDATION);
     this.add(
       recordView(key, {
         expires: 0,
