@@ -128,4 +128,32 @@ describe("inbound TCP limits", () => {
     const o = await t.send(register(`sip:127.0.0.1:${reg.port};transport=tcp`));
     expect(o.kind === "response" ? o.response.status : o.kind).toBe(200);
   });
+
+  it("does not cut our outbound connection while a registrar's large reply trickles in (Timer F bounds it)", async () => {
+    const clock = new VirtualClock();
+    let sync: () => Promise<void> = async () => {};
+    const reg: StreamPeer = await streamPeer((text, socket) => {
+      // A 200 with 4 KiB of headers, written in three parts 4 s apart: longer than the inbound header deadline.
+      const bytes = Buffer.from(
+        echoResponse(text, 200, "OK").replace("\r\n\r\n", `\r\nX-Pad: ${"p".repeat(4096)}\r\n\r\n`),
+      );
+      void (async () => {
+        socket.write(bytes.subarray(0, 1000));
+        await sync();
+        await clock.advance(4000);
+        socket.write(bytes.subarray(1000, 3000));
+        await sync();
+        await clock.advance(4000);
+        socket.write(bytes.subarray(3000));
+      })();
+    });
+    open.push(reg);
+    const t = await transport({ clock, timers: { t1Ms: 500, frTimeoutS: 32 }, inbound: { headerTimeoutMs: 1000 } });
+    sync = await marker(t);
+    const o = await t.send(register(`sip:127.0.0.1:${reg.port};transport=tcp`));
+    expect(o.kind === "response" ? o.response.status : o.kind).toBe(200);
+    expect(clock.now()).toBe(8000);
+    expect(t.counters.headerTimeouts).toBe(0);
+    expect(t.counters.openConnections).toBe(1);
+  });
 });

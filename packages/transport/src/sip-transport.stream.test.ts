@@ -5,11 +5,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { VirtualClock } from "@uacreg/runtime/testing";
+import { settle, VirtualClock } from "@uacreg/runtime/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { StaticResolver } from "./rfc3263-resolver.js";
 import { SipTransport } from "./sip-transport.js";
 import type { TransactionOutcome } from "./transaction-outcome.js";
+import { TransportError } from "./transport-error.js";
 import { type StreamPeer, streamPeer } from "./test-support/stream-peer.js";
 import { answersBeforeMarker, echoResponse, register } from "./test-support/udp-peer.js";
 
@@ -230,6 +231,43 @@ describe("TLS", () => {
     expect(status(o)).toBe(200);
     expect(reg.requests[0]!.text).toMatch(/^Via: SIP\/2\.0\/TLS 127\.0\.0\.1:\d+;/m);
     if (o.kind === "response") expect(o.remote.proto).toBe("tls");
+  });
+
+  it("gives up a TLS connection whose peer accepts TCP and never answers the handshake, at connectTimeoutMs", async () => {
+    const accepted: net.Socket[] = [];
+    const silent = net.createServer((s) => {
+      accepted.push(s);
+      s.on("error", () => {});
+    });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+    open.push({
+      close: () =>
+        new Promise<void>((r) => {
+          for (const s of accepted) s.destroy();
+          silent.close(() => r());
+        }),
+    });
+    const clock = new VirtualClock();
+    const spec = "tls:127.0.0.1:0";
+    const files = { cert: join(dir, "cert.pem"), key: join(dir, "key.pem"), ca: join(dir, "cert.pem") };
+    // Timer F 30 s; the connect deadline is the default (10 s), so the send fails well before Timer F.
+    const t = await transport({ listen: [spec], tls: { [spec]: files }, clock, timers: { frTimeoutS: 30 } });
+    let outcome: TransactionOutcome | undefined;
+    void t.send(register(`sips:127.0.0.1:${(silent.address() as net.AddressInfo).port}`)).then((o) => {
+      outcome = o;
+    });
+    while (accepted.length === 0) await once(silent, "connection");
+    await clock.advance(9_999);
+    expect(outcome).toBeUndefined();
+    await clock.advance(1);
+    while (outcome === undefined) await settle();
+    expect(outcome).toMatchObject({ kind: "transport-error", proto: "tls", retransmissions: 0 });
+    const error = outcome.kind === "transport-error" ? outcome.error : undefined;
+    expect(error).toBeInstanceOf(TransportError);
+    expect(error).toMatchObject({ code: "connect-failed" });
+    expect(error?.message).toMatch(/TCP connect or TLS handshake not done within 10000 ms \(the peer stalled\)/);
+    expect(t.counters.connectTimeouts).toBe(1);
+    expect(clock.now()).toBe(10_000);
   });
 
   it("refuses an untrusted certificate by default, and accepts it with rejectUnauthorized false", async () => {

@@ -18,6 +18,7 @@ import { transactionTimers } from "./transaction-timers.js";
 import { TransportCounterSet, type TransportCounters } from "./transport-counters.js";
 import { TransportError } from "./transport-error.js";
 import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_INBOUND_LIMITS,
   type InboundLimits,
   type SendHooks,
@@ -76,7 +77,11 @@ export class SipTransport {
       filed: (deadline) => this.armAt(deadline),
     });
     const inbound: InboundLimits = { ...DEFAULT_INBOUND_LIMITS, ...opts.inbound };
-    this.pool = new StreamConnectionPool(this.clock, opts.idleTimeoutMs ?? 120_000, inbound, c, this.logger, {
+    const timeouts = {
+      idleMs: opts.idleTimeoutMs ?? 120_000,
+      establishMs: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    };
+    this.pool = new StreamConnectionPool(this.clock, timeouts, inbound, c, this.logger, {
       message: (m, conn) => this.onMessage(m, conn.listener, conn.address, conn.port, conn),
       broken: (tx, error) => this.layer.onTransportError(tx, error),
       filed: (deadline) => this.armAt(deadline),

@@ -25,8 +25,13 @@ export interface StreamConnection extends TransactionCarrier {
   lastActive: number;
   /** Accepted (counted against the inbound caps). */
   readonly inbound: boolean;
-  /** Clock time the message being received began (bytes buffered, message incomplete), or undefined. */
+  /**
+   * Accepted connections only: clock time the message being received began (bytes buffered, message incomplete), or
+   * undefined. Outbound connections have no such deadline: their replies are bounded by Timer F.
+   */
   partialSince: number | undefined;
+  /** Outbound, not yet established: the clock time by which TCP connect (and the TLS handshake) must be done. */
+  establishBy: number | undefined;
 }
 
 /** Where the pool hands what its connections bring. */
@@ -39,11 +44,22 @@ export interface StreamEvents {
   filed(deadline: number): void;
 }
 
+/** How long the pool gives each kind of stream. */
+export interface StreamTimeouts {
+  /** A connection with no transaction and no whole message for this long is closed. */
+  readonly idleMs: number;
+  /** An outbound connection not established (TCP connect, TLS handshake) within this long is given up. */
+  readonly establishMs: number;
+}
+
 /**
  * The TCP/TLS connections of a transport: one reusable connection per (local socket, peer) — a forced socket never
  * borrows another socket's connection — plus the accepted ones, with stream framing, failure of a broken connection's
  * transactions, and idle close. Idle close reads the transport's clock: {@link nextDeadline} is the next idle check,
- * which the transport's one timer serves through {@link poll} (no socket timer per connection).
+ * which the transport's one timer serves through {@link poll} (no socket timer per connection). The same check gives
+ * up an outbound connection whose TCP connect or TLS handshake is not done in {@link StreamTimeouts.establishMs}
+ * (a peer that accepts and never answers the ClientHello would otherwise hold it for Node's 120 s), and closes an
+ * accepted one whose message is not completed in {@link InboundLimits.headerTimeoutMs}.
  */
 export class StreamConnectionPool {
   /** Reusable connections by key. */
@@ -58,7 +74,7 @@ export class StreamConnectionPool {
 
   constructor(
     private readonly clock: Clock,
-    private readonly idleTimeoutMs: number,
+    private readonly timeouts: StreamTimeouts,
     private readonly limits: InboundLimits,
     private readonly counters: TransportCounterSet,
     private readonly logger: Logger,
@@ -131,16 +147,18 @@ export class StreamConnectionPool {
       lastActive: now,
       inbound: target === undefined,
       partialSince: undefined,
+      establishBy: target === undefined ? undefined : now + this.timeouts.establishMs,
     };
     if (target !== undefined) {
       socket.once(target.proto === "tls" ? "secureConnect" : "connect", () => {
         conn.connected = true;
+        conn.establishBy = undefined;
       });
     }
     const previous = this.byKey.get(conn.key);
     if (previous === undefined || previous.closed) this.byKey.set(conn.key, conn);
     this.open.add(conn);
-    const check = now + this.idleTimeoutMs;
+    const check = Math.min(now + this.timeouts.idleMs, conn.establishBy ?? Number.POSITIVE_INFINITY);
     if (this.checkAt === undefined || check < this.checkAt) {
       this.checkAt = check;
       this.events.filed(check);
@@ -163,6 +181,13 @@ export class StreamConnectionPool {
     if (this.checkAt === undefined || now < this.checkAt) return;
     let next: number | undefined;
     for (const conn of [...this.open]) {
+      if (conn.establishBy !== undefined && !conn.connected) {
+        if (conn.establishBy <= now) {
+          this.stalled(conn);
+          continue;
+        }
+        if (next === undefined || conn.establishBy < next) next = conn.establishBy;
+      }
       if (conn.partialSince !== undefined) {
         const deadline = conn.partialSince + this.limits.headerTimeoutMs;
         if (deadline <= now) {
@@ -173,14 +198,15 @@ export class StreamConnectionPool {
         }
         if (next === undefined || deadline < next) next = deadline;
       }
-      let due = conn.lastActive + this.idleTimeoutMs;
+      const idleMs = this.timeouts.idleMs;
+      let due = conn.lastActive + idleMs;
       if (due <= now) {
         if (conn.transactions.size === 0) {
           conn.socket.destroy();
           continue;
         }
         conn.lastActive = now;
-        due = now + this.idleTimeoutMs;
+        due = now + idleMs;
       }
       if (next === undefined || due < next) next = due;
     }
@@ -197,6 +223,15 @@ export class StreamConnectionPool {
     const existing = this.byKey.get(key);
     if (existing !== undefined && !existing.closed) return existing;
     return this.adopt(connectStream(listener, target), listener, target);
+  }
+
+  /** An outbound connection not established in time: its transactions fail now with an error naming the stall. */
+  private stalled(conn: StreamConnection): void {
+    this.counters.c.connectTimeouts++;
+    const what = conn.listener.spec.proto === "tls" ? "TCP connect or TLS handshake" : "TCP connect";
+    const stall = new Error(`${what} not done within ${this.timeouts.establishMs} ms (the peer stalled)`);
+    this.logger.debug({ peer: conn.key }, stall.message);
+    this.broken(conn, stall);
   }
 
   /** RFC 3261 §18 / §17.1.4: a broken connection fails its in-flight transactions now, not at Timer F. */
@@ -245,7 +280,8 @@ export class StreamConnectionPool {
       return;
     }
     if (messages.length > 0) conn.lastActive = now;
-    if (conn.parser.buffered === 0) {
+    if (conn.parser.buffered === 0 || !conn.inbound) {
+      // Outbound: a registrar's large reply sent slowly is bounded by its transaction's Timer F, not cut here.
       conn.partialSince = undefined;
     } else if (conn.partialSince === undefined || messages.length > 0) {
       conn.partialSince = now;

@@ -60,6 +60,8 @@ export interface TransportCounters {
   refusedConnections: number;
   /** Connections closed because a message begun on them was not completed in time (`inbound.headerTimeoutMs`). */
   headerTimeouts: number;
+  /** Outbound connections given up because TCP connect or the TLS handshake was not done in time (`connectTimeoutMs`). */
+  connectTimeouts: number;
   /** Sends in progress (handed to `send`, not yet resolved). The transport does not bound them: the engine does. */
   inFlight: number;
 }
@@ -81,6 +83,7 @@ export class TransportCounterSet {
     openConnections: 0,
     refusedConnections: 0,
     headerTimeouts: 0,
+    connectTimeouts: 0,
     inFlight: 0,
   };
 

@@ -15,6 +15,12 @@ export interface TransportOptions {
   resolver?: Resolver;
   /** Close a TCP/TLS connection with no transaction after this long without a whole message (default 120000 ms). */
   idleTimeoutMs?: number;
+  /**
+   * Give up an outbound TCP/TLS connection whose connect (and TLS handshake) is not done after this long (default
+   * {@link DEFAULT_CONNECT_TIMEOUT_MS}): its transactions fail with a `connect-failed` transport error naming the
+   * stall, and the send fails over to the next target (RFC 3263 §4.3) well before Timer F.
+   */
+  connectTimeoutMs?: number;
   /** Limits on accepted (inbound) TCP/TLS connections; see {@link InboundLimits}. */
   inbound?: Partial<InboundLimits>;
   /** UDP socket receive/send buffer size asked of the kernel (default 4 MiB; capped by net.core.rmem_max/wmem_max). */
@@ -44,10 +50,14 @@ export interface InboundLimits {
   /** Accepted connections open at once from one source address (default 16). */
   maxPerSource: number;
   /**
-   * A connection (either direction) that has begun a message and not completed it within this many ms is closed
-   * (default 10000): data arriving byte by byte does not keep it open (slowloris).
+   * An accepted connection that has begun a message and not completed it within this many ms is closed (default
+   * 10000): data arriving byte by byte does not keep it open (slowloris). Outbound connections are not cut by it: a
+   * registrar's slow reply is bounded by its transaction's Timer F, and the idle close applies once none waits.
    */
   headerTimeoutMs: number;
 }
+
+/** The default of `connectTimeoutMs`: 10 s, below the default Timer F (30 s) so failover still has time. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 export const DEFAULT_INBOUND_LIMITS: InboundLimits = { maxConnections: 256, maxPerSource: 16, headerTimeoutMs: 10_000 };
