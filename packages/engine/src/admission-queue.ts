@@ -58,7 +58,6 @@ export class AdmissionQueue<R, S> {
   #waiting: Array<Lane<R, S>> = [];
   #inFlight = 0;
   #queued = 0;
-  readonly #idle = new Set<() => void>();
 
   /** @throws RangeError when `max` < 1 */
   constructor(o: AdmissionQueueOptions<R, S>) {
@@ -121,7 +120,7 @@ export class AdmissionQueue<R, S> {
     }
   }
 
-  /** Gives free slots to the oldest queued sends still wanted, registrar by registrar in turn; tells idle waiters. */
+  /** Gives free slots to the oldest queued sends still wanted, registrar by registrar in turn. */
   drain(): void {
     let progress = true;
     while (progress && this.#inFlight < this.#max && this.#waiting.length > 0) {
@@ -147,27 +146,11 @@ export class AdmissionQueue<R, S> {
       }
       this.#waiting = next;
     }
-    if (this.idle) {
-      for (const resolve of this.#idle) resolve();
-      this.#idle.clear();
-    }
   }
 
   /** True when nothing is out and nothing waits. */
   get idle(): boolean {
     return this.#inFlight === 0 && this.#queued === 0;
-  }
-
-  /** Calls `callback` once the queue is idle (at once if it is); returns the function that cancels the call. */
-  whenIdle(callback: () => void): () => void {
-    if (this.idle) {
-      callback();
-      return () => {};
-    }
-    this.#idle.add(callback);
-    return () => {
-      this.#idle.delete(callback);
-    };
   }
 
   #lane(key: string): Lane<R, S> {

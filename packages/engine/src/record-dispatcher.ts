@@ -50,6 +50,10 @@ export class RecordDispatcher {
   readonly #metrics: EngineMetrics;
   readonly #log: Logger;
   readonly #queue: AdmissionQueue<LiveRecord, Admitted>;
+  /** Next-hop lookups running before admission (outside the queue, so the queue alone is not "idle"). */
+  #lookups = 0;
+  /** Callers of {@link idle} waiting for no lookup, nothing in flight and nothing queued. */
+  readonly #idleWaiters = new Set<() => void>();
   #stopping = false;
 
   constructor(o: RecordDispatcherOptions) {
@@ -86,19 +90,40 @@ export class RecordDispatcher {
     this.#stopping = true;
   }
 
-  /** Resolves true once nothing is in flight or queued, false after `timeoutMs` on the clock. */
+  /** Next-hop lookups running now (before admission). */
+  get resolving(): number {
+    return this.#lookups;
+  }
+
+  /**
+   * Resolves true once no next-hop lookup is running and nothing is in flight or queued, false after `timeoutMs` on
+   * the clock. A lookup counts: the send it precedes (a shutdown unREGISTER) is not out yet, but it will be.
+   */
   idle(timeoutMs: number): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
-      if (this.#queue.idle) return resolve(true);
-      const timer = this.#clock.setTimer(timeoutMs, () => {
-        cancel();
-        resolve(false);
-      });
-      const cancel = this.#queue.whenIdle(() => {
+      if (this.#isIdle()) return resolve(true);
+      const done = () => {
         timer.cancel();
         resolve(true);
+      };
+      const timer = this.#clock.setTimer(timeoutMs, () => {
+        this.#idleWaiters.delete(done);
+        resolve(false);
       });
+      this.#idleWaiters.add(done);
     });
+  }
+
+  #isIdle(): boolean {
+    return this.#lookups === 0 && this.#queue.idle;
+  }
+
+  /** Frees slots to queued sends, then tells the {@link idle} waiters if nothing is left. */
+  #drain(): void {
+    this.#queue.drain();
+    if (this.#idleWaiters.size === 0 || !this.#isIdle()) return;
+    for (const done of this.#idleWaiters) done();
+    this.#idleWaiters.clear();
   }
 
   /** Hands `event` to core for `live` and carries out the actions. */
@@ -174,19 +199,23 @@ export class RecordDispatcher {
     } catch (error) {
       resolving = Promise.reject(error);
     }
+    this.#lookups++;
     resolving.then(
       (targets) => {
-        if (!this.#stillWanted(live, action)) return;
-        this.#queue.admit(live, { action, targets });
+        this.#lookups--;
+        if (this.#stillWanted(live, action)) this.#queue.admit(live, { action, targets });
+        this.#drain();
       },
       (error: unknown) => {
-        if (!this.#stillWanted(live, action)) return;
-        try {
-          this.#onOutcome(live, action.request, rejectedSend(error));
-        } catch (err) {
-          this.#log.error({ err: String(err) }, "handling a failed resolution failed");
+        this.#lookups--;
+        if (this.#stillWanted(live, action)) {
+          try {
+            this.#onOutcome(live, action.request, rejectedSend(error));
+          } catch (err) {
+            this.#log.error({ err: String(err) }, "handling a failed resolution failed");
+          }
         }
-        this.#queue.drain();
+        this.#drain();
       },
     );
   }
@@ -219,7 +248,7 @@ export class RecordDispatcher {
     } catch (error) {
       this.#log.error({ err: String(error) }, "handling a transaction outcome failed");
     }
-    this.#queue.drain();
+    this.#drain();
   }
 
   #onOutcome(live: LiveRecord, request: SendAction["request"], outcome: SendOutcome): void {

@@ -100,8 +100,9 @@ export class RegistrantEngine {
 
   /**
    * Stops the walk; every record is stepped as retiring from now on (nothing registers). With `unregister` (default:
-   * the `unregisterOnShutdown` param) core unregisters every REGISTERED record. Waits for the transactions in flight,
-   * at most `timeoutMs` (default 5000) on the engine's clock. Closes neither the transport nor the store.
+   * the `unregisterOnShutdown` param) core unregisters every REGISTERED record. Waits for the next-hop lookups still
+   * running (an unREGISTER waiting for its registrar's address) and the transactions in flight, at most `timeoutMs`
+   * (default 5000) on the engine's clock. Closes neither the transport nor the store.
    */
   async stop(opts: { unregister?: boolean; timeoutMs?: number } = {}): Promise<void> {
     this.#walk.stop();

@@ -1,6 +1,6 @@
 // Issue 10, item 7: resolving a registrar's name does not hold an in-flight slot. On virtual time with the in-memory
 // registrar given a resolver whose answer for one name is held: a record whose registrar is an address registers
-// meanwhile, even with one slot in all. Nothing sleeps.
+// meanwhile, even with one slot in all; and stop waits for a lookup still running. Nothing sleeps.
 import { afterEach, describe, expect, it } from "vitest";
 import type { SendTarget } from "../src/request-sender.js";
 import { type Harness, openHarness, row } from "../src/test-support/engine-harness.js";
@@ -77,5 +77,37 @@ describe("a registrar name being resolved holds no in-flight slot", () => {
     expect(h.engine.counters().transportErrors).toBe(1);
     expect(h.engine.counters().inFlight).toBe(0);
     expect(h.registrar.sent.every((r) => r.nextHop !== SLOW)).toBe(true);
+  });
+});
+
+describe("stop waits for next-hop lookups still running", () => {
+  it("a shutdown unREGISTER whose lookup is pending goes out once it answers, before stop returns", async () => {
+    h = await openHarness({ rows: () => [row({ uri: SLOW }, "alice")], start: false });
+    const harness = h;
+    // A sender that reports no protocol: no pin is reused, every request's next hop is looked up (1 s on the clock).
+    harness.registrar.reportsProtocol = false;
+    harness.registrar.resolveNow = () => undefined;
+    harness.registrar.resolve = () =>
+      new Promise((answer) => {
+        harness.clock.setTimer(1000, () => answer([{ proto: "udp", address: "127.0.0.1", port: 5070 }]));
+      });
+    await harness.engine.start();
+    await harness.waitEvent(registered("sip:alice@reg.test"));
+    const sent = harness.registrar.received.length;
+    let seenAtStop: number | undefined;
+    const stopAt = harness.clock.now();
+    let stopTook = 0;
+    const stopped = harness.engine.stop({ unregister: true, timeoutMs: 5000 }).then(() => {
+      seenAtStop = harness.registrar.received.length;
+      stopTook = harness.clock.now() - stopAt;
+    });
+    await harness.clock.runUntil(() => seenAtStop !== undefined, 10_000);
+    await stopped;
+    expect(seenAtStop).toBeGreaterThan(sent);
+    expect(harness.registrar.received.at(-1)?.expires).toBe(0);
+    expect(harness.registrar.bindings.get("sip:alice@reg.test")?.size).toBe(0);
+    // It waited for the lookup (1 s), not for the time limit.
+    expect(stopTook).toBeGreaterThanOrEqual(1000);
+    expect(stopTook).toBeLessThan(5000);
   });
 });

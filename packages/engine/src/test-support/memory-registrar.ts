@@ -31,6 +31,11 @@ export class MemoryRegistrar extends RegistrarScript implements RequestSender {
    * transport would. Unset: the engine's sender cannot resolve and sends as they come.
    */
   resolve?: (nextHop: string) => Promise<readonly SendTarget[]>;
+  /**
+   * Whether outcomes carry the protocol (`proto`, `remote.proto`), as SipTransport's do. False: a sender that does not
+   * report it, so the engine cannot reuse the pin and resolves the next hop of every request.
+   */
+  reportsProtocol = true;
   /** With {@link resolve}: the targets known at once (an address), else undefined. */
   resolveNow?: (nextHop: string) => readonly SendTarget[] | undefined;
   readonly #clock: Clock;
@@ -86,8 +91,13 @@ export class MemoryRegistrar extends RegistrarScript implements RequestSender {
         if (bytes !== undefined) {
           const response = parseMessage(bytes);
           if (!(response instanceof SipResponse)) throw new Error("the registrar answered with a request");
+          const local = MemoryRegistrar.LOCAL;
+          if (!this.reportsProtocol) {
+            end({ kind: "response", response, remote: { address: "127.0.0.1", port: this.port }, retransmissions });
+            return;
+          }
           const remote = { proto: "udp", address: "127.0.0.1", port: this.port };
-          end({ kind: "response", response, remote, local: MemoryRegistrar.LOCAL, proto: "udp", retransmissions });
+          end({ kind: "response", response, remote, local, proto: "udp", retransmissions });
           return;
         }
         const left = started + TIMER_F - this.#clock.now();
