@@ -55,7 +55,7 @@ describe("CSV import parsing", () => {
       ",sip:b@h,sip:x,3600,0,,",
       "sip:c@x,sip:c@h,sip:x,soon,0,,",
       "sip:d@x,sip:d@h,sip:x,60,on,,",
-      "sip:e@x,sip:e@h,sip:x,60,0,vip,",
+      "sip:e@x,sip:e@h,sip:x,600,0,vip,",
       "sip:f@x,sip:f@h",
       "",
       "alice@x,sip:g@h,sip:x,60,0,,",
@@ -68,13 +68,20 @@ describe("CSV import parsing", () => {
       [11, "sip:i@x"],
     ]);
     expect(problems).toEqual([
-      { line: 3, message: "aor is empty" },
-      { line: 4, message: 'expiry "soon" is not a non-negative integer' },
-      { line: 5, message: 'state "on" is not an integer' },
-      { line: 6, message: 'cluster_shtag "vip" is not <tag>/<cluster_id>' },
+      { line: 3, message: "aor=;contact=sip:b@h;registrar=sip:x: aor is empty" },
+      { line: 4, message: 'aor=sip:c@x;contact=sip:c@h;registrar=sip:x: expiry "soon" is not a non-negative integer' },
+      { line: 5, message: 'aor=sip:d@x;contact=sip:d@h;registrar=sip:x: state "on" is not an integer' },
+      {
+        line: 6,
+        message: 'aor=sip:e@x;contact=sip:e@h;registrar=sip:x: cluster_shtag: "vip" is not name/cluster_id (no "/")',
+      },
       { line: 7, message: "expected 7 fields, got 2" },
-      { line: 9, message: 'aor "alice@x" is not a sip:, sips: or tel: URI' },
-      { line: 10, message: "password is longer than 64 characters" },
+      {
+        line: 9,
+        message:
+          'aor=alice@x;contact=sip:g@h;registrar=sip:x: aor: does not parse: bad URI scheme at offset 5: "alice@x"',
+      },
+      { line: 10, message: "aor=sip:h@x;contact=sip:h@h;registrar=sip:x: password is longer than 64 characters" },
     ]);
   });
 
@@ -91,13 +98,24 @@ describe("CSV import parsing", () => {
     const validation = rowValidation({ timerInterval: 10, defaultExpires: 3600, listen: ["udp:127.0.0.1:5060"] });
     const { rows, problems } = parseRegistrantCsv(csv, {}, validation);
     expect(rows.map((r) => r.line)).toEqual([2, 7]);
+    const key = (user: string, registrar = "sip:x") => `aor=sip:${user}@x;contact=sip:${user}@h;registrar=${registrar}`;
     expect(problems).toEqual([
-      { line: 3, message: "expiry: 5 s is not above timer_interval 10 s (Please decrease timer_interval)" },
-      { line: 4, message: "registrar: must not have a user part" },
-      { line: 5, message: "forced_socket: udp:10.9.9.9:5060 is not a listening socket" },
-      { line: 6, message: 'binding_params: must start with ";"' },
+      {
+        line: 3,
+        message: `${key("b")}: expiry: 5 s is not above timer_interval 10 s (Please decrease timer_interval)`,
+      },
+      { line: 4, message: `${key("c", "sip:user@x")}: registrar: must not have a user part` },
+      { line: 5, message: `${key("d")}: forced_socket: udp:10.9.9.9:5060 is not a listening socket` },
+      { line: 6, message: `${key("e")}: binding_params: must start with ";"` },
     ]);
     expect(JSON.stringify(problems)).not.toContain("pw-");
+  });
+
+  it("accepts a sharing tag with blanks the daemon trims (the CSV rule no longer differs from core's)", () => {
+    const csv = `aor,binding_URI,registrar,expiry,cluster_shtag\nsip:a@x,sip:a@h,sip:x,600,vip / 2\n`;
+    const { rows, problems } = parseRegistrantCsv(csv, {});
+    expect(problems).toEqual([]);
+    expect(rows[0]?.row.cluster_shtag).toBe("vip / 2");
   });
 
   it("never puts a password in a problem message", () => {

@@ -1,9 +1,17 @@
 /**
  * CSV import of registrant rows: a header row naming the columns (the configured `*_column` names or the logical
- * names of docs/opensips-behaviour.md §11; an `id` column is ignored), then one row per registrant. Each bad row is reported with its
- * line number and skipped; the good ones are returned for the bulk upsert.
+ * names of docs/opensips-behaviour.md §11; an `id` column is ignored), then one row per registrant. Each bad row is
+ * reported with its line number and its key and skipped; the good ones are returned for the bulk upsert. What a row
+ * may hold is decided by core's one row validator, as for the daemon's loader and MI `reg_upsert`; this file only
+ * turns text into a row (field count, column widths, integer text).
  */
-import { parseRegistrantRow, RecordValidationError, type ValidationContext } from "@uacreg/core";
+import {
+  formatKey,
+  parseRegistrantRow,
+  RecordValidationError,
+  type RegistrantKey,
+  type ValidationContext,
+} from "@uacreg/core";
 import type { RegistrantRow } from "@uacreg/db";
 import { parse } from "csv-parse/sync";
 import { COLUMN_NAMES, type ColumnName, type TableNaming } from "./cli-config.js";
@@ -37,8 +45,6 @@ const WIDTH: Record<ColumnName, number> = {
   cluster_shtag: 64,
   state: 0,
 };
-const URI_COLUMNS: readonly ColumnName[] = ["registrar", "proxy", "aor", "third_party_registrant", "binding_URI"];
-const URI = /^(sips?|tel):/i;
 
 /** Maps each header cell to a logical column (undefined = ignored `id`). Throws UsageError for a bad header. */
 function headerMap(header: readonly string[], table: TableNaming): Array<ColumnName | undefined> {
@@ -63,6 +69,11 @@ function headerMap(header: readonly string[], table: TableNaming): Array<ColumnN
   return map;
 }
 
+/** The problem line of a row: its key (as given, "" for a missing column) and what is wrong. */
+function keyed(key: RegistrantKey, problem: string): string {
+  return `${formatKey(key)}: ${problem}`;
+}
+
 /** Builds a row from one record; returns an error message for a bad record. */
 function toRow(record: readonly string[], map: ReadonlyArray<ColumnName | undefined>): RegistrantRow | string {
   if (record.length !== map.length) return `expected ${map.length} fields, got ${record.length}`;
@@ -70,29 +81,24 @@ function toRow(record: readonly string[], map: ReadonlyArray<ColumnName | undefi
   map.forEach((column, i) => {
     if (column) v[column] = record[i] ?? "";
   });
-  for (const c of REQUIRED) if (!v[c]) return `${c} is empty`;
+  const key: RegistrantKey = { aor: v.aor ?? "", contact: v.binding_URI ?? "", registrar: v.registrar ?? "" };
+  for (const c of REQUIRED) if (!v[c]) return keyed(key, `${c} is empty`);
   for (const c of COLUMN_NAMES) {
     const value = v[c];
-    if (value && WIDTH[c] > 0 && value.length > WIDTH[c]) return `${c} is longer than ${WIDTH[c]} characters`;
+    if (value && WIDTH[c] > 0 && value.length > WIDTH[c]) {
+      return keyed(key, `${c} is longer than ${WIDTH[c]} characters`);
+    }
   }
-  for (const c of URI_COLUMNS) {
-    const value = v[c];
-    if (value && !URI.test(value)) return `${c} "${value}" is not a sip:, sips: or tel: URI`;
-  }
+  // Integer text to numbers; their bounds are core's (the columns' 32-bit range).
   let expiry: number | null = null;
   if (v.expiry) {
-    if (!/^[0-9]{1,10}$/.test(v.expiry) || Number(v.expiry) > 4294967295) {
-      return `expiry "${v.expiry}" is not a non-negative integer`;
-    }
+    if (!/^[0-9]+$/.test(v.expiry)) return keyed(key, `expiry "${v.expiry}" is not a non-negative integer`);
     expiry = Number(v.expiry);
   }
   let state = 0;
   if (v.state) {
-    if (!/^-?[0-9]{1,9}$/.test(v.state)) return `state "${v.state}" is not an integer`;
+    if (!/^-?[0-9]+$/.test(v.state)) return keyed(key, `state "${v.state}" is not an integer`);
     state = Number(v.state);
-  }
-  if (v.cluster_shtag && !/^[^/]+\/[0-9]+$/.test(v.cluster_shtag)) {
-    return `cluster_shtag "${v.cluster_shtag}" is not <tag>/<cluster_id>`;
   }
   const opt = (c: ColumnName) => (v[c] ? (v[c] as string) : null);
   return {
@@ -123,8 +129,8 @@ function refusal(row: RegistrantRow, validation: ValidationContext): string | un
     return undefined;
   } catch (err) {
     if (!(err instanceof RecordValidationError)) throw err;
-    // Column and reason only: the key is the line's own, and no reason ever carries the password.
-    return `${err.field}: ${err.reason}`;
+    // The key, the column and the reason, as the daemon's loader says it; no reason ever carries the password.
+    return keyed(err.key, `${err.field}: ${err.reason}`);
   }
 }
 

@@ -20,6 +20,27 @@ async function cli(...argv: string[]): Promise<Run> {
 let dir: string;
 let dbUrl: string;
 
+/**
+ * Writes `lines` as the CSV file `name` in the test directory, runs `db import` on it with `args`, and checks that
+ * `imported` rows went in and the others were skipped (exit 1), each with the stderr line `<file>:<line>: skipped: `
+ * followed by its entry in `skipped` (a function of the file's path).
+ */
+async function importRefusing(
+  name: string,
+  lines: readonly string[],
+  args: readonly string[],
+  imported: number,
+  skipped: (file: string) => readonly string[],
+): Promise<void> {
+  const file = join(dir, name);
+  await fsp.writeFile(file, lines.join("\n"));
+  const imp = await cli("db", "import", file, ...args);
+  const expected = skipped(file);
+  expect(imp.out).toBe(`imported ${imported} row(s), skipped ${expected.length}\n`);
+  expect(imp.err).toBe(expected.map((line) => `${line}\n`).join(""));
+  expect(imp.code).toBe(1);
+}
+
 beforeEach(async () => {
   dir = await fsp.mkdtemp(join(tmpdir(), "uacreg-cli-db-"));
   dbUrl = `sqlite://${dir}/registrant.db`;
@@ -42,7 +63,9 @@ describe("uacreg db on a SQLite file", () => {
     const imp = await cli("db", "import", file, "--db-url", dbUrl);
     expect(imp.code).toBe(1);
     expect(imp.out).toBe("imported 2 row(s), skipped 1\n");
-    expect(imp.err).toBe(`${file}:4: skipped: aor is empty\n`);
+    expect(imp.err).toBe(
+      `${file}:4: skipped: aor=;contact=sip:carol@192.0.2.10:5060;registrar=sip:reg.example.com: aor is empty\n`,
+    );
     const list = await cli("db", "list", "--db-url", dbUrl);
     expect(list.code).toBe(0);
     const rows = JSON.parse(list.out) as Array<Record<string, unknown>>;
@@ -81,28 +104,58 @@ describe("uacreg db on a SQLite file", () => {
     const cfg = join(dir, "uacreg.yaml");
     await fsp.writeFile(cfg, `db_url: "${dbUrl}"\nregistrant:\n  timer_interval: 30\nlisten: [udp:127.0.0.1:5060]\n`);
     await cli("db", "create", "--config", cfg);
-    const file = join(dir, "strict.csv");
-    await fsp.writeFile(
-      file,
+    await importRefusing(
+      "strict.csv",
       [
         "aor,binding_URI,registrar,expiry,forced_socket",
         "sip:a@x,sip:a@h,sip:x,31,udp:127.0.0.1:5060",
         "sip:b@x,sip:b@h,sip:x,30,",
         "sip:c@x,sip:c@h,sip:x,600,udp:127.0.0.1:5070",
         "sip:d@x,sip:d@h,sip:user@x,600,",
-      ].join("\n"),
+      ],
+      ["--config", cfg],
+      1,
+      (file) => [
+        `${file}:3: skipped: aor=sip:b@x;contact=sip:b@h;registrar=sip:x: expiry: 30 s is not above timer_interval 30 s (Please decrease timer_interval)`,
+        `${file}:4: skipped: aor=sip:c@x;contact=sip:c@h;registrar=sip:x: forced_socket: udp:127.0.0.1:5070 is not a listening socket`,
+        `${file}:5: skipped: aor=sip:d@x;contact=sip:d@h;registrar=sip:user@x: registrar: must not have a user part`,
+      ],
     );
-    const imp = await cli("db", "import", file, "--config", cfg);
-    expect(imp.code).toBe(1);
-    expect(imp.out).toBe("imported 1 row(s), skipped 3\n");
-    expect(imp.err).toBe(
+  });
+
+  it("refuses what reg_upsert and the loader refuse (non-SIP AOR, port 0, bad host, absurd expiry or state), one line per row naming its key", async () => {
+    await cli("db", "create", "--db-url", dbUrl);
+    const key = (user: string, contact = `sip:${user}@192.0.2.1`, registrar = "sip:reg.test") =>
+      `aor=sip:${user}@x.test;contact=${contact};registrar=${registrar}`;
+    await importRefusing(
+      "hostile.csv",
       [
-        `${file}:3: skipped: expiry: 30 s is not above timer_interval 30 s (Please decrease timer_interval)`,
-        `${file}:4: skipped: forced_socket: udp:127.0.0.1:5070 is not a listening socket`,
-        `${file}:5: skipped: registrar: must not have a user part`,
-        "",
-      ].join("\n"),
+        "aor,binding_URI,registrar,proxy,expiry,state",
+        "sip:ok@x.test,sip:ok@192.0.2.1:5060,sip:reg.test,,3600,0",
+        "mailto:a@x.test,sip:a@192.0.2.1,sip:reg.test,,3600,0",
+        "sip:b@x.test,sip:b@192.0.2.1:0,sip:reg.test,,3600,0",
+        "sip:c@x.test,sip:c@192.0.2.1,sip:reg.test:0,,3600,0",
+        "sip:d@x.test,sip:d@192.0.2.1,sip:reg..test,,3600,0",
+        "sip:e@x.test,sip:e@192.0.2.1,sip:reg.test,sip:10.0.0.999,3600,0",
+        "sip:f@x.test,sip:f@192.0.2.1,sip:reg.test,,1099511627776,0",
+        "sip:g@x.test,sip:g@192.0.2.1,sip:reg.test,,3600,1099511627776",
+        "sip:h@x.test,sip:h@192.0.2.1,sip:reg.test,,3600,off",
+      ],
+      ["--db-url", dbUrl],
+      1,
+      (file) => [
+        `${file}:3: skipped: aor=mailto:a@x.test;contact=sip:a@192.0.2.1;registrar=sip:reg.test: aor: is not a sip: or sips: URI`,
+        `${file}:4: skipped: ${key("b", "sip:b@192.0.2.1:0")}: binding_URI: has port 0 (a port is 1..65535)`,
+        `${file}:5: skipped: ${key("c", undefined, "sip:reg.test:0")}: registrar: has port 0 (a port is 1..65535)`,
+        `${file}:6: skipped: ${key("d", undefined, "sip:reg..test")}: registrar: host "reg..test" has an empty label`,
+        `${file}:7: skipped: ${key("e")}: proxy: host "10.0.0.999" is not an IPv4 address (four numbers 0..255)`,
+        `${file}:8: skipped: ${key("f")}: expiry: 1099511627776 s is above 2147483647 s (the column is a 32-bit int)`,
+        `${file}:9: skipped: ${key("g")}: state: "1099511627776" is not a 32-bit integer`,
+        `${file}:10: skipped: ${key("h")}: state "off" is not an integer`,
+      ],
     );
+    const rows = JSON.parse((await cli("db", "list", "--db-url", dbUrl)).out) as Array<Record<string, unknown>>;
+    expect(rows.map((r) => r.aor)).toEqual(["sip:ok@x.test"]);
   });
 
   it("imports a file that repeats a key: the last row wins", async () => {
