@@ -1,6 +1,6 @@
-// Time per input byte of every network-facing parser (and of the transport's stateless answer), at 1 KiB and
-// 64 KiB of adversarial input: a linear parser shows about the same ns/byte at both sizes, a quadratic one 64 times
-// more at 64 KiB. Uses the built packages:
+// Time per input byte of every network-facing parser (and of the transport's stateless answer), at 1 KiB, 16 KiB and
+// 64 KiB of adversarial input: a linear parser shows about the same ns/byte at every size, a quadratic one 64 times
+// more at 64 KiB. The deterministic check (work counted, not timed) is src/linear-work.test.ts. Uses the built packages:
 // `pnpm --filter @uacreg/sip build && pnpm --filter @uacreg/transport build && node packages/sip/bench/linear-parsing.bench.mjs`.
 import {
   parseContacts,
@@ -16,7 +16,22 @@ import {
 // The transport is not a dependency of this package: its built output is read by path (bench only).
 import { buildStatelessResponse } from "../../transport/dist/index.js";
 
-const UNITS = ["<", '"', "\\", ";", ",", " ", ";a", "%", ";a=%41", "a".repeat(64)];
+const UNITS = [
+  "<",
+  '"',
+  '\\"',
+  "\\",
+  ";",
+  ",",
+  ",,",
+  " ",
+  ";a",
+  "%",
+  "%%",
+  ";a=%41",
+  ";p=" + "v".repeat(256),
+  "a".repeat(64),
+];
 
 function statelessAnswer(to) {
   const headers = {
@@ -64,19 +79,21 @@ function nsPerByte(parse, value) {
   return Number(process.hrtime.bigint() - t0) / rounds / value.length;
 }
 
-console.log("parser            unit        ns/B @1KiB  ns/B @64KiB  ratio");
+console.log("parser            unit        ns/B @1KiB  ns/B @16KiB  ns/B @64KiB  ratio");
 let worst = 0;
 for (const [name, parse] of Object.entries(PARSERS)) {
   for (const unit of UNITS) {
     const small = unit.repeat(Math.ceil(1024 / unit.length));
+    const medium = unit.repeat(Math.ceil(16_384 / unit.length));
     const large = unit.repeat(Math.ceil(65_536 / unit.length));
     nsPerByte(parse, small); // warm-up
     const a = nsPerByte(parse, small);
+    const m = nsPerByte(parse, medium);
     const b = nsPerByte(parse, large);
     worst = Math.max(worst, b / a);
     const label = JSON.stringify(unit.length > 8 ? `${unit[0]}x${unit.length}` : unit);
     console.log(
-      `${name.padEnd(17)} ${label.padEnd(11)} ${a.toFixed(2).padStart(10)} ${b.toFixed(2).padStart(12)} ${(b / a).toFixed(2).padStart(6)}`,
+      `${name.padEnd(17)} ${label.padEnd(11)} ${a.toFixed(2).padStart(10)} ${m.toFixed(2).padStart(12)} ${b.toFixed(2).padStart(12)} ${(b / a).toFixed(2).padStart(6)}`,
     );
   }
 }

@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import {
+  parseContacts,
+  parseCSeq,
+  parseMessage,
+  parseNameAddr,
+  parseNameAddrList,
+  parseRetryAfter,
+  parseUri,
+  parseVia,
+  readTopVia,
+} from "./index.js";
+import { countWork } from "./test-support/work-counter.js";
+
+/**
+ * Issue 10 item 1, deterministically: every network-facing parser is run on adversarial values of n and 8n bytes and
+ * the string work it does is counted (test-support/work-counter.ts), not timed. Linear parsing does about 8 times the
+ * work on 8 times the input; a scan that restarts at every unit does about 64 times. The bound is 10.
+ */
+const UNITS = [
+  "<",
+  ">",
+  '"',
+  '\\"',
+  "\\",
+  ";",
+  ";a",
+  ";;",
+  ",",
+  " ",
+  "\t",
+  "a",
+  "%",
+  "%%",
+  ";a=%41",
+  "=",
+  "[",
+  "@",
+  ":",
+];
+const LONG_PARAM = ";p=" + "v".repeat(256);
+
+const PARSERS: Record<string, (value: string) => unknown> = {
+  parseUri: (v) => parseUri(`sip:h${v}`),
+  parseUriParams: (v) => parseUri(`sip:h;${v}`),
+  parseUriHeaders: (v) => parseUri(`sip:h?${v}`),
+  parseNameAddr: (v) => parseNameAddr(v),
+  parseNameAddrList: (v) => parseNameAddrList(v),
+  parseContacts: (v) => parseContacts([v]),
+  parseVia: (v) => parseVia(`SIP/2.0/UDP h${v}`),
+  readTopVia: (v) => readTopVia(`SIP/2.0/UDP h${v}`, { branch: undefined, received: undefined, rport: undefined }),
+  parseCSeq: (v) => parseCSeq(`1 ${v}`),
+  parseRetryAfter: (v) => parseRetryAfter(`5 ${v}`),
+  parseMessage: (v) =>
+    parseMessage(
+      `OPTIONS sip:u@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nTo: ${v}\r\nContent-Length: 0\r\n\r\n`,
+    ),
+};
+
+const N = 2048;
+const repeatTo = (unit: string, size: number) => unit.repeat(Math.ceil(size / unit.length));
+
+describe("network-facing parsers do work linear in their input (counted, not timed)", () => {
+  for (const [name, parse] of Object.entries(PARSERS)) {
+    it(`${name}: work on 8n bytes is at most 10 times the work on n`, () => {
+      for (const unit of [...UNITS, LONG_PARAM]) {
+        const small = countWork(() => parse(repeatTo(unit, N)));
+        const large = countWork(() => parse(repeatTo(unit, 8 * N)));
+        expect(large, `${name} on ${JSON.stringify(unit.slice(0, 8))}: ${small} → ${large}`).toBeLessThanOrEqual(
+          10 * Math.max(small, N),
+        );
+      }
+    });
+  }
+
+  it("the counter sees a scan that restarts at every unit (the former URI parameter search)", () => {
+    // The former parameter scan: indexOf("=") from each parameter's start ran to the end of the URI.
+    const former = (text: string) => {
+      for (let i = text.indexOf(";"); i >= 0; i = text.indexOf(";", i + 1)) text.indexOf("=", i);
+    };
+    const small = countWork(() => former(repeatTo(";a", N)));
+    const large = countWork(() => former(repeatTo(";a", 8 * N)));
+    expect(large).toBeGreaterThan(40 * small);
+  });
+});
