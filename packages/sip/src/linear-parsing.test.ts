@@ -1,19 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  parseContacts,
-  parseCSeq,
-  parseMessage,
-  parseNameAddr,
-  parseNameAddrList,
-  parseRetryAfter,
-  parseUri,
-  parseVia,
-  readTopVia,
-  SipParseError,
-  SipStreamParser,
-} from "./index.js";
-import type { TopViaFields } from "./top-via-fields.js";
+import { parseUri, SipParseError, SipStreamParser } from "./index.js";
+import { NETWORK_PARSERS } from "./test-support/network-parsers.js";
 
 /**
  * Every parse function that sees network input, fed adversarial values of size n and 4n (docs/architecture.md: the
@@ -23,24 +11,7 @@ import type { TopViaFields } from "./top-via-fields.js";
  */
 const UNITS = ["<", ">", '"', "\\", ";", ",", " ", "\t", ";a", "a", "%", ";a=%41", "[", "@", ":", "(", "a".repeat(64)];
 
-function emptyTopVia(): TopViaFields {
-  return { branch: undefined, received: undefined, rport: undefined };
-}
-
-const PARSERS: Record<string, (value: string) => unknown> = {
-  parseUri: (v) => parseUri(`sip:h${v}`),
-  parseNameAddr: (v) => parseNameAddr(v),
-  parseNameAddrList: (v) => parseNameAddrList(v),
-  parseContacts: (v) => parseContacts([v]),
-  parseVia: (v) => parseVia(`SIP/2.0/UDP h${v}`),
-  readTopVia: (v) => readTopVia(`SIP/2.0/UDP h${v}`, emptyTopVia()),
-  parseCSeq: (v) => parseCSeq(`1 ${v}`),
-  parseRetryAfter: (v) => parseRetryAfter(`5 ${v}`),
-  parseMessage: (v) =>
-    parseMessage(
-      `OPTIONS sip:u@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nTo: ${v}\r\nContent-Length: 0\r\n\r\n`,
-    ),
-};
+const PARSERS = NETWORK_PARSERS;
 
 /** "ok" or "refused"; anything but a SipParseError escapes and fails the test. */
 function outcome(parse: (value: string) => unknown, value: string): string {

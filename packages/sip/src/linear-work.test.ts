@@ -1,15 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  parseContacts,
-  parseCSeq,
-  parseMessage,
-  parseNameAddr,
-  parseNameAddrList,
-  parseRetryAfter,
-  parseUri,
-  parseVia,
-  readTopVia,
-} from "./index.js";
+import { parseUri } from "./index.js";
+import { NETWORK_PARSERS } from "./test-support/network-parsers.js";
 import { countWork } from "./test-support/work-counter.js";
 
 /**
@@ -41,20 +32,9 @@ const UNITS = [
 const LONG_PARAM = ";p=" + "v".repeat(256);
 
 const PARSERS: Record<string, (value: string) => unknown> = {
-  parseUri: (v) => parseUri(`sip:h${v}`),
+  ...NETWORK_PARSERS,
   parseUriParams: (v) => parseUri(`sip:h;${v}`),
   parseUriHeaders: (v) => parseUri(`sip:h?${v}`),
-  parseNameAddr: (v) => parseNameAddr(v),
-  parseNameAddrList: (v) => parseNameAddrList(v),
-  parseContacts: (v) => parseContacts([v]),
-  parseVia: (v) => parseVia(`SIP/2.0/UDP h${v}`),
-  readTopVia: (v) => readTopVia(`SIP/2.0/UDP h${v}`, { branch: undefined, received: undefined, rport: undefined }),
-  parseCSeq: (v) => parseCSeq(`1 ${v}`),
-  parseRetryAfter: (v) => parseRetryAfter(`5 ${v}`),
-  parseMessage: (v) =>
-    parseMessage(
-      `OPTIONS sip:u@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nTo: ${v}\r\nContent-Length: 0\r\n\r\n`,
-    ),
 };
 
 const N = 2048;
