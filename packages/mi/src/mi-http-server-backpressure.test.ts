@@ -151,7 +151,54 @@ describe("mi_http large replies", () => {
     expect(stuck.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(dechunk(stuck.received())).toBeUndefined();
   });
+
+  it("does not cut off a large reply read slowly, over many write timeouts, as long as the client keeps reading", async () => {
+    const clock = new VirtualClock();
+    const port = await start(20_000, { clock, writeTimeoutMs: 10_000 });
+    const slow = slowClient(port, BIG);
+    let closed = false;
+    void slow.closed.then(() => {
+      closed = true;
+    });
+    await turnsUntil(() => clock.pendingTimers === 1);
+    let steps = 0;
+    while (!closed) {
+      // 6 s pass between reads: a write timeout on the total time (10 s) would cut the reply at the second step.
+      await clock.advance(6_000);
+      steps++;
+      // Then the client reads 64 kB at a time until the server sees room in its socket (Linux wakes a writer once a
+      // third of the send buffer is free, about 1.5 MB on loopback): the server drains and re-arms its timer.
+      const waiting = clock.nextDeadline();
+      for (let reads = 0; reads < 1000 && !closed && clock.nextDeadline() === waiting; reads++) {
+        await readAbout(slow.socket, 64 * 1024);
+        for (let turn = 0; turn < 50; turn++) await new Promise<void>((r) => setImmediate(r));
+      }
+    }
+    expect(steps).toBeGreaterThan(4);
+    expect(clock.now()).toBeGreaterThan(3 * 10_000);
+    expect(dechunk(slow.received()) === expected(20_000)).toBe(true);
+  });
 });
+
+/** Lets a paused socket deliver at least `bytes` (or its end), then pauses it again. */
+function readAbout(socket: Socket, bytes: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let got = 0;
+    const done = () => {
+      socket.pause();
+      socket.off("data", onData);
+      socket.off("close", done);
+      resolve();
+    };
+    const onData = (c: Buffer) => {
+      got += c.length;
+      if (got >= bytes) done();
+    };
+    socket.on("data", onData);
+    socket.on("close", done);
+    socket.resume();
+  });
+}
 
 describe("mi_http connections", () => {
   it("closes connections beyond maxConnections and serves again once one is gone", async () => {
@@ -176,6 +223,35 @@ describe("mi_http connections", () => {
         break;
       }
     }
+  });
+
+  it("closes a kept-alive connection idle for idleTimeoutMs, and not while a request is answered", async () => {
+    const clock = new VirtualClock();
+    const port = await start(1, { clock, idleTimeoutMs: 5_000 });
+    const s = connect(port, "127.0.0.1");
+    sockets.push(s);
+    s.on("error", () => {});
+    let text = "";
+    s.on("data", (c: Buffer) => {
+      text += c.toString("latin1");
+    });
+    const closed = new Promise<void>((resolve) => s.on("close", () => resolve()));
+    const ask = () =>
+      s.write(
+        `POST /mi HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${WHICH.length}\r\n\r\n${WHICH}`,
+      );
+    const replies = () => text.split("HTTP/1.1 200 OK").length - 1;
+    ask();
+    await turnsUntil(() => replies() === 1 && clock.pendingTimers === 1);
+    await clock.advance(4_999);
+    // A second request on the same connection before the deadline: answered, and the idle time starts again.
+    ask();
+    await turnsUntil(() => replies() === 2 && clock.pendingTimers === 1);
+    await clock.advance(4_999);
+    expect(s.destroyed).toBe(false);
+    await clock.advance(1);
+    await closed;
+    expect(replies()).toBe(2);
   });
 
   it("closes a connection whose request never completes (requestTimeoutMs)", async () => {

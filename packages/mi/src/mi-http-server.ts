@@ -2,8 +2,8 @@
  * The HTTP front end, behaving like OpenSIPS httpd + mi_http (docs/mi-protocol.md §5).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { type Clock, type Logger, SILENT_LOGGER, systemClock } from "@uacreg/runtime";
+import type { AddressInfo, Socket } from "node:net";
+import { type Clock, type Logger, SILENT_LOGGER, systemClock, type TimerHandle } from "@uacreg/runtime";
 import type { MiRegistry } from "./mi-registry.js";
 
 /** Options of {@link MiHttpServer}. */
@@ -27,11 +27,23 @@ export interface MiHttpServerOptions {
   readonly writeTimeoutMs?: number;
   /** A request (headers and body) must arrive within this long, default 10000 ms (Node's `requestTimeout`). */
   readonly requestTimeoutMs?: number;
+  /**
+   * A kept-alive connection with no request in progress is closed after this long, default 5000 ms (Node's own
+   * `keepAliveTimeout`, which this replaces: it runs on the clock below). A new connection that sends nothing is
+   * bounded by `requestTimeoutMs`.
+   */
+  readonly idleTimeoutMs?: number;
   /** Open connections at most, default 256; more are closed as they arrive (Node's `maxConnections`). */
   readonly maxConnections?: number;
-  /** The clock of the write timeout (default {@link systemClock}). */
+  /** The clock of the write and idle timeouts (default {@link systemClock}). */
   readonly clock?: Clock;
   readonly logger?: Logger;
+}
+
+/** Per connection: requests being answered, and the idle timer while there are none. */
+interface IdleState {
+  open: number;
+  timer: TimerHandle | undefined;
 }
 
 const UNABLE_TO_PARSE_URL = "<html><body>Unable to parse URL!</body></html>";
@@ -47,6 +59,8 @@ export class MiHttpServer {
   readonly #logger: Logger;
   readonly #server: Server;
   readonly #writeTimeout: number;
+  readonly #idleTimeout: number;
+  readonly #idle = new Map<Socket, IdleState>();
   readonly #clock: Clock;
 
   constructor(options: MiHttpServerOptions) {
@@ -57,6 +71,7 @@ export class MiHttpServer {
     this.#maxBytes = options.maxRequestBytes ?? 65536;
     this.#logger = options.logger ?? SILENT_LOGGER;
     this.#writeTimeout = options.writeTimeoutMs ?? 10_000;
+    this.#idleTimeout = options.idleTimeoutMs ?? 5_000;
     this.#clock = options.clock ?? systemClock;
     const requestTimeout = options.requestTimeoutMs ?? 10_000;
     const serverOptions = {
@@ -66,6 +81,7 @@ export class MiHttpServer {
       connectionsCheckingInterval: Math.max(100, Math.min(1000, requestTimeout)),
     };
     this.#server = createServer(serverOptions, (req, res) => {
+      this.#requestStarted(req, res);
       this.#onRequest(req, res).catch((err: unknown) => {
         this.#logger.error({ err }, "MI HTTP request failed");
         if (!res.headersSent) send(res, 500, undefined, "");
@@ -73,6 +89,9 @@ export class MiHttpServer {
       });
     });
     this.#server.on("clientError", (_err, socket) => socket.destroy());
+    // Idle connections are closed by #idleUntilRequest on the clock, not by Node's keep-alive timer.
+    this.#server.keepAliveTimeout = 0;
+    this.#server.on("connection", (socket: Socket) => this.#track(socket));
     this.#server.maxConnections = options.maxConnections ?? 256;
     this.#server.on("drop", () => this.#logger.debug({}, "MI HTTP connection refused: too many open"));
   }
@@ -101,6 +120,36 @@ export class MiHttpServer {
       if (!this.#server.listening) return resolve();
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
+    });
+  }
+
+  /**
+   * Idle timeout (`idleTimeoutMs`): a connection is closed once it has had no request in progress for that long. The
+   * timer runs while no response is pending (a keep-alive connection between requests) and stops while a request is
+   * answered. Before the first request it is not armed: Node's `requestTimeout` bounds a connection that sends nothing.
+   */
+  #track(socket: Socket): void {
+    const idle: IdleState = { open: 0, timer: undefined };
+    this.#idle.set(socket, idle);
+    socket.once("close", () => {
+      idle.timer?.cancel();
+      this.#idle.delete(socket);
+    });
+  }
+
+  #requestStarted(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket;
+    const idle = this.#idle.get(socket);
+    if (!idle) return;
+    idle.open++;
+    idle.timer?.cancel();
+    idle.timer = undefined;
+    res.once("close", () => {
+      if (--idle.open > 0 || socket.destroyed) return;
+      idle.timer = this.#clock.setTimer(this.#idleTimeout, () => {
+        this.#logger.debug({ timeoutMs: this.#idleTimeout }, "MI HTTP connection idle, closed");
+        socket.destroy();
+      });
     });
   }
 
