@@ -3,6 +3,7 @@ import { type Clock, systemClock } from "@uacreg/runtime";
 import type { DnsAnswer, DnsLookup, DnsZone, NaptrRecord, SrvRecord } from "./dns-lookup.js";
 import { InMemoryDnsLookup } from "./dns-lookup.js";
 import { parseNextHop, type NextHop } from "./next-hop.js";
+import { DEFAULT_CACHE_SIZE, ResolverCache, type ResolverCacheStats } from "./rfc3263-resolver-cache.js";
 import { NodeDnsLookup, type NodeDnsLookupOptions } from "./node-dns-lookup.js";
 import type { TransportProtocol } from "./socket-spec.js";
 import { TransportError } from "./transport-error.js";
@@ -32,9 +33,7 @@ const SRV_PREFIX: Record<TransportProtocol, string> = { udp: "_sip._udp.", tcp: 
 const DEFAULT_PORT: Record<TransportProtocol, number> = { udp: 5060, tcp: 5060, tls: 5061 };
 
 /** A cached answer, or a cached failure (RFC 2308 §7: a server failure may be cached, for at most 5 minutes). */
-type CacheEntry =
-  | { readonly expires: number; readonly answer: DnsAnswer<unknown> }
-  | { readonly expires: number; readonly failure: TransportError };
+type CacheEntry = { readonly answer: DnsAnswer<unknown> } | { readonly failure: TransportError };
 
 export interface Rfc3263Options {
   /** Uniform random number in [0, 1): SRV weight selection (RFC 2782). Default Math.random (I/O layer). */
@@ -48,10 +47,16 @@ export interface Rfc3263Options {
    * 300): a silent server costs one resolver timeout per name and type, not one per resolution.
    */
   failureTtlS?: number;
+  /**
+   * Most DNS answers and failures (name and type pairs) kept, default 10,000: the least recently used one is dropped
+   * beyond it (the names come from DNS answers, so a hostile server could otherwise grow the cache without bound).
+   */
+  cacheSize?: number;
 }
 
 /**
- * RFC 3263 §4 client resolution over any {@link DnsLookup}, with a TTL cache:
+ * RFC 3263 §4 client resolution over any {@link DnsLookup}, with a TTL cache bounded in size and swept of expired
+ * entries ({@link ResolverCache}):
  * - numeric host: used as is, transport from `;transport=` else UDP (TLS for `sips:`), port from the URI or default;
  * - explicit port: A/AAAA of the host;
  * - `;transport=` without port: SRV for that transport, else A/AAAA;
@@ -65,7 +70,7 @@ export interface Rfc3263Options {
  * "Failed DNS queries").
  */
 export class Rfc3263Resolver implements Resolver {
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cache: ResolverCache<CacheEntry>;
   /** Targets of numeric next-hop URIs, by URI text. */
   private readonly numeric = new Map<string, Target[]>();
   private readonly random: () => number;
@@ -83,6 +88,12 @@ export class Rfc3263Resolver implements Resolver {
     this.clock = opts?.clock ?? systemClock;
     this.negativeTtlS = opts?.negativeTtlS ?? 30;
     this.failureTtlS = opts?.failureTtlS ?? 5;
+    this.cache = new ResolverCache(opts?.cacheSize ?? DEFAULT_CACHE_SIZE, () => this.clock.now());
+  }
+
+  /** The DNS cache: entries held, entries removed on expiry, entries dropped because the cache was full. */
+  cacheStats(): ResolverCacheStats {
+    return this.cache.stats();
   }
 
   /**
@@ -225,7 +236,7 @@ export class Rfc3263Resolver implements Resolver {
   private async query<T>(type: QueryType, name: string): Promise<readonly T[]> {
     const key = `${type} ${name.toLowerCase()}`;
     const hit = this.cache.get(key);
-    if (hit !== undefined && hit.expires > this.clock.now()) {
+    if (hit !== undefined) {
       if ("failure" in hit) throw hit.failure;
       return hit.answer.records as readonly T[];
     }
@@ -242,13 +253,13 @@ export class Rfc3263Resolver implements Resolver {
     try {
       const answer = await this.dns[type](name);
       const ttl = answer.records.length === 0 ? Math.min(answer.ttl, this.negativeTtlS) : answer.ttl;
-      this.cache.set(key, { expires: asked + ttl * 1000, answer });
+      this.cache.set(key, { answer }, asked + ttl * 1000);
       return answer;
     } catch (err) {
       const failure = new TransportError(`DNS ${type.toUpperCase()} query for ${name} failed`, "resolve-failed", {
         cause: err,
       });
-      this.cache.set(key, { expires: this.clock.now() + this.failureTtlS * 1000, failure });
+      this.cache.set(key, { failure }, this.clock.now() + this.failureTtlS * 1000);
       throw failure;
     } finally {
       this.pending.delete(key);
