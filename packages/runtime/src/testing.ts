@@ -1,1 +1,2 @@
 export { settle, VirtualClock, type VirtualClockOptions } from "./virtual-clock.js";
+export { countWork } from "./testing-work-counter.js";

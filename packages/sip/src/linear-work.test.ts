@@ -1,11 +1,11 @@
+import { countWork } from "@uacreg/runtime/testing";
 import { describe, expect, it } from "vitest";
 import { parseUri } from "./index.js";
 import { NETWORK_PARSERS } from "./test-support/network-parsers.js";
-import { countWork } from "./test-support/work-counter.js";
 
 /**
  * Issue 10 item 1, deterministically: every network-facing parser is run on adversarial values of n and 8n bytes and
- * the string work it does is counted (test-support/work-counter.ts), not timed. Linear parsing does about 8 times the
+ * the string work it does is counted (`countWork` of @uacreg/runtime/testing), not timed. Linear parsing does about 8 times the
  * work on 8 times the input; a scan that restarts at every unit does about 64 times. The bound is 10.
  */
 const UNITS = [

@@ -6,6 +6,11 @@
  * and the input left for a regular expression (`exec`, `test`, `replace` with a RegExp: a backtracking expression
  * does more than that, so regexes on network input are audited by hand, docs/architecture.md). Work per input byte
  * that grows with the size of the input is a super-linear parser, whatever the machine's speed.
+ *
+ * Test tooling only (exported from `@uacreg/runtime/testing`, never from the main entry): the parsers of `sip`,
+ * `digest` and `transport` that see network input are checked with it (issue 10 item 1, docs/architecture.md). Its
+ * blind spot: one regular-expression call counts as the input it is given, so a backtracking expression (such as
+ * `/<[^>]*>/g` on many unmatched `<`) looks linear here; each package's tests audit its regexes on network input.
  */
 type Method = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -56,7 +61,7 @@ export function countWork(fn: () => unknown): number {
   try {
     fn();
   } catch {
-    // A refusal (SipParseError) is an answer too: the work up to it is what counts.
+    // A refusal (SipParseError, DigestError) is an answer too: the work up to it is what counts.
   } finally {
     for (const [target, name, original] of saved.reverse()) target[name] = original;
   }
