@@ -111,6 +111,10 @@ export class Daemon {
           port,
           root: config.mi.http.root,
           maxRequestBytes: config.mi.http.max_body,
+          maxConnections: config.mi.http.max_connections,
+          idleTimeoutMs: config.mi.http.idle_timeout_ms,
+          requestTimeoutMs: config.mi.http.request_timeout_ms,
+          writeTimeoutMs: config.mi.http.write_timeout_ms,
           logger: log.child({ component: "mi_http" }),
         });
         const a = await miHttp.listen();
@@ -125,6 +129,7 @@ export class Daemon {
           path: config.mi.fifo.path,
           replyDir: config.mi.fifo.reply_dir,
           mode: config.mi.fifo.mode,
+          replyWriteTimeoutMs: config.mi.fifo.write_timeout_ms,
           logger: log.child({ component: "mi_fifo" }),
         });
         await miFifo.start();

@@ -39,12 +39,22 @@ export const DEFAULT_TM: Readonly<TmSection> = {
   T2_timer: DEFAULT_TIMERS.t2Ms,
 };
 
-export const DEFAULT_MI_HTTP: Readonly<MiHttpSection> = { listen: "127.0.0.1:8888", root: "mi", max_body: 65536 };
+/** mi_http; the limits are those of @uacreg/mi's MiHttpServer (docs/mi-protocol.md §5). */
+export const DEFAULT_MI_HTTP: Readonly<MiHttpSection> = {
+  listen: "127.0.0.1:8888",
+  root: "mi",
+  max_body: 65536,
+  max_connections: 256,
+  idle_timeout_ms: 5000,
+  request_timeout_ms: 10_000,
+  write_timeout_ms: 10_000,
+};
 /** `mode` as written in YAML (an octal string). */
 export const DEFAULT_MI_FIFO: Readonly<Omit<MiFifoSection, "mode"> & { mode: string }> = {
   path: "/tmp/uacreg_fifo",
   reply_dir: "/tmp/",
   mode: "0660",
+  write_timeout_ms: 10_000,
 };
 
 export const DEFAULT_LOG: Readonly<{ level: LogLevel; format: "json" | "pretty" }> = { level: "info", format: "json" };

@@ -46,6 +46,14 @@ export interface MiHttpSection {
   listen: string;
   root: string;
   max_body: number;
+  /** Open connections at most; more are closed as they arrive. */
+  max_connections: number;
+  /** A kept-alive connection with no request in progress is closed after this long (ms). */
+  idle_timeout_ms: number;
+  /** A request (headers and body) must arrive within this long (ms). */
+  request_timeout_ms: number;
+  /** A reply whose socket has not drained for this long (ms) is given up: a deadline on progress, not on the whole. */
+  write_timeout_ms: number;
 }
 
 /** `mi.fifo` (OpenSIPS mi_fifo); `null` when turned off. `mode` is the octal string read as a number. */
@@ -53,6 +61,8 @@ export interface MiFifoSection {
   path: string;
   reply_dir: string;
   mode: number;
+  /** A reply whose pipe has not drained for this long (ms) is given up: a deadline on progress, not on the whole. */
+  write_timeout_ms: number;
 }
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;

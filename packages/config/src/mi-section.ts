@@ -20,6 +20,16 @@ export function readListenAddress(obj: YamlMapping, key: string, prefix: string,
   return v;
 }
 
+/** Bounds of the MI timeouts (ms): below 100 ms a loaded daemon would cut its own clients; above a day is a typo. */
+const MIN_TIMEOUT_MS = 100;
+const MAX_TIMEOUT_MS = 86_400_000;
+
+function readTimeout(obj: YamlMapping, key: string, prefix: string, def: number): number {
+  return readInteger(obj, key, prefix, def, (n) =>
+    n < MIN_TIMEOUT_MS || n > MAX_TIMEOUT_MS ? `must be between ${MIN_TIMEOUT_MS} and ${MAX_TIMEOUT_MS} ms` : undefined,
+  );
+}
+
 export function readMi(m: YamlMapping): { http: MiHttpSection | null; fifo: MiFifoSection | null } {
   refuseUnknownKeys(m, ["http", "fifo"], "mi.");
   const httpSec = readSection(m, "http", "mi.");
@@ -27,19 +37,29 @@ export function readMi(m: YamlMapping): { http: MiHttpSection | null; fifo: MiFi
   let http: MiHttpSection | null = null;
   if (httpSec !== null) {
     const h = httpSec ?? {};
-    refuseUnknownKeys(h, ["listen", "root", "max_body"], "mi.http.");
+    refuseUnknownKeys(
+      h,
+      ["listen", "root", "max_body", "max_connections", "idle_timeout_ms", "request_timeout_ms", "write_timeout_ms"],
+      "mi.http.",
+    );
     http = {
       listen: readListenAddress(h, "listen", "mi.http.", DEFAULT_MI_HTTP.listen),
       root: readString(h, "root", "mi.http.", DEFAULT_MI_HTTP.root).replace(/^\/+|\/+$/g, ""),
       max_body: readInteger(h, "max_body", "mi.http.", DEFAULT_MI_HTTP.max_body, (n) =>
         n < 1024 ? "must be at least 1024 bytes" : undefined,
       ),
+      max_connections: readInteger(h, "max_connections", "mi.http.", DEFAULT_MI_HTTP.max_connections, (n) =>
+        n < 1 ? "must be at least 1" : undefined,
+      ),
+      idle_timeout_ms: readTimeout(h, "idle_timeout_ms", "mi.http.", DEFAULT_MI_HTTP.idle_timeout_ms),
+      request_timeout_ms: readTimeout(h, "request_timeout_ms", "mi.http.", DEFAULT_MI_HTTP.request_timeout_ms),
+      write_timeout_ms: readTimeout(h, "write_timeout_ms", "mi.http.", DEFAULT_MI_HTTP.write_timeout_ms),
     };
   }
   let fifo: MiFifoSection | null = null;
   if (fifoSec !== null) {
     const f = fifoSec ?? {};
-    refuseUnknownKeys(f, ["path", "reply_dir", "mode"], "mi.fifo.");
+    refuseUnknownKeys(f, ["path", "reply_dir", "mode", "write_timeout_ms"], "mi.fifo.");
     const modeRaw = f.mode ?? DEFAULT_MI_FIFO.mode;
     const mode = typeof modeRaw === "string" && /^0?[0-7]{3}$/.test(modeRaw) ? Number.parseInt(modeRaw, 8) : Number.NaN;
     if (Number.isNaN(mode)) throw new ConfigError("mi.fifo.mode", modeRaw, 'must be an octal string like "0660"');
@@ -47,6 +67,7 @@ export function readMi(m: YamlMapping): { http: MiHttpSection | null; fifo: MiFi
       path: readString(f, "path", "mi.fifo.", DEFAULT_MI_FIFO.path),
       reply_dir: readString(f, "reply_dir", "mi.fifo.", DEFAULT_MI_FIFO.reply_dir),
       mode,
+      write_timeout_ms: readTimeout(f, "write_timeout_ms", "mi.fifo.", DEFAULT_MI_FIFO.write_timeout_ms),
     };
   }
   return { http, fifo };

@@ -30,8 +30,16 @@ describe("the daemon configuration", () => {
     });
     expect(c.registrant.columns.binding_URI).toBe("binding_URI");
     expect(c.tm).toEqual({ fr_timeout: 30, T1_timer: 500, T2_timer: 4000 });
-    expect(c.mi.http).toEqual({ listen: "127.0.0.1:8888", root: "mi", max_body: 65536 });
-    expect(c.mi.fifo).toEqual({ path: "/tmp/uacreg_fifo", reply_dir: "/tmp/", mode: 0o660 });
+    expect(c.mi.http).toEqual({
+      listen: "127.0.0.1:8888",
+      root: "mi",
+      max_body: 65536,
+      max_connections: 256,
+      idle_timeout_ms: 5000,
+      request_timeout_ms: 10_000,
+      write_timeout_ms: 10_000,
+    });
+    expect(c.mi.fifo).toEqual({ path: "/tmp/uacreg_fifo", reply_dir: "/tmp/", mode: 0o660, write_timeout_ms: 10_000 });
     expect(c.metrics).toEqual({ listen: "127.0.0.1:9464" });
   });
 
