@@ -288,6 +288,11 @@ export class MemoryLeaseConnection implements LeaseStore {
   /** While true, every statement is lost (never executes, never answers). */
   partitioned = false;
   faults: FaultPlan | undefined;
+  /**
+   * Hands a reply (or a rejection) to the caller; the default does it at once. A simulated paused process holds
+   * replies here until it resumes.
+   */
+  deliver: (reply: () => void) => void = (reply) => reply();
 
   constructor(db: MemoryLeaseStore, faults?: FaultPlan) {
     this.db = db;
@@ -340,8 +345,9 @@ export class MemoryLeaseConnection implements LeaseStore {
     const result = await execute();
     if (outcome === "unknown") return never();
     await this.#delay(fate.afterMs ?? 0);
-    if (outcome === "error") throw new LeaseStoreFaultError(statement);
     if (this.partitioned) return never();
+    await new Promise<void>((resolve) => this.deliver(resolve));
+    if (outcome === "error") throw new LeaseStoreFaultError(statement);
     return result;
   }
 
