@@ -79,6 +79,9 @@ const CASES: Array<[string, Record<string, unknown>, string, string]> = [
     '"mysql://opensips:***@db.example"',
   ],
   ["bad mi.http.listen", { mi: { http: { listen: "localhost" }, fifo: null } }, "mi.http.listen", '"localhost"'],
+  ["mi.http.max_connections 0", { mi: { http: { max_connections: 0 }, fifo: null } }, "mi.http.max_connections", "0"],
+  ["bad table_name", { registrant: { table_name: "reg; drop" } }, "registrant.table_name", '"reg; drop"'],
+  ["bad column name", { registrant: { aor_column: "a-o-r" } }, "registrant.aor_column", '"a-o-r"'],
 ];
 
 describe.concurrent("uacregd refuses a bad config with one message naming the key and the value", () => {

@@ -2,12 +2,19 @@
  * Bad rows in the database (docs/opensips-behaviour.md §2.2): each is refused with one log line naming its key (aor, contact,
  * registrar) and the field; the good rows load and register; no password reaches the logs.
  */
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
 import { openRepository } from "@uacreg/db";
 import { sqliteAdapter } from "@uacreg/db-sqlite";
 import { type DemoRegistrar, startDemoRegistrar } from "@uacreg/demo-registrar";
 import type { RegistrantRow } from "@uacreg/engine";
-import { registrantRow, startUacregd, stopAllUacregd } from "../support/uacregd.js";
+import { REPO_ROOT, registrantRow, startUacregd, stopAllUacregd, UACREGD } from "../support/uacregd.js";
 
 let registrar: DemoRegistrar | undefined;
 afterAll(async () => {
@@ -151,5 +158,50 @@ describe.concurrent("bad rows in the registrant table", () => {
     } finally {
       await reg.close();
     }
+  });
+});
+
+/** The SQLite driver of @uacreg/db-sqlite, to write a table by hand (the repository only makes complete ones). */
+interface SqliteDb {
+  exec(sql: string): void;
+  close(): void;
+}
+const openSqlite = createRequire(join(REPO_ROOT, "packages/db-sqlite/package.json"))("better-sqlite3") as new (
+  file: string,
+) => SqliteDb;
+
+describe("a registrant table the daemon cannot use (issue 10 item 13)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "uacregd-c-badtable-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("SQLite without a version row and a column missing: exit 1 with one fatal line naming the table and the column", async () => {
+    const file = join(dir, "c_missing_column.db");
+    const db = new openSqlite(file);
+    // The version 3 table minus cluster_shtag, and no `version` table at all.
+    db.exec(`CREATE TABLE registrant (
+      id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, registrar CHAR(255) DEFAULT '' NOT NULL, proxy CHAR(255),
+      aor CHAR(255) DEFAULT '' NOT NULL, third_party_registrant CHAR(255), username CHAR(64), password CHAR(64),
+      binding_URI CHAR(255) DEFAULT '' NOT NULL, binding_params CHAR(64), expiry INTEGER, forced_socket CHAR(64),
+      state INTEGER DEFAULT 0 NOT NULL)`);
+    db.close();
+    const config = join(dir, "c_missing_column.yaml");
+    writeFileSync(
+      config,
+      stringify({
+        listen: ["udp:127.0.0.1:0"],
+        db_url: `sqlite://${file}`,
+        mi: { http: null, fifo: null },
+        metrics: null,
+      }),
+    );
+    const r = await promisify(execFile)(process.execPath, [UACREGD, "--config", config], { timeout: 60_000 }).then(
+      (ok) => ({ code: 0, out: ok.stdout }),
+      (e: { code?: number; stdout?: string }) => ({ code: e.code, out: e.stdout ?? "" }),
+    );
+    expect(r.code, r.out).toBe(1);
+    const fatal = r.out.split("\n").filter((l) => l.includes('"level":60'));
+    expect(fatal, r.out).toHaveLength(1);
+    expect(fatal[0]).toContain("registrant");
+    expect(fatal[0]).toContain("cluster_shtag");
   });
 });

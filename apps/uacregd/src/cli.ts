@@ -16,7 +16,7 @@ import {
   processEnvironment,
   type UacregConfig,
 } from "@uacreg/config";
-import { Daemon } from "./daemon.js";
+import { Daemon, StartUpError } from "./daemon.js";
 import { checkDatabaseDirectory } from "./database-directory.js";
 import { runDemo } from "./demo.js";
 import { createLogger } from "./logger.js";
@@ -135,7 +135,9 @@ export async function runDaemon(config: UacregConfig, opts: RunOptions = {}): Pr
   }
   const started = daemon;
   let failed = false;
-  started.ready.catch(() => {
+  started.ready.catch((e: unknown) => {
+    // Every start-up failure leaves one fatal line: the daemon's own (a StartUpError), or this one.
+    if (!(e instanceof StartUpError)) log.fatal({ err: e instanceof Error ? e.message : String(e) }, "start-up failed");
     failed = true;
     void started.stop().then(() => process.exit(1));
   });

@@ -40,6 +40,14 @@ export interface DaemonAddresses {
   metrics?: { address: string; port: number };
 }
 
+/**
+ * A start-up failure the daemon has already logged (one fatal line naming the problem); the caller exits without
+ * logging it again. Any other rejection of {@link Daemon.ready} is logged by the caller.
+ */
+export class StartUpError extends Error {
+  override readonly name = "StartUpError";
+}
+
 export class Daemon {
   readonly addresses: DaemonAddresses;
   /** Resolves with the first load report once the records are loaded and the walk runs. */
@@ -160,7 +168,7 @@ export class Daemon {
     const dbLog = log.child({ component: "db" });
     let delay = 1000;
     for (;;) {
-      if (this.#stopped) throw new Error("stopped before the database could be opened");
+      if (this.#stopped) throw new StartUpError("stopped before the database could be opened");
       try {
         makeDatabaseDirectory(config);
         const repo = await openRepository(
@@ -172,10 +180,7 @@ export class Daemon {
         this.#repo = repo;
         break;
       } catch (e) {
-        if (!(e instanceof DbError) || !e.retryable) {
-          log.fatal({ err: errText(e) }, "cannot open the database");
-          throw e;
-        }
+        if (!(e instanceof DbError) || !e.retryable) this.#fail("cannot open the database", e);
         log.warn({ db_url: maskDbUrl(config.db_url), err: errText(e), retryInMs: delay }, "database unreachable");
         this.metrics.dbErrors.inc({ operation: "open" });
         await new Promise<void>((r) => {
@@ -190,13 +195,12 @@ export class Daemon {
     } catch (e) {
       // The embedded SQLite default creates its own table on first start; any other engine is the operator's
       // database and is never altered implicitly (`uacreg db create` does it).
-      if (url.scheme === "sqlite" && e instanceof SchemaError && !("found" in e && e.found !== undefined)) {
-        log.info({ db_url: maskDbUrl(config.db_url) }, "creating the registrant table (version 3)");
-        await repo.createSchema();
-      } else {
-        log.fatal({ err: errText(e) }, "the registrant table is not usable (run `uacreg db create` for a new one)");
-        throw e;
+      if (!(url.scheme === "sqlite" && e instanceof SchemaError && !("found" in e && e.found !== undefined))) {
+        this.#fail("the registrant table is not usable (run `uacreg db create` for a new one)", e);
       }
+      log.info({ db_url: maskDbUrl(config.db_url) }, "creating the registrant table (version 3)");
+      // It refuses a table it cannot complete (a column missing, no version row): that names the table and columns.
+      await repo.createSchema().catch((err: unknown) => this.#fail("the registrant table is not usable", err));
     }
     const r = config.registrant;
     const engine = new RegistrantEngine({
@@ -233,10 +237,16 @@ export class Daemon {
       ),
     );
     this.#engine = engine;
-    const report = await engine.start();
+    const report = await engine.start().catch((e: unknown) => this.#fail("cannot load the registrant records", e));
     if (report.rejected.length) this.metrics.dbErrors.inc({ operation: "row" }, report.rejected.length);
     log.info({ loaded: report.loaded, rejected: report.rejected.length }, "registrant records loaded");
     return report;
+  }
+
+  /** One fatal line naming the problem, then a {@link StartUpError} that says it was logged. */
+  #fail(what: string, e: unknown): never {
+    this.log.fatal({ err: errText(e) }, what);
+    throw new StartUpError(what, { cause: e });
   }
 
   /**
