@@ -218,7 +218,7 @@ export class Daemon {
         maxExpires: r.max_expires,
         maxRetryAfter: r.max_retry_after,
       },
-      activeTags: config.clustering.active_tags,
+      activeTags: config.cluster.active_tags,
       logger: log.child({ component: "engine" }),
       userAgent: USER_AGENT,
       maxInFlight: r.max_in_flight,

@@ -4,6 +4,7 @@
  * validated, every default filled in; `uacregd` runs on it and `uacreg` reads its database and MI keys from it.
  */
 import type { RegistrantColumn } from "@uacreg/db";
+import type { ClusterSection } from "./cluster-section.js";
 
 /** The `tls:` entry of one TLS listening socket. */
 export interface TlsSocketConfig {
@@ -74,7 +75,8 @@ export interface UacregConfig {
   tls: Record<string, TlsSocketConfig>;
   db_url: string;
   registrant: RegistrantSection;
-  clustering: { active_tags: string[] };
+  /** `cluster:` (docs/cluster.md §7); the legacy `clustering.active_tags` is read into it. */
+  cluster: ClusterSection;
   tm: TmSection;
   mi: { http: MiHttpSection | null; fifo: MiFifoSection | null };
   log: { level: LogLevel; format: "json" | "pretty" };
@@ -88,6 +90,7 @@ export const TOP_LEVEL_KEYS = [
   "tls",
   "db_url",
   "registrant",
+  "cluster",
   "clustering",
   "tm",
   "mi",

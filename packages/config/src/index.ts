@@ -14,6 +14,13 @@ export {
   processEnvironment,
   readConfigFile,
 } from "./config-file.js";
+export {
+  CLUSTER_BACKENDS,
+  CLUSTER_TIMING_PROFILES,
+  type ClusterBackend,
+  type ClusterSection,
+  type ClusterTiming,
+} from "./cluster-section.js";
 export { defaultDbUrl, SYSTEM_DATA_DIR } from "./config-defaults.js";
 export { ConfigError } from "./config-error.js";
 export {

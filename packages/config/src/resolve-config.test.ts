@@ -79,9 +79,10 @@ describe("the daemon configuration", () => {
   });
 
   it("keeps the active sharing tags in the name/cluster_id form the engine takes", () => {
-    expect(
-      resolveConfig({ clustering: { active_tags: ["vip/1", " edge / 2 "] } }, "/d").clustering.active_tags,
-    ).toEqual(["vip/1", "edge/2"]);
+    expect(resolveConfig({ clustering: { active_tags: ["vip/1", " edge / 2 "] } }, "/d").cluster.active_tags).toEqual([
+      "vip/1",
+      "edge/2",
+    ]);
   });
 
   it("stops on an unknown key and names it", () => {

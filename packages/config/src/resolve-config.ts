@@ -3,7 +3,8 @@
  * An unknown key, a wrong type or a value OpenSIPS would refuse throws a {@link ConfigError} naming the key and the
  * value.
  */
-import { readClustering } from "./clustering-section.js";
+import { hostname } from "node:os";
+import { readCluster } from "./cluster-section.js";
 import { defaultDbUrl } from "./config-defaults.js";
 import { ConfigError } from "./config-error.js";
 import { TOP_LEVEL_KEYS, type UacregConfig } from "./config-schema.js";
@@ -31,12 +32,18 @@ export function resolveConfig(doc: unknown, dataDir: string): UacregConfig {
   const { listen, tls } = readSockets(root);
   const db_url = readString(root, "db_url", "", defaultDbUrl(data_dir));
   checkDbUrl(db_url);
+  const registrant = readRegistrant(readSection(root, "registrant") ?? {});
+  const cluster = readCluster(readSection(root, "cluster") ?? {}, readSection(root, "clustering") ?? {}, {
+    enableClustering: registrant.enable_clustering,
+    sqlite: /^sqlite:/i.test(db_url),
+    hostName: hostname().split(".")[0] || "uacregd",
+  });
   return {
     listen,
     tls,
     db_url,
-    registrant: readRegistrant(readSection(root, "registrant") ?? {}),
-    clustering: readClustering(readSection(root, "clustering") ?? {}),
+    registrant,
+    cluster,
     tm: readTm(readSection(root, "tm") ?? {}),
     mi: readMi(readSection(root, "mi") ?? {}),
     log: readLog(readSection(root, "log") ?? {}),
