@@ -161,6 +161,14 @@ describe("drain, leave and requestNow", () => {
     expect(heldBy(a)).toEqual([]);
     expect(heldBy(b)).toEqual([...UNITS].sort());
     expect(a.member.status().members.find((m) => m.name === "a")).toMatchObject({ draining: true, live: true });
+    // A drain outlives a lost session: the new incarnation is draining too.
+    a.connection.partitioned = true;
+    await sim.run(T.leaseMs * 2);
+    a.connection.partitioned = false;
+    await sim.run(T.leaseMs * 2);
+    expect(a.member.counters().joins).toBe(2);
+    expect(a.member.state).toBe("draining");
+    expect(heldBy(a)).toEqual([]);
     await a.member.undrain();
     await sim.run(10_000);
     expect(heldBy(a)).toEqual(share);
@@ -177,6 +185,17 @@ describe("drain, leave and requestNow", () => {
     b.member.requestNow(); // the NOTIFY
     await sim.run(0);
     expect(heldBy(b)).toEqual([...UNITS].sort());
+  });
+
+  it("leave during the join undoes the join", async () => {
+    const sim = new LeaseSim({ seed: 2 });
+    const a = sim.add({ name: "a", member: { timing: T }, faults: () => ({ beforeMs: 10, afterMs: 10 }) });
+    sim.start(a);
+    await sim.run(15); // the join executed, its answer is on its way
+    expect(await a.member.leave()).toBe(false);
+    await sim.run(100);
+    expect(a.member.state).toBe("left");
+    expect(sim.db.snapshotNow().members).toEqual([]);
   });
 
   it("setUnits creates the lease rows of new units, which are then claimed", async () => {

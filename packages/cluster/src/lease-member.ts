@@ -310,14 +310,20 @@ export class LeaseMember {
     const answer = await this.#call(() => this.#store.join(this.#me, this.timing.leaseMs, this.#address));
     if (!answer.ok) return undefined;
     const result = answer.value;
+    if (this.#state === "left") {
+      // leave() was called while the join was on its way: undo it.
+      if (result.kind === "joined") void this.#call(() => this.#store.leave(this.#me));
+      return undefined;
+    }
     if (result.kind === "name-in-use") {
       // Our own previous incarnation, not yet expired after a fence: wait for it.
       if (this.#past.has(result.incarnation)) return undefined;
       return new NodeNameInUseError(this.#me.name, result.incarnation, result.expiresAt - result.dbNow);
     }
     this.#counters.joins++;
-    this.#state = "member";
-    this.#draining = false;
+    // A drain outlives a lost session: the new incarnation is marked draining too.
+    this.#state = this.#draining ? "draining" : "member";
+    if (this.#draining) void this.#call(() => this.#store.setDraining(this.#me, true));
     this.#ensured.clear();
     this.#extendTrust(t0);
     this.#renewTimer = this.#clock.setTimer(this.timing.renewMs, () => this.#renewTick());
