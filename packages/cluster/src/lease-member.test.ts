@@ -240,6 +240,20 @@ describe("sessions and unknown outcomes", () => {
     expect(a0.events.some((e) => e.includes("refused"))).toBe(true);
   });
 
+  it("renewals that fail with an error count as unknown and extend nothing: the node fences at its deadline", async () => {
+    let fail = false;
+    const { sim, nodes } = cluster(["a"], {}, { faults: (s) => (fail && s === "renew" ? { outcome: "error" } : {}) });
+    const [a] = nodes as [SimNode];
+    await sim.run(2_500); // renewed at 2000: trust until 7000
+    fail = true;
+    await sim.run(7_000 - 2_500 - 1);
+    expect(a.member.counters()).toMatchObject({ renewOk: 1, renewUnknown: 2, renewFailed: 0 });
+    expect(a.member.ownedUnits()).toHaveLength(UNITS.length);
+    await sim.run(1);
+    expect(a.member.ownedUnits()).toEqual([]);
+    expect(a.events.some((e) => e === "7000 fenced deadline")).toBe(true);
+  });
+
   it("a claim with an unknown outcome counts as not owned until a snapshot shows it here", async () => {
     let first = true;
     const { sim, nodes } = cluster(

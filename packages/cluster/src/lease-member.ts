@@ -297,7 +297,13 @@ export class LeaseMember {
         timer.cancel();
         resolve(answer);
       };
-      run().then(
+      let reply: Promise<T>;
+      try {
+        reply = run();
+      } catch (error) {
+        reply = Promise.reject(error); // a store that throws instead of rejecting: still an unknown outcome
+      }
+      reply.then(
         (value) => finish({ ok: true, value }),
         () => finish({ ok: false }),
       );

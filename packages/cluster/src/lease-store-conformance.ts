@@ -269,6 +269,7 @@ export function leaseStoreConformance(describeName: string, open: () => Promise<
       expect(byUnit.get("u1")?.epoch).toBe(2);
       expect(byUnit.get("u2")?.epoch).toBe(2);
       expect(byUnit.get("u3")).toMatchObject({ owner: b1, epoch: 1 });
+      expect(await s.renew(a1, LONG)).toBe(false);
       expect((await s.join(a2, LONG, "x")).kind).toBe("joined");
       expect(await s.claim(b1, "u1", 2)).toBe(3);
     });
