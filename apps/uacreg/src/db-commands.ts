@@ -8,10 +8,9 @@ import {
   DbError,
   type DbEngine,
   DataError,
+  type OpenedDatabase,
   openRepository,
   parseDbUrl,
-  type RegistrantRepository,
-  type SchemaAdmin,
   SchemaError,
 } from "@uacreg/db";
 import type { ValidationContext } from "@uacreg/core";
@@ -34,7 +33,7 @@ const ADAPTERS: Record<DbEngine, () => Promise<DbAdapter>> = {
   mssql: async () => (await import("@uacreg/db-mssql")).mssqlAdapter,
 };
 
-type Repo = RegistrantRepository & SchemaAdmin;
+type Repo = OpenedDatabase;
 
 /** Rows per multi-row INSERT batch in `db import`. */
 const IMPORT_CHUNK = 500;
@@ -62,11 +61,16 @@ async function withRepository(target: DbTarget, io: CliIo, fn: (repo: Repo) => P
   }
 }
 
-/** `db create`: the registrant table (version 3) and its version row, when absent. */
+/**
+ * `db create`: the registrant table (version 3) and its version row, and the cluster tables `uacreg_node`,
+ * `uacreg_lease`, `uacreg_dialog` (docs/cluster.md §2), each when absent. The cluster tables are always created:
+ * they are small, stay empty without clustering, and a node joining a cluster later then needs no second step.
+ */
 export function dbCreate(target: DbTarget, io: CliIo): Promise<number> {
   return withRepository(target, io, async (repo) => {
     await repo.createSchema();
     await repo.checkSchema();
+    await repo.createClusterSchema();
     io.stdout(
       `table ${target.table.tableName ?? "registrant"} (version 3) is ready in ${parseDbUrl(target.dbUrl).masked}\n`,
     );

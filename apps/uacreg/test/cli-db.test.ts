@@ -1,6 +1,8 @@
 import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { openRepository } from "@uacreg/db";
+import { sqliteAdapter } from "@uacreg/db-sqlite";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli.js";
 
@@ -81,6 +83,20 @@ describe("uacreg db on a SQLite file", () => {
     expect(rows[1]).toMatchObject({ aor: "sip:bob@example.com", password: null, cluster_shtag: "vip/1", state: 1 });
     expect(list.out).not.toContain("s3cret");
     expect(list.out.startsWith("[\n    {\n        ")).toBe(true);
+  });
+
+  it("creates the cluster tables beside the registrant table, idempotently (docs/cluster.md §2)", async () => {
+    expect((await cli("db", "create", "--db-url", dbUrl)).code).toBe(0);
+    expect((await cli("db", "create", "--db-url", dbUrl)).code).toBe(0);
+    const repo = await openRepository(dbUrl, {}, [sqliteAdapter]);
+    try {
+      await repo.checkClusterSchema();
+      await repo.checkSchema();
+      const store = repo.leaseStore();
+      expect((await store.join({ name: "a", incarnation: "a-1" }, 15_000, "x")).kind).toBe("joined");
+    } finally {
+      await repo.close();
+    }
   });
 
   it("upserts: importing the same key again updates the row instead of adding one", async () => {

@@ -1,14 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { type AddressInfo, createServer } from "node:net";
 import {
+  CLUSTER_TABLES,
   DbConnectionError,
+  leaseStatements,
   openRepository,
   parseDbUrl,
   registrantEntitySchema,
   registrantQueries,
   resolveTableConfig,
 } from "@uacreg/db";
-import { type OpenedRepository, registrantRepositorySuite, sampleRow } from "@uacreg/db/testing";
+import { leaseStoreConformance } from "@uacreg/cluster/testing";
+import { type OpenedRepository, registrantRepositorySuite, sampleRow, sqlLeaseStoreSuite } from "@uacreg/db/testing";
 import mssql from "mssql";
 import { DataSource } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -190,6 +193,97 @@ describe("MS SQL adapter, offline", () => {
   });
 });
 
+describe("MS SQL cluster statements, offline (docs/cluster.md §2–§4)", () => {
+  const sql = leaseStatements(mssqlDialect);
+  const a = { name: "a", incarnation: "a-1" };
+  /** Every @n marker of a statement, in order, with its bound value. */
+  const markers = (s: { sql: string; params: readonly unknown[] }) => {
+    const used = [...s.sql.matchAll(/@(\d+)/g)].map((m) => Number(m[1]));
+    expect(s.sql).not.toMatch(/\?|\$\d/);
+    expect(Math.max(...used)).toBe(s.params.length - 1);
+    return used;
+  };
+
+  it("creates each table only when absent, datetime2(3) times and BIN2 keys", () => {
+    const [node] = mssqlDialect.cluster.createTable(CLUSTER_TABLES[0]!);
+    expect(node).toMatch(/^IF OBJECT_ID\(N'uacreg_node', N'U'\) IS NULL CREATE TABLE \[uacreg_node\] \(/);
+    expect(node).toContain("[name] NVARCHAR(128) COLLATE Latin1_General_BIN2 NOT NULL");
+    expect(node).toContain("[expires_at] DATETIME2(3) NOT NULL");
+    expect(node).toContain("PRIMARY KEY ([name])");
+    const [dialog] = mssqlDialect.cluster.createTable(CLUSTER_TABLES[2]!);
+    expect(dialog).toContain("[record_key] NVARCHAR(64) COLLATE Latin1_General_BIN2 NOT NULL");
+    expect(dialog).toContain("INDEX [uacreg_dialog_unit_idx] NONCLUSTERED ([unit])");
+  });
+
+  it("claims in one UPDATE: the epoch, a free owner by NOT EXISTS on a live session in SYSUTCDATETIME()", () => {
+    const claim = sql.claim(a, "tag:vip/1", 4);
+    expect(claim.sql).toMatch(
+      /^UPDATE \[uacreg_lease\] SET \[owner\] = @0, \[owner_incarnation\] = @1, \[epoch\] = \[epoch\] \+ 1 WHERE/,
+    );
+    expect(claim.sql).toContain("[unit] = @2 AND [unit] COLLATE Latin1_General_BIN2 = @3");
+    expect(claim.sql).toContain("[epoch] = @4");
+    expect(claim.sql).toContain("[owner] IS NULL OR NOT EXISTS (SELECT 1 FROM [uacreg_node] n WHERE");
+    expect(claim.sql).toContain("n.[incarnation] = [uacreg_lease].[owner_incarnation]");
+    expect(claim.sql).toContain("n.[expires_at] > SYSUTCDATETIME()");
+    expect(claim.params).toEqual(["a", "a-1", "tag:vip/1", "tag:vip/1", 4]);
+    markers(claim);
+  });
+
+  it("renews by name AND incarnation while live, expiry computed by the server", () => {
+    const renew = sql.renew(a, 15_000);
+    expect(renew.sql).toContain("SET [expires_at] = DATEADD(millisecond, @0, SYSUTCDATETIME())");
+    expect(renew.sql).toContain("[name] COLLATE Latin1_General_BIN2 = @2");
+    expect(renew.sql).toContain("[incarnation] COLLATE Latin1_General_BIN2 = @4");
+    expect(renew.sql).toContain("[expires_at] > SYSUTCDATETIME()");
+    expect(renew.params).toEqual([15_000, "a", "a", "a-1", "a-1"]);
+    markers(renew);
+  });
+
+  it("releases on owner, incarnation and epoch; reserves and saves marks fenced on the lease", () => {
+    const release = sql.release(a, "u", 7);
+    expect(release.sql).toContain("SET [owner] = NULL, [owner_incarnation] = NULL, [epoch] = [epoch] + 1");
+    expect(release.params).toEqual(["a", "a", "a-1", "a-1", "u", "u", 7]);
+    markers(release);
+    const fence =
+      /EXISTS \(SELECT 1 FROM \[uacreg_lease\] f WHERE f\.\[unit\] = @\d+ .* AND f\.\[owner\] = @\d+ .* AND f\.\[owner_incarnation\] = @\d+ .* AND f\.\[epoch\] = @\d+\)/;
+    const reserve = sql.reserveUnit(a, "u", 7, 100);
+    expect(reserve.sql).toMatch(
+      /^UPDATE \[uacreg_dialog\] SET \[cseq_mark\] = \[cseq_mark\] \+ @0, \[epoch\] = @1 WHERE/,
+    );
+    expect(reserve.sql).toMatch(fence);
+    markers(reserve);
+    const save = sql.saveDialog(a, "u", 7, {
+      recordKey: "k".repeat(64),
+      aor: "sip:a@x",
+      contact: "sip:a@y",
+      registrar: "sip:x",
+      callId: "c",
+      fromTag: "f",
+      cseqMark: 101,
+    });
+    expect(save.sql).toMatch(
+      /^MERGE INTO \[uacreg_dialog\] WITH \(HOLDLOCK\) AS d USING \(SELECT @0, @1, @2, @3, @4, @5, @6, CAST\(@7 AS BIGINT\), CAST\(@8 AS BIGINT\) {2}WHERE /,
+    );
+    expect(save.sql).toMatch(fence);
+    expect(save.sql).toContain("ON d.[record_key] = s.[record_key] WHEN MATCHED THEN UPDATE SET d.[unit] = s.[unit]");
+    expect(save.sql).toMatch(/WHEN NOT MATCHED THEN INSERT \(.*\) VALUES \(s\.\[record_key\], .*\);$/);
+    markers(save);
+  });
+
+  it("reads members, leases and the clock in one statement, times as DATEDIFF_BIG milliseconds", () => {
+    const snap = sql.snapshot();
+    expect(snap.sql.match(/UNION ALL/g)).toHaveLength(2);
+    expect(snap.sql).toContain("DATEDIFF_BIG(millisecond, CAST('1970-01-01' AS DATETIME2(3)), [expires_at]) AS t");
+    expect(snap.sql).toContain("DATEDIFF_BIG(millisecond, CAST('1970-01-01' AS DATETIME2(3)), SYSUTCDATETIME())");
+    expect(snap.params).toEqual([]);
+    const ensure = sql.ensureUnits(["bucket:0", "bucket:1"]);
+    expect(ensure.sql).toMatch(/^MERGE INTO \[uacreg_lease\] WITH \(HOLDLOCK\)/);
+    expect(ensure.sql).not.toContain("WHEN MATCHED");
+    expect(ensure.params).toEqual(["bucket:0", "bucket:1"]);
+    markers(ensure);
+  });
+});
+
 const liveUrl = process.env.UACREG_TEST_MSSQL_URL;
 if (!liveUrl) {
   console.warn(
@@ -268,5 +362,16 @@ if (liveUrl)
         },
         bulkRows: 20_000,
       },
+    );
+
+    const query = (sql: string) =>
+      withPool(dbName, (p) => p.request().query(sql)).then(
+        (r) => (r.recordset ?? []) as Array<Record<string, unknown>>,
+      );
+    const openDb = () => openRepository(testUrl, {}, [mssqlAdapter]);
+    sqlLeaseStoreSuite(
+      { describe, it, expect, beforeAll, afterAll },
+      { name: "MS SQL Server", open: openDb, query },
+      leaseStoreConformance,
     );
   });

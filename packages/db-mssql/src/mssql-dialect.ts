@@ -12,6 +12,7 @@
  */
 import type { ClassifiedError, ParsedDbUrl, SqlDialect, StoredTable } from "@uacreg/db";
 import type { DataSourceOptions } from "typeorm";
+import { mssqlClusterDialect } from "./mssql-cluster-dialect.js";
 
 function quote(identifier: string): string {
   return `[${identifier.replace(/]/g, "]]")}]`;
@@ -137,5 +138,6 @@ export const mssqlDialect: SqlDialect = {
   exactMatch: (column, param) => `${column} = ${param} AND ${column} COLLATE Latin1_General_BIN2 = ${param}`,
   maxParams: 2100 - 1,
   maxInsertRows: 1000,
+  cluster: mssqlClusterDialect,
   classify,
 };

@@ -8,7 +8,14 @@ import {
   parseDbUrl,
   resolveTableConfig,
 } from "@uacreg/db";
-import { type OpenedRepository, registrantRepositorySuite, sampleRow } from "@uacreg/db/testing";
+import { leaseStoreConformance } from "@uacreg/cluster/testing";
+import {
+  emptyClusterTables,
+  type OpenedRepository,
+  registrantRepositorySuite,
+  sampleRow,
+  sqlLeaseStoreSuite,
+} from "@uacreg/db/testing";
 import mysql from "mysql2/promise";
 import { RegistrantEngine } from "@uacreg/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,9 +56,10 @@ async function reachable(): Promise<boolean> {
 const available = await reachable();
 if (!available) {
   const msg = `MySQL/MariaDB at ${admin.masked} is unreachable`;
-  if (process.env.UACREG_REQUIRE_SERVERS === "1") {
+  // A URL given explicitly is a server the run expects: fail, never skip.
+  if (process.env.UACREG_REQUIRE_SERVERS === "1" || process.env.UACREG_TEST_MYSQL_URL !== undefined) {
     describe("MySQL/MariaDB server", () => {
-      it("is reachable (UACREG_REQUIRE_SERVERS=1)", () => {
+      it("is reachable (UACREG_REQUIRE_SERVERS=1 or UACREG_TEST_MYSQL_URL set)", () => {
         throw new Error(msg);
       });
     });
@@ -137,6 +145,46 @@ describe.skipIf(!available)("MySQL/MariaDB", () => {
       bulkRows: 20_000,
     },
   );
+
+  describe("MySQL/MariaDB cluster tables (docs/cluster.md §2, §3)", () => {
+    const query = (sql: string) =>
+      withConn(dbName, (c) => c.query(sql)).then(
+        ([rows]) => (Array.isArray(rows) ? rows : []) as Array<Record<string, unknown>>,
+      );
+    const openDb = () => openRepository(testUrl, {}, [mysqlAdapter]);
+
+    sqlLeaseStoreSuite(
+      { describe, it, expect, beforeAll, afterAll },
+      { name: "MySQL/MariaDB", open: openDb, query },
+      leaseStoreConformance,
+    );
+    it("stores times as DATETIME(3) of UTC_TIMESTAMP(3), read back as epoch milliseconds", async () => {
+      const db = await openDb();
+      try {
+        await emptyClusterTables(db, query);
+        const joined = await db.leaseStore().join({ name: "a", incarnation: "a-1" }, 15_000, "x");
+        if (joined.kind !== "joined") throw new Error("not joined");
+        const [col] = await query(
+          `SELECT COLUMN_TYPE AS t, COLLATION_NAME AS c FROM information_schema.COLUMNS
+           WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'uacreg_node' AND COLUMN_NAME IN ('expires_at')`,
+        );
+        expect(col?.t).toBe("datetime(3)");
+        const [name] = await query(
+          `SELECT COLLATION_NAME AS c FROM information_schema.COLUMNS
+           WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'uacreg_lease' AND COLUMN_NAME = 'unit'`,
+        );
+        expect(name?.c).toBe("utf8mb4_bin");
+        // Database time is real epoch time (UNIX_TIMESTAMP ignores the session time zone), not a local wall time.
+        const [unix] = await query("SELECT CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) AS e");
+        expect(Math.abs(Number(unix?.e) - joined.dbNow)).toBeLessThan(60_000);
+        const expires = (await db.leaseStore().snapshot()).members[0]?.expiresAt;
+        expect(expires! - joined.dbNow).toBeGreaterThanOrEqual(14_900);
+        expect(expires! - joined.dbNow).toBeLessThanOrEqual(15_001);
+      } finally {
+        await db.close();
+      }
+    });
+  });
 
   describe("MySQL/MariaDB adapter specifics", () => {
     it("reads CHAR values without trailing spaces and matches the key with PAD SPACE", async () => {

@@ -12,6 +12,7 @@
  */
 import type { ClassifiedError, ParsedDbUrl, SqlDialect, StoredTable } from "@uacreg/db";
 import type { DataSourceOptions } from "typeorm";
+import { mysqlClusterDialect } from "./mysql-cluster-dialect.js";
 
 function quote(identifier: string): string {
   return "`" + identifier.replace(/`/g, "``") + "`";
@@ -139,5 +140,6 @@ export const mysqlDialect: SqlDialect = {
     `${column} = ${param} AND CONVERT(${column} USING utf8mb4) COLLATE utf8mb4_bin = CONVERT(${param} USING utf8mb4) COLLATE utf8mb4_bin`,
   maxParams: 65535,
   maxInsertRows: 1000,
+  cluster: mysqlClusterDialect,
   classify,
 };

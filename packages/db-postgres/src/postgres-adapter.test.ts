@@ -4,11 +4,19 @@ import {
   DbAuthenticationError,
   DbConnectionError,
   DbUrlError,
+  type OpenedDatabase,
   openRepository,
   parseDbUrl,
   resolveTableConfig,
 } from "@uacreg/db";
-import { type OpenedRepository, registrantRepositorySuite, sampleRow } from "@uacreg/db/testing";
+import { leaseStoreConformance } from "@uacreg/cluster/testing";
+import {
+  emptyClusterTables,
+  type OpenedRepository,
+  registrantRepositorySuite,
+  sampleRow,
+  sqlLeaseStoreSuite,
+} from "@uacreg/db/testing";
 import pg from "pg";
 import { RegistrantEngine } from "@uacreg/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,9 +49,10 @@ async function reachable(): Promise<boolean> {
 const available = await reachable();
 if (!available) {
   const msg = `PostgreSQL at ${adminUrl.replace(/:[^:@/]*@/, ":***@")} is unreachable`;
-  if (process.env.UACREG_REQUIRE_SERVERS === "1") {
+  // A URL given explicitly is a server the run expects: fail, never skip.
+  if (process.env.UACREG_REQUIRE_SERVERS === "1" || process.env.UACREG_TEST_PG_URL !== undefined) {
     describe("PostgreSQL server", () => {
-      it("is reachable (UACREG_REQUIRE_SERVERS=1)", () => {
+      it("is reachable (UACREG_REQUIRE_SERVERS=1 or UACREG_TEST_PG_URL set)", () => {
         throw new Error(msg);
       });
     });
@@ -145,6 +154,72 @@ describe.skipIf(!available)("PostgreSQL", () => {
       bulkRows: 100_000,
     },
   );
+
+  describe("PostgreSQL cluster tables (docs/cluster.md §2, §3)", () => {
+    const query = (sql: string) =>
+      withClient(testUrl, (c) => c.query(sql)).then((r) => r.rows as Array<Record<string, unknown>>);
+    const openDb = () => openRepository(testUrl, {}, [postgresAdapter]);
+
+    sqlLeaseStoreSuite(
+      { describe, it, expect, beforeAll, afterAll },
+      { name: "PostgreSQL", open: openDb, query },
+      leaseStoreConformance,
+    );
+    let db: OpenedDatabase;
+    beforeAll(async () => {
+      db = await openDb();
+    });
+    afterAll(() => db.close());
+
+    it("stores times as TIMESTAMPTZ(3) and keys with the C collation", async () => {
+      await db.createClusterSchema();
+      const cols = await query(
+        `SELECT column_name, data_type, datetime_precision, collation_name FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name = 'uacreg_node' ORDER BY ordinal_position`,
+      );
+      expect(cols.find((c) => c.column_name === "expires_at")).toMatchObject({
+        data_type: "timestamp with time zone",
+        datetime_precision: 3,
+      });
+      expect(cols.find((c) => c.column_name === "name")?.collation_name).toBe("C");
+    });
+
+    it("wakes a listening node on a release and on a leave, not on a refused release (NOTIFY uacreg_cluster)", async () => {
+      await emptyClusterTables(db, query);
+      const listener = await openDb();
+      const store = db.leaseStore();
+      let heard = 0;
+      let wake: (() => void) | undefined;
+      const next = () =>
+        new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      const notifier = listener.leaseStore().notifier;
+      if (!notifier) throw new Error("PostgreSQL has a notifier");
+      const sub = await notifier.listen(() => {
+        heard++;
+        wake?.();
+      });
+      try {
+        const a = { name: "a", incarnation: "a-1" };
+        await store.join(a, 600_000, "x");
+        await store.ensureUnits(["u"]);
+        expect(await store.claim(a, "u", 0)).toBe(1);
+        let woken = next();
+        expect(await store.release(a, "u", 1)).toBe(true);
+        await woken;
+        expect(heard).toBe(1);
+        expect(await store.release(a, "u", 1)).toBe(false);
+        woken = next();
+        await store.leave(a);
+        await woken;
+        expect(heard).toBe(2);
+      } finally {
+        await sub.close();
+        await listener.close();
+      }
+    });
+  });
 
   describe("PostgreSQL adapter specifics", () => {
     it("matches mixed-case configured names against a table created with quoted mixed-case columns", async () => {

@@ -7,7 +7,9 @@
  * case-insensitively against information_schema (an exact spelling wins), so both spellings work.
  */
 import type { ClassifiedError, ParsedDbUrl, SqlDialect, StoredTable } from "@uacreg/db";
+import type pg from "pg";
 import type { DataSourceOptions } from "typeorm";
+import { postgresClusterDialect } from "./postgres-cluster-dialect.js";
 
 function quote(identifier: string): string {
   return `"${identifier.replace(/"/g, '""')}"`;
@@ -92,6 +94,21 @@ function sslOption(options: Record<string, string>): false | { rejectUnauthorize
   }
 }
 
+/** The settings of a dedicated pg client (the cluster LISTEN connection) for the same db_url as the pool. */
+export function pgClientConfig(url: ParsedDbUrl): pg.ClientConfig {
+  const o = url.options;
+  return {
+    host: url.host ?? "127.0.0.1",
+    port: url.port ?? 5432,
+    ...(url.user === undefined ? {} : { user: url.user }),
+    ...(url.password === undefined ? {} : { password: url.password }),
+    database: url.database,
+    ssl: sslOption(o),
+    application_name: o.application_name ?? "uacreg",
+    connectionTimeoutMillis: o.connect_timeout === undefined ? 10_000 : Number(o.connect_timeout) * 1000,
+  };
+}
+
 /** The PostgreSQL dialect: `postgres://user:pass@host[:port]/db` (also `postgresql://`). */
 export const postgresDialect: SqlDialect = {
   engine: "postgres",
@@ -128,5 +145,6 @@ export const postgresDialect: SqlDialect = {
   exactMatch: (column, param) => `${column} = ${param} AND ${column} COLLATE "C" = ${param}`,
   maxParams: 65535,
   maxInsertRows: 1000,
+  cluster: postgresClusterDialect(pgClientConfig),
   classify,
 };

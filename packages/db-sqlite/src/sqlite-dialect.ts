@@ -5,6 +5,7 @@
  */
 import type { ClassifiedError, ParsedDbUrl, SqlDialect, StoredTable } from "@uacreg/db";
 import type { DataSourceOptions } from "typeorm";
+import { sqliteClusterDialect } from "./sqlite-cluster-dialect.js";
 
 function quote(identifier: string): string {
   return `"${identifier.replace(/"/g, '""')}"`;
@@ -90,5 +91,6 @@ export const sqliteDialect: SqlDialect = {
   exactMatch: (column, param) => `${column} = ${param} AND ${column} COLLATE BINARY = ${param}`,
   maxParams: 32766,
   maxInsertRows: 1000,
+  cluster: sqliteClusterDialect,
   classify,
 };

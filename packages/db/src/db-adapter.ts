@@ -4,14 +4,18 @@
 import { DbUrlError } from "./db-errors.js";
 import { type ParsedDbUrl, parseDbUrl } from "./db-url.js";
 import type { RegistrantRepository, SchemaAdmin } from "./registrant-row.js";
+import type { ClusterDatabase } from "./sql-lease-store.js";
 import type { RepositoryOptions } from "./sql-registrant-repository.js";
 import { resolveTableConfig, type TableConfig } from "./table-config.js";
+
+/** What an adapter opens: the registrant repository, its schema administration and the cluster tables. */
+export type OpenedDatabase = RegistrantRepository & SchemaAdmin & ClusterDatabase;
 
 /** An engine adapter, e.g. `sqliteAdapter` from @uacreg/db-sqlite. */
 export interface DbAdapter {
   /** URL schemes served, e.g. `["postgres", "postgresql"]`. */
   readonly schemes: readonly string[];
-  open(url: ParsedDbUrl, table: TableConfig, options?: RepositoryOptions): Promise<RegistrantRepository & SchemaAdmin>;
+  open(url: ParsedDbUrl, table: TableConfig, options?: RepositoryOptions): Promise<OpenedDatabase>;
 }
 
 /**
@@ -23,7 +27,7 @@ export async function openRepository(
   tableConfig: Partial<Omit<TableConfig, "columns">> & { columns?: Partial<TableConfig["columns"]> },
   adapters: readonly DbAdapter[],
   options?: RepositoryOptions,
-): Promise<RegistrantRepository & SchemaAdmin> {
+): Promise<OpenedDatabase> {
   const url = parseDbUrl(dbUrl);
   const table = resolveTableConfig(tableConfig);
   const adapter = adapters.find((a) => a.schemes.includes(url.scheme));

@@ -1,4 +1,24 @@
-export type { DbAdapter } from "./db-adapter.js";
+export type { DbAdapter, OpenedDatabase } from "./db-adapter.js";
+export {
+  CLUSTER_CHANNEL,
+  type ClusterColumn,
+  type ClusterDdlStyle,
+  type ClusterSqlDialect,
+  clusterTableDdl,
+  createIfNotExists,
+  onConflictUpsert,
+  type ClusterSubscription,
+  type ClusterTable,
+} from "./cluster-dialect.js";
+export { CLUSTER_TABLES, DIALOG_TABLE, dialogRecordKey, LEASE_TABLE, NODE_TABLE } from "./cluster-tables.js";
+export { type BoundStatement, type LeaseStatements, leaseStatements } from "./lease-statements.js";
+export {
+  type ClusterDatabase,
+  type LeaseNotifier,
+  type LeaseStoreOptions,
+  type LeaseStoreSource,
+  SqlLeaseStore,
+} from "./sql-lease-store.js";
 export { openRepository } from "./db-adapter.js";
 export {
   DataError,

@@ -3,6 +3,7 @@
  * The engine-independent repository ({@link SqlRegistrantRepository}) drives TypeORM with it.
  */
 import type { DataSourceOptions } from "typeorm";
+import type { ClusterSqlDialect } from "./cluster-dialect.js";
 import { type DbErrorKind, DbUrlError } from "./db-errors.js";
 import type { DbEngine, ParsedDbUrl } from "./db-url.js";
 import type { RegistrantColumn } from "./table-config.js";
@@ -59,6 +60,8 @@ export interface SqlDialect {
   readonly maxParams: number;
   /** Maximum rows in one multi-row INSERT. */
   readonly maxInsertRows: number;
+  /** The SQL of the cluster tables (docs/cluster.md §2, §3). */
+  readonly cluster: ClusterSqlDialect;
   /** Classifies a driver error (TypeORM's QueryFailedError is unwrapped before). */
   classify(error: unknown): ClassifiedError;
 }

@@ -19,6 +19,8 @@ import { registrantEntitySchema } from "./registrant-entity-schema.js";
 import { registrantQueries } from "./registrant-queries.js";
 import type { RegistrantKey, RegistrantRepository, RegistrantRow, SchemaAdmin } from "./registrant-row.js";
 import { checkUrlOptions, type SqlDialect, type StoredTable } from "./sql-dialect.js";
+import { CLUSTER_TABLES } from "./cluster-tables.js";
+import { type ClusterDatabase, type LeaseStoreOptions, SqlLeaseStore } from "./sql-lease-store.js";
 import {
   REGISTRANT_COLUMNS,
   REGISTRANT_TABLE_VERSION,
@@ -117,7 +119,7 @@ export function maskSecret(message: string, password: string | undefined): strin
 /**
  * The repository. Create it with {@link SqlRegistrantRepository.open}; adapters wrap that in their `DbAdapter.open`.
  */
-export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmin {
+export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmin, ClusterDatabase {
   readonly dialect: SqlDialect;
   readonly url: ParsedDbUrl;
   readonly config: TableConfig;
@@ -356,6 +358,34 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
         throw new MissingColumnsError(name, version, REGISTRANT_TABLE_VERSION, this.missingNames(table.missing));
       }
     });
+  }
+
+  async createClusterSchema(): Promise<void> {
+    await this.run(async (ds) => {
+      for (const table of CLUSTER_TABLES) {
+        for (const sql of this.dialect.cluster.createTable(table)) await ds.query(sql);
+      }
+    });
+    await this.checkClusterSchema();
+  }
+
+  async checkClusterSchema(): Promise<void> {
+    await this.run(async (ds) => {
+      for (const table of CLUSTER_TABLES) {
+        const found = await this.listColumns(ds, table.name);
+        if (!found) throw new SchemaError(`cluster table "${table.name}" does not exist (run uacreg db create)`);
+        const have = new Set(found.columns.map((c) => c.toLowerCase()));
+        const missing = table.columns.filter((c) => !have.has(c.name)).map((c) => c.name);
+        if (missing.length > 0) {
+          throw new SchemaError(`cluster table "${table.name}" lacks the columns: ${missing.join(", ")}`);
+        }
+      }
+    });
+  }
+
+  /** The lease store of clustering on this repository's DataSource (one pool, docs/cluster.md §2). */
+  leaseStore(options: LeaseStoreOptions = {}): SqlLeaseStore {
+    return new SqlLeaseStore(this, { ...(this.logger ? { logger: this.logger } : {}), ...options });
   }
 
   private missingNames(missing: readonly RegistrantColumn[]): string[] {

@@ -12,3 +12,9 @@ export {
 } from "./repository-conformance-suite.js";
 export { formatLoadMeasurement, type LoadMeasurement, measureLoad } from "./load-measurement.js";
 export { startTcpFaultProxy, type TcpFaultProxy } from "./tcp-fault-proxy.js";
+export {
+  emptyClusterTables,
+  type LeaseStoreConformance,
+  type LeaseSuiteTarget,
+  sqlLeaseStoreSuite,
+} from "./lease-store-suite.js";
