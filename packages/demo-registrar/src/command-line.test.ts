@@ -41,6 +41,23 @@ describe("uacreg-demo-registrar command line", () => {
     });
   });
 
+  it("reads the REGISTER log file, the out-of-order status and the receive buffer", () => {
+    const a = parseDemoRegistrarArgs([
+      "--user",
+      "a:b",
+      "--register-log",
+      "/tmp/reg.jsonl",
+      "--out-of-order-status",
+      "400",
+      "--rcvbuf",
+      "4096",
+    ]);
+    expect(a.registerLogFile).toBe("/tmp/reg.jsonl");
+    expect(a.options).toMatchObject({ outOfOrderStatus: 400, recvBufferSize: 4096 });
+    expect(() => parseDemoRegistrarArgs(["--user", "a:b", "--out-of-order-status", "403"])).toThrow(/400 or 500/);
+    expect(() => parseDemoRegistrarArgs(["--user", "a:b", "--rcvbuf", "0"])).toThrow(/--rcvbuf/);
+  });
+
   it("rejects a missing user, a user without password separator, bad numbers and unknown flags", () => {
     expect(() => parseDemoRegistrarArgs([])).toThrow(DemoRegistrarUsageError);
     expect(() => parseDemoRegistrarArgs(["--user", "alice"])).toThrow(/name:password/);

@@ -2,9 +2,15 @@ import { randomBytes } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
 import { computeCredentials, formatAuthorization, parseChallenges } from "@uacreg/digest";
 import { parseMessage, type SipResponse } from "@uacreg/sip";
-import { VirtualClock } from "@uacreg/runtime/testing";
+import { settle, VirtualClock } from "@uacreg/runtime/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type DemoRegistrar, type DemoRegistrarOptions, startDemoRegistrar } from "./index.js";
+import {
+  type DemoRegistrar,
+  DemoRegistrarConfigError,
+  type DemoRegistrarOptions,
+  type RegisterLogEntry,
+  startDemoRegistrar,
+} from "./index.js";
 
 /** A UA on loopback that writes its REGISTERs by hand. */
 class Ua {
@@ -13,6 +19,8 @@ class Ua {
   private waiter: ((b: Buffer) => void) | undefined;
   readonly callId = randomBytes(8).toString("hex");
   cseq = 0;
+  /** Where datagrams go (the registrar's address). */
+  target = "127.0.0.1";
 
   private constructor(socket: Socket) {
     this.socket = socket;
@@ -24,9 +32,9 @@ class Ua {
     });
   }
 
-  static async open(): Promise<Ua> {
+  static async open(host = "127.0.0.1"): Promise<Ua> {
     const s = createSocket("udp4");
-    await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
+    await new Promise<void>((r) => s.bind(0, host, () => r()));
     return new Ua(s);
   }
 
@@ -36,7 +44,7 @@ class Ua {
 
   /** Sends a datagram and expects nothing back. */
   sendOnly(text: string | Buffer, port: number): void {
-    this.socket.send(typeof text === "string" ? Buffer.from(text) : text, port, "127.0.0.1");
+    this.socket.send(typeof text === "string" ? Buffer.from(text) : text, port, this.target);
   }
 
   /** Datagrams received and not yet read. */
@@ -49,7 +57,7 @@ class Ua {
    * never answers fails the test at vitest's test timeout instead of at a timer of ours.
    */
   async sendRaw(text: string | Buffer, port: number): Promise<Buffer> {
-    this.socket.send(typeof text === "string" ? Buffer.from(text) : text, port, "127.0.0.1");
+    this.socket.send(typeof text === "string" ? Buffer.from(text) : text, port, this.target);
     const queued = this.inbox.shift();
     if (queued) return queued;
     return new Promise((resolve) => {
@@ -58,7 +66,14 @@ class Ua {
   }
 
   registerText(
-    o: { aor?: string; contact?: string; extra?: string[]; branch?: string; cseq?: number; viaParams?: string } = {},
+    o: {
+      aor?: string;
+      contact?: string | null;
+      extra?: string[];
+      branch?: string;
+      cseq?: number;
+      viaParams?: string;
+    } = {},
   ): string {
     const aor = o.aor ?? "sip:alice@uacreg.demo";
     return [
@@ -69,7 +84,7 @@ class Ua {
       `Call-ID: ${this.callId}`,
       `CSeq: ${o.cseq ?? ++this.cseq} REGISTER`,
       "Max-Forwards: 70",
-      `Contact: ${o.contact ?? `<sip:alice@127.0.0.1:${this.port}>;expires=120`}`,
+      ...(o.contact === null ? [] : [`Contact: ${o.contact ?? `<sip:alice@127.0.0.1:${this.port}>;expires=120`}`]),
       ...(o.extra ?? []),
       "Content-Length: 0",
       "",
@@ -84,6 +99,21 @@ class Ua {
   close(): Promise<void> {
     return new Promise((r) => this.socket.close(() => r()));
   }
+}
+
+/** An OPTIONS from a UA at 127.0.0.1:`port`; `id` names its branch and Call-ID. */
+function optionsText(port: number, id: string): string {
+  return [
+    "OPTIONS sip:uacreg.demo SIP/2.0",
+    `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK${id}`,
+    "From: <sip:ping@uacreg.demo>;tag=p",
+    "To: <sip:uacreg.demo>",
+    `Call-ID: ${id}`,
+    "CSeq: 1 OPTIONS",
+    "Content-Length: 0",
+    "",
+    "",
+  ].join("\r\n");
 }
 
 function authorize(challengeResponse: SipResponse, password: string, nc = 1, username = "alice"): string {
@@ -307,20 +337,7 @@ describe("other traffic", () => {
 
   it("answers OPTIONS with 200 and Allow", async () => {
     await start();
-    const raw = await ua.sendRaw(
-      [
-        "OPTIONS sip:uacreg.demo SIP/2.0",
-        `Via: SIP/2.0/UDP 127.0.0.1:${ua.port};branch=z9hG4bKopt1`,
-        "From: <sip:ping@uacreg.demo>;tag=p",
-        "To: <sip:uacreg.demo>",
-        "Call-ID: opt1",
-        "CSeq: 1 OPTIONS",
-        "Content-Length: 0",
-        "",
-        "",
-      ].join("\r\n"),
-      registrar.port,
-    );
+    const raw = await ua.sendRaw(optionsText(ua.port, "opt1"), registrar.port);
     const r = parseMessage(raw) as SipResponse;
     expect(r.status).toBe(200);
     expect(r.getHeader("allow")).toBe("REGISTER, OPTIONS");
@@ -338,5 +355,122 @@ describe("other traffic", () => {
     expect(reply.getHeader("cseq")).toBe(`${ua.cseq} REGISTER`);
     expect(ua.pending()).toBe(0);
     expect(registrar.stats().dropped).toBe(3);
+  });
+});
+
+describe("the Call-ID/CSeq rule (RFC 3261 §10.3 step 7)", () => {
+  async function registeredThenReplayed(): Promise<SipResponse> {
+    const r1 = await ua.register(registrar.port);
+    expect((await ua.register(registrar.port, { extra: [authorize(r1, "secret", 1)] })).status).toBe(200);
+    // Same Call-ID, a CSeq that is not higher (a late refresh from a node that lost the record), new branch.
+    return ua.register(registrar.port, {
+      cseq: ua.cseq,
+      contact: `<sip:alice@127.0.0.1:${ua.port}>;expires=300`,
+      extra: [authorize(r1, "secret", 2)],
+    });
+  }
+
+  it("answers 500 by default and keeps the binding as it was", async () => {
+    await start();
+    const r = await registeredThenReplayed();
+    expect(r.status).toBe(500);
+    expect(registrar.bindings()).toMatchObject([{ cseq: 2, expires: 120 }]);
+  });
+
+  it("answers 400 when outOfOrderStatus is 400 (Kamailio's answer), binding unchanged", async () => {
+    await start({ outOfOrderStatus: 400 });
+    const r = await registeredThenReplayed();
+    expect(r.status).toBe(400);
+    expect(registrar.bindings()).toMatchObject([{ cseq: 2, expires: 120 }]);
+  });
+});
+
+describe("the REGISTER log", () => {
+  it("records every REGISTER with its source, contacts, Call-ID, CSeq, status and whether it changed a binding", async () => {
+    const log: RegisterLogEntry[] = [];
+    await start({ registerLog: (e) => log.push(e) });
+    const contact = `<sip:alice@127.0.0.1:${ua.port}>;expires=120`;
+    const r1 = await ua.register(registrar.port, { contact });
+    clock.advanceSync(250);
+    const text = ua.registerText({ contact, branch: "z9hG4bKlog2", extra: [authorize(r1, "secret", 1)] });
+    expect((parseMessage(await ua.sendRaw(text, registrar.port)) as SipResponse).status).toBe(200);
+    await ua.sendRaw(text, registrar.port); // a retransmission: answered from the cache
+    await ua.register(registrar.port, { cseq: 2, contact, extra: [authorize(r1, "secret", 2)] }); // out of order
+    await ua.register(registrar.port, { contact: null, extra: [authorize(r1, "secret", 3)] }); // a query
+    const source = `127.0.0.1:${ua.port}`;
+    const base = { source, transport: "udp", aor: "sip:alice@uacreg.demo", wildcard: false, callId: ua.callId };
+    const binding = [{ uri: `sip:alice@127.0.0.1:${ua.port}`, expires: 120 }];
+    const t0 = clock.wallNow() - 250;
+    expect(log).toEqual([
+      { ...base, at: t0, contacts: binding, cseq: 1, status: 401, changed: false, retransmission: false },
+      { ...base, at: t0 + 250, contacts: binding, cseq: 2, status: 200, changed: true, retransmission: false },
+      { ...base, at: t0 + 250, contacts: binding, cseq: 2, status: 200, changed: false, retransmission: true },
+      { ...base, at: t0 + 250, contacts: binding, cseq: 2, status: 500, changed: false, retransmission: false },
+      { ...base, at: t0 + 250, contacts: [], cseq: 3, status: 200, changed: false, retransmission: false },
+    ]);
+    expect(JSON.stringify(log)).not.toContain("secret");
+  });
+
+  it("records an unREGISTER as a change, and a removal of an unknown contact as none", async () => {
+    const log: RegisterLogEntry[] = [];
+    await start({ registerLog: (e) => log.push(e) });
+    const r1 = await ua.register(registrar.port);
+    await ua.register(registrar.port, { extra: [authorize(r1, "secret", 1)] });
+    const gone = (port: number) => `<sip:alice@127.0.0.1:${port}>;expires=0`;
+    await ua.register(registrar.port, { contact: gone(ua.port), extra: [authorize(r1, "secret", 2)] });
+    await ua.register(registrar.port, { contact: gone(1), extra: [authorize(r1, "secret", 3)] });
+    expect(log.map((e) => [e.status, e.changed, e.contacts[0]?.expires])).toEqual([
+      [401, false, 120],
+      [200, true, 120],
+      [200, true, 0],
+      [200, false, 0],
+    ]);
+  });
+});
+
+describe("addresses and the receive buffer", () => {
+  it("binds another loopback address and logs each sender's own address", async () => {
+    const log: RegisterLogEntry[] = [];
+    await start({ host: "127.0.0.3", registerLog: (e) => log.push(e) });
+    const other = await Ua.open("127.0.0.2");
+    other.target = "127.0.0.3";
+    try {
+      expect((await other.register(registrar.port)).status).toBe(401);
+      expect(log.map((e) => e.source)).toEqual([`127.0.0.2:${other.port}`]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  /** Sends 50 OPTIONS in one turn of the event loop (the registrar, in this process, reads none of them until the
+   * turn ends), then one REGISTER after they were read: its answer comes after every datagram was handled. */
+  async function burst(): Promise<number> {
+    const sender = await Ua.open();
+    try {
+      for (let i = 0; i < 50; i++) {
+        sender.sendOnly(optionsText(sender.port, `burst${i}`), registrar.port);
+      }
+      await settle();
+      await settle();
+      expect((await ua.register(registrar.port)).status).toBe(401);
+      return registrar.stats().options;
+    } finally {
+      await sender.close();
+    }
+  }
+
+  it("drops most of a burst with a small receive buffer (recvBufferSize) and none without", async () => {
+    await start();
+    expect(await burst()).toBe(50);
+    await registrar.close();
+    await start({ recvBufferSize: 2048 });
+    expect(await burst()).toBeLessThan(25);
+  });
+
+  it("refuses an out-of-order status other than 400/500 and a receive buffer that is not a positive integer", async () => {
+    const users = { alice: "secret" };
+    // @ts-expect-error: 404 is not a status this option takes
+    await expect(startDemoRegistrar({ users, outOfOrderStatus: 404 })).rejects.toThrow(/outOfOrderStatus/);
+    await expect(startDemoRegistrar({ users, recvBufferSize: 0 })).rejects.toThrow(DemoRegistrarConfigError);
   });
 });

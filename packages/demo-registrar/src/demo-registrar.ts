@@ -17,6 +17,7 @@ import {
 import { type Clock, systemClock } from "@uacreg/runtime";
 import { type Binding, BindingTable, type BindingUpdate } from "./binding-table.js";
 import { DigestVerifier } from "./digest-verifier.js";
+import type { RegisterLogContact, RegisterLogEntry } from "./register-log.js";
 import { ResponseCache } from "./response-cache.js";
 
 export type { Binding } from "./binding-table.js";
@@ -47,6 +48,17 @@ export interface DemoRegistrarOptions {
   clock?: Clock;
   /** Called for each registration change (never with a password). */
   onEvent?: (event: DemoRegistrarEvent) => void;
+  /** Called for EVERY REGISTER received, retransmissions included, with the answer sent (never a password). */
+  registerLog?: (entry: RegisterLogEntry) => void;
+  /**
+   * Status for a REGISTER whose Call-ID matches a binding's and whose CSeq is not higher (RFC 3261 §10.3 step 7
+   * says the request fails, not with which code). Default 500, this registrar's answer so far; Kamailio's registrar
+   * answers 400 ("Invalid CSeq number"), which docs/cluster.md §4 assumes. Nothing changes either way.
+   */
+  outOfOrderStatus?: 400 | 500;
+  /** SO_RCVBUF of the UDP socket, bytes (`socket.setRecvBufferSize`): a small one makes a registrar that drops
+   * datagrams under a burst. Default: the system's. */
+  recvBufferSize?: number;
 }
 
 export type DemoRegistrarEvent =
@@ -107,6 +119,13 @@ export async function startDemoRegistrar(opts: DemoRegistrarOptions): Promise<De
   if (!Number.isInteger(maxExpires) || maxExpires < minExpires) {
     throw new DemoRegistrarConfigError("maxExpires", "must be an integer not below minExpires");
   }
+  const outOfOrderStatus = opts.outOfOrderStatus ?? 500;
+  if (outOfOrderStatus !== 400 && outOfOrderStatus !== 500) {
+    throw new DemoRegistrarConfigError("outOfOrderStatus", "must be 400 or 500");
+  }
+  if (opts.recvBufferSize !== undefined && (!Number.isInteger(opts.recvBufferSize) || opts.recvBufferSize < 1)) {
+    throw new DemoRegistrarConfigError("recvBufferSize", "must be a positive integer (bytes)");
+  }
   if (typeof opts.users !== "object" || opts.users === null) {
     throw new DemoRegistrarConfigError("users", "must be an object of username → password");
   }
@@ -131,6 +150,8 @@ export async function startDemoRegistrar(opts: DemoRegistrarOptions): Promise<De
     rejected: 0,
     options: 0,
   };
+  /** Whether the request being answered changed a binding (set by `answer`, read by the REGISTER log). */
+  let changed = false;
   const emit = (e: DemoRegistrarEvent) => {
     try {
       opts.onEvent?.(e);
@@ -147,6 +168,7 @@ export async function startDemoRegistrar(opts: DemoRegistrarOptions): Promise<De
       resolve();
     });
   });
+  if (opts.recvBufferSize !== undefined) socket.setRecvBufferSize(opts.recvBufferSize);
   socket.on("error", () => {
     // ICMP errors on sends (peer gone) surface here on some platforms: nothing to do.
   });
@@ -198,14 +220,62 @@ export async function startDemoRegistrar(opts: DemoRegistrarOptions): Promise<De
       const cached = cache.get(key, t);
       if (cached) {
         stats.retransmissions++;
-        send(cached, rinfo);
+        send(cached.response, rinfo);
+        if (req.method === "REGISTER") logRegister(req, cseq.seq, callId, rinfo, cached.status, false, true);
         return;
       }
     }
+    changed = false;
     const response = answer(req, cseq, callId, rinfo, t);
     const bytes = serializeMessage(response);
-    if (via.branch?.startsWith("z9hG4bK")) cache.set(key, bytes, t);
+    if (via.branch?.startsWith("z9hG4bK")) cache.set(key, bytes, response.status, t);
     send(bytes, rinfo);
+    if (req.method === "REGISTER") logRegister(req, cseq.seq, callId, rinfo, response.status, changed, false);
+  }
+
+  function logRegister(
+    req: SipRequest,
+    seq: number,
+    callId: string,
+    rinfo: RemoteInfo,
+    status: number,
+    didChange: boolean,
+    retransmission: boolean,
+  ): void {
+    const log = opts.registerLog;
+    if (!log) return;
+    let contacts: RegisterLogContact[] = [];
+    let wildcard = false;
+    try {
+      const parsed = parseContacts(req.getHeaders("contact"));
+      wildcard = parsed.wildcard;
+      const header = req.getHeader("expires");
+      const headerExpires = header === undefined ? undefined : parseDeltaSeconds(header);
+      contacts = parsed.contacts.map((c) => {
+        const param = c.params.get("expires");
+        const asked = typeof param === "string" ? parseDeltaSeconds(param) : headerExpires;
+        return { uri: c.uri, expires: asked ?? null };
+      });
+    } catch {
+      // a malformed Contact is logged with no contacts (it was answered 400)
+    }
+    try {
+      log({
+        at: clock.wallNow(),
+        source: `${rinfo.address}:${rinfo.port}`,
+        transport: "udp",
+        aor: aorOf(req.getHeader("to") ?? "")?.text ?? "",
+        contacts,
+        wildcard,
+        callId,
+        cseq: seq,
+        status,
+        changed: didChange,
+        retransmission,
+      });
+    } catch {
+      // a listener's failure must not break the registrar
+    }
   }
 
   function reply(
@@ -296,9 +366,8 @@ export async function startDemoRegistrar(opts: DemoRegistrarOptions): Promise<De
         );
       }
       const before = table.get(aor.text, t);
-      if (table.removeAll(aor.text, callId, cseq.seq, t) === "out-of-order") {
-        return reject(req, rinfo, aor.text, 500, "Server Internal Error", "CSeq out of order", source);
-      }
+      if (table.removeAll(aor.text, callId, cseq.seq, t) === "out-of-order") return outOfOrder(req, rinfo, aor.text);
+      changed = before.length > 0;
       for (const b of before) {
         stats.unregistered++;
         emit({ type: "unregistered", aor: aor.text, contact: b.contact, source });
@@ -327,16 +396,16 @@ export async function startDemoRegistrar(opts: DemoRegistrarOptions): Promise<De
       });
     }
     const before = new Set(table.get(aor.text, t).map((b) => b.contact));
-    if (table.apply(aor.text, updates, callId, cseq.seq, t) === "out-of-order") {
-      return reject(req, rinfo, aor.text, 500, "Server Internal Error", "CSeq out of order", source);
-    }
+    if (table.apply(aor.text, updates, callId, cseq.seq, t) === "out-of-order") return outOfOrder(req, rinfo, aor.text);
     for (const u of updates) {
       if (u.expires === 0) {
         if (before.has(u.contact)) {
+          changed = true;
           stats.unregistered++;
           emit({ type: "unregistered", aor: aor.text, contact: u.contact, source });
         }
       } else {
+        changed = true;
         stats.registered++;
         emit({ type: "registered", aor: aor.text, contact: u.contact, expires: u.expires, source });
       }
@@ -348,6 +417,13 @@ export async function startDemoRegistrar(opts: DemoRegistrarOptions): Promise<De
     }));
     extra.push({ name: "Date", value: new Date(t).toUTCString() });
     return reply(req, rinfo, 200, "OK", extra);
+  }
+
+  /** RFC 3261 §10.3 step 7: same Call-ID, CSeq not higher: the request fails and no binding changes. */
+  function outOfOrder(req: SipRequest, rinfo: RemoteInfo, aor: string): SipResponse {
+    const source = `${rinfo.address}:${rinfo.port}`;
+    if (outOfOrderStatus === 400) return reject(req, rinfo, aor, 400, "Bad Request", "CSeq out of order", source);
+    return reject(req, rinfo, aor, 500, "Server Internal Error", "CSeq out of order", source);
   }
 
   function emitRejected(aor: string, status: number, reason: string, source: string): void {

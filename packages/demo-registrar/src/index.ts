@@ -12,3 +12,10 @@ export {
   startDemoRegistrar,
 } from "./demo-registrar.js";
 export { type DemoRegistrarArgs, DemoRegistrarUsageError, parseDemoRegistrarArgs, USAGE } from "./command-line.js";
+export {
+  openRegisterLogFile,
+  parseRegisterLog,
+  type RegisterLogContact,
+  type RegisterLogEntry,
+  type RegisterLogFile,
+} from "./register-log.js";

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { DemoRegistrarUsageError, parseDemoRegistrarArgs, USAGE } from "./command-line.js";
 import { startDemoRegistrar } from "./demo-registrar.js";
+import { openRegisterLogFile } from "./register-log.js";
 
 async function main(): Promise<number> {
   let args: ReturnType<typeof parseDemoRegistrarArgs>;
@@ -20,8 +21,10 @@ async function main(): Promise<number> {
   const log = (line: string) => {
     if (!args.quiet) process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   };
+  const registerLog = args.registerLogFile === undefined ? undefined : openRegisterLogFile(args.registerLogFile);
   const registrar = await startDemoRegistrar({
     ...args.options,
+    ...(registerLog ? { registerLog: (entry) => registerLog.write(entry) } : {}),
     onEvent: (e) => {
       if (e.type === "registered") log(`registered ${e.aor} -> ${e.contact} for ${e.expires}s (from ${e.source})`);
       else if (e.type === "unregistered") log(`unregistered ${e.aor} -> ${e.contact} (from ${e.source})`);
@@ -37,6 +40,7 @@ async function main(): Promise<number> {
     process.once("SIGTERM", resolve);
   });
   await registrar.close();
+  await registerLog?.close();
   return 0;
 }
 

@@ -1,10 +1,16 @@
+/** A response already sent: its bytes and its status code (for the REGISTER log). */
+export interface CachedResponse {
+  response: Uint8Array;
+  status: number;
+}
+
 /**
  * The UAS side of non-INVITE transactions, reduced to what a registrar over UDP needs (RFC 3261 §17.2.2): a
  * retransmitted request gets the response already sent, and is not processed again. Responses are kept for Timer J
  * (64·T1 = 32 s), bounded in number.
  */
 export class ResponseCache {
-  private readonly entries = new Map<string, { response: Uint8Array; at: number }>();
+  private readonly entries = new Map<string, CachedResponse & { at: number }>();
   private readonly lifetimeMs: number;
   private readonly max: number;
 
@@ -18,22 +24,22 @@ export class ResponseCache {
     return `${branch}\u0000${sentBy}\u0000${method}`;
   }
 
-  get(key: string, now: number): Uint8Array | undefined {
+  get(key: string, now: number): CachedResponse | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
     if (now - e.at > this.lifetimeMs) {
       this.entries.delete(key);
       return undefined;
     }
-    return e.response;
+    return e;
   }
 
-  set(key: string, response: Uint8Array, now: number): void {
+  set(key: string, response: Uint8Array, status: number, now: number): void {
     for (const [k, e] of this.entries) {
       if (now - e.at > this.lifetimeMs || this.entries.size >= this.max) this.entries.delete(k);
       else break;
     }
-    this.entries.set(key, { response, at: now });
+    this.entries.set(key, { response, status, at: now });
   }
 
   get size(): number {
