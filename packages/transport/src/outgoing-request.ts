@@ -21,6 +21,12 @@ export interface OutgoingRequest {
    * are, no lookup. Ignored when `destination` is pinned.
    */
   readonly targets?: readonly Target[];
+  /**
+   * The send guard (docs/cluster.md §6): called synchronously right before EVERY write of this request (the first
+   * send and each Timer E retransmission, UDP and streams, each RFC 3263 attempt). False (or a throw) writes nothing
+   * and ends the send with a `fenced` outcome, counted in `sendsSuppressed`. Absent: every write is allowed.
+   */
+  readonly guard?: () => boolean;
 }
 
 const VIA_PROTO: Record<TransportProtocol, string> = { udp: "UDP", tcp: "TCP", tls: "TLS" };

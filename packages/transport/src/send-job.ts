@@ -92,7 +92,9 @@ export class SendJobs {
   /** The outcome of one attempt: done, or on to the next target after a 503, a timeout or a transport error. */
   attemptEnded(job: SendJob, outcome: TransactionOutcome): void {
     const status = outcome.kind === "response" ? outcome.response.status : undefined;
-    const next = this.ctx.closing() ? undefined : nextAttempt(job.attempt, job.plan.length, status);
+    // A fenced send goes to no other target either (docs/cluster.md §6).
+    const last = outcome.kind === "fenced" || this.ctx.closing();
+    const next = last ? undefined : nextAttempt(job.attempt, job.plan.length, status);
     if (next === undefined) {
       this.end(job, outcome);
       return;

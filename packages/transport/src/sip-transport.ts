@@ -12,7 +12,7 @@ import { hostPort } from "./socket-spec.js";
 import { StatelessAnswerer } from "./stateless-answerer.js";
 import { StatelessTagger } from "./stateless-tag.js";
 import { type StreamConnection, StreamConnectionPool } from "./stream-connections.js";
-import { asError, failedOutcome, type TransactionOutcome } from "./transaction-outcome.js";
+import { asError, failedOutcome, type TransactionOutcome, writeAllowed } from "./transaction-outcome.js";
 import { TransactionLayer } from "./transaction-layer.js";
 import { transactionTimers } from "./transaction-timers.js";
 import { TransportCounterSet, type TransportCounters } from "./transport-counters.js";
@@ -87,7 +87,10 @@ export class SipTransport {
       filed: (deadline) => this.armAt(deadline),
     });
     this.answerer = new StatelessAnswerer(new StatelessTagger(), c, this.logger, opts.userAgent);
-    this.outbox = new UdpOutbox((tx, error) => this.layer.onTransportError(tx, error));
+    this.outbox = new UdpOutbox(
+      (tx, error) => this.layer.onTransportError(tx, error),
+      (tx) => this.layer.onFenced(tx),
+    );
   }
 
   /**
@@ -212,7 +215,9 @@ export class SipTransport {
     }
     const tx = this.layer.start(job, branch, bytes, socket, target, this.clock.now());
     if (proto === "udp") {
-      this.outbox.push(tx);
+      this.outbox.push(tx); // the guard is asked at the write (udp-outbox.ts)
+    } else if (!writeAllowed(job.req.guard)) {
+      this.layer.onFenced(tx); // docs/cluster.md §6: nothing written on the stream
     } else {
       try {
         this.pool.send(tx);

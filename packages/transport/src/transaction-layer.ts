@@ -224,6 +224,24 @@ export class TransactionLayer {
     this.schedule(tx);
   }
 
+  /**
+   * The send guard refused the write of `tx` (docs/cluster.md §6): nothing was written; the transaction ends for the
+   * TU as `fenced` (no failover: the request must not go anywhere) and is forgotten.
+   */
+  onFenced(tx: ClientTransaction): void {
+    this.counters.c.sendsSuppressed++;
+    if (tx.onTransportError()) {
+      const spec = tx.listener.spec;
+      this.finish(tx, {
+        kind: "fenced",
+        local: spec.canonical,
+        proto: spec.proto,
+        retransmissions: tx.retransmissions,
+      });
+    }
+    this.schedule(tx);
+  }
+
   /** Ends every transaction with `error` (the transport closes) and forgets the completed ones. */
   closeAll(error: Error): void {
     for (const tx of [...this.byBranch.values()]) {

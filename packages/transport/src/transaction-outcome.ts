@@ -29,11 +29,26 @@ export type TransactionOutcome = (
     }
   | ({ kind: "timeout" } & LocalSocketOf)
   | ({ kind: "transport-error"; error: Error } & LocalSocketOf)
+  /** The request's send guard refused a write (docs/cluster.md §6): that copy was not sent and the send ended. */
+  | ({ kind: "fenced" } & LocalSocketOf)
 ) & { retransmissions: number };
 
 /** The outcome of a send that failed with `error` before any socket was chosen (no `local`, no `proto`). */
 export function failedOutcome(error: Error): TransactionOutcome {
   return { kind: "transport-error", error, retransmissions: 0 };
+}
+
+/**
+ * Asks the request's send guard (docs/cluster.md §6) whether a write may go out now: true without a guard; a guard
+ * that throws counts as a refusal (the unit's ownership cannot be confirmed).
+ */
+export function writeAllowed(guard: (() => boolean) | undefined): boolean {
+  if (guard === undefined) return true;
+  try {
+    return guard() === true;
+  } catch {
+    return false;
+  }
 }
 
 /** `err` as an Error (anything can be thrown). */

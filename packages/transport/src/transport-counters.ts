@@ -62,6 +62,11 @@ export interface TransportCounters {
   headerTimeouts: number;
   /** Outbound connections given up because TCP connect or the TLS handshake was not done in time (`connectTimeoutMs`). */
   connectTimeouts: number;
+  /**
+   * Writes not made because the request's send guard said no (docs/cluster.md §6): each ended its transaction as
+   * `fenced` (first sends and Timer E retransmissions alike).
+   */
+  sendsSuppressed: number;
   /** Sends in progress (handed to `send`, not yet resolved). The transport does not bound them: the engine does. */
   inFlight: number;
 }
@@ -84,6 +89,7 @@ export class TransportCounterSet {
     refusedConnections: 0,
     headerTimeouts: 0,
     connectTimeouts: 0,
+    sendsSuppressed: 0,
     inFlight: 0,
   };
 

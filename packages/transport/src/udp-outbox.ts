@@ -1,5 +1,6 @@
 import { hostPort } from "./socket-spec.js";
 import type { ClientTransaction } from "./transaction-layer.js";
+import { writeAllowed } from "./transaction-outcome.js";
 import { TransportError } from "./transport-error.js";
 
 /**
@@ -12,8 +13,14 @@ export class UdpOutbox {
   private outbox: ClientTransaction[] = [];
   private readonly flushBound = (): void => this.flush();
 
-  /** `failed` gets a send error of a transaction (RFC 3261 §17.1.4). */
-  constructor(private readonly failed: (tx: ClientTransaction, error: Error) => void) {}
+  /**
+   * `failed` gets a send error of a transaction (RFC 3261 §17.1.4); `fenced` a transaction whose send guard refused
+   * the write (docs/cluster.md §6).
+   */
+  constructor(
+    private readonly failed: (tx: ClientTransaction, error: Error) => void,
+    private readonly fenced: (tx: ClientTransaction) => void,
+  ) {}
 
   /** Queues `tx`'s datagram (first transmission or Timer E retransmission) for the end of this turn. */
   push(tx: ClientTransaction): void {
@@ -26,7 +33,10 @@ export class UdpOutbox {
     this.outbox = [];
     for (const tx of out) {
       // Ended meanwhile (closed, failed): nothing to send. A completed transaction has no bytes any more.
-      if (tx.bytes.length > 0 && (tx.state === "trying" || tx.state === "proceeding")) this.sendNow(tx);
+      if (tx.bytes.length === 0 || (tx.state !== "trying" && tx.state !== "proceeding")) continue;
+      // The guard is asked right before the write, here at the end of the turn (docs/cluster.md §6).
+      if (writeAllowed(tx.job?.req.guard)) this.sendNow(tx);
+      else this.fenced(tx);
     }
   }
 
