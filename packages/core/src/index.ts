@@ -42,6 +42,7 @@ export {
   onForceRegister,
   onReload,
   onShutdown,
+  onAdoptDialog,
   onTagState,
   onTimeout,
   onTransportError,

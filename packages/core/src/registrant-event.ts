@@ -44,4 +44,9 @@ export type RegistrantEvent =
   | { readonly type: "reload"; readonly config: RegistrantConfig }
   /** The record's sharing tag changed state on this node (§7). */
   | { readonly type: "tag"; readonly state: "active" | "backup" }
-  | { readonly type: "shutdown"; readonly unregister: boolean };
+  | { readonly type: "shutdown"; readonly unregister: boolean }
+  /**
+   * The record's unit of ownership was taken over by this node (docs/cluster.md §4): continue the registration
+   * identity another owner used. `cseq` is the last CSeq taken as used (the next request carries `cseq + 1`).
+   */
+  | { readonly type: "adopt-dialog"; readonly callId: string; readonly fromTag: string; readonly cseq: number };

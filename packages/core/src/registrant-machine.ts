@@ -39,6 +39,8 @@ export function step(record: RegistrantRecord, event: RegistrantEvent, now: numb
       return onTagState(record, event.state, now, ctx);
     case "shutdown":
       return onShutdown(record, event.unregister, now, ctx);
+    case "adopt-dialog":
+      return onAdoptDialog(record, event);
     default: {
       // Unreachable from typed callers; a JavaScript caller's unknown event must not crash the engine.
       const type = String((event as { type?: unknown }).type);
@@ -203,6 +205,33 @@ export function onTagState(
 export function onShutdown(record: RegistrantRecord, unregister: boolean, now: number, ctx: CoreContext): RecordStep {
   if (!unregister || record.state !== RegistrantState.REGISTERED) return unchanged(record);
   return applyTransition(record, "shutdown-unregister", now, ctx, { changes: { enabled: false }, reason: "shutdown" });
+}
+
+/**
+ * A takeover (docs/cluster.md §4): the record continues the Call-ID and From-tag another owner used, its next request
+ * carrying CSeq `cseq + 1`, so the registrar (RFC 3261 §10.3 step 7) sees one registration whose CSeq only grows.
+ * Applied only when nothing is in flight (states 1, 2, 8, 9 keep their request, whose reply must still match); the
+ * state, timers and pin are kept; the cached challenge is dropped (its nonce count belonged to this node's last
+ * exchange, not to the adopted dialog). No state change, nothing sent: the caller registers after.
+ */
+export function onAdoptDialog(
+  record: RegistrantRecord,
+  dialog: { readonly callId: string; readonly fromTag: string; readonly cseq: number },
+): RecordStep {
+  if (isInFlight(record.state)) {
+    return unchanged(record, [
+      { type: "log", level: "warn", message: "dialog adoption ignored: a request is in flight" },
+    ]);
+  }
+  if (!Number.isSafeInteger(dialog.cseq) || dialog.cseq < 0 || dialog.callId === "" || dialog.fromTag === "") {
+    return unchanged(record, [{ type: "log", level: "error", message: "dialog adoption ignored: malformed mark" }]);
+  }
+  const next = copyRecord(record);
+  next.callId = dialog.callId;
+  next.fromTag = dialog.fromTag;
+  next.cseq = dialog.cseq;
+  next.auth = undefined;
+  return unchanged(next);
 }
 
 /** No final reply in time (§5 "408 or local timeout"): REGISTER_TIMEOUT, back-off, and the pin is dropped (§4.3). */
