@@ -38,6 +38,22 @@ export interface EngineCounters {
   queued: number;
   /** Records in the table now. */
   records: number;
+  /** Units gained whose takeover went ahead (docs/cluster.md §4; a refused reservation is not one). */
+  takeovers: number;
+  /** Records handed to the takeover queue by those takeovers. */
+  takeoverRecords: number;
+  /** Takeover reservations refused by the fence or failed (the gain was void). */
+  takeoversRefused: number;
+  /** ms from the last completed takeover's gain to its last record's first REGISTER handed to the send path. */
+  lastTakeoverMs: number;
+  /** The longest such duration since start, ms. */
+  maxTakeoverMs: number;
+  /** Inherited Call-IDs the registrar refused, replaced by a new one (docs/cluster.md §4, `call_id_resets_total`). */
+  callIdResets: number;
+  /** Sends not made because the unit was not held here (at admission) or the send guard refused a write (§6). */
+  sendsFenced: number;
+  /** Fenced dialog-mark writes refused or failed: their sends were dropped (docs/cluster.md §4). */
+  dialogSaveRefused: number;
 }
 
 export function emptyCounters(): EngineCounters {
@@ -60,5 +76,13 @@ export function emptyCounters(): EngineCounters {
     inFlight: 0,
     queued: 0,
     records: 0,
+    takeovers: 0,
+    takeoverRecords: 0,
+    takeoversRefused: 0,
+    lastTakeoverMs: 0,
+    maxTakeoverMs: 0,
+    callIdResets: 0,
+    sendsFenced: 0,
+    dialogSaveRefused: 0,
   };
 }

@@ -1,4 +1,5 @@
 import type { Clock, Logger } from "@uacreg/runtime";
+import type { DialogMarkStore, RecordOwnership } from "./record-ownership.js";
 import type { RegistrantParams } from "./registrant-params.js";
 import type { RegistrantStore } from "./registrant-store.js";
 import type { RequestSender } from "./request-sender.js";
@@ -10,6 +11,16 @@ export interface LoadReport {
   rejected: Rejection[];
 }
 
+/** One completed takeover (docs/cluster.md §4), for the metrics' takeover-duration figure. */
+export interface TakeoverEvent {
+  readonly unit: string;
+  readonly epoch: number;
+  /** Records of the unit handed to the takeover queue. */
+  readonly records: number;
+  /** ms on the engine's clock from `unitGained` to the last record's first REGISTER handed to the send path. */
+  readonly durationMs: number;
+}
+
 /** Constructor options of the `RegistrantEngine`. */
 export interface RegistrantEngineOptions {
   /** Sends the REGISTERs: @uacreg/transport's `SipTransport` in production (docs/contracts.md). */
@@ -18,8 +29,25 @@ export interface RegistrantEngineOptions {
   repository?: RegistrantStore;
   /** Missing fields take the OpenSIPS defaults (`DEFAULT_REGISTRANT_PARAMS`). */
   params: Partial<RegistrantParams>;
-  /** Sharing tags (`name/cluster_id`) active on this node at start (docs/opensips-behaviour.md §7). */
+  /**
+   * Sharing tags (`name/cluster_id`) active on this node at start (docs/opensips-behaviour.md §7): sugar for the
+   * default ownership, a `StaticTagOwnership` over `enableClustering` and these tags. Ignored with `ownership`.
+   */
   activeTags?: Iterable<string>;
+  /**
+   * Which records this node may register (docs/cluster.md §5, §6): units, their epochs and the send guard. Default:
+   * `StaticTagOwnership` (backends `none`/`static`); the `db` backend passes an adapter over its lease member.
+   */
+  ownership?: RecordOwnership;
+  /**
+   * The dialog marks in the shared database (docs/cluster.md §4), bound to this node: with it, a takeover adopts the
+   * records' Call-ID/From-tag above their stored CSeq mark, and every send past a mark stores a new one (fenced) first.
+   */
+  dialogs?: DialogMarkStore;
+  /** Takeover REGISTER transactions per second per node (docs/cluster.md §4, default 1000). */
+  takeoverRate?: number;
+  /** CSeq block reserved per record at a takeover and per stored mark (docs/cluster.md §4, default 100). */
+  cseqBlock?: number;
   logger?: Logger;
   /** User-Agent header of every REGISTER (core's default `uacreg/<version>` when unset). */
   userAgent?: string;

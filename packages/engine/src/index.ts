@@ -13,10 +13,18 @@ export {
 export { type Clock, type Logger, SILENT_LOGGER } from "@uacreg/runtime";
 export { SchedulerConfigError } from "@uacreg/scheduler";
 export type { EngineCounters } from "./engine-counters.js";
-export { NoRepositoryError } from "./engine-errors.js";
+export { DEFAULT_CSEQ_BLOCK } from "./cluster-gate.js";
+export { NoRepositoryError, NotStaticOwnershipError } from "./engine-errors.js";
 export type { StateChangeEvent } from "./engine-metrics.js";
-export type { LoadReport, RegistrantEngineOptions } from "./engine-options.js";
-export { RegistrantEngine } from "./registrant-engine.js";
+export type { LoadReport, RegistrantEngineOptions, TakeoverEvent } from "./engine-options.js";
+export {
+  type DialogMark,
+  type DialogMarkStore,
+  type RecordOwnership,
+  STATIC_EPOCH,
+  StaticTagOwnership,
+} from "./record-ownership.js";
+export { DEFAULT_TAKEOVER_RATE, RegistrantEngine } from "./registrant-engine.js";
 export {
   DEFAULT_REGISTRANT_PARAMS,
   EngineConfigError,

@@ -15,6 +15,8 @@ const PROTOCOLS: readonly (SipProtocol | undefined)[] = [undefined, "udp", "tcp"
  * {@link TableEntry}), so the table allocates nothing else per record but a Map entry.
  */
 export class LiveRecord extends TableEntry {
+  /** Its unit of ownership and dialog mark (docs/cluster.md §4, §5); undefined for a record of no unit. */
+  cluster: ClusterSlot | undefined = undefined;
   /** The local socket (`udp:127.0.0.1:5060`) the last request left from (the sender's shared string). */
   socket: string | undefined = undefined;
   #flags = IN_TABLE;
@@ -58,6 +60,22 @@ export class LiveRecord extends TableEntry {
     const code = proto === undefined ? 0 : PROTOCOLS.indexOf(proto);
     this.#flags = (this.#flags & ~PROTO_MASK) | (code << PROTO_SHIFT);
   }
+}
+
+/**
+ * What the engine keeps for a record that belongs to a unit of ownership (docs/cluster.md §4, §5): the unit, and the
+ * registration identity last stored for it (fenced) with the highest CSeq this node may use without storing again.
+ */
+export interface ClusterSlot {
+  unit: string;
+  /** The Call-ID of the stored mark; undefined: no mark stored by this node yet (the next send stores one). */
+  callId: string | undefined;
+  /** The highest CSeq this node may send under `callId` (the stored `cseq_mark`). */
+  mark: number;
+  /** The Call-ID adopted at the last takeover, until its first REGISTER has a final answer (docs/cluster.md §4). */
+  inherited: string | undefined;
+  /** Waiting in the takeover queue: the walk leaves it to the queue. */
+  takeover: boolean;
 }
 
 /** The table's key function. */

@@ -1,11 +1,12 @@
 import { createRecord, isInFlight, type RegistrantConfig, type RegistrantKey } from "@uacreg/core";
-import { type SharingTagOwnership, TAGS_IGNORED_WARNING } from "@uacreg/cluster";
+import { TAGS_IGNORED_WARNING } from "@uacreg/cluster";
 import type { Logger } from "@uacreg/runtime";
 import { LinkedRegistrantTable } from "@uacreg/scheduler";
 import type { EngineMetrics } from "./engine-metrics.js";
 import { LiveRecord, liveKey } from "./live-record.js";
 import type { RecordDispatcher } from "./record-dispatcher.js";
 import { type Rejection, rejectionLine } from "./table-reconciler.js";
+import type { UnitIndex } from "./unit-index.js";
 
 /**
  * The record table (on @uacreg/scheduler's {@link LinkedRegistrantTable}: buckets in `core_hash(AOR)` order,
@@ -16,20 +17,24 @@ export class LiveTable {
   readonly #table: LinkedRegistrantTable<LiveRecord>;
   readonly #core: RecordDispatcher;
   readonly #metrics: EngineMetrics;
-  readonly #tags: SharingTagOwnership;
+  readonly #warnTagsIgnored: () => boolean;
+  readonly #units: UnitIndex;
   readonly #log: Logger;
 
+  /** `warnTagsIgnored`: whether the "tags ignored" warning is due (once, when clustering is off). */
   constructor(
     hashSize: number,
     core: RecordDispatcher,
     metrics: EngineMetrics,
-    tags: SharingTagOwnership,
+    units: UnitIndex,
+    warnTagsIgnored: () => boolean,
     log: Logger,
   ) {
     this.#table = new LinkedRegistrantTable<LiveRecord>(hashSize, liveKey);
     this.#core = core;
     this.#metrics = metrics;
-    this.#tags = tags;
+    this.#units = units;
+    this.#warnTagsIgnored = warnTagsIgnored;
     this.#log = log;
   }
 
@@ -61,12 +66,14 @@ export class LiveTable {
   apply(config: RegistrantConfig, existing: LiveRecord | undefined): LiveRecord {
     if (existing !== undefined) {
       this.#core.dispatch(existing, { type: "reload", config });
+      this.#units.place(existing); // a changed cluster_shtag moves it to another unit
       return existing;
     }
     const live = new LiveRecord(createRecord(config, this.#core.ctx.random));
     this.#table.insert(live);
     this.#metrics.added(live.record.state);
-    if (config.shtag !== undefined && this.#tags.warnIgnored()) this.#log.warn({}, TAGS_IGNORED_WARNING);
+    this.#units.place(live);
+    if (config.shtag !== undefined && this.#warnTagsIgnored()) this.#log.warn({}, TAGS_IGNORED_WARNING);
     return live;
   }
 
@@ -75,6 +82,7 @@ export class LiveTable {
     if (!live.inTable) return;
     this.#table.remove(live.key);
     this.#metrics.removed(live.record.state);
+    this.#units.drop(live, true);
     live.retire(true);
     this.#core.dispatch(live, { type: "delete" });
     live.retire(isInFlight(live.record.state));

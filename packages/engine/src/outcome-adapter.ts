@@ -52,6 +52,8 @@ export function outcomeEvent(outcome: SendOutcome, request: { callId: string; cs
     };
   }
   if (outcome.kind === "timeout") return { type: "timeout", request: id };
+  // A fenced send never reaches core (the dispatcher counts it); as an event it can only be a local failure.
+  if (outcome.kind === "fenced") return { type: "transport-error", request: id, message: "send fenced" };
   return { type: "transport-error", request: id, message: outcome.error.message };
 }
 

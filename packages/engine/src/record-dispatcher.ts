@@ -11,6 +11,7 @@ import {
 } from "@uacreg/core";
 import type { Clock, Logger } from "@uacreg/runtime";
 import { AdmissionQueue, type CongestionSignal } from "./admission-queue.js";
+import { ClusterGate, type GateAnswer, UNIT_LOST } from "./cluster-gate.js";
 import type { EngineMetrics } from "./engine-metrics.js";
 import type { LiveRecord } from "./live-record.js";
 import { outboundRequest, outcomeEvent, outcomeProtocol, rejectedSend } from "./outcome-adapter.js";
@@ -21,6 +22,8 @@ import type { StateWriter } from "./state-writer.js";
 interface Admitted {
   readonly action: SendAction;
   readonly targets?: readonly SendTarget[];
+  /** The send guard of the record's unit at the epoch held at admission (docs/cluster.md §6). */
+  readonly guard?: () => boolean;
 }
 
 /** What the {@link RecordDispatcher} works with. */
@@ -32,6 +35,8 @@ export interface RecordDispatcherOptions {
   metrics: EngineMetrics;
   log: Logger;
   maxInFlight: number;
+  /** Clustering (docs/cluster.md §4, §6): sends of records of a unit go through it first. */
+  gate?: ClusterGate;
 }
 
 /**
@@ -50,6 +55,7 @@ export class RecordDispatcher {
   readonly #metrics: EngineMetrics;
   readonly #log: Logger;
   readonly #queue: AdmissionQueue<LiveRecord, Admitted>;
+  readonly #gate: ClusterGate | undefined;
   /** Next-hop lookups running before admission (outside the queue, so the queue alone is not "idle"). */
   #lookups = 0;
   /** Callers of {@link idle} waiting for no lookup, nothing in flight and nothing queued. */
@@ -64,6 +70,7 @@ export class RecordDispatcher {
     this.#writer = o.writer;
     this.#metrics = o.metrics;
     this.#log = o.log;
+    this.#gate = o.gate;
     this.#queue = new AdmissionQueue<LiveRecord, Admitted>({
       max: o.maxInFlight,
       start: (live, send, epoch) => this.#start(live, send, epoch),
@@ -182,15 +189,46 @@ export class RecordDispatcher {
    * (and no congestion signal: it says nothing about the registrar's load).
    */
   #send(live: LiveRecord, action: SendAction): void {
+    const slot = live.cluster;
+    const gate = this.#gate;
+    if (slot === undefined || gate === undefined) {
+      this.#route(live, action, undefined);
+      return;
+    }
+    // docs/cluster.md §4, §6: the unit must be held here, and the dialog mark stored (fenced) before the send, like
+    // the DNS gate below: outside the in-flight bound, counted as a lookup so stop() waits for it.
+    let sync = true;
+    this.#lookups++;
+    const decided = (answer: GateAnswer) => {
+      this.#lookups--;
+      if (this.#stillWanted(live, action)) {
+        if (answer.go) this.#route(live, action, answer.guard);
+        else this.dispatch(live, UNIT_LOST); // nothing sent: NOT_REGISTERED until the unit is held here again
+      }
+      this.#drain();
+    };
+    gate.admit(live, slot, action, (answer: GateAnswer) => {
+      if (!sync) decided(answer);
+      else if (answer.go) {
+        this.#lookups--;
+        this.#route(live, action, answer.guard);
+      } else queueMicrotask(() => decided(answer)); // not from inside the dispatch that asked for the send
+    });
+    sync = false;
+  }
+
+  /** {@link #send} once the cluster gate (if any) let it through: resolution, then admission. */
+  #route(live: LiveRecord, action: SendAction, guard: (() => boolean) | undefined): void {
     const sender = this.#sender;
     const nextHop = action.request.nextHop;
+    const admitted: Admitted = guard === undefined ? { action } : { action, guard };
     if ((action.request.destination !== undefined && live.proto !== undefined) || sender.resolve === undefined) {
-      this.#queue.admit(live, { action });
+      this.#queue.admit(live, admitted);
       return;
     }
     const known = sender.resolveNow?.(nextHop);
     if (known !== undefined) {
-      this.#queue.admit(live, { action, targets: known });
+      this.#queue.admit(live, { ...admitted, targets: known });
       return;
     }
     let resolving: Promise<readonly SendTarget[]>;
@@ -203,7 +241,7 @@ export class RecordDispatcher {
     resolving.then(
       (targets) => {
         this.#lookups--;
-        if (this.#stillWanted(live, action)) this.#queue.admit(live, { action, targets });
+        if (this.#stillWanted(live, action)) this.#queue.admit(live, { ...admitted, targets });
         this.#drain();
       },
       (error: unknown) => {
@@ -229,8 +267,10 @@ export class RecordDispatcher {
     const request = send.request;
     let sent: Promise<SendOutcome>;
     try {
-      const out = outboundRequest(request, live.proto);
-      sent = this.#sender.send(admitted.targets === undefined ? out : { ...out, targets: admitted.targets });
+      let out = outboundRequest(request, live.proto);
+      if (admitted.targets !== undefined) out = { ...out, targets: admitted.targets };
+      if (admitted.guard !== undefined) out = { ...out, guard: admitted.guard };
+      sent = this.#sender.send(out);
     } catch (error) {
       sent = Promise.resolve(rejectedSend(error));
     }
@@ -256,6 +296,11 @@ export class RecordDispatcher {
     if (outcome.local !== undefined) live.socket = outcome.local;
     const proto = outcomeProtocol(outcome);
     if (proto !== undefined) live.proto = proto;
+    if (outcome.kind === "fenced") {
+      // docs/cluster.md §6: the unit was lost while the request was out; its loss puts the record in NOT_REGISTERED.
+      c.sendsFenced++;
+      return;
+    }
     if (outcome.kind === "response") c.repliesReceived++;
     else if (outcome.kind === "timeout") c.timeouts++;
     else c.transportErrors++;
@@ -266,9 +311,23 @@ export class RecordDispatcher {
       this.#log.debug({ key: live.key, callId: request.callId }, "reply for a removed record dropped");
       return;
     }
+    const slot = live.cluster;
+    if (slot !== undefined && live.inTable && this.#gate?.refusesInherited(live, slot, request.callId, outcome)) {
+      // docs/cluster.md §4: the registrar refused the inherited Call-ID: a new one, once (stored before its send).
+      c.callIdResets++;
+      this.#log.warn({ key: live.key, status: outcomeStatus(outcome) }, "inherited Call-ID refused; taking a new one");
+      this.dispatch(live, UNIT_LOST);
+      this.dispatch(live, ClusterGate.freshDialog(this.ctx.random));
+      this.dispatch(live, { type: "visit" });
+      return;
+    }
     this.dispatch(live, outcomeEvent(outcome, request));
     if (live.retiring && !isInFlight(live.record.state)) live.retire(false);
   }
+}
+
+function outcomeStatus(outcome: SendOutcome): number | undefined {
+  return outcome.kind === "response" ? outcome.response.status : undefined;
 }
 
 /** The registrar a send goes to, for its in-flight window: the request's next hop (outbound proxy or registrar). */
@@ -284,7 +343,7 @@ function registrarOf(send: Admitted): string {
  */
 export function congestionSignal(outcome: SendOutcome): CongestionSignal {
   if (outcome.kind === "timeout") return "congestion";
-  if (outcome.kind === "transport-error") return "neutral";
+  if (outcome.kind === "transport-error" || outcome.kind === "fenced") return "neutral";
   if (outcome.response.status === 503 || (outcome.retransmissions ?? 0) > 0) return "congestion";
   return "ok";
 }

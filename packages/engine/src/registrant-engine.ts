@@ -9,10 +9,11 @@ import {
   type ValidationContext,
   visitDueAt,
 } from "@uacreg/core";
-import { SharingTagOwnership, TAGS_IGNORED_WARNING } from "@uacreg/cluster";
-import { type Logger, SILENT_LOGGER, systemClock } from "@uacreg/runtime";
-import { NoRepositoryError } from "./engine-errors.js";
-import type { LoadReport, RegistrantEngineOptions } from "./engine-options.js";
+import { normalizeSharingTag, TAGS_IGNORED_WARNING, unitOfTag } from "@uacreg/cluster";
+import { type Clock, type Logger, SILENT_LOGGER, systemClock } from "@uacreg/runtime";
+import { ClusterGate, DEFAULT_CSEQ_BLOCK, UNIT_LOST } from "./cluster-gate.js";
+import { NoRepositoryError, NotStaticOwnershipError } from "./engine-errors.js";
+import type { LoadReport, RegistrantEngineOptions, TakeoverEvent } from "./engine-options.js";
 import { EngineMetrics, type StateChangeEvent } from "./engine-metrics.js";
 import type { LiveRecord } from "./live-record.js";
 import { LiveTable } from "./live-table.js";
@@ -26,12 +27,27 @@ import {
   validationOf,
 } from "./registrant-params.js";
 import type { RegistrantStore } from "./registrant-store.js";
+import { type DialogMark, type RecordOwnership, StaticTagOwnership } from "./record-ownership.js";
 import { StateWriter } from "./state-writer.js";
 import { TableLoader } from "./table-loader.js";
 import { rejectionOf } from "./table-reconciler.js";
+import { TakeoverPump } from "./takeover-pump.js";
+import { UnitIndex } from "./unit-index.js";
 import { WalkTimer } from "./walk-timer.js";
 
 const VISIT: RegistrantEvent = { type: "visit" };
+
+/** Default takeover rate, REGISTER transactions per second per node (docs/cluster.md §4). */
+export const DEFAULT_TAKEOVER_RATE = 1000;
+
+/** One unit's takeover in progress: its records still queued, and when it was gained. */
+interface Takeover {
+  readonly unit: string;
+  readonly epoch: number;
+  readonly records: number;
+  readonly startedAt: number;
+  left: number;
+}
 
 /**
  * The live registrant service (docs/architecture.md "engine"), a facade: the record table ({@link LiveTable}), the
@@ -46,13 +62,23 @@ export class RegistrantEngine {
   readonly #log: Logger;
   readonly #table: LiveTable;
   readonly #walk: WalkTimer;
-  readonly #tags: SharingTagOwnership;
+  readonly #ownership: RecordOwnership;
+  /** The default ownership (backends none/static), changed by {@link setTagState}; undefined with `ownership`. */
+  readonly #static: StaticTagOwnership | undefined;
+  readonly #units: UnitIndex;
+  readonly #gate: ClusterGate;
+  readonly #pump: TakeoverPump<{ live: LiveRecord; takeover: Takeover }>;
+  readonly #clock: Clock;
+  readonly #takeoverListeners = new Set<(e: TakeoverEvent) => void>();
   readonly #metrics: EngineMetrics;
   readonly #core: RecordDispatcher;
   readonly #loader: TableLoader;
   #started = false;
 
-  /** @throws SchedulerConfigError | EngineConfigError for refused parameters, SharingTagError for a bad active tag */
+  /**
+   * @throws SchedulerConfigError | EngineConfigError for refused parameters, SharingTagError for a bad active tag,
+   * RangeError for `maxInFlight`, `takeoverRate` or `cseqBlock` out of range
+   */
   constructor(opts: RegistrantEngineOptions) {
     const params: RegistrantParams = { ...DEFAULT_REGISTRANT_PARAMS, ...opts.params };
     validateRegistrantParams(params);
@@ -75,11 +101,23 @@ export class RegistrantEngine {
     ); // retried until it lands (docs/decisions.md)
     const random = opts.random ?? RandomPool.source();
     const ctx = { params: coreParamsOf(params), random, retiring: false }; // one shape with the retiring context
-    const core = { ctx, clock, sender: opts.transport, writer, metrics: this.#metrics, log };
+    this.#clock = clock;
+    this.#static =
+      opts.ownership === undefined
+        ? new StaticTagOwnership({ clustering: params.enableClustering, activeTags: opts.activeTags ?? [] })
+        : undefined;
+    this.#ownership = opts.ownership ?? (this.#static as StaticTagOwnership);
+    const counters = this.#metrics.counters;
+    const block = opts.cseqBlock ?? DEFAULT_CSEQ_BLOCK;
+    this.#gate = new ClusterGate({ ownership: this.#ownership, dialogs: opts.dialogs, block, counters, log });
+    const core = { ctx, clock, sender: opts.transport, writer, metrics: this.#metrics, log, gate: this.#gate };
     this.#core = new RecordDispatcher({ ...core, maxInFlight: opts.maxInFlight ?? 256 });
     this.#validation = validationOf(params, opts.transport, opts.userAgent);
-    this.#tags = new SharingTagOwnership({ clustering: params.enableClustering, activeTags: opts.activeTags ?? [] });
-    this.#table = new LiveTable(params.hashSize, this.#core, this.#metrics, this.#tags, this.#log);
+    this.#units = new UnitIndex(this.#ownership);
+    const tags = this.#static?.tags;
+    const warnIgnored = () => tags?.warnIgnored() ?? false;
+    this.#table = new LiveTable(params.hashSize, this.#core, this.#metrics, this.#units, warnIgnored, this.#log);
+    this.#pump = new TakeoverPump(clock, opts.takeoverRate ?? DEFAULT_TAKEOVER_RATE, (item) => this.#takeOver(item));
     this.#loader = new TableLoader(this.#table, this.#validation, log, writer);
     const { hashSize, timerInterval } = params;
     const onError = (error: unknown) => log.error({ err: String(error) }, "bucket visit failed");
@@ -92,6 +130,7 @@ export class RegistrantEngine {
     this.#started = true;
     const store = this.#store;
     const report = store === undefined ? { loaded: 0, rejected: [] } : await this.#loader.load(store, false);
+    this.#units.flush();
     this.#walk.start();
     const { bucketCount: buckets, periodMs } = this.#walk;
     this.#log.info({ loaded: report.loaded, rejected: report.rejected.length, buckets, periodMs }, "engine started");
@@ -102,12 +141,17 @@ export class RegistrantEngine {
    * Stops the walk; every record is stepped as retiring from now on (nothing registers). With `unregister` (default:
    * the `unregisterOnShutdown` param) core unregisters every REGISTERED record. Waits for the next-hop lookups still
    * running (an unREGISTER waiting for its registrar's address) and the transactions in flight, at most `timeoutMs`
-   * (default 5000) on the engine's clock. Closes neither the transport nor the store.
+   * (default 5000) on the engine's clock. Closes neither the transport nor the store. With an ownership whose
+   * `shouldUnregisterOnStop()` is false (another live node takes the records over, docs/cluster.md §3.8) nothing is
+   * unregistered, whatever `unregister` says.
    */
   async stop(opts: { unregister?: boolean; timeoutMs?: number } = {}): Promise<void> {
     this.#walk.stop();
+    this.#pump.clear();
     this.#core.stopping();
-    if (opts.unregister ?? this.#unregisterOnShutdown) {
+    // docs/cluster.md §3.8: never unregister what another live node is taking over.
+    const othersTakeOver = this.#ownership.shouldUnregisterOnStop?.() === false;
+    if ((opts.unregister ?? this.#unregisterOnShutdown) && !othersTakeOver) {
       const shutdown: RegistrantEvent = { type: "shutdown", unregister: true };
       for (const live of this.#table.values()) this.#core.dispatch(live, shutdown);
     }
@@ -122,10 +166,12 @@ export class RegistrantEngine {
    * dropped. A row that no longer validates keeps its record as it is. A database failure changes nothing.
    * @throws NoRepositoryError
    */
-  reload(): Promise<LoadReport> {
+  async reload(): Promise<LoadReport> {
     const store = this.#store;
-    if (store === undefined) return Promise.reject(new NoRepositoryError("reload"));
-    return this.#loader.load(store, true);
+    if (store === undefined) throw new NoRepositoryError("reload");
+    const report = await this.#loader.load(store, true);
+    this.#units.flush();
+    return report;
   }
 
   /**
@@ -155,6 +201,7 @@ export class RegistrantEngine {
   upsert(row: RegistrantRow): void {
     const config = parseRegistrantRow(row, this.#validation);
     this.#table.apply(config, this.#table.get(config.key));
+    this.#units.flush();
   }
 
   /** MI `reg_delete`: unREGISTER if REGISTERED (its exchange is followed to the end), then drop. */
@@ -178,21 +225,106 @@ export class RegistrantEngine {
   }
 
   /**
-   * A sharing tag (`name/cluster_id`) changed state on this node (docs/opensips-behaviour.md §7): BACKUP puts its
-   * records in NOT_REGISTERED at once (nothing sent); ACTIVE lets the next visit register them. Ignored, with one
-   * warning, when clustering is off (docs/decisions.md).
-   * @throws SharingTagError when the tag is not `name/cluster_id`
+   * A sharing tag (`name/cluster_id`) changed state on this node (docs/opensips-behaviour.md §7) with the static
+   * ownership (backends none/static, docs/cluster.md §7): BACKUP is {@link unitLost} (its records go NOT_REGISTERED
+   * at once, nothing sent); ACTIVE is {@link unitGained} at epoch 0 (its records register at once, rate-limited,
+   * instead of at their next bucket visit). Ignored, with one warning, when clustering is off (docs/decisions.md).
+   * @throws SharingTagError when the tag is not `name/cluster_id`; NotStaticOwnershipError with another ownership
    */
   setTagState(tag: string, state: "active" | "backup"): void {
-    const name = this.#tags.setState(tag, state);
-    if (name === undefined) {
-      if (this.#tags.warnIgnored()) this.#log.warn({}, TAGS_IGNORED_WARNING);
+    const own = this.#static;
+    if (own === undefined) throw new NotStaticOwnershipError();
+    const name = normalizeSharingTag(tag);
+    const held = own.epochOf(unitOfTag(name));
+    const unit = own.setState(name, state);
+    if (unit === undefined) {
+      if (own.tags.warnIgnored()) this.#log.warn({}, TAGS_IGNORED_WARNING);
       return;
     }
-    const event: RegistrantEvent = { type: "tag", state };
-    for (const live of this.#table.values()) {
-      if (this.#tags.matches(live.record.config.shtag, name)) this.#core.dispatch(live, event);
+    if (state === "backup") this.unitLost(unit, "backup");
+    else if (held === undefined) void this.unitGained(unit, own.epochOf(unit) ?? 0);
+  }
+
+  /**
+   * The cluster driver gained `unit` at `epoch` (docs/cluster.md §4). With `dialogs`, the unit's CSeq block is
+   * reserved FIRST (one fenced statement); a refusal or a failure makes the gain void (false). Records with a mark
+   * adopt its Call-ID/From-tag and continue at the old mark + 1; then every record of the unit registers at once, at
+   * most `takeoverRate` per second. Resolves true once the records are queued (not registered).
+   */
+  async unitGained(unit: string, epoch: number): Promise<boolean> {
+    const startedAt = this.#clock.now();
+    const dialogs = this.#gate.dialogs;
+    let marks: Map<string, DialogMark> | undefined;
+    if (dialogs !== undefined) {
+      let reserved: readonly DialogMark[] | undefined;
+      try {
+        reserved = await dialogs.reserveUnit(unit, epoch, this.#gate.block);
+      } catch (error) {
+        this.#log.warn({ unit, epoch, err: String(error) }, "takeover reservation failed; the gain is void");
+      }
+      if (reserved === undefined) {
+        this.#metrics.counters.takeoversRefused++;
+        this.#log.warn({ unit, epoch }, "takeover reservation refused; the gain is void");
+        return false;
+      }
+      marks = new Map(reserved.map((m) => [markKey(m.key), m]));
     }
+    if (this.#ownership.epochOf(unit) !== epoch) return false; // lost (or taken again) meanwhile
+    const records = [...this.#units.records(unit)];
+    const takeover: Takeover = { unit, epoch, records: records.length, startedAt, left: records.length };
+    const c = this.#metrics.counters;
+    c.takeovers++;
+    c.takeoverRecords += records.length;
+    this.#log.info({ unit, epoch, records: records.length, marks: marks?.size ?? 0 }, "unit gained: taking over");
+    for (const live of records) {
+      const slot = live.cluster;
+      if (slot === undefined) continue;
+      slot.takeover = true;
+      const mark = marks?.get(markKey(live.key));
+      if (mark === undefined) continue; // no row yet: its first send stores one (new Call-ID)
+      const block = this.#gate.block;
+      this.#core.dispatch(live, {
+        type: "adopt-dialog",
+        callId: mark.callId,
+        fromTag: mark.fromTag,
+        cseq: Math.max(0, mark.cseqMark - block),
+      });
+      const adopted = live.record.callId === mark.callId;
+      slot.callId = adopted ? mark.callId : undefined;
+      slot.mark = adopted ? mark.cseqMark : 0;
+      slot.inherited = adopted ? mark.callId : undefined;
+    }
+    if (records.length === 0) this.#takeoverDone(takeover);
+    else this.#pump.push(records.map((live) => ({ live, takeover })));
+    return true;
+  }
+
+  /**
+   * The cluster driver lost `unit` (docs/cluster.md §6): every record of the unit goes NOT_REGISTERED at once with NO
+   * unREGISTER (a request in flight is abandoned; the send guard stops its retransmissions).
+   */
+  unitLost(unit: string, reason: string): void {
+    const records = this.#units.records(unit);
+    this.#log.info({ unit, reason, records: records.size }, "unit lost: its records stop here");
+    for (const live of records) {
+      const slot = live.cluster;
+      if (slot !== undefined) {
+        slot.takeover = false;
+        slot.inherited = undefined;
+      }
+      this.#core.dispatch(live, UNIT_LOST);
+    }
+  }
+
+  /** Records per unit of ownership, for `cluster_status` (units with no record are absent). */
+  unitRecords(): Map<string, number> {
+    return this.#units.counts();
+  }
+
+  /** Subscribes to completed takeovers (metrics); returns the unsubscribe function. Listener exceptions are logged. */
+  onTakeover(listener: (e: TakeoverEvent) => void): () => void {
+    this.#takeoverListeners.add(listener);
+    return () => this.#takeoverListeners.delete(listener);
   }
 
   /** Every record in bucket order 0..H−1, list order inside a bucket (reg_list, docs/opensips-behaviour.md §9). */
@@ -229,19 +361,60 @@ export class RegistrantEngine {
   #command(key: RegistrantKey, event: RegistrantEvent | undefined): boolean {
     const live = this.#table.get(key);
     if (live === undefined) return false;
-    if (event === undefined) this.#table.remove(live);
-    else this.#core.dispatch(live, event);
+    if (event === undefined) {
+      this.#table.remove(live);
+      this.#units.flush();
+    } else this.#core.dispatch(live, event);
     return true;
   }
 
-  /** One bucket visit (docs/opensips-behaviour.md §3): records of the bucket in list order, unowned tags skipped (§7). */
+  /** One record's turn in the takeover queue: it registers now, if its unit is still held at that epoch. */
+  #takeOver(item: { live: LiveRecord; takeover: Takeover }): void {
+    const { live, takeover } = item;
+    const slot = live.cluster;
+    try {
+      if (slot?.takeover && slot.unit === takeover.unit && live.inTable) {
+        slot.takeover = false;
+        if (this.#ownership.epochOf(takeover.unit) === takeover.epoch) this.#core.dispatch(live, VISIT);
+      }
+    } catch (error) {
+      this.#log.error({ key: formatKey(live.key), err: String(error) }, "takeover of a record failed");
+    }
+    if (--takeover.left === 0) this.#takeoverDone(takeover);
+  }
+
+  #takeoverDone(t: Takeover): void {
+    const durationMs = this.#clock.now() - t.startedAt;
+    const c = this.#metrics.counters;
+    c.lastTakeoverMs = durationMs;
+    c.maxTakeoverMs = Math.max(c.maxTakeoverMs, durationMs);
+    this.#log.info({ unit: t.unit, epoch: t.epoch, records: t.records, durationMs }, "takeover done");
+    const event: TakeoverEvent = { unit: t.unit, epoch: t.epoch, records: t.records, durationMs };
+    for (const listener of this.#takeoverListeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#log.error({ err: String(error) }, "takeover listener threw");
+      }
+    }
+  }
+
+  /** One bucket visit (docs/opensips-behaviour.md §3): records of the bucket in list order, units not held skipped (§7). */
   #visit(bucket: number): void {
     const now = this.#core.unixNow();
     const params = this.#core.ctx.params;
     for (const live of this.#table.bucket(bucket)) {
       // Records with nothing due (most of them, most of the time) are not handed to core at all.
-      if (!this.#tags.owns(live.record.config.shtag) || visitDueAt(live.record, params) > now) continue;
+      const slot = live.cluster;
+      // A unit not held here, or a record waiting in the takeover queue, is skipped (docs/cluster.md §4, §6).
+      if (slot !== undefined && (slot.takeover || this.#ownership.epochOf(slot.unit) === undefined)) continue;
+      if (visitDueAt(live.record, params) > now) continue;
       this.#core.dispatch(live, VISIT, now);
     }
   }
+}
+
+/** The key of a dialog mark or record, for matching marks to records. */
+function markKey(key: RegistrantKey): string {
+  return `${key.aor}\0${key.contact}\0${key.registrar}`;
 }

@@ -1,4 +1,10 @@
-import { type CoreParams, DEFAULT_MAX_EXPIRES, DEFAULT_MAX_RETRY_AFTER, type ValidationContext } from "@uacreg/core";
+import {
+  type CoreParams,
+  DEFAULT_MAX_EXPIRES,
+  DEFAULT_MAX_RETRY_AFTER,
+  MAX_ROW_EXPIRY,
+  type ValidationContext,
+} from "@uacreg/core";
 import { bucketPeriodSeconds } from "@uacreg/scheduler";
 
 /** The uac_registrant modparams + uacreg additions, camelCased (docs/contracts.md). */
@@ -11,7 +17,10 @@ export interface RegistrantParams {
   failureRetryInterval: number;
   /** `reregister_expiry_percentage` P, 1..100 (default 100). */
   reregisterExpiryPercentage: number;
-  /** `default_expires`, seconds ≥ 15: the expiry of a row whose expiry is NULL (default 3600). */
+  /**
+   * `default_expires`, seconds in 15..2^31−1: the expiry of a row whose expiry is NULL (default 3600); bounded like
+   * the expiry column itself (core's `MAX_ROW_EXPIRY`), so a defaulted row never carries an expiry a row could not.
+   */
   defaultExpires: number;
   /** `enable_clustering` (default false). */
   enableClustering: boolean;
@@ -71,7 +80,12 @@ export function validateRegistrantParams(p: RegistrantParams): void {
     p.reregisterExpiryPercentage >= 1 && p.reregisterExpiryPercentage <= 100,
     "must be an integer in 1..100",
   );
-  int("default_expires", p.defaultExpires, p.defaultExpires >= 15, "must be an integer ≥ 15");
+  int(
+    "default_expires",
+    p.defaultExpires,
+    p.defaultExpires >= 15 && p.defaultExpires <= MAX_ROW_EXPIRY,
+    `must be an integer in 15..${MAX_ROW_EXPIRY}`,
+  );
   int("max_expires", p.maxExpires, p.maxExpires >= 60, "must be an integer ≥ 60");
   int("max_retry_after", p.maxRetryAfter, p.maxRetryAfter >= 0, "must be an integer ≥ 0");
 }

@@ -13,6 +13,11 @@ export interface OutboundRequest extends Omit<OutgoingRequest, "destination"> {
   readonly destination?: { readonly proto: SipProtocol; readonly address: string; readonly port: number };
   /** The next hop's targets, resolved by the engine before admission (RFC 3263 §4): the sender does not resolve. */
   readonly targets?: readonly SendTarget[];
+  /**
+   * The send guard (docs/cluster.md §6): the sender calls it synchronously right before every write of the request
+   * (first send and each retransmission); false: nothing is written and the send ends `{ kind: "fenced" }`.
+   */
+  readonly guard?: () => boolean;
 }
 
 /** One RFC 3263 target of a next hop (RFC 3263 §4): protocol, IP address, port, and the host name for TLS. */
@@ -24,7 +29,7 @@ export interface SendTarget {
 }
 
 /**
- * How a transaction ended (RFC 3261 §17.1.2): a final reply, Timer F, or a transport error. `local` is the canonical
+ * How a transaction ended (RFC 3261 §17.1.2): a final reply, Timer F, a transport error, or fenced by the guard. `local` is the canonical
  * spec of the socket the request left from and `proto` its protocol, when the sender knows them. `retransmissions`
  * counts the copies the sender sent again (Timer E, RFC 3261 §17.1.2.2) before this outcome: 0 over TCP/TLS; absent
  * (a sender that does not count them) reads as 0. A reply that needed retransmissions is a congestion signal for the
@@ -41,6 +46,8 @@ export type SendOutcome = (
     }
   | { readonly kind: "timeout"; readonly local?: string; readonly proto?: SipProtocol }
   | { readonly kind: "transport-error"; readonly error: Error; readonly local?: string; readonly proto?: SipProtocol }
+  /** The send guard refused a write (docs/cluster.md §6): not a core event; the unit's loss handles the record. */
+  | { readonly kind: "fenced"; readonly local?: string; readonly proto?: SipProtocol }
 ) & { readonly retransmissions?: number };
 
 /**

@@ -353,6 +353,10 @@ describe("start-up parameters (docs/opensips-behaviour.md §1)", () => {
     expect(make({ reregisterExpiryPercentage: 0 })).toThrow(EngineConfigError);
     expect(make({ reregisterExpiryPercentage: 101 })).toThrow(/reregister_expiry_percentage/);
     expect(make({ defaultExpires: 14 })).toThrow(/default_expires/);
+    // Above the expiry column's 2^31−1 (core's MAX_ROW_EXPIRY): refused naming the parameter.
+    expect(make({ defaultExpires: 2 ** 40 })).toThrow(EngineConfigError);
+    expect(make({ defaultExpires: 2 ** 40 })).toThrow(/default_expires/);
+    expect(make({ defaultExpires: 2 ** 31 - 1 })).not.toThrow();
     expect(() => new RegistrantEngine({ transport, params: {}, clock, maxInFlight: 0 })).toThrow(/maxInFlight/);
     const engine = new RegistrantEngine({ transport, params: {}, clock });
     expect(engine.stats()).toEqual({

@@ -23,6 +23,8 @@ export class MemoryRegistrar extends RegistrarScript implements RequestSender {
   /** Transactions open now, and the most ever open at once (the engine's in-flight bound, seen from outside). */
   open = 0;
   maxOpen = 0;
+  /** Copies not "sent" because the request's send guard said no (docs/cluster.md §6). */
+  fenced = 0;
   /** When it returns an error for a request, that request "cannot be sent": a transport-error outcome, nothing sent. */
   failSend: (request: OutboundRequest) => Error | undefined = () => undefined;
   /**
@@ -87,6 +89,12 @@ export class MemoryRegistrar extends RegistrarScript implements RequestSender {
         resolve(outcome);
       };
       const attempt = (interval: number, retransmissions: number) => {
+        // The send guard (docs/cluster.md §6), asked before every copy as SipTransport does.
+        if (request.guard !== undefined && !request.guard()) {
+          this.fenced++;
+          end({ kind: "fenced", local: MemoryRegistrar.LOCAL, proto: "udp", retransmissions });
+          return;
+        }
         const bytes = this.handle(parsed, branch);
         if (bytes !== undefined) {
           const response = parseMessage(bytes);
