@@ -62,7 +62,7 @@ describe("uacreg reads the uacregd configuration", () => {
     const f = file("no-db-url.yaml", "registrant: {table_name: regs}\n");
     const r = await uacreg(["db", "create"], { UACREG_CONFIG: f, UACREG_DATA_DIR: data });
     expect(r).toMatchObject({ code: 0, err: "" });
-    expect(r.out).toBe(`table regs (version 3) is ready in sqlite://${data}/registrant.db\n`);
+    expect(r.out).toBe(`table regs (version 3) and the cluster tables are ready in sqlite://${data}/registrant.db\n`);
     expect(existsSync(join(data, "registrant.db"))).toBe(true);
   });
 
@@ -70,7 +70,9 @@ describe("uacreg reads the uacregd configuration", () => {
     const f = file("no-db-url-2.yaml", "mi: {fifo: null}\n");
     const r = await uacreg(["--config", f, "db", "create"], {});
     expect(r).toMatchObject({ code: 0, err: "" });
-    expect(r.out).toBe(`table registrant (version 3) is ready in sqlite://${dir}/var/registrant.db\n`);
+    expect(r.out).toBe(
+      `table registrant (version 3) and the cluster tables are ready in sqlite://${dir}/var/registrant.db\n`,
+    );
     expect(existsSync(join(dir, "var", "registrant.db"))).toBe(true);
   });
 });

@@ -18,7 +18,7 @@ export const USAGE = `usage:
       --fifo PATH           MI over the FIFO instead (e.g. /tmp/uacreg_fifo, or mi.fifo from --config)
       --reply-dir DIR       directory for the reply FIFO; must be the server's reply_dir (default /tmp/)
       --timeout SECONDS     give up waiting for a reply (default 30)
-  uacreg [--config FILE] db create                 create the registrant table (version 3) if absent
+  uacreg [--config FILE] db create                 create the registrant table (version 3) and the cluster tables if absent
   uacreg [--config FILE] db import <file.csv>      upsert rows from a CSV file with a header row of column names
   uacreg [--config FILE] db list                   list the rows (passwords masked)
       --db-url URL          e.g. sqlite:///var/lib/uacreg/registrant.db, postgres://user:pass@host/db,

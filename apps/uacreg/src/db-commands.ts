@@ -72,7 +72,7 @@ export function dbCreate(target: DbTarget, io: CliIo): Promise<number> {
     await repo.checkSchema();
     await repo.createClusterSchema();
     io.stdout(
-      `table ${target.table.tableName ?? "registrant"} (version 3) is ready in ${parseDbUrl(target.dbUrl).masked}\n`,
+      `table ${target.table.tableName ?? "registrant"} (version 3) and the cluster tables are ready in ${parseDbUrl(target.dbUrl).masked}\n`,
     );
     return ExitCode.ok;
   });
