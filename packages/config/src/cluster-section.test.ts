@@ -65,6 +65,8 @@ describe("cluster: section (docs/cluster.md §7)", () => {
       "clustering.active_tags",
     ],
     [{ registrant: on, cluster: { leases: 1 } }, "cluster.leases"],
+    [{ registrant: on, cluster: { renew_ms: 15_000 } }, "cluster.renew_ms"],
+    [{ registrant: on, cluster: { margin_ms: 16_000 } }, "cluster.margin_ms"],
   ])("refuses %j naming %s", (doc, key) => {
     expect(refusedKey(doc)).toBe(key);
   });

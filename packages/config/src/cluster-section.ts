@@ -3,6 +3,7 @@
  * rules are @uacreg/cluster's own; this file reads the YAML types, picks the backend default and names the key.
  * `clustering.active_tags` (the earlier spelling) is still read as `cluster.active_tags`.
  */
+import { DEFAULT_LEASE_TIMING, FAST_LEASE_TIMING, LeaseParameterError, validateLeaseTiming } from "@uacreg/cluster";
 import { formatSharingTag, parseSharingTag } from "@uacreg/core";
 import { ConfigError } from "./config-error.js";
 import { readInteger, readString, refuseUnknownKeys, type YamlMapping } from "./yaml-mapping.js";
@@ -23,9 +24,19 @@ export interface ClusterTiming {
 
 /** The timing profiles of docs/cluster.md §3: `default` (failover ≈ 17 s worst case) and `fast` (≈ 7 s). */
 export const CLUSTER_TIMING_PROFILES: Readonly<Record<"default" | "fast", ClusterTiming>> = {
-  default: { lease_ms: 15_000, renew_ms: 5_000, margin_ms: 2_000, poll_ms: 2_000, statement_timeout_ms: 3_000 },
-  fast: { lease_ms: 6_000, renew_ms: 2_000, margin_ms: 1_000, poll_ms: 1_000, statement_timeout_ms: 1_000 },
+  default: timingKeys(DEFAULT_LEASE_TIMING),
+  fast: timingKeys(FAST_LEASE_TIMING),
 };
+
+function timingKeys(t: typeof DEFAULT_LEASE_TIMING): ClusterTiming {
+  return {
+    lease_ms: t.leaseMs,
+    renew_ms: t.renewMs,
+    margin_ms: t.marginMs,
+    poll_ms: t.pollMs,
+    statement_timeout_ms: t.statementTimeoutMs,
+  };
+}
 
 /** The validated `cluster:` section. */
 export interface ClusterSection {
@@ -105,6 +116,8 @@ export function readCluster(c: YamlMapping, legacy: YamlMapping, d: ClusterDefau
     poll_ms: ms("poll_ms"),
     statement_timeout_ms: ms("statement_timeout_ms"),
   };
+  const max_handoffs = readInteger(c, "max_handoffs", PREFIX, DEFAULT_LEASE_TIMING.maxHandoffs, positive);
+  checkTiming(timing, max_handoffs);
   const node_name = readString(c, "node_name", PREFIX, d.hostName);
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(node_name)) {
     throw new ConfigError(`${PREFIX}node_name`, node_name, "must be 1..64 letters, digits, '.', '_' or '-'");
@@ -117,12 +130,30 @@ export function readCluster(c: YamlMapping, legacy: YamlMapping, d: ClusterDefau
     timing,
     buckets: readInteger(c, "buckets", PREFIX, 256, (n) => (n < 1 || n > 65_536 ? "must be 1..65536" : undefined)),
     untagged: oneOf(c, "untagged", ["shard", "all"] as const, backend === "db" ? "shard" : "all"),
-    max_handoffs: readInteger(c, "max_handoffs", PREFIX, 16, positive),
+    max_handoffs,
     takeover_rate: readInteger(c, "takeover_rate", PREFIX, 1000, positive),
     cseq_block: readInteger(c, "cseq_block", PREFIX, 100, (n) =>
       n < 2 || n > 1_000_000 ? "must be 2..1000000" : undefined,
     ),
   };
+}
+
+/** The lease rules are @uacreg/cluster's (docs/cluster.md §3.6); its error names the key. */
+function checkTiming(t: ClusterTiming, maxHandoffs: number): void {
+  try {
+    validateLeaseTiming({
+      leaseMs: t.lease_ms,
+      renewMs: t.renew_ms,
+      marginMs: t.margin_ms,
+      pollMs: t.poll_ms,
+      statementTimeoutMs: t.statement_timeout_ms,
+      maxHandoffs,
+    });
+  } catch (e) {
+    if (!(e instanceof LeaseParameterError)) throw e;
+    const value = e.parameter in t ? t[e.parameter as keyof ClusterTiming] : maxHandoffs;
+    throw new ConfigError(PREFIX + e.parameter, value, e.message.replace(`${PREFIX}${e.parameter}: `, ""));
+  }
 }
 
 function oneOf<T extends string>(c: YamlMapping, key: string, allowed: readonly T[], def: T): T {
