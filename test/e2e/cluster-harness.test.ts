@@ -6,6 +6,8 @@
  * over: after SIGKILL of one node, the survivors keep refreshing their own records and never register its tag (the
  * `db` backend will change exactly that).
  */
+import { openRepository } from "@uacreg/db";
+import { postgresAdapter } from "@uacreg/db-postgres";
 import type { RegisterLogEntry } from "@uacreg/demo-registrar";
 import { type DemoRegistrar, startDemoRegistrar } from "@uacreg/demo-registrar";
 import { afterAll, describe, expect, it } from "vitest";
@@ -214,6 +216,30 @@ describe("three uacregd nodes on one database, static sharing tags", () => {
       await cluster.stop();
     } finally {
       await registrar.close();
+    }
+  });
+});
+
+describe("a node behind a database proxy, on PostgreSQL", () => {
+  it("loads its records through the proxy from a table of the run's own, dropped at stop", async () => {
+    const pgUrl = process.env.UACREG_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+    const rows = [registrantRow({ registrar: "sip:127.0.0.1:9", expiry: 60 })];
+    const cluster = await startCluster({
+      nodes: [{ name: "p", dbProxy: true }],
+      rows,
+      dbUrl: pgUrl,
+      tablePrefix: "f_cluster",
+    });
+    const node = cluster.node("p");
+    expect(cluster.tableName).toMatch(/^f_cluster_\d+_[0-9a-f]{8}$/);
+    expect(node.dbProxy?.accepted).toBeGreaterThan(0);
+    expect((await node.daemon.list()).map((r) => r.AOR)).toEqual(["sip:alice@reg.test"]);
+    await cluster.stop();
+    const repo = await openRepository(pgUrl, { tableName: cluster.tableName }, [postgresAdapter]);
+    try {
+      await expect(repo.checkSchema()).rejects.toThrow(/f_cluster/);
+    } finally {
+      await repo.close();
     }
   });
 });

@@ -5,7 +5,9 @@
  * shared database, the per-node config fragment, signals, log waiting and a TCP proxy between a node and the
  * database (`startTcpFaultProxy` of `@uacreg/db/testing`).
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openRepository } from "@uacreg/db";
@@ -14,7 +16,7 @@ import { sqliteAdapter } from "@uacreg/db-sqlite";
 import { startTcpFaultProxy, type TcpFaultProxy } from "@uacreg/db/testing";
 import type { RegistrantRow } from "@uacreg/engine";
 import { freePort } from "./free-port.js";
-import { startUacregd, type Uacregd, UacregdPortTakenError } from "./uacregd.js";
+import { REPO_ROOT, startUacregd, type Uacregd, UacregdPortTakenError } from "./uacregd.js";
 
 /** A plain YAML mapping, passed through to the node's config file. */
 export type ConfigFragment = Record<string, unknown>;
@@ -42,6 +44,9 @@ export interface ClusterOptions {
   config?: ConfigFragment;
   /** Last octet of the first node's address; default 2 (127.0.0.2). */
   firstHost?: number;
+  /** PostgreSQL only: a registrant table of this run's own, `<prefix>_<pid>_<random>`, set as every node's
+   * `registrant.table_name` and dropped (with its `version` row) by `stop()`, so runs sharing the server never meet. */
+  tablePrefix?: string;
 }
 
 export interface ExitStatus {
@@ -87,6 +92,8 @@ export interface Cluster {
   readonly nodes: readonly ClusterNode[];
   /** The shared database URL (the nodes without a proxy use it as is). */
   readonly dbUrl: string;
+  /** The registrant table the nodes use (`registrant` unless configured or made from `tablePrefix`). */
+  readonly tableName: string;
   node(name: string): ClusterNode;
   /** Source address → node name, the `nodeOf` input of `checkTakeover` (test/support/cluster-takeover-check.ts). */
   readonly nodeOfSource: ReadonlyMap<string, string>;
@@ -114,15 +121,24 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const first = opts.firstHost ?? 2;
   const proxies: TcpFaultProxy[] = [];
   const started: ClusterNode[] = [];
+  const registrantConfig = opts.config?.registrant;
+  const configured = isMapping(registrantConfig) ? registrantConfig.table_name : undefined;
+  const ownTable = opts.tablePrefix === undefined ? undefined : `${opts.tablePrefix}_${process.pid}_${randomSuffix()}`;
+  if (ownTable !== undefined && !isPostgres(dbUrl))
+    throw new ClusterHarnessError("tablePrefix needs a postgres:// URL");
+  const tableName = ownTable ?? (typeof configured === "string" ? configured : "registrant");
+  const common =
+    ownTable === undefined
+      ? (opts.config ?? {})
+      : deepMerge(opts.config ?? {}, { registrant: { table_name: ownTable } });
   const cleanup = async () => {
     await Promise.all(started.map((n) => (n.exited() ? undefined : n.kill())));
     await Promise.all(proxies.map((p) => p.close()));
+    if (ownTable !== undefined) await dropPostgresTable(dbUrl, ownTable);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const registrantConfig = opts.config?.registrant;
-    const tableName = isMapping(registrantConfig) ? registrantConfig.table_name : undefined;
-    await seed(dbUrl, typeof tableName === "string" ? tableName : undefined, opts.rows ?? []);
+    await seed(dbUrl, tableName, opts.rows ?? []);
     const nodes = await Promise.all(
       specs.map(async (spec, i) => {
         const name = spec.name ?? `node${i + 1}`;
@@ -135,7 +151,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
           proxies.push(dbProxy);
           nodeDbUrl = target.through(dbProxy.port);
         }
-        const merged = deepMerge(opts.config ?? {}, spec.config ?? {});
+        const merged = deepMerge(common, spec.config ?? {});
         const { registrant, tm, listen, ...extra } = merged;
         // startUacregd retries a port taken before the bind, but with the listen list given here it would retry the
         // same port: so a fresh one is picked here on UacregdPortTakenError.
@@ -161,6 +177,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     const cluster: Cluster = {
       nodes,
       dbUrl,
+      tableName,
       node(name) {
         const n = nodes.find((x) => x.name === name);
         if (!n) throw new ClusterHarnessError(`no node named ${name}`);
@@ -239,18 +256,45 @@ function clusterNode(
   };
 }
 
-async function seed(dbUrl: string, tableName: string | undefined, rows: readonly RegistrantRow[]): Promise<void> {
+const isPostgres = (dbUrl: string) => /^postgres(ql)?:/.test(dbUrl);
+
+function randomSuffix(): string {
+  return randomBytes(4).toString("hex");
+}
+
+async function seed(dbUrl: string, tableName: string, rows: readonly RegistrantRow[]): Promise<void> {
   const sqlite = dbUrl.startsWith("sqlite:");
   if (!sqlite && rows.length === 0) return;
-  if (!sqlite && !/^postgres(ql)?:/.test(dbUrl)) {
+  if (!sqlite && !isPostgres(dbUrl)) {
     throw new ClusterHarnessError("rows can be seeded into SQLite or PostgreSQL only: seed other engines yourself");
   }
-  const repo = await openRepository(dbUrl, tableName ? { tableName } : {}, [sqliteAdapter, postgresAdapter]);
+  const repo = await openRepository(dbUrl, { tableName }, [sqliteAdapter, postgresAdapter]);
   try {
     await repo.createSchema();
     await repo.insertMany(rows);
   } finally {
     await repo.close();
+  }
+}
+
+interface PgClient {
+  connect(): Promise<void>;
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+  end(): Promise<void>;
+}
+
+/** Drops a table of this run and its `version` row, with the `pg` driver of @uacreg/db-postgres (the repository has
+ * no drop). */
+export async function dropPostgresTable(dbUrl: string, table: string): Promise<void> {
+  const require = createRequire(join(REPO_ROOT, "packages/db-postgres/package.json"));
+  const { Client } = require("pg") as { Client: new (o: { connectionString: string }) => PgClient };
+  const client = new Client({ connectionString: dbUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP TABLE IF EXISTS "${table}"`);
+    await client.query("DELETE FROM version WHERE table_name = $1", [table]);
+  } finally {
+    await client.end();
   }
 }
 
