@@ -1,6 +1,7 @@
 /**
- * A loopback TCP proxy that can cut every connection and refuse new ones: adapters' tests put it between the
- * repository and a real server to exercise the reconnect path (test tooling, exported for the adapter packages).
+ * A loopback TCP proxy that can cut every connection, refuse new ones, or blackhole them (hold every byte, as a dead
+ * route does: the peers see no error, only silence): adapters' and cluster tests put it between a client and a real
+ * server to exercise the reconnect and the fencing paths (test tooling, exported for the adapter packages and test/).
  */
 import { createServer, type Server, type Socket, connect } from "node:net";
 
@@ -11,6 +12,11 @@ export interface TcpFaultProxy {
   dropAll(): void;
   /** While true, new connections are accepted and closed at once. */
   refuse(on: boolean): void;
+  /**
+   * While true, no byte crosses the proxy in either direction and new connections are accepted but hear nothing; the
+   * held bytes flow again, in order, when it is turned off (a route that came back, not a reset).
+   */
+  blackhole(on: boolean): void;
   /** Connections accepted so far. */
   readonly accepted: number;
   close(): Promise<void>;
@@ -19,6 +25,7 @@ export interface TcpFaultProxy {
 export async function startTcpFaultProxy(targetHost: string, targetPort: number): Promise<TcpFaultProxy> {
   const sockets = new Set<Socket>();
   let refusing = false;
+  let holding = false;
   let accepted = 0;
   const server: Server = createServer((client) => {
     accepted += 1;
@@ -39,6 +46,10 @@ export async function startTcpFaultProxy(targetHost: string, targetPort: number)
     upstream.on("error", end).on("close", end);
     client.pipe(upstream);
     upstream.pipe(client);
+    if (holding) {
+      client.pause();
+      upstream.pause();
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
@@ -54,6 +65,13 @@ export async function startTcpFaultProxy(targetHost: string, targetPort: number)
     },
     refuse(on) {
       refusing = on;
+    },
+    blackhole(on) {
+      holding = on;
+      for (const s of sockets) {
+        if (on) s.pause();
+        else s.resume();
+      }
     },
     close() {
       for (const s of sockets) s.destroy();
