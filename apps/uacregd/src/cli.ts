@@ -16,7 +16,7 @@ import {
   processEnvironment,
   type UacregConfig,
 } from "@uacreg/config";
-import { Daemon, StartUpError } from "./daemon.js";
+import { Daemon, type DaemonOptions, StartUpError } from "./daemon.js";
 import { checkDatabaseDirectory } from "./database-directory.js";
 import { runDemo } from "./demo.js";
 import { createLogger } from "./logger.js";
@@ -69,7 +69,12 @@ export async function main(argv: string[], environment: ConfigEnvironment = proc
     process.stdout.write(`${loaded.file}: ok\n`);
     return 0;
   }
-  return runDaemon(loaded.config);
+  const configFile = v.config;
+  const dataDir = v["data-dir"];
+  // SIGHUP re-reads the same file (static sharing tags, docs/cluster.md §7).
+  return runDaemon(loaded.config, {
+    rereadConfig: () => loadConfig({ config: configFile, dataDir }, environment).config,
+  });
 }
 
 function parse(argv: string[]) {
@@ -94,6 +99,8 @@ export interface RunOptions {
   durationMs?: number;
   /** Called once the daemon listens (the demo prints its hints and the state table from here). */
   onStarted?: (daemon: Daemon) => void;
+  /** Reads the configuration file again on SIGHUP (see {@link DaemonOptions.rereadConfig}). */
+  rereadConfig?: () => UacregConfig;
 }
 
 /**
@@ -125,7 +132,7 @@ export async function runDaemon(config: UacregConfig, opts: RunOptions = {}): Pr
   if (early.hups > 0) log.info({ count: early.hups }, "SIGHUP while loading ignored: the records are being loaded");
   if (early.stop !== undefined) stopRequested = early.stop;
   try {
-    daemon = await Daemon.start(config, log);
+    daemon = await Daemon.start(config, log, opts.rereadConfig ? { rereadConfig: opts.rereadConfig } : {});
   } catch (e) {
     log.fatal({ err: (e as Error).message }, "start-up failed");
     process.off("SIGTERM", onTerm);

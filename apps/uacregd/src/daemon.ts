@@ -5,6 +5,9 @@
  * opened, retried with a clear log line while it is unreachable (MI answers meanwhile), its schema checked, and the
  * records loaded. `ready` resolves once the engine runs.
  */
+import { randomBytes } from "node:crypto";
+import { NodeNameInUseError } from "@uacreg/cluster";
+import { type ClusterControl, registerClusterCommands } from "@uacreg/cluster-mi";
 import { parseHostPort, type UacregConfig } from "@uacreg/config";
 import {
   type DbAdapter,
@@ -22,11 +25,15 @@ import { sqliteAdapter } from "@uacreg/db-sqlite";
 import { type LoadReport, RegistrantEngine } from "@uacreg/engine";
 import { MiFifoServer, MiHttpServer, MiRegistry, uptimeCommand, versionCommand } from "@uacreg/mi";
 import { registerRegistrantCommands } from "@uacreg/registrant-mi";
+import { systemClock } from "@uacreg/runtime";
 import { SipTransport } from "@uacreg/transport";
+import { ClusterMetrics } from "./cluster-metrics.js";
 import { CoalescedReload } from "./coalesced-reload.js";
 import { makeDatabaseDirectory } from "./database-directory.js";
 import type { Logger } from "./logger.js";
+import { LeaseCluster } from "./lease-cluster.js";
 import { DaemonMetrics } from "./metrics.js";
+import { StaticCluster } from "./static-cluster.js";
 import { USER_AGENT, VERSION_STRING } from "./version.js";
 
 export const DB_ADAPTERS: readonly DbAdapter[] = [sqliteAdapter, postgresAdapter, mysqlAdapter, mssqlAdapter];
@@ -48,6 +55,24 @@ export class StartUpError extends Error {
   override readonly name = "StartUpError";
 }
 
+/** Options of {@link Daemon.start} beyond the configuration. */
+export interface DaemonOptions {
+  /**
+   * Reads the configuration file again (SIGHUP with `cluster.backend: static` applies the changes of
+   * `cluster.active_tags`, docs/cluster.md §7). Absent: SIGHUP reloads the records only.
+   */
+  rereadConfig?: () => UacregConfig;
+}
+
+/** The clustering backend of this node (docs/cluster.md §7): none, or the one the MI commands drive. */
+type ClusterBackend =
+  | { kind: "none" }
+  | { kind: "static"; cluster: StaticCluster }
+  | { kind: "db"; cluster: LeaseCluster };
+
+/** Uniform in [0, 1) from the operating system's generator: poll jitter and incarnations (docs/cluster.md §3.1). */
+const cryptoRandom = (): number => randomBytes(6).readUIntBE(0, 6) / 2 ** 48;
+
 export class Daemon {
   readonly addresses: DaemonAddresses;
   /** Resolves with the first load report once the records are loaded and the walk runs. */
@@ -56,6 +81,7 @@ export class Daemon {
   #repo: Repo | undefined;
   #stopped = false;
   #dbRetry: NodeJS.Timeout | undefined;
+  #clusterMetrics: ClusterMetrics | undefined;
   readonly #reloads = new CoalescedReload(() => this.#reloadNow());
 
   private constructor(
@@ -65,6 +91,8 @@ export class Daemon {
     readonly metrics: DaemonMetrics,
     readonly miHttp: MiHttpServer | undefined,
     readonly miFifo: MiFifoServer | undefined,
+    readonly cluster: ClusterBackend,
+    readonly options: DaemonOptions,
     addresses: DaemonAddresses,
     setEngine: (d: Daemon) => Promise<LoadReport>,
   ) {
@@ -77,7 +105,7 @@ export class Daemon {
     return this.#engine;
   }
 
-  static async start(config: UacregConfig, log: Logger): Promise<Daemon> {
+  static async start(config: UacregConfig, log: Logger, options: DaemonOptions = {}): Promise<Daemon> {
     const holder: { engine?: RegistrantEngine } = {};
     const transport = await SipTransport.open({
       listen: config.listen,
@@ -109,6 +137,15 @@ export class Daemon {
       registerRegistrantCommands(registry, () => holder.engine, {
         observe: (command, outcome) => metrics.miCalls.inc({ command, outcome }),
       });
+      const cluster = clusterBackend(config, log, transport, () => holder.engine);
+      let clusterMetrics: ClusterMetrics | undefined;
+      if (cluster.kind !== "none") {
+        registerClusterCommands(registry, cluster.cluster as ClusterControl);
+        clusterMetrics = new ClusterMetrics(
+          metrics.registry,
+          clusterMetricSources(cluster, () => holder.engine),
+        );
+      }
       const addresses: DaemonAddresses = { sip: transport.sockets() };
       let miHttp: MiHttpServer | undefined;
       if (config.mi.http) {
@@ -150,7 +187,8 @@ export class Daemon {
         cleanup.push(() => metrics.close());
       }
       log.info({ ...addresses, db_url: maskDbUrl(config.db_url) }, "uacregd listening");
-      return new Daemon(config, log, transport, metrics, miHttp, miFifo, addresses, async (d) => {
+      return new Daemon(config, log, transport, metrics, miHttp, miFifo, cluster, options, addresses, async (d) => {
+        d.#clusterMetrics = clusterMetrics;
         const report = await d.#openAndLoad();
         holder.engine = d.#engine;
         return report;
@@ -202,6 +240,11 @@ export class Daemon {
       // It refuses a table it cannot complete (a column missing, no version row): that names the table and columns.
       await repo.createSchema().catch((err: unknown) => this.#fail("the registrant table is not usable", err));
     }
+    const cluster = this.cluster;
+    if (cluster.kind === "db") {
+      // docs/cluster.md §2: the daemon creates the cluster tables when missing (idempotent, never altered).
+      await repo.createClusterSchema().catch((err: unknown) => this.#fail("the cluster tables are not usable", err));
+    }
     const r = config.registrant;
     const engine = new RegistrantEngine({
       transport: this.transport,
@@ -218,7 +261,15 @@ export class Daemon {
         maxExpires: r.max_expires,
         maxRetryAfter: r.max_retry_after,
       },
-      activeTags: config.cluster.active_tags,
+      activeTags: cluster.kind === "static" ? cluster.cluster.activeTags() : config.cluster.active_tags,
+      ...(cluster.kind === "db"
+        ? {
+            ownership: cluster.cluster.ownership,
+            dialogs: cluster.cluster.dialogs,
+            takeoverRate: config.cluster.takeover_rate,
+            cseqBlock: config.cluster.cseq_block,
+          }
+        : {}),
       logger: log.child({ component: "engine" }),
       userAgent: USER_AGENT,
       maxInFlight: r.max_in_flight,
@@ -236,8 +287,25 @@ export class Daemon {
         "state change",
       ),
     );
+    engine.onTakeover((e) => this.#clusterMetrics?.observeTakeover(e.durationMs));
     this.#engine = engine;
+    if (cluster.kind === "db") {
+      await cluster.cluster.join(repo.leaseStore({ logger: dbLog }), engine).catch((e: unknown) => {
+        if (e instanceof NodeNameInUseError) {
+          // One fatal line naming the node and when the other process's session expires (docs/cluster.md §3.1).
+          const s = Math.ceil(Math.max(0, e.expiresInMs) / 1000);
+          this.log.fatal(
+            { node: e.node, incarnation: e.incarnation, expiresInMs: e.expiresInMs },
+            `node name ${e.node} is in use by another live uacregd (its session expires in ${s} s unless renewed): start-up refused`,
+          );
+          throw new StartUpError("node name in use", { cause: e });
+        }
+        this.#fail("cannot join the cluster", e);
+      });
+      if (this.#stopped) throw new StartUpError("stopped before the cluster could be joined");
+    }
     const report = await engine.start().catch((e: unknown) => this.#fail("cannot load the registrant records", e));
+    if (cluster.kind === "db") cluster.cluster.loaded();
     if (report.rejected.length) this.metrics.dbErrors.inc({ operation: "row" }, report.rejected.length);
     log.info({ loaded: report.loaded, rejected: report.rejected.length }, "registrant records loaded");
     return report;
@@ -259,6 +327,7 @@ export class Daemon {
 
   async #reloadNow(): Promise<void> {
     await this.miFifo?.ensureFifo();
+    this.#reapplyStaticTags();
     const engine = this.#engine;
     if (!engine) return;
     try {
@@ -270,7 +339,22 @@ export class Daemon {
     }
   }
 
-  /** Stops the walk, unregisters if configured, waits for transactions (bounded), closes everything. */
+  /** SIGHUP with the static backend: re-reads the file and applies the changes of `cluster.active_tags` (§7). */
+  #reapplyStaticTags(): void {
+    const { cluster, options } = this;
+    if (cluster.kind !== "static" || options.rereadConfig === undefined) return;
+    try {
+      cluster.cluster.applyConfiguredTags(options.rereadConfig().cluster.active_tags);
+    } catch (e) {
+      this.log.error({ err: errText(e) }, "configuration not re-read; the sharing tags are unchanged");
+    }
+  }
+
+  /**
+   * Stops the walk, unregisters if configured, waits for transactions (bounded), closes everything. With the `db`
+   * backend the engine stops first (it unregisters only when no other live member takes the records over,
+   * docs/cluster.md §3.8), then the member leaves: its leases are released and the others are notified.
+   */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
@@ -279,6 +363,9 @@ export class Daemon {
     await this.#engine
       ?.stop({ unregister: this.config.registrant.unregister_on_shutdown, timeoutMs })
       .catch((e) => this.log.error({ err: errText(e) }, "engine stop failed"));
+    if (this.cluster.kind === "db") {
+      await this.cluster.cluster.stop().catch((e) => this.log.error({ err: errText(e) }, "cluster leave failed"));
+    }
     await this.miHttp?.close().catch(() => {});
     await this.miFifo?.stop().catch(() => {});
     await this.metrics.close().catch(() => {});
@@ -286,6 +373,47 @@ export class Daemon {
     await this.#repo?.close().catch(() => {});
     this.log.info({}, "uacregd stopped");
   }
+}
+
+function clusterBackend(
+  config: UacregConfig,
+  log: Logger,
+  transport: SipTransport,
+  engine: () => RegistrantEngine | undefined,
+): ClusterBackend {
+  const section = config.cluster;
+  const clusterLog = log.child({ component: "cluster" });
+  if (section.backend === "static") {
+    return { kind: "static", cluster: new StaticCluster(section.node_name, section.active_tags, engine, clusterLog) };
+  }
+  if (section.backend === "db") {
+    const address = transport.sockets()[0] ?? section.node_name;
+    const cluster = new LeaseCluster({ section, clock: systemClock, random: cryptoRandom, address, log: clusterLog });
+    return { kind: "db", cluster };
+  }
+  return { kind: "none" };
+}
+
+/** What the cluster metrics read, per backend. */
+function clusterMetricSources(
+  backend: Exclude<ClusterBackend, { kind: "none" }>,
+  engine: () => RegistrantEngine | undefined,
+) {
+  const owned = (): string[] =>
+    backend.kind === "db"
+      ? backend.cluster.ownedUnits()
+      : backend.cluster.status().leases.flatMap((l) => (l.owner !== undefined ? [l.unit] : []));
+  return {
+    leasesOwned: () => owned().length,
+    recordsOwned: () => {
+      const records = engine()?.unitRecords() ?? new Map<string, number>();
+      return owned().reduce((n, unit) => n + (records.get(unit) ?? 0), 0);
+    },
+    trustLeftMs: () => (backend.kind === "db" ? backend.cluster.trustLeftMs() : undefined),
+    counters: () => (backend.kind === "db" ? backend.cluster.counters() : undefined),
+    sendsSuppressed: () => engine()?.counters().sendsFenced ?? 0,
+    callIdResets: () => engine()?.counters().callIdResets ?? 0,
+  };
 }
 
 /** Counts the repository's failures by operation for the metrics; behaviour unchanged. */

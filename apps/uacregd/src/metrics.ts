@@ -35,6 +35,14 @@ const ENGINE_EVENT_KEYS: Record<keyof EngineCounters, true> = {
   inFlight: true,
   queued: true,
   records: true,
+  takeovers: true,
+  takeoverRecords: true,
+  takeoversRefused: true,
+  lastTakeoverMs: true,
+  maxTakeoverMs: true,
+  callIdResets: true,
+  sendsFenced: true,
+  dialogSaveRefused: true,
 };
 const ENGINE_EVENT_LABELS: readonly string[] = Object.keys(ENGINE_EVENT_KEYS);
 const MI_OUTCOME_LABELS: readonly string[] = ["ok", "error"];

@@ -1,0 +1,275 @@
+/**
+ * Clustering end to end (issue 11 "Tests", docs/cluster.md §1, §3.7, §4): three `uacregd` on 127.0.0.2/.3/.4 with
+ * `cluster.backend: db` (timing `fast`) on ONE database of the run's own (PostgreSQL, then MariaDB), a demo registrar
+ * logging every REGISTER and refusing a CSeq out of order (RFC 3261 §10.3 step 7). 300 records over 4 sharing tags and
+ * untagged ones (hash buckets). Once the units are spread, each record is registered from the one node that owns its
+ * unit; SIGKILL of the busiest node, and every one of its records is REGISTERED again from a survivor within
+ * L + 1.2·P + the takeover time (+ slack), with its Call-ID kept, and no REGISTER from another node is accepted after
+ * any record's takeover (the gains the nodes log).
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { unitOfRecord } from "@uacreg/cluster";
+import { type DemoRegistrar, type RegisterLogEntry, startDemoRegistrar } from "@uacreg/demo-registrar";
+import { afterAll, describe, expect, it } from "vitest";
+import { type Cluster, type ClusterNode, startCluster, stopAllClusters } from "../support/cluster-nodes.js";
+import { checkTakeover, recordKey, type Takeover } from "../support/cluster-takeover-check.js";
+import { REPO_ROOT, UACREG_CLI } from "../support/uacregd.js";
+
+afterAll(stopAllClusters);
+
+const run = promisify(execFile);
+const PG_URL = process.env.UACREG_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const MYSQL_URL = process.env.UACREG_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test";
+
+/** The `fast` profile (docs/cluster.md §3): L, P, and the failover bound L + 1.2·P of §3.7. */
+const L_MS = 6000;
+const P_MS = 1000;
+const TAKEOVER_RATE = 1000;
+const RECORDS = 300;
+const TAGS = ["t0/1", "t1/1", "t2/1", "t3/1"];
+const BUCKETS = 16;
+
+interface SqlClient {
+  query(sql: string): Promise<unknown>;
+  end(): Promise<void>;
+}
+
+/** A database of this run's own on the shared server (the cluster tables have fixed names), dropped at the end. */
+async function freshDatabase(engine: "postgres" | "mariadb"): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `i_cluster_${process.pid}_${Math.random().toString(16).slice(2, 10)}`;
+  const base = engine === "postgres" ? PG_URL : MYSQL_URL;
+  const admin = await adminClient(engine, base);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = await adminClient(engine, base);
+      try {
+        await c.query(engine === "postgres" ? `DROP DATABASE IF EXISTS ${name} WITH (FORCE)` : `DROP DATABASE ${name}`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** The server's own driver, from the adapter package that depends on it. */
+async function adminClient(engine: "postgres" | "mariadb", url: string): Promise<SqlClient> {
+  if (engine === "postgres") {
+    const require = createRequire(resolve(REPO_ROOT, "packages/db-postgres/package.json"));
+    const { Client } = require("pg") as {
+      Client: new (o: { connectionString: string }) => SqlClient & { connect(): Promise<void> };
+    };
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    return client;
+  }
+  const require = createRequire(resolve(REPO_ROOT, "packages/db-mysql/package.json"));
+  const mysql = require("mysql2/promise") as { createConnection(uri: string): Promise<SqlClient> };
+  return mysql.createConnection(url);
+}
+
+interface Row {
+  user: string;
+  aor: string;
+  binding: string;
+  tag: string | null;
+}
+
+/** The table and its rows through `uacreg db create` and `db import` (as an operator seeds any engine). */
+async function seed(dbUrl: string, registrar: string, rows: readonly Row[]): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "uacreg-i-seed-"));
+  try {
+    const csv = join(dir, "rows.csv");
+    const lines = rows.map((r) => [registrar, r.aor, r.user, `pw-${r.user}`, r.binding, 3600, r.tag ?? ""].join(","));
+    writeFileSync(csv, `registrar,aor,username,password,binding_URI,expiry,cluster_shtag\n${lines.join("\n")}\n`);
+    await run(process.execPath, [UACREG_CLI, "db", "create", "--db-url", dbUrl]);
+    await run(process.execPath, [UACREG_CLI, "db", "import", csv, "--db-url", dbUrl]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Polls `pred` every 100 ms; fails after `ms` with `what()`. The bound only catches a broken daemon. */
+async function until(pred: () => boolean | Promise<boolean>, ms: number, what: () => string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms: ${what()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface Gain {
+  unit: string;
+  at: number;
+  owner: string;
+}
+
+/** Every gain a node logged ("cluster: ownership changed", reason gained), with the log line's wall time. */
+function gainsOf(node: ClusterNode): Gain[] {
+  return node
+    .logEntries()
+    .flatMap((e) =>
+      e.msg === "cluster: ownership changed" && e.reason === "gained" && typeof e.unit === "string"
+        ? [{ unit: e.unit, at: Number(e.time), owner: node.name }]
+        : [],
+    );
+}
+
+function ownershipLines(cluster: Cluster): number {
+  return cluster.nodes.reduce(
+    (n, node) => n + node.logEntries().filter((e) => e.msg === "cluster: ownership changed").length,
+    0,
+  );
+}
+
+interface StatusReply {
+  Node: { Name: string; State: string };
+  Leases: Array<{ Unit: string; Owner: string | null; Records: number }>;
+}
+
+describe.each([["postgres" as const], ["mariadb" as const]])("three nodes, db backend on %s", (engine) => {
+  it("spreads the records, and after SIGKILL of the busiest node the survivors take its records over in time, with no double registration", async () => {
+    const db = await freshDatabase(engine);
+    const log: RegisterLogEntry[] = [];
+    const rows: Row[] = Array.from({ length: RECORDS }, (_, i) => ({
+      user: `u${i}`,
+      aor: `sip:u${i}@reg.test`,
+      binding: `sip:u${i}@127.0.0.1:5099`,
+      tag: i % 2 === 0 ? (TAGS[(i / 2) % TAGS.length] ?? null) : null,
+    }));
+    let registrar: DemoRegistrar | undefined;
+    try {
+      registrar = await startDemoRegistrar({
+        users: Object.fromEntries(rows.map((r) => [r.user, `pw-${r.user}`])),
+        realm: "reg.test",
+        outOfOrderStatus: 400,
+        registerLog: (e) => log.push(e),
+      });
+      const REG = `sip:127.0.0.1:${registrar.port}`;
+      await seed(db.url, REG, rows);
+      const names = ["n1", "n2", "n3"];
+      const cluster = await startCluster({
+        nodes: names.map((name) => ({ name, config: { cluster: { node_name: name } } })),
+        dbUrl: db.url,
+        config: {
+          registrant: { enable_clustering: true, hash_size: 1, timer_interval: 10 },
+          cluster: { backend: "db", timing: "fast", buckets: BUCKETS, takeover_rate: TAKEOVER_RATE },
+        },
+      });
+      const keyOf = (r: Row) => recordKey(r.aor, r.binding);
+      const unitOf = (r: Row) =>
+        unitOfRecord(
+          {
+            aor: r.aor,
+            contact: r.binding,
+            registrar: REG,
+            tag: r.tag === null ? undefined : { name: r.tag.split("/")[0] ?? "", clusterId: 1 },
+          },
+          { buckets: BUCKETS, untagged: "shard" },
+        );
+      const lastAccepted = (r: Row, before = Number.POSITIVE_INFINITY) => {
+        let last: RegisterLogEntry | undefined;
+        for (const e of log) {
+          if (e.at < before && e.changed && e.contacts.some((c) => recordKey(e.aor, c.uri) === keyOf(r))) last = e;
+        }
+        return last;
+      };
+
+      // 1. Every record registered, and the ownership settled (no change for 3 s) with every node owning some.
+      let settled = { lines: -1, since: Date.now() };
+      await until(
+        async () => {
+          const lines = ownershipLines(cluster);
+          if (lines !== settled.lines) settled = { lines, since: Date.now() };
+          if (Date.now() - settled.since < 3000 || !rows.every((r) => lastAccepted(r))) return false;
+          const owned = await Promise.all(
+            cluster.nodes.map(async (n) => (await n.daemon.mi<StatusReply>("cluster_status")).Leases),
+          );
+          return owned.every((leases, i) => leases.some((l) => l.Owner === names[i]));
+        },
+        60_000,
+        () => `registered ${rows.filter((r) => lastAccepted(r)).length}/${RECORDS}`,
+      );
+
+      // 2. Each unit has exactly one owner, every node agrees, and each record's last REGISTER came from that owner.
+      const view = await cluster.nodes[0]!.daemon.mi<StatusReply>("cluster_status");
+      const ownerOfUnit = new Map(view.Leases.map((l) => [l.Unit, l.Owner]));
+      for (const n of cluster.nodes.slice(1)) {
+        const other = await n.daemon.mi<StatusReply>("cluster_status");
+        expect(new Map(other.Leases.map((l) => [l.Unit, l.Owner]))).toEqual(ownerOfUnit);
+      }
+      for (const r of rows) {
+        const owner = ownerOfUnit.get(unitOf(r) ?? "");
+        expect(names).toContain(owner);
+        expect(cluster.nodeOfSource.get(lastAccepted(r)?.source.split(":")[0] ?? "")).toBe(owner);
+      }
+      const recordsOf = (name: string) => rows.filter((r) => ownerOfUnit.get(unitOf(r) ?? "") === name);
+      const victim = [...names].sort((a, b) => recordsOf(b).length - recordsOf(a).length)[0] ?? "n1";
+      const survivors = names.filter((n) => n !== victim);
+      const victimRows = recordsOf(victim);
+      const callIdBefore = new Map(victimRows.map((r) => [keyOf(r), lastAccepted(r)?.callId]));
+
+      // 3. SIGKILL of the busiest node.
+      const killedAt = Date.now();
+      expect((await cluster.node(victim).kill()).signal).toBe("SIGKILL");
+      const takeoverMs = Math.ceil((victimRows.length / TAKEOVER_RATE) * 1000);
+      const deadlineMs = L_MS + 1.2 * P_MS + takeoverMs + 3000;
+      const back = (r: Row) =>
+        log.some(
+          (e) =>
+            e.at >= killedAt &&
+            e.changed &&
+            survivors.includes(cluster.nodeOfSource.get(e.source.split(":")[0] ?? "") ?? "") &&
+            e.contacts.some((c) => recordKey(e.aor, c.uri) === keyOf(r)),
+        );
+      await until(
+        () => victimRows.every(back),
+        deadlineMs + 10_000,
+        () => `re-registered ${victimRows.filter(back).length}/${victimRows.length}`,
+      );
+
+      // 4. The registrar's log: every takeover (the gains the nodes logged) respected, nothing went backwards, each
+      // of the victim's records back within the bound.
+      const unitOfKey = new Map(rows.map((r) => [keyOf(r), unitOf(r)]));
+      const gains = cluster.nodes.flatMap(gainsOf);
+      const takeovers: Takeover[] = [];
+      for (const [record, unit] of unitOfKey) {
+        for (const g of gains) if (g.unit === unit) takeovers.push({ record, at: g.at, owner: g.owner });
+      }
+      const report = checkTakeover({
+        entries: log,
+        nodeOf: cluster.nodeOfSource,
+        takeovers,
+        event: { at: killedAt, deadlineMs, node: victim, byNodes: survivors },
+      });
+      expect(report.violations).toEqual([]);
+      expect(report.failover?.count).toBe(victimRows.length);
+      // docs/cluster.md §4: the survivors kept each record's Call-ID (and went above its CSeq mark).
+      for (const r of victimRows) {
+        const after = log.find(
+          (e) => e.at >= killedAt && e.changed && e.contacts.some((c) => recordKey(e.aor, c.uri) === keyOf(r)),
+        );
+        expect(after?.callId).toBe(callIdBefore.get(keyOf(r)));
+      }
+      console.log(
+        `${engine}: killed ${victim} (${victimRows.length} of ${RECORDS} records); failover median ` +
+          `${report.failover?.medianMs} ms, max ${report.failover?.maxMs} ms (bound ${deadlineMs} ms); ` +
+          `non-owner REGISTERs after takeover ${report.nonOwnerRegisters}`,
+      );
+      await cluster.stop();
+    } finally {
+      await registrar?.close();
+      await stopAllClusters();
+      await db.drop();
+    }
+  });
+});
