@@ -1,11 +1,16 @@
 /**
- * The MI under an operator's bad day (issue "Hardening", items 8, 11, 13): whatever happens to the FIFO path, the
- * daemon keeps running and answers MI over HTTP; a second daemon does not take the FIFO of a running one.
+ * The MI under an operator's bad day (issue "Hardening", items 8, 10, 11, 13): whatever happens to the FIFO path, the
+ * daemon keeps running and answers MI over HTTP; a second daemon does not take the FIFO of a running one; the MI
+ * HTTP server caps its open connections and drops a client that stops reading a large reply.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { promises as fsp, mkdtempSync, writeFileSync } from "node:fs";
+import { createConnection, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { openRepository } from "@uacreg/db";
+import { sqliteAdapter } from "@uacreg/db-sqlite";
+import type { RegistrantRow } from "@uacreg/engine";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../support/free-port.js";
 import { stringify } from "yaml";
@@ -92,12 +97,12 @@ describe("one daemon per MI FIFO", () => {
     const dir = mkdtempSync(join(tmpdir(), "uacregd-e2e-lock-"));
     try {
       const fifo = join(dir, "uacreg_fifo");
-      const killed = await spawnDaemon(dir, fifo);
+      const killed = await spawnDaemon(dir, fifoOnly(dir, fifo));
       await killed.loaded;
       killed.child.kill("SIGKILL");
       await killed.exited;
       expect(await fsp.readFile(`${fifo}.lock`, "utf8")).toBe(`${killed.child.pid}\n`);
-      const next = await spawnDaemon(dir, fifo);
+      const next = await spawnDaemon(dir, fifoOnly(dir, fifo));
       await next.loaded;
       expect(await fsp.readFile(`${fifo}.lock`, "utf8")).toBe(`${next.child.pid}\n`);
       expect((await fsp.lstat(fifo)).isFIFO()).toBe(true);
@@ -110,33 +115,72 @@ describe("one daemon per MI FIFO", () => {
   });
 });
 
-/** A daemon of our own (the harness owns its FIFO path): no records, MI FIFO at `fifo`, MI HTTP off. */
-async function spawnDaemon(dir: string, fifo: string) {
+/**
+ * A daemon of our own config (the harness owns its MI section): `mi` as given, `rows` seeded in its SQLite file, log
+ * level debug. `loaded` resolves once the records are loaded; `waitLog` waits for a log line.
+ */
+async function spawnDaemon(dir: string, mi: Record<string, unknown>, rows: RegistrantRow[] = []) {
+  const dbUrl = `sqlite://${join(dir, "registrant.db")}`;
+  if (rows.length > 0) {
+    const repo = await openRepository(dbUrl, {}, [sqliteAdapter]);
+    await repo.createSchema();
+    await repo.insertMany(rows);
+    await repo.close();
+  }
   const config = {
     listen: [`udp:127.0.0.1:${await freePort()}`],
-    db_url: `sqlite://${join(dir, "registrant.db")}`,
-    mi: { http: null, fifo: { path: fifo, reply_dir: `${dir}/`, mode: "0600" } },
-    log: { level: "info", format: "json" },
+    db_url: dbUrl,
+    registrant: { hash_size: 1, timer_interval: 10 },
+    mi,
+    log: { level: "debug", format: "json" },
     metrics: null,
   };
   const configFile = join(dir, "uacreg.yaml");
   writeFileSync(configFile, stringify(config));
   const child = spawn(process.execPath, [UACREGD, "--config", configFile], { stdio: ["ignore", "pipe", "pipe"] });
   spawned.push(child);
-  let text = "";
-  const loaded = new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString("utf8");
-      if (text.includes("registrant records loaded")) resolve();
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.once("exit", () => reject(new Error(`uacregd exited at start-up:\n${text}`)));
-  });
-  loaded.catch(() => {});
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+    for (const w of waiters) w();
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
   const exited = new Promise<{ code: number | null }>((r) => child.once("exit", (code) => r({ code })));
-  return { child, loaded, exited };
+  /**
+   * Resolves with the first line matching `re` (from `from` on); rejects if the daemon exits first, or after
+   * `timeoutMs` (a bound only a broken daemon reaches).
+   */
+  const waitLog = (re: RegExp, from = 0, timeoutMs = 30_000) =>
+    new Promise<string>((resolve, reject) => {
+      const fail = (why: string) => {
+        waiters.delete(check);
+        clearTimeout(timer);
+        reject(new Error(`uacregd ${why} before logging ${re}:\n${lines.slice(-20).join("\n")}`));
+      };
+      const check = () => {
+        const line = lines.slice(from).find((l) => re.test(l));
+        if (line === undefined) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve(line);
+      };
+      const timer = setTimeout(() => fail(`took ${timeoutMs} ms`), timeoutMs);
+      waiters.add(check);
+      check();
+      void exited.then(() => fail("exited"));
+    });
+  const loaded = waitLog(/registrant records loaded/).then(() => {});
+  loaded.catch(() => {});
+  return { child, lines, loaded, exited, waitLog };
 }
+
+/** `mi:` with the FIFO at `fifo` and no HTTP. */
+const fifoOnly = (dir: string, fifo: string) => ({
+  http: null,
+  fifo: { path: fifo, reply_dir: `${dir}/`, mode: "0600" },
+});
 
 describe("SIGHUP storms", () => {
   it("100 SIGHUPs in a burst are coalesced (one reload running, one queued), and the daemon answers meanwhile", async () => {
@@ -193,5 +237,161 @@ describe("reg_upsert refuses what the loader refuses", () => {
     expect(await upsert("sip:127.0.0.1:9", 600)).toBe("OK");
     expect((await d.list()).map((r) => r.AOR)).toEqual(["sip:new@reg.test"]);
     expect((await d.stop()).code).toBe(0);
+  });
+});
+
+/** A raw MI request for `method`, kept alive (HTTP/1.1 default). */
+function miRequest(method: string): string {
+  const body = JSON.stringify({ jsonrpc: "2.0", method, id: 1 });
+  return `POST /mi HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+/** Connects; resolves once connected, or with undefined if the connection fails or closes first. */
+function connect(port: number): Promise<Socket | undefined> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: "127.0.0.1", port });
+    s.once("connect", () => resolve(s));
+    s.once("error", () => resolve(undefined));
+    s.once("close", () => resolve(undefined));
+  });
+}
+
+/**
+ * Sends `method` on a kept-alive connection; resolves with the reply body once its Content-Length has arrived, or
+ * with undefined if the server closes the connection (or it fails) first.
+ */
+function exchange(s: Socket, method: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let got = Buffer.alloc(0);
+    const done = (body: string | undefined) => {
+      s.off("data", onData);
+      s.off("close", onClose);
+      s.off("error", onClose);
+      resolve(body);
+    };
+    const onData = (chunk: Buffer) => {
+      got = Buffer.concat([got, chunk]);
+      const text = got.toString("utf8");
+      const end = text.indexOf("\r\n\r\n");
+      const len = /^content-length:\s*(\d+)/im.exec(text.slice(0, end));
+      if (end >= 0 && len && got.length >= end + 4 + Number(len[1])) done(text.slice(end + 4));
+    };
+    const onClose = () => done(undefined);
+    s.on("data", onData);
+    s.once("close", onClose);
+    s.once("error", onClose);
+    s.write(miRequest(method));
+  });
+}
+
+/** Resolves once `s` is closed (whatever it still had to read is read and dropped). */
+const closed = (s: Socket) =>
+  new Promise<void>((resolve) => {
+    if (s.destroyed) return resolve();
+    s.once("close", () => resolve());
+    s.resume();
+  });
+
+/** An MI call on a connection of its own (Connection: close); undefined if the connection is refused or closed. */
+async function callOnce(port: number, method: string): Promise<string | undefined> {
+  const s = await connect(port);
+  if (!s) return undefined;
+  const body = await exchange(s, method);
+  s.destroy();
+  return body;
+}
+
+describe("MI HTTP limits (issue 10 item 10)", () => {
+  it("mi.http.max_connections 2: with two kept-alive connections open a third is closed unanswered; once one closes, uptime answers again", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "uacregd-e2e-jconn-"));
+    try {
+      const port = await freePort();
+      const d = await spawnDaemon(dir, {
+        http: { listen: `127.0.0.1:${port}`, max_connections: 2, idle_timeout_ms: 600_000 },
+        fifo: null,
+      });
+      await d.loaded;
+      // Two kept-alive connections, each answered once and then left idle (the idle timeout is 10 minutes). A
+      // connection of the start-up that the daemon has not yet counted as closed may take a slot for a moment: a
+      // refused one is opened again.
+      const kept: Socket[] = [];
+      for (let attempt = 0; kept.length < 2; attempt++) {
+        expect(attempt, "two kept-alive connections").toBeLessThan(50);
+        const s = await connect(port);
+        if (s && (await exchange(s, "uptime"))?.includes("Now")) kept.push(s);
+        else s?.destroy();
+      }
+      const third = await connect(port);
+      // Accepted by the kernel, then closed by the daemon without an answer.
+      if (third) expect(await exchange(third, "uptime")).toBeUndefined();
+      await d.waitLog(/MI HTTP connection refused: too many open/);
+      // The two kept ones were not disturbed.
+      expect(await exchange(kept[0]!, "uptime")).toContain("Now");
+      expect(await exchange(kept[1]!, "uptime")).toContain("Now");
+      kept[0]!.end();
+      await closed(kept[0]!);
+      // Once the daemon has seen that close, a new connection is answered again.
+      let answer: string | undefined;
+      for (let attempt = 0; answer === undefined; attempt++) {
+        expect(attempt, "uptime after a slot was freed").toBeLessThan(100);
+        answer = await callOnce(port, "uptime");
+        if (answer === undefined) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(answer).toContain("Now");
+      expect(await exchange(kept[1]!, "uptime")).toContain("Now");
+      kept[1]!.destroy();
+      d.child.kill("SIGTERM");
+      expect((await d.exited).code).toBe(0);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("mi.http.write_timeout_ms: a client that asks reg_list of 20,000 records and never reads is disconnected, and uptime answers others meanwhile", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "uacregd-e2e-jslow-"));
+    try {
+      const port = await freePort();
+      // Disabled records (state 1) with long URIs: nothing is sent, and the reply (~8 MB) is more than the kernel
+      // buffers of a loopback connection hold while its reader sleeps.
+      const rows = Array.from({ length: 20_000 }, (_, i) =>
+        registrantRow({
+          registrar: "sip:127.0.0.1:9",
+          aor: `sip:slow-reader-record-${i}@registrar.reg.test`,
+          binding_URI: `sip:slow-reader-record-${i}@127.0.0.1:5099;transport=udp`,
+          state: 1,
+        }),
+      );
+      const d = await spawnDaemon(
+        dir,
+        { http: { listen: `127.0.0.1:${port}`, write_timeout_ms: 1000 }, fifo: null },
+        rows,
+      );
+      await d.loaded;
+      const slow = await connect(port);
+      expect(slow).toBeDefined();
+      // Never read: no data is taken from the kernel, so the daemon's writes stop draining.
+      slow!.pause();
+      slow!.write(miRequest("reg_list"));
+      const from = d.lines.length;
+      const gaveUp = d.waitLog(/MI HTTP reply not read, connection closed/, from);
+      // Other clients are served while the reply is stuck.
+      expect(await callOnce(port, "uptime")).toContain("Now");
+      const line = JSON.parse(await gaveUp) as { timeoutMs: number };
+      expect(line.timeoutMs).toBe(1000);
+      expect(await callOnce(port, "uptime")).toContain("Now");
+      // Reading now: the reply is cut off (no last chunk), then the connection ends.
+      const got: Buffer[] = [];
+      slow!.on("data", (c: Buffer) => got.push(c));
+      await closed(slow!);
+      const text = Buffer.concat(got).toString("utf8");
+      expect(text.startsWith("HTTP/1.1 200")).toBe(true);
+      expect(text).toMatch(/transfer-encoding: chunked/i);
+      expect(text.endsWith("\r\n0\r\n\r\n")).toBe(false);
+      expect(text).not.toContain("slow-reader-record-19999@");
+      d.child.kill("SIGTERM");
+      expect((await d.exited).code).toBe(0);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
   });
 });
