@@ -1,6 +1,7 @@
 /**
  * Bad rows in the database (docs/opensips-behaviour.md §2.2): each is refused with one log line naming its key (aor, contact,
- * registrar) and the field; the good rows load and register; no password reaches the logs.
+ * registrar) and the field; the good rows load and register; no password reaches the logs. A table the daemon cannot
+ * use at all (a configured column missing, SQLite or PostgreSQL) stops it with one fatal line naming table and column.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,9 +12,11 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { openRepository } from "@uacreg/db";
+import { postgresAdapter } from "@uacreg/db-postgres";
 import { sqliteAdapter } from "@uacreg/db-sqlite";
 import { type DemoRegistrar, startDemoRegistrar } from "@uacreg/demo-registrar";
 import type { RegistrantRow } from "@uacreg/engine";
+import { dropPostgresTable } from "../support/cluster-nodes.js";
 import { REPO_ROOT, registrantRow, startUacregd, stopAllUacregd, UACREGD } from "../support/uacregd.js";
 
 let registrar: DemoRegistrar | undefined;
@@ -184,12 +187,42 @@ describe("a registrant table the daemon cannot use (issue 10 item 13)", () => {
       binding_URI CHAR(255) DEFAULT '' NOT NULL, binding_params CHAR(64), expiry INTEGER, forced_socket CHAR(64),
       state INTEGER DEFAULT 0 NOT NULL)`);
     db.close();
-    const config = join(dir, "c_missing_column.yaml");
+    const fatal = await fatalLineAtStart("c_missing_column", `sqlite://${file}`);
+    expect(fatal).toContain("registrant");
+    expect(fatal).toContain("cluster_shtag");
+  });
+
+  it("PostgreSQL, a table of version 3 without a configured column: exit 1 with one fatal line naming the table and the column", async () => {
+    const table = `j_badcol_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    try {
+      const repo = await openRepository(pgUrl, { tableName: table }, [postgresAdapter]);
+      await repo.createSchema();
+      await repo.close();
+      // A column name the table does not have (registrant.aor_column).
+      const renamed = await fatalLineAtStart("j_pg_aor_column", pgUrl, { table_name: table, aor_column: "the_aor" });
+      expect(renamed).toContain(table);
+      expect(renamed).toContain("the_aor");
+      // A column of the default names dropped from the table.
+      await pgQuery(`ALTER TABLE "${table}" DROP COLUMN cluster_shtag`);
+      const dropped = await fatalLineAtStart("j_pg_dropped", pgUrl, { table_name: table });
+      expect(dropped).toContain(table);
+      expect(dropped).toContain("cluster_shtag");
+    } finally {
+      await dropPostgresTable(pgUrl, table);
+    }
+  });
+
+  /**
+   * Runs `uacregd --config` on `dbUrl` (no MI, no metrics) and expects exit 1 with exactly one fatal line; returns it.
+   */
+  async function fatalLineAtStart(name: string, dbUrl: string, registrant: Record<string, unknown> = {}) {
+    const config = join(dir, `${name}.yaml`);
     writeFileSync(
       config,
       stringify({
         listen: ["udp:127.0.0.1:0"],
-        db_url: `sqlite://${file}`,
+        db_url: dbUrl,
+        registrant,
         mi: { http: null, fifo: null },
         metrics: null,
       }),
@@ -201,7 +234,28 @@ describe("a registrant table the daemon cannot use (issue 10 item 13)", () => {
     expect(r.code, r.out).toBe(1);
     const fatal = r.out.split("\n").filter((l) => l.includes('"level":60'));
     expect(fatal, r.out).toHaveLength(1);
-    expect(fatal[0]).toContain("registrant");
-    expect(fatal[0]).toContain("cluster_shtag");
-  });
+    return fatal[0]!;
+  }
 });
+
+const pgUrl = process.env.UACREG_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** One statement on the test PostgreSQL server, through the driver of @uacreg/db-postgres. */
+async function pgQuery(sql: string): Promise<void> {
+  const { Client } = createRequire(join(REPO_ROOT, "packages/db-postgres/package.json"))("pg") as {
+    Client: new (o: {
+      connectionString: string;
+    }) => {
+      connect(): Promise<void>;
+      query(sql: string): Promise<unknown>;
+      end(): Promise<void>;
+    };
+  };
+  const client = new Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
