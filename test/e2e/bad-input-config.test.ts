@@ -3,7 +3,7 @@
  * and the value; a password in a db_url never shows.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -126,6 +126,24 @@ describe.concurrent("uacregd refuses a bad config with one message naming the ke
     expect(taken.code).toBe(1);
     expect(fatal(taken.out)).toHaveLength(1);
     expect(fatal(taken.out)[0]).toMatch(new RegExp(`EADDRINUSE.*127\\.0\\.0\\.1:${port}`));
+  });
+
+  it("an MI FIFO path whose directory is missing or is a regular file: exit 1 with one fatal line naming the path", async () => {
+    const file = join(dir, "j-a-regular-file");
+    writeFileSync(file, "not a directory\n");
+    const cases: Array<[string, string]> = [
+      [join(dir, "j-no-such-dir", "uacreg_fifo"), "ENOENT"],
+      [join(file, "uacreg_fifo"), "ENOTDIR"],
+    ];
+    for (const [path, code] of cases) {
+      const r = await uacregd(["--config"], base({ mi: { http: null, fifo: { path, reply_dir: `${dir}/` } } }));
+      expect(r.code, r.out).toBe(1);
+      const fatal = r.out.split("\n").filter((l) => l.includes('"level":60'));
+      expect(fatal, r.out).toHaveLength(1);
+      expect(fatal[0]).toContain(path);
+      expect(fatal[0]).toContain(code);
+    }
+    expect(existsSync(join(dir, "j-no-such-dir"))).toBe(false);
   });
 
   it("a db_url option the driver does not know: one fatal line at start, a password option masked", async () => {
