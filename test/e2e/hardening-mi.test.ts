@@ -58,6 +58,49 @@ describe("the MI FIFO path under an operator's hands", () => {
     expect(await d.mi("which")).toContain("reg_list");
     expect((await d.stop()).code).toBe(0);
   });
+
+  it("the FIFO's parent directory removed and a SIGHUP: the daemon lives, answers over HTTP, and makes the FIFO again once the directory is back", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "uacregd-e2e-jparent-"));
+    try {
+      const run = join(dir, "run");
+      await fsp.mkdir(run);
+      const fifo = join(run, "uacreg_fifo");
+      const port = await freePort();
+      const d = await spawnDaemon(dir, {
+        http: { listen: `127.0.0.1:${port}` },
+        fifo: { path: fifo, reply_dir: `${dir}/`, mode: "0600" },
+      });
+      await d.loaded;
+      await fsp.rm(run, { recursive: true });
+      let from = d.lines.length;
+      d.child.kill("SIGHUP");
+      await d.waitLog(/MI FIFO cannot be recreated/, from);
+      expect(d.child.exitCode).toBeNull();
+      expect(await callOnce(port, "uptime")).toContain("Now");
+      await fsp.mkdir(run);
+      from = d.lines.length;
+      d.child.kill("SIGHUP");
+      await d.waitLog(/"msg":"reloaded"/, from);
+      await until(async () => (await fsp.lstat(fifo).catch(() => undefined))?.isFIFO() === true, 10_000, "the FIFO");
+      expect(await callOnce(port, "uptime")).toContain("Now");
+      // Owned again: a second daemon on the same path is refused and leaves the recreated FIFO alone.
+      const ino = (await fsp.lstat(fifo)).ino;
+      const dir2 = mkdtempSync(join(tmpdir(), "uacregd-e2e-jparent2-"));
+      try {
+        const second = await spawnDaemon(dir2, fifoOnly(dir2, fifo));
+        const first = await second.waitLog(/is in use by process|registrant records loaded/);
+        expect(first).toContain(`the MI FIFO ${fifo} is in use by process ${d.child.pid}`);
+        expect((await second.exited).code).toBe(1);
+      } finally {
+        await fsp.rm(dir2, { recursive: true, force: true });
+      }
+      expect((await fsp.lstat(fifo)).ino).toBe(ino);
+      d.child.kill("SIGTERM");
+      expect((await d.exited).code).toBe(0);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 /** `mi:` of a daemon whose FIFO is at `path` (HTTP on a fresh port). */
