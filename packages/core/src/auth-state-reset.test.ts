@@ -52,4 +52,18 @@ describe("a local send failure drops the cached authentication state (docs/decis
     // A REGISTERED record reloaded unchanged stays exactly as it is (docs/decisions.md), cache included.
     expect(onReload(registered, configOf(ctx), NOW, ctx).record).toBe(registered);
   });
+
+  it("a reload that changes the row (a new password after the failure) drops the cache, whatever the state", () => {
+    const ctx = context({ preemptiveAuth: true });
+    const failed = failedSend(ctx);
+    const registered = reach(RegistrantState.REGISTERED, ctx);
+    expect(registered.auth).toBeDefined();
+    for (const record of [failed, registered]) {
+      const reloaded = onReload(record, configOf(ctx, { password: "changed" }), NOW, ctx).record;
+      expect(reloaded.auth).toBeUndefined();
+      // The next REGISTER is not built from the old challenge (it would carry the new password's old-nonce digest).
+      const next = onlySend(step(reloaded, { type: "visit" }, reloaded.registrationTimeout, ctx));
+      expect(headerOf(next, "Authorization")).toBeUndefined();
+    }
+  });
 });
