@@ -66,6 +66,17 @@ export class FifoOwnerLock {
     }
   }
 
+  /**
+   * Takes the lock again before the FIFO is recreated: the lock file may have gone with its directory, and another
+   * daemon may have taken the path meanwhile. Rejects with {@link MiFifoLockedError} when another live process holds
+   * it now (the caller then leaves the path alone).
+   */
+  async reassert(): Promise<void> {
+    this.#held = false;
+    heldHere.delete(this.lockPath);
+    await this.acquire();
+  }
+
   /** Removes the lock if it is still ours. */
   async release(): Promise<void> {
     if (!this.#held) return;

@@ -367,6 +367,34 @@ describe("mi_fifo server (docs/mi-protocol.md §4)", () => {
     expect(await miFifo(WHICH)).toContain("reg_list");
   });
 
+  it("takes its lock again when it recreates the FIFO after its directory came back (the lock went with it)", async () => {
+    await server.stop();
+    const sub = join(dir, "sub");
+    await fsp.mkdir(sub);
+    await start({ path: join(sub, "uacreg_fifo") });
+    await fsp.rm(sub, { recursive: true });
+    await fsp.mkdir(sub);
+    expect(await server.ensureFifo()).toBe(true);
+    expect(await fsp.readFile(`${server.path}.lock`, "utf8")).toBe(`${process.pid}\n`);
+  });
+
+  it("leaves the path alone when another live process took it while the directory was gone", async () => {
+    await server.stop();
+    const sub = join(dir, "sub");
+    await fsp.mkdir(sub);
+    await start({ path: join(sub, "uacreg_fifo") });
+    await fsp.rm(sub, { recursive: true });
+    await fsp.mkdir(sub);
+    // Another daemon (here: our parent's pid, alive) made its FIFO and lock at the path meanwhile.
+    execFileSync("mkfifo", [server.path]);
+    const ino = (await fsp.lstat(server.path)).ino;
+    await fsp.writeFile(`${server.path}.lock`, `${process.ppid}\n`);
+    expect(await server.ensureFifo()).toBe(false);
+    expect((await fsp.lstat(server.path)).ino).toBe(ino);
+    expect(await fsp.readFile(`${server.path}.lock`, "utf8")).toBe(`${process.ppid}\n`);
+    await fsp.unlink(`${server.path}.lock`);
+  });
+
   it("a second server on the same path refuses, naming the path and the owner's pid, and leaves the live FIFO alone", async () => {
     const ino = (await fsp.lstat(server.path)).ino;
     expect(await fsp.readFile(`${server.path}.lock`, "utf8")).toBe(`${process.pid}\n`);

@@ -157,6 +157,9 @@ export class MiFifoServer {
     if (this.#fifo) this.#logger.warn({ path: this.path }, "MI FIFO missing or replaced, recreating it");
     await this.#closeFifo();
     try {
+      // The lock first: it may have gone with the directory, or another daemon may own the path now (never remove
+      // a live FIFO of another process, docs/mi-protocol.md §4).
+      await this.#lock.reassert();
       await this.#create();
       return true;
     } catch (err) {
