@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openRepository } from "@uacreg/db";
+import { type DemoRegistrar, type RegisterLogEntry, startDemoRegistrar } from "@uacreg/demo-registrar";
 import { postgresAdapter } from "@uacreg/db-postgres";
 import { sqliteAdapter } from "@uacreg/db-sqlite";
 import { startTcpFaultProxy, type TcpFaultProxy } from "@uacreg/db/testing";
@@ -329,4 +330,33 @@ function deepMerge(base: ConfigFragment, over: ConfigFragment): ConfigFragment {
     out[k] = isMapping(b) && isMapping(v) ? deepMerge(b, v) : v;
   }
   return out;
+}
+
+/**
+ * Polls `pred` every 100 ms until it holds; rejects after `ms` with `what()`. The bound only catches a broken daemon:
+ * tests assert on what the registrar's log shows, never on how long this took.
+ */
+export async function pollUntil(pred: () => boolean | Promise<boolean>, ms: number, what: () => string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms: ${what()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * A demo registrar (realm `reg.test`) that logs every REGISTER into `log` and answers 400 to a CSeq out of order
+ * (RFC 3261 §10.3 step 7), the input of `checkTakeover` (test/support/cluster-takeover-check.ts).
+ */
+export async function startLoggingRegistrar(
+  users: Record<string, string>,
+): Promise<{ registrar: DemoRegistrar; log: RegisterLogEntry[] }> {
+  const log: RegisterLogEntry[] = [];
+  const registrar = await startDemoRegistrar({
+    users,
+    realm: "reg.test",
+    outOfOrderStatus: 400,
+    registerLog: (e) => log.push(e),
+  });
+  return { registrar, log };
 }
