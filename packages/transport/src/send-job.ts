@@ -1,4 +1,5 @@
 import type { Logger } from "@uacreg/runtime";
+import { connectRefused } from "./large-request.js";
 import { type Attempt, type FailoverPlanner, nextAttempt } from "./failover-plan.js";
 import type { LocalSocket } from "./local-socket.js";
 import type { OutgoingRequest } from "./outgoing-request.js";
@@ -20,6 +21,13 @@ export interface SendJob {
   attempt: number;
   /** Resolved (guards against a second end after an unexpected throw). */
   ended: boolean;
+  /** The current attempt was planned for UDP and went over TCP for its size (RFC 3261 §18.1.1). */
+  overTcpForSize: boolean;
+  /**
+   * Set when the current attempt is run again over UDP because the peer refused the TCP connection its size called
+   * for (RFC 3261 §18.1.1): the error of that connect. Read and cleared by the attempt.
+   */
+  tcpRefused: TransportError | undefined;
 }
 
 /** What {@link SendJobs} needs from the transport around it. */
@@ -48,7 +56,17 @@ export class SendJobs {
 
   /** Starts a send; `resolve` gets its outcome once. */
   start(req: OutgoingRequest, hooks: SendHooks | undefined, resolve: (o: TransactionOutcome) => void): void {
-    const job: SendJob = { req, hooks, resolve, forced: undefined, plan: NO_PLAN, attempt: 0, ended: false };
+    const job: SendJob = {
+      req,
+      hooks,
+      resolve,
+      forced: undefined,
+      plan: NO_PLAN,
+      attempt: 0,
+      ended: false,
+      overTcpForSize: false,
+      tcpRefused: undefined,
+    };
     this.ctx.counters.c.inFlight++;
     try {
       if (req.socket !== undefined) {
@@ -89,11 +107,22 @@ export class SendJobs {
     }
   }
 
-  /** The outcome of one attempt: done, or on to the next target after a 503, a timeout or a transport error. */
+  /**
+   * The outcome of one attempt: done, or on to the next target after a 503, a timeout or a transport error. A request
+   * that went over TCP only for its size and whose connect the peer refused is first sent again to the same target
+   * over UDP (RFC 3261 §18.1.1), as a new client transaction with a new branch: the TCP one ended in a transport error
+   * (§17.1.4) without a byte reaching the peer, and the UDP one has other timers (Timer E) and another Via.
+   */
   attemptEnded(job: SendJob, outcome: TransactionOutcome): void {
     const status = outcome.kind === "response" ? outcome.response.status : undefined;
     // A fenced send goes to no other target either (docs/cluster.md §6).
     const last = outcome.kind === "fenced" || this.ctx.closing();
+    if (job.overTcpForSize && !last && connectRefused(outcome)) {
+      job.overTcpForSize = false;
+      job.tcpRefused = outcome.error;
+      queueMicrotask(() => this.attempt(job, false));
+      return;
+    }
     const next = last ? undefined : nextAttempt(job.attempt, job.plan.length, status);
     if (next === undefined) {
       this.end(job, outcome);
@@ -101,7 +130,7 @@ export class SendJobs {
     }
     job.attempt = next;
     // Not from inside the receive/timer/close path that ended the attempt.
-    queueMicrotask(() => this.attempt(job));
+    queueMicrotask(() => this.attempt(job, true));
   }
 
   /** `shared`: the target list is reused by later sends (resolveNow, pinned), so is its plan. */
@@ -123,20 +152,23 @@ export class SendJobs {
         return;
       }
       job.plan = plan;
-      this.attempt(job);
+      this.attempt(job, true);
     } catch (err) {
       this.end(job, failedOutcome(asError(err)));
     }
   }
 
-  /** Starts a client transaction to the job's current target (RFC 3263 §4.3: a new branch for each). */
-  private attempt(job: SendJob): void {
+  /**
+   * Starts a client transaction to the job's current target (RFC 3263 §4.3: a new branch for each). `fresh`: a new
+   * target of the plan, not the same one again over UDP (RFC 3261 §18.1.1), which is no failover.
+   */
+  private attempt(job: SendJob, fresh: boolean): void {
     if (this.ctx.closing()) {
       this.end(job, failedOutcome(new TransportError("transport is closed", "closed")));
       return;
     }
     const [target, socket] = job.plan[job.attempt]!;
-    if (job.attempt > 0) {
+    if (fresh && job.attempt > 0) {
       this.ctx.counters.c.failovers++;
       this.ctx.logger.debug({ target: `${target.proto}:${hostPort(target.address, target.port)}` }, "failing over");
     }

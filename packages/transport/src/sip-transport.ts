@@ -3,6 +3,7 @@ import { type Clock, type Logger, SILENT_LOGGER, systemClock, type TimerHandle }
 import { parseMessage, type SipRequest, SipResponse } from "@uacreg/sip";
 import { BranchGenerator } from "./branch-generator.js";
 import { FailoverPlanner } from "./failover-plan.js";
+import { LargeUdpNotices, MAX_UDP_PAYLOAD, tooLargeForUdp, UDP_PATH_LIMIT } from "./large-request.js";
 import { Listeners } from "./listeners.js";
 import type { LocalSocket } from "./local-socket.js";
 import { encodeRequest, type OutgoingRequest } from "./outgoing-request.js";
@@ -27,10 +28,6 @@ import {
 import { UdpOutbox } from "./udp-outbox.js";
 
 const KEEP_ALIVE_CRLF = /^[\r\n]+$/;
-/** RFC 3261 §18.1.1: above this size, with the path MTU unknown, a request must use a congestion-controlled transport. */
-export const UDP_PATH_LIMIT = 1300;
-/** The largest UDP payload over IPv4 (65535 − 8 − 20): larger sends fail with EMSGSIZE. */
-const MAX_UDP_PAYLOAD = 65_507;
 
 /**
  * All network I/O of uacreg, as a facade over modules with one job each: the {@link Listeners} (UDP, TCP, TLS; IPv4
@@ -50,6 +47,7 @@ export class SipTransport {
   private readonly pool: StreamConnectionPool;
   private readonly answerer: StatelessAnswerer;
   private readonly outbox: UdpOutbox;
+  private readonly largeUdp: LargeUdpNotices;
   /** Made once the sockets are bound (the failover plan pairs targets with them). */
   private jobs: SendJobs | undefined;
   private resolver: Resolver | undefined;
@@ -86,6 +84,7 @@ export class SipTransport {
       broken: (tx, error) => this.layer.onTransportError(tx, error),
       filed: (deadline) => this.armAt(deadline),
     });
+    this.largeUdp = new LargeUdpNotices(c, this.logger);
     this.answerer = new StatelessAnswerer(new StatelessTagger(), c, this.logger, opts.userAgent);
     this.outbox = new UdpOutbox(
       (tx, error) => this.layer.onTransportError(tx, error),
@@ -186,31 +185,42 @@ export class SipTransport {
   /**
    * One attempt of a send: a client transaction with a new branch, its request sent from `socket` to `target`.
    * RFC 3261 §18.1.1: a UDP request larger than {@link UDP_PATH_LIMIT} bytes (path MTU unknown) goes over TCP to the
-   * same address and port when we have a TCP socket of that family (the top Via then says TCP); without one, a
-   * request that cannot fit a UDP datagram fails at once with a transport error that says so.
+   * same address and port when we have a TCP socket of that family (the top Via then says TCP). It goes as a UDP
+   * datagram (counted, and a warning: {@link LargeUdpNotices}) when there is no such socket, or when the peer refused
+   * that TCP connection (the job's `tcpRefused`: the §18.1.1 retry over UDP, Via back to UDP). A request that cannot fit
+   * a datagram then fails at once with a transport error that says why.
    */
   private runTransaction(job: SendJob, target: Target, socket: LocalSocket): void {
     const branch = this.ids.branch();
     let proto = socket.spec.proto;
     let bytes = encodeRequest(job.req, proto, socket.sentBy, branch);
+    const refused = job.tcpRefused;
+    job.tcpRefused = undefined;
+    job.overTcpForSize = false;
     if (proto === "udp" && bytes.length > UDP_PATH_LIMIT) {
-      const tcp = this.listeners.all().find((s) => s.spec.proto === "tcp" && s.spec.family === socket.spec.family);
+      const family = socket.spec.family;
+      const tcp =
+        refused === undefined
+          ? this.listeners.all().find((s) => s.spec.proto === "tcp" && s.spec.family === family)
+          : undefined;
+      const to = hostPort(target.address, target.port);
       if (tcp !== undefined) {
-        this.logger.debug(
-          { bytes: bytes.length, target: hostPort(target.address, target.port) },
-          "large request over TCP",
-        );
+        this.logger.debug({ bytes: bytes.length, target: to }, "large request over TCP");
         socket = tcp;
         target = { ...target, proto: "tcp" };
         proto = "tcp";
         bytes = encodeRequest(job.req, proto, socket.sentBy, branch);
+        job.overTcpForSize = true;
       } else if (bytes.length > MAX_UDP_PAYLOAD) {
         const tx = this.layer.start(job, branch, bytes, socket, target, this.clock.now());
-        const message =
-          `request of ${bytes.length} bytes does not fit in a UDP datagram (at most ${MAX_UDP_PAYLOAD}) ` +
-          `and there is no TCP socket to send it over (RFC 3261 §18.1.1)`;
-        this.layer.onTransportError(tx, new TransportError(message, "send-failed"));
+        const whyNotTcp =
+          refused === undefined
+            ? "there is no TCP socket to send it over"
+            : `the TCP connection was refused (${refused.message})`;
+        this.layer.onTransportError(tx, tooLargeForUdp(bytes.length, whyNotTcp));
         return;
+      } else {
+        this.largeUdp.note(refused === undefined ? "no-tcp-socket" : "tcp-refused", bytes.length, to);
       }
     }
     const tx = this.layer.start(job, branch, bytes, socket, target, this.clock.now());

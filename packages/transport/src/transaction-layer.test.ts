@@ -44,6 +44,8 @@ function harness(proto: TransportProtocol = "udp") {
       plan: [],
       attempt: 0,
       ended: false,
+      overTcpForSize: false,
+      tcpRefused: undefined,
     };
     return layer.start(job, ids.branch(), Buffer.from("REGISTER"), socket, target, now);
   };

@@ -67,6 +67,13 @@ export interface TransportCounters {
    * `fenced` (first sends and Timer E retransmissions alike).
    */
   sendsSuppressed: number;
+  /**
+   * Requests over 1300 bytes sent as UDP datagrams (RFC 3261 §18.1.1: no TCP socket of the family, or the peer
+   * refused TCP): the IP layer fragments them.
+   */
+  largeUdpRequests: number;
+  /** Of those, the retries over UDP after the peer refused the TCP connection (RFC 3261 §18.1.1). */
+  udpFallbacks: number;
   /** Sends in progress (handed to `send`, not yet resolved). The transport does not bound them: the engine does. */
   inFlight: number;
 }
@@ -90,6 +97,8 @@ export class TransportCounterSet {
     headerTimeouts: 0,
     connectTimeouts: 0,
     sendsSuppressed: 0,
+    largeUdpRequests: 0,
+    udpFallbacks: 0,
     inFlight: 0,
   };
 
