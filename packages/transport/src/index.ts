@@ -15,6 +15,7 @@ export type { OutgoingRequest } from "./outgoing-request.js";
 export { encodeRequest } from "./outgoing-request.js";
 export { DnsResolver, Rfc3263Resolver, StaticResolver } from "./rfc3263-resolver.js";
 export type { Resolver, Rfc3263Options, Target } from "./rfc3263-resolver.js";
+export type { ResolverCacheStats } from "./rfc3263-resolver-cache.js";
 export { InMemoryDnsLookup } from "./dns-lookup.js";
 export type { DnsAnswer, DnsLookup, DnsZone, NaptrRecord, SrvRecord } from "./dns-lookup.js";
 export { NodeDnsLookup } from "./node-dns-lookup.js";
