@@ -1,8 +1,8 @@
 /**
  * Clustering end to end (issue 11 "Tests", docs/cluster.md §1, §3.7, §4): three `uacregd` on 127.0.0.2/.3/.4 with
  * `cluster.backend: db` (timing `fast`) on ONE database of the run's own (PostgreSQL, then MariaDB), a demo registrar
- * logging every REGISTER and refusing a CSeq out of order (RFC 3261 §10.3 step 7). 300 records over 4 sharing tags and
- * untagged ones (hash buckets). Once the units are spread, each record is registered from the one node that owns its
+ * in its own process logging every REGISTER and refusing a CSeq out of order (RFC 3261 §10.3 step 7). 300 records over
+ * 4 sharing tags and untagged ones (hash buckets). Once the units are spread, each record is registered from the one node that owns its
  * unit; SIGKILL of the busiest node, and every one of its records is REGISTERED again from a survivor within
  * L + 1.2·P + the takeover time (+ slack), with its Call-ID kept, and no REGISTER from another node is accepted after
  * any record's takeover (the gains the nodes log).
@@ -14,11 +14,19 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { unitOfRecord } from "@uacreg/cluster";
-import { type DemoRegistrar, type RegisterLogEntry, startDemoRegistrar } from "@uacreg/demo-registrar";
+import type { RegisterLogEntry } from "@uacreg/demo-registrar";
 import { afterAll, describe, expect, it } from "vitest";
-import { type Cluster, type ClusterNode, startCluster, stopAllClusters } from "../support/cluster-nodes.js";
+import {
+  type Cluster,
+  type ClusterNode,
+  pollUntil,
+  startCluster,
+  type RegistrarProcess,
+  startRegistrarProcess,
+  stopAllClusters,
+} from "../support/cluster-nodes.js";
 import { checkTakeover, recordKey, type Takeover } from "../support/cluster-takeover-check.js";
-import { REPO_ROOT, UACREG_CLI } from "../support/uacregd.js";
+import { REPO_ROOT, startUacregd, UACREG_CLI } from "../support/uacregd.js";
 
 afterAll(stopAllClusters);
 
@@ -98,15 +106,6 @@ async function seed(dbUrl: string, registrar: string, rows: readonly Row[]): Pro
   }
 }
 
-/** Polls `pred` every 100 ms; fails after `ms` with `what()`. The bound only catches a broken daemon. */
-async function until(pred: () => boolean | Promise<boolean>, ms: number, what: () => string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms: ${what()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 interface Gain {
   unit: string;
   at: number;
@@ -124,9 +123,10 @@ function gainsOf(node: ClusterNode): Gain[] {
     );
 }
 
+/** The number of ownership changes the nodes logged so far (raw lines: cheap enough to poll). */
 function ownershipLines(cluster: Cluster): number {
   return cluster.nodes.reduce(
-    (n, node) => n + node.logEntries().filter((e) => e.msg === "cluster: ownership changed").length,
+    (n, node) => n + node.daemon.logs().filter((l) => l.includes('"msg":"cluster: ownership changed"')).length,
     0,
   );
 }
@@ -139,21 +139,22 @@ interface StatusReply {
 describe.each([["postgres" as const], ["mariadb" as const]])("three nodes, db backend on %s", (engine) => {
   it("spreads the records, and after SIGKILL of the busiest node the survivors take its records over in time, with no double registration", async () => {
     const db = await freshDatabase(engine);
-    const log: RegisterLogEntry[] = [];
     const rows: Row[] = Array.from({ length: RECORDS }, (_, i) => ({
       user: `u${i}`,
       aor: `sip:u${i}@reg.test`,
       binding: `sip:u${i}@127.0.0.1:5099`,
       tag: i % 2 === 0 ? (TAGS[(i / 2) % TAGS.length] ?? null) : null,
     }));
-    let registrar: DemoRegistrar | undefined;
+    let registrar: RegistrarProcess | undefined;
     try {
-      registrar = await startDemoRegistrar({
-        users: Object.fromEntries(rows.map((r) => [r.user, `pw-${r.user}`])),
-        realm: "reg.test",
-        outOfOrderStatus: 400,
-        registerLog: (e) => log.push(e),
-      });
+      const reg = await startRegistrarProcess(Object.fromEntries(rows.map((r) => [r.user, `pw-${r.user}`])));
+      registrar = reg;
+      let log: RegisterLogEntry[] = [];
+      /** The registrar's log as it is now (it runs in its own process and writes a file). */
+      const readLog = () => {
+        log = reg.entries();
+        return log;
+      };
       const REG = `sip:127.0.0.1:${registrar.port}`;
       await seed(db.url, REG, rows);
       const names = ["n1", "n2", "n3"];
@@ -186,8 +187,9 @@ describe.each([["postgres" as const], ["mariadb" as const]])("three nodes, db ba
 
       // 1. Every record registered, and the ownership settled (no change for 3 s) with every node owning some.
       let settled = { lines: -1, since: Date.now() };
-      await until(
+      await pollUntil(
         async () => {
+          readLog();
           const lines = ownershipLines(cluster);
           if (lines !== settled.lines) settled = { lines, since: Date.now() };
           if (Date.now() - settled.since < 3000 || !rows.every((r) => lastAccepted(r))) return false;
@@ -201,6 +203,7 @@ describe.each([["postgres" as const], ["mariadb" as const]])("three nodes, db ba
       );
 
       // 2. Each unit has exactly one owner, every node agrees, and each record's last REGISTER came from that owner.
+      readLog();
       const view = await cluster.nodes[0]!.daemon.mi<StatusReply>("cluster_status");
       const ownerOfUnit = new Map(view.Leases.map((l) => [l.Unit, l.Owner]));
       for (const n of cluster.nodes.slice(1)) {
@@ -212,6 +215,18 @@ describe.each([["postgres" as const], ["mariadb" as const]])("three nodes, db ba
         expect(names).toContain(owner);
         expect(cluster.nodeOfSource.get(lastAccepted(r)?.source.split(":")[0] ?? "")).toBe(owner);
       }
+      // A second process under a live node's name is refused: one fatal line naming the node and its session expiry.
+      const twin = await startUacregd({
+        dbUrl: db.url,
+        registrant: { enable_clustering: true },
+        extra: { cluster: { backend: "db", timing: "fast", node_name: "n1" } },
+      }).then(
+        (d) => d.stop().then(() => "started"),
+        (e: unknown) => String(e),
+      );
+      expect(twin).toMatch(/uacregd exited with 1/);
+      expect(twin.match(/"level":60/g)).toHaveLength(1);
+      expect(twin).toMatch(/node name n1 is in use by another live uacregd \(its session expires in \d+ s/);
       const recordsOf = (name: string) => rows.filter((r) => ownerOfUnit.get(unitOf(r) ?? "") === name);
       const victim = [...names].sort((a, b) => recordsOf(b).length - recordsOf(a).length)[0] ?? "n1";
       const survivors = names.filter((n) => n !== victim);
@@ -231,8 +246,11 @@ describe.each([["postgres" as const], ["mariadb" as const]])("three nodes, db ba
             survivors.includes(cluster.nodeOfSource.get(e.source.split(":")[0] ?? "") ?? "") &&
             e.contacts.some((c) => recordKey(e.aor, c.uri) === keyOf(r)),
         );
-      await until(
-        () => victimRows.every(back),
+      await pollUntil(
+        () => {
+          readLog();
+          return victimRows.every(back);
+        },
         deadlineMs + 10_000,
         () => `re-registered ${victimRows.filter(back).length}/${victimRows.length}`,
       );
@@ -245,6 +263,7 @@ describe.each([["postgres" as const], ["mariadb" as const]])("three nodes, db ba
       for (const [record, unit] of unitOfKey) {
         for (const g of gains) if (g.unit === unit) takeovers.push({ record, at: g.at, owner: g.owner });
       }
+      readLog();
       const report = checkTakeover({
         entries: log,
         nodeOf: cluster.nodeOfSource,

@@ -6,7 +6,8 @@
  * database (`startTcpFaultProxy` of `@uacreg/db/testing`).
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -359,4 +360,66 @@ export async function startLoggingRegistrar(
     registerLog: (e) => log.push(e),
   });
   return { registrar, log };
+}
+
+/** A demo registrar in a child process (see {@link startRegistrarProcess}). */
+export interface RegistrarProcess {
+  readonly port: number;
+  /** Every REGISTER logged so far (the file re-read on each call; a line being written is left out). */
+  entries(): RegisterLogEntry[];
+  close(): Promise<void>;
+}
+
+/**
+ * The demo registrar as its own process (realm `reg.test`, 400 to a CSeq out of order), logging every REGISTER to a
+ * JSON-lines file. Its `at` times are taken by a process that does nothing else, so they compare with the daemons' log
+ * times to the millisecond; a registrar inside the test process stamps a request only when the test's own event loop
+ * gets to it (hundreds of ms late while the test parses the daemons' logs).
+ */
+export async function startRegistrarProcess(users: Record<string, string>): Promise<RegistrarProcess> {
+  const dir = mkdtempSync(join(tmpdir(), "uacreg-registrar-"));
+  const file = join(dir, "register.jsonl");
+  const main = join(REPO_ROOT, "packages/demo-registrar/dist/main.js");
+  const args = [main, "--host", "127.0.0.1", "--port", "0", "--realm", "reg.test", "--out-of-order-status", "400"];
+  for (const [user, password] of Object.entries(users)) args.push("--user", `${user}:${password}`);
+  args.push("--quiet", "--register-log", file);
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on("data", (b: Buffer) => {
+      out += b.toString();
+      const m = /listening on udp:[^:]+:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.stderr.on("data", (b: Buffer) => {
+      out += b.toString();
+    });
+    child.once("exit", (code) => reject(new ClusterHarnessError(`demo registrar exited with ${code}: ${out}`)));
+  });
+  return {
+    port,
+    entries() {
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch {
+        return [];
+      }
+      return text.split("\n").flatMap((line) => {
+        try {
+          return line ? [JSON.parse(line) as RegisterLogEntry] : [];
+        } catch {
+          return [];
+        }
+      });
+    },
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

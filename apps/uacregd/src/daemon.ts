@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { NodeNameInUseError } from "@uacreg/cluster";
-import { type ClusterControl, registerClusterCommands } from "@uacreg/cluster-mi";
+import { registerClusterCommands } from "@uacreg/cluster-mi";
 import { parseHostPort, type UacregConfig } from "@uacreg/config";
 import {
   type DbAdapter,
@@ -140,7 +140,7 @@ export class Daemon {
       const cluster = clusterBackend(config, log, transport, () => holder.engine);
       let clusterMetrics: ClusterMetrics | undefined;
       if (cluster.kind !== "none") {
-        registerClusterCommands(registry, cluster.cluster as ClusterControl);
+        registerClusterCommands(registry, cluster.cluster);
         clusterMetrics = new ClusterMetrics(
           metrics.registry,
           clusterMetricSources(cluster, () => holder.engine),

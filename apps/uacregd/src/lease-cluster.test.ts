@@ -90,6 +90,27 @@ describe("the db backend's lease cluster", () => {
     expect(a.lines).toContainEqual({ msg: "cluster: ownership changed", unit: VIP, epoch: 1, reason: "released" });
   });
 
+  it("a takeover the engine could not start (its CSeq block not reserved) is tried again one poll later", async () => {
+    const { clock, node } = setup();
+    const a = node("a", { buckets: 1 });
+    let refusals = 1;
+    const gains: string[] = [];
+    a.engine.unitGained = async (unit, epoch) => {
+      gains.push(`${unit} ${epoch}`);
+      return refusals-- <= 0;
+    };
+    await a.join();
+    await settle();
+    expect(a.cluster.ownedUnits()).toEqual(["bucket:0"]);
+    a.cluster.loaded();
+    await settle();
+    expect(gains).toEqual(["bucket:0 1"]);
+    await clock.advance(CLUSTER_TIMING_PROFILES.fast.poll_ms);
+    expect(gains).toEqual(["bucket:0 1", "bucket:0 1"]);
+    await clock.advance(10 * CLUSTER_TIMING_PROFILES.fast.poll_ms);
+    expect(gains).toHaveLength(2); // started: not tried again
+  });
+
   it("clusterer_shtag_set_active stores the tag's preferred node; the owner hands it over at its next poll", async () => {
     const { clock, db, node } = setup();
     const a = node("a");

@@ -150,7 +150,7 @@ export class LeaseCluster implements ClusterControl {
     this.#loaded = true;
     const member = this.#member;
     for (const [unit, epoch] of this.#pending) {
-      if (member?.epochOf(unit) === epoch) void this.#engine?.unitGained(unit, epoch);
+      if (member?.epochOf(unit) === epoch) this.#gain(unit, epoch);
     }
     this.#pending.clear();
   }
@@ -281,6 +281,28 @@ export class LeaseCluster implements ClusterControl {
     return s;
   }
 
+  /**
+   * Hands a gain to the engine. The engine makes a gain void when the unit's CSeq block could not be reserved (a
+   * database error, docs/cluster.md §4); while the unit is still held at that epoch it is tried again one poll later,
+   * so a passing database error never leaves a held unit's records unregistered.
+   */
+  #gain(unit: string, epoch: number): void {
+    const engine = this.#engine;
+    if (engine === undefined) return;
+    const held = () => !this.#stopping && this.#member?.epochOf(unit) === epoch;
+    engine.unitGained(unit, epoch).then(
+      (started) => {
+        if (started || !held()) return;
+        const retryMs = this.#o.section.timing.poll_ms;
+        this.#o.log.warn({ unit, epoch, retryMs }, "cluster: takeover not started; trying again");
+        this.#o.clock.setTimer(retryMs, () => {
+          if (held()) this.#gain(unit, epoch);
+        });
+      },
+      (e: unknown) => this.#o.log.error({ unit, epoch, err: String(e) }, "cluster: takeover failed"),
+    );
+  }
+
   #listener(): LeaseListener {
     const log = this.#o.log;
     return {
@@ -289,7 +311,7 @@ export class LeaseCluster implements ClusterControl {
         log.info({ unit, epoch, reason: "gained" }, "cluster: ownership changed");
         if (this.#stopping) return;
         if (!this.#loaded) this.#pending.set(unit, epoch);
-        else void this.#engine?.unitGained(unit, epoch);
+        else this.#gain(unit, epoch);
       },
       lost: (unit: string, reason: LossReason) => {
         const epoch = this.#held.get(unit);
