@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FifoFramer, fifoReplyPath, frameFifoRequest, isForbiddenReplyName } from "./fifo-framer.js";
+import { type FifoFrame, FifoFramer, fifoReplyPath, frameFifoRequest, isForbiddenReplyName } from "./fifo-framer.js";
 
 const b = (s: string) => Buffer.from(s, "utf8");
 const REQ = '{"jsonrpc": "2.0", "id": "1", "method": "which", "params": {}}';
@@ -120,6 +120,56 @@ describe("a half-written request", () => {
     expect(f.push(b(':"which","id":3}'), 10)).toEqual([
       { kind: "request", replyName: "r", value: { jsonrpc: "2.0", method: "which", id: 3 } },
     ]);
+  });
+});
+
+describe("a request written in pieces is framed in linear work (issue 10 item 1)", () => {
+  /** A reg_list-sized JSON-RPC request of about `bytes` bytes, with strings, escapes, numbers and nesting. */
+  function request(bytes: number): string {
+    const items: string[] = [];
+    let text = "";
+    for (let k = 0; text.length < bytes; k++) {
+      items.push(`{"aor":"sip:u${k}@reg.test","n":${k}.5e1,"ok":true,"s":"a\\u00e9\\n${k}"}`);
+      text = `{"jsonrpc":"2.0","id":1,"method":"reg_upsert","params":[${items.join(",")}]}`;
+    }
+    return text;
+  }
+
+  /** Pushes `:r:<request>` in pieces of `piece` bytes; returns the framer's work and what it framed. */
+  function frameInPieces(json: string, piece: number) {
+    const f = new FifoFramer();
+    const bytes = b(`:r:${json}`);
+    const frames: FifoFrame[] = [];
+    for (let i = 0; i < bytes.length; i += piece) frames.push(...f.push(bytes.subarray(i, i + piece), 0));
+    return { work: f.workDone, frames, bytes: bytes.length };
+  }
+
+  it("frames the same requests whatever byte the pieces are cut at (escapes, numbers, literals split)", () => {
+    const text = `:a:{"s":"\\"\\u00e9\\\\","n":-12.5e+3,"t":[true,false,null]} :b:7 :c:"x"\n:d:{}`;
+    const whole = new FifoFramer().push(b(text), 0);
+    expect(whole.map((x) => (x.kind === "request" ? [x.replyName, x.value] : x.reason))).toEqual([
+      ["a", { s: '"\u00e9\\', n: -12500, t: [true, false, null] }],
+      ["b", 7],
+      ["c", "x"],
+      ["d", {}],
+    ]);
+    for (let cut = 1; cut < text.length; cut++) {
+      const f = new FifoFramer();
+      expect([...f.push(b(text.slice(0, cut)), 0), ...f.push(b(text.slice(cut)), 1)]).toEqual(whole);
+      expect(f.pending).toBe(0);
+    }
+  });
+
+  it.each([64, 512, 1])("costs about 8 times the work for 8 times the bytes, in %i-byte pieces", (piece) => {
+    const small = request(6000);
+    const large = request(48_000);
+    const n = frameInPieces(small, piece);
+    const n8 = frameInPieces(large, piece);
+    expect(n.frames).toEqual([{ kind: "request", replyName: "r", value: JSON.parse(small) }]);
+    expect(n8.frames).toEqual([{ kind: "request", replyName: "r", value: JSON.parse(large) }]);
+    // The quadratic framer rescanned and recopied the whole buffer per piece: a ratio of 56–63 in 64-byte pieces.
+    expect(n8.work / n.work).toBeLessThanOrEqual(10);
+    expect(n8.work / n8.bytes).toBeLessThanOrEqual(8);
   });
 });
 
