@@ -1,19 +1,3 @@
-/**
- * Clustering end to end (issue 11 "Tests", docs/cluster.md §1, §3.7, §4): three `uacregd` on 127.0.0.2/.3/.4 with
- * `cluster.backend: db` (timing `fast`) on ONE database of the run's own (PostgreSQL, then MariaDB), a demo registrar
- * in its own process logging every REGISTER and refusing a CSeq out of order (RFC 3261 §10.3 step 7). 300 records over
- * 4 sharing tags and untagged ones (hash buckets). Once the units are spread, each record is registered from the one node that owns its
- * unit; SIGKILL of the busiest node, and every one of its records is REGISTERED again from a survivor within
- * L + 1.2·P + the takeover time (+ slack), with its Call-ID kept, and no REGISTER from another node is accepted after
- * any record's takeover (the new owner's first REGISTER after the gain it logged).
- */
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
-import { unitOfRecord } from "@uacreg/cluster";
 import type { RegisterLogEntry } from "@uacreg/demo-registrar";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -26,85 +10,24 @@ import {
   stopAllClusters,
 } from "../support/cluster-nodes.js";
 import { checkTakeover, recordKey, type Takeover } from "../support/cluster-takeover-check.js";
-import { REPO_ROOT, startUacregd, UACREG_CLI } from "../support/uacregd.js";
+import {
+  BUCKETS,
+  FAST,
+  freshDatabase,
+  type Row,
+  scenarioRows,
+  seedRows,
+  TAKEOVER_RATE,
+  unitOfRow,
+} from "../support/cluster-scenario.js";
+import { startUacregd } from "../support/uacregd.js";
 
 afterAll(stopAllClusters);
 
-const run = promisify(execFile);
-const PG_URL = process.env.UACREG_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const MYSQL_URL = process.env.UACREG_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test";
-
 /** The `fast` profile (docs/cluster.md §3): L, P, and the failover bound L + 1.2·P of §3.7. */
-const L_MS = 6000;
-const P_MS = 1000;
-const TAKEOVER_RATE = 1000;
+const L_MS = FAST.leaseMs;
+const P_MS = FAST.pollMs;
 const RECORDS = 300;
-const TAGS = ["t0/1", "t1/1", "t2/1", "t3/1"];
-const BUCKETS = 16;
-
-interface SqlClient {
-  query(sql: string): Promise<unknown>;
-  end(): Promise<void>;
-}
-
-/** A database of this run's own on the shared server (the cluster tables have fixed names), dropped at the end. */
-async function freshDatabase(engine: "postgres" | "mariadb"): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `i_cluster_${process.pid}_${Math.random().toString(16).slice(2, 10)}`;
-  const base = engine === "postgres" ? PG_URL : MYSQL_URL;
-  const admin = await adminClient(engine, base);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = await adminClient(engine, base);
-      try {
-        await c.query(engine === "postgres" ? `DROP DATABASE IF EXISTS ${name} WITH (FORCE)` : `DROP DATABASE ${name}`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
-}
-
-/** The server's own driver, from the adapter package that depends on it. */
-async function adminClient(engine: "postgres" | "mariadb", url: string): Promise<SqlClient> {
-  if (engine === "postgres") {
-    const require = createRequire(resolve(REPO_ROOT, "packages/db-postgres/package.json"));
-    const { Client } = require("pg") as {
-      Client: new (o: { connectionString: string }) => SqlClient & { connect(): Promise<void> };
-    };
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    return client;
-  }
-  const require = createRequire(resolve(REPO_ROOT, "packages/db-mysql/package.json"));
-  const mysql = require("mysql2/promise") as { createConnection(uri: string): Promise<SqlClient> };
-  return mysql.createConnection(url);
-}
-
-interface Row {
-  user: string;
-  aor: string;
-  binding: string;
-  tag: string | null;
-}
-
-/** The table and its rows through `uacreg db create` and `db import` (as an operator seeds any engine). */
-async function seed(dbUrl: string, registrar: string, rows: readonly Row[]): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "uacreg-i-seed-"));
-  try {
-    const csv = join(dir, "rows.csv");
-    const lines = rows.map((r) => [registrar, r.aor, r.user, `pw-${r.user}`, r.binding, 3600, r.tag ?? ""].join(","));
-    writeFileSync(csv, `registrar,aor,username,password,binding_URI,expiry,cluster_shtag\n${lines.join("\n")}\n`);
-    await run(process.execPath, [UACREG_CLI, "db", "create", "--db-url", dbUrl]);
-    await run(process.execPath, [UACREG_CLI, "db", "import", csv, "--db-url", dbUrl]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 interface Gain {
   unit: string;
@@ -154,13 +77,8 @@ interface StatusReply {
 
 describe.each([["postgres" as const], ["mariadb" as const]])("three nodes, db backend on %s", (engine) => {
   it("spreads the records, and after SIGKILL of the busiest node the survivors take its records over in time, with no double registration", async () => {
-    const db = await freshDatabase(engine);
-    const rows: Row[] = Array.from({ length: RECORDS }, (_, i) => ({
-      user: `u${i}`,
-      aor: `sip:u${i}@reg.test`,
-      binding: `sip:u${i}@127.0.0.1:5099`,
-      tag: i % 2 === 0 ? (TAGS[(i / 2) % TAGS.length] ?? null) : null,
-    }));
+    const db = await freshDatabase(engine, "i_cluster");
+    const rows = scenarioRows(RECORDS);
     let registrar: RegistrarProcess | undefined;
     try {
       const reg = await startRegistrarProcess(Object.fromEntries(rows.map((r) => [r.user, `pw-${r.user}`])));
@@ -172,7 +90,7 @@ describe.each([["postgres" as const], ["mariadb" as const]])("three nodes, db ba
         return log;
       };
       const REG = `sip:127.0.0.1:${registrar.port}`;
-      await seed(db.url, REG, rows);
+      await seedRows(db.url, REG, rows);
       const names = ["n1", "n2", "n3"];
       const cluster = await startCluster({
         nodes: names.map((name) => ({ name, config: { cluster: { node_name: name } } })),
@@ -184,16 +102,7 @@ describe.each([["postgres" as const], ["mariadb" as const]])("three nodes, db ba
         },
       });
       const keyOf = (r: Row) => recordKey(r.aor, r.binding);
-      const unitOf = (r: Row) =>
-        unitOfRecord(
-          {
-            aor: r.aor,
-            contact: r.binding,
-            registrar: REG,
-            tag: r.tag === null ? undefined : { name: r.tag.split("/")[0] ?? "", clusterId: 1 },
-          },
-          { buckets: BUCKETS, untagged: "shard" },
-        );
+      const unitOf = (r: Row) => unitOfRow(r, REG);
       const lastAccepted = (r: Row, before = Number.POSITIVE_INFINITY) => {
         let last: RegisterLogEntry | undefined;
         for (const e of log) {

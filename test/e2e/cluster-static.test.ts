@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { RegisterLogEntry } from "@uacreg/demo-registrar";
 import { afterAll, describe, expect, it } from "vitest";
+import { expectOpenSipsTagErrors, opensipsCli } from "../support/cluster-mi.js";
 import { parse, stringify } from "yaml";
 import {
   type ClusterNode,
@@ -18,12 +19,6 @@ import {
 import { registrantRow } from "../support/uacregd.js";
 
 afterAll(stopAllClusters);
-
-/** One JSON-RPC request as opensips-cli sends it (positional params, strings); the parsed reply. */
-async function opensipsCli(node: ClusterNode, method: string, params: string[] = []) {
-  const r = await node.daemon.http(JSON.stringify({ jsonrpc: "2.0", method, id: 1, params }));
-  return JSON.parse(r.body) as { result?: unknown; error?: { code: number; message: string } };
-}
 
 describe("two nodes, static sharing tags driven by the OpenSIPS MI commands and SIGHUP", () => {
   it("clusterer_shtag_set_active on b registers the tag's records from b at once; SIGHUP on a makes it backup there", async () => {
@@ -66,14 +61,7 @@ describe("two nodes, static sharing tags driven by the OpenSIPS MI commands and 
       ]);
 
       // OpenSIPS's errors: a tag without a cluster id, an unknown cluster.
-      expect((await opensipsCli(b, "clusterer_shtag_set_active", ["t0"])).error).toEqual({
-        code: 400,
-        message: "Bad tag format <name/cluster_id>",
-      });
-      expect((await opensipsCli(b, "clusterer_shtag_set_active", ["t0/9"])).error).toEqual({
-        code: 404,
-        message: "Cluster ID not found",
-      });
+      await expectOpenSipsTagErrors(b);
 
       // Activation on b: "OK", and b registers the six records at once (not at its next bucket visit, 10 s).
       const activatedAt = Date.now();
