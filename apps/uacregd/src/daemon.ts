@@ -27,7 +27,7 @@ import { MiFifoServer, MiHttpServer, MiRegistry, uptimeCommand, versionCommand }
 import { registerRegistrantCommands } from "@uacreg/registrant-mi";
 import { systemClock } from "@uacreg/runtime";
 import { SipTransport } from "@uacreg/transport";
-import { ClusterMetrics } from "./cluster-metrics.js";
+import { ClusterMetrics, type ClusterMetricSources } from "./cluster-metrics.js";
 import { CoalescedReload } from "./coalesced-reload.js";
 import { makeDatabaseDirectory } from "./database-directory.js";
 import type { Logger } from "./logger.js";
@@ -398,7 +398,7 @@ function clusterBackend(
 function clusterMetricSources(
   backend: Exclude<ClusterBackend, { kind: "none" }>,
   engine: () => RegistrantEngine | undefined,
-) {
+): ClusterMetricSources {
   const owned = (): string[] =>
     backend.kind === "db"
       ? backend.cluster.ownedUnits()
