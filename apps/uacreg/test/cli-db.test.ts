@@ -195,7 +195,9 @@ describe("uacreg db on a SQLite file", () => {
       cfg,
       `db_url: "${dbUrl}"\nregistrant:\n  table_name: regs\n  aor_column: to_uri\n  hash_size: 2\nlisten: [udp:127.0.0.1:5060]\n`,
     );
-    expect((await cli("--config", cfg, "db", "create")).out).toContain("table regs (version 3) and the cluster tables are ready");
+    expect((await cli("--config", cfg, "db", "create")).out).toContain(
+      "table regs (version 3) and the cluster tables are ready",
+    );
     const file = join(dir, "b.csv");
     await fsp.writeFile(file, "to_uri,binding_URI,registrar\nsip:a@x,sip:a@h,sip:x\n");
     expect((await cli("db", "import", file, "--config", cfg)).code).toBe(0);

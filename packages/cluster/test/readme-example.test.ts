@@ -12,7 +12,10 @@ it("spreads the units over two nodes and fails over when one is cut off", async 
   const db = new MemoryLeaseStore({ clock });
   const units = [0, 1, 2, 3].map(unitOfBucket);
   let seed = 1;
-  const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+  const random = () => {
+    seed = (seed * 16807) % 2147483647;
+    return (seed - 1) / 2147483646;
+  };
   const node = (name: string, store = db.connect()) => {
     const member = new LeaseMember({
       store,
