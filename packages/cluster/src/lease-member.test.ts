@@ -110,6 +110,35 @@ describe("assignment", () => {
     expect(sim.violations).toEqual([]);
   });
 
+  it("max_handoffs paces a rebalance per poll period even when every release makes the others poll at once (NOTIFY)", async () => {
+    const sim = new LeaseSim({ seed: 5 });
+    sim.units = UNITS;
+    const nodes: SimNode[] = [];
+    const notifyAll = () => queueMicrotask(() => nodes.forEach((n) => n.member.requestNow()));
+    for (const name of ["a", "b"]) {
+      const node = sim.add({
+        name,
+        member: { timing: { ...T, maxHandoffs: 2 }, listener: { gained: () => {}, lost: notifyAll } },
+      });
+      nodes.push(node);
+      sim.start(node);
+    }
+    await sim.run(3_000);
+    const c = sim.add({ name: "c", member: { timing: T } });
+    nodes.push(c);
+    sim.start(c);
+    await sim.run(20_000);
+    for (const unit of UNITS) expect(ownerName(sim, unit)).toBe(rendezvousOwner(unit, ["a", "b", "c"]));
+    for (const node of nodes.slice(0, 2)) {
+      const times = node.events.filter((x) => x.endsWith("handoff")).map((e) => Number(e.split(" ")[0]));
+      for (const t of times) {
+        // Any window of one poll period holds at most max_handoffs handoffs of this node.
+        expect(times.filter((u) => u > t - T.pollMs && u <= t).length).toBeLessThanOrEqual(2);
+      }
+    }
+    expect(sim.violations).toEqual([]);
+  });
+
   it("a unit goes to its preferred node while that node is live, back to rendezvous when it dies", async () => {
     const { sim, nodes } = cluster(["a", "b", "c"]);
     await sim.run(3_000);

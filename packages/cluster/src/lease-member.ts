@@ -116,6 +116,8 @@ export class LeaseMember {
   /** Event sequence: tells a snapshot sent before an acquisition from one sent after. */
   #seq = 0;
   readonly #held = new Map<string, { epoch: number; seq: number }>();
+  /** When the recent handoffs started (monotonic ms): at most `maxHandoffs` in any `pollMs` (docs/cluster.md §3.5). */
+  #handoffTimes: number[] = [];
   readonly #pending = new Set<string>();
   readonly #unknownClaims = new Map<string, number>();
   readonly #units = new Set<string>();
@@ -483,7 +485,11 @@ export class LeaseMember {
       live.filter((m) => !m.draining && !(m.name === this.#me.name && this.#draining)).map((m) => m.name),
     );
     const me = this.#me;
-    let handoffs = 0;
+    // The handoff budget is per poll PERIOD, not per poll: polls made at once on NOTIFY (every release sends one)
+    // must not reset it, or a join would move everything within milliseconds instead of in steps.
+    const now = this.#clock.now();
+    this.#handoffTimes = this.#handoffTimes.filter((t) => now - t < this.timing.pollMs);
+    let handoffs = this.#handoffTimes.length;
     for (const row of snap.leases) {
       const unit = row.unit;
       if (this.#pending.has(unit)) continue;
@@ -496,6 +502,7 @@ export class LeaseMember {
           this.#lose(unit, "taken");
         } else if (wanted !== undefined && wanted !== me.name && handoffs < this.timing.maxHandoffs) {
           handoffs++;
+          this.#handoffTimes.push(now);
           void this.#handOff(unit, held.epoch, "handoff");
         }
         continue;
