@@ -90,6 +90,26 @@ describe("the db backend's lease cluster", () => {
     expect(a.lines).toContainEqual({ msg: "cluster: ownership changed", unit: VIP, epoch: 1, reason: "released" });
   });
 
+  it("joins without waiting for PostgreSQL's LISTEN (a slow LISTEN never holds the records' load back)", async () => {
+    const { node } = setup();
+    const a = node("a");
+    let closed = 0;
+    let answer: (s: { close(): Promise<void> }) => void = () => {};
+    const notifier = {
+      notify: async () => {},
+      listen: () =>
+        new Promise<{ close(): Promise<void> }>((r) => {
+          answer = r;
+        }),
+    };
+    await a.cluster.join(Object.assign(a.store, { notifier }), a.engine);
+    expect(a.cluster.member?.state).toBe("member");
+    await a.cluster.stop();
+    answer({ close: async () => void closed++ }); // the LISTEN connected after the stop: it is closed at once
+    await settle();
+    expect(closed).toBe(1);
+  });
+
   it("a takeover the engine could not start (its CSeq block not reserved) is tried again one poll later", async () => {
     const { clock, node } = setup();
     const a = node("a", { buckets: 1 });

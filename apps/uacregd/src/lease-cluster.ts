@@ -132,17 +132,23 @@ export class LeaseCluster implements ClusterControl {
         this.#o.log.warn({ tag, err: String(e) }, "cluster: could not make a configured tag prefer this node"),
       );
     }
-    if (store.notifier && !this.#stopping) {
-      this.#subscription = await store.notifier
-        .listen(
-          () => member.requestNow(),
-          (e) => this.#o.log.warn({ err: e.message }, "cluster: LISTEN lost; polling only"),
-        )
-        .catch((e: unknown) => {
-          this.#o.log.warn({ err: String(e) }, "cluster: LISTEN failed; polling only");
-          return undefined;
-        });
-    }
+    // LISTEN in the background: NOTIFY only makes polls come sooner, so a slow LISTEN connection must never hold
+    // the records' load back (it did under load: its connect has a 10 s timeout and the LISTEN none).
+    if (store.notifier && !this.#stopping) void this.#listen(store.notifier, member);
+  }
+
+  async #listen(notifier: NonNullable<ClusterStore["notifier"]>, member: LeaseMember): Promise<void> {
+    const subscription = await notifier
+      .listen(
+        () => member.requestNow(),
+        (e) => this.#o.log.warn({ err: e.message }, "cluster: LISTEN lost; polling only"),
+      )
+      .catch((e: unknown) => {
+        this.#o.log.warn({ err: String(e) }, "cluster: LISTEN failed; polling only");
+        return undefined;
+      });
+    if (this.#stopping) await subscription?.close().catch(() => {});
+    else this.#subscription = subscription;
   }
 
   /** The records are loaded: gains heard meanwhile go to the engine now, if still held at that epoch. */
@@ -159,7 +165,7 @@ export class LeaseCluster implements ClusterControl {
   async stop(): Promise<void> {
     this.#stopping = true;
     await this.#member?.leave();
-    await this.#subscription?.close().catch(() => {});
+    await this.#subscription?.close().catch(() => {}); // a LISTEN still connecting closes itself when it is done
     this.#subscription = undefined;
   }
 
