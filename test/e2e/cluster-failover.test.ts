@@ -12,7 +12,7 @@ import {
 import { checkTakeover, recordKey, type Takeover } from "../support/cluster-takeover-check.js";
 import {
   BUCKETS,
-  FAST,
+  failoverDeadlineMs,
   freshDatabase,
   type Row,
   scenarioRows,
@@ -24,9 +24,6 @@ import { startUacregd } from "../support/uacregd.js";
 
 afterAll(stopAllClusters);
 
-/** The `fast` profile (docs/cluster.md §3): L, P, and the failover bound L + 1.2·P of §3.7. */
-const L_MS = FAST.leaseMs;
-const P_MS = FAST.pollMs;
 const RECORDS = 300;
 
 interface Gain {
@@ -162,8 +159,7 @@ describe.each([["postgres" as const], ["mariadb" as const]])("three nodes, db ba
       // 3. SIGKILL of the busiest node.
       const killedAt = Date.now();
       expect((await cluster.node(victim).kill()).signal).toBe("SIGKILL");
-      const takeoverMs = Math.ceil((victimRows.length / TAKEOVER_RATE) * 1000);
-      const deadlineMs = L_MS + 1.2 * P_MS + takeoverMs + 3000;
+      const deadlineMs = failoverDeadlineMs(victimRows.length);
       const back = (r: Row) =>
         log.some(
           (e) =>
