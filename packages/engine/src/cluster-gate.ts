@@ -22,6 +22,8 @@ export const UNIT_LOST: RegistrantEvent = { type: "tag", state: "backup" };
  * The cluster side of every send of a record that belongs to a unit (docs/cluster.md §4, §6), asked by the
  * record dispatcher before next-hop resolution and admission:
  * - the unit must be held here: its epoch at this moment is the one the send guard checks before every write;
+ * - with a {@link DialogMarkStore}, the unit's takeover must have reserved its CSeq block at that epoch
+ *   ({@link ready}): before that a send would register under the record's own Call-ID and overwrite the inherited one;
  * - with a {@link DialogMarkStore}, a send under a Call-ID not stored yet (a record with no row, a new Call-ID) or
  *   past the stored mark first stores `cseq_mark := cseq + block − 1` (fenced); a refusal drops the send.
  * It also recognises the registrar's refusal of an inherited Call-ID (a final 4xx other than 401/407/423 to the first
@@ -33,6 +35,11 @@ export class ClusterGate {
   readonly block: number;
   readonly #counters: EngineCounters;
   readonly #log: Logger;
+  /**
+   * With dialog marks: the epoch at which each held unit's takeover reserved its CSeq block. Until then no record of
+   * the unit may send (it would register under a Call-ID of its own and store it over the inherited one).
+   */
+  readonly #ready = new Map<string, number>();
 
   constructor(o: {
     ownership: RecordOwnership;
@@ -49,6 +56,16 @@ export class ClusterGate {
     this.#log = o.log;
   }
 
+  /** The unit's takeover reserved its block at `epoch`: its records may send (docs/cluster.md §4). */
+  ready(unit: string, epoch: number): void {
+    this.#ready.set(unit, epoch);
+  }
+
+  /** The unit is lost, or its gain is being taken over again: its records wait for the next reservation. */
+  unready(unit: string): void {
+    this.#ready.delete(unit);
+  }
+
   /** The send guard of `unit` at `epoch`: asked synchronously by the transport before each write. */
   guardOf(unit: string, epoch: number): () => boolean {
     const ownership = this.ownership;
@@ -62,14 +79,18 @@ export class ClusterGate {
   admit(live: LiveRecord, slot: ClusterSlot, send: SendAction, answer: (a: GateAnswer) => void): void {
     const { unit } = slot;
     const epoch = this.ownership.epochOf(unit);
-    if (epoch === undefined || !this.ownership.mayWrite(unit, epoch)) {
+    const dialogs = this.dialogs;
+    if (
+      epoch === undefined ||
+      !this.ownership.mayWrite(unit, epoch) ||
+      (dialogs !== undefined && this.#ready.get(unit) !== epoch)
+    ) {
       this.#counters.sendsFenced++;
       answer({ go: false });
       return;
     }
     const go: GateAnswer = { go: true, guard: this.guardOf(unit, epoch) };
     const { callId, cseq } = send.request;
-    const dialogs = this.dialogs;
     if (dialogs === undefined || (slot.callId === callId && cseq <= slot.mark)) {
       answer(go);
       return;

@@ -255,6 +255,10 @@ export class RegistrantEngine {
     const startedAt = this.#clock.now();
     const dialogs = this.#gate.dialogs;
     let marks: Map<string, DialogMark> | undefined;
+    // Until the block is reserved and the inherited Call-IDs adopted, no record of the unit sends: the walk leaves
+    // them to the takeover queue and the gate refuses other sends (an MI command) (docs/cluster.md §4).
+    this.#gate.unready(unit);
+    for (const live of this.#units.records(unit)) if (live.cluster !== undefined) live.cluster.takeover = true;
     if (dialogs !== undefined) {
       let reserved: readonly DialogMark[] | undefined;
       try {
@@ -270,6 +274,7 @@ export class RegistrantEngine {
       marks = new Map(reserved.map((m) => [markKey(m.key), m]));
     }
     if (this.#ownership.epochOf(unit) !== epoch) return false; // lost (or taken again) meanwhile
+    this.#gate.ready(unit, epoch);
     const records = [...this.#units.records(unit)];
     const takeover: Takeover = { unit, epoch, records: records.length, startedAt, left: records.length };
     const c = this.#metrics.counters;
@@ -305,6 +310,7 @@ export class RegistrantEngine {
    */
   unitLost(unit: string, reason: string): void {
     const records = this.#units.records(unit);
+    this.#gate.unready(unit);
     this.#log.info({ unit, reason, records: records.size }, "unit lost: its records stop here");
     for (const live of records) {
       const slot = live.cluster;

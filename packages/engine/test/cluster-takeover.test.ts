@@ -86,6 +86,31 @@ describe("takeover (docs/cluster.md §4)", () => {
     expect(dialogs.calls.indexOf(`save sip:bob@reg.test ${bob?.callId} 100`)).toBeGreaterThan(0);
   });
 
+  it("sends nothing for a gained unit until its block is reserved: no walk visit or MI command registers under a Call-ID of its own meanwhile", async () => {
+    const c = clustered(["alice"], { dialogs: true });
+    h = await openHarness({ rows: c.rows, engine: c.engine, registrar: { challenge: false } });
+    const dialogs = c.dialogs as MemoryDialogMarks;
+    const alice = keyOf(h.registrar, "alice");
+    dialogs.put(UNIT, { key: alice, callId: "inheritedcallid0123456789ab", fromTag: "f00d1", cseqMark: 150 });
+    let release = () => {};
+    dialogs.hold = new Promise<void>((r) => {
+      release = r;
+    });
+    c.ownership.held.set(UNIT, 7);
+    const gained = h.engine.unitGained(UNIT, 7);
+    await h.advance(60); // several walk periods while the database is slow to answer
+    h.engine.forceRegister(alice);
+    h.engine.enable(alice);
+    await h.settle();
+    expect(h.registrar.received).toHaveLength(0);
+    expect(dialogs.get(alice)?.callId).toBe("inheritedcallid0123456789ab");
+    release();
+    expect(await gained).toBe(true);
+    await h.until(() => h?.engine.stats().REGISTERED_STATE === 1);
+    expect(callIdOf(h, "alice")).toEqual(["inheritedcallid0123456789ab"]);
+    expect(dialogs.get(alice)?.callId).toBe("inheritedcallid0123456789ab");
+  });
+
   it("stores the next block before a send passes the mark", async () => {
     const c = clustered(["carol"], { dialogs: true });
     h = await openHarness({ rows: c.rows, engine: { ...c.engine, cseqBlock: 3 }, registrar: { challenge: false } });

@@ -45,6 +45,8 @@ export class MemoryDialogMarks implements DialogMarkStore {
   refuse = false;
   /** When true, every mark write is refused as if the unit had moved on. */
   refuseSaves = false;
+  /** When set, a reservation waits for this promise before it runs (a slow database). */
+  hold: Promise<void> | undefined;
 
   constructor(private readonly ownership: MemoryOwnership) {}
 
@@ -59,6 +61,7 @@ export class MemoryDialogMarks implements DialogMarkStore {
 
   async reserveUnit(unit: string, epoch: number, block: number): Promise<readonly DialogMark[] | undefined> {
     this.calls.push(`reserve ${unit}@${epoch}`);
+    await this.hold;
     if (this.refuse || !this.ownership.mayWrite(unit, epoch)) return undefined;
     const out: DialogMark[] = [];
     for (const [k, row] of this.rows) {
