@@ -24,6 +24,7 @@ export {
   STATIC_EPOCH,
   StaticTagOwnership,
 } from "./record-ownership.js";
+export type { RecordSnapshot } from "./record-snapshot.js";
 export { DEFAULT_TAKEOVER_RATE, RegistrantEngine } from "./registrant-engine.js";
 export {
   DEFAULT_REGISTRANT_PARAMS,

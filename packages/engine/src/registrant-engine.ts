@@ -19,6 +19,7 @@ import type { LiveRecord } from "./live-record.js";
 import { LiveTable } from "./live-table.js";
 import { RandomPool } from "./random-pool.js";
 import { RecordDispatcher } from "./record-dispatcher.js";
+import { type RecordSnapshot, snapshotOf } from "./record-snapshot.js";
 import {
   coreParamsOf,
   DEFAULT_REGISTRANT_PARAMS,
@@ -333,9 +334,18 @@ export class RegistrantEngine {
     return () => this.#takeoverListeners.delete(listener);
   }
 
-  /** Every record in bucket order 0..H−1, list order inside a bucket (reg_list, docs/opensips-behaviour.md §9). */
+  /** Every record's view in bucket order 0..H−1, list order inside a bucket (docs/opensips-behaviour.md §9). */
   list(): RecordView[] {
-    return Array.from(this.#table.values(), (live) => live.view());
+    const records = this.snapshot();
+    return Array.from({ length: records.length }, (_, i) => records.view(i));
+  }
+
+  /**
+   * The records in {@link list} order, their views made on demand: what `reg_list` writes slice by slice (a
+   * reference per record now, a view per record as the reply reaches it; {@link RecordSnapshot}).
+   */
+  snapshot(): RecordSnapshot {
+    return snapshotOf(this.#table.listed());
   }
 
   get(key: RegistrantKey): RecordView | undefined {

@@ -462,3 +462,41 @@ describe("MI during a reload", () => {
     ).toEqual(["sip:alice@reg.test", "sip:bob@reg.test"]);
   });
 });
+
+// reg_list's snapshot (src/record-snapshot.ts): which records it lists is fixed when it is taken, each record's
+// fields are read when its view is made (docs/opensips-behaviour.md §9 for the view).
+const aors = (s: { length: number; view(i: number): { aor: string } }) =>
+  Array.from({ length: s.length }, (_, i) => s.view(i).aor).sort();
+
+describe("the reg_list snapshot", () => {
+  it("lists the records present when taken, each as it is when its view is made", async () => {
+    h = await openHarness({ rows: (r) => [row(r, "alice"), row(r, "bob")] });
+    await h.until(() => h?.engine.stats().REGISTERED_STATE === 2);
+    const taken = h.engine.snapshot();
+    expect(taken.length).toBe(2);
+
+    // After the snapshot: carol added, alice disabled, bob deleted; a snapshot taken between two changes sees the first.
+    h.engine.upsert(row(h.registrar, "carol"));
+    expect(aors(h.engine.snapshot())).toEqual(["sip:alice@reg.test", "sip:bob@reg.test", "sip:carol@reg.test"]);
+    h.engine.disable(key(h, "alice"));
+    h.engine.delete(key(h, "bob"));
+    await h.advance(1);
+
+    // The first snapshot: still alice and bob (bob as he was when he left), not carol; alice's change shows.
+    expect(aors(taken)).toEqual(["sip:alice@reg.test", "sip:bob@reg.test"]);
+    const views = Array.from({ length: 2 }, (_, i) => taken.view(i));
+    expect(views.find((v) => v.aor === "sip:alice@reg.test")?.enabled).toBe(false);
+    expect(views.find((v) => v.aor === "sip:bob@reg.test")?.contact).toBe(key(h, "bob").contact);
+    expect(() => taken.view(2)).toThrow(RangeError);
+
+    // A snapshot taken now lists the table as it is now, and list() agrees with it.
+    const now = h.engine.snapshot();
+    expect(aors(now)).toEqual(["sip:alice@reg.test", "sip:carol@reg.test"]);
+    expect(
+      h.engine
+        .list()
+        .map((v) => v.aor)
+        .sort(),
+    ).toEqual(aors(now));
+  });
+});
