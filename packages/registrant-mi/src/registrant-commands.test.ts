@@ -112,6 +112,24 @@ describe("the registrant commands (docs/opensips-behaviour.md §9)", () => {
     );
   });
 
+  it("reg_list makes each record's view only when the slice holding it is made, with the bytes of the whole", async () => {
+    for (let i = 0; i < 5000; i++) service.add(recordView({ ...ALICE, aor: `sip:user${i}@reg.test` }));
+    const request = { jsonrpc: "2.0", id: "1", method: "reg_list" };
+    const outcome = await registry.handleValueInSlices(request, "http");
+    if (outcome.kind !== "reply") throw new Error("no reply");
+    expect(outcome.lazy).toBe(true);
+    expect(service.viewsMade).toBe(0);
+    const slices = outcome.slices[Symbol.iterator]();
+    const first = slices.next();
+    // The first slice (64 K characters) holds a few hundred records: only those were viewed.
+    expect(service.viewsMade).toBeGreaterThan(0);
+    expect(service.viewsMade).toBeLessThan(1000);
+    let text = first.done ? "" : first.value;
+    for (let r = slices.next(); !r.done; r = slices.next()) text += r.value;
+    expect(service.viewsMade).toBe(5001);
+    expect(text).toBe(await reply("reg_list"));
+  });
+
   it("reg_list with a key prints that record as Registrant, positional or named, or 404", async () => {
     const one = (await registry.call("reg_list", KEY)) as { Registrant: Record<string, unknown> };
     expect(one.Registrant).toMatchObject({ AOR: ALICE.aor, state: "REGISTERED_STATE", binding: ALICE.contact });

@@ -3,7 +3,6 @@
  * its 4.x `uac_registrant:` alias, with OpenSIPS's recipes, reply shapes and error codes. `reg_stats` is ours.
  */
 import type { RegistrantKey, RegistrantRow } from "@uacreg/core";
-import type { RecordView } from "@uacreg/engine";
 import { type MiCommand, MiError, type MiParams, type MiRegistry, MiSlicedArray } from "@uacreg/mi";
 import { regListRecord } from "./reg-list-record.js";
 import type { RegistrantService, RegistrantServiceSource } from "./registrant-service.js";
@@ -73,9 +72,11 @@ export function registerRegistrantCommands(
     handler: (p) => {
       const service = current();
       if (!p.has("aor")) {
-        // Made record by record as the reply is written (100,000 records are 31.6 MB of JSON).
-        const views = service ? service.list() : [];
-        return { Records: new MiSlicedArray(views.length, (i) => regListRecord(views[i] as RecordView, utc)) };
+        // Made record by record as the reply is written (100,000 records are 31.6 MB of JSON): the snapshot holds
+        // references, each view and record is made when its slice is.
+        const records = service?.snapshot();
+        if (!records) return { Records: [] };
+        return { Records: new MiSlicedArray(records.length, (i) => regListRecord(records.view(i), utc)) };
       }
       const view = service?.get(keyOf(p));
       if (!view) throw noSuchRegistrant();

@@ -4,12 +4,15 @@
  * structurally (docs/contracts.md).
  */
 import type { RegistrantKey, RegistrantRow } from "@uacreg/core";
-import type { LoadReport, RecordView } from "@uacreg/engine";
+import type { LoadReport, RecordSnapshot, RecordView } from "@uacreg/engine";
 
 /** The service behind `reg_*` (docs/opensips-behaviour.md §8–§9). */
 export interface RegistrantService {
-  /** Every record, in bucket order (`reg_list`). */
-  list(): readonly RecordView[];
+  /**
+   * Every record, in bucket order (`reg_list`): the records present now, each view made only when the reply reaches
+   * it, so a large table is neither copied into views at once nor held whole while the reply is written.
+   */
+  snapshot(): RecordSnapshot;
   /** One record, or undefined when there is none with that key (`reg_list aor contact registrar`). */
   get(key: RegistrantKey): RecordView | undefined;
   /** `reg_enable`; false when there is no such record. */

@@ -10,7 +10,7 @@ import {
   rowKey,
   type ValidationContext,
 } from "@uacreg/core";
-import type { LoadReport, RecordView } from "@uacreg/engine";
+import type { LoadReport, RecordSnapshot, RecordView } from "@uacreg/engine";
 import type { RegistrantService } from "../registrant-service.js";
 
 /** A view with the fields every record has; `over` adds the optional ones. */
@@ -36,6 +36,8 @@ export class InMemoryRegistrantService implements RegistrantService {
   readonly records = new Map<string, RecordView>();
   readonly database = new Map<string, RegistrantRow>();
   readonly calls: string[] = [];
+  /** Views handed out by the snapshots of `snapshot()` so far (reg_list makes them as its reply is written). */
+  viewsMade = 0;
   /** The error `reload()` rejects with, when set (a database that went away). */
   reloadError: Error | undefined;
 
@@ -43,9 +45,21 @@ export class InMemoryRegistrantService implements RegistrantService {
     this.records.set(formatKey(view), view);
   }
 
-  list(): readonly RecordView[] {
-    this.calls.push("list");
-    return [...this.records.values()];
+  /** The records now, each view read from `records` when asked (so a change after the snapshot shows). */
+  snapshot(): RecordSnapshot {
+    this.calls.push("snapshot");
+    const keys = [...this.records.keys()];
+    const taken = new Map(this.records);
+    return {
+      length: keys.length,
+      view: (index: number): RecordView => {
+        const key = keys[index];
+        const view = key === undefined ? undefined : (this.records.get(key) ?? taken.get(key));
+        if (view === undefined) throw new RangeError(`record ${index} of a snapshot of ${keys.length}`);
+        this.viewsMade++;
+        return view;
+      },
+    };
   }
 
   get(key: RegistrantKey): RecordView | undefined {
