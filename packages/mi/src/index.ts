@@ -44,6 +44,7 @@ export { MiFifoError, MiFifoLockedError, MiFifoServer, type MiFifoServerOptions 
 export { MiHttpClient, type MiHttpClientOptions } from "./mi-http-client.js";
 export { MiHttpServer, type MiHttpServerOptions } from "./mi-http-server.js";
 export { MiParams } from "./mi-params.js";
+export { pacedSlices, ReplyPacer, SHARED_REPLY_PACER } from "./reply-pacer.js";
 export {
   HELP_USAGE,
   type MiCallContext,

@@ -13,6 +13,7 @@ import { type Clock, type Logger, SILENT_LOGGER, systemClock, type TimerHandle }
 import { FifoFramer, type FifoRequest, fifoReplyPath } from "./fifo-framer.js";
 import { FifoOwnerLock } from "./fifo-owner-lock.js";
 import type { MiRegistry } from "./mi-registry.js";
+import { pacedSlices, type ReplyPacer, SHARED_REPLY_PACER } from "./reply-pacer.js";
 
 const execFileAsync = promisify(execFile);
 // Raw descriptors, not FileHandles: a socket takes the descriptor over, and a FileHandle would close it again when
@@ -42,6 +43,11 @@ export interface MiFifoServerOptions {
   readonly replyRetryDelayMs?: number;
   /** Give up writing a reply the client does not read after this long, default 10000 ms. */
   readonly replyWriteTimeoutMs?: number;
+  /**
+   * The turns large replies are made in (default {@link SHARED_REPLY_PACER}, shared with the HTTP server): one slice
+   * of one of them per event-loop pass.
+   */
+  readonly pacer?: ReplyPacer;
   /**
    * The clock: the framer's stale-partial rule, the ENXIO retry delay, the reply write timeout and the periodic FIFO
    * check (default {@link systemClock}).
@@ -77,6 +83,7 @@ export class MiFifoServer {
   readonly #retryDelay: number;
   readonly #writeTimeout: number;
   readonly #clock: Clock;
+  readonly #pacer: ReplyPacer;
   readonly #logger: Logger;
   #fifo: OpenFifo | undefined;
   #framer: FifoFramer;
@@ -101,6 +108,7 @@ export class MiFifoServer {
     this.#retryDelay = options.replyRetryDelayMs ?? 80;
     this.#writeTimeout = options.replyWriteTimeoutMs ?? 10_000;
     this.#clock = options.clock ?? systemClock;
+    this.#pacer = options.pacer ?? SHARED_REPLY_PACER;
     this.#logger = options.logger ?? SILENT_LOGGER;
     this.#framer = new FifoFramer({ maxRequestBytes: this.#maxBytes });
     this.#lock = new FifoOwnerLock(this.path);
@@ -261,7 +269,8 @@ export class MiFifoServer {
     }
     const outcome = await this.#registry.handleValueInSlices(request.value, "fifo");
     // Written off the queue: a client slow to read its reply holds up nobody else's.
-    const writing = this.#writeAndClose(socket, outcome.kind === "reply" ? outcome.slices : []);
+    const reply = outcome.kind === "reply" ? outcome : { slices: [], lazy: false };
+    const writing = this.#writeAndClose(socket, pacedSlices(reply.slices, reply.lazy, this.#pacer));
     this.#writing.add(writing);
     void writing.finally(() => this.#writing.delete(writing));
   }
@@ -295,11 +304,11 @@ export class MiFifoServer {
   }
 
   /**
-   * Writes the reply slice by slice, waiting for the pipe to drain between slices (yielding to the event loop), and
-   * closes it. Given up when the pipe has not drained for `replyWriteTimeoutMs`: the timer restarts at every drain,
-   * so a large reply the client reads, however slowly, is never cut off.
+   * Writes the reply slice by slice, waiting for the pipe to drain between slices (each next slice made on the
+   * reply's turn, reply-pacer.ts), and closes it. Given up when the pipe has not drained for `replyWriteTimeoutMs`:
+   * the timer restarts at every drain, so a large reply the client reads, however slowly, is never cut off.
    */
-  async #writeAndClose(socket: Socket, slices: Iterable<string>): Promise<void> {
+  async #writeAndClose(socket: Socket, slices: AsyncIterable<string>): Promise<void> {
     let failed = false;
     socket.on("error", (err) => {
       failed = true;
@@ -307,14 +316,13 @@ export class MiFifoServer {
       socket.destroy();
     });
     const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-    for (const slice of slices) {
+    for await (const slice of slices) {
       if (failed || socket.destroyed) break;
       if (!socket.write(slice) && !(await this.#drained(socket))) {
         this.#logger.warn({ timeoutMs: this.#writeTimeout }, "MI FIFO reply not read, given up");
         socket.destroy();
         break;
       }
-      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (!socket.destroyed) {
       const timer = this.#clock.setTimer(this.#writeTimeout, () => socket.destroy());

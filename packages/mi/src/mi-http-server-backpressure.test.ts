@@ -6,10 +6,13 @@ import { request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { VirtualClock } from "@uacreg/runtime/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_SLICE_CHARS } from "./json-reply-slices.js";
 import { serializeResult } from "./json-rpc-reply.js";
 import { MiHttpServer, type MiHttpServerOptions } from "./mi-http-server.js";
 import { MiRegistry } from "./mi-registry.js";
 import { MiSlicedArray } from "./mi-sliced-array.js";
+import { ReplyPacer } from "./reply-pacer.js";
+import { countPasses } from "./test-support/event-loop-passes.js";
 
 /**
  * About 1.1 kB of JSON: tens of thousands of them are more than loopback socket buffers hold (Linux lets a receive
@@ -40,7 +43,9 @@ const expected = (count: number) =>
 
 let server: MiHttpServer | undefined;
 const sockets: Socket[] = [];
+const stops: (() => void)[] = [];
 afterEach(async () => {
+  for (const stop of stops.splice(0)) stop();
   for (const s of sockets.splice(0)) s.destroy();
   await server?.close();
   server = undefined;
@@ -125,6 +130,36 @@ describe("mi_http large replies", () => {
     expect(reply.status).toBe(200);
     expect(reply.length).toBeUndefined();
     expect(reply.body).toBe(expected(20_000));
+  });
+
+  it("makes one slice per event-loop pass among ten concurrent large replies (reply-pacer.ts), each reply whole", async () => {
+    const count = 600;
+    const passes = countPasses();
+    stops.push(() => passes.stop());
+    const madeInPass = new Map<number, number>();
+    const r = new MiRegistry();
+    r.register({
+      name: "big_list",
+      recipes: [[]],
+      handler: () => ({
+        Records: new MiSlicedArray(count, (i) => {
+          madeInPass.set(passes.pass, (madeInPass.get(passes.pass) ?? 0) + 1);
+          return record(i);
+        }),
+        Total: count,
+      }),
+    });
+    server = new MiHttpServer({ registry: r, port: 0, pacer: new ReplyPacer() });
+    const { port } = await server.listen();
+
+    const replies = await Promise.all(Array.from({ length: 10 }, () => post(port, BIG)));
+
+    for (const reply of replies) expect(reply.body).toBe(expected(count));
+    // A slice is cut once it reaches DEFAULT_SLICE_CHARS: this many records at most. Without the pacer each reader
+    // made a slice of its own in every pass, ten slices' worth of records in one pass.
+    const perSlice = Math.ceil(DEFAULT_SLICE_CHARS / JSON.stringify(record(0)).length) + 1;
+    expect([...madeInPass.values()].reduce((a, b) => a + b, 0)).toBe(10 * count);
+    expect(Math.max(...madeInPass.values())).toBeLessThanOrEqual(perSlice);
   });
 
   it("keeps a small result whole, with its Content-Length", async () => {

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { type Clock, type Logger, SILENT_LOGGER, systemClock, type TimerHandle } from "@uacreg/runtime";
 import type { MiRegistry } from "./mi-registry.js";
+import { pacedSlices, type ReplyPacer, SHARED_REPLY_PACER } from "./reply-pacer.js";
 
 /** Options of {@link MiHttpServer}. */
 export interface MiHttpServerOptions {
@@ -35,6 +36,11 @@ export interface MiHttpServerOptions {
   readonly idleTimeoutMs?: number;
   /** Open connections at most, default 256; more are closed as they arrive (Node's `maxConnections`). */
   readonly maxConnections?: number;
+  /**
+   * The turns large replies are made in (default {@link SHARED_REPLY_PACER}, shared with the FIFO server): one slice
+   * of one of them per event-loop pass.
+   */
+  readonly pacer?: ReplyPacer;
   /** The clock of the write and idle timeouts (default {@link systemClock}). */
   readonly clock?: Clock;
   readonly logger?: Logger;
@@ -62,6 +68,7 @@ export class MiHttpServer {
   readonly #idleTimeout: number;
   readonly #idle = new Map<Socket, IdleState>();
   readonly #clock: Clock;
+  readonly #pacer: ReplyPacer;
 
   constructor(options: MiHttpServerOptions) {
     this.#registry = options.registry;
@@ -73,6 +80,7 @@ export class MiHttpServer {
     this.#writeTimeout = options.writeTimeoutMs ?? 10_000;
     this.#idleTimeout = options.idleTimeoutMs ?? 5_000;
     this.#clock = options.clock ?? systemClock;
+    this.#pacer = options.pacer ?? SHARED_REPLY_PACER;
     const requestTimeout = options.requestTimeoutMs ?? 10_000;
     const serverOptions = {
       requestTimeout,
@@ -180,9 +188,9 @@ export class MiHttpServer {
     if (body.length === 0) return send(res, 400, undefined, "");
     const outcome = await this.#registry.handleBytesInSlices(body, "http");
     if (outcome.kind === "none") return send(res, 202, undefined, "");
-    const slices = outcome.slices[Symbol.iterator]();
-    const first = slices.next();
-    const second = first.done ? first : slices.next();
+    const slices = pacedSlices(outcome.slices, outcome.lazy, this.#pacer);
+    const first = await slices.next();
+    const second = first.done ? first : await slices.next();
     // One slice: sent whole with its Content-Length, as always. More: streamed (chunked) with backpressure.
     if (second.done) return send(res, 200, "application/json", first.done ? "" : first.value);
     res.writeHead(200, { "Content-Type": "application/json" });
@@ -191,24 +199,25 @@ export class MiHttpServer {
 
   /**
    * Writes the slices one at a time: after each, waits for the socket to drain if its buffer is full (at most
-   * `writeTimeoutMs`, then the connection is closed) and yields to the event loop before making the
-   * next, so a 30 MB reply neither blocks other work nor sits whole in memory.
+   * `writeTimeoutMs`, then the connection is closed); the next slice is made on the reply's next turn of the
+   * pacer, so a 30 MB reply neither blocks other work nor sits whole in memory, and ten of them make one slice
+   * per event-loop pass between them.
    */
-  async #stream(res: ServerResponse, ready: string[], rest: Iterator<string>): Promise<void> {
+  async #stream(res: ServerResponse, ready: string[], rest: AsyncGenerator<string>): Promise<void> {
     for (let next = ready.shift(); next !== undefined; ) {
-      if (res.destroyed) return;
+      if (res.destroyed) break;
       if (!res.write(next) && !(await this.#drained(res))) {
         this.#logger.warn({ timeoutMs: this.#writeTimeout }, "MI HTTP reply not read, connection closed");
         res.destroy();
-        return;
+        break;
       }
-      await new Promise<void>((resolve) => setImmediate(resolve));
       next = ready.shift();
       if (next === undefined) {
-        const r = rest.next();
+        const r = await rest.next();
         next = r.done ? undefined : r.value;
       }
     }
+    await rest.return(undefined);
     if (!res.destroyed) res.end();
   }
 

@@ -57,7 +57,18 @@ export type MiOutcome = { readonly kind: "reply"; readonly body: string } | { re
  * What a front end must do with a request, the reply as text slices to write one after the other (their
  * concatenation is the reply of {@link MiOutcome}): a large result is made and printed slice by slice.
  */
-export type MiSlicedOutcome = { readonly kind: "reply"; readonly slices: Iterable<string> } | { readonly kind: "none" };
+export type MiSlicedOutcome =
+  | {
+      readonly kind: "reply";
+      readonly slices: Iterable<string>;
+      /**
+       * The slices are made as they are read (a {@link MiSlicedArray} result): a front end takes a turn of its
+       * reply pacer (reply-pacer.ts) before making each, so that concurrent large replies make one slice per
+       * event-loop pass.
+       */
+      readonly lazy: boolean;
+    }
+  | { readonly kind: "none" };
 
 /** A request dispatched: no reply, an error reply, or a result still to print. */
 type Answer =
@@ -199,9 +210,10 @@ export class MiRegistry {
   async handleValueInSlices(value: unknown, transport: MiTransport): Promise<MiSlicedOutcome> {
     const answer = await this.#answer(value, transport);
     if (answer.kind === "none") return answer;
-    if (answer.kind === "error") return { kind: "reply", slices: [answer.body] };
+    if (answer.kind === "error") return { kind: "reply", slices: [answer.body], lazy: false };
     const slices = resultSlices(answer.id, answer.result);
-    return { kind: "reply", slices: slices ?? [this.#unprintable(answer)] };
+    if (slices === undefined) return { kind: "reply", slices: [this.#unprintable(answer)], lazy: false };
+    return { kind: "reply", slices, lazy: hasSlicedArray(answer.result) };
   }
 
   async #answer(value: unknown, transport: MiTransport): Promise<Answer> {
@@ -237,7 +249,9 @@ export class MiRegistry {
   /** {@link handleBytes} with the reply in slices, as {@link handleValueInSlices}. Never throws. */
   async handleBytesInSlices(input: Uint8Array | string, transport: MiTransport): Promise<MiSlicedOutcome> {
     const parsed = parseBody(input);
-    if (parsed.status !== "complete") return { kind: "reply", slices: [serializeError(null, MiError.parseError())] };
+    if (parsed.status !== "complete") {
+      return { kind: "reply", slices: [serializeError(null, MiError.parseError())], lazy: false };
+    }
     return this.handleValueInSlices(parsed.value, transport);
   }
 
