@@ -114,7 +114,10 @@ describe("assignment", () => {
     const sim = new LeaseSim({ seed: 5 });
     sim.units = UNITS;
     const nodes: SimNode[] = [];
-    const notifyAll = () => queueMicrotask(() => nodes.forEach((n) => n.member.requestNow()));
+    const notifyAll = () =>
+      queueMicrotask(() => {
+        for (const n of nodes) n.member.requestNow();
+      });
     for (const name of ["a", "b"]) {
       const node = sim.add({
         name,
