@@ -1,7 +1,7 @@
 /**
  * Database restart (issue 11 "Tests", docs/cluster.md §3.3, §3.8): three `uacregd` with the db backend on a PostgreSQL
  * server of this test's own (test/support/cluster-private-postgres.ts: the shared one serves other test files), lease
- * L = 10 s, renew R = 2 s, margin M = 1 s, poll 1 s, 300 records.
+ * L = 10 s, renew R = 2 s, margin M = 1 s, poll 1 s, 1,000 records.
  * - A short restart (< L − M − R) changes nothing: no fence, no ownership change, no REGISTER.
  * - A long one (> L) fences every node at its deadline (the bindings stay at the registrar); once the database is back
  *   every node joins again as a new incarnation and every record is REGISTERED again, with no double registration.

@@ -15,6 +15,7 @@ import {
   failoverDeadlineMs,
   freshDatabase,
   type Row,
+  SCENARIO_RECORDS,
   scenarioRows,
   seedRows,
   TAKEOVER_RATE,
@@ -24,7 +25,7 @@ import { startUacregd } from "../support/uacregd.js";
 
 afterAll(stopAllClusters);
 
-const RECORDS = 300;
+const RECORDS = SCENARIO_RECORDS;
 
 interface Gain {
   unit: string;

@@ -1,6 +1,6 @@
 /**
  * One node's clock 90 s ahead (issue 11 "Tests", docs/cluster.md §3.2, §3.3): three `uacregd` with the db backend
- * (timing `fast`) on PostgreSQL, 300 records; n3 runs under libfaketime (`LD_PRELOAD` libfaketime.so.1, `FAKETIME=+90s`).
+ * (timing `fast`) on PostgreSQL, 1,000 records; n3 runs under libfaketime (`LD_PRELOAD` libfaketime.so.1, `FAKETIME=+90s`).
  * libfaketime also fakes CLOCK_MONOTONIC by default, by the same constant offset, so the rate of n3's clocks is the
  * real one: the trust window (monotonic) is unaffected, and every stored or compared time is the database's. The
  * cluster still settles with one owner per unit, n3 shows its clock offset (≈ −90 s) in `cluster_status`, and when

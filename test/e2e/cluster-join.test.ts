@@ -1,6 +1,6 @@
 /**
  * A node joining a running cluster (issue 11 "Tests", docs/cluster.md §3.5): two `uacregd` with the db backend (timing
- * `fast`, `max_handoffs: 2`) on PostgreSQL own 300 records; a third joins. Rendezvous hashing moves about a third of
+ * `fast`, `max_handoffs: 2`) on PostgreSQL own 1,000 records; a third joins. Rendezvous hashing moves about a third of
  * the units to it, handed off by their old owners (at most two per poll each), and each moved record is REGISTERED once from the
  * new node with its Call-ID kept: no record is unregistered, none is registered by two nodes. Prints the rebalance
  * figures (units moved, time to settle).

@@ -1,13 +1,13 @@
 /**
  * Kamailio as the registrar of a cluster (issue 11 "Tests", docs/cluster.md §4): three `uacregd` with the db backend
- * (timing `fast`) on PostgreSQL register 300 records to a real Kamailio 5.6 (test/support/kamailio.ts: usrloc writes
+ * (timing `fast`) on PostgreSQL register 1,000 records to a real Kamailio 5.6 (test/support/kamailio.ts: usrloc writes
  * every binding through to its `location` table). SIGKILL of the busiest node: every one of its records' bindings is
  * refreshed by a survivor within the failover bound with the same Call-ID and a higher CSeq (so Kamailio's CSeq check,
  * RFC 3261 §10.3 step 7, accepts it as the same registration), and no other binding goes backwards.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { pollUntil, stopAllClusters } from "../support/cluster-nodes.js";
-import { failoverDeadlineMs, scenarioRows, startScenario } from "../support/cluster-scenario.js";
+import { failoverDeadlineMs, SCENARIO_RECORDS, scenarioRows, startScenario } from "../support/cluster-scenario.js";
 import { type KamailioBinding, startKamailio, stopAllKamailio } from "../support/kamailio.js";
 
 afterAll(async () => {
@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 const NAMES = ["n1", "n2", "n3"];
-const ROWS = scenarioRows(300);
+const ROWS = scenarioRows(SCENARIO_RECORDS);
 
 describe("three nodes on postgres, Kamailio as the registrar", () => {
   it("after SIGKILL of the busiest node every one of its bindings is refreshed with its Call-ID kept and a higher CSeq", async () => {

@@ -1,6 +1,6 @@
 /**
  * A node frozen longer than its lease (issue 11 "Tests", docs/cluster.md §3.3, §3.7, §6): three `uacregd` with the db
- * backend (timing `fast`), 300 records. SIGSTOP of the busiest node for L + 3 s: the survivors take its records over
+ * backend (timing `fast`), 1,000 records. SIGSTOP of the busiest node for L + 3 s: the survivors take its records over
  * within the failover bound; on SIGCONT its trust deadline has passed, so its send guard writes nothing for the units it
  * lost (the registrar accepts no REGISTER from it for them), it fences, joins again as a new incarnation and gets its
  * share back. On PostgreSQL and MariaDB.

@@ -1,6 +1,6 @@
 /**
  * Graceful stop (issue 11 "Tests", docs/cluster.md §3.8): three `uacregd` with the db backend (timing `fast`) on
- * PostgreSQL, 300 records, `unregister_on_shutdown` on. SIGTERM of the busiest node: it releases its leases and NOTIFYs
+ * PostgreSQL, 1,000 records, `unregister_on_shutdown` on. SIGTERM of the busiest node: it releases its leases and NOTIFYs
  * instead of unregistering (other members are live, so no unREGISTER), and the survivors take its records over within
  * about one poll, far sooner than the lease time a crash costs, with no double registration.
  */

@@ -1,6 +1,6 @@
 /**
  * One clustering scenario of issue 11 "Tests" (docs/cluster.md §1, §3.7, §4): a database of the run's own on the
- * shared PostgreSQL or MariaDB server, ~300 records over 4 sharing tags and untagged ones (hash buckets), seeded as an
+ * shared PostgreSQL or MariaDB server, 1,000 records over 4 sharing tags and untagged ones (hash buckets), seeded as an
  * operator does (`uacreg db create`, `db import`), a demo registrar in its own process (`startRegistrarProcess`: its
  * arrival times compare with the nodes' log times) logging every REGISTER and answering 400 to a CSeq out of order (RFC 3261 §10.3 step 7), and three `uacregd` on 127.0.0.2/.3/.4 with `cluster.backend: db`, timing
  * `fast` (test/support/cluster-nodes.ts). The scenario then reads the registrar's log with `checkTakeover`
@@ -46,6 +46,8 @@ export const FAST = FAST_LEASE_TIMING;
 export const TAGS = ["t0/1", "t1/1", "t2/1", "t3/1"] as const;
 export const BUCKETS = 16;
 export const TAKEOVER_RATE = 1000;
+/** Records per scenario: issue 11's 1,000 over 4 sharing tags and untagged ones (hash buckets). */
+export const SCENARIO_RECORDS = 1000;
 
 /** One registrant row: the user is also the digest username (password `pw-<user>`). */
 export interface Row {
@@ -258,7 +260,7 @@ export function failoverDeadlineMs(records: number, slackMs = 5000, timing = FAS
 
 /** Starts the database, the registrar and the nodes; stops what started if a step fails. */
 export async function startScenario(opts: ScenarioOptions): Promise<Scenario> {
-  const rows = opts.rows ?? scenarioRows(opts.records ?? 300);
+  const rows = opts.rows ?? scenarioRows(opts.records ?? SCENARIO_RECORDS);
   const db = await freshDatabase(opts.engine, opts.prefix, opts.server);
   let registrar: RegistrarProcess | undefined;
   const clusters: Cluster[] = [];
