@@ -106,5 +106,5 @@ describe("three nodes on a private PostgreSQL", () => {
     } finally {
       await s.stop();
     }
-  });
+  }, 300_000); // two restarts of a private server and three nodes' 1,000 records twice: ~70 s alone, ~150 s loaded
 });
