@@ -12,6 +12,7 @@ import {
 import { normalizeSharingTag, TAGS_IGNORED_WARNING, unitOfTag } from "@uacreg/cluster";
 import { type Clock, type Logger, SILENT_LOGGER, systemClock } from "@uacreg/runtime";
 import { ClusterGate, DEFAULT_CSEQ_BLOCK, UNIT_LOST } from "./cluster-gate.js";
+import { LimitedDialogMarks } from "./dialog-write-limit.js";
 import { NoRepositoryError, NotStaticOwnershipError } from "./engine-errors.js";
 import type { LoadReport, RegistrantEngineOptions, TakeoverEvent } from "./engine-options.js";
 import { EngineMetrics, type StateChangeEvent } from "./engine-metrics.js";
@@ -110,7 +111,9 @@ export class RegistrantEngine {
     this.#ownership = opts.ownership ?? (this.#static as StaticTagOwnership);
     const counters = this.#metrics.counters;
     const block = opts.cseqBlock ?? DEFAULT_CSEQ_BLOCK;
-    this.#gate = new ClusterGate({ ownership: this.#ownership, dialogs: opts.dialogs, block, counters, log });
+    // At most two dialog-mark statements at once: the rest of the pool stays free for the lease renewals.
+    const dialogs = opts.dialogs === undefined ? undefined : new LimitedDialogMarks(opts.dialogs);
+    this.#gate = new ClusterGate({ ownership: this.#ownership, dialogs, block, counters, log });
     const core = { ctx, clock, sender: opts.transport, writer, metrics: this.#metrics, log, gate: this.#gate };
     this.#core = new RecordDispatcher({ ...core, maxInFlight: opts.maxInFlight ?? 256 });
     this.#validation = validationOf(params, opts.transport, opts.userAgent);
@@ -298,7 +301,9 @@ export class RegistrantEngine {
       const adopted = live.record.callId === mark.callId;
       slot.callId = adopted ? mark.callId : undefined;
       slot.mark = adopted ? mark.cseqMark : 0;
-      slot.inherited = adopted ? mark.callId : undefined;
+      // Not adopted (a request was in flight): the registrar may refuse this node's older CSeq under that Call-ID
+      // with 400; the same once-only fallback to a new Call-ID applies (docs/cluster.md §4).
+      slot.inherited = live.record.callId;
     }
     if (records.length === 0) this.#takeoverDone(takeover);
     else this.#pump.push(records.map((live) => ({ live, takeover })));
