@@ -8,9 +8,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { get, request } from "node:http";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { openRepository } from "@uacreg/db";
@@ -19,6 +18,7 @@ import { startTcpFaultProxy, type TcpFaultProxy } from "@uacreg/db/testing";
 import { type DemoRegistrar, startDemoRegistrar } from "@uacreg/demo-registrar";
 import { freePort } from "../support/free-port.js";
 import { registrantRow, startUacregd, stopAllUacregd, UACREGD } from "../support/uacregd.js";
+import { dropPostgresTable } from "../support/cluster-nodes.js";
 
 const DB_PASSWORD = "Db-Down-Pw-5521";
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -131,30 +131,6 @@ function scrape(port: number): Promise<{ status: number; type?: string; body: st
 
 const pgUrl = process.env.UACREG_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-interface PgClient {
-  connect(): Promise<void>;
-  query(sql: string, values?: unknown[]): Promise<unknown>;
-  end(): Promise<void>;
-}
-type PgClientCtor = new (opts: { connectionString: string; connectionTimeoutMillis?: number }) => PgClient;
-
-/**
- * Drops this run's table and its `version` row, with the `pg` driver of @uacreg/db-postgres (the repository has no
- * drop): each run has its own table in the shared server, so runs never see each other's rows, and none is left.
- */
-async function dropTable(url: string, table: string): Promise<void> {
-  const require = createRequire(resolve(import.meta.dirname, "../../packages/db-postgres/package.json"));
-  const { Client } = require("pg") as { Client: PgClientCtor };
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  await client.connect();
-  try {
-    await client.query(`DROP TABLE IF EXISTS "${table}"`);
-    await client.query("DELETE FROM version WHERE table_name = $1", [table]);
-  } finally {
-    await client.end();
-  }
-}
-
 describe.concurrent("database down at start-up", () => {
   it("retries with a clear log line while the MI answers; no password logged; SIGTERM exits 0", async () => {
     const url = `postgres://postgres:${DB_PASSWORD}@127.0.0.1:1/test`;
@@ -229,7 +205,7 @@ describe.concurrent("database down at start-up", () => {
     try {
       repo = await openRepository(pgUrl, { tableName: table }, [postgresAdapter], { retry: { attempts: 1 } });
       await repo.createSchema();
-      cleanups.push(() => dropTable(pgUrl, table));
+      cleanups.push(() => dropPostgresTable(pgUrl, table));
     } catch (e) {
       if (process.env.UACREG_REQUIRE_SERVERS === "1") throw e;
       console.warn(`\n!!! SKIPPED: PostgreSQL unreachable at ${pgUrl} (${(e as Error).message})\n`);
