@@ -119,6 +119,16 @@ async function start(options: Partial<ConstructorParameters<typeof MiFifoServer>
   await server.start();
 }
 
+/** A server whose FIFO lives in `<dir>/sub`, then that directory removed (and, with `back`, made again, empty). */
+async function startInSubdirThenRemoveIt(back: boolean): Promise<void> {
+  await server.stop();
+  const sub = join(dir, "sub");
+  await fsp.mkdir(sub);
+  await start({ path: join(sub, "uacreg_fifo") });
+  await fsp.rm(sub, { recursive: true });
+  if (back) await fsp.mkdir(sub);
+}
+
 beforeEach(async () => {
   dir = await fsp.mkdtemp(join(tmpdir(), "uacreg-mi-fifo-"));
   fixture = sampleRegistry();
@@ -356,35 +366,21 @@ describe("mi_fifo server (docs/mi-protocol.md §4)", () => {
   });
 
   it("survives its parent directory being removed, and recreates the FIFO once it is back", async () => {
-    await server.stop();
-    const sub = join(dir, "sub");
-    await fsp.mkdir(sub);
-    await start({ path: join(sub, "uacreg_fifo") });
-    await fsp.rm(sub, { recursive: true });
+    await startInSubdirThenRemoveIt(false);
     expect(await server.ensureFifo()).toBe(false);
-    await fsp.mkdir(sub);
+    await fsp.mkdir(join(dir, "sub"));
     expect(await server.ensureFifo()).toBe(true);
     expect(await miFifo(WHICH)).toContain("reg_list");
   });
 
   it("takes its lock again when it recreates the FIFO after its directory came back (the lock went with it)", async () => {
-    await server.stop();
-    const sub = join(dir, "sub");
-    await fsp.mkdir(sub);
-    await start({ path: join(sub, "uacreg_fifo") });
-    await fsp.rm(sub, { recursive: true });
-    await fsp.mkdir(sub);
+    await startInSubdirThenRemoveIt(true);
     expect(await server.ensureFifo()).toBe(true);
     expect(await fsp.readFile(`${server.path}.lock`, "utf8")).toBe(`${process.pid}\n`);
   });
 
   it("leaves the path alone when another live process took it while the directory was gone", async () => {
-    await server.stop();
-    const sub = join(dir, "sub");
-    await fsp.mkdir(sub);
-    await start({ path: join(sub, "uacreg_fifo") });
-    await fsp.rm(sub, { recursive: true });
-    await fsp.mkdir(sub);
+    await startInSubdirThenRemoveIt(true);
     // Another daemon (here: our parent's pid, alive) made its FIFO and lock at the path meanwhile.
     execFileSync("mkfifo", [server.path]);
     const ino = (await fsp.lstat(server.path)).ino;
