@@ -22,7 +22,7 @@ import {
 import type { ActivationResult, ClusterControl, ClusterStatusView, SharingTagState } from "@uacreg/cluster-mi";
 import type { ClusterSection } from "@uacreg/config";
 import type { DialogMarkStore, RegistrantEngine } from "@uacreg/engine";
-import type { Clock, Logger } from "@uacreg/runtime";
+import { type Clock, type Logger, within } from "@uacreg/runtime";
 import { knownSharingTags } from "./known-sharing-tags.js";
 import { LeaseOwnership } from "./lease-ownership.js";
 
@@ -256,23 +256,11 @@ export class LeaseCluster implements ClusterControl {
     });
   }
 
-  #bounded(run: () => Promise<void>): Promise<void> {
+  async #bounded(run: () => Promise<void>): Promise<void> {
     const ms = this.#o.section.timing.statement_timeout_ms;
-    return new Promise<void>((resolve, reject) => {
-      const timer = this.#o.clock.setTimer(ms, () =>
-        reject(new ClusterUnavailableError(`the database did not answer within ${ms} ms`)),
-      );
-      run().then(
-        () => {
-          timer.cancel();
-          resolve();
-        },
-        (e: unknown) => {
-          timer.cancel();
-          reject(e);
-        },
-      );
-    });
+    const r = await within(this.#o.clock, ms, run);
+    if (r.kind === "timeout") throw new ClusterUnavailableError(`the database did not answer within ${ms} ms`);
+    if (r.kind === "error") throw r.error;
   }
 
   #requireMember(): LeaseMember {

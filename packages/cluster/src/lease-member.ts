@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from "@uacreg/runtime";
+import { type Clock, type TimerHandle, within } from "@uacreg/runtime";
 import { rendezvousOwner } from "./bucket-hash.js";
 import { NodeNameInUseError } from "./lease-member-errors.js";
 import type { ClusterSnapshot, LeaseRow, LeaseStore, MemberRow, NodeIdentity } from "./lease-store.js";
@@ -286,30 +286,10 @@ export class LeaseMember {
     const trusted = this.#state === "member" || this.#state === "draining";
     const left = this.#trustDeadline - this.#clock.now();
     const budget = trusted ? Math.min(this.timing.statementTimeoutMs, left) : this.timing.statementTimeoutMs;
-    return new Promise<Answer<T>>((resolve) => {
-      let done = false;
-      const timer = this.#clock.setTimer(budget, () => {
-        if (done) return;
-        done = true;
-        resolve({ ok: false });
-      });
-      const finish = (answer: Answer<T>) => {
-        if (done) return;
-        done = true;
-        timer.cancel();
-        resolve(answer);
-      };
-      let reply: Promise<T>;
-      try {
-        reply = run();
-      } catch (error) {
-        reply = Promise.reject(error); // a store that throws instead of rejecting: still an unknown outcome
-      }
-      reply.then(
-        (value) => finish({ ok: true, value }),
-        () => finish({ ok: false }),
-      );
-    });
+    // A store that throws, rejects or does not answer in time: an unknown outcome all the same.
+    return within(this.#clock, budget, run).then((r) =>
+      r.kind === "value" ? { ok: true, value: r.value } : { ok: false },
+    );
   }
 
   /** One join attempt: "joined", the refusal, or undefined when the database did not answer / the name is ours. */
