@@ -13,7 +13,7 @@ export interface LeaseTiming {
   readonly pollMs: number;
   /** `statement_timeout_ms`: a call older than min(this, trust left) is abandoned as unknown. */
   readonly statementTimeoutMs: number;
-  /** `max_handoffs`: units handed to other nodes per poll at most. */
+  /** `max_handoffs`: units handed to other nodes in any one poll period (`pollMs`) at most. */
   readonly maxHandoffs: number;
 }
 
