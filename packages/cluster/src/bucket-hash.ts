@@ -1,4 +1,4 @@
-import type { SharingTag } from "@uacreg/core";
+import { keyIdentity, type SharingTag } from "@uacreg/core";
 import { unitOfBucket, unitOfTag } from "./lease-store.js";
 import { sharingTagName } from "./sharing-tag-name.js";
 
@@ -33,7 +33,7 @@ export function hash32(text: string): number {
  * three strings joined with NUL, the same on every node.
  */
 export function bucketOf(aor: string, binding: string, registrar: string, buckets: number): number {
-  return hash32(`${aor}\0${binding}\0${registrar}`) % buckets;
+  return hash32(keyIdentity({ aor, contact: binding, registrar })) % buckets;
 }
 
 /** What {@link unitOfRecord} reads of a record: its key and its parsed `cluster_shtag`. */

@@ -1,4 +1,4 @@
-import type { RegistrantKey } from "@uacreg/core";
+import { keyIdentity } from "@uacreg/core";
 import type { Clock } from "@uacreg/runtime";
 import type {
   ClusterSnapshot,
@@ -63,10 +63,6 @@ interface UnitRow {
 interface DialogRow {
   unit: string;
   mark: DialogMark;
-}
-
-function keyText(key: RegistrantKey): string {
-  return `${key.aor}\0${key.contact}\0${key.registrar}`;
 }
 
 function sameNode(a: NodeIdentity | undefined, b: NodeIdentity): boolean {
@@ -253,7 +249,7 @@ export class MemoryLeaseStore implements LeaseStore {
   async saveDialog(node: NodeIdentity, unit: string, epoch: number, mark: DialogMark): Promise<boolean> {
     this.#count("saveDialog");
     if (!this.#fence(node, unit, epoch)) return false;
-    this.#dialogs.set(keyText(mark.key), { unit, mark });
+    this.#dialogs.set(keyIdentity(mark.key), { unit, mark });
     return true;
   }
 

@@ -59,7 +59,7 @@ export {
   recordView,
   type RegistrantRecord,
 } from "./registrant-record.js";
-export { formatKey, type RegistrantKey, type RegistrantRow, rowKey } from "./registrant-row.js";
+export { formatKey, keyIdentity, type RegistrantKey, type RegistrantRow, rowKey } from "./registrant-row.js";
 export {
   ALL_STATES,
   isErrorState,

@@ -31,6 +31,15 @@ export function rowKey(row: Pick<RegistrantRow, "aor" | "binding_URI" | "registr
   return { aor: row.aor, contact: row.binding_URI, registrar: row.registrar };
 }
 
+/**
+ * The key as one string: aor, binding URI and registrar joined by NUL, which cannot occur in a SIP URI, so two keys
+ * give the same string only when they are equal. The one form for map keys and for hashing a record's identity (the
+ * cluster's bucket and dialog-row key, docs/cluster.md §2, §5).
+ */
+export function keyIdentity(key: RegistrantKey): string {
+  return `${key.aor}\0${key.contact}\0${key.registrar}`;
+}
+
 /** `aor=<AOR>;contact=<binding>;registrar=<registrar>`, the identifier OpenSIPS uses in status reports (§6). */
 export function formatKey(key: RegistrantKey): string {
   return `aor=${key.aor};contact=${key.contact};registrar=${key.registrar}`;

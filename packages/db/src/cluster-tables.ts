@@ -4,7 +4,7 @@
  * Names are fixed: every node of a cluster must find the same tables, and none collides with an OpenSIPS table.
  */
 import { createHash } from "node:crypto";
-import type { RegistrantKey } from "@uacreg/core";
+import { keyIdentity, type RegistrantKey } from "@uacreg/core";
 import type { ClusterTable } from "./cluster-dialect.js";
 
 /** Length of node names, incarnations and preferred names (characters). */
@@ -67,5 +67,5 @@ export const CLUSTER_TABLES: readonly ClusterTable[] = [NODE_TABLE, LEASE_TABLE,
  * (docs/cluster.md §2), fixed-width on every engine however long the URIs; NUL cannot occur in a SIP URI.
  */
 export function dialogRecordKey(key: RegistrantKey): string {
-  return createHash("sha256").update(`${key.aor}\0${key.contact}\0${key.registrar}`, "utf8").digest("hex");
+  return createHash("sha256").update(keyIdentity(key), "utf8").digest("hex");
 }

@@ -1,5 +1,6 @@
 import {
   formatKey,
+  keyIdentity,
   type RecordView,
   type RegistrantEvent,
   type RegistrantKey,
@@ -275,7 +276,7 @@ export class RegistrantEngine {
         this.#log.warn({ unit, epoch }, "takeover reservation refused; the gain is void");
         return false;
       }
-      marks = new Map(reserved.map((m) => [markKey(m.key), m]));
+      marks = new Map(reserved.map((m) => [keyIdentity(m.key), m]));
     }
     if (this.#ownership.epochOf(unit) !== epoch) return false; // lost (or taken again) meanwhile
     this.#gate.ready(unit, epoch);
@@ -289,7 +290,7 @@ export class RegistrantEngine {
       const slot = live.cluster;
       if (slot === undefined) continue;
       slot.takeover = true;
-      const mark = marks?.get(markKey(live.key));
+      const mark = marks?.get(keyIdentity(live.key));
       if (mark === undefined) continue; // no row yet: its first send stores one (new Call-ID)
       const block = this.#gate.block;
       this.#core.dispatch(live, {
@@ -433,9 +434,4 @@ export class RegistrantEngine {
       this.#core.dispatch(live, VISIT, now);
     }
   }
-}
-
-/** The key of a dialog mark or record, for matching marks to records. */
-function markKey(key: RegistrantKey): string {
-  return `${key.aor}\0${key.contact}\0${key.registrar}`;
 }

@@ -1,4 +1,4 @@
-import type { RegistrantKey } from "@uacreg/core";
+import { keyIdentity, type RegistrantKey } from "@uacreg/core";
 import type { DialogMark, DialogMarkStore, RecordOwnership } from "../record-ownership.js";
 import type { RegistrantConfig } from "@uacreg/core";
 
@@ -34,8 +34,6 @@ export class MemoryOwnership implements RecordOwnership {
   }
 }
 
-const keyText = (k: RegistrantKey) => `${k.aor}\0${k.contact}\0${k.registrar}`;
-
 /** `uacreg_dialog` in memory (docs/cluster.md §2, §4), every write fenced on {@link MemoryOwnership}'s epochs. */
 export class MemoryDialogMarks implements DialogMarkStore {
   readonly rows = new Map<string, DialogMark & { unit: string }>();
@@ -52,11 +50,11 @@ export class MemoryDialogMarks implements DialogMarkStore {
 
   /** A row another owner left behind. */
   put(unit: string, mark: DialogMark): void {
-    this.rows.set(keyText(mark.key), { ...mark, unit });
+    this.rows.set(keyIdentity(mark.key), { ...mark, unit });
   }
 
   get(key: RegistrantKey): DialogMark | undefined {
-    return this.rows.get(keyText(key));
+    return this.rows.get(keyIdentity(key));
   }
 
   async reserveUnit(unit: string, epoch: number, block: number): Promise<readonly DialogMark[] | undefined> {
@@ -76,7 +74,7 @@ export class MemoryDialogMarks implements DialogMarkStore {
   async saveDialog(unit: string, epoch: number, mark: DialogMark): Promise<boolean> {
     this.calls.push(`save ${mark.key.aor} ${mark.callId} ${mark.cseqMark}`);
     if (this.refuseSaves || !this.ownership.mayWrite(unit, epoch)) return false;
-    this.rows.set(keyText(mark.key), { ...mark, unit });
+    this.rows.set(keyIdentity(mark.key), { ...mark, unit });
     return true;
   }
 }
