@@ -1,4 +1,4 @@
-import { type Clock, type TimerHandle, within } from "@uacreg/runtime";
+import { type Clock, delay, type TimerHandle, within } from "@uacreg/runtime";
 import { rendezvousOwner } from "./bucket-hash.js";
 import { NodeNameInUseError } from "./lease-member-errors.js";
 import type { ClusterSnapshot, LeaseRow, LeaseStore, MemberRow, NodeIdentity } from "./lease-store.js";
@@ -172,7 +172,7 @@ export class LeaseMember {
       const result = await this.#join();
       if (result === "joined") return;
       if (result instanceof NodeNameInUseError) throw result;
-      await new Promise<void>((resolve) => this.#clock.setTimer(this.timing.renewMs, resolve));
+      await delay(this.#clock, this.timing.renewMs);
       if (this.#state !== "joining") return;
     }
   }

@@ -1,5 +1,5 @@
 import { keyIdentity } from "@uacreg/core";
-import type { Clock } from "@uacreg/runtime";
+import { type Clock, delay } from "@uacreg/runtime";
 import type {
   ClusterSnapshot,
   DialogMark,
@@ -349,7 +349,7 @@ export class MemoryLeaseConnection implements LeaseStore {
 
   #delay(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => this.db.clock.setTimer(ms, resolve));
+    return delay(this.db.clock, ms);
   }
 }
 

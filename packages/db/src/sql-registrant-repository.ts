@@ -3,7 +3,7 @@
  * docs/contracts.md). Adapters give it a {@link SqlDialect}; it does connection management with reconnect and back-off,
  * column-name resolution against the live catalog, keyset-paged loading, error classification and password masking.
  */
-import { type Clock, type Logger, systemClock } from "@uacreg/runtime";
+import { type Clock, delay as clockDelay, type Logger, systemClock } from "@uacreg/runtime";
 import { DataSource, type EntitySchema, QueryFailedError } from "typeorm";
 import {
   DbConnectionError,
@@ -241,7 +241,7 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
           "database connection lost, reconnecting",
         );
         if (ds) await this.disconnect(ds);
-        await new Promise<void>((resolve) => this.clock.setTimer(delay, resolve));
+        await clockDelay(this.clock, delay);
         delay = Math.min(delay * 2, this.retry.maxDelayMs);
       }
     }

@@ -1,5 +1,5 @@
 import { formatKey, type RegistrantKey } from "@uacreg/core";
-import type { Clock } from "@uacreg/runtime";
+import { type Clock, delay } from "@uacreg/runtime";
 import type { RegistrantStore } from "./registrant-store.js";
 
 /** Back-off between attempts of a state write that failed (docs/decisions.md "state writes"). */
@@ -116,6 +116,6 @@ export class StateWriter<R extends object = object> {
   }
 
   #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.#clock.setTimer(ms, () => resolve()));
+    return delay(this.#clock, ms);
   }
 }

@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { close, closeSync, constants, open, openSync, promises as fsp } from "node:fs";
 import { Socket } from "node:net";
 import { promisify } from "node:util";
-import { type Clock, systemClock } from "@uacreg/runtime";
+import { type Clock, delay, systemClock } from "@uacreg/runtime";
 import { fifoReplyPath, frameFifoRequest, isForbiddenReplyName } from "./fifo-framer.js";
 import { buildMiRequest, type MiCallParams, type MiRequestId, readMiReply } from "./mi-call.js";
 import type { MiClient, MiClientOptions } from "./mi-client.js";
@@ -181,7 +181,7 @@ export class MiFifoClient implements MiClient {
       } catch {
         // ENXIO: the reader is not there yet
       }
-      await new Promise<void>((resolve) => this.#clock.setTimer(RELEASE_POLL_MS, resolve));
+      await delay(this.#clock, RELEASE_POLL_MS);
     }
   }
 }

@@ -9,7 +9,7 @@ import { execFile } from "node:child_process";
 import { close, constants, fstat, promises as fsp, open, type Stats } from "node:fs";
 import { Socket } from "node:net";
 import { promisify } from "node:util";
-import { type Clock, type Logger, SILENT_LOGGER, systemClock, type TimerHandle } from "@uacreg/runtime";
+import { type Clock, delay, type Logger, SILENT_LOGGER, systemClock, type TimerHandle } from "@uacreg/runtime";
 import { FifoFramer, type FifoRequest, fifoReplyPath } from "./fifo-framer.js";
 import { FifoOwnerLock } from "./fifo-owner-lock.js";
 import type { MiRegistry } from "./mi-registry.js";
@@ -287,7 +287,7 @@ export class MiFifoServer {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === "ENXIO" && attempt < this.#retries) {
-          await new Promise<void>((resolve) => this.#clock.setTimer(this.#retryDelay, resolve));
+          await delay(this.#clock, this.#retryDelay);
           continue;
         }
         this.#logger.debug({ path, code }, "MI FIFO cannot open the reply pipe");

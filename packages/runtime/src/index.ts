@@ -1,4 +1,4 @@
 export type { Clock, TimerHandle } from "./clock.js";
 export { type Logger, SILENT_LOGGER } from "./logger.js";
 export { systemClock } from "./system-clock.js";
-export { within, type WithinResult } from "./within.js";
+export { delay, within, type WithinResult } from "./within.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { VirtualClock } from "./virtual-clock.js";
-import { within } from "./within.js";
+import { delay, within } from "./within.js";
 
 describe("within", () => {
   it("gives the value when the call answers before the limit, and leaves no timer behind", async () => {
@@ -42,5 +42,19 @@ describe("within", () => {
     expect(await result).toEqual({ kind: "timeout" });
     answer(3);
     expect(await result).toEqual({ kind: "timeout" });
+  });
+});
+
+describe("delay", () => {
+  it("resolves once the time has passed on the clock, not before", async () => {
+    const clock = new VirtualClock();
+    let done = false;
+    void delay(clock, 50).then(() => {
+      done = true;
+    });
+    await clock.advance(49);
+    expect(done).toBe(false);
+    await clock.advance(1);
+    expect(done).toBe(true);
   });
 });

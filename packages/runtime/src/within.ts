@@ -32,3 +32,8 @@ export function within<T>(clock: Clock, ms: number, run: () => Promise<T>): Prom
     );
   });
 }
+
+/** Resolves once `ms` have passed on `clock` (a retry's back-off, a poll's pause): one timer, never rejects. */
+export function delay(clock: Clock, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => clock.setTimer(ms, resolve));
+}
