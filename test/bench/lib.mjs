@@ -1,0 +1,498 @@
+// Helpers of the daemon benchmark (test/bench/daemon-bench.mjs, issue 14): /proc readings, the generated databases,
+// the Kamailio registrar and the Kamailio uac_reg client, the BUILT uacregd as a child process, MI over HTTP.
+// Plain Node ESM: runs from a fresh clone after `pnpm build`. Figures, not assertions: see README.md.
+import { execFile, spawn } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { loadavg, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export const HERE = dirname(fileURLToPath(import.meta.url));
+export const ROOT = resolve(HERE, "../..");
+export const UACREGD = join(ROOT, "apps/uacregd/dist/main.js");
+const KAMAILIO = process.env.UACREG_KAMAILIO ?? "/usr/sbin/kamailio";
+const KAMCMD = process.env.UACREG_KAMCMD ?? "/usr/sbin/kamcmd";
+const MPATH = process.env.UACREG_KAMAILIO_MODULES ?? "/usr/lib/x86_64-linux-gnu/kamailio/modules/";
+const SCHEMA_DIR = process.env.UACREG_KAMAILIO_SCHEMA ?? "/usr/share/kamailio/db_sqlite";
+const appRequire = createRequire(join(ROOT, "apps/uacregd/package.json"));
+const importPkg = (name) => import(pathToFileURL(appRequire.resolve(name)).href);
+const Database = createRequire(join(ROOT, "packages/db-sqlite/package.json"))("better-sqlite3");
+export { sleep };
+
+/** Every child started here, killed on exit whatever happens. */
+const children = new Set();
+export function track(child) {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+export function killAll() {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+}
+process.once("exit", killAll);
+for (const s of ["SIGINT", "SIGTERM"]) {
+  process.once(s, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+export async function stopChild(child, signal = "SIGTERM", ms = 5000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill(signal);
+  const t = setTimeout(() => child.kill("SIGKILL"), ms);
+  await exited;
+  clearTimeout(t);
+}
+
+/** A port the OS picks (free now; the child binds it soon after). */
+export async function freePort(udp = false) {
+  if (udp) {
+    const { createSocket } = await import("node:dgram");
+    return new Promise((res) => {
+      const s = createSocket("udp4");
+      s.bind(0, "127.0.0.1", () => {
+        const { port } = s.address();
+        s.close(() => res(port));
+      });
+    });
+  }
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once("error", rej);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// /proc
+
+/** The kernel's row for a bound UDP socket on 127.0.0.1:port: receive queue bytes and the datagrams it dropped. */
+export function udpSocket(port) {
+  const hex = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  for (const line of readFileSync("/proc/net/udp", "utf8").split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] === hex) return { rxQueue: Number.parseInt(f[4].split(":")[1], 16), drops: Number(f[12]) };
+  }
+  return undefined;
+}
+
+export async function waitUdpBound(port, ms = 30_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (udpSocket(port)) return;
+    await sleep(25);
+  }
+  throw new Error(`nothing bound udp 127.0.0.1:${port} within ${ms} ms`);
+}
+
+/** The kernel's UDP counters (the `Udp:` rows of /proc/net/snmp), machine-wide. */
+export function udpSnmp() {
+  const lines = readFileSync("/proc/net/snmp", "utf8")
+    .split("\n")
+    .filter((l) => l.startsWith("Udp:"));
+  const names = lines[0].split(/\s+/).slice(1);
+  const values = lines[1].split(/\s+/).slice(1).map(Number);
+  return Object.fromEntries(names.map((n, i) => [n, values[i]]));
+}
+
+const CLK_TCK = 100;
+function statFields(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return text.slice(text.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Process CPU seconds (user + system) from /proc/<pid>/stat; 0 once the process is gone. */
+export function cpuSeconds(pid) {
+  const f = statFields(pid);
+  return f ? (Number(f[11]) + Number(f[12])) / CLK_TCK : 0;
+}
+
+/** `pid` and every process whose parent is `pid` (Kamailio forks all its processes from the main one). */
+export function processTree(pid) {
+  const out = [pid];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const f = statFields(name);
+    if (f && Number(f[1]) === pid) out.push(Number(name));
+  }
+  return out;
+}
+
+/** CPU seconds summed over `pids`. */
+export const cpuOfTree = (pids) => pids.reduce((s, p) => s + cpuSeconds(p), 0);
+
+/** VmRSS and VmHWM of a process, in MB. */
+export function memOf(pid) {
+  const text = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(text)?.[1] ?? Number.NaN);
+  return { rssMB: kb("VmRSS") / 1024, hwmMB: kb("VmHWM") / 1024 };
+}
+
+/** PSS summed over `pids` (shared memory counted once overall), in MB, from /proc/<pid>/smaps_rollup. */
+export function pssOfTree(pids) {
+  let kb = 0;
+  for (const p of pids) {
+    try {
+      kb += Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, "utf8"))?.[1] ?? 0);
+    } catch {}
+  }
+  return kb / 1024;
+}
+
+export const readText = (path) => readFileSync(path, "utf8");
+
+export const loadAvg = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
+
+export function tempDir(tag) {
+  return mkdtempSync(join(tmpdir(), `uacreg-bench-${tag}-`));
+}
+export const removeDir = (d) => {
+  if (!process.env.UACREG_BENCH_KEEP) rmSync(d, { recursive: true, force: true });
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// accounts
+
+export const DOMAIN = "reg.test";
+/** Account i: user u<i>, its own password (not a secret: generated test data). */
+export const account = (i) => ({ user: `u${i}`, password: `pw${i}-${((i * 2654435761) >>> 0).toString(36)}` });
+
+/** A SQLite file with Kamailio's schema (version table + the given schema files). */
+function kamailioDb(path, files) {
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.exec(readFileSync(join(SCHEMA_DIR, "standard-create.sql"), "utf8"));
+  for (const f of files) db.exec(readFileSync(join(SCHEMA_DIR, f), "utf8"));
+  return db;
+}
+
+/** The registrar's `subscriber` table with accounts 0…n-1 (plain-text password, ha1 computed by auth_db). */
+export function makeSubscriberDb(path, n) {
+  const db = kamailioDb(path, ["auth_db-create.sql", "usrloc-create.sql"]);
+  const insert = db.prepare("INSERT INTO subscriber (username, domain, password) VALUES (?, ?, ?)");
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) {
+      const a = account(i);
+      insert.run(a.user, DOMAIN, a.password);
+    }
+  })();
+  db.close();
+}
+
+/** Kamailio uac's `uacreg` table with accounts 0…n-1, each registering with `proxy` for `expires` seconds. */
+export function makeUacregDb(path, n, proxy, expires) {
+  const db = kamailioDb(path, ["uac-create.sql"]);
+  const insert = db.prepare(
+    "INSERT INTO uacreg (l_uuid, l_username, l_domain, r_username, r_domain, realm, auth_username, auth_password, " +
+      "auth_proxy, expires, flags, reg_delay) VALUES (?, ?, 'local.test', ?, ?, ?, ?, ?, ?, ?, 0, 0)",
+  );
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) {
+      const a = account(i);
+      insert.run(a.user, a.user, a.user, DOMAIN, DOMAIN, a.user, a.password, proxy, expires);
+    }
+  })();
+  db.close();
+}
+
+/**
+ * uacregd's `registrant` table (OpenSIPS version 3, created by @uacreg/db's createSchema) with accounts 0…n-1 to
+ * `registrar`, in SQLite at `path` (returns its db_url) or in PostgreSQL at `pgUrl` as table `table`.
+ */
+export async function makeRegistrantDb({ path, pgUrl, table = "registrant" }, n, registrar, expires, binding) {
+  const { openRepository } = await importPkg("@uacreg/db");
+  const row = (i) => {
+    const a = account(i);
+    return [registrar, `sip:${a.user}@${DOMAIN}`, a.user, a.password, `sip:${a.user}@${binding}`, expires];
+  };
+  const cols = "(registrar, aor, username, password, binding_URI, expiry, state)";
+  if (pgUrl) {
+    const { postgresAdapter } = await importPkg("@uacreg/db-postgres");
+    const pg = createRequire(join(ROOT, "packages/db-postgres/package.json"))("pg");
+    const client = new pg.Client({ connectionString: pgUrl });
+    await client.connect();
+    await client.query(`DROP TABLE IF EXISTS ${table}`);
+    const repo = await openRepository(pgUrl, { table_name: table }, [postgresAdapter]);
+    await repo.createSchema();
+    await repo.close();
+    const BATCH = 1000;
+    for (let start = 0; start < n; start += BATCH) {
+      const values = [];
+      const params = [];
+      for (let i = start; i < Math.min(n, start + BATCH); i++) {
+        const r = row(i);
+        const b = params.length;
+        values.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, 0)`);
+        params.push(...r);
+      }
+      await client.query(`INSERT INTO ${table} ${cols} VALUES ${values.join(", ")}`, params);
+    }
+    await client.end();
+    return pgUrl;
+  }
+  const { sqliteAdapter } = await importPkg("@uacreg/db-sqlite");
+  const url = `sqlite://${path}`;
+  const repo = await openRepository(url, { table_name: table }, [sqliteAdapter]);
+  await repo.createSchema();
+  await repo.close();
+  const db = new Database(path);
+  const insert = db.prepare(`INSERT INTO ${table} ${cols} VALUES (?, ?, ?, ?, ?, ?, 0)`);
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) insert.run(...row(i));
+  })();
+  db.close();
+  return url;
+}
+
+/** Drops a PostgreSQL table made by makeRegistrantDb. */
+export async function dropPgTable(pgUrl, table) {
+  const pg = createRequire(join(ROOT, "packages/db-postgres/package.json"))("pg");
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  await client.query(`DROP TABLE IF EXISTS ${table}`);
+  await client.end();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Kamailio
+
+function fill(template, values) {
+  return readFileSync(join(HERE, template), "utf8").replace(/\{\{([A-Z_]+)\}\}/g, (_, k) => {
+    if (values[k] === undefined) throw new Error(`${template}: no value for {{${k}}}`);
+    return String(values[k]);
+  });
+}
+
+/**
+ * Spawns Kamailio on `cfgText` in `dir` and returns at once (the harness samples its start-up); `ready` resolves
+ * once its UDP port is bound and its pid file written.
+ */
+function spawnKamailio(dir, name, cfgText, port, { shmMB, maxBuf }) {
+  const cfg = join(dir, `${name}.cfg`);
+  writeFileSync(cfg, cfgText);
+  const pidFile = join(dir, `${name}.pid`);
+  const args = ["-f", cfg, "-DD", "-E", "-w", dir, "-P", pidFile, "-Y", dir, "-m", String(shmMB), "-M", "16"];
+  args.push("-b", String(maxBuf));
+  const logPath = join(dir, `${name}.log`);
+  const logFd = openSync(logPath, "w");
+  const t0 = performance.now();
+  const child = track(
+    spawn(KAMAILIO, args, { cwd: dir, stdio: ["ignore", logFd, logFd], env: { ...process.env, TZ: "UTC" } }),
+  );
+  closeSync(logFd);
+  const ready = (async () => {
+    const end = Date.now() + 30_000;
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`kamailio ${name} exited:\n${readFileSync(logPath, "utf8").slice(-4000)}`);
+      }
+      if (udpSocket(port)) {
+        try {
+          readFileSync(pidFile);
+          return;
+        } catch {}
+      }
+      if (Date.now() > end) throw new Error(`kamailio ${name} did not listen within 30 s`);
+      await sleep(10);
+    }
+  })();
+  ready.catch(() => {});
+  const ctl = join(dir, `${name}.ctl`);
+  const k = {
+    name,
+    child,
+    pid: child.pid,
+    port,
+    ctl,
+    startedMs: t0,
+    ready,
+    log: () => readFileSync(logPath, "utf8"),
+    tree: () => processTree(child.pid),
+    cpu: () => cpuOfTree(processTree(child.pid)),
+    pssMB: () => pssOfTree(processTree(child.pid)),
+    /** `kamcmd` over the ctl socket: resolves with its stdout. */
+    rpc: (...cmd) =>
+      new Promise((res, rej) =>
+        execFile(KAMCMD, ["-s", `unix:${ctl}`, ...cmd], { timeout: 10_000 }, (err, stdout, stderr) =>
+          err ? rej(new Error(`kamcmd ${cmd.join(" ")}: ${err.message} ${stderr}`)) : res(stdout),
+        ),
+      ),
+    /** Every statistic as name → number (`stats.get_statistics all`). */
+    stats: async () => {
+      const out = {};
+      for (const m of (await k.rpc("stats.get_statistics", "all")).matchAll(/^\s*([\w.:-]+)\s*=\s*(\d+)\s*$/gm)) {
+        out[m[1]] = Number(m[2]);
+      }
+      return out;
+    },
+    stop: () => stopChild(child, "SIGTERM"),
+  };
+  return k;
+}
+
+/** The benchmark registrar (kamailio-registrar.cfg) with accounts 0…n-1 in its subscriber table. */
+export async function startRegistrar(dir, n, { children = 4, ulTimer = 5, nonceExpire = 300, shmMB, maxBuf }) {
+  const port = await freePort(true);
+  const dbPath = join(dir, "registrar.db");
+  makeSubscriberDb(dbPath, n);
+  const text = fill("kamailio-registrar.cfg", {
+    CHILDREN: children,
+    MAXBUF: maxBuf,
+    PORT: port,
+    MPATH,
+    CTL: join(dir, "registrar.ctl"),
+    UL_TIMER: ulTimer,
+    NONCE_EXPIRE: nonceExpire,
+    DB_URL: `sqlite:///${dbPath}`,
+  });
+  const k = spawnKamailio(dir, "registrar", text, port, { shmMB, maxBuf });
+  await k.ready;
+  return k;
+}
+
+/**
+ * Kamailio's uac_reg client (kamailio-uac.cfg) registering accounts 0…n-1 with `registrarPort`, from the `uacreg`
+ * table at `dir`/uac.db (made by makeUacregDb first). Returns once spawned; `ready` resolves once it listens.
+ */
+export async function spawnUacClient(dir, { children = 2, timer = 10, retry = 60, shmMB, maxBuf }) {
+  const port = await freePort(true);
+  const dbPath = join(dir, "uac.db");
+  const text = fill("kamailio-uac.cfg", {
+    CHILDREN: children,
+    MAXBUF: maxBuf,
+    PORT: port,
+    MPATH,
+    CTL: join(dir, "uac.ctl"),
+    DB_URL: `sqlite:///${dbPath}`,
+    TIMER: timer,
+    RETRY: retry,
+  });
+  return spawnKamailio(dir, "uac", text, port, { shmMB, maxBuf });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// uacregd
+
+/** JSON-RPC over HTTP, one connection per call; resolves with { ms, result }, rejects after `timeoutMs`. */
+export function mi(port, method, params = {}, timeoutMs = 5000) {
+  const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method, params });
+  const t0 = performance.now();
+  return new Promise((res, rej) => {
+    const req = request(
+      { host: "127.0.0.1", port, method: "POST", path: "/mi", agent: false, timeout: timeoutMs },
+      (r) => {
+        const chunks = [];
+        r.on("data", (c) => chunks.push(c));
+        r.on("end", () => res({ ms: performance.now() - t0, result: JSON.parse(Buffer.concat(chunks)).result }));
+        r.on("error", rej);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`MI ${method}: no answer within ${timeoutMs} ms`)));
+    req.on("error", rej);
+    req.end(body);
+  });
+}
+
+export function httpGet(port, path) {
+  return new Promise((res, rej) => {
+    const req = request({ host: "127.0.0.1", port, path, agent: false }, (r) => {
+      let s = "";
+      r.setEncoding("utf8");
+      r.on("data", (c) => {
+        s += c;
+      });
+      r.on("end", () => res(s));
+    });
+    req.on("error", rej);
+    req.end();
+  });
+}
+
+/** `name{labels} value` lines of the Prometheus text, as "name{labels}" → number. */
+export function parseProm(text) {
+  const out = {};
+  for (const m of text.matchAll(/^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?) (\S+)$/gm)) out[m[1]] = Number(m[2]);
+  return out;
+}
+
+/**
+ * Starts the built daemon with `config` (written as JSON, which the daemon's YAML reader takes as is) plus MI HTTP
+ * and metrics on free ports; node flags from UACREG_BENCH_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ * Resolves as soon as the process is spawned (the harness samples its start-up).
+ */
+export async function spawnDaemon(dir, config) {
+  const miPort = await freePort();
+  const metricsPort = await freePort();
+  const full = {
+    ...config,
+    mi: { http: { listen: `127.0.0.1:${miPort}`, root: "mi" }, fifo: null },
+    log: { level: "info", format: "json" },
+    metrics: { listen: `127.0.0.1:${metricsPort}` },
+  };
+  const configFile = join(dir, "uacregd.json");
+  writeFileSync(configFile, JSON.stringify(full, null, 1));
+  const logFile = join(dir, "uacregd.log");
+  const fd = openSync(logFile, "w");
+  const nodeFlags = (process.env.UACREG_BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+  const t0 = performance.now();
+  const child = track(
+    spawn(process.execPath, [...nodeFlags, UACREGD, "--config", configFile], {
+      cwd: dir,
+      stdio: ["ignore", fd, fd],
+      env: { ...process.env, TZ: "UTC" },
+    }),
+  );
+  closeSync(fd);
+  return {
+    child,
+    pid: child.pid,
+    startedMs: t0,
+    miPort,
+    metricsPort,
+    logFile,
+    log: () => readFileSync(logFile, "utf8"),
+    cpu: () => cpuSeconds(child.pid),
+    mem: () => memOf(child.pid),
+    metrics: async () => parseProm(await httpGet(metricsPort, "/metrics")),
+    // SIGTERM: the daemon writes its CPU profile (--cpu-prof) on a clean exit
+    stop: () => stopChild(child, "SIGTERM", 15_000),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// output
+
+export const fmt = (v, d = 3) => (typeof v === "number" ? (Number.isFinite(v) ? v.toFixed(d) : "–") : String(v));
+export const ratio = (a, b) => (b > 0 ? a / b : Number.NaN);
+
+export function gitCommit() {
+  try {
+    const head = readFileSync(join(ROOT, ".git/HEAD"), "utf8").trim();
+    if (!head.startsWith("ref: ")) return head;
+    const ref = head.slice(5);
+    try {
+      return readFileSync(join(ROOT, ".git", ref), "utf8").trim();
+    } catch {
+      const packed = readFileSync(join(ROOT, ".git/packed-refs"), "utf8");
+      return new RegExp(`^([0-9a-f]{40}) ${ref}$`, "m").exec(packed)?.[1] ?? "unknown";
+    }
+  } catch {
+    return "unknown";
+  }
+}
