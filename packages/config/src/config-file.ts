@@ -1,7 +1,8 @@
 /**
  * Where the configuration comes from, the same for `uacregd` and `uacreg`: the `--config` flag, else the
  * `UACREG_CONFIG` environment variable, else no file (the embedded defaults). `data_dir`: the file's `data_dir`, else
- * `--data-dir`, else `UACREG_DATA_DIR`, else `/var/lib/uacreg` for root and `./var` for anyone else.
+ * `--data-dir`, else `UACREG_DATA_DIR`, else `/var/lib/uacreg` for root and `./var` for anyone else. `db_url`:
+ * `UACREG_DB_URL`, else the file's (secrets.ts).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -64,14 +65,22 @@ export function dataDirOf(flags: ConfigFlags, environment: ConfigEnvironment): s
 export function loadConfig(flags: ConfigFlags, environment: ConfigEnvironment = processEnvironment()): LoadedConfig {
   const file = configFileOf(flags, environment);
   const dataDir = dataDirOf(flags, environment);
-  return { file, config: file === undefined ? resolveConfig(undefined, dataDir) : readConfigFile(file, dataDir) };
+  const env = environment.env;
+  return {
+    file,
+    config: file === undefined ? resolveConfig(undefined, dataDir, env) : readConfigFile(file, dataDir, env),
+  };
 }
 
 /**
- * Reads one YAML file and validates it.
+ * Reads one YAML file and validates it; `env` as for {@link resolveConfig} (`UACREG_DB_URL`).
  * @throws ConfigError naming `--config` (unreadable file, not YAML) or the key at fault
  */
-export function readConfigFile(file: string, dataDir: string): UacregConfig {
+export function readConfigFile(
+  file: string,
+  dataDir: string,
+  env: Readonly<Record<string, string | undefined>> = {},
+): UacregConfig {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -85,5 +94,5 @@ export function readConfigFile(file: string, dataDir: string): UacregConfig {
   } catch (e) {
     throw new ConfigError("--config", file, `not valid YAML: ${(e as Error).message.split("\n")[0]}`);
   }
-  return resolveConfig(doc, dataDir);
+  return resolveConfig(doc, dataDir, env);
 }

@@ -1,9 +1,8 @@
-/** `log:` (level, format) and `metrics:` (the Prometheus listener, off when `null`). */
-import { DEFAULT_LOG, DEFAULT_METRICS_LISTEN } from "./config-defaults.js";
+/** `log:` (level, format). */
+import { DEFAULT_LOG } from "./config-defaults.js";
 import { ConfigError } from "./config-error.js";
 import { LOG_LEVELS, type UacregConfig } from "./config-schema.js";
-import { readListenAddress } from "./mi-section.js";
-import { readSection, readString, refuseUnknownKeys, type YamlMapping } from "./yaml-mapping.js";
+import { readString, refuseUnknownKeys, type YamlMapping } from "./yaml-mapping.js";
 
 export function readLog(l: YamlMapping): UacregConfig["log"] {
   refuseUnknownKeys(l, ["level", "format"], "log.");
@@ -13,11 +12,4 @@ export function readLog(l: YamlMapping): UacregConfig["log"] {
   const format = readString(l, "format", "log.", DEFAULT_LOG.format);
   if (format !== "json" && format !== "pretty") throw new ConfigError("log.format", format, "must be json or pretty");
   return { level: known, format };
-}
-
-export function readMetrics(root: YamlMapping): UacregConfig["metrics"] {
-  const m = readSection(root, "metrics");
-  if (m === null) return null;
-  refuseUnknownKeys(m ?? {}, ["listen"], "metrics.");
-  return { listen: readListenAddress(m ?? {}, "listen", "metrics.", DEFAULT_METRICS_LISTEN) };
 }

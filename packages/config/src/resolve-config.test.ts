@@ -40,7 +40,7 @@ describe("the daemon configuration", () => {
       write_timeout_ms: 10_000,
     });
     expect(c.mi.fifo).toEqual({ path: "/tmp/uacreg_fifo", reply_dir: "/tmp/", mode: 0o660, write_timeout_ms: 10_000 });
-    expect(c.metrics).toEqual({ listen: "127.0.0.1:9464" });
+    expect(c.metrics).toEqual({ listen: "127.0.0.1:9464", per_record: { enabled: false, max_records: 10_000 } });
   });
 
   it("takes the OpenSIPS parameter names, column overrides included", () => {
