@@ -5,6 +5,7 @@
 export { type RegListRecord, regListRecord } from "./reg-list-record.js";
 export {
   KEY_RECIPE,
+  type MiCallReport,
   type MiObserver,
   REGISTRANT_MODULE,
   type RegistrantCommandsOptions,

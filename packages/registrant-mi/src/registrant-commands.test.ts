@@ -2,7 +2,7 @@ import { formatKey, type RegistrantRow } from "@uacreg/core";
 import type { RegistrantEngine } from "@uacreg/engine";
 import { MiError, MiRegistry } from "@uacreg/mi";
 import { beforeEach, describe, expect, expectTypeOf, it } from "vitest";
-import { registerRegistrantCommands } from "./registrant-commands.js";
+import { type MiCallReport, registerRegistrantCommands } from "./registrant-commands.js";
 import type { RegistrantService } from "./registrant-service.js";
 import { InMemoryRegistrantService, recordView } from "./test-support/in-memory-registrant-service.js";
 
@@ -27,6 +27,7 @@ const ALIASES = ["list", "reload", "enable", "disable", "force_register", "delet
 let service: InMemoryRegistrantService;
 let registry: MiRegistry;
 let observed: string[];
+let reports: MiCallReport[];
 
 function upsertParams(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -83,9 +84,13 @@ beforeEach(() => {
   );
   registry = new MiRegistry();
   observed = [];
+  reports = [];
   registerRegistrantCommands(registry, service, {
     utc: true,
-    observe: (command, outcome) => observed.push(`${command} ${outcome}`),
+    observe: (command, outcome, call) => {
+      observed.push(`${command} ${outcome}`);
+      reports.push(call);
+    },
   });
 });
 
@@ -246,6 +251,24 @@ describe("the registrant commands (docs/opensips-behaviour.md §9)", () => {
     await registry.call("uac_registrant:disable", KEY);
     await registry.call("reg_disable", ["sip:nobody@x", "c", "r"]).catch(() => undefined);
     expect(observed).toEqual(["reg_disable ok", "reg_disable error"]);
+  });
+
+  it("tells the observer which calls change something, the record they named and the error they answered", async () => {
+    await registry.call("reg_list");
+    await registry.call("reg_force_register", KEY);
+    await registry.call("reg_delete", ["sip:nobody@x", "c", "r"]).catch(() => undefined);
+    await registry.call("reg_reload");
+    expect(reports).toEqual([
+      { changes: false, transport: "direct" },
+      { changes: true, transport: "direct", key: NAMED_KEY },
+      {
+        changes: true,
+        transport: "direct",
+        key: { aor: "sip:nobody@x", contact: "c", registrar: "r" },
+        error: { code: 404, message: "No such registrant" },
+      },
+      { changes: true, transport: "direct" },
+    ]);
   });
 });
 

@@ -3,7 +3,7 @@
  * its 4.x `uac_registrant:` alias, with OpenSIPS's recipes, reply shapes and error codes. `reg_stats` is ours.
  */
 import type { RegistrantKey, RegistrantRow } from "@uacreg/core";
-import { type MiCommand, MiError, type MiParams, type MiRegistry, MiSlicedArray } from "@uacreg/mi";
+import { type MiCommand, MiError, type MiParams, type MiRegistry, MiSlicedArray, type MiTransport } from "@uacreg/mi";
 import { regListRecord } from "./reg-list-record.js";
 import type { RegistrantService, RegistrantServiceSource } from "./registrant-service.js";
 
@@ -29,8 +29,33 @@ export const UPSERT_RECIPE = [
   "state",
 ] as const;
 
-/** Called once per call of a registrant command with its flat name and "ok" or "error" (metrics). */
-export type MiObserver = (command: string, outcome: "ok" | "error") => void;
+/** What an observer learns of one call besides its name and outcome (the daemon logs the calls that change something). */
+export interface MiCallReport {
+  /** True for the commands that change a record or the table: every one but `reg_list` and `reg_stats`. */
+  readonly changes: boolean;
+  /** The record the call named (aor, contact, registrar), when it named one. Never the username or password. */
+  readonly key?: RegistrantKey;
+  /** The error the call answered, when it failed (-32000 for a handler that threw something else). */
+  readonly error?: { readonly code: number; readonly message: string };
+  /** The front end the call came through. */
+  readonly transport: MiTransport;
+}
+
+/**
+ * Called once per call of a registrant command with its flat name, "ok" or "error" (metrics), and the
+ * {@link MiCallReport} (logs).
+ */
+export type MiObserver = (command: string, outcome: "ok" | "error", call: MiCallReport) => void;
+
+/** The commands that change a record or the table (the rest only read). */
+const CHANGING_COMMANDS: ReadonlySet<string> = new Set([
+  "reg_reload",
+  "reg_enable",
+  "reg_disable",
+  "reg_force_register",
+  "reg_delete",
+  "reg_upsert",
+]);
 
 /** Options of {@link registerRegistrantCommands}. */
 export interface RegistrantCommandsOptions {
@@ -182,15 +207,26 @@ function upsertRow(p: MiParams): RegistrantRow {
 function observed(command: MiCommand, observe: MiObserver | undefined): MiCommand {
   if (!observe) return command;
   const handler = command.handler;
+  const changes = CHANGING_COMMANDS.has(command.name);
+  const report = (p: MiParams, transport: MiTransport, error?: MiCallReport["error"]): MiCallReport => {
+    let key: RegistrantKey | undefined;
+    try {
+      key = p.has("aor") ? keyOf(p) : undefined;
+    } catch {
+      key = undefined;
+    }
+    return { changes, transport, ...(key ? { key } : {}), ...(error ? { error } : {}) };
+  };
   return {
     ...command,
     handler: async (p, ctx) => {
       try {
         const result = await handler(p, ctx);
-        observe(command.name, "ok");
+        observe(command.name, "ok", report(p, ctx.transport));
         return result;
       } catch (e) {
-        observe(command.name, "error");
+        const error = e instanceof MiError ? { code: e.code, message: e.message } : { code: -32000, message: "failed" };
+        observe(command.name, "error", report(p, ctx.transport, error));
         throw e;
       }
     },
