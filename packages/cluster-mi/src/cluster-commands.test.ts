@@ -134,3 +134,30 @@ describe("cluster_status and cluster_drain", () => {
     expect(control.drained).toBe(true);
   });
 });
+
+describe("the observer", () => {
+  it("hears every call once: the changing ones marked, with the tag and the error answered", async () => {
+    const heard: unknown[] = [];
+    const observedRegistry = new MiRegistry();
+    registerClusterCommands(observedRegistry, control, {
+      observe: (command, outcome, call) => heard.push({ command, outcome, ...call }),
+    });
+    await observedRegistry.call("clusterer_list_shtags");
+    await observedRegistry.call("clusterer:shtag_set_active", { tag: "vip/1" });
+    await observedRegistry.call("clusterer_shtag_set_active", { tag: "vip/9" }).catch(() => undefined);
+    await observedRegistry.call("cluster_drain");
+    expect(heard).toEqual([
+      { command: "clusterer_list_shtags", outcome: "ok", changes: false, transport: "direct" },
+      { command: "clusterer_shtag_set_active", outcome: "ok", changes: true, transport: "direct", tag: "vip/1" },
+      {
+        command: "clusterer_shtag_set_active",
+        outcome: "error",
+        changes: true,
+        transport: "direct",
+        tag: "vip/9",
+        error: { code: 404, message: "Cluster ID not found" },
+      },
+      { command: "cluster_drain", outcome: "ok", changes: true, transport: "direct" },
+    ]);
+  });
+});
