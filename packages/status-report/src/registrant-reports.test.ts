@@ -1,0 +1,196 @@
+import { formatKey, type RegistrantKey, type StateName } from "@uacreg/core";
+import { describe, expect, it } from "vitest";
+import { REASON_GONE, ReasonTable } from "./reason-table.js";
+import { RegistrantReports } from "./registrant-reports.js";
+
+const alice: RegistrantKey = {
+  aor: "sip:alice@example.com",
+  contact: "sip:alice@10.0.0.1",
+  registrar: "sip:reg.example.com",
+};
+const bob: RegistrantKey = {
+  aor: "sip:bob@example.com",
+  contact: "sip:bob@10.0.0.1",
+  registrar: "sip:reg.example.com",
+};
+
+function change(r: RegistrantReports, key: RegistrantKey, from: StateName, to: StateName, at: number, reason = "x") {
+  return r.changed({ key, from, to, reason, at });
+}
+
+describe("RegistrantReports", () => {
+  it("names each record as OpenSIPS does and logs its creation and changes with OpenSIPS's texts", () => {
+    const r = new RegistrantReports();
+    expect(r.created(alice, 1000)).toBe(true);
+    expect(r.created(alice, 1001)).toBe(false);
+    change(r, alice, "NOT_REGISTERED_STATE", "REGISTERING_STATE", 1010, "visit");
+    change(r, alice, "REGISTERING_STATE", "REGISTERED_STATE", 1011, "200 OK");
+    const name = "aor=sip:alice@example.com;contact=sip:alice@10.0.0.1;registrar=sip:reg.example.com";
+    expect(r.identifiers()).toEqual([name]);
+    expect(r.reports(name)).toEqual([
+      { at: 1000, log: "created with state NOT_REGISTERED_STATE\n" },
+      { at: 1010, log: "state changed to REGISTERING_STATE\n" },
+      { at: 1011, log: "state changed to REGISTERED_STATE\n" },
+    ]);
+    expect(r.status(name)).toEqual({ status: 1, details: "REGISTERED_STATE" });
+  });
+
+  it("maps REGISTERED to READY (1), (un)registering to LOADING (-1) and the rest to NOT_READY (-1)", () => {
+    const r = new RegistrantReports();
+    const name = formatKey(alice);
+    const expected: [StateName, number][] = [
+      ["REGISTERING_STATE", -1],
+      ["AUTHENTICATING_STATE", -1],
+      ["REGISTERED_STATE", 1],
+      ["UNREGISTERING_STATE", -1],
+      ["AUTHENTICATING_UNREGISTER_STATE", -1],
+      ["WRONG_CREDENTIALS_STATE", -1],
+      ["NOT_REGISTERED_STATE", -1],
+    ];
+    let from: StateName = "NOT_REGISTERED_STATE";
+    for (const [to, status] of expected) {
+      const c = change(r, alice, from, to, 1);
+      expect(c.status).toBe(status);
+      expect(r.status(name)).toEqual({ status, details: to });
+      from = to;
+    }
+  });
+
+  it("reports the status before and after a change (for E_CORE_SR_STATUS_CHANGED)", () => {
+    const r = new RegistrantReports();
+    r.created(alice, 1);
+    expect(change(r, alice, "NOT_REGISTERED_STATE", "REGISTERING_STATE", 2)).toMatchObject({
+      oldStatus: -1,
+      status: -1,
+    });
+    expect(change(r, alice, "REGISTERING_STATE", "REGISTERED_STATE", 3)).toEqual({
+      identifier: formatKey(alice),
+      oldStatus: -1,
+      status: 1,
+      details: "REGISTERED_STATE",
+    });
+    expect(change(r, alice, "REGISTERED_STATE", "REGISTERING_STATE", 4)).toMatchObject({ oldStatus: 1, status: -1 });
+  });
+
+  it("keeps the last 20 reports: the 21st pushes out the oldest (the creation first)", () => {
+    const r = new RegistrantReports();
+    r.created(alice, 100);
+    let from: StateName = "NOT_REGISTERED_STATE";
+    for (let i = 1; i <= 20; i++) {
+      const to: StateName = i % 2 === 1 ? "REGISTERING_STATE" : "REGISTERED_STATE";
+      change(r, alice, from, to, 100 + i, `r${i}`);
+      from = to;
+    }
+    const reports = r.reports(formatKey(alice));
+    expect(reports).toHaveLength(20);
+    expect(reports[0]).toEqual({ at: 101, log: "state changed to REGISTERING_STATE\n" });
+    expect(reports[19]).toEqual({ at: 120, log: "state changed to REGISTERED_STATE\n" });
+    const history = r.history(alice);
+    expect(history).toHaveLength(20);
+    expect(history[19]).toEqual({ at: 120, from: "REGISTERING_STATE", to: "REGISTERED_STATE", reason: "r20" });
+    expect(r.since(alice)).toBe(120);
+  });
+
+  it("takes a configurable depth and refuses one it cannot hold", () => {
+    const r = new RegistrantReports({ depth: 2 });
+    r.created(alice, 1);
+    change(r, alice, "NOT_REGISTERED_STATE", "REGISTERING_STATE", 2);
+    change(r, alice, "REGISTERING_STATE", "REGISTER_TIMEOUT_STATE", 3, "timeout");
+    expect(r.reports(formatKey(alice)).map((x) => x.at)).toEqual([2, 3]);
+    expect(() => new RegistrantReports({ depth: 0 })).toThrow(RangeError);
+    expect(() => new RegistrantReports({ depth: 256 })).toThrow(RangeError);
+  });
+
+  it("gives the web page the history without the creation, and since() the time of the current state", () => {
+    const r = new RegistrantReports();
+    expect(r.history(alice)).toEqual([]);
+    expect(r.since(alice)).toBeUndefined();
+    r.created(alice, 50);
+    expect(r.history(alice)).toEqual([]);
+    expect(r.since(alice)).toBe(50);
+    change(r, alice, "NOT_REGISTERED_STATE", "REGISTERING_STATE", 60, "visit");
+    change(r, alice, "REGISTERING_STATE", "WRONG_CREDENTIALS_STATE", 61, "403 Forbidden");
+    expect(r.history(alice)).toEqual([
+      { at: 60, from: "NOT_REGISTERED_STATE", to: "REGISTERING_STATE", reason: "visit" },
+      { at: 61, from: "REGISTERING_STATE", to: "WRONG_CREDENTIALS_STATE", reason: "403 Forbidden" },
+    ]);
+    expect(r.since(alice)).toBe(61);
+  });
+
+  it("creates the identifier on a record's first change when it was not announced", () => {
+    const r = new RegistrantReports();
+    change(r, bob, "NOT_REGISTERED_STATE", "REGISTERING_STATE", 7);
+    expect(r.reports(formatKey(bob)).map((x) => x.log)).toEqual([
+      "created with state NOT_REGISTERED_STATE\n",
+      "state changed to REGISTERING_STATE\n",
+    ]);
+  });
+
+  it("retain() adds the records it is given, removes the others, and reuses their room", () => {
+    const r = new RegistrantReports();
+    r.created(alice, 1);
+    change(r, alice, "NOT_REGISTERED_STATE", "REGISTERING_STATE", 2);
+    expect(r.retain([alice, bob], 10)).toEqual({ added: 1, removed: 0 });
+    expect(r.reports(formatKey(alice))).toHaveLength(2);
+    expect(r.reports(formatKey(bob))).toEqual([{ at: 10, log: "created with state NOT_REGISTERED_STATE\n" }]);
+    expect(r.retain([bob], 11)).toEqual({ added: 0, removed: 1 });
+    expect(r.identifiers()).toEqual([formatKey(bob)]);
+    expect(r.history(alice)).toEqual([]);
+    r.created(alice, 20);
+    expect(r.reports(formatKey(alice))).toEqual([{ at: 20, log: "created with state NOT_REGISTERED_STATE\n" }]);
+    expect(r.remove(bob)).toBe(true);
+    expect(r.remove(bob)).toBe(false);
+    expect(r.size).toBe(1);
+  });
+
+  it("lists the newest identifier first and finds one without regard to case", () => {
+    const r = new RegistrantReports();
+    r.created(alice, 1);
+    r.created(bob, 2);
+    expect(r.identifiers()).toEqual([formatKey(bob), formatKey(alice)]);
+    expect(r.find(formatKey(alice).toUpperCase())).toBe(formatKey(alice));
+    expect(r.find("aor=nobody")).toBeUndefined();
+  });
+
+  it("holds thousands of records across chunks", () => {
+    const r = new RegistrantReports({ depth: 3 });
+    for (let i = 0; i < 5000; i++) {
+      const key = { aor: `sip:u${i}@example.com`, contact: "sip:c@h", registrar: "sip:r" };
+      change(r, key, "NOT_REGISTERED_STATE", "REGISTERING_STATE", i, `reason ${i % 7}`);
+    }
+    expect(r.size).toBe(5000);
+    for (let i = 0; i < 5000; i += 2)
+      r.remove({ aor: `sip:u${i}@example.com`, contact: "sip:c@h", registrar: "sip:r" });
+    expect(r.size).toBe(2500);
+    expect(r.history({ aor: "sip:u4320@example.com", contact: "sip:c@h", registrar: "sip:r" })).toEqual([]);
+    expect(r.history({ aor: "sip:u4321@example.com", contact: "sip:c@h", registrar: "sip:r" })).toEqual([
+      { at: 4321, from: "NOT_REGISTERED_STATE", to: "REGISTERING_STATE", reason: "reason 2" },
+    ]);
+  });
+});
+
+describe("ReasonTable", () => {
+  it("interns each distinct reason once", () => {
+    const t = new ReasonTable(8);
+    const a = t.intern("200 OK");
+    expect(t.intern("200 OK")).toBe(a);
+    expect(t.text(a)).toBe("200 OK");
+    expect(t.size).toBe(1);
+  });
+
+  it("stays bounded when a registrar sends a new reason phrase each time, and never shows another's reason", () => {
+    const t = new ReasonTable(4);
+    const first = t.intern("500 phrase 0");
+    for (let i = 1; i < 100; i++) t.intern(`500 phrase ${i}`);
+    expect(t.size).toBe(4);
+    expect(t.text(first)).toBe(REASON_GONE);
+    expect(t.text(t.intern("500 phrase 99"))).toBe("500 phrase 99");
+  });
+
+  it("cuts very long reasons", () => {
+    const t = new ReasonTable();
+    const text = t.text(t.intern("x".repeat(10_000)));
+    expect(text.length).toBe(200);
+    expect(text.endsWith("…")).toBe(true);
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * The status/report MI commands of the OpenSIPS core (docs/events.md §4): `sr_get_status`, `sr_list_status`,
+ * `sr_list_reports` and `sr_list_identifiers`, with their 4.x `status_report:` names, the same recipes, reply shapes
+ * and errors. A group's identifier list is printed item by item ({@link MiSlicedArray}): 100,000 records are one
+ * large reply written in slices, never one string.
+ */
+import { formatCtime, type MiCommand, MiError, type MiParams, type MiRegistry, MiSlicedArray } from "@uacreg/mi";
+import { MAIN_IDENTIFIER, type SrGroup, type StatusReports } from "./sr-group.js";
+import { SR_STATUS_NOT_READY, SR_STATUS_READY, type SrReport, type SrStatus } from "./sr-status.js";
+
+/** The module `help` shows and the prefix of the 4.x names. */
+export const STATUS_REPORT_MODULE = "status_report";
+
+export interface StatusReportCommandOptions {
+  /** Print the reports' `Date` in UTC instead of the local zone (OpenSIPS uses `ctime`: local time). */
+  readonly utcDates?: boolean;
+}
+
+/** Registers the four `sr_*` commands on `registry`, reading `reports`. */
+export function registerStatusReportCommands(
+  registry: MiRegistry,
+  reports: StatusReports,
+  options: StatusReportCommandOptions = {},
+): void {
+  const mod = STATUS_REPORT_MODULE;
+  const add = (c: MiCommand): void => registry.register(c);
+  const utc = options.utcDates === true;
+  add({
+    name: "sr_get_status",
+    aliases: [`${mod}:get`],
+    module: mod,
+    help: "gets the status (only) of a 'status-report' group/identifier",
+    recipes: [["group"], ["group", "identifier"]],
+    handler: (p) => getStatus(groupOf(reports, p), p.optionalString("identifier")),
+  });
+  add({
+    name: "sr_list_status",
+    aliases: [`${mod}:status`],
+    module: mod,
+    help: "list the status of all the identifiers in OpenSIPS or from a certain 'status-report' group",
+    recipes: [[], ["group"]],
+    handler: (p) => {
+      if (p.has("group")) return statusList(groupOf(reports, p));
+      return reports.groups().map((g) => ({ Name: g.name, Identifiers: statusList(g) }));
+    },
+  });
+  add({
+    name: "sr_list_reports",
+    aliases: [`${mod}:reports`],
+    module: mod,
+    help: "list the reports produced by some 'status-report' identifiers / groups",
+    recipes: [[], ["group"], ["group", "identifier"]],
+    handler: (p) => {
+      if (!p.has("group")) return reports.groups().map((g) => ({ Name: g.name, Identifiers: reportList(g, utc) }));
+      const group = groupOf(reports, p);
+      if (!p.has("identifier")) return reportList(group, utc);
+      const identifier = group.find(p.string("identifier"));
+      if (identifier === undefined) throw MiError.command(404, "Identifier not found");
+      return group.reports(identifier).map((r) => reportItem(r, utc));
+    },
+  });
+  add({
+    name: "sr_list_identifiers",
+    aliases: [`${mod}:identifiers`],
+    module: mod,
+    help: "list the identifiers from a group or all",
+    recipes: [[], ["group"]],
+    handler: (p) => {
+      if (p.has("group")) return identifierList(groupOf(reports, p));
+      return reports.groups().map(identifierList);
+    },
+  });
+}
+
+function groupOf(reports: StatusReports, p: MiParams): SrGroup {
+  const group = reports.get(p.string("group"));
+  if (group === undefined) throw MiError.command(404, "Group not found");
+  return group;
+}
+
+/** `{Readiness, Status, Details}` of one identifier, `main` when none is named, or the aggregate for "all". */
+function getStatus(group: SrGroup, named: string | undefined): unknown {
+  if (named !== undefined && named.toLowerCase() === "all") {
+    group.prepare?.();
+    let status = SR_STATUS_READY;
+    for (const id of group.identifiers()) if ((group.status(id)?.status ?? 0) < 0) status = SR_STATUS_NOT_READY;
+    return { Readiness: status >= 0, Status: status, Details: "aggregated" };
+  }
+  const identifier = group.find(named ?? MAIN_IDENTIFIER);
+  const status = identifier === undefined ? undefined : group.status(identifier);
+  if (status === undefined) throw MiError.command(404, "Identity not found");
+  return statusObject(undefined, status);
+}
+
+function statusObject(name: string | undefined, s: SrStatus): Record<string, unknown> {
+  const out: Record<string, unknown> = name === undefined ? {} : { Name: name };
+  out.Readiness = s.status >= 0;
+  out.Status = s.status;
+  if (s.details !== undefined) out.Details = s.details;
+  return out;
+}
+
+function statusList(group: SrGroup): MiSlicedArray {
+  group.prepare?.();
+  const ids = group.identifiers();
+  return new MiSlicedArray(ids.length, (i) => {
+    const name = ids[i] ?? "";
+    return statusObject(name, group.status(name) ?? { status: SR_STATUS_NOT_READY });
+  });
+}
+
+function reportItem(r: SrReport, utc: boolean): unknown {
+  return { Timestamp: r.at, Date: formatCtime(r.at, utc), Log: r.log };
+}
+
+function reportList(group: SrGroup, utc: boolean): MiSlicedArray {
+  group.prepare?.();
+  const ids = group.identifiers();
+  return new MiSlicedArray(ids.length, (i) => {
+    const name = ids[i] ?? "";
+    return { Name: name, Reports: group.reports(name).map((r) => reportItem(r, utc)) };
+  });
+}
+
+function identifierList(group: SrGroup): unknown {
+  group.prepare?.();
+  const ids = group.identifiers();
+  return { Group: group.name, Identifiers: new MiSlicedArray(ids.length, (i) => ids[i]) };
+}
