@@ -50,7 +50,7 @@ describe("the cluster metrics", () => {
       'uacreg_cluster_renews_total{result="ok"} 40',
       'uacreg_cluster_renews_total{result="failed"} 1',
       'uacreg_cluster_renews_total{result="unknown"} 2',
-      "uacreg_cluster_renew_latency_seconds 0.012",
+      "uacreg_cluster_last_renew_latency_seconds 0.012",
       "uacreg_cluster_renew_latency_seconds_total 0.48",
       'uacreg_cluster_ownership_changes_total{reason="gained"} 9',
       'uacreg_cluster_ownership_changes_total{reason="handoff"} 3',

@@ -92,7 +92,7 @@ export class ClusterMetrics {
       },
     });
     new Gauge({
-      name: "uacreg_cluster_renew_latency_seconds",
+      name: "uacreg_cluster_last_renew_latency_seconds",
       help: "Round trip of the last successful renew",
       registers: [registry],
       collect() {

@@ -2,6 +2,7 @@ import dgram from "node:dgram";
 import { once } from "node:events";
 import { SipTransport } from "@uacreg/transport";
 import { afterEach, describe, expect, it } from "vitest";
+import { ENGINE_SERIES } from "./engine-series.js";
 import { DaemonMetrics } from "./metrics.js";
 
 const open: Array<{ close(): Promise<void> }> = [];
@@ -12,7 +13,7 @@ afterEach(async () => {
 /** The exposition text without the process/runtime metrics (their values move on their own). */
 async function ourSeries(m: DaemonMetrics): Promise<string[]> {
   const text = await m.registry.metrics();
-  return text.split("\n").filter((l) => /^uacreg_(transport|records|engine_events|mi_calls|db_errors)/.test(l));
+  return text.split("\n").filter((l) => /^uacreg_(transport|records|engine|mi_calls|db_errors)/.test(l));
 }
 const labelsOf = (lines: string[]) => lines.map((l) => l.replace(/ \d+$/, ""));
 const size = (lines: string[]) => lines.reduce((n, l) => n + l.length + 1, 0);
@@ -47,7 +48,7 @@ describe("the daemon's Prometheus series", () => {
     while (answers < 1000) await once(s, "message");
     const after = await ourSeries(metrics);
     expect(labelsOf(after)).toEqual(labelsOf(first));
-    expect(after).toContain('uacreg_transport{counter="requestsReceived_other"} 1000');
+    expect(after).toContain('uacreg_transport_requests_received_total{method="other"} 1000');
     // Only the digits of the counts changed ("1" → "1000", twice).
     expect(size(after) - size(first)).toBeLessThanOrEqual(6);
   });
@@ -64,9 +65,11 @@ describe("the daemon's Prometheus series", () => {
     const lines = await ourSeries(metrics);
     expect(lines).toContain('uacreg_records{state="REGISTERED_STATE"} 2');
     expect(lines).toContain('uacreg_records{state="other"} 1');
-    expect(lines).toContain('uacreg_engine_events{event="other"} 4');
-    expect(lines).toContain('uacreg_transport{counter="dropped"} 1');
-    expect(lines).toContain('uacreg_transport{counter="other"} 12');
+    expect(lines).toContain("uacreg_engine_register_sent_total 3");
+    expect(lines.filter((l) => l.includes("x".repeat(100)))).toEqual([]);
+    expect(lines).toContain("uacreg_transport_messages_dropped_total 1");
+    expect(lines).toContain('uacreg_transport_requests_received_total{method="other"} 5');
+    expect(lines.filter((l) => l.includes("injected") || l.includes("FLOOD"))).toEqual([]);
     expect(lines).toContain('uacreg_db_errors_total{operation="other"} 2');
     const commands = new Set(
       lines.filter((l) => l.startsWith("uacreg_mi_calls_total")).map((l) => /command="([^"]*)"/.exec(l)![1]),
@@ -77,5 +80,30 @@ describe("the daemon's Prometheus series", () => {
       lines.filter((l) => l.startsWith("uacreg_mi_calls_total")).map((l) => /outcome="([^"]*)"/.exec(l)![1]),
     );
     expect([...outcomes].sort()).toEqual(["ok", "other"]);
+  });
+
+  it("follows the Prometheus conventions: counters end in _total, gauges do not, every family has HELP", async () => {
+    const t = await SipTransport.open({ listen: ["udp:127.0.0.1:0"] });
+    open.push(t);
+    const engine = Object.fromEntries(Object.keys(ENGINE_SERIES).map((k, i) => [k, i + 1]));
+    const metrics = new DaemonMetrics({ states: () => ({}), engine: () => engine, transport: () => t.counters });
+    const text = await metrics.registry.metrics();
+    const types = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!] as const);
+    const help = new Set([...text.matchAll(/^# HELP (\S+) \S/gm)].map((m) => m[1]));
+    expect(types.length).toBeGreaterThan(50);
+    for (const [name, type] of types) {
+      expect(help.has(name), `${name} has HELP`).toBe(true);
+      if (type === "counter") expect(name, `${name} (counter)`).toMatch(/_total$/);
+      else expect(name, `${name} (${type})`).not.toMatch(/_total$/);
+      expect(name, "no milliseconds in a name").not.toMatch(/_ms\b|millis/);
+    }
+    // One family per engine counter, its value at scrape time; durations in seconds.
+    expect(text).toMatch(/^uacreg_engine_register_sent_total 1$/m);
+    expect(text).toMatch(/^# TYPE uacreg_engine_transactions_in_flight gauge$/m);
+    expect(text).toMatch(
+      new RegExp(`^uacreg_engine_last_takeover_duration_seconds ${engine.lastTakeoverMs! / 1000}$`, "m"),
+    );
+    // Exported once, by the cluster metrics.
+    expect(text).not.toContain("call_id_resets");
   });
 });

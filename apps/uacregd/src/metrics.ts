@@ -1,13 +1,15 @@
 /**
  * Prometheus metrics in the text exposition format (prom-client). Values that live in the engine and the transport
- * are read at scrape time, so the hot path never touches a metric object.
+ * are read at scrape time, so the hot path never touches a metric object. Names follow the Prometheus conventions
+ * (docs/observability.md): counters end in `_total`, gauges do not, units are in the name; `promtool check metrics`
+ * passes on the whole output (test/e2e/metrics-promtool.test.ts).
  */
 import { STATE_NAMES } from "@uacreg/core";
 import { createServer, type Server } from "node:http";
 import { parseHostPort } from "@uacreg/config";
-import type { EngineCounters } from "@uacreg/engine";
-import { TRANSPORT_COUNTER_NAMES } from "@uacreg/transport";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { ENGINE_SERIES, type SeriesSpec } from "./engine-series.js";
+import { TRANSPORT_LABELLED_SERIES, TRANSPORT_SERIES } from "./transport-series.js";
 
 /**
  * Every label value comes from a fixed set, so no input (a peer's method names, a table's content, an MI caller)
@@ -15,36 +17,6 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
  */
 /** The registrant states (docs/opensips-behaviour.md §6), from core's one list. */
 const STATE_LABELS: readonly string[] = STATE_NAMES;
-/** The engine counter names; the compiler checks this lists exactly the keys of `EngineCounters`. */
-const ENGINE_EVENT_KEYS: Record<keyof EngineCounters, true> = {
-  registerSent: true,
-  unregisterSent: true,
-  authenticatedSent: true,
-  repliesReceived: true,
-  timeouts: true,
-  transportErrors: true,
-  lateRepliesDropped: true,
-  registered: true,
-  failed: true,
-  authFailures: true,
-  registerTimeouts: true,
-  persistFailures: true,
-  rowsRejected: true,
-  visits: true,
-  delayedVisits: true,
-  inFlight: true,
-  queued: true,
-  records: true,
-  takeovers: true,
-  takeoverRecords: true,
-  takeoversRefused: true,
-  lastTakeoverMs: true,
-  maxTakeoverMs: true,
-  callIdResets: true,
-  sendsFenced: true,
-  dialogSaveRefused: true,
-};
-const ENGINE_EVENT_LABELS: readonly string[] = Object.keys(ENGINE_EVENT_KEYS);
 const MI_OUTCOME_LABELS: readonly string[] = ["ok", "error"];
 /**
  * MI command names reach the counter only for registered commands (docs/mi-protocol.md); the first
@@ -82,9 +54,9 @@ function byFixedLabel(entries: Iterable<[string, number]>, allowed: readonly str
 export interface MetricSources {
   /** Records per state name. */
   states(): Record<string, number>;
-  /** Engine counters (REGISTER sent, failures, timeouts, auth failures …), monotonic. */
+  /** Engine counters (REGISTER sent, failures, timeouts, auth failures …): the keys of `EngineCounters`. */
   engine(): Record<string, number>;
-  /** Transport counters; nested objects are flattened with `_`. */
+  /** Transport counters: the keys of `TransportCounters` (per-method and per-class maps nested). */
   transport(): object;
 }
 
@@ -130,6 +102,11 @@ export class DaemonMetrics {
   constructor(sources: MetricSources) {
     const registry = this.registry;
     collectDefaultMetrics({ register: registry, prefix: "uacreg_", eventLoopMonitoringPrecision: 20 });
+    // Gauges named `_total` break the convention (promtool: "non-counter metrics should not have _total suffix");
+    // the same numbers are the sums of uacreg_nodejs_active_{handles,requests,resources}{type}.
+    for (const kind of ["handles", "requests", "resources"]) {
+      registry.removeSingleMetric(`uacreg_nodejs_active_${kind}_total`);
+    }
     this.miCalls = new FixedLabelCounter(
       new Counter({
         name: "uacreg_mi_calls_total",
@@ -158,30 +135,27 @@ export class DaemonMetrics {
         for (const [state, n] of byFixedLabel(Object.entries(sources.states()), STATE_LABELS)) this.set({ state }, n);
       },
     });
-    new Gauge({
-      name: "uacreg_engine_events",
-      help: "Engine counters (monotonic): REGISTER sent and failed, transaction timeouts, auth failures, ...",
-      labelNames: ["event"],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [event, n] of byFixedLabel(Object.entries(sources.engine()), ENGINE_EVENT_LABELS)) {
-          this.set({ event }, n);
-        }
-      },
-    });
-    new Gauge({
-      name: "uacreg_transport",
-      help: "Transport counters: messages sent/received, retransmissions, timeouts, dropped datagrams, parse errors, connections",
-      labelNames: ["counter"],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [counter, n] of byFixedLabel(flatten(sources.transport()), TRANSPORT_COUNTER_NAMES)) {
-          this.set({ counter }, n);
-        }
-      },
-    });
+    for (const [key, spec] of Object.entries(ENGINE_SERIES)) {
+      if (spec !== null) scrapedSeries(registry, spec, () => sources.engine()[key]);
+    }
+    for (const [key, spec] of Object.entries(TRANSPORT_SERIES)) {
+      scrapedSeries(registry, spec, () => numberAt(sources.transport(), key));
+    }
+    for (const [key, spec] of Object.entries(TRANSPORT_LABELLED_SERIES)) {
+      new Counter({
+        name: spec.name,
+        help: spec.help,
+        labelNames: [spec.label],
+        registers: [registry],
+        collect() {
+          this.reset();
+          const map = (sources.transport() as Record<string, unknown>)[key];
+          const entries = map && typeof map === "object" ? numericEntries(map) : [];
+          const counts = byFixedLabel(entries, spec.values);
+          for (const value of spec.values) this.inc({ [spec.label]: value }, counts.get(value) ?? 0);
+        },
+      });
+    }
   }
 
   /** Serves `GET /metrics` on host:port (loopback by default in the config). */
@@ -214,9 +188,40 @@ export class DaemonMetrics {
   }
 }
 
-function* flatten(obj: object, prefix = ""): Generator<[string, number]> {
-  for (const [k, v] of Object.entries(obj)) {
-    if (typeof v === "number") yield [prefix + k, v];
-    else if (v && typeof v === "object") yield* flatten(v as object, `${prefix}${k}_`);
+/** A family whose value is read at scrape time (a counter's source is monotonic); a missing value reads as 0. */
+function scrapedSeries(registry: Registry, spec: NonNullable<SeriesSpec>, read: () => number | undefined): void {
+  const scale = spec.scale ?? 1;
+  const value = (): number => {
+    const v = read();
+    return typeof v === "number" && Number.isFinite(v) && v > 0 ? v * scale : 0;
+  };
+  if (spec.type === "counter") {
+    new Counter({
+      name: spec.name,
+      help: spec.help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(value());
+      },
+    });
+  } else {
+    new Gauge({
+      name: spec.name,
+      help: spec.help,
+      registers: [registry],
+      collect() {
+        this.set(value());
+      },
+    });
   }
+}
+
+function numberAt(obj: object, key: string): number | undefined {
+  const v = (obj as Record<string, unknown>)[key];
+  return typeof v === "number" ? v : undefined;
+}
+
+function numericEntries(obj: object): Array<[string, number]> {
+  return Object.entries(obj).filter((e): e is [string, number] => typeof e[1] === "number");
 }
