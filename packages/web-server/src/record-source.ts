@@ -40,7 +40,7 @@ export interface HistoryEntry {
 }
 
 /**
- * The bounded in-memory history of each record (the status-report store keeps it, docs/events.md): the last state
+ * The bounded in-memory history of each record (the status-report store keeps it, docs/web-api.md §5): the last state
  * changes, newest last, and when the record entered its current state.
  */
 export interface RecordHistory {
