@@ -1,7 +1,7 @@
 // Helpers of the daemon benchmark (test/bench/daemon-bench.mjs, issue 14): /proc readings, the generated databases,
 // the Kamailio registrar and the Kamailio uac_reg client, the BUILT uacregd as a child process, MI over HTTP.
 // Plain Node ESM: runs from a fresh clone after `pnpm build`. Figures, not assertions: see README.md.
-import { execFile, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { createRequire } from "node:module";
@@ -23,15 +23,26 @@ const importPkg = (name) => import(pathToFileURL(appRequire.resolve(name)).href)
 const Database = createRequire(join(ROOT, "packages/db-sqlite/package.json"))("better-sqlite3");
 export { sleep };
 
-/** Every child started here, killed on exit whatever happens. */
+/** Every child started here, killed on exit whatever happens (with the processes it forked, for Kamailio). */
 const children = new Set();
 export function track(child) {
   children.add(child);
   child.once("exit", () => children.delete(child));
   return child;
 }
+/** SIGKILL to `pids`, ignoring those already gone. */
+function killPids(pids) {
+  for (const p of pids) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {}
+  }
+}
 export function killAll() {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  for (const c of children) {
+    // Kamailio's forked processes outlive a SIGKILLed main process: kill the whole tree
+    if (c.exitCode === null && c.signalCode === null) killPids(processTree(c.pid));
+  }
 }
 process.once("exit", killAll);
 for (const s of ["SIGINT", "SIGTERM"]) {
@@ -41,13 +52,20 @@ for (const s of ["SIGINT", "SIGTERM"]) {
   });
 }
 
+/** `signal` to the child, SIGKILL to it and every process it forked if it has not exited within `ms`. */
 export async function stopChild(child, signal = "SIGTERM", ms = 5000) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill(signal);
-  const t = setTimeout(() => child.kill("SIGKILL"), ms);
-  await exited;
-  clearTimeout(t);
+  const tree = processTree(child.pid);
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill(signal);
+    const t = setTimeout(() => child.kill("SIGKILL"), ms);
+    await exited;
+    clearTimeout(t);
+  }
+  // whatever it forked and left behind
+  const end = Date.now() + 2000;
+  while (tree.slice(1).some((p) => statFields(p)) && Date.now() < end) await sleep(50);
+  killPids(tree.slice(1).filter((p) => statFields(p)));
 }
 
 /** A port the OS picks (free now; the child binds it soon after). */
@@ -283,11 +301,11 @@ function fill(template, values) {
  * Spawns Kamailio on `cfgText` in `dir` and returns at once (the harness samples its start-up); `ready` resolves
  * once its UDP port is bound and its pid file written.
  */
-function spawnKamailio(dir, name, cfgText, port, { shmMB, maxBuf }) {
+function spawnKamailio(dir, name, cfgText, port, { shmMB, pkgMB = 16, maxBuf }) {
   const cfg = join(dir, `${name}.cfg`);
   writeFileSync(cfg, cfgText);
   const pidFile = join(dir, `${name}.pid`);
-  const args = ["-f", cfg, "-DD", "-E", "-w", dir, "-P", pidFile, "-Y", dir, "-m", String(shmMB), "-M", "16"];
+  const args = ["-f", cfg, "-DD", "-E", "-w", dir, "-P", pidFile, "-Y", dir, "-m", String(shmMB), "-M", String(pkgMB)];
   args.push("-b", String(maxBuf));
   const logPath = join(dir, `${name}.log`);
   const logFd = openSync(logPath, "w");
@@ -370,7 +388,7 @@ export async function startRegistrar(dir, n, { children = 4, ulTimer = 5, nonceE
  * Kamailio's uac_reg client (kamailio-uac.cfg) registering accounts 0…n-1 with `registrarPort`, from the `uacreg`
  * table at `dir`/uac.db (made by makeUacregDb first). Returns once spawned; `ready` resolves once it listens.
  */
-export async function spawnUacClient(dir, { children = 2, timer = 10, retry = 60, shmMB, maxBuf }) {
+export async function spawnUacClient(dir, { children = 2, timer = 10, retry = 60, shmMB, pkgMB, maxBuf }) {
   const port = await freePort(true);
   const dbPath = join(dir, "uac.db");
   const text = fill("kamailio-uac.cfg", {
@@ -383,7 +401,7 @@ export async function spawnUacClient(dir, { children = 2, timer = 10, retry = 60
     TIMER: timer,
     RETRY: retry,
   });
-  return spawnKamailio(dir, "uac", text, port, { shmMB, maxBuf });
+  return spawnKamailio(dir, "uac", text, port, { shmMB, pkgMB, maxBuf });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -481,17 +499,10 @@ export async function spawnDaemon(dir, config) {
 export const fmt = (v, d = 3) => (typeof v === "number" ? (Number.isFinite(v) ? v.toFixed(d) : "–") : String(v));
 export const ratio = (a, b) => (b > 0 ? a / b : Number.NaN);
 
+/** The commit of the tree the harness runs in (`git rev-parse HEAD`; a worktree too). */
 export function gitCommit() {
   try {
-    const head = readFileSync(join(ROOT, ".git/HEAD"), "utf8").trim();
-    if (!head.startsWith("ref: ")) return head;
-    const ref = head.slice(5);
-    try {
-      return readFileSync(join(ROOT, ".git", ref), "utf8").trim();
-    } catch {
-      const packed = readFileSync(join(ROOT, ".git/packed-refs"), "utf8");
-      return new RegExp(`^([0-9a-f]{40}) ${ref}$`, "m").exec(packed)?.[1] ?? "unknown";
-    }
+    return execFileSync("git", ["rev-parse", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
   } catch {
     return "unknown";
   }
