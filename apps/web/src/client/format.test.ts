@@ -15,7 +15,7 @@ import {
 describe("how the page writes states and times", () => {
   it("names a state in words and gives it a symbol besides its colour", () => {
     expect(stateLabel("REGISTERED_STATE")).toBe("REGISTERED");
-    expect(stateLabel("AUTHENTICATING_UNREGISTER_STATE")).toBe("AUTHENTICATING UNREGISTER");
+    expect(stateLabel("AUTHENTICATING_UNREGISTER_STATE")).toBe("AUTHENTICATING_UNREGISTER");
     expect([stateTone("REGISTERED_STATE"), stateSymbol("REGISTERED_STATE")]).toEqual(["ok", "✓"]);
     expect([stateTone("WRONG_CREDENTIALS_STATE"), stateSymbol("WRONG_CREDENTIALS_STATE")]).toEqual(["bad", "✗"]);
     expect(stateTone("REGISTER_TIMEOUT_STATE")).toBe("bad");

@@ -1,9 +1,9 @@
 /** How the page writes states, durations, countdowns and numbers: pure functions, unit-tested. */
 import { FAILURE_STATES, type LastReply, type StateName } from "./types.js";
 
-/** "REGISTERED_STATE" → "REGISTERED"; "AUTHENTICATING_UNREGISTER_STATE" → "AUTHENTICATING UNREGISTER". */
+/** "REGISTERED_STATE" → "REGISTERED": the name reg_list and the logs use, without the suffix. */
 export function stateLabel(state: string): string {
-  return state.replace(/_STATE$/, "").replace(/_/g, " ");
+  return state.replace(/_STATE$/, "");
 }
 
 /** The look of a state: ok (registered), bad (a failure state), busy (in a transaction), idle (not registered). */
