@@ -1,0 +1,143 @@
+/**
+ * OpenSIPS's events and status reports in the daemon (docs/events.md): the Event Interface with the E_REGISTRANT_*
+ * and E_CORE_SR_STATUS_CHANGED events, the status-report groups `uac_registrant` (one identifier per record) and
+ * `core` (the daemon's own readiness), and their MI commands, all fed by the engine's state changes.
+ */
+import type { RegistrantKey } from "@uacreg/core";
+import type { RegistrantEngine } from "@uacreg/engine";
+import {
+  EventInterface,
+  publishRegistrantEvents,
+  raiseRegistrantEvent,
+  raiseStatusChanged,
+  registerEventCommands,
+  SR_STATUS_CHANGED_EVENT,
+} from "@uacreg/events";
+import type { MiRegistry } from "@uacreg/mi";
+import type { Clock, TimerHandle } from "@uacreg/runtime";
+import {
+  MAIN_IDENTIFIER,
+  REGISTRANT_GROUP,
+  RegistrantReports,
+  registerStatusReportCommands,
+  SimpleStatusGroup,
+  StatusReports,
+} from "@uacreg/status-report";
+import type { Logger } from "./logger.js";
+
+/** OpenSIPS's core status values (`sr_core_states`). */
+const CORE_INITIALIZING = -1;
+const CORE_RUNNING = 1;
+const CORE_TERMINATING = -2;
+
+/** How often stale identifiers (records deleted without a state change) are looked for. */
+const SWEEP_INTERVAL_MS = 5 * 60_000;
+
+export interface OpensipsEventsOptions {
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** The engine once the records are loaded. */
+  readonly engine: () => RegistrantEngine | undefined;
+  /** Reports kept per record (default 20, as OpenSIPS). */
+  readonly reportDepth?: number;
+}
+
+export class OpensipsEvents {
+  readonly evi: EventInterface;
+  /** The per-record status reports; also the web page's record history (`history`, `since`). */
+  readonly reports: RegistrantReports;
+  readonly #core = new SimpleStatusGroup("core");
+  readonly #clock: Clock;
+  readonly #engine: () => RegistrantEngine | undefined;
+  #sweep: TimerHandle | undefined;
+  #detach: (() => void) | undefined;
+
+  /** Publishes the events and registers the `event_*`, `events_list`, `subscribers_list` and `sr_*` commands. */
+  constructor(registry: MiRegistry, options: OpensipsEventsOptions) {
+    this.#clock = options.clock;
+    this.#engine = options.engine;
+    this.evi = new EventInterface({ clock: options.clock, logger: options.log.child({ component: "events" }) });
+    this.evi.publish(SR_STATUS_CHANGED_EVENT);
+    publishRegistrantEvents(this.evi);
+    registerEventCommands(registry, this.evi);
+    this.#core.addIdentifier(MAIN_IDENTIFIER, CORE_INITIALIZING, "initializing", 10);
+    this.#core.addReport(MAIN_IDENTIFIER, "initializing", this.#seconds());
+    this.reports = new RegistrantReports({
+      ...(options.reportDepth === undefined ? {} : { depth: options.reportDepth }),
+      prepare: () => this.#retain(),
+    });
+    const groups = new StatusReports();
+    groups.register(this.#core);
+    groups.register(this.reports);
+    registerStatusReportCommands(registry, groups);
+  }
+
+  /**
+   * Follows the engine: every record gets its identifier now ("created with state …"), each state change becomes a
+   * report, an event and, when the status moves, E_CORE_SR_STATUS_CHANGED. Call before `engine.start()` so that no
+   * change is missed; the identifiers of the loaded records are made at the first listing or {@link loaded}.
+   */
+  attach(engine: RegistrantEngine): void {
+    this.#detach?.();
+    this.#detach = engine.onStateChange((e) => {
+      const change = this.reports.changed(e);
+      raiseRegistrantEvent(this.evi, e.key, e.to);
+      raiseStatusChanged(this.evi, { group: REGISTRANT_GROUP, ...change });
+    });
+    this.#armSweep();
+  }
+
+  /** The records are loaded and the walk runs: identifiers for all of them, and the core group says "running". */
+  loaded(): void {
+    this.#retain();
+    this.#setCore(CORE_RUNNING, "running", "initialization completed, ready now");
+  }
+
+  /** Shutting down: the core group says so (as OpenSIPS's `sr_set_core_status_terminating`). */
+  stopping(): void {
+    this.#setCore(CORE_TERMINATING, "shutting down", undefined);
+  }
+
+  /** Stops following the engine and closes the subscribers' sockets. */
+  async close(): Promise<void> {
+    this.#detach?.();
+    this.#sweep?.cancel();
+    await this.evi.close();
+  }
+
+  #setCore(status: number, details: string, report: string | undefined): void {
+    const old = this.#core.setStatus(MAIN_IDENTIFIER, status, details);
+    if (report !== undefined) this.#core.addReport(MAIN_IDENTIFIER, report, this.#seconds());
+    if (old !== undefined) {
+      raiseStatusChanged(this.evi, { group: "core", identifier: MAIN_IDENTIFIER, status, details, oldStatus: old });
+    }
+  }
+
+  /** Brings the identifiers in line with the engine's records (added without a state change, or removed). */
+  #retain(): void {
+    const engine = this.#engine();
+    if (engine === undefined) return;
+    const records = engine.snapshot();
+    const keys = function* (): Generator<RegistrantKey> {
+      for (let i = 0; i < records.length; i++) {
+        const v = records.view(i);
+        yield { aor: v.aor, contact: v.contact, registrar: v.registrar };
+      }
+    };
+    this.reports.retain(keys(), this.#seconds());
+  }
+
+  /** Every few minutes, drops the identifiers of records deleted without a state change (cheap check first). */
+  #armSweep(): void {
+    this.#sweep?.cancel();
+    this.#sweep = this.#clock.setTimer(SWEEP_INTERVAL_MS, () => {
+      const records = this.#engine()?.counters().records;
+      if (records !== undefined && this.reports.size > records) this.#retain();
+      this.#armSweep();
+    });
+  }
+
+  #seconds(): number {
+    return Math.floor(this.#clock.wallNow() / 1000);
+  }
+}
