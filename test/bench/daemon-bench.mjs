@@ -33,7 +33,7 @@ const pg = flag("pg");
 const pgUrl =
   process.env.UACREG_BENCH_PG_URL ?? process.env.UACREG_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const tag = opt("tag", quick ? "quick" : "run");
-const MAXBUF = 8 * 1024 * 1024;
+const MAXBUF = 64 * 1024 * 1024;
 const TIMER_INTERVAL = 10; // uacregd timer_interval and uac reg_timer_interval
 const idleMs = quick ? 3000 : 10_000;
 

@@ -246,7 +246,7 @@ export async function makeRegistrantDb({ path, pgUrl, table = "registrant" }, n,
     const client = new pg.Client({ connectionString: pgUrl });
     await client.connect();
     await client.query(`DROP TABLE IF EXISTS ${table}`);
-    const repo = await openRepository(pgUrl, { table_name: table }, [postgresAdapter]);
+    const repo = await openRepository(pgUrl, { tableName: table }, [postgresAdapter]);
     await repo.createSchema();
     await repo.close();
     const BATCH = 1000;
@@ -266,7 +266,7 @@ export async function makeRegistrantDb({ path, pgUrl, table = "registrant" }, n,
   }
   const { sqliteAdapter } = await importPkg("@uacreg/db-sqlite");
   const url = `sqlite://${path}`;
-  const repo = await openRepository(url, { table_name: table }, [sqliteAdapter]);
+  const repo = await openRepository(url, { tableName: table }, [sqliteAdapter]);
   await repo.createSchema();
   await repo.close();
   const db = new Database(path);
@@ -388,7 +388,7 @@ export async function startRegistrar(dir, n, { children = 4, ulTimer = 5, nonceE
  * Kamailio's uac_reg client (kamailio-uac.cfg) registering accounts 0…n-1 with `registrarPort`, from the `uacreg`
  * table at `dir`/uac.db (made by makeUacregDb first). Returns once spawned; `ready` resolves once it listens.
  */
-export async function spawnUacClient(dir, { children = 2, timer = 10, retry = 60, shmMB, pkgMB, maxBuf }) {
+export async function spawnUacClient(dir, { children = 4, timer = 10, retry = 60, shmMB, pkgMB, maxBuf }) {
   const port = await freePort(true);
   const dbPath = join(dir, "uac.db");
   const text = fill("kamailio-uac.cfg", {
@@ -413,7 +413,15 @@ export function mi(port, method, params = {}, timeoutMs = 5000) {
   const t0 = performance.now();
   return new Promise((res, rej) => {
     const req = request(
-      { host: "127.0.0.1", port, method: "POST", path: "/mi", agent: false, timeout: timeoutMs },
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: "/mi",
+        agent: false,
+        timeout: timeoutMs,
+        headers: { "content-type": "application/json" },
+      },
       (r) => {
         const chunks = [];
         r.on("data", (c) => chunks.push(c));
