@@ -3,7 +3,7 @@
  * and E_CORE_SR_STATUS_CHANGED events, the status-report groups `uac_registrant` (one identifier per record) and
  * `core` (the daemon's own readiness), and their MI commands, all fed by the engine's state changes.
  */
-import type { RegistrantKey } from "@uacreg/core";
+import { formatKey, type RegistrantKey } from "@uacreg/core";
 import type { RegistrantEngine } from "@uacreg/engine";
 import {
   EventInterface,
@@ -82,7 +82,9 @@ export class OpensipsEvents {
     this.#detach = engine.onStateChange((e) => {
       const change = this.reports.changed(e);
       raiseRegistrantEvent(this.evi, e.key, e.to);
-      raiseStatusChanged(this.evi, { group: REGISTRANT_GROUP, ...change });
+      if (change.status !== change.oldStatus && this.evi.wanted(SR_STATUS_CHANGED_EVENT)) {
+        raiseStatusChanged(this.evi, { group: REGISTRANT_GROUP, identifier: formatKey(e.key), ...change });
+      }
     });
     this.#armSweep();
   }

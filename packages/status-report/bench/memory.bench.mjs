@@ -36,6 +36,7 @@ for (const depth of DEPTHS) {
   const before = heap();
   let store = new RegistrantReports({ depth });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let at = 1_700_000_000;
   for (const key of keys) store.created(key, at);
   let changes = 0;
@@ -49,6 +50,8 @@ for (const depth of DEPTHS) {
     }
   }
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const after = heap();
   const full = store.reports(store.identifiers()[0]).length;
   const heapB = after.heap - before.heap;
@@ -56,8 +59,8 @@ for (const depth of DEPTHS) {
   console.log(
     `depth ${String(depth).padStart(3)}: ${N} records, ${full} reports each: ${((heapB + bufB) / N).toFixed(0)} B per record` +
       ` (heap ${(heapB / N).toFixed(0)} B + typed arrays ${(bufB / N).toFixed(0)} B);` +
-      ` ${changes} changes in ${ms.toFixed(0)} ms` +
-      ` (${((ms * 1000) / changes).toFixed(2)} µs each)`,
+      ` ${changes} changes in ${ms.toFixed(0)} ms, ${cpuMs.toFixed(0)} ms CPU` +
+      ` (${((cpuMs * 1000) / changes).toFixed(2)} µs CPU each, GC included)`,
   );
   store = undefined;
 }

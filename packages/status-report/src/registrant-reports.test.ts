@@ -64,7 +64,6 @@ describe("RegistrantReports", () => {
       status: -1,
     });
     expect(change(r, alice, "REGISTERING_STATE", "REGISTERED_STATE", 3)).toEqual({
-      identifier: formatKey(alice),
       oldStatus: -1,
       status: 1,
       details: "REGISTERED_STATE",

@@ -40,7 +40,6 @@ export interface RegistrantStateChange {
 
 /** What a state change did to the identifier's status (for `E_CORE_SR_STATUS_CHANGED`, docs/events.md §3). */
 export interface StatusChange {
-  readonly identifier: string;
   readonly oldStatus: number;
   readonly status: number;
   readonly details: string;
@@ -58,8 +57,10 @@ export interface RegistrantReportsOptions {
   readonly prepare?: (reports: RegistrantReports) => void;
 }
 
-/** Slots per chunk of the typed arrays: growth allocates a chunk, never copies the others. */
-const CHUNK = 1024;
+/** Slots per chunk of the typed arrays (2^10): growth allocates a chunk, never copies the others. */
+const CHUNK_BITS = 10;
+const CHUNK = 1 << CHUNK_BITS;
+const IN_CHUNK = CHUNK - 1;
 const STATE_BITS = 4;
 const STATE_MASK = (1 << STATE_BITS) - 1;
 const KIND_CREATED = 1 << (2 * STATE_BITS);
@@ -91,12 +92,14 @@ function nameOf(index: number): StateName {
 
 /** FNV-1a over the three key fields, cut to 30 bits so that V8 keeps it a small integer in a Map. */
 function hashKey(key: RegistrantKey): number {
-  let h = 0x811c9dc5;
-  for (const s of [key.aor, key.contact, key.registrar]) {
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ 0, 0x01000193);
-  }
-  return h & 0x3fffffff;
+  return fnv(fnv(fnv(0x811c9dc5, key.aor), key.contact), key.registrar) & 0x3fffffff;
+}
+
+/** FNV-1a of `s` continued from `h`, then a 0 separator (so "ab"+"c" and "a"+"bc" differ). */
+function fnv(h: number, s: string): number {
+  let x = h;
+  for (let i = 0; i < s.length; i++) x = Math.imul(x ^ s.charCodeAt(i), 0x01000193);
+  return Math.imul(x, 0x01000193);
 }
 
 function sameKey(a: RegistrantKey, b: RegistrantKey): boolean {
@@ -172,7 +175,8 @@ export class RegistrantReports implements SrGroup {
     }
     const oldStatus = registrantStatus(nameOf(this.#last(slot) & STATE_MASK));
     this.#push(slot, e.at, from, stateIndex(e.to), 0, this.#reasons.intern(e.reason));
-    return { identifier: formatKey(e.key), oldStatus, status: registrantStatus(e.to), details: e.to };
+    // No identifier string here: it is made only when someone subscribed to the status-changed event.
+    return { oldStatus, status: registrantStatus(e.to), details: e.to };
   }
 
   /** The record left (deleted, or gone from the database at a reload): its identifier and reports go. */
@@ -254,7 +258,7 @@ export class RegistrantReports implements SrGroup {
   identifiers(): readonly string[] {
     const slots: number[] = [];
     for (let slot = 0; slot < this.#allocated; slot++) if (this.#keys[slot] !== undefined) slots.push(slot);
-    const order = (slot: number): number => this.#where(slot).chunk.order[slot % CHUNK] ?? 0;
+    const order = (slot: number): number => this.#chunk(slot).order[slot & IN_CHUNK] ?? 0;
     slots.sort((a, b) => order(b) - order(a));
     return slots.map((slot) => formatKey(this.#keys[slot] as RegistrantKey));
   }
@@ -307,7 +311,7 @@ export class RegistrantReports implements SrGroup {
     while (slot !== NO_SLOT) {
       const k = this.#keys[slot];
       if (k !== undefined && sameKey(k, key)) return slot;
-      slot = this.#where(slot).chunk.chain[slot % CHUNK] ?? NO_SLOT;
+      slot = this.#chunk(slot).chain[slot & IN_CHUNK] ?? NO_SLOT;
     }
     return NO_SLOT;
   }
@@ -326,7 +330,8 @@ export class RegistrantReports implements SrGroup {
         });
       }
     }
-    const { chunk, base } = this.#where(slot);
+    const chunk = this.#chunk(slot);
+    const base = slot & IN_CHUNK;
     chunk.meta[base * 2] = 0;
     chunk.meta[base * 2 + 1] = 0;
     chunk.order[base] = this.#created++ >>> 0;
@@ -342,7 +347,7 @@ export class RegistrantReports implements SrGroup {
     const key = this.#keys[slot];
     if (key === undefined) return;
     const h = hashKey(key);
-    const next = this.#where(slot).chunk.chain[slot % CHUNK] ?? NO_SLOT;
+    const next = this.#chunk(slot).chain[slot & IN_CHUNK] ?? NO_SLOT;
     const head = this.#index.get(h) ?? NO_SLOT;
     if (head === slot) {
       if (next === NO_SLOT) this.#index.delete(h);
@@ -350,7 +355,8 @@ export class RegistrantReports implements SrGroup {
     } else {
       let prev = head;
       while (prev !== NO_SLOT) {
-        const { chunk, base } = this.#where(prev);
+        const chunk = this.#chunk(prev);
+        const base = prev & IN_CHUNK;
         if (chunk.chain[base] === slot) {
           chunk.chain[base] = next;
           break;
@@ -363,14 +369,15 @@ export class RegistrantReports implements SrGroup {
     this.#size--;
   }
 
-  #where(slot: number): { chunk: Chunk; base: number } {
-    const chunk = this.#chunks[Math.floor(slot / CHUNK)];
+  #chunk(slot: number): Chunk {
+    const chunk = this.#chunks[slot >>> CHUNK_BITS];
     if (chunk === undefined) throw new RangeError(`status-report slot ${slot} not allocated`);
-    return { chunk, base: slot % CHUNK };
+    return chunk;
   }
 
   #push(slot: number, at: number, from: number, to: number, kind: number, reason: number): void {
-    const { chunk, base } = this.#where(slot);
+    const chunk = this.#chunk(slot);
+    const base = slot & IN_CHUNK;
     const first = chunk.meta[base * 2] ?? 0;
     const count = chunk.meta[base * 2 + 1] ?? 0;
     let index: number;
@@ -387,7 +394,8 @@ export class RegistrantReports implements SrGroup {
   }
 
   #last(slot: number): number {
-    const { chunk, base } = this.#where(slot);
+    const chunk = this.#chunk(slot);
+    const base = slot & IN_CHUNK;
     const first = chunk.meta[base * 2] ?? 0;
     const count = chunk.meta[base * 2 + 1] ?? 0;
     if (count === 0) return 0;
@@ -395,7 +403,8 @@ export class RegistrantReports implements SrGroup {
   }
 
   #each(slot: number, visit: (at: number, code: number) => void): void {
-    const { chunk, base } = this.#where(slot);
+    const chunk = this.#chunk(slot);
+    const base = slot & IN_CHUNK;
     const first = chunk.meta[base * 2] ?? 0;
     const count = chunk.meta[base * 2 + 1] ?? 0;
     for (let i = 0; i < count; i++) {
