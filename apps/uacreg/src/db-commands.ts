@@ -1,22 +1,22 @@
 /**
- * `uacreg db create | import <file.csv> | list`: schema creation, CSV bulk upsert and listing through @uacreg/db.
- * The engine adapter is loaded on demand from the `db_url` scheme, so a SQLite user never loads a MySQL driver.
+ * `uacreg db create | list`, and the opening of the database for every `db` command (import: csv-import.ts, export:
+ * csv-export.ts). The engine adapter is loaded on demand from the `db_url` scheme, so a SQLite user never loads a
+ * MySQL driver.
  */
-import { readFile } from "node:fs/promises";
 import {
   type DbAdapter,
   DbError,
   type DbEngine,
-  DataError,
+  MissingTableError,
   type OpenedDatabase,
   openRepository,
   parseDbUrl,
   SchemaError,
+  SchemaVersionError,
 } from "@uacreg/db";
 import type { ValidationContext } from "@uacreg/core";
 import type { TableNaming } from "./cli-config.js";
 import { type CliIo, ExitCode } from "./cli-io.js";
-import { parseRegistrantCsv } from "./registrant-csv.js";
 
 /** Which database and table. */
 export interface DbTarget {
@@ -35,24 +35,39 @@ const ADAPTERS: Record<DbEngine, () => Promise<DbAdapter>> = {
 
 type Repo = OpenedDatabase;
 
-/** Rows per multi-row INSERT batch in `db import`. */
-const IMPORT_CHUNK = 500;
-
 async function open(target: DbTarget): Promise<Repo> {
   const engine = parseDbUrl(target.dbUrl).engine;
   return openRepository(target.dbUrl, target.table, [await ADAPTERS[engine]()]);
 }
 
-/** Opens, runs `fn`, closes; a DbError becomes `ERROR: <message>` and exit 1 (messages carry masked URLs only). */
-async function withRepository(target: DbTarget, io: CliIo, fn: (repo: Repo) => Promise<number>): Promise<number> {
+/** The one line for a database error: what is wrong and, where there is one, what to do. */
+export function dbErrorLine(err: DbError): string {
+  if (err instanceof MissingTableError) {
+    return `the registrant table ("${err.table}") does not exist in ${err.maskedUrl}: run \`uacreg db create\``;
+  }
+  if (
+    err instanceof SchemaError &&
+    !(err instanceof SchemaVersionError) &&
+    /no such table|does not exist|doesn't exist|Invalid object name/i.test(err.message)
+  ) {
+    return `${err.message} (run \`uacreg db create\`?)`;
+  }
+  return err.message;
+}
+
+/** Opens, runs `fn`, closes; a DbError becomes `ERROR: <one line>` and exit 1 (messages carry masked URLs only). */
+export async function withRepository(
+  target: DbTarget,
+  io: CliIo,
+  fn: (repo: Repo) => Promise<number>,
+): Promise<number> {
   let repo: Repo | undefined;
   try {
     repo = await open(target);
     return await fn(repo);
   } catch (err) {
     if (err instanceof DbError) {
-      const hint = err instanceof SchemaError ? " (run `uacreg db create` first?)" : "";
-      io.stderr(`ERROR: ${err.message}${hint}\n`);
+      io.stderr(`ERROR: ${dbErrorLine(err)}\n`);
       return ExitCode.failed;
     }
     throw err;
@@ -91,50 +106,5 @@ export function dbList(target: DbTarget, io: CliIo): Promise<number> {
     }
     io.stdout(n === 0 ? "[]\n" : "\n]\n");
     return ExitCode.ok;
-  });
-}
-
-/**
- * `db import <file.csv>`: upserts every good row (insert, or update the row with the same aor, binding_URI and
- * registrar); bad rows are reported by line number and skipped. Exit 0 when every row went in, 1 when some were
- * skipped.
- */
-export async function dbImport(target: DbTarget, file: string, io: CliIo): Promise<number> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    io.stderr(`ERROR: cannot read ${file}: ${(err as Error).message}\n`);
-    return ExitCode.usage;
-  }
-  const { rows, problems } = parseRegistrantCsv(text, target.table, target.rowValidation);
-  return withRepository(target, io, async (repo) => {
-    await repo.checkSchema();
-    let imported = 0;
-    // Fast path: multi-row INSERTs per chunk. A chunk that hits an existing key (or a value the database refuses)
-    // is redone row by row with upsert, which also tells which line was refused.
-    for (let i = 0; i < rows.length; i += IMPORT_CHUNK) {
-      const chunk = rows.slice(i, i + IMPORT_CHUNK);
-      try {
-        await repo.insertMany(chunk.map((r) => r.row));
-        imported += chunk.length;
-        continue;
-      } catch (err) {
-        if (!(err instanceof DataError)) throw err;
-      }
-      for (const { line, row } of chunk) {
-        try {
-          await repo.upsert(row);
-          imported++;
-        } catch (err) {
-          if (!(err instanceof DataError)) throw err;
-          problems.push({ line, message: err.message });
-        }
-      }
-    }
-    problems.sort((a, b) => a.line - b.line);
-    for (const p of problems) io.stderr(`${file}:${p.line}: skipped: ${p.message}\n`);
-    io.stdout(`imported ${imported} row(s), skipped ${problems.length}\n`);
-    return problems.length === 0 ? ExitCode.ok : ExitCode.failed;
   });
 }

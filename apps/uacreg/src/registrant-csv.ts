@@ -13,6 +13,7 @@ import {
   type ValidationContext,
 } from "@uacreg/core";
 import type { RegistrantRow } from "@uacreg/db";
+import type { Options } from "csv-parse";
 import { parse } from "csv-parse/sync";
 import { COLUMN_NAMES, type ColumnName, type TableNaming } from "./cli-config.js";
 import { defaultRowValidation } from "./row-validation.js";
@@ -134,6 +135,51 @@ function refusal(row: RegistrantRow, validation: ValidationContext): string | un
   }
 }
 
+/** The csv-parse options of an import (sync and streamed): BOM, trimmed fields, blank lines skipped, bad records reported. */
+export function csvParseOptions(onSkip: (problem: CsvRowProblem) => void): Options {
+  return {
+    bom: true,
+    info: true,
+    trim: true,
+    skip_empty_lines: true,
+    relax_column_count: true,
+    skip_records_with_error: true,
+    on_skip: (err: { lines?: number; message: string } | undefined) => {
+      if (err) onSkip({ line: err.lines ?? 0, message: err.message });
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Turns CSV records into registrant rows: the first record is the header ({@link RegistrantCsvRows.header}), each
+ * later one becomes a row or a {@link CsvRowProblem} naming its key ({@link RegistrantCsvRows.record}).
+ */
+export class RegistrantCsvRows {
+  readonly #table: TableNaming;
+  readonly #validation: ValidationContext;
+  #map: Array<ColumnName | undefined> | undefined;
+
+  constructor(table: TableNaming, validation: ValidationContext = defaultRowValidation()) {
+    this.#table = table;
+    this.#validation = validation;
+  }
+
+  /** Reads the header. @throws UsageError for an unknown or repeated column or a missing key column */
+  header(cells: readonly string[]): void {
+    this.#map = headerMap(cells, this.#table);
+  }
+
+  /** One data record (ending on `line`): the row, or the problem. */
+  record(cells: readonly string[], line: number): { line: number; row: RegistrantRow } | CsvRowProblem {
+    if (!this.#map) throw new UsageError("the CSV file is empty (a header row is required)");
+    const row = toRow(cells, this.#map);
+    const problem = typeof row === "string" ? row : refusal(row, this.#validation);
+    if (problem !== undefined || typeof row === "string") return { line, message: problem ?? String(row) };
+    return { line, row };
+  }
+}
+
 /**
  * Parses the CSV text. Throws UsageError for an empty file or a bad header; records with CSV syntax errors and rows
  * that fail the checks above become {@link CsvRowProblem}s.
@@ -146,29 +192,22 @@ export function parseRegistrantCsv(
   const problems: CsvRowProblem[] = [];
   let records: CsvRecordInfo[];
   try {
-    records = parse(text, {
-      bom: true,
-      info: true,
-      trim: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      skip_records_with_error: true,
-      on_skip: (err: { lines?: number; message: string } | undefined) => {
-        if (err) problems.push({ line: err.lines ?? 0, message: err.message });
-      },
-    }) as unknown as CsvRecordInfo[];
+    records = parse(
+      text,
+      csvParseOptions((p) => problems.push(p)),
+    ) as unknown as CsvRecordInfo[];
   } catch (err) {
     throw new UsageError(`CSV: ${(err as Error).message}`);
   }
   const [head, ...body] = records;
   if (!head) throw new UsageError("the CSV file is empty (a header row is required)");
-  const map = headerMap(head.record, table);
+  const reader = new RegistrantCsvRows(table, validation);
+  reader.header(head.record);
   const rows: ParsedCsv["rows"] = [];
   for (const { record, info } of body) {
-    const row = toRow(record, map);
-    const problem = typeof row === "string" ? row : refusal(row, validation);
-    if (problem !== undefined) problems.push({ line: info.lines, message: problem });
-    else if (typeof row !== "string") rows.push({ line: info.lines, row });
+    const r = reader.record(record, info.lines);
+    if ("row" in r) rows.push(r);
+    else problems.push(r);
   }
   problems.sort((a, b) => a.line - b.line);
   return { rows, problems };

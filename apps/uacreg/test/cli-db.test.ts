@@ -24,7 +24,7 @@ let dbUrl: string;
 
 /**
  * Writes `lines` as the CSV file `name` in the test directory, runs `db import` on it with `args`, and checks that
- * `imported` rows went in and the others were skipped (exit 1), each with the stderr line `<file>:<line>: skipped: `
+ * `imported` rows were inserted and the others were skipped (exit 1), each with the stderr line `<file>:<line>: skipped: `
  * followed by its entry in `skipped` (a function of the file's path).
  */
 async function importRefusing(
@@ -38,7 +38,7 @@ async function importRefusing(
   await fsp.writeFile(file, lines.join("\n"));
   const imp = await cli("db", "import", file, ...args);
   const expected = skipped(file);
-  expect(imp.out).toBe(`imported ${imported} row(s), skipped ${expected.length}\n`);
+  expect(imp.out).toBe(`inserted ${imported}, updated 0, unchanged 0, skipped ${expected.length}\n`);
   expect(imp.err).toBe(expected.map((line) => `${line}\n`).join(""));
   expect(imp.code).toBe(1);
 }
@@ -64,7 +64,7 @@ describe("uacreg db on a SQLite file", () => {
     await fsp.writeFile(file, CSV);
     const imp = await cli("db", "import", file, "--db-url", dbUrl);
     expect(imp.code).toBe(1);
-    expect(imp.out).toBe("imported 2 row(s), skipped 1\n");
+    expect(imp.out).toBe("inserted 2, updated 0, unchanged 0, skipped 1\n");
     expect(imp.err).toBe(
       `${file}:4: skipped: aor=;contact=sip:carol@192.0.2.10:5060;registrar=sip:reg.example.com: aor is empty\n`,
     );
@@ -108,7 +108,13 @@ describe("uacreg db on a SQLite file", () => {
       file,
       "aor,binding_URI,registrar,expiry\nsip:a@x,sip:a@h,sip:x,900\nsip:a@x,sip:a@h,sip:y,500\n",
     );
-    expect((await cli("db", "import", file, "--db-url", dbUrl)).out).toBe("imported 2 row(s), skipped 0\n");
+    expect((await cli("db", "import", file, "--db-url", dbUrl)).out).toBe(
+      "inserted 1, updated 1, unchanged 0, skipped 0\n",
+    );
+    // The same file once more: nothing to write.
+    expect((await cli("db", "import", file, "--db-url", dbUrl)).out).toBe(
+      "inserted 0, updated 0, unchanged 2, skipped 0\n",
+    );
     const rows = JSON.parse((await cli("db", "list", "--db-url", dbUrl)).out) as Array<Record<string, unknown>>;
     expect(rows.map((r) => [r.registrar, r.expiry])).toEqual([
       ["sip:x", 900],

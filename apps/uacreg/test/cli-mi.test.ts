@@ -123,7 +123,9 @@ describe("uacreg mi over HTTP", () => {
     await closed.close();
     const r = await cli("mi", "--url", `http://127.0.0.1:${port}/mi`, "which");
     expect(r.code).toBe(3);
-    expect(r.err).toContain("Is uacregd running?");
+    expect(r.err).toBe(
+      `ERROR: cannot reach the MI at http://127.0.0.1:${port}/mi: connection refused: uacregd may not be running, or it listens elsewhere (its mi.http; give --url or --config)\n`,
+    );
   });
 
   it("exits 3 on an HTTP error status (wrong root)", async () => {

@@ -10,7 +10,14 @@
  * The unique key spans 3 × NVARCHAR(255) = 1530 bytes, within SQL Server 2016+'s 1700-byte limit for nonclustered
  * keys (older servers allow 900). There is no LIMIT: TypeORM emits OFFSET … FETCH NEXT … ROWS ONLY for pages.
  */
-import type { ClassifiedError, ParsedDbUrl, SqlDialect, StoredTable } from "@uacreg/db";
+import {
+  type ClassifiedError,
+  type ParsedDbUrl,
+  REGISTRANT_COLUMNS,
+  type SqlDialect,
+  type StoredTable,
+  valueTuples,
+} from "@uacreg/db";
 import type { DataSourceOptions } from "typeorm";
 import { mssqlClusterDialect } from "./mssql-cluster-dialect.js";
 
@@ -39,6 +46,22 @@ export function mssqlRegistrantDdl(t: StoredTable): string[] {
     CONSTRAINT ${quote(`${t.tableName}_registrant_idx`)} UNIQUE (${c("aor")}, ${c("binding_URI")}, ${c("registrar")})
 )`,
   ];
+}
+
+/**
+ * `db import`'s bulk write of changed rows by primary key (@uacreg/db registrant-bulk-upsert.ts): each row bound as
+ * id then the 12 columns, one `MERGE` on the id; a row deleted meanwhile is inserted again (with a new IDENTITY id:
+ * an explicit id would need IDENTITY_INSERT). `HOLDLOCK`: the usual guard of MERGE against a concurrent insert.
+ */
+export function mssqlUpsertByIdSql(t: StoredTable, rows: number): string {
+  const cols = REGISTRANT_COLUMNS.map((c) => quote(t.columns[c]));
+  const src = REGISTRANT_COLUMNS.map((_, i) => `c${i}`);
+  return (
+    `MERGE INTO ${quote(t.tableName)} WITH (HOLDLOCK) AS d ` +
+    `USING (VALUES ${valueTuples(mssqlDialect, rows, cols.length + 1)}) AS s (id, ${src.join(", ")}) ON d.id = s.id ` +
+    `WHEN MATCHED THEN UPDATE SET ${cols.map((c, i) => `d.${c} = s.${src[i]}`).join(", ")} ` +
+    `WHEN NOT MATCHED BY TARGET THEN INSERT (${cols.join(", ")}) VALUES (${src.map((c) => `s.${c}`).join(", ")});`
+  );
 }
 
 /** SQL Server error numbers (sys.messages). */
@@ -138,6 +161,7 @@ export const mssqlDialect: SqlDialect = {
   exactMatch: (column, param) => `${column} = ${param} AND ${column} COLLATE Latin1_General_BIN2 = ${param}`,
   maxParams: 2100 - 1,
   maxInsertRows: 1000,
+  upsertByIdSql: mssqlUpsertByIdSql,
   cluster: mssqlClusterDialect,
   classify,
 };

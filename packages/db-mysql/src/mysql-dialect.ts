@@ -10,7 +10,14 @@
  * compare with PAD SPACE collations, so 'x ' reads back as 'x' and matches 'x' in the unique key. Nothing to trim
  * here; the behavior is pinned by a test.
  */
-import type { ClassifiedError, ParsedDbUrl, SqlDialect, StoredTable } from "@uacreg/db";
+import {
+  type ClassifiedError,
+  type ParsedDbUrl,
+  REGISTRANT_COLUMNS,
+  type SqlDialect,
+  type StoredTable,
+  valueTuples,
+} from "@uacreg/db";
 import type { DataSourceOptions } from "typeorm";
 import { mysqlClusterDialect } from "./mysql-cluster-dialect.js";
 
@@ -39,6 +46,19 @@ export function mysqlRegistrantDdl(t: StoredTable): string[] {
     CONSTRAINT registrant_idx UNIQUE (${c("aor")}, ${c("binding_URI")}, ${c("registrar")})
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
   ];
+}
+
+/**
+ * `db import`'s bulk write of changed rows by primary key (@uacreg/db registrant-bulk-upsert.ts): each row bound as
+ * id then the 12 columns; the existing row (same id, hence same key) is updated in place, a row deleted meanwhile is
+ * inserted again. `VALUES(col)`, not the 8.0.19 row alias, which MariaDB lacks.
+ */
+export function mysqlUpsertByIdSql(t: StoredTable, rows: number): string {
+  const cols = REGISTRANT_COLUMNS.map((c) => quote(t.columns[c]));
+  return (
+    `INSERT INTO ${quote(t.tableName)} (id, ${cols.join(", ")}) VALUES ${valueTuples(mysqlDialect, rows, cols.length + 1)} ` +
+    `ON DUPLICATE KEY UPDATE ${cols.map((c) => `${c} = VALUES(${c})`).join(", ")}`
+  );
 }
 
 const CONNECTION_CODES = new Set([
@@ -140,6 +160,7 @@ export const mysqlDialect: SqlDialect = {
     `${column} = ${param} AND CONVERT(${column} USING utf8mb4) COLLATE utf8mb4_bin = CONVERT(${param} USING utf8mb4) COLLATE utf8mb4_bin`,
   maxParams: 65535,
   maxInsertRows: 1000,
+  upsertByIdSql: mysqlUpsertByIdSql,
   cluster: mysqlClusterDialect,
   classify,
 };

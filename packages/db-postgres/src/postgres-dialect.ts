@@ -6,7 +6,14 @@
  * We create tables the same way (lower-cased names, quoted) and, on an existing table, match the configured names
  * case-insensitively against information_schema (an exact spelling wins), so both spellings work.
  */
-import type { ClassifiedError, ParsedDbUrl, SqlDialect, StoredTable } from "@uacreg/db";
+import {
+  type ClassifiedError,
+  type ParsedDbUrl,
+  REGISTRANT_COLUMNS,
+  type SqlDialect,
+  type StoredTable,
+  valueTuples,
+} from "@uacreg/db";
 import type pg from "pg";
 import type { DataSourceOptions } from "typeorm";
 import { postgresClusterDialect } from "./postgres-cluster-dialect.js";
@@ -40,6 +47,18 @@ export function postgresRegistrantDdl(t: StoredTable): string[] {
     `DO $$ BEGIN EXECUTE format('ALTER SEQUENCE %s MAXVALUE 2147483647 CYCLE', ` +
       `pg_get_serial_sequence('${table}', 'id')); END $$`,
   ];
+}
+
+/**
+ * `db import`'s bulk write of changed rows by primary key (@uacreg/db registrant-bulk-upsert.ts): each row bound as
+ * id then the 12 columns; a row deleted meanwhile is inserted again under its id (its sequence is already past it).
+ */
+export function postgresUpsertByIdSql(t: StoredTable, rows: number): string {
+  const cols = REGISTRANT_COLUMNS.map((c) => quote(t.columns[c]));
+  return (
+    `INSERT INTO ${quote(t.tableName)} (id, ${cols.join(", ")}) VALUES ${valueTuples(postgresDialect, rows, cols.length + 1)} ` +
+    `ON CONFLICT (id) DO UPDATE SET ${cols.map((c) => `${c} = EXCLUDED.${c}`).join(", ")}`
+  );
 }
 
 const CONNECTION_CODES = new Set(["57P01", "57P02", "57P03", "53300", "08000", "08001", "08003", "08004", "08006"]);
@@ -145,6 +164,7 @@ export const postgresDialect: SqlDialect = {
   exactMatch: (column, param) => `${column} = ${param} AND ${column} COLLATE "C" = ${param}`,
   maxParams: 65535,
   maxInsertRows: 1000,
+  upsertByIdSql: postgresUpsertByIdSql,
   cluster: postgresClusterDialect(pgClientConfig),
   classify,
 };

@@ -3,7 +3,14 @@
  * (docs/opensips-behaviour.md §11): CHAR(n) columns (TEXT affinity, no padding), INTEGER PRIMARY KEY AUTOINCREMENT,
  * unique index `registrant_registrant_idx`.
  */
-import type { ClassifiedError, ParsedDbUrl, SqlDialect, StoredTable } from "@uacreg/db";
+import {
+  type ClassifiedError,
+  type ParsedDbUrl,
+  REGISTRANT_COLUMNS,
+  type SqlDialect,
+  type StoredTable,
+  valueTuples,
+} from "@uacreg/db";
 import type { DataSourceOptions } from "typeorm";
 import { sqliteClusterDialect } from "./sqlite-cluster-dialect.js";
 
@@ -32,6 +39,18 @@ export function sqliteRegistrantDdl(t: StoredTable): string[] {
     CONSTRAINT ${quote(`${t.tableName}_registrant_idx`)} UNIQUE (${c("aor")}, ${c("binding_URI")}, ${c("registrar")})
 )`,
   ];
+}
+
+/**
+ * `db import`'s bulk write of changed rows by primary key (@uacreg/db registrant-bulk-upsert.ts): each row bound as
+ * id then the 12 columns; a row deleted meanwhile is inserted again under its id (the import's upsert).
+ */
+export function sqliteUpsertByIdSql(t: StoredTable, rows: number): string {
+  const cols = REGISTRANT_COLUMNS.map((c) => quote(t.columns[c]));
+  return (
+    `INSERT INTO ${quote(t.tableName)} (id, ${cols.join(", ")}) VALUES ${valueTuples(sqliteDialect, rows, cols.length + 1)} ` +
+    `ON CONFLICT (id) DO UPDATE SET ${cols.map((c) => `${c} = excluded.${c}`).join(", ")}`
+  );
 }
 
 const DATA_CODES = new Set([
@@ -91,6 +110,7 @@ export const sqliteDialect: SqlDialect = {
   exactMatch: (column, param) => `${column} = ${param} AND ${column} COLLATE BINARY = ${param}`,
   maxParams: 32766,
   maxInsertRows: 1000,
+  upsertByIdSql: sqliteUpsertByIdSql,
   cluster: sqliteClusterDialect,
   classify,
 };

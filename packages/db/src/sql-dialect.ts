@@ -60,6 +60,12 @@ export interface SqlDialect {
   readonly maxParams: number;
   /** Maximum rows in one multi-row INSERT. */
   readonly maxInsertRows: number;
+  /**
+   * The bulk write of changed rows by primary key for `db import` (registrant-bulk-upsert.ts): one statement for
+   * `rows` rows, each bound as `id` then the 12 columns in `REGISTRANT_COLUMNS` order, that updates the row with that
+   * id. Without it, the import sends one `UPDATE … WHERE id = ?` per changed row.
+   */
+  upsertByIdSql?(table: StoredTable, rows: number): string;
   /** The SQL of the cluster tables (docs/cluster.md §2, §3). */
   readonly cluster: ClusterSqlDialect;
   /** Classifies a driver error (TypeORM's QueryFailedError is unwrapped before). */

@@ -16,6 +16,8 @@ import {
 } from "./db-errors.js";
 import type { ParsedDbUrl } from "./db-url.js";
 import { registrantEntitySchema } from "./registrant-entity-schema.js";
+import { MissingTableError } from "./missing-table-error.js";
+import { type BulkImport, type ImportOutcome, importBatchWith } from "./registrant-bulk-upsert.js";
 import { registrantQueries } from "./registrant-queries.js";
 import type { RegistrantKey, RegistrantRepository, RegistrantRow, SchemaAdmin } from "./registrant-row.js";
 import { checkUrlOptions, type SqlDialect, type StoredTable } from "./sql-dialect.js";
@@ -119,7 +121,7 @@ export function maskSecret(message: string, password: string | undefined): strin
 /**
  * The repository. Create it with {@link SqlRegistrantRepository.open}; adapters wrap that in their `DbAdapter.open`.
  */
-export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmin, ClusterDatabase {
+export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmin, ClusterDatabase, BulkImport {
   readonly dialect: SqlDialect;
   readonly url: ParsedDbUrl;
   readonly config: TableConfig;
@@ -351,7 +353,7 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
       const name = this.config.tableName;
       const { tableExists, version } = await this.readVersion(ds);
       const table = await this.resolveStored();
-      if (!table.exists) throw new SchemaError(`table "${name}" does not exist (run createSchema / uacreg db create)`);
+      if (!table.exists) throw new MissingTableError(name, this.url.masked);
       if (!tableExists) throw new SchemaError(`the OpenSIPS "version" table does not exist`);
       if (version !== REGISTRANT_TABLE_VERSION) throw new SchemaVersionError(name, version, REGISTRANT_TABLE_VERSION);
       if (table.missing.length > 0) {
@@ -444,6 +446,26 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
       if (count >= per) await flush();
     }
     if (count > 0) await flush();
+  }
+
+  /**
+   * One batch of `uacreg db import` in one transaction (registrant-bulk-upsert.ts): read the batch's stored rows,
+   * insert the new keys, write the changed rows by id, leave equal rows alone. A lost connection retries the whole
+   * batch (it is idempotent: the plan is made again from what is stored).
+   */
+  async importBatch(rows: readonly RegistrantRow[]): Promise<ImportOutcome[]> {
+    return this.run((ds) =>
+      ds.transaction((manager) =>
+        importBatchWith(
+          (sql, params) => manager.query(sql, params),
+          this.dialect,
+          this.stored,
+          (n) => registrantQueries.insertManySql(this.dialect, this.stored, n),
+          toRegistrantRow,
+          rows,
+        ),
+      ),
+    );
   }
 
   async upsert(row: RegistrantRow): Promise<void> {

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+/**
+ * `uacreg db import` of N rows (default 50,000), first into an empty table, then the same file again (every row
+ * already there), through the built CLI (`apps/uacreg/dist/main.js`, run `pnpm turbo run build --filter=@uacreg/cli...`
+ * first), on SQLite and PostgreSQL. Prints the wall time of each run and the CLI's summary line; not a test.
+ *
+ *   node apps/uacreg/bench/import.bench.mjs                 # N=50000, sqlite and postgres
+ *   N=10000 ENGINES=sqlite node apps/uacreg/bench/import.bench.mjs
+ *
+ * PostgreSQL: UACREG_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test); a table of its own
+ * (`bench_import_<pid>`), dropped at the end.
+ */
+import { execFile } from "node:child_process";
+import { promises as fsp } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+const N = Number(process.env.N ?? 50_000);
+const ENGINES = (process.env.ENGINES ?? "sqlite,postgres").split(",");
+const PG = process.env.UACREG_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+function csv(n, changed = false) {
+  const lines = ["registrar,proxy,aor,username,password,binding_URI,expiry,cluster_shtag,state"];
+  for (let i = 0; i < n; i++) {
+    const expiry = changed ? 1800 : 3600;
+    lines.push(
+      `sip:reg${i % 10}.example.com,,sip:user${i}@example.com,user${i},pw${i},sip:user${i}@192.0.2.${i % 250}:5060,${expiry},,0`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+async function timed(args) {
+  const t0 = process.hrtime.bigint();
+  let out = "";
+  let code = 0;
+  try {
+    out = (await run(process.execPath, [CLI, ...args], { maxBuffer: 64 << 20 })).stdout;
+  } catch (err) {
+    out = `${err.stdout ?? ""}${err.stderr ?? ""}`;
+    code = err.code ?? 1;
+  }
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { s, out: out.trim().split("\n").pop(), code };
+}
+
+const dir = await fsp.mkdtemp(join(tmpdir(), "uacreg-import-bench-"));
+const file = join(dir, "rows.csv");
+const changedFile = join(dir, "rows-changed.csv");
+await fsp.writeFile(file, csv(N));
+await fsp.writeFile(changedFile, csv(N, true));
+console.log(`uacreg db import: ${N} rows (${((await fsp.stat(file)).size / 1e6).toFixed(1)} MB CSV)`);
+try {
+  for (const engine of ENGINES) {
+    const table = `bench_import_${process.pid}`;
+    const dbArgs = engine === "sqlite" ? ["--db-url", `sqlite://${dir}/bench.db`] : ["--db-url", PG, "--table", table];
+    const created = await timed(["db", "create", ...dbArgs]);
+    if (created.code !== 0) {
+      console.log(`${engine}: cannot create the table: ${created.out}`);
+      continue;
+    }
+    try {
+      for (const [what, f] of [
+        ["first import (empty table)", file],
+        ["re-import, same rows", file],
+        ["re-import, every row changed", changedFile],
+      ]) {
+        const r = await timed(["db", "import", f, ...dbArgs]);
+        console.log(
+          `${engine.padEnd(8)} ${what.padEnd(30)} ${r.s.toFixed(2).padStart(7)} s  ${Math.round(N / r.s)
+            .toString()
+            .padStart(7)} rows/s  ${r.out}${r.code ? ` (exit ${r.code})` : ""}`,
+        );
+      }
+    } finally {
+      if (engine === "postgres") {
+        const { openRepository } = await import("@uacreg/db");
+        const { postgresAdapter } = await import("@uacreg/db-postgres");
+        const repo = await openRepository(PG, { tableName: table }, [postgresAdapter]);
+        const ds = await repo.dataSource();
+        await ds.query(`DROP TABLE IF EXISTS "${table}"`);
+        await ds.query(`DELETE FROM version WHERE table_name = $1`, [table]);
+        await repo.close();
+      }
+    }
+  }
+} finally {
+  await fsp.rm(dir, { recursive: true, force: true });
+}
