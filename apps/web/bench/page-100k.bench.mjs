@@ -37,7 +37,7 @@ if (!existsSync(CHROMIUM)) {
   console.error(`${CHROMIUM} is missing (apt-get install chromium): no figures`);
   process.exit(1);
 }
-const { chromium } = createRequire(join(ROOT, "apps/web/package.json"))("playwright-core");
+const { chromium } = await import("playwright-core");
 
 const dir = tempDir("web-page");
 const registrar = await startDemo(N);
