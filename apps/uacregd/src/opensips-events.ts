@@ -33,6 +33,9 @@ const CORE_TERMINATING = -2;
 /** How often stale identifiers (records deleted without a state change) are looked for. */
 const SWEEP_INTERVAL_MS = 5 * 60_000;
 
+/** Records read between two yields to the event loop when the identifiers are brought in line with the engine. */
+const RETAIN_CHUNK = 5000;
+
 export interface OpensipsEventsOptions {
   readonly clock: Clock;
   readonly log: Logger;
@@ -51,11 +54,14 @@ export class OpensipsEvents {
   readonly #engine: () => RegistrantEngine | undefined;
   #sweep: TimerHandle | undefined;
   #detach: (() => void) | undefined;
+  #retaining: Promise<void> | undefined;
+  readonly #log: Logger;
 
   /** Publishes the events and registers the `event_*`, `events_list`, `subscribers_list` and `sr_*` commands. */
   constructor(registry: MiRegistry, options: OpensipsEventsOptions) {
     this.#clock = options.clock;
     this.#engine = options.engine;
+    this.#log = options.log;
     this.evi = new EventInterface({ clock: options.clock, logger: options.log.child({ component: "events" }) });
     this.evi.publish(SR_STATUS_CHANGED_EVENT);
     publishRegistrantEvents(this.evi);
@@ -89,10 +95,13 @@ export class OpensipsEvents {
     this.#armSweep();
   }
 
-  /** The records are loaded and the walk runs: identifiers for all of them, and the core group says "running". */
+  /**
+   * The records are loaded and the walk runs: the core group says "running", and every record gets its identifier
+   * (in chunks, yielding to the event loop: a million records never stall it).
+   */
   loaded(): void {
-    this.#retain();
     this.#setCore(CORE_RUNNING, "running", "initialization completed, ready now");
+    void this.#retain();
   }
 
   /** Shutting down: the core group says so (as OpenSIPS's `sr_set_core_status_terminating`). */
@@ -115,18 +124,33 @@ export class OpensipsEvents {
     }
   }
 
-  /** Brings the identifiers in line with the engine's records (added without a state change, or removed). */
-  #retain(): void {
+  /**
+   * Brings the identifiers in line with the engine's records (added without a state change, or removed), reading
+   * them in chunks between which other work runs. Calls arriving meanwhile share the run under way.
+   */
+  #retain(): Promise<void> {
+    if (this.#retaining !== undefined) return this.#retaining;
     const engine = this.#engine();
-    if (engine === undefined) return;
+    if (engine === undefined) return Promise.resolve();
     const records = engine.snapshot();
-    const keys = function* (): Generator<RegistrantKey> {
+    const keys = async function* (): AsyncGenerator<RegistrantKey> {
       for (let i = 0; i < records.length; i++) {
+        if (i > 0 && i % RETAIN_CHUNK === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         const v = records.view(i);
         yield { aor: v.aor, contact: v.contact, registrar: v.registrar };
       }
     };
-    this.reports.retain(keys(), this.#seconds());
+    const run = this.reports
+      .retain(keys(), this.#seconds())
+      .then(
+        () => undefined,
+        (e: unknown) => this.#log.error({ err: String(e) }, "status reports not brought in line with the records"),
+      )
+      .finally(() => {
+        this.#retaining = undefined;
+      });
+    this.#retaining = run;
+    return run;
   }
 
   /** Every few minutes, drops the identifiers of records deleted without a state change (cheap check first). */
@@ -134,7 +158,7 @@ export class OpensipsEvents {
     this.#sweep?.cancel();
     this.#sweep = this.#clock.setTimer(SWEEP_INTERVAL_MS, () => {
       const records = this.#engine()?.counters().records;
-      if (records !== undefined && this.reports.size > records) this.#retain();
+      if (records !== undefined && this.reports.size > records) void this.#retain();
       this.#armSweep();
     });
   }

@@ -125,14 +125,14 @@ describe("RegistrantReports", () => {
     ]);
   });
 
-  it("retain() adds the records it is given, removes the others, and reuses their room", () => {
+  it("retain() adds the records it is given, removes the others, and reuses their room", async () => {
     const r = new RegistrantReports();
     r.created(alice, 1);
     change(r, alice, "NOT_REGISTERED_STATE", "REGISTERING_STATE", 2);
-    expect(r.retain([alice, bob], 10)).toEqual({ added: 1, removed: 0 });
+    expect(await r.retain([alice, bob], 10)).toEqual({ added: 1, removed: 0 });
     expect(r.reports(formatKey(alice))).toHaveLength(2);
     expect(r.reports(formatKey(bob))).toEqual([{ at: 10, log: "created with state NOT_REGISTERED_STATE\n" }]);
-    expect(r.retain([bob], 11)).toEqual({ added: 0, removed: 1 });
+    expect(await r.retain([bob], 11)).toEqual({ added: 0, removed: 1 });
     expect(r.identifiers()).toEqual([formatKey(bob)]);
     expect(r.history(alice)).toEqual([]);
     r.created(alice, 20);
@@ -140,6 +140,18 @@ describe("RegistrantReports", () => {
     expect(r.remove(bob)).toBe(true);
     expect(r.remove(bob)).toBe(false);
     expect(r.size).toBe(1);
+  });
+
+  it("keeps an identifier created while an asynchronous retain() reads the records", async () => {
+    const r = new RegistrantReports();
+    r.created(alice, 1);
+    async function* records() {
+      yield alice;
+      // A state change of a record that was not in the snapshot arrives while the snapshot is read.
+      change(r, bob, "NOT_REGISTERED_STATE", "REGISTERING_STATE", 5);
+    }
+    expect(await r.retain(records(), 9)).toEqual({ added: 0, removed: 0 });
+    expect(r.identifiers()).toEqual([formatKey(bob), formatKey(alice)]);
   });
 
   it("lists the newest identifier first and finds one without regard to case", () => {

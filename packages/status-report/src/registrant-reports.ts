@@ -54,7 +54,7 @@ export interface RegistrantReportsOptions {
    * Called before a listing (`sr_list_*`, `sr_get_status … all`): the daemon passes the engine's records to
    * {@link RegistrantReports.retain} so that records added without a state change, or removed, are listed right.
    */
-  readonly prepare?: (reports: RegistrantReports) => void;
+  readonly prepare?: (reports: RegistrantReports) => void | Promise<void>;
 }
 
 /** Slots per chunk of the typed arrays (2^10): growth allocates a chunk, never copies the others. */
@@ -131,7 +131,7 @@ export class RegistrantReports implements SrGroup {
   #allocated = 0;
   #size = 0;
   #created = 0;
-  readonly #prepare: ((reports: RegistrantReports) => void) | undefined;
+  readonly #prepare: ((reports: RegistrantReports) => void | Promise<void>) | undefined;
 
   constructor(options: RegistrantReportsOptions = {}) {
     const depth = options.depth ?? DEFAULT_REPORT_DEPTH;
@@ -188,13 +188,19 @@ export class RegistrantReports implements SrGroup {
   }
 
   /**
-   * Makes the identifiers those of `keys` (the engine's records now): new ones are created at `at`, the others
-   * removed. Returns how many were added and removed.
+   * Makes the identifiers those of `keys` (the engine's records at one moment): new ones are created at `at`, the
+   * others removed; identifiers created while an asynchronous `keys` is read (a state change meanwhile) are kept.
+   * An async iterable lets the caller yield to the event loop between chunks of a large table. Resolves with how
+   * many were added and removed.
    */
-  retain(keys: Iterable<RegistrantKey>, at: number): { added: number; removed: number } {
+  async retain(
+    keys: Iterable<RegistrantKey> | AsyncIterable<RegistrantKey>,
+    at: number,
+  ): Promise<{ added: number; removed: number }> {
+    const startedAt = this.#created;
     let mark = new Uint8Array(this.#allocated + CHUNK);
     let added = 0;
-    for (const key of keys) {
+    for await (const key of keys) {
       let slot = this.#lookup(key);
       if (slot === NO_SLOT) {
         slot = this.#allocate(key);
@@ -210,7 +216,8 @@ export class RegistrantReports implements SrGroup {
     }
     let removed = 0;
     for (let slot = 0; slot < this.#allocated; slot++) {
-      if (this.#keys[slot] !== undefined && mark[slot] !== 1) {
+      const before = (this.#chunk(slot).order[slot & IN_CHUNK] ?? 0) < startedAt;
+      if (this.#keys[slot] !== undefined && mark[slot] !== 1 && before) {
         this.#release(slot);
         removed++;
       }
@@ -251,8 +258,8 @@ export class RegistrantReports implements SrGroup {
 
   // SrGroup
 
-  prepare(): void {
-    this.#prepare?.(this);
+  async prepare(): Promise<void> {
+    await this.#prepare?.(this);
   }
 
   identifiers(): readonly string[] {

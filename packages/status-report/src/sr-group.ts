@@ -23,7 +23,7 @@ export interface SrGroup {
    * Called by the MI commands before they list the group, so a group that mirrors live data (the registrant
    * records) can bring its identifiers up to date first.
    */
-  prepare?(): void;
+  prepare?(): void | Promise<void>;
 }
 
 /** The groups, newest first, found by name without regard to case (OpenSIPS's `sr_get_group_by_name`). */

@@ -31,7 +31,11 @@ beforeEach(() => {
   core.setStatus("main", 1, "running");
   core.addReport("main", "initialization completed, ready now", 1700000001);
   groups.register(core);
-  registrants = new RegistrantReports({ prepare: () => prepared++ });
+  registrants = new RegistrantReports({
+    prepare: () => {
+      prepared++;
+    },
+  });
   groups.register(registrants);
   registrants.created(alice, 1700000000);
   registrants.created(bob, 1700000000);

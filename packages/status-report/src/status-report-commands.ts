@@ -31,7 +31,7 @@ export function registerStatusReportCommands(
     module: mod,
     help: "gets the status (only) of a 'status-report' group/identifier",
     recipes: [["group"], ["group", "identifier"]],
-    handler: (p) => getStatus(groupOf(reports, p), p.optionalString("identifier")),
+    handler: async (p) => getStatus(groupOf(reports, p), p.optionalString("identifier")),
   });
   add({
     name: "sr_list_status",
@@ -39,9 +39,9 @@ export function registerStatusReportCommands(
     module: mod,
     help: "list the status of all the identifiers in OpenSIPS or from a certain 'status-report' group",
     recipes: [[], ["group"]],
-    handler: (p) => {
-      if (p.has("group")) return statusList(groupOf(reports, p));
-      return reports.groups().map((g) => ({ Name: g.name, Identifiers: statusList(g) }));
+    handler: async (p) => {
+      if (p.has("group")) return await statusList(groupOf(reports, p));
+      return await Promise.all(reports.groups().map(async (g) => ({ Name: g.name, Identifiers: await statusList(g) })));
     },
   });
   add({
@@ -50,10 +50,14 @@ export function registerStatusReportCommands(
     module: mod,
     help: "list the reports produced by some 'status-report' identifiers / groups",
     recipes: [[], ["group"], ["group", "identifier"]],
-    handler: (p) => {
-      if (!p.has("group")) return reports.groups().map((g) => ({ Name: g.name, Identifiers: reportList(g, utc) }));
+    handler: async (p) => {
+      if (!p.has("group")) {
+        return await Promise.all(
+          reports.groups().map(async (g) => ({ Name: g.name, Identifiers: await reportList(g, utc) })),
+        );
+      }
       const group = groupOf(reports, p);
-      if (!p.has("identifier")) return reportList(group, utc);
+      if (!p.has("identifier")) return await reportList(group, utc);
       const identifier = group.find(p.string("identifier"));
       if (identifier === undefined) throw MiError.command(404, "Identifier not found");
       return group.reports(identifier).map((r) => reportItem(r, utc));
@@ -65,9 +69,9 @@ export function registerStatusReportCommands(
     module: mod,
     help: "list the identifiers from a group or all",
     recipes: [[], ["group"]],
-    handler: (p) => {
-      if (p.has("group")) return identifierList(groupOf(reports, p));
-      return reports.groups().map(identifierList);
+    handler: async (p) => {
+      if (p.has("group")) return await identifierList(groupOf(reports, p));
+      return await Promise.all(reports.groups().map(identifierList));
     },
   });
 }
@@ -79,9 +83,9 @@ function groupOf(reports: StatusReports, p: MiParams): SrGroup {
 }
 
 /** `{Readiness, Status, Details}` of one identifier, `main` when none is named, or the aggregate for "all". */
-function getStatus(group: SrGroup, named: string | undefined): unknown {
+async function getStatus(group: SrGroup, named: string | undefined): Promise<unknown> {
   if (named !== undefined && named.toLowerCase() === "all") {
-    group.prepare?.();
+    await group.prepare?.();
     let status = SR_STATUS_READY;
     for (const id of group.identifiers()) if ((group.status(id)?.status ?? 0) < 0) status = SR_STATUS_NOT_READY;
     return { Readiness: status >= 0, Status: status, Details: "aggregated" };
@@ -100,8 +104,8 @@ function statusObject(name: string | undefined, s: SrStatus): Record<string, unk
   return out;
 }
 
-function statusList(group: SrGroup): MiSlicedArray {
-  group.prepare?.();
+async function statusList(group: SrGroup): Promise<MiSlicedArray> {
+  await group.prepare?.();
   const ids = group.identifiers();
   return new MiSlicedArray(ids.length, (i) => {
     const name = ids[i] ?? "";
@@ -113,8 +117,8 @@ function reportItem(r: SrReport, utc: boolean): unknown {
   return { Timestamp: r.at, Date: formatCtime(r.at, utc), Log: r.log };
 }
 
-function reportList(group: SrGroup, utc: boolean): MiSlicedArray {
-  group.prepare?.();
+async function reportList(group: SrGroup, utc: boolean): Promise<MiSlicedArray> {
+  await group.prepare?.();
   const ids = group.identifiers();
   return new MiSlicedArray(ids.length, (i) => {
     const name = ids[i] ?? "";
@@ -122,8 +126,8 @@ function reportList(group: SrGroup, utc: boolean): MiSlicedArray {
   });
 }
 
-function identifierList(group: SrGroup): unknown {
-  group.prepare?.();
+async function identifierList(group: SrGroup): Promise<unknown> {
+  await group.prepare?.();
   const ids = group.identifiers();
   return { Group: group.name, Identifiers: new MiSlicedArray(ids.length, (i) => ids[i]) };
 }
