@@ -36,11 +36,14 @@ const SWEEP_INTERVAL_MS = 5 * 60_000;
 /** Records read between two yields to the event loop when the identifiers are brought in line with the engine. */
 const RETAIN_CHUNK = 5000;
 
+/** What is followed of the engine: its state changes, its records, its record count. */
+export type FollowedEngine = Pick<RegistrantEngine, "onStateChange" | "snapshot" | "counters">;
+
 export interface OpensipsEventsOptions {
   readonly clock: Clock;
   readonly log: Logger;
   /** The engine once the records are loaded. */
-  readonly engine: () => RegistrantEngine | undefined;
+  readonly engine: () => FollowedEngine | undefined;
   /** Reports kept per record (default 20, as OpenSIPS). */
   readonly reportDepth?: number;
 }
@@ -51,7 +54,7 @@ export class OpensipsEvents {
   readonly reports: RegistrantReports;
   readonly #core = new SimpleStatusGroup("core");
   readonly #clock: Clock;
-  readonly #engine: () => RegistrantEngine | undefined;
+  readonly #engine: () => FollowedEngine | undefined;
   #sweep: TimerHandle | undefined;
   #detach: (() => void) | undefined;
   #retaining: Promise<void> | undefined;
@@ -83,7 +86,7 @@ export class OpensipsEvents {
    * report, an event and, when the status moves, E_CORE_SR_STATUS_CHANGED. Call before `engine.start()` so that no
    * change is missed; the identifiers of the loaded records are made at the first listing or {@link loaded}.
    */
-  attach(engine: RegistrantEngine): void {
+  attach(engine: FollowedEngine): void {
     this.#detach?.();
     this.#detach = engine.onStateChange((e) => {
       const change = this.reports.changed(e);
