@@ -128,3 +128,54 @@ describe("selectPage", () => {
     }
   });
 });
+
+describe("failing order over many records", () => {
+  it("gives every page as the full order would, both directions, with since looked up only where needed", () => {
+    const states = [
+      "REGISTERED_STATE",
+      "WRONG_CREDENTIALS_STATE",
+      "REGISTER_TIMEOUT_STATE",
+      "NOT_REGISTERED_STATE",
+    ] as const;
+    const views = Array.from({ length: 1200 }, (_, i) =>
+      view(`sip:u${String(i).padStart(4, "0")}@x.test`, "sip:r.test", states[(i * 7) % 4] as (typeof states)[number], {
+        enabled: i % 50 !== 0,
+      }),
+    );
+    const history = new FixtureHistory();
+    for (const [i, v] of views.entries()) {
+      if (i % 3 !== 0)
+        history.observe({ key: v, from: "REGISTERING_STATE", to: v.stateName, reason: "x", at: (i * 37) % 500 });
+    }
+    let lookups = 0;
+    const counting = {
+      history: (k: Parameters<typeof history.history>[0]) => history.history(k),
+      since: (k: Parameters<typeof history.since>[0]) => {
+        lookups++;
+        return history.since(k);
+      },
+    };
+    const all = (dir: string) =>
+      queryRecords(list(views), q(`limit=500&dir=${dir}`), counting)
+        .items.concat(queryRecords(list(views), q(`limit=500&offset=500&dir=${dir}`), counting).items)
+        .concat(queryRecords(list(views), q(`limit=500&offset=1000&dir=${dir}`), counting).items)
+        .map((i) => i.aor);
+    for (const dir of ["asc", "desc"]) {
+      const full = all(dir);
+      expect(new Set(full).size).toBe(1200);
+      for (const [offset, limit] of [
+        [0, 10],
+        [290, 20],
+        [599, 3],
+        [1190, 50],
+      ] as const) {
+        const page = queryRecords(list(views), q(`offset=${offset}&limit=${limit}&dir=${dir}`), counting);
+        expect(page.items.map((i) => i.aor)).toEqual(full.slice(offset, offset + limit));
+      }
+    }
+    lookups = 0;
+    // The first page: the 300 WRONG_CREDENTIALS records are ordered by since, then the 10 items show theirs.
+    queryRecords(list(views), q("limit=10"), counting);
+    expect(lookups).toBe(300 + 10);
+  });
+});

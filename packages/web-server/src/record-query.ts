@@ -113,6 +113,8 @@ export function queryRecords(records: RecordList, query: RecordQuery, history: R
   // The AOR breaks ties in every order; the registrar is the key of `sort=registrar`.
   const aor: string[] = new Array<string>(n);
   const registrar: string[] | undefined = query.sort === "registrar" ? new Array<string>(n) : undefined;
+  // `failing` looks up `since` (a history lookup per record) only in the ranks the page falls in: done after this pass.
+  const sinceLater = query.sort === "failing";
   let m = 0;
   for (let i = 0; i < n; i++) {
     const v = records.view(i);
@@ -122,11 +124,17 @@ export function queryRecords(records: RecordList, query: RecordQuery, history: R
     aor[i] = v.aor;
     if (registrar) registrar[i] = v.registrar;
     if (rank) rank[i] = query.sort === "state" ? (STATE_ORDER[v.state] ?? 0) : failingRank(v);
-    if (num) {
+    if (num && !sinceLater) {
       if (query.sort === "expires") num[i] = expiresAtOf(v) ?? MISSING;
       else num[i] = sinceValue(v, history);
     }
     m++;
+  }
+  let candidates: Uint32Array = matches.subarray(0, m);
+  let offset = query.offset;
+  if (sinceLater && rank && num) {
+    ({ candidates, offset } = ranksOfPage(candidates, rank, offset, query.limit, query.dir));
+    for (const i of candidates) num[i] = sinceValue(records.view(i), history);
   }
   const sign = query.dir === "desc" ? -1 : 1;
   const byNumber = (a: number, b: number, x: Float64Array): number => {
@@ -166,10 +174,40 @@ export function queryRecords(records: RecordList, query: RecordQuery, history: R
         sign * byString((registrar as string[])[a] as string, (registrar as string[])[b] as string) || tie(a, b);
       break;
   }
-  const page = selectPage(matches.subarray(0, m), query.offset, query.limit, compare);
+  const page = selectPage(candidates, offset, query.limit, compare);
   const items: RecordItem[] = [];
   for (const i of page) items.push(recordItem(records.view(i), history));
   return { total: m, offset: query.offset, items };
+}
+
+/**
+ * The records of the ranks that positions [offset, offset + limit) of the rank order fall in, and the offset
+ * within them: the records of the ranks before are counted, not sorted; those of the ranks after are left out.
+ */
+function ranksOfPage(
+  indices: Uint32Array,
+  rank: Uint8Array,
+  offset: number,
+  limit: number,
+  dir: "asc" | "desc",
+): { candidates: Uint32Array; offset: number } {
+  const counts = new Array<number>(256).fill(0);
+  for (const i of indices) counts[rank[i] as number] = (counts[rank[i] as number] as number) + 1;
+  const wanted = new Uint8Array(256);
+  let before = 0;
+  let position = 0;
+  for (let k = 0; k < 256; k++) {
+    const r = dir === "asc" ? k : 255 - k;
+    const c = counts[r] as number;
+    if (c === 0) continue;
+    if (position + c <= offset) before += c;
+    else if (position < offset + limit) wanted[r] = 1;
+    position += c;
+  }
+  const out = new Uint32Array(indices.length);
+  let k = 0;
+  for (const i of indices) if (wanted[rank[i] as number]) out[k++] = i;
+  return { candidates: out.subarray(0, k), offset: offset - before };
 }
 
 /**
