@@ -30,39 +30,51 @@ export interface WebStatusDeps {
 }
 
 /**
- * Starts the page when `web` is configured; undefined when it is off, or when the implicit default address is taken
- * by another process (a warning; an address written in the file that cannot be used stops start-up).
+ * Starts the page when `web` is configured; undefined when it is off. An address written in the file that cannot be
+ * used stops start-up; the implicit default taken by another process is a warning and the page listens on a port the
+ * OS picks (logged with its URL).
  */
 export async function startWebStatus(config: UacregConfig, deps: WebStatusDeps): Promise<WebStatus | undefined> {
   const web = config.web;
   if (web === null) return undefined;
   const log = deps.log.child({ component: "web" });
   const listeners = new Set<(e: StateChange) => void>();
+  const open = async (host: string, port: number): Promise<[WebStatusServer, { address: string; port: number }]> => {
+    const server = new WebStatusServer({
+      host,
+      port,
+      token: web.token,
+      staticRoot: webRoot(),
+      records: deps.records,
+      stateChanges: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      ...(deps.history ? { history: deps.history } : {}),
+      mi: deps.registry,
+      node: config.cluster.backend === "none" ? null : config.cluster.node_name,
+      logger: log,
+    });
+    try {
+      return [server, await server.listen()];
+    } catch (e) {
+      await server.close();
+      throw e;
+    }
+  };
   const { host, port } = parseHostPort(web.listen);
-  const server = new WebStatusServer({
-    host,
-    port,
-    token: web.token,
-    staticRoot: webRoot(),
-    records: deps.records,
-    stateChanges: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    ...(deps.history ? { history: deps.history } : {}),
-    mi: deps.registry,
-    node: config.cluster.backend === "none" ? null : config.cluster.node_name,
-    logger: log,
-  });
+  let server: WebStatusServer;
   let address: { address: string; port: number };
   try {
-    address = await server.listen();
+    [server, address] = await open(host, port);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (web.explicit || code !== "EADDRINUSE") throw e;
-    log.warn({ listen: web.listen }, "status page not started: its default address is in use (set web.listen)");
-    await server.close();
-    return undefined;
+    if (web.explicit || (e as NodeJS.ErrnoException).code !== "EADDRINUSE") throw e;
+    // The implicit default taken (another uacregd on this host): the page on a port the OS picks, said loudly.
+    [server, address] = await open(host, 0);
+    log.warn(
+      { listen: web.listen, port: address.port },
+      "the status page's default address is in use: listening on another port (set web.listen to choose)",
+    );
   }
   const shown = address.address.includes(":") ? `[${address.address}]` : address.address;
   const url = `http://${shown}:${address.port}/`;

@@ -19,8 +19,8 @@ export interface WebSection {
   token: string | null;
   /**
    * The file has a `web:` section. Failing to listen on an address the operator wrote stops start-up; the implicit
-   * default (`127.0.0.1:8889`, no `web:` key) taken by another process is a warning and the daemon runs on without
-   * the page: registrations do not stop for a convenience nobody asked for.
+   * default (`127.0.0.1:8889`, no `web:` key) taken by another process (a second uacregd on the host) is a warning
+   * and the page listens on a loopback port the OS picks: registrations do not stop for a default nobody asked for.
    */
   explicit: boolean;
 }
