@@ -7,14 +7,21 @@
 import { type RegistrantKey, STATE_NAMES, type StateName } from "@uacreg/core";
 import type { EventInterface } from "./event-interface.js";
 
+/** State name → event name, made once (a state change looks its event up, allocating nothing). */
+const EVENT_OF_STATE: ReadonlyMap<StateName, string> = new Map(
+  STATE_NAMES.filter((s) => s !== "NOT_REGISTERED_STATE").map((s) => [
+    s,
+    `E_REGISTRANT_${s.slice(0, -"_STATE".length)}`,
+  ]),
+);
+
 /** `E_REGISTRANT_REGISTERED` for `REGISTERED_STATE`; undefined for `NOT_REGISTERED_STATE`, which raises nothing. */
 export function registrantEventName(state: StateName): string | undefined {
-  if (state === "NOT_REGISTERED_STATE") return undefined;
-  return `E_REGISTRANT_${state.slice(0, -"_STATE".length)}`;
+  return EVENT_OF_STATE.get(state);
 }
 
 /** The nine events, in OpenSIPS's publishing order (the states' order). */
-export const REGISTRANT_EVENTS: readonly string[] = STATE_NAMES.flatMap((s) => registrantEventName(s) ?? []);
+export const REGISTRANT_EVENTS: readonly string[] = [...EVENT_OF_STATE.values()];
 
 /** Publishes the nine events on `evi`. */
 export function publishRegistrantEvents(evi: EventInterface): void {
