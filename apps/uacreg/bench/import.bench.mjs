@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 /**
  * `uacreg db import` of N rows (default 50,000), first into an empty table, then the same file again (every row
- * already there), through the built CLI (`apps/uacreg/dist/main.js`, run `pnpm turbo run build --filter=@uacreg/cli...`
- * first), on SQLite and PostgreSQL. Prints the wall time of each run and the CLI's summary line; not a test.
+ * already there), then a file where every row changed, through the built CLI's `runCli` (`apps/uacreg/dist`, run
+ * `pnpm turbo run build --filter=@uacreg/cli...` first) in this process, on SQLite and PostgreSQL. Prints the wall
+ * time and the CPU time (user + system, this process: the CLI's side, not the database server's) of each run and the
+ * CLI's summary line, plus the load average (the machine is shared); not a test. Node's start-up and module loading
+ * (~0.5 s per command) are not included.
  *
  *   node apps/uacreg/bench/import.bench.mjs                 # N=50000, sqlite and postgres
  *   N=10000 ENGINES=sqlite node apps/uacreg/bench/import.bench.mjs
@@ -10,15 +13,11 @@
  * PostgreSQL: UACREG_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test); a table of its own
  * (`bench_import_<pid>`), dropped at the end.
  */
-import { execFile } from "node:child_process";
 import { promises as fsp } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { runCli } from "../dist/cli.js";
 
-const run = promisify(execFile);
-const CLI = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const N = Number(process.env.N ?? 50_000);
 const ENGINES = (process.env.ENGINES ?? "sqlite,postgres").split(",");
 const PG = process.env.UACREG_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -35,17 +34,14 @@ function csv(n, changed = false) {
 }
 
 async function timed(args) {
-  const t0 = process.hrtime.bigint();
   let out = "";
-  let code = 0;
-  try {
-    out = (await run(process.execPath, [CLI, ...args], { maxBuffer: 64 << 20 })).stdout;
-  } catch (err) {
-    out = `${err.stdout ?? ""}${err.stderr ?? ""}`;
-    code = err.code ?? 1;
-  }
+  const io = { stdout: (t) => (out += t), stderr: () => undefined };
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const code = await runCli(args, io);
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { s, out: out.trim().split("\n").pop(), code };
+  const cpu = process.cpuUsage(cpu0);
+  return { s, cpu: (cpu.user + cpu.system) / 1e6, out: out.trim().split("\n").pop(), code };
 }
 
 const dir = await fsp.mkdtemp(join(tmpdir(), "uacreg-import-bench-"));
@@ -53,7 +49,11 @@ const file = join(dir, "rows.csv");
 const changedFile = join(dir, "rows-changed.csv");
 await fsp.writeFile(file, csv(N));
 await fsp.writeFile(changedFile, csv(N, true));
-console.log(`uacreg db import: ${N} rows (${((await fsp.stat(file)).size / 1e6).toFixed(1)} MB CSV)`);
+console.log(
+  `uacreg db import: ${N} rows (${((await fsp.stat(file)).size / 1e6).toFixed(1)} MB CSV); load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+);
 try {
   for (const engine of ENGINES) {
     const table = `bench_import_${process.pid}`;
@@ -71,7 +71,9 @@ try {
       ]) {
         const r = await timed(["db", "import", f, ...dbArgs]);
         console.log(
-          `${engine.padEnd(8)} ${what.padEnd(30)} ${r.s.toFixed(2).padStart(7)} s  ${Math.round(N / r.s)
+          `${engine.padEnd(8)} ${what.padEnd(30)} ${r.s.toFixed(2).padStart(6)} s wall ${r.cpu.toFixed(2).padStart(6)} s CPU ${Math.round(
+            N / r.s,
+          )
             .toString()
             .padStart(7)} rows/s  ${r.out}${r.code ? ` (exit ${r.code})` : ""}`,
         );
@@ -91,3 +93,8 @@ try {
 } finally {
   await fsp.rm(dir, { recursive: true, force: true });
 }
+console.log(
+  `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB; load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+);

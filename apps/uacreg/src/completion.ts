@@ -35,14 +35,17 @@ const MI_COMMANDS = [
 
 interface Level {
   path: string;
+  /** Subcommands, argument choices, MI commands: offered when the word does not start with "-". */
   words: string[];
+  /** Options: offered when it does. */
+  options: string[];
   files: boolean;
 }
 
 function flags(cmd: Command): { words: string[]; valued: string[] } {
   const words: string[] = [];
   const valued: string[] = [];
-  for (const o of [...cmd.options, ...(cmd.parent ? [] : [])]) {
+  for (const o of cmd.options) {
     for (const f of [o.long, o.short]) {
       if (!f) continue;
       words.push(f);
@@ -61,8 +64,7 @@ function levels(cmd: Command, path: string, out: Level[], valued: Set<string>): 
     .registeredArguments;
   const choices = args?.[0]?.argChoices ?? [];
   const takesFile = (args ?? []).some((a) => /file/i.test(a.name()));
-  const words = path === "mi" ? [...MI_COMMANDS, ...f.words] : [...subs, ...choices, ...f.words];
-  out.push({ path, words, files: takesFile });
+  out.push({ path, words: path === "mi" ? MI_COMMANDS : [...subs, ...choices], options: f.words, files: takesFile });
   for (const c of cmd.commands) {
     if (c.name() !== "help") levels(c, path === "" ? c.name() : `${path} ${c.name()}`, out, valued);
   }
@@ -74,29 +76,29 @@ export function completionScript(shell: Shell, program: Command): string {
   const valued = new Set<string>();
   levels(program, "", out, valued);
   const cases = out
-    .map((l) => {
-      const action = l.files
-        ? `COMPREPLY=( $(compgen -W "${l.words.join(" ")}" -- "$cur") $(compgen -f -- "$cur") ) ;;`
-        : `COMPREPLY=( $(compgen -W "${l.words.join(" ")}" -- "$cur") ) ;;`;
-      return `    "${l.path}") ${action}`;
-    })
+    .map((l) => `    "${l.path}") w="${l.words.join(" ")}"; o="${l.options.join(" ")}"; f=${l.files ? 1 : 0} ;;`)
     .join("\n");
-  const bash = `# uacreg ${shell} completion: source <(uacreg completion ${shell})
+  const bash = `# uacreg completion (bash; zsh through bashcompinit): source <(uacreg completion ${shell})
 _uacreg() {
-  local cur="\${COMP_WORDS[COMP_CWORD]}" path="" w i
+  local cur="\${COMP_WORDS[COMP_CWORD]}" path="" w="" o="" f=0 i word
   for (( i = 1; i < COMP_CWORD; i++ )); do
-    w="\${COMP_WORDS[i]}"
-    case "$w" in
+    word="\${COMP_WORDS[i]}"
+    case "$word" in
       ${[...valued].join("|")}) (( i++ )) ;;
       -*|=) ;;
-      *) path="\${path:+$path }$w" ;;
+      *) path="\${path:+$path }$word" ;;
     esac
   done
   case "$path" in
-    "mi "*) COMPREPLY=() ;;
 ${cases}
-    *) COMPREPLY=() ;;
+    *) ;;
   esac
+  if [[ "$cur" == -* ]]; then
+    COMPREPLY=( $(compgen -W "$o" -- "$cur") )
+  else
+    COMPREPLY=( $(compgen -W "$w" -- "$cur") )
+    if [[ $f == 1 ]]; then COMPREPLY+=( $(compgen -f -- "$cur") ); fi
+  fi
 }
 complete -o default -F _uacreg uacreg
 `;
