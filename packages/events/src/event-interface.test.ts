@@ -95,6 +95,26 @@ describe("E_REGISTRANT_* events", () => {
   });
 });
 
+describe("a sender that throws", () => {
+  it("is counted and logged; the other subscribers still get the event", async () => {
+    const broken: EventSender = {
+      counters: emptySenderCounters(),
+      send: () => {
+        throw new Error("boom");
+      },
+      release: () => {},
+      close: async () => {},
+    };
+    const mixed = new EventInterface({ clock, senders: { udp, tcp: broken } });
+    publishRegistrantEvents(mixed);
+    await mixed.subscribe("E_REGISTRANT_REGISTERED", "udp:127.0.0.1:9000");
+    await mixed.subscribe("E_REGISTRANT_REGISTERED", "tcp:127.0.0.1:9001");
+    expect(() => raiseRegistrantEvent(mixed, key, "REGISTERED_STATE")).not.toThrow();
+    expect(udp.sent).toHaveLength(1);
+    expect(mixed.counters).toMatchObject({ notifications: 1, failures: 1 });
+  });
+});
+
 describe("subscriptions", () => {
   it("refuses an unknown event, a bad socket and a host that does not resolve", async () => {
     await expect(evi.subscribe("E_NOPE", "udp:127.0.0.1:9000")).rejects.toBeInstanceOf(EventSubscribeError);

@@ -81,6 +81,8 @@ export interface EventCounters {
   notifications: number;
   /** Subscriptions dropped because they expired. */
   expired: number;
+  /** Notifications a sender failed to take (it threw). */
+  failures: number;
 }
 
 const systemResolve: HostResolver = async (host) => {
@@ -89,7 +91,7 @@ const systemResolve: HostResolver = async (host) => {
 };
 
 export class EventInterface {
-  readonly counters: EventCounters = { raised: 0, notifications: 0, expired: 0 };
+  readonly counters: EventCounters = { raised: 0, notifications: 0, expired: 0, failures: 0 };
   readonly senders: Readonly<Record<EventTransportName, EventSender>>;
   readonly #events: PublishedEvent[] = [];
   readonly #byName = new Map<string, PublishedEvent>();
@@ -175,8 +177,14 @@ export class EventInterface {
     for (const s of event.subscribers) {
       const method = s.socket.method;
       const payload = method === undefined ? plain : eventPayload(method, params);
-      this.senders[s.socket.transport].send(s.target, payload);
-      this.counters.notifications++;
+      try {
+        this.senders[s.socket.transport].send(s.target, payload);
+        this.counters.notifications++;
+      } catch (e) {
+        // A sender never throws by contract; if one does, the engine's state change still completes.
+        this.counters.failures++;
+        this.#log.warn({ event: eventName, err: e instanceof Error ? e.message : String(e) }, "event not sent");
+      }
     }
     return event.subscribers.length;
   }

@@ -53,7 +53,8 @@ export class StreamSender implements EventSender {
     if (this.#closed) return;
     const key = keyOf(target);
     let c = this.#connections.get(key);
-    if (c === undefined) c = this.#open(key, target);
+    // A connection destroyed in this turn is still listed until its "close" event: open a new one instead.
+    if (c === undefined || c.socket.destroyed) c = this.#open(key, target);
     const bytes = Buffer.byteLength(payload, "utf8");
     if (c.socket.writableLength + bytes > this.#maxBuffered) {
       this.counters.dropped++;
