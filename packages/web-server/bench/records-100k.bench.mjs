@@ -1,8 +1,10 @@
 // The status web API at 100,000 records (issue 13): /api/records latency (first page, filter, sort, a deep page),
 // the heap a request allocates, SSE fan-out cost, memory. Records are views made on each call, as the engine's
-// snapshot makes them. Run after a build:
+// snapshot makes them; `since` and the history come from the daemon's status-report store (RegistrantReports).
+// Run after a build:
 //   node --expose-gc packages/web-server/bench/records-100k.bench.mjs        (N=… for another size, CLIENTS=… SSE)
 import { request } from "node:http";
+import { RegistrantReports } from "@uacreg/status-report";
 import { WebStatusServer } from "@uacreg/web-server";
 
 const N = Number(process.env.N ?? 100_000);
@@ -27,7 +29,8 @@ gc();
 const heap0 = process.memoryUsage().heapUsed;
 // One compact "live record" per record, as the engine holds them; 90 % registered, the rest spread over failures.
 const live = [];
-const sinceOf = new Map();
+const reports = new RegistrantReports();
+const perState = {};
 const t0 = 1_767_225_600;
 for (let i = 0; i < N; i++) {
   const state = i % 10 === 0 ? [4, 5, 6, 7, 0][(i / 10) % 5] : 3;
@@ -35,10 +38,20 @@ for (let i = 0; i < N; i++) {
   const contact = `sip:user${i}@10.0.${(i >> 8) & 255}.${i & 255}:5060`;
   const registrar = `sip:registrar${i % 53}.example.net`;
   live.push({ aor, contact, registrar, state, enabled: i % 1000 !== 1, sent: t0 + (i % 3600) });
-  sinceOf.set(`${aor}\0${contact}\0${registrar}`, t0 + ((i * 7919) % 86_400));
+  perState[STATES[state]] = (perState[STATES[state]] ?? 0) + 1;
 }
 gc();
+gc();
 const heapRecords = process.memoryUsage().heapUsed;
+for (const [i, r] of live.entries()) {
+  const key = { aor: r.aor, contact: r.contact, registrar: r.registrar };
+  reports.created(key, t0);
+  const reason = r.state === 3 ? "200 OK" : "401 Unauthorized to an authenticated request";
+  reports.changed({ key, from: "NOT_REGISTERED_STATE", to: STATES[r.state], reason, at: t0 + ((i * 7919) % 86_400) });
+}
+gc();
+gc();
+const heapHistory = process.memoryUsage().heapUsed;
 const records = {
   snapshot: () => {
     const taken = live;
@@ -61,16 +74,10 @@ const records = {
     };
   },
   get: () => undefined,
-  stats: () => {
-    const out = {};
-    for (const r of live) out[STATES[r.state]] = (out[STATES[r.state]] ?? 0) + 1;
-    return out;
-  },
+  // The engine keeps these counts as it goes (O(1) per call).
+  stats: () => perState,
 };
-const history = {
-  history: () => [],
-  since: (k) => sinceOf.get(`${k.aor}\0${k.contact}\0${k.registrar}`),
-};
+const history = reports;
 const listeners = new Set();
 const server = new WebStatusServer({
   records: () => records,
@@ -99,6 +106,7 @@ function get(path) {
 
 console.log(`web-server bench: ${N.toLocaleString("en")} records, node ${process.version}`);
 console.log(`heap of the records themselves (the engine's part, not the server's): ${mb(heapRecords - heap0)} MB`);
+// (The status-report store's own memory is measured by packages/status-report/bench.)
 const queries = [
   ["first page, default sort (failing first)", "/api/records"],
   ["first page, sort=aor", "/api/records?sort=aor"],
@@ -140,9 +148,9 @@ console.log(
   `\nheap allocated by one request (collected after): default ${mb(transientDefault)} MB, sort=aor&q=example ${mb(transientAor)} MB`,
 );
 gc();
-console.log(`heap retained by the server between requests: ${mb(process.memoryUsage().heapUsed - heapRecords)} MB`);
+console.log(`heap retained by the server between requests: ${mb(process.memoryUsage().heapUsed - heapHistory)} MB`);
 
-// SSE fan-out: CLIENTS streams, 100,000 state changes published 1,000 per event-loop turn.
+// SSE fan-out: CLIENTS streams, 100,000 state changes published PER_TURN per event-loop turn (a start-up storm).
 const streams = [];
 await Promise.all(
   Array.from(
@@ -166,8 +174,9 @@ const heapSse = process.memoryUsage().heapUsed;
 const cpu0 = process.cpuUsage();
 const w0 = performance.now();
 const CHANGES = 100_000;
-for (let i = 0; i < CHANGES; i += 1000) {
-  for (let j = i; j < i + 1000; j++) {
+const PER_TURN = Number(process.env.PER_TURN ?? 200);
+for (let i = 0; i < CHANGES; i += PER_TURN) {
+  for (let j = i; j < i + PER_TURN; j++) {
     const r = live[j % N];
     const e = {
       key: { aor: r.aor, contact: r.contact, registrar: r.registrar },
@@ -182,13 +191,14 @@ for (let i = 0; i < CHANGES; i += 1000) {
 }
 const published = performance.now() - w0;
 const cpu = process.cpuUsage(cpu0);
+gc();
 const heapAfter = process.memoryUsage().heapUsed;
 // Let the clients read what is left.
 const expected = streams[0].bytes;
 for (let k = 0; k < 200 && streams.some((s) => s.bytes < expected); k++) await new Promise((r) => setTimeout(r, 10));
 const cpuS = (cpu.user + cpu.system) / 1e6;
 console.log(
-  `\nSSE: ${CHANGES.toLocaleString("en")} changes to ${CLIENTS} clients in ${published.toFixed(0)} ms ` +
+  `\nSSE: ${CHANGES.toLocaleString("en")} changes (${PER_TURN} per turn) to ${CLIENTS} clients in ${published.toFixed(0)} ms ` +
     `(server and clients in one process): ${cpuS.toFixed(2)} CPU-s, ${((cpuS / CHANGES) * 1e6).toFixed(1)} µs per change ` +
     `(all clients), writes ${server.events.counters.writes}, resyncs ${server.events.counters.resyncs}, ` +
     `~${mb(streams[0].bytes)} MB per client, heap growth ${mb(heapAfter - heapSse)} MB (retained frames: 10,000)`,
