@@ -136,6 +136,8 @@ describe("RegistrantReports", () => {
     expect(r.identifiers()).toEqual([formatKey(bob)]);
     expect(r.history(alice)).toEqual([]);
     r.created(alice, 20);
+    // alice is back in its freed slot (before bob's): still listed newest first.
+    expect(r.identifiers()).toEqual([formatKey(alice), formatKey(bob)]);
     expect(r.reports(formatKey(alice))).toEqual([{ at: 20, log: "created with state NOT_REGISTERED_STATE\n" }]);
     expect(r.remove(bob)).toBe(true);
     expect(r.remove(bob)).toBe(false);

@@ -131,6 +131,8 @@ export class RegistrantReports implements SrGroup {
   #allocated = 0;
   #size = 0;
   #created = 0;
+  /** A freed slot has been reused, so slot order is no longer creation order. */
+  #reused = false;
   readonly #prepare: ((reports: RegistrantReports) => void | Promise<void>) | undefined;
 
   constructor(options: RegistrantReportsOptions = {}) {
@@ -265,8 +267,10 @@ export class RegistrantReports implements SrGroup {
   identifiers(): readonly string[] {
     const slots: number[] = [];
     for (let slot = 0; slot < this.#allocated; slot++) if (this.#keys[slot] !== undefined) slots.push(slot);
-    const order = (slot: number): number => this.#chunk(slot).order[slot & IN_CHUNK] ?? 0;
-    slots.sort((a, b) => order(b) - order(a));
+    if (this.#reused) {
+      const order = (slot: number): number => this.#chunk(slot).order[slot & IN_CHUNK] ?? 0;
+      slots.sort((a, b) => order(b) - order(a));
+    } else slots.reverse();
     return slots.map((slot) => formatKey(this.#keys[slot] as RegistrantKey));
   }
 
@@ -325,7 +329,8 @@ export class RegistrantReports implements SrGroup {
 
   #allocate(key: RegistrantKey): number {
     let slot = this.#free.pop();
-    if (slot === undefined) {
+    if (slot !== undefined) this.#reused = true;
+    else {
       slot = this.#allocated++;
       if (slot >= this.#chunks.length * CHUNK) {
         this.#chunks.push({
