@@ -154,11 +154,11 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)("the status page in Chromium", () =
       const dialog = page.getByRole("dialog", { name: "sip:bob@reg.test" });
       await expect.poll(() => dialog.isVisible()).toBe(true);
       await expect.poll(() => dialog.locator("table.history tbody tr").count()).toBeGreaterThan(0);
+      await page.screenshot({ path: join(OUTPUT, "detail.png") });
       const text = (await dialog.textContent()) ?? "";
       expect(text).toContain("WRONG_CREDENTIALS");
       expect(text).toMatch(/Password\s*set/);
       expect(text).not.toContain("not-bobs-password");
-      await page.screenshot({ path: join(OUTPUT, "detail.png") });
       await page.keyboard.press("Escape");
       await expect.poll(() => dialog.isVisible()).toBe(false);
       expect(errors).toEqual([]);
