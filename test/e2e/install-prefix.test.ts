@@ -151,7 +151,8 @@ describe("production install into a prefix", () => {
       .replaceAll("/var/lib/uacreg", state)
       .replaceAll("/run/uacreg", runtime);
     const configFile = join(base, "uacreg.yaml");
-    writeFileSync(configFile, stringify(await withFreePorts(parse(moved))));
+    const config = (await withFreePorts(parse(moved))) as { web: { listen: string } };
+    writeFileSync(configFile, stringify(config));
 
     // ExecStart, with the config path of this test; WorkingDirectory and the variables systemd sets. The first start
     // on an empty state directory creates the SQLite database and its table: no other step.
@@ -188,6 +189,13 @@ describe("production install into a prefix", () => {
     expect({ code: overFifo.code, err: overFifo.stderr }).toEqual({ code: 0, err: "" });
     expect(aors(overFifo.stdout)).toEqual(["sip:alice@example.test"]);
     expect(daemon.output()).not.toContain("pw-alice");
+    // The status page ships in the prefix too (the web app's built files are part of the install).
+    const page = await fetch(`http://${config.web.listen}/`);
+    expect({ status: page.status, type: page.headers.get("content-type") }).toEqual({
+      status: 200,
+      type: expect.stringMatching(/^text\/html/),
+    });
+    expect(await page.text()).toMatch(/<html/i);
 
     // systemd's stop: SIGTERM, exit 0 (Restart=on-failure does not restart it).
     daemon.child.kill("SIGTERM");
