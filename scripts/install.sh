@@ -30,7 +30,8 @@ die() {
 }
 
 command -v pnpm >/dev/null || die "pnpm is not on PATH (npm i -g pnpm@$(node -p 'require("'"$root"'/package.json").packageManager.split("@")[1]'))"
-for built in apps/uacregd/dist/main.js apps/uacreg/dist/main.js packages/release/dist/build-info.json; do
+for built in apps/uacregd/dist/main.js apps/uacreg/dist/main.js apps/web/dist/www/index.html \
+  packages/release/dist/build-info.json; do
   [ -f "$root/$built" ] || die "$built is missing: build first (cd $root && pnpm install --frozen-lockfile && pnpm build)"
 done
 
