@@ -39,7 +39,7 @@ export function importProgress(io: CliIo, totalBytes: number, now: () => number)
       totalBytes > 0 ? state.bytes / totalBytes : 1,
       state.rows,
       state.rows / elapsed,
-      io.columns ?? 80,
+      io.columns || 80,
     );
     io.stderr(`\r${shown}\u001b[K`);
   };
