@@ -1,8 +1,9 @@
 /**
  * `GET /events` (docs/web-api.md §6): Server-Sent Events (WHATWG HTML §9.2) of the records' state changes.
  *
- * - Every change gets a sequence number; its frame is serialised once and shared by every client. The last
- *   `retain` frames are kept so a client reconnecting with `Last-Event-ID` inside that window gets exactly what it
+ * - Every change gets a sequence number; its frame is serialised once, when a client needs it, and shared by every
+ *   client (with nobody connected a change costs one reference in the ring: every refresh is two changes). The last
+ *   `retain` changes are kept so a client reconnecting with `Last-Event-ID` inside that window gets exactly what it
  *   missed; outside it (or from an earlier process: sequence numbers start from the start time) it gets a snapshot.
  * - Changes are written once per event-loop turn (`setImmediate`): 100,000 records changing state at start-up make
  *   one write per client per turn, not one per change.
@@ -58,8 +59,9 @@ export class EventStream {
   readonly #stallMs: number;
   readonly #retryMs: number;
   readonly #clients = new Set<Client>();
-  /** Ring of the last frames; frame of seq s at (s - base) % retain once base is counted. */
-  readonly #ring: string[] = [];
+  /** Ring of the last changes (oldest at #ringStart once full) and their frames, made when first needed. */
+  readonly #ring: StateChange[] = [];
+  readonly #frames: Array<string | undefined> = [];
   #ringStart = 0;
   /** The sequence number of the last change (the first change gets start + 1). */
   #seq: number;
@@ -92,23 +94,21 @@ export class EventStream {
   /** Records a state change and queues it for every client (written at the end of this event-loop turn). */
   publish(e: StateChange): void {
     const seq = ++this.#seq;
-    const data = JSON.stringify({
-      seq,
-      id: recordId(e.key),
-      key: { aor: e.key.aor, contact: e.key.contact, registrar: e.key.registrar },
-      from: e.from,
-      to: e.to,
-      reason: e.reason,
-      at: e.at,
-    });
-    const frame = `event: state\nid: ${seq}\ndata: ${data}\n\n`;
-    if (this.#ring.length < this.#retain) this.#ring.push(frame);
-    else {
-      this.#ring[this.#ringStart] = frame;
+    let slot: number;
+    if (this.#ring.length < this.#retain) {
+      slot = this.#ring.length;
+      this.#ring.push(e);
+      this.#frames.push(undefined);
+    } else {
+      slot = this.#ringStart;
+      this.#ring[slot] = e;
+      this.#frames[slot] = undefined;
       this.#ringStart = (this.#ringStart + 1) % this.#retain;
     }
     this.counters.events++;
     if (this.#clients.size === 0) return;
+    const frame = stateFrame(seq, e);
+    this.#frames[slot] = frame;
     this.#pending.push(frame);
     if (!this.#flushQueued) {
       this.#flushQueued = true;
@@ -172,7 +172,13 @@ export class EventStream {
   }
 
   #frameOf(seq: number, oldest: number): string {
-    return this.#ring[(this.#ringStart + (seq - oldest)) % this.#ring.length] as string;
+    const slot = (this.#ringStart + (seq - oldest)) % this.#ring.length;
+    let frame = this.#frames[slot];
+    if (frame === undefined) {
+      frame = stateFrame(seq, this.#ring[slot] as StateChange);
+      this.#frames[slot] = frame;
+    }
+    return frame;
   }
 
   #snapshotFrame(resync: boolean): string {
@@ -255,4 +261,18 @@ export class EventStream {
     const frame = `event: summary\nid: ${seq}\ndata: ${JSON.stringify({ seq, summary })}\n\n`;
     for (const c of this.#clients) if (c.behindSince < 0) this.#write(c, frame);
   }
+}
+
+/** The `state` frame of change `seq` (docs/web-api.md §6). */
+function stateFrame(seq: number, e: StateChange): string {
+  const data = JSON.stringify({
+    seq,
+    id: recordId(e.key),
+    key: { aor: e.key.aor, contact: e.key.contact, registrar: e.key.registrar },
+    from: e.from,
+    to: e.to,
+    reason: e.reason,
+    at: e.at,
+  });
+  return `event: state\nid: ${seq}\ndata: ${data}\n\n`;
 }
