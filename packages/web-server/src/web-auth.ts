@@ -6,6 +6,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { isIP } from "node:net";
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = "uacreg_session";
@@ -88,4 +89,24 @@ export function crossSiteRefusal(req: IncomingMessage): string | undefined {
     return "Origin is not a URL";
   }
   return originHost.toLowerCase() === host.toLowerCase() ? undefined : "Origin does not match Host";
+}
+
+/**
+ * DNS rebinding guard of a server without a token (docs/web-api.md §1): a web page from another site can make its
+ * own host name resolve to 127.0.0.1 and then read this API as "same origin"; its requests carry that name in
+ * `Host`. Without a token only an IP literal, `localhost` or a `*.localhost` name is accepted. With a token the
+ * attacker has no credential, so any host is fine (a reverse proxy's name, for instance).
+ */
+export function hostRefusal(req: IncomingMessage): string | undefined {
+  const host = req.headers.host;
+  if (host === undefined) return "no Host header";
+  let name: string;
+  try {
+    name = new URL(`http://${host}`).hostname.toLowerCase();
+  } catch {
+    return "bad Host header";
+  }
+  const bare = name.startsWith("[") ? name.slice(1, -1) : name;
+  if (isIP(bare) !== 0 || bare === "localhost" || bare.endsWith(".localhost")) return undefined;
+  return `Host ${JSON.stringify(name.slice(0, 64))} is not an address or localhost (set web.token to reach the API by a name)`;
 }

@@ -253,6 +253,32 @@ describe("actions", () => {
   });
 });
 
+describe("DNS rebinding", () => {
+  it("without a token, refuses an API request whose Host is a name other than localhost (403)", async () => {
+    const at = (host: string, path = "/api/summary") =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port, path, headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    expect(await at(`evil.example:${port}`)).toBe(403);
+    expect(await at("evil.example", "/events")).toBe(403);
+    expect(await at(`localhost:${port}`)).toBe(200);
+    expect(await at(`ui.localhost:${port}`)).toBe(200);
+    expect(await at(`127.0.0.1:${port}`)).toBe(200);
+    expect(await at(`[::1]:${port}`)).toBe(200);
+    expect(await at("evil.example", "/")).toBe(200); // the page holds no data
+    await start({ token: "s3cret-token" });
+    const withToken = await fetch(`${base}/api/summary`, {
+      headers: { host: "status.example.net", authorization: "Bearer s3cret-token" },
+    });
+    expect(withToken.status).toBe(200);
+  });
+});
+
 describe("token", () => {
   beforeEach(() => start({ token: "s3cret-token" }));
 

@@ -15,7 +15,7 @@ import type { MiDispatcher, RecordHistory, StateChangeSource, WebRecords, WebRec
 import { serveStatic } from "./static-files.js";
 import { statusSummary } from "./status-summary.js";
 import { SuccessWindow } from "./success-window.js";
-import { crossSiteRefusal, WebAuth } from "./web-auth.js";
+import { crossSiteRefusal, hostRefusal, WebAuth } from "./web-auth.js";
 import { WebApiError } from "./web-errors.js";
 
 /** The record actions of `POST /api/records/:id/<action>` and the MI command each runs. */
@@ -163,6 +163,10 @@ export class WebStatusServer {
         throw new WebApiError(405, "method_not_allowed", `${method} is not allowed here`);
       }
       return serveStatic(req, res, path, this.#root());
+    }
+    if (!this.#auth.enabled) {
+      const refusal = hostRefusal(req);
+      if (refusal !== undefined) throw new WebApiError(403, "forbidden", refusal);
     }
     if (path === "/api/login") return this.#login(req, res, method);
     if (path === "/api/logout") {
