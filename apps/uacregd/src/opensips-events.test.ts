@@ -133,6 +133,7 @@ describe("OpensipsEvents", () => {
     ]);
     expect(events.reports.history(alice).map((h) => h.to)).toEqual(["REGISTERING_STATE", "REGISTERED_STATE"]);
     expect(events.reports.since(alice)).toBe(at + 1);
+    expect(events.counters()).toMatchObject({ raised: 2, notifications: 2, udpSent: 2, statusReportRecords: 1 });
   });
 
   it("gives every loaded record its identifier, and drops those of records deleted without a state change", async () => {

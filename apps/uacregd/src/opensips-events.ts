@@ -112,6 +112,24 @@ export class OpensipsEvents {
     this.#setCore(CORE_TERMINATING, "shutting down", undefined);
   }
 
+  /**
+   * Figures for the metrics: events raised with a subscriber, notifications handed to a transport, subscriptions
+   * expired, and per transport what was sent, dropped (buffer full, too large, connection lost) and failed.
+   */
+  counters(): Record<string, number> {
+    const { udp, tcp } = this.evi.senders;
+    return {
+      ...this.evi.counters,
+      udpSent: udp.counters.sent,
+      udpDropped: udp.counters.dropped,
+      udpErrors: udp.counters.errors,
+      tcpSent: tcp.counters.sent,
+      tcpDropped: tcp.counters.dropped,
+      tcpErrors: tcp.counters.errors,
+      statusReportRecords: this.reports.size,
+    };
+  }
+
   /** Stops following the engine and closes the subscribers' sockets. */
   async close(): Promise<void> {
     this.#detach?.();
