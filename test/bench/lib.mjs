@@ -388,7 +388,10 @@ export async function startRegistrar(dir, n, { children = 4, ulTimer = 5, nonceE
  * Kamailio's uac_reg client (kamailio-uac.cfg) registering accounts 0…n-1 with `registrarPort`, from the `uacreg`
  * table at `dir`/uac.db (made by makeUacregDb first). Returns once spawned; `ready` resolves once it listens.
  */
-export async function spawnUacClient(dir, { children = 4, timer = 10, retry = 60, shmMB, pkgMB, maxBuf }) {
+export async function spawnUacClient(
+  dir,
+  { children = 4, timer = 10, retry = 60, randomDelay = 0, shmMB, pkgMB, maxBuf },
+) {
   const port = await freePort(true);
   const dbPath = join(dir, "uac.db");
   const text = fill("kamailio-uac.cfg", {
@@ -400,6 +403,7 @@ export async function spawnUacClient(dir, { children = 4, timer = 10, retry = 60
     DB_URL: `sqlite:///${dbPath}`,
     TIMER: timer,
     RETRY: retry,
+    RANDOM_DELAY: randomDelay,
   });
   return spawnKamailio(dir, "uac", text, port, { shmMB, pkgMB, maxBuf });
 }
