@@ -95,6 +95,19 @@ describe("E_REGISTRANT_* events", () => {
   });
 });
 
+describe("host names", () => {
+  it("resolves a name with the system resolver, IPv4 first (localhost reaches a 127.0.0.1 listener)", async () => {
+    const system = new EventInterface({ clock, senders: { udp, tcp } });
+    publishRegistrantEvents(system);
+    await system.subscribe("E_REGISTRANT_REGISTERED", "udp:localhost:9000");
+    raiseRegistrantEvent(system, key, "REGISTERED_STATE");
+    expect(udp.sent[0]?.target).toEqual({ address: "127.0.0.1", family: 4, port: 9000 });
+    expect(system.subscribers("E_REGISTRANT_REGISTERED")).toEqual([
+      { socket: "udp:localhost:9000", expire: 3600, ttl: 3600 },
+    ]);
+  });
+});
+
 describe("a sender that throws", () => {
   it("is counted and logged; the other subscribers still get the event", async () => {
     const broken: EventSender = {

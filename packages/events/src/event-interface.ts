@@ -85,8 +85,9 @@ export interface EventCounters {
   failures: number;
 }
 
+/** The system resolver, IPv4 first: OpenSIPS's event senders are IPv4, and `localhost` must reach a 127.0.0.1 listener. */
 const systemResolve: HostResolver = async (host) => {
-  const r = await lookup(host);
+  const r = await lookup(host, { order: "ipv4first" });
   return { address: r.address, family: r.family === 6 ? 6 : 4 };
 };
 
