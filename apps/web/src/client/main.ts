@@ -24,7 +24,14 @@ import {
 } from "./query.js";
 import { RecordsView } from "./records-view.js";
 import { SummaryView } from "./summary-view.js";
-import { type RecordAction, type RecordItem, STATE_NAMES, type StateEvent, type Summary } from "./types.js";
+import {
+  type RecordAction,
+  type RecordItem,
+  type RecordPage,
+  STATE_NAMES,
+  type StateEvent,
+  type Summary,
+} from "./types.js";
 
 /** Labels and confirmations of the actions; the ones that may unregister ask first. */
 const ACTIONS: Record<RecordAction, { done: string; confirm?: (aor: string) => { title: string; text: string } }> = {
@@ -66,9 +73,9 @@ class StatusPage {
   private readonly live = new LiveEvents("events", {
     snapshot: (e) => {
       this.applySummary(e.summary);
-      // A (re)connected stream: what changed while away is in the snapshot, not in events; re-read the page.
-      this.refreshPage.cancel();
-      void this.loadPage();
+      // A (re)connected stream: what changed while away is in the snapshot, not in events; re-read the page (coalesced,
+      // so a fetch the operator just asked for is not thrown away).
+      this.refreshPage.trigger();
       if (this.detail.openId !== null) this.refreshDetail.trigger();
     },
     state: (e) => this.onState(e),
@@ -90,19 +97,25 @@ class StatusPage {
     return Date.now() / 1000 + this.skew;
   }
 
-  /** First load: the summary (which also tells whether a token is needed), the page, then the live stream. */
+  /**
+   * First load: the summary (which also tells whether a token is needed) and the first page at once, then the live
+   * stream (its snapshot re-reads the page once, so nothing that changed in between is missed).
+   */
   private async boot(): Promise<void> {
-    try {
-      this.applySummary(await api.summary());
-    } catch (e) {
-      if (e instanceof UnauthorizedError) {
+    const query = this.query;
+    const [summary, page] = await Promise.allSettled([api.summary(), api.records(recordsSearch(query))]);
+    if (summary.status === "rejected") {
+      if (summary.reason instanceof UnauthorizedError) {
         if (await askForToken()) return this.boot();
         this.needToken();
         return;
       }
-      this.notice(e instanceof Error ? e.message : String(e), true);
+      this.notice(summary.reason instanceof Error ? summary.reason.message : String(summary.reason), true);
+    } else {
+      this.applySummary(summary.value);
     }
-    await this.loadPage();
+    if (page.status === "fulfilled" && query === this.query) this.showPage(query, page.value);
+    else await this.loadPage();
     this.live.connect();
   }
 
@@ -158,18 +171,7 @@ class StatusPage {
     try {
       const page = await api.records(recordsSearch(query), controller.signal);
       if (controller.signal.aborted) return;
-      if (page.items.length === 0 && page.total > 0 && query.offset > 0) {
-        // The page emptied under us (records left the filter): show the last page that has rows.
-        this.setQuery({ offset: Math.max(0, Math.floor((page.total - 1) / PAGE_SIZE) * PAGE_SIZE) });
-        return;
-      }
-      this.total = page.total;
-      this.shown = page.items.length;
-      this.records.render(page.items, this.now());
-      byId("page-label").textContent = pageLabel(page.offset, page.items.length, page.total);
-      byId<HTMLButtonElement>("prev").disabled = query.offset === 0;
-      byId<HTMLButtonElement>("next").disabled = query.offset + page.items.length >= page.total;
-      byId("rows").closest("table")?.setAttribute("aria-busy", "false");
+      this.showPage(query, page);
     } catch (e) {
       if (controller.signal.aborted) return;
       if (e instanceof UnauthorizedError) {
@@ -183,6 +185,21 @@ class StatusPage {
     } finally {
       if (this.inFlight === controller) this.inFlight = null;
     }
+  }
+
+  /** Draws a page of records fetched for `query`. */
+  private showPage(query: ListQuery, page: RecordPage): void {
+    if (page.items.length === 0 && page.total > 0 && query.offset > 0) {
+      // The page emptied under us (records left the filter): show the last page that has rows.
+      this.setQuery({ offset: Math.max(0, Math.floor((page.total - 1) / PAGE_SIZE) * PAGE_SIZE) });
+      return;
+    }
+    this.total = page.total;
+    this.shown = page.items.length;
+    this.records.render(page.items, this.now());
+    byId("page-label").textContent = pageLabel(page.offset, page.items.length, page.total);
+    byId<HTMLButtonElement>("prev").disabled = query.offset === 0;
+    byId<HTMLButtonElement>("next").disabled = query.offset + page.items.length >= page.total;
   }
 
   private async openDetail(id: string): Promise<void> {
