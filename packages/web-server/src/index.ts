@@ -4,6 +4,7 @@
  */
 export { type DelayHistogram, EventLoopLag, type LagFigures } from "./event-loop-lag.js";
 export { EventStream, type EventStreamCounters, type EventStreamOptions } from "./event-stream.js";
+export { LoginThrottle } from "./login-throttle.js";
 export { keyOfRecordId, recordId } from "./record-id.js";
 export { type RecordDetail, type RecordItem, recordItem } from "./record-item.js";
 export {

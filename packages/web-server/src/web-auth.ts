@@ -34,16 +34,25 @@ export class WebAuth {
     return timingSafeEqual(digest(candidate), this.#tokenDigest);
   }
 
-  /** The request carries the bearer token or the session cookie (always true without a token). */
-  allows(req: IncomingMessage): boolean {
-    if (this.#tokenDigest === undefined || this.#session === undefined) return true;
+  /**
+   * Whether the request carries the bearer token or the session cookie: `ok` (always without a token), `missing`
+   * (no credential presented) or `wrong` (one presented and refused: counted by the throttle).
+   */
+  check(req: IncomingMessage): "ok" | "missing" | "wrong" {
+    if (this.#tokenDigest === undefined || this.#session === undefined) return "ok";
     const header = req.headers.authorization;
+    let presented = false;
     if (header !== undefined) {
+      presented = true;
       const m = /^Bearer +(\S+) *$/i.exec(header);
-      if (m && this.tokenMatches(m[1] as string)) return true;
+      if (m && this.tokenMatches(m[1] as string)) return "ok";
     }
     const cookie = cookieValue(req.headers.cookie, SESSION_COOKIE);
-    return cookie !== undefined && timingSafeEqual(digest(cookie), digest(this.#session));
+    if (cookie !== undefined) {
+      presented = true;
+      if (timingSafeEqual(digest(cookie), digest(this.#session))) return "ok";
+    }
+    return presented ? "wrong" : "missing";
   }
 
   /** The `Set-Cookie` value after a successful login (HttpOnly, SameSite=Strict, Path=/; a browser-session cookie). */

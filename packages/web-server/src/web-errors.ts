@@ -12,6 +12,7 @@ export type WebErrorCode =
   | "method_not_allowed"
   | "payload_too_large"
   | "unsupported_media_type"
+  | "too_many_requests"
   | "not_ready"
   | "mi_error";
 

@@ -482,3 +482,21 @@ describe("GET /events", () => {
     expect(server.events.counters.clients).toBe(0);
   });
 });
+
+describe("wrong-token throttle", () => {
+  it("answers 429 after 20 wrong tokens from one address within a minute, until the minute ends", async () => {
+    await start({ token: "s3cret-token" });
+    const wrong = { headers: { authorization: "Bearer guess" } };
+    for (let i = 0; i < 5; i++) expect((await fetch(`${base}/api/summary`)).status).toBe(401); // no token: not counted
+    for (let i = 0; i < 19; i++) expect((await fetch(`${base}/api/summary`, wrong)).status).toBe(401);
+    expect((await post("/api/login", { body: JSON.stringify({ token: "guess" }) })).status).toBe(401); // the 20th
+    const blocked = await fetch(`${base}/api/summary`, { headers: { authorization: "Bearer s3cret-token" } });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await j(blocked)).error.code).toBe("too_many_requests");
+    await clock.advance(60_000);
+    expect((await fetch(`${base}/api/summary`, { headers: { authorization: "Bearer s3cret-token" } })).status).toBe(
+      200,
+    );
+  });
+});

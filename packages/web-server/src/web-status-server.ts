@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { type Clock, type Logger, SILENT_LOGGER, systemClock } from "@uacreg/runtime";
 import { type DelayHistogram, EventLoopLag } from "./event-loop-lag.js";
 import { EventStream, type EventStreamOptions } from "./event-stream.js";
+import { LoginThrottle } from "./login-throttle.js";
 import { keyOfRecordId } from "./record-id.js";
 import { type RecordDetail, recordItem } from "./record-item.js";
 import { parseRecordQuery, queryRecords } from "./record-query.js";
@@ -67,6 +68,7 @@ export class WebStatusServer {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #auth: WebAuth;
+  readonly #throttle: LoginThrottle;
   readonly #success: SuccessWindow;
   readonly #lag: EventLoopLag;
   readonly #stream: EventStream;
@@ -78,6 +80,7 @@ export class WebStatusServer {
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger ?? SILENT_LOGGER;
     this.#auth = new WebAuth(options.token);
+    this.#throttle = new LoginThrottle(this.#clock);
     this.#success = new SuccessWindow(this.#clock);
     this.#lag = new EventLoopLag(this.#clock, options.lagHistogram ? { histogram: options.lagHistogram } : {});
     this.#stream = new EventStream({ ...options.events, clock: this.#clock, summary: () => this.summary() });
@@ -168,6 +171,13 @@ export class WebStatusServer {
       const refusal = hostRefusal(req);
       if (refusal !== undefined) throw new WebApiError(403, "forbidden", refusal);
     }
+    if (this.#auth.enabled) {
+      const wait = this.#throttle.blockedFor(req.socket.remoteAddress ?? "");
+      if (wait > 0) {
+        res.setHeader("retry-after", String(Math.ceil(wait / 1000)));
+        throw new WebApiError(429, "too_many_requests", "too many wrong tokens from this address; try again later");
+      }
+    }
     if (path === "/api/login") return this.#login(req, res, method);
     if (path === "/api/logout") {
       this.#allow(method, "POST", res);
@@ -175,7 +185,9 @@ export class WebStatusServer {
       res.setHeader("set-cookie", WebAuth.clearCookie());
       return json(res, 200, { ok: true, message: "logged out" });
     }
-    if (!this.#auth.allows(req)) {
+    const auth = this.#auth.check(req);
+    if (auth !== "ok") {
+      if (auth === "wrong") this.#throttle.failed(req.socket.remoteAddress ?? "");
       throw new WebApiError(401, "unauthorized", "a valid bearer token or session cookie is required");
     }
     if (path === "/events") {
@@ -240,6 +252,7 @@ export class WebStatusServer {
     if (!this.#auth.enabled) return json(res, 200, { ok: true, message: "no token is configured" });
     if (typeof token !== "string") throw WebApiError.badParameter("token", "must be a string");
     if (!this.#auth.tokenMatches(token)) {
+      this.#throttle.failed(req.socket.remoteAddress ?? "");
       this.#log.warn({ remote: req.socket.remoteAddress }, "web login refused: wrong token");
       throw new WebApiError(401, "unauthorized", "wrong token");
     }
