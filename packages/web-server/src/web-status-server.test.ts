@@ -368,6 +368,9 @@ describe("GET /events", () => {
     const stream = sse();
     const first = await stream.until((f) => f.some((x) => x.event === "snapshot"));
     expect(stream.headers["content-type"]).toBe("text/event-stream; charset=utf-8");
+    const head = await fetch(`${base}/events`, { method: "HEAD" });
+    expect([head.status, head.headers.get("content-type")]).toEqual([200, "text/event-stream; charset=utf-8"]);
+    expect((await post("/events")).status).toBe(405);
     expect(first[0]).toEqual({ retry: "2000" });
     const snap = first[1];
     const snapData = JSON.parse(snap?.data ?? "");

@@ -192,6 +192,10 @@ export class WebStatusServer {
     }
     if (path === "/events") {
       this.#allow(method, "GET", res);
+      if (method === "HEAD") {
+        res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store" }).end();
+        return;
+      }
       const last = req.headers["last-event-id"];
       this.#stream.attach(res, typeof last === "string" ? last.trim() : undefined);
       return;
