@@ -84,6 +84,16 @@ export class AdmissionQueue<R, S> {
     return lane === undefined ? Math.min(INITIAL_WINDOW, this.#max) : this.#limit(lane);
   }
 
+  /**
+   * True when a send to registrar `key` admitted now would go out at once: the global bound and the registrar's
+   * window have room and nothing of that registrar waits ahead of it.
+   */
+  hasRoom(key: string): boolean {
+    if (this.#inFlight >= this.#max) return false;
+    const lane = this.#lanes.get(key);
+    return lane === undefined || (lane.inFlight < this.#limit(lane) && lane.head === lane.queue.length);
+  }
+
   /** Sends at once if the registrar's window and the global bound have room, else queues. */
   admit(record: R, send: S): void {
     const lane = this.#lane(this.#key(send));

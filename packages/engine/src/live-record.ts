@@ -1,6 +1,7 @@
 import { type RecordView, type RegistrantKey, type RegistrantRecord, recordView } from "@uacreg/core";
 import { TableEntry } from "@uacreg/scheduler";
 import type { SipProtocol } from "./request-sender.js";
+import type { VisitBacklog } from "./visit-backlog.js";
 
 const IN_TABLE = 1;
 const RETIRING = 2;
@@ -8,6 +9,8 @@ const RETIRING = 2;
 const PROTO_SHIFT = 2;
 const PROTO_MASK = 3 << PROTO_SHIFT;
 const PROTOCOLS: readonly (SipProtocol | undefined)[] = [undefined, "udp", "tcp", "tls"];
+/** Bit 4: its due visit waits in the {@link VisitBacklog} for room in the in-flight bound. */
+const DEFERRED = 1 << 4;
 
 /**
  * The engine's handle on one record: the current immutable core record and what only the engine knows (the local
@@ -42,6 +45,15 @@ export class LiveRecord extends TableEntry {
   /** Leaves the table; `followed` when its request in flight is still to be followed. */
   retire(followed: boolean): void {
     this.#flags = (this.#flags & ~(IN_TABLE | RETIRING)) | (followed ? RETIRING : 0);
+  }
+
+  /** Its due visit waits in the {@link VisitBacklog} (at most once there). */
+  get deferred(): boolean {
+    return (this.#flags & DEFERRED) !== 0;
+  }
+
+  set deferred(on: boolean) {
+    this.#flags = on ? this.#flags | DEFERRED : this.#flags & ~DEFERRED;
   }
 
   /** reg_list's view: core's, with the socket the last request left from when none is forced. */

@@ -6,6 +6,7 @@ import {
   type RegistrantRecord,
   registers,
   type SendAction,
+  visitDueAt,
   type Step,
   step,
 } from "@uacreg/core";
@@ -17,6 +18,9 @@ import type { LiveRecord } from "./live-record.js";
 import { outboundRequest, outcomeEvent, outcomeProtocol, rejectedSend } from "./outcome-adapter.js";
 import type { RequestSender, SendOutcome, SendTarget } from "./request-sender.js";
 import type { StateWriter } from "./state-writer.js";
+import { VisitBacklog } from "./visit-backlog.js";
+
+const VISIT: RegistrantEvent = { type: "visit" };
 
 /** A send as the admission queue holds it: core's action and, when resolved before admission, its targets. */
 interface Admitted {
@@ -37,6 +41,11 @@ export interface RecordDispatcherOptions {
   maxInFlight: number;
   /** Clustering (docs/cluster.md §4, §6): sends of records of a unit go through it first. */
   gate?: ClusterGate;
+  /**
+   * Whether a record's visit is still due at `now` (the walk's own test: due for core, unit held here), asked again
+   * when a visit that waited in the backlog gets its turn. Default: core's `visitDueAt`.
+   */
+  dueNow?: (live: LiveRecord, now: number) => boolean;
 }
 
 /**
@@ -56,6 +65,9 @@ export class RecordDispatcher {
   readonly #log: Logger;
   readonly #queue: AdmissionQueue<LiveRecord, Admitted>;
   readonly #gate: ClusterGate | undefined;
+  readonly #dueNow: (live: LiveRecord, now: number) => boolean;
+  /** Due visits waiting for room in the in-flight bound (visit-backlog.ts). */
+  readonly #backlog = new VisitBacklog<LiveRecord>();
   /** Next-hop lookups running before admission (outside the queue, so the queue alone is not "idle"). */
   #lookups = 0;
   /** Callers of {@link idle} waiting for no lookup, nothing in flight and nothing queued. */
@@ -71,6 +83,7 @@ export class RecordDispatcher {
     this.#metrics = o.metrics;
     this.#log = o.log;
     this.#gate = o.gate;
+    this.#dueNow = o.dueNow ?? ((live, now) => visitDueAt(live.record, this.ctx.params) <= now);
     this.#queue = new AdmissionQueue<LiveRecord, Admitted>({
       max: o.maxInFlight,
       start: (live, send, epoch) => this.#start(live, send, epoch),
@@ -88,13 +101,35 @@ export class RecordDispatcher {
     return this.#queue.inFlight;
   }
 
+  /** Sends waiting for a slot: queued requests and due visits waiting in the backlog. */
   get queued(): number {
-    return this.#queue.queued;
+    return this.#queue.queued + this.#backlog.size;
   }
 
-  /** From now on every record is stepped as retiring: unREGISTERs go out, nothing registers. */
+  /**
+   * From now on every record is stepped as retiring: unREGISTERs go out, nothing registers. The visits waiting in
+   * the backlog are dropped (a retiring record's visit sends nothing).
+   */
   stopping(): void {
     this.#stopping = true;
+    for (const live of this.#backlog.clear()) live.deferred = false;
+  }
+
+  /**
+   * The walk found `live` due at `now`. Its REGISTER goes out at once when its registrar has room; otherwise the
+   * record waits in the backlog (one reference, nothing built) and core builds its request when its turn comes, if
+   * it is still due then (visit-backlog.ts). A record already waiting keeps its place.
+   */
+  visit(live: LiveRecord, now: number): void {
+    if (live.deferred) return;
+    const config = live.record.config;
+    const hop = config.proxy ?? config.registrar;
+    if (this.#backlog.waiting(hop) || !this.#queue.hasRoom(hop)) {
+      live.deferred = true;
+      this.#backlog.push(hop, live);
+      return;
+    }
+    this.dispatch(live, VISIT, now);
   }
 
   /** Next-hop lookups running now (before admission). */
@@ -121,13 +156,27 @@ export class RecordDispatcher {
     });
   }
 
+  readonly #hasRoom = (hop: string): boolean => this.#queue.hasRoom(hop);
+
+  /** A visit's turn out of the backlog: core gets it if the record is still followed and still due. */
+  readonly #turn = (live: LiveRecord): void => {
+    live.deferred = false;
+    if (!live.inTable || live.retiring || this.#stopping) return;
+    const now = this.unixNow();
+    if (this.#dueNow(live, now)) this.dispatch(live, VISIT, now);
+  };
+
   #isIdle(): boolean {
-    return this.#lookups === 0 && this.#queue.idle;
+    return this.#lookups === 0 && this.#queue.idle && this.#backlog.size === 0;
   }
 
-  /** Frees slots to queued sends, then tells the {@link idle} waiters if nothing is left. */
+  /**
+   * Frees slots to queued sends, then to the visits waiting in the backlog, then tells the {@link idle} waiters if
+   * nothing is left.
+   */
   #drain(): void {
     this.#queue.drain();
+    if (this.#backlog.size > 0) this.#backlog.pull(this.#hasRoom, this.#turn);
     if (this.#idleWaiters.size === 0 || !this.#isIdle()) return;
     for (const done of this.#idleWaiters) done();
     this.#idleWaiters.clear();

@@ -115,7 +115,8 @@ export class RegistrantEngine {
     // At most two dialog-mark statements at once: the rest of the pool stays free for the lease renewals.
     const dialogs = opts.dialogs === undefined ? undefined : new LimitedDialogMarks(opts.dialogs);
     this.#gate = new ClusterGate({ ownership: this.#ownership, dialogs, block, counters, log });
-    const core = { ctx, clock, sender: opts.transport, writer, metrics: this.#metrics, log, gate: this.#gate };
+    const dueNow = (live: LiveRecord, now: number) => this.#dueNow(live, now);
+    const core = { ctx, clock, sender: opts.transport, writer, metrics: this.#metrics, log, gate: this.#gate, dueNow };
     this.#core = new RecordDispatcher({ ...core, maxInFlight: opts.maxInFlight ?? 256 });
     this.#validation = validationOf(params, opts.transport, opts.userAgent);
     this.#units = new UnitIndex(this.#ownership);
@@ -424,14 +425,16 @@ export class RegistrantEngine {
   /** One bucket visit (docs/opensips-behaviour.md §3): records of the bucket in list order, units not held skipped (§7). */
   #visit(bucket: number): void {
     const now = this.#core.unixNow();
-    const params = this.#core.ctx.params;
     for (const live of this.#table.bucket(bucket)) {
       // Records with nothing due (most of them, most of the time) are not handed to core at all.
-      const slot = live.cluster;
-      // A unit not held here, or a record waiting in the takeover queue, is skipped (docs/cluster.md §4, §6).
-      if (slot !== undefined && (slot.takeover || this.#ownership.epochOf(slot.unit) === undefined)) continue;
-      if (visitDueAt(live.record, params) > now) continue;
-      this.#core.dispatch(live, VISIT, now);
+      if (this.#dueNow(live, now)) this.#core.visit(live, now);
     }
+  }
+
+  /** Due at `now`: core says so, and its unit (if any) is held here and not in the takeover queue (docs/cluster.md §4, §6). */
+  #dueNow(live: LiveRecord, now: number): boolean {
+    const slot = live.cluster;
+    if (slot !== undefined && (slot.takeover || this.#ownership.epochOf(slot.unit) === undefined)) return false;
+    return visitDueAt(live.record, this.#core.ctx.params) <= now;
   }
 }

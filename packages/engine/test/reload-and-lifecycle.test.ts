@@ -417,6 +417,88 @@ describe("transactions in flight", () => {
   });
 });
 
+describe("a bucket larger than the in-flight bound (the ramp)", () => {
+  /** `n` users whose records are all in bucket 0 of hash_size 1 (visited together). */
+  const bucket0 = (n: number) => {
+    const out: string[] = [];
+    for (let i = 0; out.length < n; i++) if ((coreHash(`sip:user${i}@reg.test`) & 1) === 0) out.push(`user${i}`);
+    return out;
+  };
+  const accounts = (users: string[]) => ({ accounts: Object.fromEntries(users.map((u) => [u, "secret"])) });
+  const firstRegistered = (h: Harness) =>
+    new Set(h.events.filter((e) => e.to === "REGISTERED_STATE").map((e) => e.key.aor));
+
+  it("builds a REGISTER only when the registrar has room: the others wait untouched, then all register in order", async () => {
+    const users = bucket0(40);
+    h = await openHarness({
+      rows: (r) => users.map((u) => row(r, u)),
+      registrar: accounts(users),
+      engine: { maxInFlight: 4 },
+    });
+    let hold = true; // the registrar answers nothing until the waiting records are counted
+    h.registrar.script = () => (hold ? "drop" : "default");
+    await h.until(() => h?.registrar.received.length === 4);
+    // The visit found all 40 due; 4 went out, 36 wait as records: core has not stepped them (no REGISTER built), and
+    // they count as queued.
+    expect(h.engine.counters().inFlight).toBe(4);
+    expect(h.engine.counters().queued).toBe(36);
+    expect(h.engine.stats().NOT_REGISTERED_STATE).toBe(36);
+    expect(h.engine.stats().REGISTERING_STATE).toBe(4);
+    hold = false;
+    await h.until(() => firstRegistered(h as Harness).size === 40);
+    expect(h.registrar.maxOpen).toBe(4);
+    // Each record: REGISTER, 401, REGISTER with credentials, 200; first REGISTERs in the bucket's order.
+    const first80 = h.registrar.received.slice(0, 80);
+    expect(first80.filter((r) => r.authorized)).toHaveLength(40);
+    const firsts = first80.filter((r) => !r.authorized).map((r) => r.request.getHeader("to"));
+    expect(firsts).toEqual(h.engine.list().map((v) => `<${v.aor}>`));
+  });
+
+  it("a waiting record that is disabled, deleted or registered by MI meanwhile is not visited again", async () => {
+    const [alice, bob, carol, dave, erin] = bucket0(5) as [string, string, string, string, string];
+    const users = [alice, bob, carol, dave, erin];
+    h = await openHarness({
+      rows: (r) => users.map((u) => row(r, u)),
+      registrar: accounts(users),
+      engine: { maxInFlight: 1 },
+    });
+    const to = (r: { request: { getHeader(n: string): string | undefined } }) =>
+      r.request.getHeader("to")?.match(/sip:(\w+)@/)?.[1];
+    h.registrar.script = (r) => (to(r) === alice && r.cseq === 1 ? "drop" : "default");
+    await h.until(() => h?.registrar.received.length === 1 && h.engine.counters().queued === 4);
+    expect(to(h.registrar.received[0] as (typeof h.registrar.received)[0])).toBe(alice);
+    expect(h.engine.disable(key(h, bob))).toBe(true);
+    expect(h.engine.delete(key(h, carol))).toBe(true);
+    expect(h.engine.forceRegister(key(h, dave))).toBe(true);
+    await h.until(() => h?.engine.get(key(h as Harness, erin))?.stateName === "REGISTERED_STATE");
+    const seen = h.registrar.received.map(to);
+    expect(seen.filter((u) => u === bob || u === carol)).toEqual([]);
+    // dave: one exchange (REGISTER, then REGISTER with credentials), not two.
+    expect(seen.filter((u) => u === dave)).toEqual([dave, dave]);
+    expect(h.engine.get(key(h, dave))?.stateName).toBe("REGISTERED_STATE");
+  });
+
+  it("stop() drops the waiting visits: nothing registers after it and it does not wait for them", async () => {
+    const users = bucket0(10);
+    h = await openHarness({
+      rows: (r) => users.map((u) => row(r, u)),
+      registrar: accounts(users),
+      engine: { maxInFlight: 2 },
+    });
+    let hold = true;
+    h.registrar.script = () => (hold ? "drop" : "default");
+    await h.until(() => h?.registrar.received.length === 2 && h.engine.counters().queued === 8);
+    const stopped = h.engine.stop({ timeoutMs: 60_000 });
+    hold = false;
+    await h.until(() => h?.engine.counters().inFlight === 0);
+    await stopped;
+    expect(h.engine.counters().queued).toBe(0);
+    expect(new Set(h.registrar.received.map((r) => r.callId)).size).toBe(2);
+    expect(h.engine.stats().NOT_REGISTERED_STATE).toBe(8);
+    h = undefined;
+  });
+});
+
 describe("the walk", () => {
   it("runs on one timer however many records there are, and lists them in bucket order", async () => {
     h = await openHarness({ rows: () => [], start: false, params: { hashSize: 3, timerInterval: 80 } });
