@@ -7,6 +7,10 @@
  * CLI's summary line, plus the load average (the machine is shared); not a test. Node's start-up and module loading
  * (~0.5 s per command) are not included.
  *
+ * `BEFORE=1` runs the import this one replaced, through the same repository and the same CSV checks, for a
+ * comparison on the same machine at the same load: multi-row INSERTs in chunks of 500, and a chunk that hits an
+ * existing key redone row by row with `upsert` (INSERT, then UPDATE on the duplicate key).
+ *
  *   node apps/uacreg/bench/import.bench.mjs                 # N=50000, sqlite and postgres
  *   N=10000 ENGINES=sqlite node apps/uacreg/bench/import.bench.mjs
  *
@@ -16,11 +20,44 @@
 import { promises as fsp } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { DataError, openRepository } from "@uacreg/db";
+import { postgresAdapter } from "@uacreg/db-postgres";
+import { sqliteAdapter } from "@uacreg/db-sqlite";
 import { runCli } from "../dist/cli.js";
+import { parseRegistrantCsv } from "../dist/registrant-csv.js";
 
 const N = Number(process.env.N ?? 50_000);
 const ENGINES = (process.env.ENGINES ?? "sqlite,postgres").split(",");
 const PG = process.env.UACREG_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const BEFORE = process.env.BEFORE === "1";
+
+/** The previous `db import` (before the batched upsert), for BEFORE=1. */
+async function importBefore(args) {
+  const [, , file, , dbUrl, , tableName] = args;
+  const { rows, problems } = parseRegistrantCsv(await readFile(file, "utf8"), tableName ? { tableName } : {});
+  const repo = await openRepository(dbUrl, tableName ? { tableName } : {}, [sqliteAdapter, postgresAdapter]);
+  let imported = 0;
+  try {
+    for (let i = 0; i < rows.length; i += 500) {
+      const chunk = rows.slice(i, i + 500);
+      try {
+        await repo.insertMany(chunk.map((r) => r.row));
+        imported += chunk.length;
+        continue;
+      } catch (err) {
+        if (!(err instanceof DataError)) throw err;
+      }
+      for (const { row } of chunk) {
+        await repo.upsert(row);
+        imported++;
+      }
+    }
+  } finally {
+    await repo.close();
+  }
+  return { code: 0, out: `imported ${imported} row(s), skipped ${problems.length}\n` };
+}
 
 function csv(n, changed = false) {
   const lines = ["registrar,proxy,aor,username,password,binding_URI,expiry,cluster_shtag,state"];
@@ -38,7 +75,9 @@ async function timed(args) {
   const io = { stdout: (t) => (out += t), stderr: () => undefined };
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  const code = await runCli(args, io);
+  let code;
+  if (BEFORE && args[1] === "import") ({ code, out } = await importBefore(args));
+  else code = await runCli(args, io);
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   return { s, cpu: (cpu.user + cpu.system) / 1e6, out: out.trim().split("\n").pop(), code };
@@ -50,7 +89,7 @@ const changedFile = join(dir, "rows-changed.csv");
 await fsp.writeFile(file, csv(N));
 await fsp.writeFile(changedFile, csv(N, true));
 console.log(
-  `uacreg db import: ${N} rows (${((await fsp.stat(file)).size / 1e6).toFixed(1)} MB CSV); load average ${loadavg()
+  `uacreg db import${BEFORE ? " (BEFORE: the previous import)" : ""}: ${N} rows (${((await fsp.stat(file)).size / 1e6).toFixed(1)} MB CSV); load average ${loadavg()
     .map((l) => l.toFixed(1))
     .join(" ")}`,
 );
