@@ -182,7 +182,7 @@ async function ramp(kind, dir, n, registrar, { expires, miProbe = false, limitMs
     await L.sleep(r.firstRegisterMs === undefined ? 20 : 100);
   }
   if (kind === "uacregd") {
-    const m = await client.metrics();
+    const m = await client.metrics().catch(() => ({}));
     r.loopLagMaxMs = m.uacreg_nodejs_eventloop_lag_max_seconds * 1000;
     r.loopLagP99Ms = m.uacreg_nodejs_eventloop_lag_p99_seconds * 1000;
     r.peakMB = client.mem().hwmMB;
@@ -202,7 +202,7 @@ async function ramp(kind, dir, n, registrar, { expires, miProbe = false, limitMs
   r.idleCpuPerMin = ((cpu() - cIdle0) / idleMs) * 60_000;
   if (kind === "uacregd") {
     r.idleMB = client.mem().rssMB;
-    const m = await client.metrics();
+    const m = await client.metrics().catch(() => ({}));
     r.idleLoopLagMaxMs = m.uacreg_nodejs_eventloop_lag_max_seconds * 1000;
     const st = await L.mi(client.miPort, "reg_stats").catch(() => undefined);
     r.regStats = st?.result;

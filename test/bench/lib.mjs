@@ -439,9 +439,10 @@ export function mi(port, method, params = {}, timeoutMs = 5000) {
   });
 }
 
-export function httpGet(port, path) {
+/** GET over HTTP; rejects when no answer came within `timeoutMs` (a daemon whose event loop is stuck). */
+export function httpGet(port, path, timeoutMs = 30_000) {
   return new Promise((res, rej) => {
-    const req = request({ host: "127.0.0.1", port, path, agent: false }, (r) => {
+    const req = request({ host: "127.0.0.1", port, path, agent: false, timeout: timeoutMs }, (r) => {
       let s = "";
       r.setEncoding("utf8");
       r.on("data", (c) => {
@@ -449,6 +450,7 @@ export function httpGet(port, path) {
       });
       r.on("end", () => res(s));
     });
+    req.on("timeout", () => req.destroy(new Error(`GET ${path}: no answer within ${timeoutMs} ms`)));
     req.on("error", rej);
     req.end();
   });
