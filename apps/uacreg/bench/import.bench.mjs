@@ -7,6 +7,7 @@
  * CLI's summary line, plus the load average (the machine is shared); not a test. Node's start-up and module loading
  * (~0.5 s per command) are not included.
  *
+ * `CASES=first,same` picks runs (default first,same,changed; `same` and `changed` need `first` before them).
  * `BEFORE=1` runs the import this one replaced, through the same repository and the same CSV checks, for a
  * comparison on the same machine at the same load: multi-row INSERTs in chunks of 500, and a chunk that hits an
  * existing key redone row by row with `upsert` (INSERT, then UPDATE on the duplicate key).
@@ -31,6 +32,8 @@ const N = Number(process.env.N ?? 50_000);
 const ENGINES = (process.env.ENGINES ?? "sqlite,postgres").split(",");
 const PG = process.env.UACREG_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const BEFORE = process.env.BEFORE === "1";
+/** Which runs: `first`, `same`, `changed` (default all three). */
+const CASES = (process.env.CASES ?? "first,same,changed").split(",");
 
 /** The previous `db import` (before the batched upsert), for BEFORE=1. */
 async function importBefore(args) {
@@ -104,10 +107,10 @@ try {
     }
     try {
       for (const [what, f] of [
-        ["first import (empty table)", file],
-        ["re-import, same rows", file],
-        ["re-import, every row changed", changedFile],
-      ]) {
+        ["first import (empty table)", file, "first"],
+        ["re-import, same rows", file, "same"],
+        ["re-import, every row changed", changedFile, "changed"],
+      ].filter(([, , c]) => CASES.includes(c))) {
         const r = await timed(["db", "import", f, ...dbArgs]);
         console.log(
           `${engine.padEnd(8)} ${what.padEnd(30)} ${r.s.toFixed(2).padStart(6)} s wall ${r.cpu.toFixed(2).padStart(6)} s CPU ${Math.round(
