@@ -199,6 +199,9 @@ describe("GET /api/records", () => {
 
 describe("actions", () => {
   it("run through the MI commands and answer their text", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const keep = (obj: object, msg: string) => lines.push({ ...obj, msg });
+    await start({ logger: { debug: keep, info: keep, warn: keep, error: keep } });
     const res = await post(`/api/records/${recordId(BOB)}/disable`);
     expect(res.status).toBe(200);
     expect(await j(res)).toEqual({ ok: true, message: "OK" });
@@ -213,6 +216,10 @@ describe("actions", () => {
       `reload ${ALICE.aor}`,
       "reload all",
     ]);
+    // One line per action, with who asked (the MI's own logging is the registry's).
+    expect(lines[0]).toMatchObject({ msg: "web action", action: "disable", aor: BOB.aor, outcome: "ok" });
+    expect(String(lines[0]?.remote)).toMatch(/127\.0\.0\.1/);
+    expect(lines).toHaveLength(5);
   });
 
   it("answer 404 for an unknown record or action, 405 for a GET, the MI's 404 for a reload of a missing row", async () => {

@@ -209,7 +209,7 @@ export class WebStatusServer {
       this.#checkCrossSite(req);
       await readBody(req, this.#o.maxBodyBytes);
       this.#ready();
-      return this.#action(res, "reg_reload", undefined, "reload");
+      return this.#action(req, res, "reg_reload", undefined, "reload");
     }
     if (path === "/api/records") {
       this.#allow(method, "GET", res);
@@ -238,7 +238,8 @@ export class WebStatusServer {
       const records = this.#ready();
       // A reload reads the database, which may hold a row the table has not loaded yet: only the MI decides.
       if (command !== "reg_reload" && !records.get(key)) throw notFound();
-      return this.#action(res, command, { aor: key.aor, contact: key.contact, registrar: key.registrar }, action);
+      const params = { aor: key.aor, contact: key.contact, registrar: key.registrar };
+      return this.#action(req, res, command, params, action);
     }
     throw new WebApiError(404, "not_found", `no route ${path}`);
   }
@@ -265,6 +266,7 @@ export class WebStatusServer {
   }
 
   async #action(
+    req: IncomingMessage,
     res: ServerResponse,
     command: string,
     params: Record<string, string> | undefined,
@@ -272,12 +274,13 @@ export class WebStatusServer {
   ): Promise<void> {
     try {
       const result = await this.#o.mi.call(command, params);
-      this.#log.info({ action, command, ...params, outcome: "ok" }, "web action");
+      this.#log.info({ action, command, ...params, remote: req.socket.remoteAddress, outcome: "ok" }, "web action");
       return json(res, 200, { ok: true, message: typeof result === "string" ? result : JSON.stringify(result) });
     } catch (e) {
       const code = typeof (e as { code?: unknown }).code === "number" ? (e as { code: number }).code : -32603;
       const message = e instanceof Error ? e.message : String(e);
-      this.#log.info({ action, command, ...params, outcome: "error", code, message }, "web action");
+      const remote = req.socket.remoteAddress;
+      this.#log.info({ action, command, ...params, remote, outcome: "error", code, message }, "web action");
       if (code === 404) throw new WebApiError(404, "not_found", message);
       if (code === 503) throw new WebApiError(503, "not_ready", message);
       if (code >= 400 && code < 600) throw new WebApiError(code, "mi_error", message);
