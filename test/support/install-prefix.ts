@@ -35,18 +35,22 @@ export interface InstalledPrefix {
 
 /** Runs `scripts/install.sh` into a fresh temporary prefix. */
 export async function installIntoTempPrefix(): Promise<InstalledPrefix> {
-  const prefix = join(mkdtempSync(join(tmpdir(), "uacreg-prefix-")), "opt-uacreg");
+  const dir = mkdtempSync(join(tmpdir(), "uacreg-prefix-"));
+  const prefix = join(dir, "opt-uacreg");
   const { stdout, stderr } = await run("bash", [join(REPO_ROOT, "scripts/install.sh"), prefix], {
     cwd: tmpdir(),
     env: { ...process.env, npm_config_nodedir: "/usr" },
     maxBuffer: 16 * 1024 * 1024,
+  }).catch((e: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
   });
   return {
     prefix,
     bin: (name) => join(prefix, "bin", name),
     unitFile: join(prefix, "share/uacreg/systemd/uacregd.service"),
     output: stdout + stderr,
-    remove: () => rmSync(join(prefix, ".."), { recursive: true, force: true }),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 
