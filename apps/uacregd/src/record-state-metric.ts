@@ -20,42 +20,50 @@ export interface RecordStateSource {
   snapshot(): { readonly length: number; view(index: number): RecordView } | undefined;
 }
 
+type Labels = "aor" | "contact" | "registrar" | "state";
+type Values = Awaited<ReturnType<Gauge<Labels>["get"]>>["values"];
+
+/** Records looked at per turn of the event loop: a scrape of 100,000 records never blocks SIP for long. */
+const RECORDS_PER_TURN = 2000;
+
+const NAME = "uacreg_registrant_state";
+const HELP = "One series per record (metrics.per_record), value 1, labelled by its settled state";
+
+/**
+ * A gauge whose series are made at scrape time, straight into prom-client's value list (no per-label hashing of
+ * `set`), a slice of records per event-loop turn.
+ */
+class PerRecordGauge extends Gauge<Labels> {
+  readonly #values: () => Promise<Values>;
+
+  constructor(registry: Registry, values: () => Promise<Values>) {
+    super({ name: NAME, help: HELP, labelNames: ["aor", "contact", "registrar", "state"], registers: [registry] });
+    this.#values = values;
+  }
+
+  override async get(): ReturnType<Gauge<Labels>["get"]> {
+    const values = await this.#values();
+    return { ...(await super.get()), values };
+  }
+}
+
 export class RecordStateMetric {
   #warned = false;
 
-  constructor(registry: Registry, source: RecordStateSource, settled: SettledStates, maxRecords: number, log: Logger) {
-    const metric = this;
-    const omitted = (): number => Math.max(0, (source.snapshot()?.length ?? 0) - maxRecords);
-    new Gauge({
-      name: "uacreg_registrant_state",
-      help: "One series per record (metrics.per_record), value 1, labelled by its settled state",
-      labelNames: ["aor", "contact", "registrar", "state"],
-      registers: [registry],
-      collect() {
-        this.reset();
-        const snapshot = source.snapshot();
-        if (snapshot === undefined) return;
-        const total = snapshot.length;
-        // Two passes over the snapshot: the records not registered first, then the registered ones, up to the cap.
-        let exported = 0;
-        for (const wantRegistered of [false, true]) {
-          for (let i = 0; i < total && exported < maxRecords; i++) {
-            const v = snapshot.view(i);
-            const state = settled.settledOf(v, v.stateName);
-            if ((state === "REGISTERED_STATE") !== wantRegistered) continue;
-            this.set({ aor: v.aor, contact: v.contact, registrar: v.registrar, state }, 1);
-            exported++;
-          }
-        }
-        if (exported < total) metric.#warnOnce(log, total, maxRecords);
-      },
-    });
+  constructor(
+    registry: Registry,
+    private readonly source: RecordStateSource,
+    private readonly settled: SettledStates,
+    private readonly maxRecords: number,
+    private readonly log: Logger,
+  ) {
+    new PerRecordGauge(registry, () => this.#series());
     new Gauge({
       name: "uacreg_registrant_state_records_omitted",
       help: "Records left out of uacreg_registrant_state by metrics.per_record.max_records",
       registers: [registry],
       collect() {
-        this.set(omitted());
+        this.set(Math.max(0, (source.snapshot()?.length ?? 0) - maxRecords));
       },
     });
     new Gauge({
@@ -68,11 +76,30 @@ export class RecordStateMetric {
     });
   }
 
-  #warnOnce(log: Logger, total: number, maxRecords: number): void {
+  /** Two passes over the snapshot: the records not registered first, then the registered ones, up to the cap. */
+  async #series(): Promise<Values> {
+    const snapshot = this.source.snapshot();
+    const values: Values = [];
+    if (snapshot === undefined) return values;
+    const total = snapshot.length;
+    for (const wantRegistered of [false, true]) {
+      for (let i = 0; i < total && values.length < this.maxRecords; i++) {
+        if (i > 0 && i % RECORDS_PER_TURN === 0) await new Promise<void>((r) => setImmediate(r));
+        const v = snapshot.view(i);
+        const state = this.settled.settledOf(v, v.stateName);
+        if ((state === "REGISTERED_STATE") !== wantRegistered) continue;
+        values.push({ value: 1, labels: { aor: v.aor, contact: v.contact, registrar: v.registrar, state } });
+      }
+    }
+    if (values.length < total) this.#warnOnce(total);
+    return values;
+  }
+
+  #warnOnce(total: number): void {
     if (this.#warned) return;
     this.#warned = true;
-    log.warn(
-      { records: total, max_records: maxRecords },
+    this.log.warn(
+      { records: total, max_records: this.maxRecords },
       "metrics.per_record.max_records reached: uacreg_registrant_state leaves records out (the not registered first)",
     );
   }
