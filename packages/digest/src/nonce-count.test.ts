@@ -31,6 +31,15 @@ describe("formatNonceCount", () => {
     expect(formatNonceCount(1)).toBe("00000001");
     expect(formatNonceCount(0xffffffff)).toBe("ffffffff");
   });
+
+  it("gives the same text from the precomputed small counts as above them, and refuses 0", () => {
+    for (const nc of [2, 15, 16, 255, 256, 257, 4096]) {
+      expect(formatNonceCount(nc)).toBe(nc.toString(16).padStart(8, "0"));
+    }
+    expect(formatNonceCount(255)).toBe("000000ff");
+    expect(formatNonceCount(256)).toBe("00000100");
+    expect(() => formatNonceCount(0)).toThrow(/nonce count/);
+  });
 });
 
 describe("newCnonce", () => {

@@ -3,12 +3,15 @@ import { DigestError } from "./digest-error.js";
 /** Largest nonce count: `nc` is 8 hex digits (RFC 7616 §3.4). */
 export const MAX_NONCE_COUNT = 0xffffffff;
 
+/** The first counts, formatted once: a refresh reuses its nonce with nc 2, 3, … (one string per request otherwise). */
+const SMALL_COUNTS: readonly string[] = Array.from({ length: 256 }, (_, nc) => nc.toString(16).padStart(8, "0"));
+
 /** `nc-value = 8LHEX` (RFC 7616 §3.4, RFC 3261 §25.1): the count in 8 lowercase hex digits, e.g. `00000001`. */
 export function formatNonceCount(nc: number): string {
   if (!Number.isInteger(nc) || nc < 1 || nc > MAX_NONCE_COUNT) {
     throw new DigestError("bad-input", `nonce count must be an integer in 1..${MAX_NONCE_COUNT}`);
   }
-  return nc.toString(16).padStart(8, "0");
+  return nc < SMALL_COUNTS.length ? (SMALL_COUNTS[nc] as string) : nc.toString(16).padStart(8, "0");
 }
 
 /**

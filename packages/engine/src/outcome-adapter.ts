@@ -1,4 +1,3 @@
-import { isIPv6 } from "node:net";
 import type { OutgoingRequest as CoreRequest, RegistrantEvent } from "@uacreg/core";
 import type { OutboundRequest, SendOutcome, SipProtocol } from "./request-sender.js";
 
@@ -9,10 +8,16 @@ import type { OutboundRequest, SendOutcome, SipProtocol } from "./request-sender
  */
 
 /**
- * Core's request as the sender takes it. A pinned destination (docs/opensips-behaviour.md §4.3) goes back over the
+ * Core's request as the sender takes it, with the next hop's `targets` when resolved before admission and the
+ * cluster's send `guard` (one object per send). A pinned destination (docs/opensips-behaviour.md §4.3) goes back over the
  * protocol the last reply came over; without a known protocol the sender resolves the next hop as usual.
  */
-export function outboundRequest(r: CoreRequest, proto: SipProtocol | undefined): OutboundRequest {
+export function outboundRequest(
+  r: CoreRequest,
+  proto: SipProtocol | undefined,
+  targets?: OutboundRequest["targets"],
+  guard?: OutboundRequest["guard"],
+): OutboundRequest {
   const out: { -readonly [K in keyof OutboundRequest]: OutboundRequest[K] } = {
     method: r.method,
     requestUri: r.requestUri,
@@ -25,6 +30,8 @@ export function outboundRequest(r: CoreRequest, proto: SipProtocol | undefined):
   if (r.destination !== undefined && proto !== undefined) {
     out.destination = { proto, address: r.destination.address, port: r.destination.port };
   }
+  if (targets !== undefined) out.targets = targets;
+  if (guard !== undefined) out.guard = guard;
   return out;
 }
 
@@ -48,7 +55,13 @@ export function outcomeEvent(outcome: SendOutcome, request: { callId: string; cs
       type: "response",
       response: outcome.response,
       request: id,
-      destination: { family: isIPv6(remote.address) ? "IPv6" : "IPv4", address: remote.address, port: remote.port },
+      // The sender's remote address is numeric (an RFC 3263 target): a colon means IPv6, without net.isIPv6's regular
+      // expression on every reply.
+      destination: {
+        family: remote.address.includes(":") ? "IPv6" : "IPv4",
+        address: remote.address,
+        port: remote.port,
+      },
     };
   }
   if (outcome.kind === "timeout") return { type: "timeout", request: id };

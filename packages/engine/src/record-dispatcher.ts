@@ -316,10 +316,7 @@ export class RecordDispatcher {
     const request = send.request;
     let sent: Promise<SendOutcome>;
     try {
-      let out = outboundRequest(request, live.proto);
-      if (admitted.targets !== undefined) out = { ...out, targets: admitted.targets };
-      if (admitted.guard !== undefined) out = { ...out, guard: admitted.guard };
-      sent = this.#sender.send(out);
+      sent = this.#sender.send(outboundRequest(request, live.proto, admitted.targets, admitted.guard));
     } catch (error) {
       sent = Promise.resolve(rejectedSend(error));
     }
