@@ -10,7 +10,9 @@ export { type RecordDetail, type RecordItem, recordItem } from "./record-item.js
 export {
   DEFAULT_PAGE,
   MAX_PAGE,
+  nextTurn,
   parseRecordQuery,
+  QUERY_SLICE,
   queryRecords,
   RECORD_SORTS,
   type RecordPage,

@@ -99,8 +99,23 @@ const FAILING_RANK = [4, 5, 5, 6, 1, 3, 0, 2, 5, 5];
 /** A sort key that is missing (since unknown, not registered): always after the known ones, in both directions. */
 const MISSING = Number.POSITIVE_INFINITY;
 
-/** Runs `query` over `records` (a snapshot): filter, sort, one page of items. */
-export function queryRecords(records: RecordList, query: RecordQuery, history: RecordHistory | undefined): RecordPage {
+/** Records visited between two pauses: ~10 ms of work, so SIP timers and replies keep their turn at 1,000,000 records. */
+export const QUERY_SLICE = 16_384;
+
+/** Lets the other work of the event loop run (the end of this turn; docs/architecture.md allows setImmediate). */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Runs `query` over `records` (a snapshot): filter, sort, one page of items. The walk over the records, the history
+ * lookups and the first-page selection pause every {@link QUERY_SLICE} records (`pause`), so a large table does not
+ * hold the event loop for the whole request; only a deep page's full sort runs in one go.
+ */
+export async function queryRecords(
+  records: RecordList,
+  query: RecordQuery,
+  history: RecordHistory | undefined,
+  pause: () => Promise<void> = nextTurn,
+): Promise<RecordPage> {
   const n = records.length;
   const pattern = query.q === "" ? undefined : new RegExp(escapeRegExp(query.q), "i");
   const stateFilter = query.states.length
@@ -117,6 +132,7 @@ export function queryRecords(records: RecordList, query: RecordQuery, history: R
   const sinceLater = query.sort === "failing";
   let m = 0;
   for (let i = 0; i < n; i++) {
+    if (i % QUERY_SLICE === QUERY_SLICE - 1) await pause();
     const v = records.view(i);
     if (stateFilter && !stateFilter.has(v.state)) continue;
     if (pattern && !pattern.test(v.aor) && !pattern.test(v.registrar)) continue;
@@ -134,7 +150,11 @@ export function queryRecords(records: RecordList, query: RecordQuery, history: R
   let offset = query.offset;
   if (sinceLater && rank && num) {
     ({ candidates, offset } = ranksOfPage(candidates, rank, offset, query.limit, query.dir));
-    for (const i of candidates) num[i] = sinceValue(records.view(i), history);
+    for (let k = 0; k < candidates.length; k++) {
+      if (k % QUERY_SLICE === QUERY_SLICE - 1) await pause();
+      const i = candidates[k] as number;
+      num[i] = sinceValue(records.view(i), history);
+    }
   }
   const sign = query.dir === "desc" ? -1 : 1;
   const byNumber = (a: number, b: number, x: Float64Array): number => {
@@ -174,7 +194,7 @@ export function queryRecords(records: RecordList, query: RecordQuery, history: R
         sign * byString((registrar as string[])[a] as string, (registrar as string[])[b] as string) || tie(a, b);
       break;
   }
-  const page = selectPage(candidates, offset, query.limit, compare);
+  const page = await selectPage(candidates, offset, query.limit, compare, pause);
   const items: RecordItem[] = [];
   for (const i of page) items.push(recordItem(records.view(i), history));
   return { total: m, offset: query.offset, items };
@@ -214,18 +234,21 @@ function ranksOfPage(
  * The indices of positions [offset, offset + limit) of `indices` sorted by `compare`. A first page of a large
  * result is chosen by a bounded selection (one pass, a sorted buffer of offset + limit) instead of sorting it all.
  */
-export function selectPage(
+export async function selectPage(
   indices: Uint32Array,
   offset: number,
   limit: number,
   compare: (a: number, b: number) => number,
-): number[] {
+  pause: () => Promise<void> = nextTurn,
+): Promise<number[]> {
   const want = offset + limit;
   if (offset >= indices.length) return [];
   if (want * 8 < indices.length) {
     // Keep the `want` smallest in a sorted buffer; most indices are rejected by one comparison with its last.
     const best: number[] = [];
-    for (const i of indices) {
+    for (let k = 0; k < indices.length; k++) {
+      if (k % QUERY_SLICE === QUERY_SLICE - 1) await pause();
+      const i = indices[k] as number;
       if (best.length === want && compare(i, best[want - 1] as number) >= 0) continue;
       let lo = 0;
       let hi = best.length;

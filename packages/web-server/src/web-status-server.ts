@@ -214,7 +214,7 @@ export class WebStatusServer {
     if (path === "/api/records") {
       this.#allow(method, "GET", res);
       const query = parseRecordQuery(url.searchParams);
-      return json(res, 200, queryRecords(this.#ready().snapshot(), query, this.#history()));
+      return json(res, 200, await queryRecords(this.#ready().snapshot(), query, this.#history()));
     }
     const m = /^\/api\/records\/([^/]+)(?:\/([^/]+))?$/.exec(path);
     if (m) {
