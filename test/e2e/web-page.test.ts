@@ -271,6 +271,55 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)("the status page in Chromium", () =
     });
   });
 
+  describe("when the daemon restarts", () => {
+    let registrar: DemoRegistrar;
+    let browser: { context: BrowserContext; close: () => Promise<void> };
+
+    beforeAll(async () => {
+      registrar = await startDemoRegistrar({ users: { alice: "secret", dave: "secret" }, realm: "reg.test" });
+      browser = await openBrowser();
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await registrar?.close();
+    });
+
+    it("reconnects by itself and shows the new daemon's records (a fresh snapshot) without a reload", async () => {
+      const webPort = await freePort();
+      const rows = [registrantRow({ registrar: `sip:127.0.0.1:${registrar.port}` })];
+      const web = { web: { listen: `127.0.0.1:${webPort}`, token: null } };
+      const first = await startUacregd({ rows, extra: web });
+      const { page, errors } = await newPage(browser.context);
+      await page.goto(`http://127.0.0.1:${webPort}/`);
+      await expect.poll(() => row(page, "sip:alice@reg.test").count(), { timeout: 15_000 }).toBe(1);
+      await expect.poll(() => page.locator("#live").textContent()).toContain("Live");
+      const navigations: string[] = [];
+      page.on("framenavigated", (f) => navigations.push(f.url()));
+      await first.stop("SIGKILL");
+      await expect.poll(() => page.locator("#live").textContent()).not.toContain("Live");
+      // The new daemon has one more record: dave.
+      await startUacregd({
+        rows: [
+          ...rows,
+          registrantRow({
+            registrar: `sip:127.0.0.1:${registrar.port}`,
+            aor: "sip:dave@reg.test",
+            username: "dave",
+            binding_URI: "sip:dave@127.0.0.1:5099",
+          }),
+        ],
+        extra: web,
+      });
+      await expect.poll(() => row(page, "sip:dave@reg.test").count(), { timeout: 30_000 }).toBe(1);
+      await expect.poll(() => page.locator("#live").textContent()).toContain("Live");
+      await expect.poll(() => page.locator("#total").textContent()).toBe("2");
+      expect(navigations).toEqual([]);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+  });
+
   describe("with web.token set", () => {
     const TOKEN = "correct-horse-battery-staple";
     let base: string;
