@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type Harness, openHarness } from "./test-support/engine-harness.js";
 import { row } from "./test-support/registrant-rows.js";
+import { LOAD_SLICE_ROWS } from "./table-loader.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -64,5 +65,30 @@ describe('a full reload while a state write is pending (docs/decisions.md "state
     if (stored) stored.state = 0; // the operator enables it in the table
     await h.engine.reload();
     expect(h.engine.get(key(h, "alice"))?.enabled).toBe(true);
+  });
+});
+
+describe("a large load leaves the event loop turns (docs/performance-startup.md)", () => {
+  it("runs I/O callbacks (the MI) between slices of rows, seeing the table partly loaded", async () => {
+    const total = 5 * LOAD_SLICE_ROWS + 10;
+    const users = Array.from({ length: total }, (_, i) => `u${i}`);
+    h = await openHarness({ rows: (r) => users.map((u) => row(r, u)), start: false });
+    const hh = h;
+    let done = false;
+    const seen: number[] = [];
+    // An MI request's callback stands in as a setImmediate: it runs only when the loader gives the loop a turn.
+    const probe = (): void => {
+      if (done) return;
+      seen.push(users.filter((u) => hh.engine.get(key(hh, u)) !== undefined).length);
+      setImmediate(probe);
+    };
+    setImmediate(probe);
+    const report = await h.engine.start();
+    done = true;
+    expect(report.loaded).toBe(total);
+    // One turn per slice: five while loading, each seeing one more slice of records than the one before.
+    const partial = seen.filter((n) => n > 0 && n < total);
+    expect(partial.length).toBeGreaterThanOrEqual(4);
+    expect(partial).toEqual([...partial].sort((a, b) => a - b));
   });
 });
