@@ -2,7 +2,7 @@
  * The detail view of one record: every field the API gives (never a password: "set" / "not set"), its actions, and
  * its recent history (the state changes with reasons the daemon keeps in memory), newest first.
  */
-import { byId, h } from "./dom.js";
+import { byId, h, setText } from "./dom.js";
 import { formatExpiry, formatReply, formatSince, formatTime, stateLabel, stateSymbol, stateTone } from "./format.js";
 import type { RecordAction, RecordDetail } from "./types.js";
 
@@ -11,6 +11,9 @@ export class DetailView {
   private readonly body = byId("detail-body");
   /** The id shown, while the dialog is open. */
   openId: string | null = null;
+  private shown: RecordDetail | null = null;
+  private sinceCell: HTMLElement | null = null;
+  private expiresCell: HTMLElement | null = null;
 
   constructor(private readonly act: (record: RecordDetail, action: RecordAction) => void) {
     this.dialog.addEventListener("close", () => {
@@ -25,6 +28,13 @@ export class DetailView {
       this.dialog.showModal();
       this.dialog.querySelector<HTMLButtonElement>("button[data-close]")?.focus();
     }
+  }
+
+  /** The 1-second tick: the time in state and the expiry countdown of the open record. */
+  tick(now: number): void {
+    if (this.openId === null || this.shown === null) return;
+    if (this.sinceCell) setText(this.sinceCell, formatSince(this.shown.since, now));
+    if (this.expiresCell) setText(this.expiresCell, formatExpiry(this.shown.expiresAt, now));
   }
 
   close(): void {
@@ -42,10 +52,15 @@ export class DetailView {
   }
 
   private render(r: RecordDetail, now: number): void {
+    this.shown = r;
     byId("detail-h").textContent = r.aor;
     const tone = r.enabled ? stateTone(r.state) : "idle";
-    const field = (name: string, value: string, mono = false) =>
-      h("div", {}, h("dt", { text: name }), h("dd", { class: mono ? "mono" : undefined, text: value }));
+    const cells = new Map<string, HTMLElement>();
+    const field = (name: string, value: string, mono = false) => {
+      const dd = h("dd", { class: mono ? "mono" : undefined, text: value });
+      cells.set(name, dd);
+      return h("div", {}, h("dt", { text: name }), dd);
+    };
     const fields = h(
       "dl",
       { class: "fields" },
@@ -63,6 +78,8 @@ export class DetailView {
       field("Password", r.passwordSet ? "set" : "not set"),
       r.shtag !== undefined && field("Sharing tag", r.shtag),
     );
+    this.sinceCell = cells.get("In this state") ?? null;
+    this.expiresCell = cells.get("Expires") ?? null;
     const button = (action: RecordAction, label: string, disabled = false) => {
       const b = h("button", { type: "button", class: "secondary", "data-action": action, text: label, disabled });
       b.addEventListener("click", () => this.act(r, action));

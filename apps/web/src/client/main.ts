@@ -90,7 +90,10 @@ class StatusPage {
     this.wireControls();
     this.syncControls();
     void this.boot();
-    setInterval(() => this.records.tick(this.now()), 1000);
+    setInterval(() => {
+      this.records.tick(this.now());
+      this.detail.tick(this.now());
+    }, 1000);
   }
 
   private now(): number {
