@@ -38,6 +38,9 @@ const TIMER_INTERVAL = 10; // uacregd timer_interval and uac reg_timer_interval
 // uac reg_random_delay: 0 (Kamailio's default) sends every record's first REGISTER at once
 const uacRandomDelay = Number(opt("uac-random-delay", 0));
 const idleMs = quick ? 3000 : 10_000;
+/** How long a client may take to register all N: --limit=S, else 120 s or 5 ms per record (start-up: 300 s or 2 ms per record). */
+const limitS = Number(opt("limit", 0));
+const rampLimit = (n, perRecordMs, floorMs) => (limitS > 0 ? limitS * 1000 : Math.max(floorMs, n * perRecordMs));
 
 const out = {
   commit: L.gitCommit(),
@@ -254,7 +257,7 @@ async function rampRun(n) {
       console.log(`N=${n} ${kind}: registering… (load ${L.loadAvg()})`);
       const { r, client } = await ramp(kind, dir, n, registrar, {
         expires: 3600,
-        limitMs: Math.max(120_000, n * 5),
+        limitMs: rampLimit(n, 5, 120_000),
       });
       await client.stop();
       rows.push(r);
@@ -292,7 +295,7 @@ async function soakRun(n) {
       console.log(`soak N=${n} ${kind}: registering… (load ${L.loadAvg()})`);
       const { r: rampRow, client } = await ramp(kind, dir, n, registrar, {
         expires: 60,
-        limitMs: Math.max(120_000, n * 5),
+        limitMs: rampLimit(n, 5, 120_000),
       });
       const s0 = await registrar.stats();
       const c0 = client.cpu();
@@ -363,7 +366,7 @@ async function startupRun(n) {
     const { r, client } = await ramp("uacregd", dir, n, registrar, {
       expires: 3600,
       miProbe: true,
-      limitMs: Math.max(300_000, n * 2),
+      limitMs: rampLimit(n, 2, 300_000),
     });
     r.db = "sqlite";
     r.settledMB = r.idleMB;
