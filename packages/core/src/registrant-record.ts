@@ -132,6 +132,11 @@ export interface RecordView {
   pinned?: Destination;
   shtag?: string;
   clusterId?: number;
+  /**
+   * Whether the row has a password (the status page shows "set" / "not set", docs/web-api.md). Never the password
+   * itself; `reg_list` does not show it (OpenSIPS has no such field).
+   */
+  passwordSet?: boolean;
 }
 
 /** The record as reg_list shows it (§9). Never includes the username's password. */
@@ -147,6 +152,7 @@ export function recordView(record: RegistrantRecord): RecordView {
     enabled: record.enabled,
     lastRegisterSent: record.lastRegisterSent,
     registrationTimeout: record.registrationTimeout,
+    passwordSet: c.password !== undefined && c.password !== "",
   };
   if (c.proxy !== undefined) view.proxy = c.proxy;
   if (c.thirdPartyRegistrant !== undefined) view.thirdPartyRegistrant = c.thirdPartyRegistrant;
