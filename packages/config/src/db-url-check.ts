@@ -12,18 +12,18 @@ import {
   type ParsedDbUrl,
   type SqlDialect,
 } from "@uacreg/db";
-import { mssqlDialect } from "@uacreg/db-mssql";
-import { mysqlDialect } from "@uacreg/db-mysql";
-import { postgresDialect } from "@uacreg/db-postgres";
-import { sqliteDialect } from "@uacreg/db-sqlite";
 import { ConfigError } from "./config-error.js";
 
-/** The adapters' dialects, whose `urlOptions` list what each driver accepts. */
-const DIALECTS: Readonly<Record<DbEngine, SqlDialect>> = {
-  sqlite: sqliteDialect,
-  postgres: postgresDialect,
-  mysql: mysqlDialect,
-  mssql: mssqlDialect,
+/**
+ * The adapters' dialects, whose `urlOptions` list what each driver accepts: imported only for the engine `db_url`
+ * names, and only by {@link checkDriverOptions} (docs/performance-startup.md: loading every adapter, with its driver,
+ * cost the daemon's start-up a tenth of a CPU-second before it had read its configuration).
+ */
+const DIALECTS: Readonly<Record<DbEngine, () => Promise<SqlDialect>>> = {
+  sqlite: async () => (await import("@uacreg/db-sqlite")).sqliteDialect,
+  postgres: async () => (await import("@uacreg/db-postgres")).postgresDialect,
+  mysql: async () => (await import("@uacreg/db-mysql")).mysqlDialect,
+  mssql: async () => (await import("@uacreg/db-mssql")).mssqlDialect,
 };
 
 /**
@@ -56,11 +56,11 @@ const NUMERIC_OPTIONS: Readonly<Record<string, { valid: (n: number) => boolean; 
  * The options of `db_url` the engine's adapter would refuse at open (an option its driver is not given, with the
  * adapter's wording) or whose value its driver refuses. Offline: no connection is made. Checked by `uacregd
  * --check-config`; a running daemon meets the same refusal when it opens the database.
- * @throws ConfigError on `db_url`, the URL masked
+ * @throws ConfigError on `db_url`, the URL masked (the promise rejects with it)
  */
-export function checkDriverOptions(dbUrl: string): void {
+export async function checkDriverOptions(dbUrl: string): Promise<void> {
   const url = checkDbUrl(dbUrl);
-  const dialect = DIALECTS[url.engine];
+  const dialect = await DIALECTS[url.engine]();
   try {
     checkUrlOptions(dialect, url);
   } catch (e) {

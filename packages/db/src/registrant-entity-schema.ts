@@ -1,15 +1,18 @@
 /**
  * The TypeORM EntitySchema of the `registrant` table, built at run time from the stored names
- * (docs/opensips-behaviour.md §11): `table_name` and every `*_column` are data, not code.
+ * (docs/opensips-behaviour.md §11): `table_name` and every `*_column` are data, not code. TypeORM is loaded here,
+ * on first use (typeorm-module.ts).
  */
-import { EntitySchema } from "typeorm";
+import type { EntitySchema } from "typeorm";
 import type { RegistrantRow } from "./registrant-row.js";
 import type { StoredTable } from "./sql-dialect.js";
+import { typeorm } from "./typeorm-module.js";
 
 /** Builds the entity for one table; `id` keeps its fixed name (OpenSIPS has no `id_column`). */
 export function registrantEntitySchema(table: StoredTable): EntitySchema<RegistrantRow> {
   const c = table.columns;
-  return new EntitySchema<RegistrantRow>({
+  const { EntitySchema: Schema } = typeorm();
+  return new Schema<RegistrantRow>({
     name: "Registrant",
     tableName: table.tableName,
     columns: {
