@@ -47,6 +47,7 @@ const out = {
   date: new Date().toISOString(),
   node: process.version,
   nodeFlags: process.env.UACREG_BENCH_NODE_FLAGS ?? "",
+  daemonLogLevel: process.env.UACREG_BENCH_LOG_LEVEL ?? "info",
   argv,
   loadAtStart: L.loadAvg(),
   rmemMax: null,
@@ -433,6 +434,7 @@ function markdown() {
   lines.push(`# Daemon benchmark: uacregd vs Kamailio uac_reg (${out.date})`, "");
   lines.push(
     `commit \`${out.commit}\`, Node ${out.node}${out.nodeFlags ? ` flags \`${out.nodeFlags}\`` : ""}, ` +
+      `uacregd log level ${out.daemonLogLevel}, ` +
       `\`node test/bench/daemon-bench.mjs ${out.argv.join(" ")}\`, load average at start ${out.loadAtStart}, ` +
       `net.core.rmem_max ${out.rmemMax}`,
     "",

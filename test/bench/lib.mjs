@@ -474,7 +474,8 @@ export async function spawnDaemon(dir, config) {
   const full = {
     ...config,
     mi: { http: { listen: `127.0.0.1:${miPort}`, root: "mi" }, fifo: null },
-    log: { level: "info", format: "json" },
+    // info (the default an operator runs) logs every state change: UACREG_BENCH_LOG_LEVEL=warn measures without it
+    log: { level: process.env.UACREG_BENCH_LOG_LEVEL ?? "info", format: "json" },
     metrics: { listen: `127.0.0.1:${metricsPort}` },
   };
   const configFile = join(dir, "uacregd.json");
