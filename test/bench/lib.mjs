@@ -511,7 +511,8 @@ export async function spawnDaemon(dir, config) {
 // ---------------------------------------------------------------------------------------------------------------
 // output
 
-export const fmt = (v, d = 3) => (typeof v === "number" ? (Number.isFinite(v) ? v.toFixed(d) : "–") : String(v));
+export const fmt = (v, d = 3) =>
+  v === undefined || v === null ? "–" : typeof v === "number" ? (Number.isFinite(v) ? v.toFixed(d) : "–") : String(v);
 export const ratio = (a, b) => (b > 0 ? a / b : Number.NaN);
 
 /** The commit of the tree the harness runs in (`git rev-parse HEAD`; a worktree too). */
