@@ -67,7 +67,8 @@ export class TableLoader {
 
   async #run(store: RegistrantStore, isReload: boolean): Promise<LoadReport> {
     const table = this.#table;
-    const reconciler = new TableReconciler<LiveRecord>((key) => table.get(key), this.#validation);
+    const fresh = !isReload && table.size === 0;
+    const reconciler = new TableReconciler<LiveRecord>((key) => table.get(key), this.#validation, { fresh });
     let slice = 0;
     for await (const stored of store.loadAll()) {
       if (++slice === LOAD_SLICE_ROWS) {

@@ -11,9 +11,9 @@ const userOf = (key: RegistrantKey) => /^sip:(\w+)@/.exec(key.aor)?.[1] ?? "";
  * Runs rows through a reconciler over a "table" of user names, applying each decision as the engine does (an insert
  * adds the name and is adopted): no engine, no I/O.
  */
-function reconcile(table: string[], rows: RegistrantRow[], reload: boolean) {
+function reconcile(table: string[], rows: RegistrantRow[], reload: boolean, fresh = false) {
   const names = [...table];
-  const r = new TableReconciler<string>((key) => names.find((u) => u === userOf(key)), validation);
+  const r = new TableReconciler<string>((key) => names.find((u) => u === userOf(key)), validation, { fresh });
   const decisions: Array<RowDecision<string>> = [];
   for (const x of rows) {
     const d = r.offer(x);
@@ -63,6 +63,20 @@ describe("TableReconciler", () => {
     ]);
     expect(rejectionLine(first(out.rejected))).toContain("duplicate of an earlier row");
     expect(out.gone).toEqual([]);
+  });
+
+  it("a fresh load (empty table) decides every row as a tracked one does: duplicates and invalid rows rejected", () => {
+    const rows = [
+      row(registrar, "alice"),
+      row(registrar, "alice"),
+      row(registrar, "bob", { expiry: Number.NaN }),
+      row(registrar, "bob"),
+      row(registrar, "bob"),
+    ];
+    const tracked = reconcile([], rows, false);
+    const fresh = reconcile([], rows, false, true);
+    expect(fresh.kinds).toEqual(["insert", "rejected", "rejected", "insert", "rejected"]);
+    expect(fresh).toEqual(tracked);
   });
 
   it("never puts a password in a rejection", () => {

@@ -35,6 +35,10 @@ const DUPLICATE = "duplicate of an earlier row with the same (aor, binding_URI, 
  * - a row of a key in the table is a reload (core leaves the record untouched when the row is unchanged), any other
  *   an insert;
  * - on a full reload, entries whose key no row named are removed ({@link gone}).
+ *
+ * `fresh`: the table was empty when the load began (the daemon's first load). Every entry a row finds was then
+ * inserted by an earlier row of this load, so the row is a duplicate and nothing is tracked per row (no set of a
+ * million entries to fill; docs/performance-startup.md); {@link gone} is empty.
  */
 export class TableReconciler<E> {
   readonly #lookup: (key: RegistrantKey) => E | undefined;
@@ -42,11 +46,17 @@ export class TableReconciler<E> {
   readonly #rejected: Rejection[] = [];
   /** Entries of the table a row named (valid or not), the inserted ones included. */
   readonly #named = new Set<E>();
+  readonly #fresh: boolean;
   #loaded = 0;
 
-  constructor(lookup: (key: RegistrantKey) => E | undefined, validation: ValidationContext) {
+  constructor(
+    lookup: (key: RegistrantKey) => E | undefined,
+    validation: ValidationContext,
+    options: { fresh?: boolean } = {},
+  ) {
     this.#lookup = lookup;
     this.#validation = validation;
+    this.#fresh = options.fresh ?? false;
   }
 
   /** Rows taken so far (inserts and reloads). */
@@ -65,8 +75,10 @@ export class TableReconciler<E> {
     try {
       config = parseRegistrantRow(row, this.#validation);
     } catch (error) {
-      const entry = this.#lookup(rowKeyOf(row));
-      if (entry !== undefined) this.#named.add(entry);
+      if (!this.#fresh) {
+        const entry = this.#lookup(rowKeyOf(row));
+        if (entry !== undefined) this.#named.add(entry);
+      }
       return this.#reject(rejectionOf(row, error));
     }
     const entry = this.#lookup(config.key);
@@ -74,7 +86,8 @@ export class TableReconciler<E> {
       this.#loaded++;
       return { kind: "insert", config };
     }
-    if (this.#named.has(entry)) return this.#reject({ key: formatKey(config.key), field: "key", message: DUPLICATE });
+    if (this.#fresh || this.#named.has(entry))
+      return this.#reject({ key: formatKey(config.key), field: "key", message: DUPLICATE });
     this.#named.add(entry);
     this.#loaded++;
     return { kind: "reload", entry, config };
@@ -82,12 +95,13 @@ export class TableReconciler<E> {
 
   /** The entry the caller inserted for an "insert": a later row of its key is a duplicate, and a reload keeps it. */
   adopt(entry: E): void {
-    this.#named.add(entry);
+    if (!this.#fresh) this.#named.add(entry);
   }
 
   /** After the last row of a full reload: the entries of `current` that no row named, to remove. */
   gone(current: Iterable<E>): E[] {
     const out: E[] = [];
+    if (this.#fresh) return out;
     for (const entry of current) if (!this.#named.has(entry)) out.push(entry);
     return out;
   }
