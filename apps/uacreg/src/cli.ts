@@ -222,7 +222,6 @@ export async function runCli(
 ): Promise<number> {
   const ctx: Context = { io, environment, now, code: ExitCode.ok };
   const program = buildProgram(ctx);
-  const debug = argv.includes("--debug");
   try {
     if (argv.length === 0) {
       io.stderr(program.helpInformation());
@@ -244,6 +243,7 @@ export async function runCli(
       io.stderr(`ERROR: ${err.message}\n(uacreg --help for usage)\n`);
       return ExitCode.usage;
     }
+    const debug = program.opts<{ debug?: boolean }>().debug === true;
     const detail = debug && err instanceof Error && err.stack ? `\n${err.stack}` : "";
     io.stderr(`ERROR: ${err instanceof Error ? err.message : String(err)}${detail}\n`);
     return ExitCode.failed;
