@@ -40,7 +40,8 @@ describe("uacreg db import, spawned", () => {
       timeout: 60_000,
       env: { ...process.env, COLUMNS: "100" },
     });
-    expect(stdout).toMatch(/\r\[[#.]+\] +\d+% +[\d,]+ rows +[\d,]+ rows\/s\u001b\[K/);
+    const ESC = String.fromCharCode(27);
+    expect(stdout).toMatch(new RegExp(`\\r\\[[#.]+\\] +\\d+% +[\\d,]+ rows +[\\d,]+ rows/s${ESC}\\[K`));
     expect(stdout).toContain("\r\u001b[Kinserted 3000, updated 0, unchanged 0, skipped 0");
     expect(stdout).not.toContain("secret-");
   });
