@@ -98,6 +98,7 @@ export class DaemonMetrics {
   readonly miCalls: FixedLabelCounter<"command" | "outcome">;
   readonly dbErrors: FixedLabelCounter<"operation">;
   #server: Server | undefined;
+  readonly #textSources: Array<() => Promise<string>> = [];
 
   constructor(sources: MetricSources) {
     const registry = this.registry;
@@ -158,6 +159,21 @@ export class DaemonMetrics {
     }
   }
 
+  /**
+   * Adds families written as text after the registry's (the per-record series, record-state-metric.ts): made in
+   * slices across event-loop turns, where prom-client would format them in one block.
+   */
+  addTextSource(source: () => Promise<string>): void {
+    this.#textSources.push(source);
+  }
+
+  /** The whole exposition: the registry's families, then the text sources'. */
+  async text(): Promise<string> {
+    let text = await this.registry.metrics();
+    for (const source of this.#textSources) text += await source();
+    return text;
+  }
+
   /** Serves `GET /metrics` on host:port (loopback by default in the config). */
   async listen(listen: string): Promise<{ address: string; port: number }> {
     const { host, port } = parseHostPort(listen);
@@ -166,7 +182,7 @@ export class DaemonMetrics {
         res.writeHead(404, { "content-length": 0 }).end();
         return;
       }
-      this.registry.metrics().then(
+      this.text().then(
         (text) => res.writeHead(200, { "content-type": this.registry.contentType }).end(text),
         () => res.writeHead(500, { "content-length": 0 }).end(),
       );

@@ -34,10 +34,12 @@ function harness(records: RecordView[] | undefined, max: number) {
   const source = {
     snapshot: () => (records ? { length: records.length, view: (i: number) => records[i] as RecordView } : undefined),
   };
-  new RecordStateMetric(registry, source, settled, max, createLogger({ level: "info", format: "json" }, stream));
-  const series = async () =>
-    (await registry.metrics()).split("\n").filter((l) => l.startsWith("uacreg_registrant_state"));
-  return { registry, settled, series, warnings };
+  const texts: Array<() => Promise<string>> = [];
+  const target = { registry, addTextSource: (f: () => Promise<string>) => texts.push(f) };
+  new RecordStateMetric(target, source, settled, max, createLogger({ level: "info", format: "json" }, stream));
+  const text = async () => (await registry.metrics()) + (await Promise.all(texts.map((f) => f()))).join("");
+  const series = async () => (await text()).split("\n").filter((l) => l.startsWith("uacreg_registrant_state"));
+  return { registry, settled, series, text, warnings };
 }
 
 describe("the per-record state series", () => {
@@ -80,5 +82,13 @@ describe("the per-record state series", () => {
   it("no series before the records are loaded", async () => {
     const h = harness(undefined, 20);
     expect((await h.series()).filter((l) => l.startsWith("uacreg_registrant_state{"))).toEqual([]);
+  });
+
+  it("escapes label values as the text format requires", async () => {
+    const odd = { ...view(1, "REGISTRAR_ERROR_STATE"), aor: 'sip:a"b\\c@x', contact: "sip:c@x;p=1\nq" };
+    const h = harness([odd], 10);
+    expect((await h.text()).split("\n")).toContain(
+      'uacreg_registrant_state{aor="sip:a\\"b\\\\c@x",contact="sip:c@x;p=1\\nq",registrar="sip:carrier.example",state="REGISTRAR_ERROR_STATE"} 1',
+    );
   });
 });

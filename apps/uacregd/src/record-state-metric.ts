@@ -8,7 +8,8 @@
  * Cardinality is capped at `max_records` series: when the table holds more, the records that are not
  * REGISTERED_STATE come first (they are the ones an alert needs), then the others in table order;
  * `uacreg_registrant_state_records_omitted` counts the rest, and the first scrape that leaves records out logs one
- * warning. Read at scrape time from the engine's snapshot: nothing on the hot path.
+ * warning. Read at scrape time from the engine's snapshot (nothing on the hot path) and written as text after the
+ * registry's families, a slice of records per event-loop turn.
  */
 import type { RecordView } from "@uacreg/core";
 import { Gauge, type Registry } from "prom-client";
@@ -20,44 +21,30 @@ export interface RecordStateSource {
   snapshot(): { readonly length: number; view(index: number): RecordView } | undefined;
 }
 
-type Labels = "aor" | "contact" | "registrar" | "state";
-type Values = Awaited<ReturnType<Gauge<Labels>["get"]>>["values"];
-
-/** Records looked at per turn of the event loop: a scrape of 100,000 records never blocks SIP for long. */
+/** Records looked at and written per turn of the event loop: a scrape of 100,000 records never blocks SIP for long. */
 const RECORDS_PER_TURN = 2000;
 
 const NAME = "uacreg_registrant_state";
 const HELP = "One series per record (metrics.per_record), value 1, labelled by its settled state";
 
-/**
- * A gauge whose series are made at scrape time, straight into prom-client's value list (no per-label hashing of
- * `set`), a slice of records per event-loop turn.
- */
-class PerRecordGauge extends Gauge<Labels> {
-  readonly #values: () => Promise<Values>;
-
-  constructor(registry: Registry, values: () => Promise<Values>) {
-    super({ name: NAME, help: HELP, labelNames: ["aor", "contact", "registrar", "state"], registers: [registry] });
-    this.#values = values;
-  }
-
-  override async get(): ReturnType<Gauge<Labels>["get"]> {
-    const values = await this.#values();
-    return { ...(await super.get()), values };
-  }
+/** A label value in the text format: backslash, double quote and line feed escaped. */
+function labelValue(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
 
 export class RecordStateMetric {
   #warned = false;
 
+  /** `target`: the daemon's metrics (DaemonMetrics): its registry, and where the text family is added. */
   constructor(
-    registry: Registry,
+    target: { readonly registry: Registry; addTextSource(source: () => Promise<string>): void },
     private readonly source: RecordStateSource,
     private readonly settled: SettledStates,
     private readonly maxRecords: number,
     private readonly log: Logger,
   ) {
-    new PerRecordGauge(registry, () => this.#series());
+    const registry = target.registry;
+    target.addTextSource(() => this.text());
     new Gauge({
       name: "uacreg_registrant_state_records_omitted",
       help: "Records left out of uacreg_registrant_state by metrics.per_record.max_records",
@@ -76,23 +63,32 @@ export class RecordStateMetric {
     });
   }
 
-  /** Two passes over the snapshot: the records not registered first, then the registered ones, up to the cap. */
-  async #series(): Promise<Values> {
+  /**
+   * The `uacreg_registrant_state` family in the text exposition format (for `DaemonMetrics.addTextSource`): two
+   * passes over the snapshot, the records not registered first, then the registered ones, up to the cap, a slice of
+   * records per event-loop turn.
+   */
+  async text(): Promise<string> {
+    const parts = [`# HELP ${NAME} ${HELP}\n# TYPE ${NAME} gauge\n`];
     const snapshot = this.source.snapshot();
-    const values: Values = [];
-    if (snapshot === undefined) return values;
+    if (snapshot === undefined) return parts[0] as string;
     const total = snapshot.length;
+    let written = 0;
+    let looked = 0;
     for (const wantRegistered of [false, true]) {
-      for (let i = 0; i < total && values.length < this.maxRecords; i++) {
-        if (i > 0 && i % RECORDS_PER_TURN === 0) await new Promise<void>((r) => setImmediate(r));
+      for (let i = 0; i < total && written < this.maxRecords; i++) {
+        if (++looked % RECORDS_PER_TURN === 0) await new Promise<void>((r) => setImmediate(r));
         const v = snapshot.view(i);
         const state = this.settled.settledOf(v, v.stateName);
         if ((state === "REGISTERED_STATE") !== wantRegistered) continue;
-        values.push({ value: 1, labels: { aor: v.aor, contact: v.contact, registrar: v.registrar, state } });
+        parts.push(
+          `${NAME}{aor="${labelValue(v.aor)}",contact="${labelValue(v.contact)}",registrar="${labelValue(v.registrar)}",state="${state}"} 1\n`,
+        );
+        written++;
       }
     }
-    if (values.length < total) this.#warnOnce(total);
-    return values;
+    if (written < total) this.#warnOnce(total);
+    return parts.join("");
   }
 
   #warnOnce(total: number): void {
