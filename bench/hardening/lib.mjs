@@ -185,11 +185,17 @@ export function httpGet(port, path) {
   });
 }
 
-/** `uacreg_transport{counter="…"}` and `uacreg_engine_events{event="…"}` values from the metrics text. */
+/**
+ * The transport figures the window benchmark reads, from the metrics text (names: docs/observability.md §1):
+ * `transport.retransmissions` and `transport.requestsSent_<METHOD>`.
+ */
 export function parseMetrics(text) {
   const out = {};
-  for (const m of text.matchAll(/^(uacreg_transport|uacreg_engine_events)\{(?:counter|event)="([^"]+)"\} (\S+)$/gm)) {
-    out[`${m[1] === "uacreg_transport" ? "transport" : "engine"}.${m[2]}`] = Number(m[3]);
+  for (const m of text.matchAll(/^uacreg_transport_retransmissions_total (\S+)$/gm)) {
+    out["transport.retransmissions"] = Number(m[1]);
+  }
+  for (const m of text.matchAll(/^uacreg_transport_requests_sent_total\{method="([^"]+)"\} (\S+)$/gm)) {
+    out[`transport.requestsSent_${m[1]}`] = Number(m[2]);
   }
   return out;
 }

@@ -148,13 +148,13 @@ describe.concurrent("database down at start-up", () => {
     expect(await d.mi("uptime")).toHaveProperty("result");
     expect((await d.mi("reg_stats")).result).toEqual({ States: {}, Counters: {} });
 
-    const line = await d.waitLog((l) => l.includes("database unreachable"), 30_000);
+    const line = await d.waitLog((l) => l.includes('"msg":"database unreachable"'), 30_000);
     const o = JSON.parse(line) as { level: number; db_url: string; err: string; retryInMs: number };
     expect(o.db_url).toBe("postgres://postgres:***@127.0.0.1:1/test");
     expect(o.err).toMatch(/ECONNREFUSED/);
     expect(o.retryInMs).toBeGreaterThan(0);
     // It keeps retrying: a second line comes with a longer delay.
-    const second = await d.waitLog((l) => l.includes("database unreachable") && l !== line, 30_000);
+    const second = await d.waitLog((l) => l.includes('"msg":"database unreachable"') && l !== line, 30_000);
     expect((JSON.parse(second) as { retryInMs: number }).retryInMs).toBeGreaterThan(o.retryInMs);
     expect((await d.mi("reg_list")).result).toEqual({ Records: [] });
     const m = await scrape(d.metricsPort);
@@ -174,13 +174,13 @@ describe.concurrent("database down at start-up", () => {
     const r = await Promise.race([
       d.exited,
       d
-        .waitLog((l) => l.includes("database unreachable"), 30_000)
+        .waitLog((l) => l.includes('"msg":"database unreachable"'), 30_000)
         .then(
           () => "running" as const,
           () => "running" as const,
         ),
     ]);
-    if (r === "running" && d.lines.some((l) => l.includes("database unreachable"))) {
+    if (r === "running" && d.lines.some((l) => l.includes('"msg":"database unreachable"'))) {
       // No PostgreSQL at all: that is the retry case above, not this one.
       await d.stop();
       if (process.env.UACREG_REQUIRE_SERVERS === "1") throw new Error(`PostgreSQL unreachable at ${pgUrl}`);
@@ -226,7 +226,7 @@ describe.concurrent("database down at start-up", () => {
     const via = new URL(pgUrl);
     via.port = String(proxy.port);
     const d = await spawnDaemon(via.toString(), { table_name: table });
-    await d.waitLog((l) => l.includes("database unreachable"), 30_000);
+    await d.waitLog((l) => l.includes('"msg":"database unreachable"'), 30_000);
     expect((await d.mi("reg_list")).result).toEqual({ Records: [] });
     proxy.refuse(false);
     await d.waitLog((l) => l.includes("registrant records loaded"), 30_000);

@@ -21,7 +21,7 @@ import { checkDatabaseDirectory } from "./database-directory.js";
 import { runDemo } from "./demo.js";
 import { createLogger } from "./logger.js";
 import { takeOverStartUpSignals } from "./start-up-signals.js";
-import { VERSION_STRING } from "./version.js";
+import { versionText } from "./version.js";
 
 const USAGE = `usage: uacregd [--config FILE] [--data-dir DIR] | --demo [--duration S] | --check-config FILE | --version`;
 
@@ -40,7 +40,7 @@ export async function main(argv: string[], environment: ConfigEnvironment = proc
     return 0;
   }
   if (v.version) {
-    process.stdout.write(`${VERSION_STRING}\n`);
+    process.stdout.write(`${versionText()}\n`);
     return 0;
   }
   if (v.demo) {
@@ -57,7 +57,7 @@ export async function main(argv: string[], environment: ConfigEnvironment = proc
     loaded = loadConfig({ config: v["check-config"] ?? v.config, dataDir: v["data-dir"] }, environment);
     // Offline: the options of db_url the driver would refuse at open (a running daemon reports them when it opens).
     if (checkOnly) {
-      checkDriverOptions(loaded.config.db_url);
+      await checkDriverOptions(loaded.config.db_url);
       // The same check start-up makes before it creates the database directory.
       checkDatabaseDirectory(loaded.config);
     }

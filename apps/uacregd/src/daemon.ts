@@ -8,20 +8,8 @@
 import { randomBytes } from "node:crypto";
 import { NodeNameInUseError } from "@uacreg/cluster";
 import { registerClusterCommands } from "@uacreg/cluster-mi";
-import { parseHostPort, type UacregConfig } from "@uacreg/config";
-import {
-  type DbAdapter,
-  DbError,
-  maskDbUrl,
-  openRepository,
-  parseDbUrl,
-  type RegistrantRepository,
-  SchemaError,
-} from "@uacreg/db";
-import { mssqlAdapter } from "@uacreg/db-mssql";
-import { mysqlAdapter } from "@uacreg/db-mysql";
-import { postgresAdapter } from "@uacreg/db-postgres";
-import { sqliteAdapter } from "@uacreg/db-sqlite";
+import { describeDbUrlSource, parseHostPort, type UacregConfig } from "@uacreg/config";
+import { DbError, maskDbUrl, openRepository, parseDbUrl, type RegistrantRepository, SchemaError } from "@uacreg/db";
 import { type LoadReport, RegistrantEngine } from "@uacreg/engine";
 import { MiFifoServer, MiHttpServer, MiRegistry, uptimeCommand, versionCommand } from "@uacreg/mi";
 import { registerRegistrantCommands } from "@uacreg/registrant-mi";
@@ -30,13 +18,18 @@ import { SipTransport } from "@uacreg/transport";
 import { ClusterMetrics, type ClusterMetricSources } from "./cluster-metrics.js";
 import { CoalescedReload } from "./coalesced-reload.js";
 import { makeDatabaseDirectory } from "./database-directory.js";
+import { loadDbAdapter } from "./db-adapters.js";
 import type { Logger } from "./logger.js";
 import { LeaseCluster } from "./lease-cluster.js";
 import { DaemonMetrics } from "./metrics.js";
+import { OpensipsEvents } from "./opensips-events.js";
+import { miActionObserver } from "./mi-action-log.js";
+import { RecordStateMetric } from "./record-state-metric.js";
+import { SettledStates } from "./settled-state.js";
+import { stateChangeLogger } from "./state-change-log.js";
 import { StaticCluster } from "./static-cluster.js";
 import { USER_AGENT, VERSION_STRING } from "./version.js";
-
-export const DB_ADAPTERS: readonly DbAdapter[] = [sqliteAdapter, postgresAdapter, mysqlAdapter, mssqlAdapter];
+import { startWebStatus, type WebStatus } from "./web-status.js";
 
 type Repo = Awaited<ReturnType<typeof openRepository>>;
 
@@ -45,6 +38,8 @@ export interface DaemonAddresses {
   miHttp?: { address: string; port: number };
   miFifo?: string;
   metrics?: { address: string; port: number };
+  /** The status page (docs/web-api.md), when `web` is on. */
+  web?: { address: string; port: number; url: string };
 }
 
 /**
@@ -82,6 +77,9 @@ export class Daemon {
   #stopped = false;
   #dbRetry: NodeJS.Timeout | undefined;
   #clusterMetrics: ClusterMetrics | undefined;
+  #web: WebStatus | undefined;
+  #opensips: OpensipsEvents | undefined;
+  #settled = new SettledStates();
   readonly #reloads = new CoalescedReload(() => this.#reloadNow());
 
   private constructor(
@@ -134,13 +132,22 @@ export class Daemon {
       const registry = new MiRegistry({ logger: log.child({ component: "mi" }) });
       registry.register(uptimeCommand({ startedAt: Date.now() }));
       registry.register(versionCommand(VERSION_STRING));
-      registerRegistrantCommands(registry, () => holder.engine, {
-        observe: (command, outcome) => metrics.miCalls.inc({ command, outcome }),
-      });
+      // Every call counted; the ones that change something logged once with their key (mi-action-log.ts).
+      const observe = miActionObserver(log.child({ component: "mi" }), metrics.miCalls);
+      registerRegistrantCommands(registry, () => holder.engine, { observe });
+      // E_REGISTRANT_* events, event_subscribe and the sr_* status reports (docs/events.md).
+      const opensips = new OpensipsEvents(registry, { clock: systemClock, log, engine: () => holder.engine });
+      cleanup.push(() => opensips.close());
+      const settled = new SettledStates();
+      const perRecord = config.metrics?.per_record;
+      if (perRecord?.enabled) {
+        const source = { snapshot: () => holder.engine?.snapshot() };
+        new RecordStateMetric(metrics, source, settled, perRecord.max_records, log.child({ component: "metrics" }));
+      }
       const cluster = clusterBackend(config, log, transport, () => holder.engine);
       let clusterMetrics: ClusterMetrics | undefined;
       if (cluster.kind !== "none") {
-        registerClusterCommands(registry, cluster.cluster);
+        registerClusterCommands(registry, cluster.cluster, { observe });
         clusterMetrics = new ClusterMetrics(
           metrics.registry,
           clusterMetricSources(cluster, () => holder.engine),
@@ -186,11 +193,26 @@ export class Daemon {
         addresses.metrics = await metrics.listen(config.metrics.listen);
         cleanup.push(() => metrics.close());
       }
-      log.info({ ...addresses, db_url: maskDbUrl(config.db_url) }, "uacregd listening");
+      const web = await startWebStatus(config, {
+        registry,
+        records: () => holder.engine,
+        history: () => opensips.reports,
+        log,
+      });
+      if (web) {
+        cleanup.push(() => web.close());
+        addresses.web = { ...web.address, url: web.url };
+      }
+      const dbUrlSource = config.db_url_source ? describeDbUrlSource(config.db_url_source) : undefined;
+      log.info({ ...addresses, db_url: maskDbUrl(config.db_url), db_url_source: dbUrlSource }, "uacregd listening");
       return new Daemon(config, log, transport, metrics, miHttp, miFifo, cluster, options, addresses, async (d) => {
         d.#clusterMetrics = clusterMetrics;
+        d.#web = web;
+        d.#settled = settled;
+        d.#opensips = opensips;
         const report = await d.#openAndLoad();
         holder.engine = d.#engine;
+        opensips.loaded();
         return report;
       });
     } catch (e) {
@@ -204,6 +226,8 @@ export class Daemon {
     const { config, log } = this;
     const url = parseDbUrl(config.db_url);
     const dbLog = log.child({ component: "db" });
+    // Only the adapter (and driver) db_url names is loaded (db-adapters.ts).
+    const adapter = await loadDbAdapter(config.db_url).catch((e: unknown) => this.#fail("cannot open the database", e));
     let delay = 1000;
     for (;;) {
       if (this.#stopped) throw new StartUpError("stopped before the database could be opened");
@@ -212,7 +236,7 @@ export class Daemon {
         const repo = await openRepository(
           config.db_url,
           { tableName: config.registrant.table_name, columns: config.registrant.columns },
-          DB_ADAPTERS,
+          [adapter],
           { logger: dbLog },
         );
         this.#repo = repo;
@@ -274,20 +298,11 @@ export class Daemon {
       userAgent: USER_AGENT,
       maxInFlight: r.max_in_flight,
     });
-    engine.onStateChange((e) =>
-      log.info(
-        {
-          aor: e.key.aor,
-          contact: e.key.contact,
-          registrar: e.key.registrar,
-          from: e.from,
-          to: e.to,
-          reason: e.reason,
-        },
-        "state change",
-      ),
-    );
+    // warn on entering a failure state, info on recovery, once per transition (state-change-log.ts).
+    engine.onStateChange(stateChangeLogger(log, this.#settled));
     engine.onTakeover((e) => this.#clusterMetrics?.observeTakeover(e.durationMs));
+    this.#opensips?.attach(engine);
+    this.#web?.follow(engine);
     this.#engine = engine;
     if (cluster.kind === "db") {
       await cluster.cluster.join(repo.leaseStore({ logger: dbLog }), engine).catch((e: unknown) => {
@@ -359,6 +374,7 @@ export class Daemon {
     if (this.#stopped) return;
     this.#stopped = true;
     clearTimeout(this.#dbRetry);
+    this.#opensips?.stopping();
     const timeoutMs = this.config.registrant.shutdown_timeout * 1000;
     await this.#engine
       ?.stop({ unregister: this.config.registrant.unregister_on_shutdown, timeoutMs })
@@ -366,6 +382,8 @@ export class Daemon {
     if (this.cluster.kind === "db") {
       await this.cluster.cluster.stop().catch((e) => this.log.error({ err: errText(e) }, "cluster leave failed"));
     }
+    await this.#web?.close().catch(() => {});
+    await this.#opensips?.close().catch(() => {});
     await this.miHttp?.close().catch(() => {});
     await this.miFifo?.stop().catch(() => {});
     await this.metrics.close().catch(() => {});

@@ -12,7 +12,7 @@ import { openRepository } from "@uacreg/db";
 import { startDemoRegistrar } from "@uacreg/demo-registrar";
 import type { RegistrantRow } from "@uacreg/engine";
 import { regListRecord } from "@uacreg/registrant-mi";
-import { DB_ADAPTERS } from "./daemon.js";
+import { loadDbAdapter } from "./db-adapters.js";
 import { runDaemon } from "./cli.js";
 
 /** A UDP port on loopback that nothing listens on (bound by the OS, then released). */
@@ -71,7 +71,7 @@ export async function runDemo(opts: { dataDir: string; durationS?: number | unde
     opts.dataDir,
   );
   // Seed the demo records (the table is created exactly as `uacreg db create` would).
-  const repo = await openRepository(config.db_url, { tableName: "registrant" }, DB_ADAPTERS);
+  const repo = await openRepository(config.db_url, { tableName: "registrant" }, [await loadDbAdapter(config.db_url)]);
   await repo.createSchema();
   for (const r of [
     row("sip:alice@uacreg.demo", reg, "alice", "alice-secret"),
@@ -94,6 +94,12 @@ export async function runDemo(opts: { dataDir: string; durationS?: number | unde
   const code = await runDaemon(config, {
     ...(opts.durationS !== undefined ? { durationMs: opts.durationS * 1000 } : {}),
     onStarted: (daemon) => {
+      const page = daemon.addresses.web;
+      out.write(
+        page
+          ? `Status page: ${page.url}  (live states, history, enable/disable; docs/web-api.md)\n\n`
+          : "Status page: not started (see the log)\n\n",
+      );
       timer = setInterval(() => {
         const engine = daemon.engine;
         if (!engine) return;

@@ -5,6 +5,9 @@
  */
 import type { RegistrantColumn } from "@uacreg/db";
 import type { ClusterSection } from "./cluster-section.js";
+import type { MetricsSection } from "./metrics-section.js";
+import type { DbUrlSource } from "./secrets.js";
+import type { WebSection } from "./web-section.js";
 
 /** The `tls:` entry of one TLS listening socket. */
 export interface TlsSocketConfig {
@@ -74,13 +77,17 @@ export interface UacregConfig {
   listen: string[];
   tls: Record<string, TlsSocketConfig>;
   db_url: string;
+  /** Where `db_url` and its password came from (secrets.ts); set by resolveConfig. */
+  db_url_source?: DbUrlSource;
   registrant: RegistrantSection;
   /** `cluster:` (docs/cluster.md §7); the legacy `clustering.active_tags` is read into it. */
   cluster: ClusterSection;
   tm: TmSection;
   mi: { http: MiHttpSection | null; fifo: MiFifoSection | null };
   log: { level: LogLevel; format: "json" | "pretty" };
-  metrics: { listen: string } | null;
+  metrics: MetricsSection | null;
+  /** `web:` the status page (docs/web-api.md §1); null when turned off. */
+  web: WebSection | null;
   data_dir: string;
 }
 
@@ -89,6 +96,7 @@ export const TOP_LEVEL_KEYS = [
   "listen",
   "tls",
   "db_url",
+  "db_password_file",
   "registrant",
   "cluster",
   "clustering",
@@ -96,5 +104,6 @@ export const TOP_LEVEL_KEYS = [
   "mi",
   "log",
   "metrics",
+  "web",
   "data_dir",
 ] as const;

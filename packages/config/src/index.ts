@@ -36,4 +36,11 @@ export {
 export { checkDriverOptions } from "./db-url-check.js";
 export { dialableHostPort, type HostPort, HostPortError, parseHostPort } from "./host-port.js";
 export { miHttpUrl } from "./mi-endpoints.js";
+export {
+  DEFAULT_PER_RECORD_METRICS,
+  type MetricsSection,
+  type PerRecordMetricsSection,
+} from "./metrics-section.js";
 export { resolveConfig } from "./resolve-config.js";
+export { DB_PASSWORD_FILE_KEY, DB_URL_VARIABLE, type DbUrlSource, describeDbUrlSource } from "./secrets.js";
+export { DEFAULT_WEB_LISTEN, isLoopbackHost, type WebSection } from "./web-section.js";

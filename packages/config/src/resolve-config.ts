@@ -15,6 +15,7 @@ import { readMi } from "./mi-section.js";
 import { readRegistrant } from "./registrant-section.js";
 import { resolveDbUrl } from "./secrets.js";
 import { readTm } from "./tm-section.js";
+import { readWeb } from "./web-section.js";
 import { isMapping, readSection, readString, refuseUnknownKeys, type YamlMapping } from "./yaml-mapping.js";
 
 /**
@@ -54,6 +55,7 @@ export function resolveConfig(
     mi: readMi(readSection(root, "mi") ?? {}),
     log: readLog(readSection(root, "log") ?? {}),
     metrics: readMetrics(root),
+    web: readWeb(root),
     data_dir,
   };
 }

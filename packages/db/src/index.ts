@@ -55,3 +55,12 @@ export {
   type TableConfig,
 } from "./table-config.js";
 export { registrantQueries, rowValues } from "./registrant-queries.js";
+export {
+  type BulkImport,
+  existingRowsSql,
+  type ImportOutcome,
+  supportsBulkImport,
+  updateByIdSql,
+  valueTuples,
+} from "./registrant-bulk-upsert.js";
+export { MissingTableError } from "./missing-table-error.js";
