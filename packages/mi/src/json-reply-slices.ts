@@ -2,7 +2,8 @@
  * A result reply as a sequence of text slices (docs/mi-protocol.md §3): the same bytes as {@link serializeResult}
  * (their concatenation is identical), made lazily so that a front end can write one slice, wait for the socket to
  * drain, yield to the event loop, and make the next. Only {@link MiSlicedArray} items are made lazily, one JSON value
- * at a time; any other value is printed whole with `JSON.stringify`, as before.
+ * at a time (an item that holds a sliced array of its own is printed in pieces too); any other value is printed whole
+ * with `JSON.stringify`, as before.
  */
 import { type MiId, serializeResult } from "./json-rpc-reply.js";
 import { MiSlicedArray } from "./mi-sliced-array.js";
@@ -65,8 +66,12 @@ function* pieces(value: unknown): Generator<string> {
   if (value instanceof MiSlicedArray) {
     yield "[";
     for (let i = 0; i < value.length; i++) {
-      const text = JSON.stringify(value.item(i)) ?? "null";
-      yield i === 0 ? text : `,${text}`;
+      const item = value.item(i);
+      if (i > 0) yield ",";
+      // An item holding a sliced array of its own (sr_list_reports without a group: one item per group, each with
+      // its records' list) is printed in pieces too, so no whole group is one string.
+      if (hasSlicedArray(item)) yield* pieces(item);
+      else yield JSON.stringify(item) ?? "null";
     }
     yield "]";
     return;

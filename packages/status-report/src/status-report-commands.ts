@@ -81,8 +81,8 @@ export function registerStatusReportCommands(
 }
 
 /**
- * The forms without a group: one item per group, printed one group at a time. (Each group's own list is printed
- * whole inside its item for now: name the group on a large table, docs/events.md §4.)
+ * The forms without a group: one item per group; each group's own list is a sliced array too, so a large table is
+ * written in slices inside its group's item (docs/events.md §4).
  */
 function allGroups(items: readonly unknown[]): MiSlicedArray {
   return new MiSlicedArray(items.length, (i) => items[i]);
