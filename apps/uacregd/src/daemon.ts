@@ -21,6 +21,7 @@ import { makeDatabaseDirectory } from "./database-directory.js";
 import { loadDbAdapter } from "./db-adapters.js";
 import type { Logger } from "./logger.js";
 import { LeaseCluster } from "./lease-cluster.js";
+import { registerEventSeries } from "./event-series.js";
 import { DaemonMetrics } from "./metrics.js";
 import { OpensipsEvents } from "./opensips-events.js";
 import { miActionObserver } from "./mi-action-log.js";
@@ -138,6 +139,7 @@ export class Daemon {
       // E_REGISTRANT_* events, event_subscribe and the sr_* status reports (docs/events.md).
       const opensips = new OpensipsEvents(registry, { clock: systemClock, log, engine: () => holder.engine });
       cleanup.push(() => opensips.close());
+      registerEventSeries(metrics.registry, () => opensips.counters());
       const settled = new SettledStates();
       const perRecord = config.metrics?.per_record;
       if (perRecord?.enabled) {

@@ -3,6 +3,7 @@
  * and E_CORE_SR_STATUS_CHANGED events, the status-report groups `uac_registrant` (one identifier per record) and
  * `core` (the daemon's own readiness), and their MI commands, all fed by the engine's state changes.
  */
+import type { OpensipsEventCounters } from "./event-series.js";
 import { formatKey, type RegistrantKey } from "@uacreg/core";
 import type { RegistrantEngine } from "@uacreg/engine";
 import {
@@ -116,10 +117,13 @@ export class OpensipsEvents {
    * Figures for the metrics: events raised with a subscriber, notifications handed to a transport, subscriptions
    * expired, and per transport what was sent, dropped (buffer full, too large, connection lost) and failed.
    */
-  counters(): Record<string, number> {
+  counters(): OpensipsEventCounters {
     const { udp, tcp } = this.evi.senders;
     return {
-      ...this.evi.counters,
+      raised: this.evi.counters.raised,
+      notifications: this.evi.counters.notifications,
+      expired: this.evi.counters.expired,
+      failures: this.evi.counters.failures,
       udpSent: udp.counters.sent,
       udpDropped: udp.counters.dropped,
       udpErrors: udp.counters.errors,
