@@ -49,8 +49,11 @@ export interface RequestTemplate {
   readonly contactPrefix: string;
 }
 
-/** Default User-Agent value: `uacreg/<version>`. */
-export const DEFAULT_USER_AGENT = "uacreg/0.1.0";
+/**
+ * User-Agent when the caller gives none. No version: the library does not know the release it ships in; the daemon
+ * passes `uacreg/<release>` (apps/uacregd version.ts, from @uacreg/release).
+ */
+export const DEFAULT_USER_AGENT = "uacreg";
 
 export interface TemplateInput {
   registrar: string;
