@@ -13,17 +13,25 @@ const ADAPTERS: Readonly<Record<DbEngine, { pkg: string; load: () => Promise<DbA
 };
 
 /**
- * The adapter serving `dbUrl`'s scheme, imported on first use.
+ * The adapter serving `dbUrl`'s scheme, imported on first use, with TypeORM and its driver (`preload`: the daemon
+ * calls this before its MI FIFO exists, see @uacreg/db typeorm-module.ts).
  * @throws DbUrlError (the URL masked) for a malformed URL, an unknown scheme, or an adapter package not installed
  */
 export async function loadDbAdapter(dbUrl: string): Promise<DbAdapter> {
   const url = parseDbUrl(dbUrl);
   const adapter = ADAPTERS[url.engine];
+  let loaded: DbAdapter;
   try {
-    return await adapter.load();
+    loaded = await adapter.load();
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     if (code !== "ERR_MODULE_NOT_FOUND") throw e;
     throw new DbUrlError(`db_url ${url.masked}: the ${url.engine} adapter (${adapter.pkg}) is not installed`);
   }
+  try {
+    loaded.preload?.(url);
+  } catch {
+    // The same failure is reported, with its context, when the database is opened.
+  }
+  return loaded;
 }

@@ -1,4 +1,4 @@
-import { type DbAdapter, SqlRegistrantRepository } from "@uacreg/db";
+import { type DbAdapter, preloadDriver, SqlRegistrantRepository } from "@uacreg/db";
 import { sqliteDialect } from "./sqlite-dialect.js";
 import { loadPages } from "./sqlite-page-reader.js";
 
@@ -14,4 +14,5 @@ export const sqliteAdapter: DbAdapter = {
     repo.loadAll = () => loadPages(repo, pageSize);
     return repo;
   },
+  preload: (url) => preloadDriver(sqliteDialect.dataSourceOptions(url)),
 };

@@ -16,6 +16,8 @@ export interface DbAdapter {
   /** URL schemes served, e.g. `["postgres", "postgresql"]`. */
   readonly schemes: readonly string[];
   open(url: ParsedDbUrl, table: TableConfig, options?: RepositoryOptions): Promise<OpenedDatabase>;
+  /** Loads the modules {@link open} needs (TypeORM, the driver) without connecting (typeorm-module.ts `preloadDriver`). */
+  preload?(url: ParsedDbUrl): void;
 }
 
 /**
