@@ -142,14 +142,16 @@ export async function runDaemon(config: UacregConfig, opts: RunOptions = {}): Pr
   }
   const started = daemon;
   let failed = false;
+  let stopping = false;
   started.ready.catch((e: unknown) => {
+    // A stop requested while the records were being loaded ends the start-up: not a failure (exit 0).
+    if (stopping && e instanceof StartUpError && e.cause === undefined) return;
     // Every start-up failure leaves one fatal line: the daemon's own (a StartUpError), or this one.
     if (!(e instanceof StartUpError)) log.fatal({ err: e instanceof Error ? e.message : String(e) }, "start-up failed");
     failed = true;
     void started.stop().then(() => process.exit(1));
   });
   return new Promise<number>((resolve) => {
-    let stopping = false;
     onStop = (signal: string) => {
       if (stopping) return;
       stopping = true;

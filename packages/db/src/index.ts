@@ -20,6 +20,7 @@ export {
   SqlLeaseStore,
 } from "./sql-lease-store.js";
 export { openRepository } from "./db-adapter.js";
+export { preloadDriver } from "./typeorm-module.js";
 export {
   DataError,
   DbAuthenticationError,

@@ -4,7 +4,7 @@
  * column-name resolution against the live catalog, keyset-paged loading, error classification and password masking.
  */
 import { type Clock, delay as clockDelay, type Logger, systemClock } from "@uacreg/runtime";
-import { DataSource, type EntitySchema, QueryFailedError } from "typeorm";
+import type { DataSource, EntitySchema } from "typeorm";
 import {
   DbConnectionError,
   DbError,
@@ -16,6 +16,7 @@ import {
 } from "./db-errors.js";
 import type { ParsedDbUrl } from "./db-url.js";
 import { registrantEntitySchema } from "./registrant-entity-schema.js";
+import { typeorm } from "./typeorm-module.js";
 import { MissingTableError } from "./missing-table-error.js";
 import { type BulkImport, type ImportOutcome, importBatchWith } from "./registrant-bulk-upsert.js";
 import { registrantQueries } from "./registrant-queries.js";
@@ -182,7 +183,7 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
   }
 
   private newDataSource(): DataSource {
-    return new DataSource({
+    return new (typeorm().DataSource)({
       ...this.dialect.dataSourceOptions(this.url),
       entities: [this.schema],
       synchronize: false,
@@ -221,7 +222,7 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
   /** Turns anything thrown by TypeORM or a driver into a typed DbError with the password masked. */
   translate(error: unknown): DbError {
     if (error instanceof DbError) return error;
-    const driverError = error instanceof QueryFailedError ? (error.driverError as unknown) : error;
+    const driverError = error instanceof typeorm().QueryFailedError ? (error.driverError as unknown) : error;
     const c = this.dialect.classify(driverError);
     const message = maskSecret(`${this.dialect.engine} (${this.url.masked}): ${c.message}`, this.url.password);
     return dbErrorOf(c.kind, message, c.code);
