@@ -9,6 +9,7 @@ import { isInFlight, stateName } from "./registrant-state.js";
 import {
   registers,
   type SendKind,
+  type Transition,
   type TransitionEvent,
   type TransitionId,
   transitionFor,
@@ -83,7 +84,7 @@ export function applyTransition(
   }
   const next = copyRecord(record);
   if (input.changes !== undefined) Object.assign(next, input.changes);
-  const actions: RegistrantAction[] = input.actions ? [...input.actions] : [];
+  let send: RegistrantAction | undefined;
   const to = t.to === "same" ? record.state : t.to;
   next.state = to;
 
@@ -149,7 +150,7 @@ export function applyTransition(
       credentials,
       destination: next.pinned,
     });
-    actions.push({ type: "send", kind: t.send, request });
+    send = { type: "send", kind: t.send, request };
   } else if (!isInFlight(to)) {
     // Assigned, not deleted: a `delete` turns the record into a slow dictionary-mode object ~900 bytes larger.
     next.pending = undefined;
@@ -159,19 +160,57 @@ export function applyTransition(
     next.afterSingleCleanup = false;
   }
 
-  if (t.persist !== undefined) actions.push({ type: "persist-state", key: next.config.key, state: t.persist });
-  if (to !== record.state) {
-    actions.push({
-      type: "state-change",
-      key: next.config.key,
-      from: stateName(record.state),
-      to: stateName(to),
-      reason: input.reason ?? (t.when === "" ? t.event : `${t.event}: ${t.when}`),
-      at: now,
-      transition: id,
-    });
+  const persist: RegistrantAction | undefined =
+    t.persist === undefined ? undefined : { type: "persist-state", key: next.config.key, state: t.persist };
+  const change: RegistrantAction | undefined =
+    to === record.state
+      ? undefined
+      : {
+          type: "state-change",
+          key: next.config.key,
+          from: stateName(record.state),
+          to: stateName(to),
+          reason: input.reason ?? rowReason(t),
+          at: now,
+          transition: id,
+        };
+  return { record: next, actions: actionList(input.actions, send, persist, change) };
+}
+
+/**
+ * The actions in their order (extra log lines, send, DB state, state change) in an array of exactly their number:
+ * an empty array grown by `push` gets room for 17 on its first push, and two transitions run per refresh
+ * (docs/performance.md, "allocations per refresh").
+ */
+function actionList(
+  extra: readonly RegistrantAction[] | undefined,
+  send: RegistrantAction | undefined,
+  persist: RegistrantAction | undefined,
+  change: RegistrantAction | undefined,
+): RegistrantAction[] {
+  const n =
+    (extra === undefined ? 0 : extra.length) +
+    (send === undefined ? 0 : 1) +
+    (persist === undefined ? 0 : 1) +
+    (change === undefined ? 0 : 1);
+  const out = new Array<RegistrantAction>(n);
+  let i = 0;
+  if (extra !== undefined) for (const a of extra) out[i++] = a;
+  if (send !== undefined) out[i++] = send;
+  if (persist !== undefined) out[i++] = persist;
+  if (change !== undefined) out[i] = change;
+  return out;
+}
+
+/** A row's default reason (`event` or `event: condition`), built once per row instead of once per transition. */
+const ROW_REASONS = new WeakMap<Transition, string>();
+function rowReason(t: Transition): string {
+  let reason = ROW_REASONS.get(t);
+  if (reason === undefined) {
+    reason = t.when === "" ? t.event : `${t.event}: ${t.when}`;
+    ROW_REASONS.set(t, reason);
   }
-  return { record: next, actions };
+  return reason;
 }
 
 /** No actions: one frozen array shared by every idle visit (a million records are visited every timer_interval). */

@@ -126,12 +126,18 @@ const refreshes = c2.registered - c1.registered;
 // Self bytes per function (name and location), summed over the call tree.
 const self = new Map();
 let total = 0;
-const walk = (node) => {
-  const f = node.callFrame;
-  const key = `${f.functionName || "(anonymous)"} ${f.url.replace(/^.*\/(packages|node_modules)\//, "$1/")}:${f.lineNumber + 1}`;
+const callers = new Map();
+const frameKey = (f) =>
+  `${f.functionName || "(anonymous)"} ${f.url.replace(/^.*\/(packages|node_modules)\//, "$1/")}:${f.lineNumber + 1}`;
+const walk = (node, parent) => {
+  const key = frameKey(node.callFrame);
   self.set(key, (self.get(key) ?? 0) + node.selfSize);
   total += node.selfSize;
-  for (const c of node.children) walk(c);
+  // CALLERS=name: the bytes of that function by caller (e.g. CALLERS=push for the arrays that grow).
+  if (parent !== undefined && node.callFrame.functionName === process.env.CALLERS) {
+    callers.set(parent, (callers.get(parent) ?? 0) + node.selfSize);
+  }
+  for (const c of node.children) walk(c, key);
 };
 walk(profile.head);
 
@@ -142,6 +148,10 @@ console.log(
 );
 console.log("self bytes per refresh, by function:");
 for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
+  console.log(`${String(Math.round(v / refreshes)).padStart(7)}  ${k}`);
+}
+if (callers.size > 0) console.log(`${process.env.CALLERS} by caller, bytes per refresh:`);
+for (const [k, v] of [...callers].sort((a, b) => b[1] - a[1]).slice(0, 10)) {
   console.log(`${String(Math.round(v / refreshes)).padStart(7)}  ${k}`);
 }
 await engine.stop({ timeoutMs: 1000 });
