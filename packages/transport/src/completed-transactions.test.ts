@@ -62,4 +62,21 @@ describe("CompletedTransactions", () => {
       expect(done.nextDeadline()).toBe(next - 1500);
     }
   });
+
+  it("finds every live entry after its ring wrapped around and grew with the oldest entry mid-ring", () => {
+    const done = new CompletedTransactions();
+    for (let id = 1; id <= 50; id++) done.add(id, id, `c${id}`, id, "REGISTER");
+    done.expire(40); // the oldest live entry is now the 41st
+    for (let id = 51; id <= 160; id++) done.add(id, id, `c${id}`, id, "REGISTER"); // wraps, then grows
+    expect(done.size).toBe(120);
+    expect(done.nextDeadline()).toBe(41);
+    for (let id = 1; id <= 160; id++) {
+      expect(done.absorbs(id, response(`c${id}`, `${id} REGISTER`))).toBe(id > 40);
+    }
+    for (let t = 41; t <= 160; t++) {
+      done.expire(t);
+      expect(done.nextDeadline()).toBe(t < 160 ? t + 1 : undefined);
+    }
+    expect(done.size).toBe(0);
+  });
 });

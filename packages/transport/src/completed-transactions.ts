@@ -7,21 +7,24 @@ import { cseqIs } from "@uacreg/sip";
  * its branch number (see {@link BranchGenerator.idOf}), Call-ID, CSeq number and method, and its deadline; no object
  * per transaction, so thousands completing per second leave nothing behind for the garbage collector to move.
  *
- * T4 is the same for every transaction of a transport, so deadlines arrive in completion order: a FIFO of parallel
- * arrays, and a map from branch number to position for lookups.
+ * T4 is the same for every transaction of a transport, so deadlines arrive in completion order: a FIFO in a ring of
+ * parallel arrays, and a map from branch number to position for lookups. The ring doubles when full and is never
+ * copied otherwise: arrays rebuilt as entries come and go lived for seconds, so the scavenger promoted every copy to
+ * the old generation (docs/performance.md, "allocations per refresh").
  */
 export class CompletedTransactions {
-  /** Branch number → position (`base` + index in the arrays). */
+  /** Branch number → position (a count of entries ever added; the slot is position % capacity). */
   private readonly positions = new Map<number, number>();
-  private ids: number[] = [];
-  private deadlines: number[] = [];
-  private callIds: string[] = [];
-  private cseqs: number[] = [];
-  private methods: string[] = [];
-  /** Index of the oldest live entry in the arrays. */
+  private capacity = 0;
+  private ids = new Float64Array(0);
+  private deadlines = new Float64Array(0);
+  private cseqs = new Float64Array(0);
+  private callIds: Array<string | undefined> = [];
+  private methods: Array<string | undefined> = [];
+  /** Position of the oldest live entry. */
   private head = 0;
-  /** Position of index 0 of the arrays. */
-  private base = 0;
+  /** Position after the newest entry. */
+  private tail = 0;
 
   get size(): number {
     return this.positions.size;
@@ -29,12 +32,15 @@ export class CompletedTransactions {
 
   /** Files a transaction that completed; `deadline` (Timer K) must not be before the previous one. */
   add(id: number, deadline: number, callId: string, cseq: number, method: string): void {
-    this.positions.set(id, this.base + this.ids.length);
-    this.ids.push(id);
-    this.deadlines.push(deadline);
-    this.callIds.push(callId);
-    this.cseqs.push(cseq);
-    this.methods.push(method);
+    if (this.tail - this.head === this.capacity) this.grow();
+    const i = this.tail % this.capacity;
+    this.positions.set(id, this.tail);
+    this.ids[i] = id;
+    this.deadlines[i] = deadline;
+    this.callIds[i] = callId;
+    this.cseqs[i] = cseq;
+    this.methods[i] = method;
+    this.tail++;
   }
 
   /**
@@ -45,7 +51,7 @@ export class CompletedTransactions {
   absorbs(id: number, res: SipResponse): boolean {
     const position = this.positions.get(id);
     if (position === undefined) return false;
-    const i = position - this.base;
+    const i = position % this.capacity;
     const cseq = res.getHeader("CSeq");
     return (
       cseq !== undefined &&
@@ -56,45 +62,60 @@ export class CompletedTransactions {
 
   /** The earliest Timer K deadline, or undefined. */
   nextDeadline(): number | undefined {
-    return this.head < this.ids.length ? this.deadlines[this.head] : undefined;
+    return this.head < this.tail ? this.deadlines[this.head % this.capacity] : undefined;
   }
 
   /** Timer K: forgets every transaction whose deadline is at or before `now`. */
   expire(now: number): void {
-    const n = this.ids.length;
+    const cap = this.capacity;
     let h = this.head;
-    while (h < n && this.deadlines[h]! <= now) {
-      this.positions.delete(this.ids[h]!);
+    while (h < this.tail) {
+      const i = h % cap;
+      if (this.deadlines[i]! > now) break;
+      this.positions.delete(this.ids[i]!);
+      this.callIds[i] = undefined;
+      this.methods[i] = undefined;
       h++;
     }
     this.head = h;
-    if (h === n) {
-      this.reset(this.base + n);
-    } else if (h >= 1024 && h * 2 >= n) {
-      // Drop the expired half so the arrays stay proportional to the live entries.
-      this.ids = this.ids.slice(h);
-      this.deadlines = this.deadlines.slice(h);
-      this.callIds = this.callIds.slice(h);
-      this.cseqs = this.cseqs.slice(h);
-      this.methods = this.methods.slice(h);
-      this.base += h;
-      this.head = 0;
-    }
   }
 
-  /** Forgets everything. */
+  /** Forgets everything (and lets go of the ring). */
   clear(): void {
     this.positions.clear();
-    this.reset(0);
-  }
-
-  private reset(base: number): void {
-    this.ids = [];
-    this.deadlines = [];
+    this.capacity = 0;
+    this.ids = new Float64Array(0);
+    this.deadlines = new Float64Array(0);
+    this.cseqs = new Float64Array(0);
     this.callIds = [];
-    this.cseqs = [];
     this.methods = [];
     this.head = 0;
-    this.base = base;
+    this.tail = 0;
+  }
+
+  /** Doubles the ring (64 entries at first), every live entry moved to its slot in the new one. */
+  private grow(): void {
+    const old = this.capacity;
+    const cap = old === 0 ? 64 : old * 2;
+    const ids = new Float64Array(cap);
+    const deadlines = new Float64Array(cap);
+    const cseqs = new Float64Array(cap);
+    const callIds = new Array<string | undefined>(cap).fill(undefined);
+    const methods = new Array<string | undefined>(cap).fill(undefined);
+    for (let p = this.head; p < this.tail; p++) {
+      const from = p % old;
+      const to = p % cap;
+      ids[to] = this.ids[from]!;
+      deadlines[to] = this.deadlines[from]!;
+      cseqs[to] = this.cseqs[from]!;
+      callIds[to] = this.callIds[from];
+      methods[to] = this.methods[from];
+    }
+    this.capacity = cap;
+    this.ids = ids;
+    this.deadlines = deadlines;
+    this.cseqs = cseqs;
+    this.callIds = callIds;
+    this.methods = methods;
   }
 }
