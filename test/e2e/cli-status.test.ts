@@ -168,6 +168,14 @@ describe("uacreg mi -o table and --version", () => {
     expect((JSON.parse(json.stdout) as { Records: unknown[] }).Records).toHaveLength(3);
   });
 
+  it("-o table after the command name: the server's error, then a hint saying where mi's options go", async () => {
+    const r = await uacreg(["mi", "--url", d.miUrl, "reg_list", "-o", "table"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("ERROR: command 'reg_list' returned: Error executing command: -32602");
+    expect(r.stderr).toContain("hint: '-o table' after the command name was sent as MI params");
+    expect(r.stderr).toContain("uacreg mi -o table reg_list");
+  });
+
   it("--version prints the release and the commit", async () => {
     const r = await uacreg(["--version"]);
     expect(r.code).toBe(0);

@@ -88,6 +88,19 @@ export function miReplyErrorLine(err: MiReplyError, command: string): string {
 }
 
 /** Runs one MI call and prints its outcome; returns the exit code. */
+/**
+ * `mi`'s own output option written after the command name (`uacreg mi reg_list -o table`): the arguments after the
+ * command are MI params (they may start with `-`), so it reached the server as two params. Returns the option as
+ * typed when the last arguments are exactly that, for a hint; never reinterpreted.
+ */
+export function misplacedOption(args: readonly string[]): string | undefined {
+  const [flag, value] = args.slice(-2);
+  if ((flag === "-o" || flag === "--output") && (value === "table" || value === "json")) return `${flag} ${value}`;
+  const last = args.at(-1);
+  if (last === "--output=table" || last === "--output=json") return last;
+  return undefined;
+}
+
 export async function runMiCall(call: MiCall, io: CliIo): Promise<number> {
   let result: unknown;
   try {
@@ -95,6 +108,13 @@ export async function runMiCall(call: MiCall, io: CliIo): Promise<number> {
   } catch (err) {
     if (err instanceof MiReplyError) {
       io.stderr(miReplyErrorLine(err, call.command));
+      const misplaced = misplacedOption(call.args);
+      if (misplaced !== undefined) {
+        io.stderr(
+          `hint: '${misplaced}' after the command name was sent as MI params; mi's own options go before it: ` +
+            `uacreg mi ${misplaced} ${call.command} …\n`,
+        );
+      }
       return ExitCode.failed;
     }
     const hint = miFailureHint(err, call.endpoint, call.command);
