@@ -180,7 +180,7 @@ export function applyTransition(
 /**
  * The actions in their order (extra log lines, send, DB state, state change) in an array of exactly their number:
  * an empty array grown by `push` gets room for 17 on its first push, and two transitions run per refresh
- * (docs/performance.md, "allocations per refresh").
+ * (docs/performance.md, "Allocation and the garbage collector per refresh").
  */
 function actionList(
   extra: readonly RegistrantAction[] | undefined,

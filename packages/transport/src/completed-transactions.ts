@@ -10,7 +10,7 @@ import { cseqIs } from "@uacreg/sip";
  * T4 is the same for every transaction of a transport, so deadlines arrive in completion order: a FIFO in a ring of
  * parallel arrays, and a map from branch number to position for lookups. The ring doubles when full and is never
  * copied otherwise: arrays rebuilt as entries come and go lived for seconds, so the scavenger promoted every copy to
- * the old generation (docs/performance.md, "allocations per refresh").
+ * the old generation (docs/performance.md, "Allocation and the garbage collector per refresh").
  */
 export class CompletedTransactions {
   /** Branch number → position (a count of entries ever added; the slot is position % capacity). */
