@@ -14,6 +14,7 @@ import type { CliIo } from "./cli-io.js";
 import { ExitCode } from "./cli-io.js";
 import { callMi, type MiEndpoint, miFailureHint, miReplyErrorLine } from "./mi-command.js";
 import { MiReplyError } from "@uacreg/mi";
+import { ERROR_STATES, stateName } from "@uacreg/core";
 import { type Cell, type Paint, renderTable } from "./text-table.js";
 
 /** What each state says about the last REGISTER (docs/opensips-behaviour.md §3, §6). */
@@ -30,12 +31,8 @@ const MEANING: Record<string, string> = {
   AUTHENTICATING_UNREGISTER_STATE: "challenged, unREGISTER with credentials sent",
 };
 
-const FAILURE = new Set([
-  "REGISTER_TIMEOUT_STATE",
-  "INTERNAL_ERROR_STATE",
-  "WRONG_CREDENTIALS_STATE",
-  "REGISTRAR_ERROR_STATE",
-]);
+/** The failure states: core's error states (docs/opensips-behaviour.md §6). */
+const FAILURE = new Set<string>(ERROR_STATES.map(stateName));
 
 /** One record that is not registered, as `status --json` gives it. */
 export interface NotRegistered {

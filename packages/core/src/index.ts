@@ -62,6 +62,7 @@ export {
 export { formatKey, keyIdentity, type RegistrantKey, type RegistrantRow, rowKey } from "./registrant-row.js";
 export {
   ALL_STATES,
+  ERROR_STATES,
   isErrorState,
   isInFlight,
   RegistrantState,

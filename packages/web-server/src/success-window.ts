@@ -3,16 +3,14 @@
  * REGISTERED (ok) and into a failure state (failed) over a sliding window, counted in one-second buckets of a ring
  * on the {@link Clock} (no timer; a bucket is cleared when time reaches it again). Memory is two typed arrays.
  */
-import type { StateName } from "@uacreg/core";
+import { ERROR_STATES, stateName } from "@uacreg/core";
 import type { Clock } from "@uacreg/runtime";
 
-/** The failure states: entering one counts as a failed registration (docs/web-api.md §2). */
-export const FAILURE_STATES: ReadonlySet<string> = new Set<StateName>([
-  "WRONG_CREDENTIALS_STATE",
-  "REGISTER_TIMEOUT_STATE",
-  "REGISTRAR_ERROR_STATE",
-  "INTERNAL_ERROR_STATE",
-]);
+/**
+ * The failure states (core's error states: REGISTER_TIMEOUT, INTERNAL_ERROR, WRONG_CREDENTIALS, REGISTRAR_ERROR):
+ * entering one counts as a failed registration (docs/web-api.md §2).
+ */
+export const FAILURE_STATES: ReadonlySet<string> = new Set<string>(ERROR_STATES.map(stateName));
 
 /** The success figures of the summary. */
 export interface SuccessFigures {

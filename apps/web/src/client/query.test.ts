@@ -9,11 +9,12 @@ describe("the records query", () => {
   it("sends the search and every state of the filter", () => {
     const failing = new URLSearchParams(recordsSearch({ ...DEFAULT_QUERY, q: " alice ", state: "failing" }));
     expect(failing.get("q")).toBe("alice");
+    // The four failure states (core's error states, in their order).
     expect(failing.getAll("state")).toEqual([
-      "WRONG_CREDENTIALS_STATE",
       "REGISTER_TIMEOUT_STATE",
-      "REGISTRAR_ERROR_STATE",
       "INTERNAL_ERROR_STATE",
+      "WRONG_CREDENTIALS_STATE",
+      "REGISTRAR_ERROR_STATE",
     ]);
     const one = new URLSearchParams(recordsSearch({ ...DEFAULT_QUERY, state: "REGISTERED_STATE", offset: 200 }));
     expect(one.getAll("state")).toEqual(["REGISTERED_STATE"]);

@@ -21,7 +21,7 @@ export class SummaryView {
   render(s: Summary, activeFilter: string): void {
     const names = [...COUNT_ORDER, ...Object.keys(s.states).filter((k) => !COUNT_ORDER.includes(k))];
     for (const state of names) {
-      const n = s.states[state] ?? 0;
+      const n = (s.states as Readonly<Record<string, number>>)[state] ?? 0;
       let item = this.items.get(state);
       if (item === undefined) item = this.add(state);
       setText(item.n, formatCount(n));

@@ -1,80 +1,26 @@
 /**
- * The shapes of the status API as the page reads them (docs/web-api.md is the one source of truth; these mirror it).
- * Times are unix seconds.
+ * The shapes of the status API as the page reads them: the server's own types (@uacreg/web-server, type-only: nothing
+ * of the server is bundled) and the state names from @uacreg/core (docs/web-api.md). Times are unix seconds.
  */
 
-/** The ten registrant state names, in the order of their numbers (docs/opensips-behaviour.md). */
-export const STATE_NAMES = [
-  "NOT_REGISTERED_STATE",
-  "REGISTERING_STATE",
-  "AUTHENTICATING_STATE",
-  "REGISTERED_STATE",
-  "REGISTER_TIMEOUT_STATE",
-  "INTERNAL_ERROR_STATE",
-  "WRONG_CREDENTIALS_STATE",
-  "REGISTRAR_ERROR_STATE",
-  "UNREGISTERING_STATE",
-  "AUTHENTICATING_UNREGISTER_STATE",
-] as const;
+import { ERROR_STATES, STATE_NAMES, type StateName, stateName } from "@uacreg/core";
 
-export type StateName = (typeof STATE_NAMES)[number];
+import type { HistoryEntry, RecordDetail, RecordItem, RecordPage, StatusSummary as Summary } from "@uacreg/web-server";
 
-/** The failure states: what the default `failing` sort puts first and the "Failing" filter selects. */
-export const FAILURE_STATES: readonly StateName[] = [
-  "WRONG_CREDENTIALS_STATE",
-  "REGISTER_TIMEOUT_STATE",
-  "REGISTRAR_ERROR_STATE",
-  "INTERNAL_ERROR_STATE",
-];
+export type { HistoryEntry, RecordDetail, RecordItem, RecordPage, Summary };
+export { STATE_NAMES, type StateName };
 
-export interface Summary {
-  node: string | null;
-  now: number;
-  total: number;
-  /** Every state name, 0 included; the page reads the names it knows and shows any other it is given. */
-  states: Record<string, number>;
-  success: { windowSeconds: number; ok: number; failed: number; ratio: number | null };
-  eventLoopLagMs: { p50: number; p99: number; max: number };
-  ready: boolean;
-}
-
+/** The reply shape of a record, as `RecordItem.lastReply` carries it. */
 export interface LastReply {
   code: number | null;
   reason: string;
 }
 
-export interface RecordItem {
-  id: string;
-  aor: string;
-  contact: string;
-  registrar: string;
-  proxy?: string;
-  state: string;
-  enabled: boolean;
-  since: number | null;
-  lastReply: LastReply | null;
-  expiresAt: number | null;
-  binding: string;
-  passwordSet: boolean;
-  shtag?: string;
-}
-
-export interface HistoryEntry {
-  at: number;
-  from: string;
-  to: string;
-  reason: string;
-}
-
-export interface RecordDetail extends RecordItem {
-  history: HistoryEntry[];
-}
-
-export interface RecordPage {
-  total: number;
-  offset: number;
-  items: RecordItem[];
-}
+/**
+ * The failure states (core's error states, docs/opensips-behaviour.md §6): what the default `failing` sort puts first
+ * and the "Failing" filter selects.
+ */
+export const FAILURE_STATES: readonly StateName[] = ERROR_STATES.map(stateName);
 
 export interface ActionReply {
   ok: boolean;
