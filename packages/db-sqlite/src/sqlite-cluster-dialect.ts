@@ -4,10 +4,7 @@
  * SQLite serialises writers, so every compare-and-set is trivially atomic.
  */
 import { type ClusterColumn, type ClusterSqlDialect, createIfNotExists, onConflictUpsert } from "@uacreg/db";
-
-function quote(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
-}
+import { quoteIdentifier as quote } from "./sqlite-identifier.js";
 
 function type(c: ClusterColumn): string {
   switch (c.kind) {

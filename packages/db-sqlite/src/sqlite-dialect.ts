@@ -13,10 +13,7 @@ import {
 } from "@uacreg/db";
 import type { DataSourceOptions } from "typeorm";
 import { sqliteClusterDialect } from "./sqlite-cluster-dialect.js";
-
-function quote(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
-}
+import { quoteIdentifier as quote } from "./sqlite-identifier.js";
 
 /** The registrant table in SQLite, exactly the §11 column types. */
 export function sqliteRegistrantDdl(t: StoredTable): string[] {

@@ -9,32 +9,15 @@
  * {@link toRegistrantRow}, the repository's conversion.
  */
 import type { RegistrantRow, SqlRegistrantRepository, StoredTable } from "@uacreg/db";
-import { toRegistrantRow } from "@uacreg/db";
+import { REGISTRANT_COLUMNS, toRegistrantRow } from "@uacreg/db";
 import type Database from "better-sqlite3";
+import { quoteIdentifier as quote } from "./sqlite-identifier.js";
 
-function quote(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
-}
-
-/** The columns of a page after `id`, in the order {@link named} reads them. */
-const PAGE_COLUMNS = [
-  "registrar",
-  "proxy",
-  "aor",
-  "third_party_registrant",
-  "username",
-  "password",
-  "binding_URI",
-  "binding_params",
-  "expiry",
-  "forced_socket",
-  "cluster_shtag",
-  "state",
-] as const satisfies ReadonlyArray<keyof StoredTable["columns"]>;
-// Every column of the table is read: a column added to the table config and not here fails to compile.
-const everyColumn: Exclude<keyof StoredTable["columns"], (typeof PAGE_COLUMNS)[number]> extends never ? true : never =
-  true;
-void everyColumn;
+/**
+ * The columns of a page after `id`, in the order {@link named} reads them: the table's 12 logical columns in their
+ * order of docs/opensips-behaviour.md §11 (@uacreg/db's one list).
+ */
+const PAGE_COLUMNS = REGISTRANT_COLUMNS;
 
 /** One page row (`id`, then {@link PAGE_COLUMNS}) under its logical names. */
 function named(r: readonly unknown[]): Record<string, unknown> {
