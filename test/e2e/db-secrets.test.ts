@@ -16,6 +16,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { dropPostgresTable } from "../support/cluster-nodes.js";
 import { freePort } from "../support/free-port.js";
+import { peerMissing } from "../support/required-peer.js";
 import { registrantRow, UACREG_CLI, UACREGD } from "../support/uacregd.js";
 
 const PASSWORD = `File-Pw-${randomBytes(4).toString("hex")}`;
@@ -154,8 +155,7 @@ describe("db_url and its password from outside the YAML", () => {
       await repo.insert(registrantRow({ registrar: "sip:127.0.0.1:9", aor: "sip:from-postgres@reg.test" }));
       await repo.close();
     } catch (e) {
-      if (process.env.UACREG_REQUIRE_SERVERS === "1") throw e;
-      console.warn(`\n!!! SKIPPED: PostgreSQL unreachable at ${pgUrl} (${(e as Error).message})\n`);
+      peerMissing(`PostgreSQL unreachable at ${pgUrl} (${(e as Error).message})`, "start it as .ci/run does");
       return ctx.skip();
     }
     const url = new URL(pgUrl);

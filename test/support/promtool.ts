@@ -4,6 +4,7 @@
  * `UACREG_REQUIRE_SERVERS=1` (as CI sets it), like the database servers.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { peerMissing } from "./required-peer.js";
 
 export const PROMTOOL = process.env.UACREG_PROMTOOL ?? "promtool";
 
@@ -18,11 +19,9 @@ export function promtoolAvailable(): boolean {
  * required; throws when it is missing and `UACREG_REQUIRE_SERVERS=1`.
  */
 export function requirePromtool(): boolean {
-  if (promtoolAvailable()) return true;
-  const msg = `promtool not found (${PROMTOOL}): install the Debian package prometheus`;
-  if (process.env.UACREG_REQUIRE_SERVERS === "1") throw new Error(`${msg} (UACREG_REQUIRE_SERVERS=1)`);
-  console.warn(`\n!!!!! SKIPPING: ${msg} (set UACREG_REQUIRE_SERVERS=1 to fail) !!!!!\n`);
-  return false;
+  return (
+    promtoolAvailable() || peerMissing(`promtool not found (${PROMTOOL})`, "install the Debian package prometheus")
+  );
 }
 
 export interface PromtoolResult {
