@@ -132,7 +132,6 @@ export class EventStream {
       "x-accel-buffering": "no",
     });
     res.socket?.setNoDelay(true);
-    res.socket?.setTimeout(0);
     const client: Client = { res, behindSince: -1 };
     this.#clients.add(client);
     this.counters.clients = this.#clients.size;

@@ -88,6 +88,9 @@ export class WebStatusServer {
       this.#handle(req, res).catch((e: unknown) => this.#fail(res, e));
     });
     this.#server.maxConnections = options.maxConnections ?? 256;
+    // Deadlines for receiving a request only. No socket idle timeout (`server.timeout` stays Node's 0): an event stream
+    // is long-lived, its liveness is the stream's own (a keep-alive comment every 15 s, the slow-client rule on the
+    // clock: event-stream.ts).
     this.#server.headersTimeout = 10_000;
     this.#server.requestTimeout = 30_000;
   }
