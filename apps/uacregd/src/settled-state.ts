@@ -5,10 +5,14 @@
  * WRONG_CREDENTIALS_STATE each time; its settled state stays WRONG_CREDENTIALS_STATE throughout, so the failure is
  * logged once (state-change-log.ts) and its per-record series does not flap (record-state-metric.ts).
  *
- * Only the records with a transaction in flight are remembered (bounded by `registrant.max_in_flight` plus the
- * queue), so the memory does not grow with the table.
+ * Only the records with a transaction in flight that left a state other than REGISTERED are remembered (bounded by
+ * `registrant.max_in_flight` plus the queue), so the memory does not grow with the table. A record in flight with no
+ * entry left REGISTERED: a refresh (the steady state, every record every expiry) makes no identity string and touches
+ * no map.
  */
 import { isErrorState, isInFlight, keyIdentity, type RegistrantKey, STATE_NAMES, type StateName } from "@uacreg/core";
+
+const REGISTERED: StateName = "REGISTERED_STATE";
 
 /** A state change as the engine reports it (`StateChangeEvent` of @uacreg/engine). */
 export interface StateChange {
@@ -38,16 +42,23 @@ export class SettledStates {
    * Takes one state change in and returns the record's settled state before it. Call it for every change, in order.
    */
   observe(e: StateChange): StateName {
+    if (!inFlightState(e.from)) {
+      // Leaving a settled state: remember it while in flight, unless it is REGISTERED (the default of no entry).
+      if (inFlightState(e.to) && e.from !== REGISTERED) this.#departed.set(keyIdentity(e.key), e.from);
+      return e.from;
+    }
+    if (this.#departed.size === 0) return REGISTERED;
     const id = keyIdentity(e.key);
-    const before = inFlightState(e.from) ? (this.#departed.get(id) ?? e.from) : e.from;
-    if (inFlightState(e.to)) this.#departed.set(id, before);
-    else this.#departed.delete(id);
+    const before = this.#departed.get(id) ?? REGISTERED;
+    if (!inFlightState(e.to)) this.#departed.delete(id);
     return before;
   }
 
   /** The settled state of a record now in `state`. */
   settledOf(key: RegistrantKey, state: StateName): StateName {
-    return inFlightState(state) ? (this.#departed.get(keyIdentity(key)) ?? state) : state;
+    if (!inFlightState(state)) return state;
+    if (this.#departed.size === 0) return REGISTERED;
+    return this.#departed.get(keyIdentity(key)) ?? REGISTERED;
   }
 
   /** Records in flight remembered now (for tests). */

@@ -55,6 +55,31 @@ describe("state change log lines", () => {
     expect(h.settled.size).toBe(0);
   });
 
+  it("refreshes of a registered record log nothing and remember nothing, even while another record is in flight", () => {
+    const h = harness();
+    h.attempt("REGISTERED_STATE", "200 OK");
+    const before = h.lines.length;
+    for (let i = 0; i < 3; i++) {
+      h.go("REGISTERING_STATE", "refresh");
+      // The record in flight after REGISTERED is remembered by nothing (no entry: the default).
+      expect(h.settled.size).toBe(0);
+      expect(h.settled.settledOf(KEY, "REGISTERING_STATE")).toBe("REGISTERED_STATE");
+      h.go("REGISTERED_STATE", "200 OK");
+    }
+    const other = { ...KEY, aor: "sip:trunk2@carrier.example" };
+    const listener = stateChangeLogger(
+      createLogger({ level: "info", format: "json" }, new Writable({ write: (_c, _e, d) => d() })),
+      h.settled,
+    );
+    listener({ key: other, from: "NOT_REGISTERED_STATE", to: "REGISTERING_STATE", reason: "visit" });
+    h.go("REGISTERING_STATE", "refresh");
+    expect(h.settled.settledOf(KEY, "REGISTERING_STATE")).toBe("REGISTERED_STATE");
+    expect(h.settled.settledOf(other, "REGISTERING_STATE")).toBe("NOT_REGISTERED_STATE");
+    h.go("REGISTERED_STATE", "200 OK");
+    expect(h.lines.slice(before).filter((l) => (l.level as number) >= 30)).toEqual([]);
+    expect(h.settled.size).toBe(1);
+  });
+
   it("logs recovery at info with the failure it recovers from", () => {
     const h = harness();
     h.attempt("REGISTER_TIMEOUT_STATE", "timeout");
