@@ -15,7 +15,6 @@ import { postgresAdapter } from "@uacreg/db-postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { dropPostgresTable } from "../support/cluster-nodes.js";
-import { freePort } from "../support/free-port.js";
 import { peerMissing } from "../support/required-peer.js";
 import { registrantRow, UACREG_CLI, UACREGD } from "../support/uacregd.js";
 
@@ -43,11 +42,12 @@ async function setUp(extra: Record<string, unknown>): Promise<{ dir: string; fil
   writeFileSync(
     file,
     stringify({
-      listen: [`udp:127.0.0.1:${await freePort()}`],
+      // OS-chosen ports: a port probed free and bound later can be taken meanwhile by a parallel test file.
+      listen: ["udp:127.0.0.1:0"],
       db_url: `sqlite://${join(dir, "not-this-one.db")}`,
       db_password_file: passwordFile,
       registrant: { hash_size: 1, timer_interval: 10 },
-      mi: { http: { listen: `127.0.0.1:${await freePort()}` }, fifo: null },
+      mi: { http: { listen: "127.0.0.1:0" }, fifo: null },
       log: { level: "debug", format: "json" },
       metrics: null,
       ...extra,
