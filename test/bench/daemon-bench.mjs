@@ -35,8 +35,12 @@ const pgUrl =
 const tag = opt("tag", quick ? "quick" : "run");
 const MAXBUF = 64 * 1024 * 1024;
 const TIMER_INTERVAL = 10; // uacregd timer_interval and uac reg_timer_interval
-// uac reg_random_delay: 0 (Kamailio's default) sends every record's first REGISTER at once
-const uacRandomDelay = Number(opt("uac-random-delay", 0));
+// uac reg_random_delay: 0 (Kamailio's default) sends every record's first REGISTER at once. Above 20,000 records that
+// burst overflows even 64 MiB socket buffers on this machine (the row is then invalid by the drop rule), so by default
+// the first REGISTERs are spread over 1 ms per record (100,000: 100 s), as an operator would configure uac_reg;
+// --uac-random-delay=S sets it for every N.
+const uacRandomDelayOpt = opt("uac-random-delay", "");
+const uacRandomDelay = (n) => (uacRandomDelayOpt !== "" ? Number(uacRandomDelayOpt) : n <= 20_000 ? 0 : Math.ceil(n / 1000));
 const idleMs = quick ? 3000 : 10_000;
 /** How long a client may take to register all N: --limit=S, else 120 s or 5 ms per record (start-up: 300 s or 2 ms per record). */
 const limitS = Number(opt("limit", 0));
@@ -46,7 +50,8 @@ const out = {
   commit: L.gitCommit(),
   date: new Date().toISOString(),
   node: process.version,
-  nodeFlags: process.env.UACREG_BENCH_NODE_FLAGS ?? "",
+  nodeFlags: L.daemonNodeFlags().join(" "),
+  nodeFlagsSource: process.env.UACREG_BENCH_NODE_FLAGS?.trim() ? "UACREG_BENCH_NODE_FLAGS" : "shipped start command",
   daemonLogLevel: process.env.UACREG_BENCH_LOG_LEVEL ?? "info",
   argv,
   loadAtStart: L.loadAvg(),
@@ -105,7 +110,7 @@ async function ramp(kind, dir, n, registrar, { expires, miProbe = false, limitMs
     client = await L.spawnUacClient(dir, {
       timer: TIMER_INTERVAL,
       retry: 60,
-      randomDelay: uacRandomDelay,
+      randomDelay: uacRandomDelay(n),
       shmMB: Math.max(256, Math.ceil(n / 1000) * 8),
       // uac_reg reads the whole table into the timer process's private memory at start
       pkgMB: Math.max(32, Math.ceil(n / 1000) * 4),
@@ -114,7 +119,7 @@ async function ramp(kind, dir, n, registrar, { expires, miProbe = false, limitMs
   }
   const t0 = client.startedMs;
   const cpu = () => client.cpu();
-  const r = { client: kind, n, load };
+  const r = { client: kind, n, load, uacRandomDelayS: kind === "uacregd" ? undefined : uacRandomDelay(n) };
   let prev = { cpu: 0, t: t0, regs: 0 };
   let peakMB = 0;
   let lastMem = 0;
@@ -433,7 +438,7 @@ function markdown() {
   const lines = [];
   lines.push(`# Daemon benchmark: uacregd vs Kamailio uac_reg (${out.date})`, "");
   lines.push(
-    `commit \`${out.commit}\`, Node ${out.node}${out.nodeFlags ? ` flags \`${out.nodeFlags}\`` : ""}, ` +
+    `commit \`${out.commit}\`, Node ${out.node}, uacregd node flags \`${out.nodeFlags || "(none)"}\` (${out.nodeFlagsSource}), ` +
       `uacregd log level ${out.daemonLogLevel}, ` +
       `\`node test/bench/daemon-bench.mjs ${out.argv.join(" ")}\`, load average at start ${out.loadAtStart}, ` +
       `net.core.rmem_max ${out.rmemMax}`,
@@ -463,6 +468,7 @@ function markdown() {
     row(`idle memory MB, ${idleMs / 1000} s after all registered`, (r) => r.idleMB, 0);
     row("registrar CPU-s during the ramp", (r) => r.registrarCpuRamp, 2);
     row("load average (1/5/15 min) at the start", (r) => r.load, 0);
+    row("Kamailio uac reg_random_delay s (first REGISTERs spread over)", (r) => r.uacRandomDelayS, 0);
     if (u) {
       lines.push(
         "",

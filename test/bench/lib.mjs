@@ -464,8 +464,29 @@ export function parseProm(text) {
 }
 
 /**
+ * The node flags of the shipped start command: those on the `#!/usr/bin/env -S node …` line of the built
+ * apps/uacregd/dist/main.js (what `bin/uacregd` and the systemd unit run).
+ */
+export function shippedNodeFlags() {
+  const first = readFileSync(UACREGD, "utf8").split("\n", 1)[0];
+  const m = /^#!\S*env\s+(?:-S\s+)?node\b(.*)$/.exec(first);
+  return m === null ? [] : m[1].split(/\s+/).filter(Boolean);
+}
+
+/**
+ * The node flags the daemon runs with: UACREG_BENCH_NODE_FLAGS when set (it REPLACES the shipped ones; `none` = no
+ * flag at all), else the shipped start command's ({@link shippedNodeFlags}).
+ */
+export function daemonNodeFlags() {
+  const env = process.env.UACREG_BENCH_NODE_FLAGS;
+  if (env === undefined || env.trim() === "") return shippedNodeFlags();
+  return env.trim() === "none" ? [] : env.split(/\s+/).filter(Boolean);
+}
+
+/**
  * Starts the built daemon with `config` (written as JSON, which the daemon's YAML reader takes as is) plus MI HTTP
- * and metrics on free ports; node flags from UACREG_BENCH_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ * and metrics on free ports, with {@link daemonNodeFlags} (the shipped start command's flags unless
+ * UACREG_BENCH_NODE_FLAGS replaces them, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  * Resolves as soon as the process is spawned (the harness samples its start-up).
  */
 export async function spawnDaemon(dir, config) {
@@ -482,7 +503,7 @@ export async function spawnDaemon(dir, config) {
   writeFileSync(configFile, JSON.stringify(full, null, 1));
   const logFile = join(dir, "uacregd.log");
   const fd = openSync(logFile, "w");
-  const nodeFlags = (process.env.UACREG_BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+  const nodeFlags = daemonNodeFlags();
   const t0 = performance.now();
   const child = track(
     spawn(process.execPath, [...nodeFlags, UACREGD, "--config", configFile], {

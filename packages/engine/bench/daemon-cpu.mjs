@@ -297,6 +297,7 @@ async function oneRun(run) {
       regsPerRecord: +regsPerRecord.toFixed(3),
       refreshes,
       cpuPer1kRefresh: refreshes ? +(((cpuSoak - cpuRegistered) / refreshes) * 1000).toFixed(4) : Number.NaN,
+      cpuSoakPerS: +((cpuSoak - cpuRegistered) / SOAK_S).toFixed(4),
       regsPerRefresh: refreshes ? +(soakSent / refreshes).toFixed(3) : Number.NaN,
       retransRamp: retrans(mReg),
       retrans: retrans(mSoak),
