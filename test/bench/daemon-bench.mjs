@@ -40,7 +40,8 @@ const TIMER_INTERVAL = 10; // uacregd timer_interval and uac reg_timer_interval
 // the first REGISTERs are spread over 1 ms per record (100,000: 100 s), as an operator would configure uac_reg;
 // --uac-random-delay=S sets it for every N.
 const uacRandomDelayOpt = opt("uac-random-delay", "");
-const uacRandomDelay = (n) => (uacRandomDelayOpt !== "" ? Number(uacRandomDelayOpt) : n <= 20_000 ? 0 : Math.ceil(n / 1000));
+const uacRandomDelay = (n) =>
+  uacRandomDelayOpt !== "" ? Number(uacRandomDelayOpt) : n <= 20_000 ? 0 : Math.ceil(n / 1000);
 const idleMs = quick ? 3000 : 10_000;
 /** How long a client may take to register all N: --limit=S, else 120 s or 5 ms per record (start-up: 300 s or 2 ms per record). */
 const limitS = Number(opt("limit", 0));
