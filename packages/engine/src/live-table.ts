@@ -76,6 +76,11 @@ export class LiveTable {
     return this.#table.bucket(bucket);
   }
 
+  /** Calls `visit` for the records of one bucket, in list order: the walk's path (no iterator per record). */
+  forEachInBucket(bucket: number, visit: (live: LiveRecord) => void): void {
+    this.#table.forEachInBucket(bucket, visit);
+  }
+
   /** Counts and logs a refused row, once, naming its key (never its password). */
   refused(r: Rejection): void {
     this.#metrics.counters.rowsRejected++;

@@ -46,16 +46,16 @@ describe("outcomeEvent", () => {
     expect(e).toEqual({
       type: "response",
       response: ok,
-      request: { callId: "c1", cseq: 3 },
+      request, // the request itself identifies it (Call-ID, CSeq): no copy per outcome
       destination: { family: "IPv6", address: "2001:db8::1", port: 5060 },
     });
   });
 
   it("turns Timer F and a transport error into core's events for that request", () => {
-    expect(outcomeEvent({ kind: "timeout" }, request)).toEqual({ type: "timeout", request: { callId: "c1", cseq: 3 } });
+    expect(outcomeEvent({ kind: "timeout" }, request)).toEqual({ type: "timeout", request });
     expect(outcomeEvent(rejectedSend("no route"), request)).toEqual({
       type: "transport-error",
-      request: { callId: "c1", cseq: 3 },
+      request,
       message: "no route",
     });
   });

@@ -1,4 +1,4 @@
-import type { OutgoingRequest as CoreRequest, RegistrantEvent } from "@uacreg/core";
+import type { OutgoingRequest as CoreRequest, RegistrantEvent, RequestId } from "@uacreg/core";
 import type { OutboundRequest, SendOutcome, SipProtocol } from "./request-sender.js";
 
 /**
@@ -18,21 +18,22 @@ export function outboundRequest(
   targets?: OutboundRequest["targets"],
   guard?: OutboundRequest["guard"],
 ): OutboundRequest {
-  const out: { -readonly [K in keyof OutboundRequest]: OutboundRequest[K] } = {
+  // Every field set, in one order: one object shape for every request, no property store added to it afterwards.
+  return {
     method: r.method,
     requestUri: r.requestUri,
     headers: r.headers,
     callId: r.callId,
     cseq: r.cseq,
     nextHop: r.nextHop,
+    socket: r.socket,
+    destination:
+      r.destination !== undefined && proto !== undefined
+        ? { proto, address: r.destination.address, port: r.destination.port }
+        : undefined,
+    targets,
+    guard,
   };
-  if (r.socket !== undefined) out.socket = r.socket;
-  if (r.destination !== undefined && proto !== undefined) {
-    out.destination = { proto, address: r.destination.address, port: r.destination.port };
-  }
-  if (targets !== undefined) out.targets = targets;
-  if (guard !== undefined) out.guard = guard;
-  return out;
 }
 
 /**
@@ -46,9 +47,12 @@ export function outcomeProtocol(outcome: SendOutcome): SipProtocol | undefined {
   return p === "udp" || p === "tcp" || p === "tls" ? p : undefined;
 }
 
-/** Core's event for the outcome of the request `request` (Call-ID and CSeq, to match the request in flight). */
-export function outcomeEvent(outcome: SendOutcome, request: { callId: string; cseq: number }): RegistrantEvent {
-  const id = { callId: request.callId, cseq: request.cseq };
+/**
+ * Core's event for the outcome of the request `request` (Call-ID and CSeq, to match the request in flight). `request`
+ * itself is the event's request id (core's request carries both): no copy per outcome.
+ */
+export function outcomeEvent(outcome: SendOutcome, request: RequestId): RegistrantEvent {
+  const id = request;
   if (outcome.kind === "response") {
     const remote = outcome.remote;
     return {

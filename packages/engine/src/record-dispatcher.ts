@@ -22,12 +22,34 @@ import { VisitBacklog } from "./visit-backlog.js";
 
 const VISIT: RegistrantEvent = { type: "visit" };
 
-/** A send as the admission queue holds it: core's action and, when resolved before admission, its targets. */
-interface Admitted {
-  readonly action: SendAction;
-  readonly targets?: readonly SendTarget[];
+/**
+ * One exchange from routing to its outcome: core's send, the targets resolved before admission, the cluster's send
+ * guard, and the window epoch at its start. Reused: the dispatcher keeps the finished ones in a pool (at most as many
+ * as were ever routed at once, bounded by `max_in_flight` plus the queue), and `resolved`/`rejected` are bound once per
+ * exchange object, so an exchange allocates no promise reaction closures of its own (issue 14: what an exchange in
+ * flight keeps alive is copied by every scavenge during a refresh burst).
+ */
+class Exchange {
+  live: LiveRecord | undefined = undefined;
+  action: SendAction | undefined = undefined;
+  targets: readonly SendTarget[] | undefined = undefined;
   /** The send guard of the record's unit at the epoch held at admission (docs/cluster.md §6). */
-  readonly guard?: () => boolean;
+  guard: (() => boolean) | undefined = undefined;
+  epoch = 0;
+  /** Inside the sender's `sendWith`: an outcome handed over now waits for a microtask (request-sender.ts). */
+  sending = false;
+  /** The sender's outcome. */
+  readonly resolved: (outcome: SendOutcome) => void;
+  /** A sender that broke its promise (rejected): a transport error for core. */
+  readonly rejected: (error: unknown) => void;
+
+  constructor(finished: (exchange: Exchange, outcome: SendOutcome) => void) {
+    this.resolved = (outcome) => {
+      if (this.sending) queueMicrotask(() => finished(this, outcome));
+      else finished(this, outcome);
+    };
+    this.rejected = (error) => finished(this, rejectedSend(error));
+  }
 }
 
 /** What the {@link RecordDispatcher} works with. */
@@ -63,7 +85,12 @@ export class RecordDispatcher {
   readonly #writer: StateWriter<LiveRecord>;
   readonly #metrics: EngineMetrics;
   readonly #log: Logger;
-  readonly #queue: AdmissionQueue<LiveRecord, Admitted>;
+  readonly #queue: AdmissionQueue<LiveRecord, Exchange>;
+  /** Finished exchanges, reused by the next sends (see {@link Exchange}). */
+  readonly #pool: Exchange[] = [];
+  /** The pool keeps at most `max_in_flight` exchanges (a shutdown may queue one per record: those are let go). */
+  readonly #poolMax: number;
+  readonly #finishedBound = (exchange: Exchange, outcome: SendOutcome): void => this.#finished(exchange, outcome);
   readonly #gate: ClusterGate | undefined;
   readonly #dueNow: (live: LiveRecord, now: number) => boolean;
   /** Due visits waiting for room in the in-flight bound (visit-backlog.ts). */
@@ -84,10 +111,11 @@ export class RecordDispatcher {
     this.#log = o.log;
     this.#gate = o.gate;
     this.#dueNow = o.dueNow ?? ((live, now) => visitDueAt(live.record, this.ctx.params) <= now);
-    this.#queue = new AdmissionQueue<LiveRecord, Admitted>({
+    this.#poolMax = o.maxInFlight;
+    this.#queue = new AdmissionQueue<LiveRecord, Exchange>({
       max: o.maxInFlight,
       start: (live, send, epoch) => this.#start(live, send, epoch),
-      wanted: (live, send) => this.#stillWanted(live, send.action),
+      wanted: (live, send) => this.#stillWanted(live, send.action as SendAction),
       key: registrarOf,
     });
   }
@@ -270,14 +298,19 @@ export class RecordDispatcher {
   #route(live: LiveRecord, action: SendAction, guard: (() => boolean) | undefined): void {
     const sender = this.#sender;
     const nextHop = action.request.nextHop;
-    const admitted: Admitted = guard === undefined ? { action } : { action, guard };
+    const exchange = this.#pool.pop() ?? new Exchange(this.#finishedBound);
+    exchange.live = live;
+    exchange.action = action;
+    exchange.guard = guard;
+    exchange.targets = undefined;
     if ((action.request.destination !== undefined && live.proto !== undefined) || sender.resolve === undefined) {
-      this.#queue.admit(live, admitted);
+      this.#queue.admit(live, exchange);
       return;
     }
     const known = sender.resolveNow?.(nextHop);
     if (known !== undefined) {
-      this.#queue.admit(live, { ...admitted, targets: known });
+      exchange.targets = known;
+      this.#queue.admit(live, exchange);
       return;
     }
     let resolving: Promise<readonly SendTarget[]>;
@@ -290,7 +323,10 @@ export class RecordDispatcher {
     resolving.then(
       (targets) => {
         this.#lookups--;
-        if (this.#stillWanted(live, action)) this.#queue.admit(live, { ...admitted, targets });
+        if (this.#stillWanted(live, action)) {
+          exchange.targets = targets;
+          this.#queue.admit(live, exchange);
+        }
         this.#drain();
       },
       (error: unknown) => {
@@ -307,27 +343,50 @@ export class RecordDispatcher {
     );
   }
 
-  #start(live: LiveRecord, admitted: Admitted, epoch: number): void {
-    const send = admitted.action;
+  #start(live: LiveRecord, exchange: Exchange, epoch: number): void {
+    const send = exchange.action as SendAction;
+    exchange.epoch = epoch;
     const c = this.#metrics.counters;
     if (registers(send.kind)) c.registerSent++;
     else c.unregisterSent++;
     if (live.record.pending?.authenticated === true) c.authenticatedSent++;
-    const request = send.request;
+    const sender = this.#sender;
+    const out = outboundRequest(send.request, live.proto, exchange.targets, exchange.guard);
+    if (sender.sendWith !== undefined) {
+      // The callback form: nothing per send but the request (the exchange and its callbacks are reused).
+      exchange.sending = true;
+      try {
+        sender.sendWith(out, exchange.resolved);
+      } catch (error) {
+        exchange.resolved(rejectedSend(error));
+      }
+      exchange.sending = false;
+      return;
+    }
     let sent: Promise<SendOutcome>;
     try {
-      sent = this.#sender.send(outboundRequest(request, live.proto, admitted.targets, admitted.guard));
+      sent = sender.send(out);
     } catch (error) {
       sent = Promise.resolve(rejectedSend(error));
     }
-    sent.then(
-      (outcome) => this.#finished(live, request, outcome, epoch),
-      (error: unknown) => this.#finished(live, request, rejectedSend(error), epoch),
-    );
+    // Bound once per (pooled) exchange: no closures per send.
+    sent.then(exchange.resolved, exchange.rejected);
   }
 
-  /** The transaction ended: its slot is freed first, so a follow-up (the answer to a 401) goes out at once. */
-  #finished(live: LiveRecord, request: SendAction["request"], outcome: SendOutcome, epoch: number): void {
+  /**
+   * The transaction ended: its slot is freed first, so a follow-up (the answer to a 401) goes out at once. The
+   * exchange goes back to the pool before core sees the outcome (its fields are read first), so that follow-up may
+   * reuse it.
+   */
+  #finished(exchange: Exchange, outcome: SendOutcome): void {
+    const live = exchange.live as LiveRecord;
+    const request = (exchange.action as SendAction).request;
+    const epoch = exchange.epoch;
+    exchange.live = undefined;
+    exchange.action = undefined;
+    exchange.targets = undefined;
+    exchange.guard = undefined;
+    if (this.#pool.length < this.#poolMax) this.#pool.push(exchange);
     this.#queue.release(request.nextHop, epoch, congestionSignal(outcome));
     try {
       this.#onOutcome(live, request, outcome);
@@ -377,8 +436,8 @@ function outcomeStatus(outcome: SendOutcome): number | undefined {
 }
 
 /** The registrar a send goes to, for its in-flight window: the request's next hop (outbound proxy or registrar). */
-function registrarOf(send: Admitted): string {
-  return send.action.request.nextHop;
+function registrarOf(send: Exchange): string {
+  return (send.action as SendAction).request.nextHop;
 }
 
 /**

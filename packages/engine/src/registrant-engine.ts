@@ -424,12 +424,17 @@ export class RegistrantEngine {
 
   /** One bucket visit (docs/opensips-behaviour.md §3): records of the bucket in list order, units not held skipped (§7). */
   #visit(bucket: number): void {
-    const now = this.#core.unixNow();
-    for (const live of this.#table.bucket(bucket)) {
-      // Records with nothing due (most of them, most of the time) are not handed to core at all.
-      if (this.#dueNow(live, now)) this.#core.visit(live, now);
-    }
+    this.#visitNow = this.#core.unixNow();
+    this.#table.forEachInBucket(bucket, this.#visitOne);
   }
+
+  /** `now` of the bucket visit under way (read by {@link #visitOne}, bound once: a visit allocates nothing). */
+  #visitNow = 0;
+
+  readonly #visitOne = (live: LiveRecord): void => {
+    // Records with nothing due (most of them, most of the time) are not handed to core at all.
+    if (this.#dueNow(live, this.#visitNow)) this.#core.visit(live, this.#visitNow);
+  };
 
   /** Due at `now`: core says so, and its unit (if any) is held here and not in the takeover queue (docs/cluster.md §4, §6). */
   #dueNow(live: LiveRecord, now: number): boolean {

@@ -58,6 +58,13 @@ export type SendOutcome = (
 export interface RequestSender {
   /** Resolves with the outcome; never rejects for a SIP failure (a rejection is counted as a transport error). */
   send(request: OutboundRequest): Promise<SendOutcome>;
+  /**
+   * Optional, used instead of {@link send} when present: the same send, its outcome handed to `done` exactly once
+   * (a throw counts as a transport error). No promise and no promise reaction per exchange (issue 14: an exchange in
+   * flight keeps nothing alive but the transaction). `done` may be called before `sendWith` returns (a local failure):
+   * the engine then handles the outcome on a microtask, never inside the dispatch that sent.
+   */
+  sendWith?(request: OutboundRequest, done: (outcome: SendOutcome) => void): void;
   /** Whether `spec` (`proto:host:port`) is one of the local sockets. */
   hasSocket(spec: string): boolean;
   /**

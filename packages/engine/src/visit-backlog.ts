@@ -11,8 +11,18 @@
  * Registrars take their turns one record each, as in the admission queue, so one slow registrar does not hold the
  * others back. Memory: one array slot per waiting record.
  */
+interface Lane<R> {
+  readonly key: string;
+  items: Array<R | undefined>;
+  head: number;
+  /** Emptied and out of the map: dropped from the turn order at the end of the pull. */
+  gone: boolean;
+}
+
 export class VisitBacklog<R> {
-  readonly #lanes = new Map<string, { items: Array<R | undefined>; head: number }>();
+  readonly #lanes = new Map<string, Lane<R>>();
+  /** The lanes in turn order: a plain array, so a pull (one per finished exchange) allocates no Map iterator. */
+  #order: Array<Lane<R>> = [];
   #size = 0;
 
   /** Records waiting. */
@@ -29,8 +39,9 @@ export class VisitBacklog<R> {
   push(key: string, record: R): void {
     let lane = this.#lanes.get(key);
     if (lane === undefined) {
-      lane = { items: [], head: 0 };
+      lane = { key, items: [], head: 0, gone: false };
       this.#lanes.set(key, lane);
+      this.#order.push(lane);
     }
     lane.items.push(record);
     this.#size++;
@@ -43,16 +54,22 @@ export class VisitBacklog<R> {
    */
   pull(hasRoom: (key: string) => boolean, take: (record: R) => void): void {
     let progress = true;
+    let emptied = false;
     while (progress && this.#size > 0) {
       progress = false;
-      for (const [key, lane] of this.#lanes) {
-        if (!hasRoom(key)) continue;
+      const order = this.#order;
+      for (let i = 0; i < order.length; i++) {
+        const lane = order[i] as Lane<R>;
+        if (lane.gone || !hasRoom(lane.key)) continue;
         const record = lane.items[lane.head] as R;
         lane.items[lane.head] = undefined;
         lane.head++;
         this.#size--;
-        if (lane.head === lane.items.length) this.#lanes.delete(key);
-        else if (lane.head >= 1024 && lane.head * 2 >= lane.items.length) {
+        if (lane.head === lane.items.length) {
+          lane.gone = true;
+          emptied = true;
+          this.#lanes.delete(lane.key);
+        } else if (lane.head >= 1024 && lane.head * 2 >= lane.items.length) {
           // Drop the taken half so the array stays proportional to the records still waiting.
           lane.items = lane.items.slice(lane.head);
           lane.head = 0;
@@ -61,15 +78,18 @@ export class VisitBacklog<R> {
         take(record);
       }
     }
+    if (emptied) this.#order = this.#order.filter((lane) => !lane.gone);
   }
 
   /** Empties the backlog; returns the records that were waiting, oldest first per registrar. */
   clear(): R[] {
     const out: R[] = [];
-    for (const lane of this.#lanes.values()) {
+    for (const lane of this.#order) {
+      lane.gone = true;
       for (let i = lane.head; i < lane.items.length; i++) out.push(lane.items[i] as R);
     }
     this.#lanes.clear();
+    this.#order = [];
     this.#size = 0;
     return out;
   }

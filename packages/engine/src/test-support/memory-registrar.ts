@@ -76,6 +76,33 @@ export class MemoryRegistrar extends RegistrarScript implements RequestSender {
     if (failure !== undefined) {
       return Promise.resolve({ kind: "transport-error", error: failure, local: MemoryRegistrar.LOCAL, proto: "udp" });
     }
+    return this.#transact(request);
+  }
+
+  /**
+   * The callback form of {@link send} ({@link RequestSender.sendWith}), present once {@link useCallbacks} was called.
+   * A send that cannot leave ({@link failSend}) hands its outcome over before `sendWith` returns, as a transport does
+   * for a local failure.
+   */
+  sendWith?: (request: OutboundRequest, done: (outcome: SendOutcome) => void) => void;
+
+  /** From now on the engine sends through {@link sendWith} (callbacks) instead of promises. */
+  useCallbacks(): void {
+    this.sendWith = (request, done) => {
+      if (this.resolve !== undefined && request.targets === undefined && request.destination === undefined) {
+        void this.send(request).then(done); // resolved inside the transaction: asynchronous anyway
+        return;
+      }
+      this.sent.push(request);
+      const failure = this.failSend(request);
+      if (failure !== undefined)
+        done({ kind: "transport-error", error: failure, local: MemoryRegistrar.LOCAL, proto: "udp" });
+      else void this.#transact(request).then(done);
+    };
+  }
+
+  /** One client transaction of `request` (already recorded in {@link sent}). */
+  #transact(request: OutboundRequest): Promise<SendOutcome> {
     const branch = `z9hG4bK${++this.#branch}`;
     const text = `${request.method} ${request.requestUri} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=${branch};rport\r\n${request.headers}\r\n`;
     const parsed = parseMessage(text);
