@@ -62,14 +62,22 @@ const ok = (r, cseq) =>
 const destination = () => ({ family: "IPv4", address: fresh("10.0.0.1"), port: 5060 });
 
 let now = 1_764_000_000;
-let records = [];
+const records = [];
 for (let i = 0; i < N; i++) {
   let r = createRecord(parseRegistrantRow(row(i), validation), random);
   r = onVisit(r, now, ctx).record;
-  r = onResponse(r, { response: parseMessage(challenge(r, i)), request: r.pending, destination: destination() }, now, ctx)
-    .record;
-  r = onResponse(r, { response: parseMessage(ok(r, r.cseq)), request: r.pending, destination: destination() }, now, ctx)
-    .record;
+  r = onResponse(
+    r,
+    { response: parseMessage(challenge(r, i)), request: r.pending, destination: destination() },
+    now,
+    ctx,
+  ).record;
+  r = onResponse(
+    r,
+    { response: parseMessage(ok(r, r.cseq)), request: r.pending, destination: destination() },
+    now,
+    ctx,
+  ).record;
   if (r.state !== 3) throw new Error(`record ${i} not REGISTERED (state ${r.state})`);
   records.push(r);
 }

@@ -86,7 +86,14 @@ const after = process.memoryUsage().heapUsed;
 // The `records` array itself (8 bytes a slot) is not the records' cost.
 const perRecord = (after - before - 8 * N) / N;
 console.log(`rows: ${N}`);
-console.log(`parseRegistrantRow + createRecord: ${(us / N).toFixed(2)} CPU-µs per row (${(us / 1e6).toFixed(2)} CPU-s)`);
+console.log(
+  `parseRegistrantRow + createRecord: ${(us / N).toFixed(2)} CPU-µs per row (${(us / 1e6).toFixed(2)} CPU-s)`,
+);
 console.log(`heap kept per record (record + validated row + strings): ${perRecord.toFixed(0)} bytes`);
-console.log(`load average: ${(await import("node:os")).loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+console.log(
+  `load average: ${(await import("node:os"))
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ")}`,
+);
 if (records.length !== N) throw new Error("records");
