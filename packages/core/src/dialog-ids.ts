@@ -15,17 +15,24 @@ export interface DialogIds {
  */
 export function newDialogIds(random: RandomBytes): DialogIds {
   const bytes = random(16);
-  const codes = new Array<number>(32);
+  // Two flat strings from two scratch arrays of digit codes (no per-call arrays; a slice of one 32-digit string would
+  // keep a slice header plus the whole parent per record).
   for (let i = 0; i < 16; i++) {
     const b = bytes[i] ?? 0;
-    codes[2 * i] = HEX[b >> 4] as number;
-    codes[2 * i + 1] = HEX[b & 15] as number;
+    const hi = HEX[b >> 4] as number;
+    const lo = HEX[b & 15] as number;
+    const at = 2 * i;
+    if (at < 27) CALL_ID[at] = hi;
+    else TAG[at - 27] = hi;
+    if (at + 1 < 27) CALL_ID[at + 1] = lo;
+    else TAG[at + 1 - 27] = lo;
   }
-  // Two flat strings (a slice of one 32-digit string would keep a slice header plus the whole parent per record).
   return {
-    callId: String.fromCharCode.apply(null, codes.slice(0, 27)),
-    fromTag: String.fromCharCode.apply(null, codes.slice(27)),
+    callId: String.fromCharCode.apply(null, CALL_ID),
+    fromTag: String.fromCharCode.apply(null, TAG),
   };
 }
 
 const HEX = Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
+const CALL_ID = new Array<number>(27).fill(0);
+const TAG = new Array<number>(5).fill(0);

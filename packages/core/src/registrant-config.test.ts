@@ -96,6 +96,21 @@ describe("row validation (docs/opensips-behaviour.md §2.2, docs/decisions.md)",
     expect(e.key.aor).toBe("sip:alice@reg.test");
   });
 
+  it("checks a registrar or proxy text seen on many rows the same way on every row (parsed once, refused every time)", () => {
+    for (let i = 0; i < 3; i++) {
+      expect(parseRegistrantRow(captureRow({ proxy: "sip:proxy.test:5060" }), CTX).proxy).toBe("sip:proxy.test:5060");
+      expect(rejection({ registrar: "sip:reg..test" }).field).toBe("registrar");
+      expect(rejection({ proxy: "sip:reg..test" }).field).toBe("proxy");
+    }
+    // Valid as a registrar, the text is still a proxy's own column when a proxy row is refused for it.
+    expect(rejection({ registrar: "sip:proxy.test:5060", proxy: "sip:bob@proxy.test" }).field).toBe("proxy");
+    // Text in the integer columns: digits are the number, anything else is refused naming the column.
+    expect(parseRegistrantRow(captureRow({ state: "-1" as unknown as number }), CTX).enabled).toBe(false);
+    expect(rejection({ expiry: "-60" as unknown as number }).field).toBe("expiry");
+    expect(rejection({ state: "1e3" as unknown as number }).field).toBe("state");
+    expect(rejection({ username: "al\u0000ice" }).field).toBe("username");
+  });
+
   it("treats NULL and '' alike for optional columns", () => {
     const a = parseRegistrantRow(
       captureRow({ proxy: null, username: null, binding_params: null, cluster_shtag: null }),

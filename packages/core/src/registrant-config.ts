@@ -74,97 +74,155 @@ function parseAny(text: string): ReturnType<typeof parseUri> | string {
   }
 }
 
-/**
- * Validates one row into a config (docs/opensips-behaviour.md §2.2, docs/decisions.md). Throws {@link RecordValidationError} naming the
- * key and the column; the caller skips the row with one line and goes on.
- */
-export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): RegistrantConfig {
-  const key: RegistrantKey = {
+/** The row's key as given (fields empty when the row lacks them), for an error: built only when a row is refused. */
+function keyOf(row: RegistrantRow): RegistrantKey {
+  return {
     aor: typeof row.aor === "string" ? row.aor : "",
     contact: typeof row.binding_URI === "string" ? row.binding_URI : "",
     registrar: typeof row.registrar === "string" ? row.registrar : "",
   };
-  const fail = (field: string, reason: string): never => {
-    throw new RecordValidationError(key, field, reason);
-  };
-  const hostPort = (field: string, uri: SipUri): void => {
-    const problem = hostProblem(uri.host);
-    if (problem !== undefined) fail(field, problem);
-    if (uri.port === 0) fail(field, "has port 0 (a port is 1..65535)");
-  };
-  const sipUri = (field: string, text: string, user: "no user" | "user allowed"): void => {
-    const u = parseAny(text);
-    if (typeof u === "string") fail(field, `does not parse: ${u}`);
-    else if (!isSipUri(u)) fail(field, "is not a sip: or sips: URI");
-    else {
-      if (user === "no user" && u.user !== undefined) fail(field, "must not have a user part");
-      hostPort(field, u);
-    }
-  };
-  for (const [field, value] of [
-    ["registrar", row.registrar],
-    ["aor", row.aor],
-    ["binding_URI", row.binding_URI],
-  ] as const) {
-    if (typeof value !== "string" || value === "") fail(field, "is NULL or empty");
+}
+
+function fail(row: RegistrantRow, field: string, reason: string): never {
+  throw new RecordValidationError(keyOf(row), field, reason);
+}
+
+/** Why a SIP URI's host and port are not usable, if they are not (./uri-host.ts; a port is 1..65535). */
+function hostPortProblem(uri: SipUri): string | undefined {
+  return hostProblem(uri.host) ?? (uri.port === 0 ? "has port 0 (a port is 1..65535)" : undefined);
+}
+
+/** Why `text` is not a usable SIP URI for its column, if it is not. */
+function sipUriProblem(text: string, user: "no user" | "user allowed"): string | undefined {
+  const u = parseAny(text);
+  if (typeof u === "string") return `does not parse: ${u}`;
+  if (!isSipUri(u)) return "is not a sip: or sips: URI";
+  if (user === "no user" && u.user !== undefined) return "must not have a user part";
+  return hostPortProblem(u);
+}
+
+/**
+ * Registrar and proxy texts already found valid: a table's rows name a handful of them, so each is parsed once instead
+ * of once per row (a parse builds a URI object and two Maps). Bounded: emptied past 1,024 values.
+ */
+const VALID_SERVER_URIS = new Set<string>();
+
+function serverUriProblem(text: string): string | undefined {
+  if (VALID_SERVER_URIS.has(text)) return undefined;
+  const problem = sipUriProblem(text, "no user");
+  if (problem === undefined) {
+    if (VALID_SERVER_URIS.size >= 1024) VALID_SERVER_URIS.clear();
+    VALID_SERVER_URIS.add(text);
   }
+  return problem;
+}
+
+/** Plain decimal digits (an optional leading "-" when `signed`), the text a driver may give for an integer column. */
+function isDecimalText(text: string, signed: boolean): boolean {
+  const from = signed && text.charCodeAt(0) === 0x2d ? 1 : 0;
+  if (text.length === from) return false;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/** CR, LF or NUL: not allowed in a value that goes into a header (RFC 3261 §25.1 quoted-string). */
+function hasLineBreakOrNul(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0d || c === 0x0a || c === 0x00) return true;
+  }
+  return false;
+}
+
+/**
+ * Validates one row into a config (docs/opensips-behaviour.md §2.2, docs/decisions.md). Throws {@link RecordValidationError} naming the
+ * key and the column; the caller skips the row with one line and goes on. Runs for every row of a load (a million at
+ * start-up): no closures, no key object unless the row is refused, repeated registrar and proxy texts parsed once.
+ */
+export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): RegistrantConfig {
+  const registrarText: unknown = row.registrar;
+  const aorText: unknown = row.aor;
+  const bindingText: unknown = row.binding_URI;
+  if (typeof registrarText !== "string" || registrarText === "") fail(row, "registrar", "is NULL or empty");
+  if (typeof aorText !== "string" || aorText === "") fail(row, "aor", "is NULL or empty");
+  if (typeof bindingText !== "string" || bindingText === "") fail(row, "binding_URI", "is NULL or empty");
 
   // Every URI column parses; the registrar, the proxy, the AOR and the third party are SIP URIs (RFC 3261 §6
   // "address-of-record", §10.2); every SIP URI has a well-formed host and a port 1..65535 (./uri-host.ts).
-  sipUri("registrar", row.registrar, "no user");
+  let problem = serverUriProblem(registrarText);
+  if (problem !== undefined) fail(row, "registrar", problem);
   const proxy = optional(row.proxy);
-  if (proxy !== undefined) sipUri("proxy", proxy, "no user");
-  sipUri("aor", row.aor, "user allowed");
+  if (proxy !== undefined) {
+    problem = serverUriProblem(proxy);
+    if (problem !== undefined) fail(row, "proxy", problem);
+  }
+  problem = sipUriProblem(aorText, "user allowed");
+  if (problem !== undefined) fail(row, "aor", problem);
   const thirdParty = optional(row.third_party_registrant);
-  if (thirdParty !== undefined) sipUri("third_party_registrant", thirdParty, "user allowed");
+  if (thirdParty !== undefined) {
+    problem = sipUriProblem(thirdParty, "user allowed");
+    if (problem !== undefined) fail(row, "third_party_registrant", problem);
+  }
   // A Contact may be any URI (RFC 3261 §10.2.1); a SIP one is held to the same host and port rules.
-  const bindingParsed = parseAny(row.binding_URI);
-  if (typeof bindingParsed === "string") fail("binding_URI", `does not parse: ${bindingParsed}`);
-  else if (isSipUri(bindingParsed)) hostPort("binding_URI", bindingParsed);
+  const bindingParsed = parseAny(bindingText);
+  if (typeof bindingParsed === "string") fail(row, "binding_URI", `does not parse: ${bindingParsed}`);
+  if (isSipUri(bindingParsed)) {
+    problem = hostPortProblem(bindingParsed);
+    if (problem !== undefined) fail(row, "binding_URI", problem);
+  }
 
   const bindingParams = optional(row.binding_params);
   let forceSingle = false;
   if (bindingParams !== undefined) {
-    if (!bindingParams.startsWith(";")) fail("binding_params", 'must start with ";"');
+    if (!bindingParams.startsWith(";")) fail(row, "binding_params", 'must start with ";"');
     let params: ReadonlyMap<string, string | null> | undefined;
     try {
-      const list = parseContacts([`<${row.binding_URI}>${bindingParams}`]);
+      const list = parseContacts([`<${bindingText}>${bindingParams}`]);
       params = list.contacts.length === 1 ? list.contacts[0]?.params : undefined;
     } catch (e) {
       if (!(e instanceof SipParseError)) throw e;
-      fail("binding_params", `do not parse as contact params: ${e.message}`);
+      fail(row, "binding_params", `do not parse as contact params: ${e.message}`);
     }
-    if (params === undefined) fail("binding_params", "do not parse as contact params");
+    if (params === undefined) fail(row, "binding_params", "do not parse as contact params");
     // Per row, exact names (docs/decisions.md: the OpenSIPS prefix match leaks across rows, §13.10).
-    forceSingle = params?.has("reg-id") === true && params.has("+sip.instance");
+    forceSingle = params.has("reg-id") && params.has("+sip.instance");
   }
 
   // Some drivers hand integer columns over as strings ("60"); plain decimal digits are the number, any other text
   // (SQLite keeps text as text in an INTEGER column) is refused naming the column, never read as a default.
   const rawExpiry: unknown = row.expiry;
-  const expiryValue = typeof rawExpiry === "string" && /^\d+$/.test(rawExpiry) ? Number(rawExpiry) : row.expiry;
+  const expiryValue = typeof rawExpiry === "string" && isDecimalText(rawExpiry, false) ? Number(rawExpiry) : rawExpiry;
   const rawState: unknown = row.state;
-  const state = typeof rawState === "string" && /^-?\d+$/.test(rawState) ? Number(rawState) : row.state;
+  const state = typeof rawState === "string" && isDecimalText(rawState, true) ? Number(rawState) : rawState;
   let expiry: number;
   if (expiryValue === null || expiryValue === undefined || rawExpiry === "") expiry = ctx.defaultExpires;
-  else if (!Number.isInteger(expiryValue) || expiryValue < 0) {
-    expiry = fail("expiry", `"${String(rawExpiry)}" is not a whole number of seconds`);
+  else if (typeof expiryValue !== "number" || !Number.isInteger(expiryValue) || expiryValue < 0) {
+    expiry = fail(row, "expiry", `"${String(rawExpiry)}" is not a whole number of seconds`);
   } else expiry = expiryValue;
   if (expiry <= ctx.timerInterval) {
-    fail("expiry", `${expiry} s is not above timer_interval ${ctx.timerInterval} s (Please decrease timer_interval)`);
+    fail(
+      row,
+      "expiry",
+      `${expiry} s is not above timer_interval ${ctx.timerInterval} s (Please decrease timer_interval)`,
+    );
   }
-  if (expiry > MAX_ROW_EXPIRY) fail("expiry", `${expiry} s is above ${MAX_ROW_EXPIRY} s (the column is a 32-bit int)`);
+  if (expiry > MAX_ROW_EXPIRY) {
+    fail(row, "expiry", `${expiry} s is above ${MAX_ROW_EXPIRY} s (the column is a 32-bit int)`);
+  }
   if (typeof state !== "number" || !Number.isInteger(state) || state < INT_MIN || state > INT_MAX) {
-    fail("state", `"${String(rawState)}" is not a 32-bit integer`);
+    fail(row, "state", `"${String(rawState)}" is not a 32-bit integer`);
   }
 
   let forcedSocket: string | undefined;
   const socketText = optional(row.forced_socket);
   if (socketText !== undefined) {
     forcedSocket = parseForcedSocket(socketText);
-    if (forcedSocket === undefined) fail("forced_socket", `"${socketText}" is not proto:host:port`);
+    if (forcedSocket === undefined) fail(row, "forced_socket", `"${socketText}" is not proto:host:port`);
     else if (ctx.socketExists !== undefined && !ctx.socketExists(forcedSocket)) {
-      fail("forced_socket", `${forcedSocket} is not a listening socket`);
+      fail(row, "forced_socket", `${forcedSocket} is not a listening socket`);
     }
   }
 
@@ -172,15 +230,15 @@ export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): 
   const tagText = optional(row.cluster_shtag);
   if (tagText !== undefined) {
     const t = parseSharingTag(tagText);
-    if (typeof t === "string") fail("cluster_shtag", t);
+    if (typeof t === "string") fail(row, "cluster_shtag", t);
     else shtag = t;
   }
 
   const username = optional(row.username);
   const password = optional(row.password);
   // They go into a header (RFC 3261 §25.1 quoted-string): no line breaks or NUL. The value itself is never shown.
-  if (username !== undefined && /[\r\n\0]/.test(username)) fail("username", "contains CR, LF or NUL");
-  if (password !== undefined && /[\r\n\0]/.test(password)) fail("password", "contains CR, LF or NUL");
+  if (username !== undefined && hasLineBreakOrNul(username)) fail(row, "username", "contains CR, LF or NUL");
+  if (password !== undefined && hasLineBreakOrNul(password)) fail(row, "password", "contains CR, LF or NUL");
   let rare: RareColumns | undefined;
   if (
     proxy !== undefined ||
@@ -199,9 +257,9 @@ export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): 
   }
   // One registrar string for all its records.
   return new ValidatedRow(
-    row.aor,
-    row.binding_URI,
-    intern(row.registrar),
+    aorText,
+    bindingText,
+    intern(registrarText),
     username,
     password,
     expiry,

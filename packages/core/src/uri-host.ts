@@ -9,33 +9,48 @@
 const MAX_NAME = 253;
 const MAX_LABEL = 63;
 
-/** `undefined` when `host` is well formed, else why not (the host is quoted; it is never a secret). */
+/**
+ * `undefined` when `host` is well formed, else why not (the host is quoted; it is never a secret). One pass over the
+ * labels by index, no `split`: it runs for three or four URIs of every row loaded (a million at start-up).
+ */
 export function hostProblem(host: string): string | undefined {
   if (host.startsWith("[")) {
     return host.endsWith("]") && isIpv6(host.slice(1, -1)) ? undefined : `host "${host}" is not an IPv6 address`;
   }
-  const name = host.endsWith(".") ? host.slice(0, -1) : host;
-  if (name === "") return "host is empty";
-  if (name.length > MAX_NAME) return `host is longer than ${MAX_NAME} characters`;
-  const labels = name.split(".");
-  for (const label of labels) {
-    const problem = labelProblem(label);
+  // The name without one trailing dot (a fully qualified name).
+  const end = host.charCodeAt(host.length - 1) === 0x2e ? host.length - 1 : host.length;
+  if (end === 0) return "host is empty";
+  if (end > MAX_NAME) return `host is longer than ${MAX_NAME} characters`;
+  let allDigits = true;
+  let lastDigits = false;
+  let labels = 0;
+  for (let start = 0; start <= end; ) {
+    let stop = host.indexOf(".", start);
+    if (stop < 0 || stop > end) stop = end;
+    const problem = labelProblem(host, start, stop);
     if (problem !== undefined) return `host "${host}" ${problem}`;
+    lastDigits = isDigitsAt(host, start, stop);
+    allDigits &&= lastDigits;
+    labels++;
+    start = stop + 1;
   }
-  if (labels.every(isDigits)) {
-    return isIpv4(name) ? undefined : `host "${host}" is not an IPv4 address (four numbers 0..255)`;
+  if (allDigits) {
+    return isIpv4At(host, end, labels) ? undefined : `host "${host}" is not an IPv4 address (four numbers 0..255)`;
   }
   // RFC 3261 §25.1 `toplabel` starts with a letter: an all-numeric last label is a mistyped address, not a name.
-  if (isDigits(labels[labels.length - 1] as string)) return `host "${host}" is neither an IPv4 address nor a name`;
+  if (lastDigits) return `host "${host}" is neither an IPv4 address nor a name`;
   return undefined;
 }
 
-function labelProblem(label: string): string | undefined {
-  if (label === "") return "has an empty label";
-  if (label.length > MAX_LABEL) return `has a label longer than ${MAX_LABEL} characters`;
-  if (label.startsWith("-") || label.endsWith("-")) return 'has a label starting or ending with "-"';
-  for (let i = 0; i < label.length; i++) {
-    if (!isLabelChar(label.charCodeAt(i))) return `has a bad character "${label[i]}"`;
+/** The problem of the label `host[start, stop)`, if any. */
+function labelProblem(host: string, start: number, stop: number): string | undefined {
+  if (stop === start) return "has an empty label";
+  if (stop - start > MAX_LABEL) return `has a label longer than ${MAX_LABEL} characters`;
+  if (host.charCodeAt(start) === 0x2d || host.charCodeAt(stop - 1) === 0x2d) {
+    return 'has a label starting or ending with "-"';
+  }
+  for (let i = start; i < stop; i++) {
+    if (!isLabelChar(host.charCodeAt(i))) return `has a bad character "${host[i]}"`;
   }
   return undefined;
 }
@@ -44,11 +59,29 @@ function isLabelChar(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2d || c === 0x5f;
 }
 
-function isDigits(text: string): boolean {
-  if (text === "") return false;
-  for (let i = 0; i < text.length; i++) {
+function isDigitsAt(text: string, start: number, stop: number): boolean {
+  if (stop === start) return false;
+  for (let i = start; i < stop; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/** `text[0, end)` made of `labels` non-empty digit labels: four of them, each of 1 to 3 digits and at most 255. */
+function isIpv4At(text: string, end: number, labels: number): boolean {
+  if (labels !== 4) return false;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= end; i++) {
+    if (i === end || text.charCodeAt(i) === 0x2e) {
+      if (digits === 0 || digits > 3 || value > 255) return false;
+      value = 0;
+      digits = 0;
+    } else {
+      value = value * 10 + (text.charCodeAt(i) - 0x30);
+      digits++;
+    }
   }
   return true;
 }
@@ -64,8 +97,15 @@ function isHex(text: string): boolean {
 
 /** A dotted quad, each part 1 to 3 digits and at most 255 (RFC 3261 §25.1 `IPv4address`). */
 export function isIpv4(text: string): boolean {
-  const parts = text.split(".");
-  return parts.length === 4 && parts.every((p) => isDigits(p) && p.length <= 3 && Number(p) <= 255);
+  let labels = 0;
+  for (let start = 0; start <= text.length; ) {
+    let stop = text.indexOf(".", start);
+    if (stop < 0) stop = text.length;
+    if (!isDigitsAt(text, start, stop)) return false;
+    labels++;
+    start = stop + 1;
+  }
+  return isIpv4At(text, text.length, labels);
 }
 
 /** RFC 4291 §2.2: eight groups of 1..4 hex digits, one "::" for a run of zero groups, a dotted quad as the last two. */
