@@ -1,6 +1,6 @@
 import { type DbAdapter, preloadDriver, SqlRegistrantRepository } from "@uacreg/db";
 import { sqliteDialect } from "./sqlite-dialect.js";
-import { loadPages } from "./sqlite-page-reader.js";
+import { loadPages, loadRows } from "./sqlite-page-reader.js";
 
 /**
  * Opens `sqlite://…` URLs with better-sqlite3. `loadAll` reads its pages with a prepared statement on the same
@@ -11,7 +11,8 @@ export const sqliteAdapter: DbAdapter = {
   open: async (url, table, options) => {
     const repo = await SqlRegistrantRepository.open(sqliteDialect, url, table, options);
     const pageSize = Math.max(1, Math.floor(options?.pageSize ?? 1000));
-    repo.loadAll = () => loadPages(repo, pageSize);
+    repo.loadAll = () => loadRows(repo, pageSize);
+    repo.loadPages = () => loadPages(repo, pageSize);
     return repo;
   },
   preload: (url) => preloadDriver(sqliteDialect.dataSourceOptions(url)),

@@ -5,38 +5,20 @@
  * renaming the aliases with regular expressions) cost more than SQLite reading the rows. Each page is one synchronous
  * `all()`, so no read lock is held between pages (a state write between two pages is not blocked); a connection
  * rebuilt by the repository after an error is picked up at the next page. Rows come as arrays (`raw` mode: half the
- * cost of better-sqlite3 building an object per row) and are named in one fixed-shape literal for
- * {@link toRegistrantRow}, the repository's conversion.
+ * cost of better-sqlite3 building an object per row) and become RegistrantRows by position
+ * ({@link registrantRowOfValues}, the repository's conversion without an object keyed by name in between). A page is
+ * handed over whole ({@link loadPages}); `loadAll` yields its rows one by one.
  */
 import type { RegistrantRow, SqlRegistrantRepository, StoredTable } from "@uacreg/db";
-import { REGISTRANT_COLUMNS, toRegistrantRow } from "@uacreg/db";
+import { REGISTRANT_COLUMNS, registrantRowOfValues } from "@uacreg/db";
 import type Database from "better-sqlite3";
 import { quoteIdentifier as quote } from "./sqlite-identifier.js";
 
 /**
- * The columns of a page after `id`, in the order {@link named} reads them: the table's 12 logical columns in their
- * order of docs/opensips-behaviour.md §11 (@uacreg/db's one list).
+ * The columns of a page after `id`, in the order @uacreg/db's {@link registrantRowOfValues} reads them: the table's
+ * 12 logical columns in their order of docs/opensips-behaviour.md §11 (@uacreg/db's one list).
  */
 const PAGE_COLUMNS = REGISTRANT_COLUMNS;
-
-/** One page row (`id`, then {@link PAGE_COLUMNS}) under its logical names. */
-function named(r: readonly unknown[]): Record<string, unknown> {
-  return {
-    id: r[0],
-    registrar: r[1],
-    proxy: r[2],
-    aor: r[3],
-    third_party_registrant: r[4],
-    username: r[5],
-    password: r[6],
-    binding_URI: r[7],
-    binding_params: r[8],
-    expiry: r[9],
-    forced_socket: r[10],
-    cluster_shtag: r[11],
-    state: r[12],
-  };
-}
 
 /** The SELECT of one page: `id`, then {@link PAGE_COLUMNS} by their stored names. */
 export function pageSql(t: StoredTable, first: boolean): string {
@@ -51,8 +33,14 @@ async function connection(repo: SqlRegistrantRepository): Promise<Database.Datab
   return (ds.driver as unknown as { databaseConnection: Database.Database }).databaseConnection;
 }
 
-/** Every row of the table in id order, one page at a time; errors are the repository's typed DbErrors. */
-export async function* loadPages(repo: SqlRegistrantRepository, pageSize: number): AsyncIterable<RegistrantRow> {
+/**
+ * Every row of the table in id order, one page (at most `pageSize` rows) per step; errors are the repository's typed
+ * DbErrors. A consumer iterating pages pays one async step per page, not per row.
+ */
+export async function* loadPages(
+  repo: SqlRegistrantRepository,
+  pageSize: number,
+): AsyncIterable<readonly RegistrantRow[]> {
   const table = repo.storedTable;
   let db: Database.Database | undefined;
   let first: Database.Statement | undefined;
@@ -77,11 +65,18 @@ export async function* loadPages(repo: SqlRegistrantRepository, pageSize: number
     } catch (e) {
       throw repo.translate(e);
     }
-    for (const raw of page) {
-      const row = toRegistrantRow(named(raw));
+    const rows = new Array<RegistrantRow>(page.length);
+    for (let i = 0; i < page.length; i++) {
+      const row = registrantRowOfValues(page[i] as unknown[]);
       after = row.id ?? after;
-      yield row;
+      rows[i] = row;
     }
+    if (rows.length > 0) yield rows;
     if (page.length < pageSize) return;
   }
+}
+
+/** Every row of the table in id order, read by {@link loadPages}. */
+export async function* loadRows(repo: SqlRegistrantRepository, pageSize: number): AsyncIterable<RegistrantRow> {
+  for await (const page of loadPages(repo, pageSize)) yield* page;
 }

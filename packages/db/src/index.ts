@@ -44,6 +44,7 @@ export {
   maskSecret,
   type RepositoryOptions,
   type RetryPolicy,
+  registrantRowOfValues,
   SqlRegistrantRepository,
   toRegistrantRow,
 } from "./sql-registrant-repository.js";

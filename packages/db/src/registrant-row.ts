@@ -10,6 +10,12 @@ export type { RegistrantKey, RegistrantRow } from "@uacreg/core";
 export interface RegistrantRepository {
   /** Every row, in id order, fetched page by page (keyset pagination); never holds the whole result. */
   loadAll(): AsyncIterable<RegistrantRow>;
+  /**
+   * The same rows as {@link loadAll}, one page (the repository's page size) per step: a loader of 1,000,000 rows
+   * pays one async step per page instead of one per row (docs/performance-startup.md). Optional: a consumer falls
+   * back to `loadAll`.
+   */
+  loadPages?(): AsyncIterable<readonly RegistrantRow[]>;
   findOne(key: RegistrantKey): Promise<RegistrantRow | undefined>;
   updateState(key: RegistrantKey, state: number): Promise<void>;
   /** Throws DuplicateKeyError when the key exists. */

@@ -84,8 +84,8 @@ export function sampleRow(n: number, overrides: Partial<RegistrantRow> = {}): Re
 const keyOf = (r: RegistrantRow) => ({ aor: r.aor, contact: r.binding_URI, registrar: r.registrar });
 const strip = ({ id: _id, ...rest }: RegistrantRow) => rest;
 
-async function collect(it: AsyncIterable<RegistrantRow>): Promise<RegistrantRow[]> {
-  const out: RegistrantRow[] = [];
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
   for await (const r of it) out.push(r);
   return out;
 }
@@ -312,6 +312,18 @@ export function registrantRepositorySuite(vt: SuiteApi, target: ConformanceTarge
       expect([...ids].sort((x, y) => x - y)).toEqual(ids);
       const empty = await fresh(undefined, { pageSize: 3 });
       expect(await collect(empty.loadAll())).toEqual([]);
+    });
+
+    it("hands over the rows of loadAll a page at a time with loadPages (a page at most the page size)", async () => {
+      const repo = await fresh(undefined, { pageSize: 3 });
+      await repo.insertMany(Array.from({ length: 8 }, (_, i) => sampleRow(i + 1, { state: i, password: `p${i}` })));
+      await repo.delete(keyOf(sampleRow(4)));
+      expect(repo.loadPages).toBeDefined();
+      const pages = await collect(repo.loadPages!());
+      expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
+      expect(pages.flat()).toEqual(await collect(repo.loadAll()));
+      const empty = await fresh(undefined, { pageSize: 3 });
+      expect(await collect(empty.loadPages!())).toEqual([]);
     });
 
     it("reports a table of another version with SchemaVersionError and leaves it alone", async () => {
