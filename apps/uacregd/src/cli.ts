@@ -18,7 +18,6 @@ import {
 } from "@uacreg/config";
 import { Daemon, type DaemonOptions, StartUpError } from "./daemon.js";
 import { checkDatabaseDirectory } from "./database-directory.js";
-import { runDemo } from "./demo.js";
 import { createLogger } from "./logger.js";
 import { takeOverStartUpSignals } from "./start-up-signals.js";
 import { versionText } from "./version.js";
@@ -49,6 +48,8 @@ export async function main(argv: string[], environment: ConfigEnvironment = proc
       process.stderr.write(`uacregd: --duration must be a number of seconds\n`);
       return 2;
     }
+    // Imported here: the demo registrar's modules are no part of a daemon's start-up (docs/performance-startup.md).
+    const { runDemo } = await import("./demo.js");
     return runDemo({ dataDir: v["data-dir"] ?? join(process.cwd(), "var", "demo"), durationS: duration });
   }
   const checkOnly = v["check-config"] !== undefined;

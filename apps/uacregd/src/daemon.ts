@@ -7,7 +7,6 @@
  */
 import { randomBytes } from "node:crypto";
 import { NodeNameInUseError } from "@uacreg/cluster";
-import { registerClusterCommands } from "@uacreg/cluster-mi";
 import { describeDbUrlSource, parseHostPort, type UacregConfig } from "@uacreg/config";
 import { DbError, maskDbUrl, openRepository, parseDbUrl, type RegistrantRepository, SchemaError } from "@uacreg/db";
 import { type LoadReport, RegistrantEngine } from "@uacreg/engine";
@@ -15,12 +14,12 @@ import { MiFifoServer, MiHttpServer, MiRegistry, uptimeCommand, versionCommand }
 import { registerRegistrantCommands } from "@uacreg/registrant-mi";
 import { systemClock } from "@uacreg/runtime";
 import { SipTransport } from "@uacreg/transport";
-import { ClusterMetrics, type ClusterMetricSources } from "./cluster-metrics.js";
+import type { ClusterMetrics, ClusterMetricSources } from "./cluster-metrics.js";
 import { CoalescedReload } from "./coalesced-reload.js";
 import { makeDatabaseDirectory } from "./database-directory.js";
 import { loadDbAdapter } from "./db-adapters.js";
 import type { Logger } from "./logger.js";
-import { LeaseCluster } from "./lease-cluster.js";
+import type { LeaseCluster } from "./lease-cluster.js";
 import { registerEventSeries } from "./event-series.js";
 import { DaemonMetrics } from "./metrics.js";
 import { OpensipsEvents } from "./opensips-events.js";
@@ -28,7 +27,7 @@ import { miActionObserver } from "./mi-action-log.js";
 import { RecordStateMetric } from "./record-state-metric.js";
 import { SettledStates } from "./settled-state.js";
 import { stateChangeLogger } from "./state-change-log.js";
-import { StaticCluster } from "./static-cluster.js";
+import type { StaticCluster } from "./static-cluster.js";
 import { USER_AGENT, VERSION_STRING } from "./version.js";
 import { startWebStatus, type WebStatus } from "./web-status.js";
 
@@ -149,9 +148,14 @@ export class Daemon {
         const source = { snapshot: () => holder.engine?.snapshot() };
         new RecordStateMetric(metrics, source, settled, perRecord.max_records, log.child({ component: "metrics" }));
       }
-      const cluster = clusterBackend(config, log, transport, () => holder.engine);
+      const cluster = await clusterBackend(config, log, transport, () => holder.engine);
       let clusterMetrics: ClusterMetrics | undefined;
       if (cluster.kind !== "none") {
+        // Imported only with a cluster backend: a daemon without one never loads them (docs/performance-startup.md).
+        const [{ registerClusterCommands }, { ClusterMetrics }] = await Promise.all([
+          import("@uacreg/cluster-mi"),
+          import("./cluster-metrics.js"),
+        ]);
         registerClusterCommands(registry, cluster.cluster, { observe });
         clusterMetrics = new ClusterMetrics(
           metrics.registry,
@@ -398,18 +402,21 @@ export class Daemon {
   }
 }
 
-function clusterBackend(
+/** The backend `cluster.backend` names; its module is imported only when one is configured. */
+async function clusterBackend(
   config: UacregConfig,
   log: Logger,
   transport: SipTransport,
   engine: () => RegistrantEngine | undefined,
-): ClusterBackend {
+): Promise<ClusterBackend> {
   const section = config.cluster;
   const clusterLog = log.child({ component: "cluster" });
   if (section.backend === "static") {
+    const { StaticCluster } = await import("./static-cluster.js");
     return { kind: "static", cluster: new StaticCluster(section.node_name, section.active_tags, engine, clusterLog) };
   }
   if (section.backend === "db") {
+    const { LeaseCluster } = await import("./lease-cluster.js");
     const address = transport.sockets()[0] ?? section.node_name;
     const cluster = new LeaseCluster({ section, clock: systemClock, random: cryptoRandom, address, log: clusterLog });
     return { kind: "db", cluster };
@@ -451,8 +458,10 @@ function countingRepository(repo: RegistrantRepository, count: (op: string) => v
         throw e;
       }
     };
+  const loadPages = repo.loadPages?.bind(repo);
   return {
     loadAll: () => repo.loadAll(),
+    ...(loadPages ? { loadPages } : {}),
     findOne: wrap("findOne", (k) => repo.findOne(k)),
     updateState: wrap("updateState", (k, s) => repo.updateState(k, s)),
     insert: wrap("insert", (r) => repo.insert(r)),
