@@ -81,6 +81,8 @@ export class StateWriter<R extends object = object> {
 
   /** The state a pending (not yet landed) write will store for `key`, if any. */
   intendedState(key: RegistrantKey): 0 | 1 | undefined {
+    // Asked for every row of a load: no identity string built when no write is pending (almost always).
+    if (this.#pending.size === 0) return undefined;
     return this.#pending.get(formatKey(key))?.state;
   }
 

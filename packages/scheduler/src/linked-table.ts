@@ -42,6 +42,12 @@ export class LinkedRegistrantTable<R extends TableEntry> {
   #size = 0;
   readonly #head: Array<R | null>;
   readonly #tail: Array<R | null>;
+  /**
+   * The key object last hashed, and its hash: a load asks {@link get} (not found) then {@link insert} with the same
+   * key object, which is hashed once (keys are immutable values; only the object's identity is compared).
+   */
+  #hashedKey: RecordKey | undefined = undefined;
+  #hashed = 0;
 
   /** @throws SchedulerConfigError when hash_size is outside 1..20 */
   constructor(hashSize: number, keyOf: (record: R) => RecordKey) {
@@ -62,11 +68,11 @@ export class LinkedRegistrantTable<R extends TableEntry> {
   }
 
   has(key: RecordKey): boolean {
-    return this.#find(key, keyHash(key)) !== null;
+    return this.#find(key, this.#hash(key)) !== null;
   }
 
   get(key: RecordKey): R | undefined {
-    return this.#find(key, keyHash(key)) ?? undefined;
+    return this.#find(key, this.#hash(key)) ?? undefined;
   }
 
   /**
@@ -78,7 +84,7 @@ export class LinkedRegistrantTable<R extends TableEntry> {
   insert(record: R): number {
     if (record.tableBucket >= 0) throw new Error("the record is already in a table");
     const key = this.#keyOf(record);
-    const h = keyHash(key);
+    const h = this.#hash(key);
     if (this.#find(key, h) !== null) throw new DuplicateRecordError(key);
     const b = this.bucketOf(key.aor);
     record.tableBucket = b;
@@ -179,6 +185,14 @@ export class LinkedRegistrantTable<R extends TableEntry> {
     let n = 0;
     for (let r = (this.#head[index] ?? null) as TableEntry | null; r !== null; r = r.tableNext) n++;
     return n;
+  }
+
+  #hash(key: RecordKey): number {
+    if (key !== this.#hashedKey) {
+      this.#hashed = keyHash(key);
+      this.#hashedKey = key;
+    }
+    return this.#hashed;
   }
 
   #find(key: RecordKey, h: number): R | null {
