@@ -1,5 +1,5 @@
 import { compactFormOf, headerKey } from "./header-name.js";
-import { isLws } from "./sip-grammar.js";
+import { isLws, isTokenChar } from "./sip-grammar.js";
 
 /** One header field: the name as on the wire and the value unfolded (RFC 3261 §7.3.1) and trimmed. */
 export interface HeaderField {
@@ -7,21 +7,38 @@ export interface HeaderField {
   readonly value: string;
 }
 
-/** Per parsed field, three offsets into the head: name start, name end, value end (`~end` if folded). */
-const SPAN = 3;
+/**
+ * Per parsed field, ONE number (a slot of a double array, 8 bytes; three small integers took 24): the name's start
+ * offset and length (255 = "255 or more", then measured again), the value's end offset and a "folded" bit, as
+ * `((nameStart * 256 + nameLength) * 2^22 + valueEnd) * 2 + folded`, below 2^53 while offsets stay below
+ * {@link MAX_INDEXED_HEAD}. A response of which only Via, CSeq and Call-ID are read keeps 8 bytes per field besides
+ * its head text.
+ */
+const NAME_LENGTH_SCAN = 255;
+const END_RANGE = 2 ** 22;
+
+/** The longest head (in UTF-16 units) whose fields {@link packField} can number: 4 MiB, far above any SIP limit. */
+export const MAX_INDEXED_HEAD = END_RANGE - 1;
+
+/** The number {@link HeaderIndex.fromHead} keeps for one parsed field (offsets into the head). */
+export function packField(nameStart: number, nameEnd: number, valueEnd: number, folded: boolean): number {
+  const nameLength = Math.min(nameEnd - nameStart, NAME_LENGTH_SCAN);
+  return ((nameStart * 256 + nameLength) * END_RANGE + valueEnd) * 2 + (folded ? 1 : 0);
+}
 
 /**
- * The header fields of one message, in wire order. A parsed message keeps only offsets into its head: a name or a
- * value becomes a string only when it is read, and a lookup compares the names in place (case-insensitively, with the
- * compact forms of RFC 3261 §7.3.3), so a response of which only Via, CSeq and Call-ID are read allocates no more.
+ * The header fields of one message, in wire order. A parsed message keeps only its head and one number per field
+ * ({@link packField}): a name or a value becomes a string only when it is read (and again at each read: no cache
+ * array per message), and a lookup compares the names in place (case-insensitively, with the compact forms of
+ * RFC 3261 §7.3.3), so a response of which only Via, CSeq and Call-ID are read allocates nothing more.
  */
 export class HeaderIndex {
-  /** Names as on the wire; for a parsed head, filled lazily. */
-  private names: Array<string | undefined> | undefined;
+  /** Names as on the wire; only for fields given by value. */
+  private readonly names: readonly string[] | undefined;
   /** Lookup keys; only for fields given by value. */
-  private readonly keys: string[] | undefined;
-  /** Values; for a parsed head, filled lazily. */
-  private values: Array<string | undefined> | undefined;
+  private readonly keys: readonly string[] | undefined;
+  /** Values; only for fields given by value. */
+  private readonly values: readonly string[] | undefined;
   private readonly head: string;
   private readonly spans: readonly number[];
   private readonly count: number;
@@ -29,9 +46,9 @@ export class HeaderIndex {
 
   private constructor(
     count: number,
-    names: Array<string | undefined> | undefined,
-    keys: string[] | undefined,
-    values: Array<string | undefined> | undefined,
+    names: readonly string[] | undefined,
+    keys: readonly string[] | undefined,
+    values: readonly string[] | undefined,
     head: string,
     spans: readonly number[],
   ) {
@@ -49,7 +66,7 @@ export class HeaderIndex {
     const n = fields.length;
     const names = new Array<string>(n);
     const keys = new Array<string>(n);
-    const values = new Array<string | undefined>(n);
+    const values = new Array<string>(n);
     for (let i = 0; i < n; i++) {
       const f = fields[i]!;
       names[i] = f.name;
@@ -60,12 +77,11 @@ export class HeaderIndex {
   }
 
   /**
-   * An index over a parsed head. `spans` holds three offsets per field: the name is `head.slice(spans[3i],
-   * spans[3i+1])`; the value ends at `e = spans[3i+2]` (or at `~e`, and is unfolded, when that is negative) and starts
-   * after the ":" that follows the name and the LWS after it.
+   * An index over a parsed head: `spans` holds one {@link packField} number per field. The value starts after the
+   * ":" that follows the name and the LWS after it, and is unfolded when the field's "folded" bit is set.
    */
   static fromHead(head: string, spans: readonly number[]): HeaderIndex {
-    return new HeaderIndex(spans.length / SPAN, undefined, undefined, undefined, head, spans);
+    return new HeaderIndex(spans.length, undefined, undefined, undefined, head, spans);
   }
 
   get length(): number {
@@ -73,16 +89,9 @@ export class HeaderIndex {
   }
 
   name(i: number): string {
-    let names = this.names;
-    if (names === undefined) {
-      names = new Array<string | undefined>(this.count);
-      this.names = names;
-    }
-    const n = names[i];
-    if (n !== undefined) return n;
-    const name = this.head.slice(this.spans[i * SPAN], this.spans[i * SPAN + 1]);
-    names[i] = name;
-    return name;
+    if (this.names !== undefined) return this.names[i]!;
+    const start = nameStartOf(this.spans[i]!);
+    return this.head.slice(start, start + this.nameLength(i));
   }
 
   key(i: number): string {
@@ -90,23 +99,16 @@ export class HeaderIndex {
   }
 
   value(i: number): string {
-    let values = this.values;
-    if (values === undefined) {
-      values = new Array<string | undefined>(this.count);
-      this.values = values;
-    }
-    const v = values[i];
-    if (v !== undefined) return v;
+    if (this.values !== undefined) return this.values[i]!;
     const head = this.head;
-    const stored = this.spans[i * SPAN + 2]!;
-    const end = stored >= 0 ? stored : ~stored;
+    const packed = this.spans[i]!;
+    const folded = packed % 2 === 1;
+    const end = ((packed - (folded ? 1 : 0)) / 2) % END_RANGE;
     // The name is followed by optional SP/HTAB and ":" (checked by the parser), then LWS up to the value.
-    let start = head.indexOf(":", this.spans[i * SPAN + 1]!) + 1;
+    let start = head.indexOf(":", nameStartOf(packed) + this.nameLength(i)) + 1;
     while (start < end && isLws(head.charCodeAt(start))) start++;
     const raw = head.slice(start, end);
-    const value = stored >= 0 ? raw : unfold(raw);
-    values[i] = value;
-    return value;
+    return folded ? unfold(raw) : raw;
   }
 
   /** Position of the first field with this lookup key at or after `from`, or -1. */
@@ -120,10 +122,13 @@ export class HeaderIndex {
     const head = this.head;
     const spans = this.spans;
     const compact = compactFormOf(key);
+    const keyLength = key.length;
     for (let i = from; i < n; i++) {
-      const s = spans[i * SPAN]!;
-      const len = spans[i * SPAN + 1]! - s;
-      if (len === key.length ? equalsLower(head, s, key) : len === 1 && (head.charCodeAt(s) | 0x20) === compact) {
+      const packed = spans[i]!;
+      const s = nameStartOf(packed);
+      let len = nameLengthOf(packed);
+      if (len === NAME_LENGTH_SCAN) len = this.nameLength(i);
+      if (len === keyLength ? equalsLower(head, s, key) : len === 1 && (head.charCodeAt(s) | 0x20) === compact) {
         return i;
       }
     }
@@ -135,10 +140,18 @@ export class HeaderIndex {
     return i < 0 ? undefined : this.value(i);
   }
 
+  /** Every value of `name`, in an array of exactly their number (one lookup pass to count, one to fill). */
   all(name: string): string[] {
     const key = headerKey(name);
-    const out: string[] = [];
-    for (let i = this.indexOf(key); i >= 0; i = this.indexOf(key, i + 1)) out.push(this.value(i));
+    const first = this.indexOf(key);
+    if (first < 0) return [];
+    const second = this.indexOf(key, first + 1);
+    if (second < 0) return [this.value(first)];
+    let n = 2;
+    for (let i = this.indexOf(key, second + 1); i >= 0; i = this.indexOf(key, i + 1)) n++;
+    const out = new Array<string>(n);
+    let k = 0;
+    for (let i = first; i >= 0; i = this.indexOf(key, i + 1)) out[k++] = this.value(i);
     return out;
   }
 
@@ -150,6 +163,26 @@ export class HeaderIndex {
     }
     return this.fieldList;
   }
+
+  /** The length of parsed field `i`'s name (measured again when it is 255 or more: a token up to the SP/HTAB/":"). */
+  private nameLength(i: number): number {
+    const packed = this.spans[i]!;
+    const len = nameLengthOf(packed);
+    if (len < NAME_LENGTH_SCAN) return len;
+    const head = this.head;
+    const start = nameStartOf(packed);
+    let end = start + len;
+    while (end < head.length && isTokenChar(head.charCodeAt(end))) end++;
+    return end - start;
+  }
+}
+
+function nameStartOf(packed: number): number {
+  return Math.floor(packed / (2 * END_RANGE * 256));
+}
+
+function nameLengthOf(packed: number): number {
+  return Math.floor(packed / (2 * END_RANGE)) % 256;
 }
 
 const NO_SPANS: readonly number[] = [];

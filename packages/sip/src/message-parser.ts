@@ -1,4 +1,4 @@
-import { equalsLower, HeaderIndex } from "./header-index.js";
+import { equalsLower, HeaderIndex, MAX_INDEXED_HEAD, packField } from "./header-index.js";
 import { isDigit, isLws, isSchemeChar, isTokenChar } from "./sip-grammar.js";
 import { SipParseError } from "./sip-parse-error.js";
 import { SipRequest, SipResponse } from "./sip-message.js";
@@ -155,7 +155,7 @@ interface ParsedHead {
   status: number;
   reason: string;
   version: string;
-  /** Three offsets per field (see {@link HeaderIndex.fromHead}); the first `spanCount` entries are this head's. */
+  /** One {@link packField} number per field; the first `spanCount` entries are this head's. */
   spans: number[];
   spanCount: number;
   /** -1 when there is no Content-Length field. */
@@ -178,6 +178,8 @@ const SIP_2_0 = "SIP/2.0";
 
 function parseHead(head: string): ParsedHead {
   const n = head.length;
+  // The field index numbers offsets up to MAX_INDEXED_HEAD (4 MiB); no transport lets a head come near it.
+  if (n > MAX_INDEXED_HEAD) throw new SipParseError("header section too large", "", 0);
   let lf = head.indexOf("\n");
   if (lf < 0) lf = n;
   const lineEnd = lf > 0 && head.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
@@ -236,10 +238,8 @@ function parseHead(head: string): ParsedHead {
     let ve = fieldEnd;
     while (ve > vs && isLws(head.charCodeAt(ve - 1))) ve--;
     if (folded && head.indexOf("\n", vs) >= ve) folded = false;
-    spans[count] = lineStart;
-    spans[count + 1] = nameEnd;
-    spans[count + 2] = folded ? ~ve : ve;
-    count += 3;
+    spans[count] = packField(lineStart, nameEnd, ve, folded);
+    count++;
     const nameLength = nameEnd - lineStart;
     if (
       nameLength === 1
