@@ -8,13 +8,17 @@ import { cseqIs } from "@uacreg/sip";
  * per transaction, so thousands completing per second leave nothing behind for the garbage collector to move.
  *
  * T4 is the same for every transaction of a transport, so deadlines arrive in completion order: a FIFO in a ring of
- * parallel arrays, and a map from branch number to position for lookups. The ring doubles when full and is never
+ * parallel arrays, and for lookups a second ring from branch number to position (slot `id % length`: the numbers
+ * completed within T4 are a window of recent ones, so they get distinct slots once that ring is larger than the
+ * window; it doubles when two share a slot). A Map from number to position grew and shrank with every burst. The ring doubles when full and is never
  * copied otherwise: arrays rebuilt as entries come and go lived for seconds, so the scavenger promoted every copy to
  * the old generation (docs/performance.md, "Allocation and the garbage collector per refresh").
  */
 export class CompletedTransactions {
-  /** Branch number → position (a count of entries ever added; the slot is position % capacity). */
-  private readonly positions = new Map<number, number>();
+  /** Slot `id % length` → position + 1 of the entry of branch number `id` (0: none); position % capacity is its slot. */
+  private positionOf = new Float64Array(256);
+  /** Entries reachable through `positionOf`. */
+  private count = 0;
   private capacity = 0;
   private ids = new Float64Array(0);
   private deadlines = new Float64Array(0);
@@ -27,14 +31,14 @@ export class CompletedTransactions {
   private tail = 0;
 
   get size(): number {
-    return this.positions.size;
+    return this.count;
   }
 
   /** Files a transaction that completed; `deadline` (Timer K) must not be before the previous one. */
   add(id: number, deadline: number, callId: string, cseq: number, method: string): void {
     if (this.tail - this.head === this.capacity) this.grow();
     const i = this.tail % this.capacity;
-    this.positions.set(id, this.tail);
+    this.index(id, this.tail);
     this.ids[i] = id;
     this.deadlines[i] = deadline;
     this.callIds[i] = callId;
@@ -49,8 +53,8 @@ export class CompletedTransactions {
    * @throws SipParseError on a malformed CSeq
    */
   absorbs(id: number, res: SipResponse): boolean {
-    const position = this.positions.get(id);
-    if (position === undefined) return false;
+    const position = this.find(id);
+    if (position < 0) return false;
     const i = position % this.capacity;
     const cseq = res.getHeader("CSeq");
     return (
@@ -72,7 +76,11 @@ export class CompletedTransactions {
     while (h < this.tail) {
       const i = h % cap;
       if (this.deadlines[i]! > now) break;
-      this.positions.delete(this.ids[i]!);
+      const k = this.ids[i]! % this.positionOf.length;
+      if (this.positionOf[k] === h + 1) {
+        this.positionOf[k] = 0;
+        this.count--;
+      }
       this.callIds[i] = undefined;
       this.methods[i] = undefined;
       h++;
@@ -82,7 +90,8 @@ export class CompletedTransactions {
 
   /** Forgets everything (and lets go of the ring). */
   clear(): void {
-    this.positions.clear();
+    this.positionOf = new Float64Array(256);
+    this.count = 0;
     this.capacity = 0;
     this.ids = new Float64Array(0);
     this.deadlines = new Float64Array(0);
@@ -91,6 +100,51 @@ export class CompletedTransactions {
     this.methods = [];
     this.head = 0;
     this.tail = 0;
+  }
+
+  /** Position of the live entry of branch number `id`, or -1. */
+  private find(id: number): number {
+    const p = this.positionOf[id % this.positionOf.length]! - 1;
+    return p >= this.head && p < this.tail && this.ids[p % this.capacity] === id ? p : -1;
+  }
+
+  /** Makes `position` the entry of `id` (replacing an older entry of the same number, as a map would). */
+  private index(id: number, position: number): void {
+    for (;;) {
+      const map = this.positionOf;
+      const k = id % map.length;
+      const current = map[k]! - 1;
+      if (current < this.head || current >= this.tail) {
+        map[k] = position + 1;
+        this.count++;
+        return;
+      }
+      if (this.ids[current % this.capacity] === id) {
+        map[k] = position + 1;
+        return;
+      }
+      this.growIndex();
+    }
+  }
+
+  /** Doubles the number → position ring until no two live entries share a slot. */
+  private growIndex(): void {
+    const old = this.positionOf;
+    for (let length = old.length * 2; ; length *= 2) {
+      const map = new Float64Array(length);
+      let clash = false;
+      for (let k = 0; k < old.length && !clash; k++) {
+        const p = old[k]! - 1;
+        if (p < this.head || p >= this.tail) continue;
+        const slot = this.ids[p % this.capacity]! % length;
+        if (map[slot] !== 0) clash = true;
+        else map[slot] = p + 1;
+      }
+      if (!clash) {
+        this.positionOf = map;
+        return;
+      }
+    }
   }
 
   /** Doubles the ring (64 entries at first), every live entry moved to its slot in the new one. */

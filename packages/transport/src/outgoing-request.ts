@@ -31,18 +31,49 @@ export interface OutgoingRequest {
 
 const VIA_PROTO: Record<TransportProtocol, string> = { udp: "UDP", tcp: "TCP", tls: "TLS" };
 
+/** The fixed text between the parts of the request line and our Via. */
+const SIP_VERSION_VIA = " SIP/2.0\r\nVia: SIP/2.0/";
+const BRANCH = ";branch=";
+const RPORT_CRLF = ";rport\r\n";
+const CRLF = "\r\n";
+
 /**
  * The request bytes: request line, our Via (RFC 3261 §18.1.1 sent-by, §8.1.1.7 branch, RFC 3581 `;rport`), the
- * caller's headers, the empty line and the body. One string concatenation and one buffer write; the body is copied
- * once when present.
+ * caller's headers, the empty line and the body. Each part is written straight into one buffer of exactly the
+ * request's length (from the pool for small ones): no concatenated string is built, flattened and copied, so the
+ * buffer (kept for Timer E retransmissions) is the only thing an encode leaves behind (docs/performance.md,
+ * "Transport and SIP codec per exchange").
  */
 export function encodeRequest(req: OutgoingRequest, proto: TransportProtocol, sentBy: string, branch: string): Buffer {
-  const head = `${req.method} ${req.requestUri} SIP/2.0\r\nVia: SIP/2.0/${VIA_PROTO[proto]} ${sentBy};branch=${branch};rport\r\n${req.headers}\r\n`;
   const body = req.body;
-  if (body === undefined || body.length === 0) return Buffer.from(head, "utf8");
-  const headLen = Buffer.byteLength(head, "utf8");
-  const buf = Buffer.allocUnsafe(headLen + body.length);
-  buf.write(head, 0, "utf8");
-  buf.set(body, headLen);
+  const bodyLength = body === undefined ? 0 : body.length;
+  const viaProto = VIA_PROTO[proto];
+  const headLength =
+    Buffer.byteLength(req.method, "utf8") +
+    1 +
+    Buffer.byteLength(req.requestUri, "utf8") +
+    SIP_VERSION_VIA.length +
+    3 +
+    1 +
+    Buffer.byteLength(sentBy, "utf8") +
+    BRANCH.length +
+    Buffer.byteLength(branch, "utf8") +
+    RPORT_CRLF.length +
+    Buffer.byteLength(req.headers, "utf8") +
+    CRLF.length;
+  const buf = Buffer.allocUnsafe(headLength + bodyLength);
+  let o = buf.write(req.method, 0, "utf8");
+  o += buf.write(" ", o, "latin1");
+  o += buf.write(req.requestUri, o, "utf8");
+  o += buf.write(SIP_VERSION_VIA, o, "latin1");
+  o += buf.write(viaProto, o, "latin1");
+  o += buf.write(" ", o, "latin1");
+  o += buf.write(sentBy, o, "utf8");
+  o += buf.write(BRANCH, o, "latin1");
+  o += buf.write(branch, o, "utf8");
+  o += buf.write(RPORT_CRLF, o, "latin1");
+  o += buf.write(req.headers, o, "utf8");
+  o += buf.write(CRLF, o, "latin1");
+  if (body !== undefined && bodyLength > 0) buf.set(body, o);
   return buf;
 }

@@ -8,6 +8,7 @@ import type { Target } from "./rfc3263-resolver.js";
 import type { SendJob } from "./send-job.js";
 import { hostPort } from "./socket-spec.js";
 import { TimerHeap, type TimerItem } from "./timer-heap.js";
+import { TransactionTable } from "./transaction-table.js";
 import type { TransactionOutcome } from "./transaction-outcome.js";
 import type { TransactionTimers } from "./transaction-timers.js";
 import type { TransportCounterSet } from "./transport-counters.js";
@@ -27,14 +28,12 @@ export class ClientTransaction extends NonInviteClientTransaction implements Tim
   heapIndex = -1;
   /** The TCP/TLS connection carrying it (undefined on UDP). */
   conn: TransactionCarrier | undefined = undefined;
-  /** The dgram send callback of this transaction (made once, reused by retransmissions; see udp-outbox.ts). */
-  onSent: ((err: Error | null) => void) | undefined = undefined;
 
   constructor(
     timers: TransactionTimers,
     now: number,
     readonly branch: string,
-    /** The branch's number ({@link BranchGenerator.idOf}). */
+    /** The branch's number ({@link BranchGenerator.idOf}); -1 for a branch that is not one of ours. */
     readonly id: number,
     readonly method: string,
     readonly callId: string,
@@ -70,7 +69,10 @@ const NO_BYTES = Buffer.alloc(0);
  * completed UDP transactions waiting for Timer K in the {@link CompletedTransactions} FIFO, without their object.
  */
 export class TransactionLayer {
-  private readonly byBranch = new Map<string, ClientTransaction>();
+  /** Transactions in progress by branch number (ours: every branch comes from {@link BranchGenerator}). */
+  private readonly byId = new TransactionTable<ClientTransaction>();
+  /** Transactions in progress whose branch is not one of the generator's (none in the transport; kept for safety). */
+  private readonly foreign = new Map<string, ClientTransaction>();
   private readonly heap = new TimerHeap<ClientTransaction>();
   private readonly completed = new CompletedTransactions();
   /** Scratch for the top Via of the response being matched. */
@@ -86,7 +88,7 @@ export class TransactionLayer {
 
   /** Client transactions waiting for a final response, plus completed ones absorbing retransmissions (Timer K). */
   get size(): number {
-    return this.byBranch.size + this.completed.size;
+    return this.byId.size + this.foreign.size + this.completed.size;
   }
 
   /** Starts a client transaction whose request (`bytes`, Via branch `branch`) is sent at `now`. */
@@ -113,7 +115,8 @@ export class TransactionLayer {
       target,
       job,
     );
-    this.byBranch.set(branch, tx);
+    if (id >= 0) this.byId.set(tx);
+    else this.foreign.set(branch, tx);
     this.counters.bumpMethod(this.counters.c.requestsSent, req.method);
     this.schedule(tx);
     return tx;
@@ -154,10 +157,12 @@ export class TransactionLayer {
     top.sentBy = undefined;
     if (viaValue !== undefined) readTopVia(viaValue, top);
     const branch = top.branch;
-    const tx = branch !== undefined ? this.byBranch.get(branch) : undefined;
-    if (tx === undefined && branch !== undefined && this.completed.size > 0) {
-      const id = this.ids.idOf(branch);
-      if (id >= 0 && this.completed.absorbs(id, res)) {
+    const id = branch !== undefined ? this.ids.idOf(branch) : -1;
+    let tx: ClientTransaction | undefined;
+    if (id >= 0) tx = this.byId.get(id);
+    else if (branch !== undefined && this.foreign.size > 0) tx = this.foreign.get(branch);
+    if (tx === undefined && id >= 0 && this.completed.size > 0) {
+      if (this.completed.absorbs(id, res)) {
         this.counters.bumpStatus(c.responsesReceived, res.status);
         return;
       }
@@ -198,16 +203,22 @@ export class TransactionLayer {
     } else if (action === "final") {
       const target = tx.target;
       const spec = tx.listener.spec;
+      // One literal with every field (received and rport undefined when absent): adding them afterwards gave the
+      // object a second hidden class and an out-of-object property store. A target without a host name already is
+      // `{ proto, address, port }`, immutable: it is the remote as it is.
       const outcome: TransactionOutcome = {
         kind: "response",
         response: res,
-        remote: { proto: target.proto, address: target.address, port: target.port },
+        remote:
+          target.hostname === undefined
+            ? target
+            : { proto: target.proto, address: target.address, port: target.port },
         local: spec.canonical,
         proto: spec.proto,
+        received: top.received,
+        rport: top.rport,
         retransmissions: tx.retransmissions,
       };
-      if (top.received !== undefined) outcome.received = top.received;
-      if (top.rport !== undefined) outcome.rport = top.rport;
       this.finish(tx, outcome);
     }
     this.schedule(tx);
@@ -244,7 +255,7 @@ export class TransactionLayer {
 
   /** Ends every transaction with `error` (the transport closes) and forgets the completed ones. */
   closeAll(error: Error): void {
-    for (const tx of [...this.byBranch.values()]) {
+    for (const tx of [...this.byId.values(), ...this.foreign.values()]) {
       if (tx.onTransportError()) {
         this.finish(tx, { kind: "transport-error", error, retransmissions: tx.retransmissions });
       }
@@ -278,7 +289,6 @@ export class TransactionLayer {
     if (job === undefined) return;
     tx.job = undefined;
     tx.bytes = NO_BYTES;
-    tx.onSent = undefined;
     if (tx.conn !== undefined) {
       tx.conn.transactions.delete(tx);
       tx.conn = undefined;
@@ -296,7 +306,7 @@ export class TransactionLayer {
     if (tx.state === "completed") {
       // Timer K: from now on only a retransmitted final response can concern it; the object itself goes.
       this.untrack(tx);
-      this.completed.add(tx.id, deadline, tx.callId, tx.cseq, tx.method);
+      if (tx.id >= 0) this.completed.add(tx.id, deadline, tx.callId, tx.cseq, tx.method);
     } else {
       if (tx.heapIndex >= 0 && tx.deadline === deadline) return;
       this.heap.push(tx, deadline);
@@ -306,7 +316,8 @@ export class TransactionLayer {
 
   private untrack(tx: ClientTransaction): void {
     this.heap.remove(tx);
-    if (this.byBranch.get(tx.branch) === tx) this.byBranch.delete(tx.branch);
+    if (tx.id >= 0) this.byId.delete(tx);
+    else if (this.foreign.get(tx.branch) === tx) this.foreign.delete(tx.branch);
     if (tx.conn !== undefined) tx.conn.transactions.delete(tx);
   }
 }
