@@ -210,9 +210,7 @@ export class TransactionLayer {
         kind: "response",
         response: res,
         remote:
-          target.hostname === undefined
-            ? target
-            : { proto: target.proto, address: target.address, port: target.port },
+          target.hostname === undefined ? target : { proto: target.proto, address: target.address, port: target.port },
         local: spec.canonical,
         proto: spec.proto,
         received: top.received,
