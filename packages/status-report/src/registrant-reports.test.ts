@@ -180,6 +180,20 @@ describe("RegistrantReports", () => {
       { at: 4321, from: "NOT_REGISTERED_STATE", to: "REGISTERING_STATE", reason: "reason 2" },
     ]);
   });
+
+  it("finds every record and only those after the index grew, with removals and reused slots in between", () => {
+    const r = new RegistrantReports({ depth: 2 });
+    const key = (i: number) => ({ aor: `sip:u${i}@example.com`, contact: `sip:u${i}@h`, registrar: "sip:r" });
+    for (let i = 0; i < 3000; i++) change(r, key(i), "NOT_REGISTERED_STATE", "REGISTERING_STATE", i);
+    for (let i = 0; i < 3000; i += 3) r.remove(key(i));
+    for (let i = 3000; i < 6000; i++) change(r, key(i), "NOT_REGISTERED_STATE", "REGISTERING_STATE", i);
+    expect(r.size).toBe(5000);
+    for (let i = 0; i < 6000; i++) {
+      const expected = i < 3000 && i % 3 === 0 ? undefined : i;
+      expect(r.since(key(i))).toBe(expected);
+    }
+    expect(r.status(formatKey(key(5999)))).toEqual({ status: -1, details: "REGISTERING_STATE" });
+  });
 });
 
 describe("ReasonTable", () => {

@@ -78,7 +78,12 @@ interface Chunk {
   readonly chain: Int32Array;
   /** Per slot: its creation number, for listing the newest first. */
   readonly order: Uint32Array;
+  /** Per slot: the hash of its key, so that the index grows without hashing the key strings again. */
+  readonly hashes: Int32Array;
 }
+
+/** Buckets of the index at first (it doubles when it holds more slots than buckets). */
+const INITIAL_BUCKETS = 1024;
 
 const STATE_INDEX = new Map<string, number>(STATE_NAMES.map((n, i) => [n, i]));
 
@@ -122,8 +127,11 @@ export class RegistrantReports implements SrGroup {
   readonly name = REGISTRANT_GROUP;
   readonly depth: number;
   readonly #reasons: ReasonTable;
-  /** Key hash → first slot of its chain. */
-  readonly #index = new Map<number, number>();
+  /**
+   * Key hash & (buckets − 1) → first slot of its chain ({@link NO_SLOT} for none), chained through the chunks'
+   * `chain`: 4 to 8 bytes per record plus its stored hash, where a Map entry per record cost about 37 (issue 14).
+   */
+  #heads = new Int32Array(INITIAL_BUCKETS).fill(NO_SLOT);
   /** Slot → the record's key: the engine's own object, so a slot costs a reference, not a copy of the name. */
   readonly #keys: (RegistrantKey | undefined)[] = [];
   readonly #chunks: Chunk[] = [];
@@ -134,6 +142,8 @@ export class RegistrantReports implements SrGroup {
   /** A freed slot has been reused, so slot order is no longer creation order. */
   #reused = false;
   readonly #prepare: ((reports: RegistrantReports) => void | Promise<void>) | undefined;
+  /** What {@link changed} returns, reused. */
+  readonly #change: { oldStatus: number; status: number; details: string } = { oldStatus: 0, status: 0, details: "" };
 
   constructor(options: RegistrantReportsOptions = {}) {
     const depth = options.depth ?? DEFAULT_REPORT_DEPTH;
@@ -163,7 +173,9 @@ export class RegistrantReports implements SrGroup {
 
   /**
    * A state change: the report "state changed to …" and the new status. A record without an identifier gets one
-   * first ("created with state <from>"). Returns the status before and after, for the status-changed event.
+   * first ("created with state <from>"). Returns the status before and after, for the status-changed event: one
+   * object reused by every call (two state changes per refresh allocate nothing here), so read or copy it before the
+   * next change.
    */
   changed(e: RegistrantStateChange): StatusChange {
     let slot = this.#lookup(e.key);
@@ -178,7 +190,11 @@ export class RegistrantReports implements SrGroup {
     const oldStatus = registrantStatus(nameOf(this.#last(slot) & STATE_MASK));
     this.#push(slot, e.at, from, stateIndex(e.to), 0, this.#reasons.intern(e.reason));
     // No identifier string here: it is made only when someone subscribed to the status-changed event.
-    return { oldStatus, status: registrantStatus(e.to), details: e.to };
+    const change = this.#change;
+    change.oldStatus = oldStatus;
+    change.status = registrantStatus(e.to);
+    change.details = e.to;
+    return change;
   }
 
   /** The record left (deleted, or gone from the database at a reload): its identifier and reports go. */
@@ -318,13 +334,33 @@ export class RegistrantReports implements SrGroup {
   }
 
   #lookup(key: RegistrantKey): number {
-    let slot = this.#index.get(hashKey(key)) ?? NO_SLOT;
+    const h = hashKey(key);
+    let slot = this.#heads[h & (this.#heads.length - 1)] ?? NO_SLOT;
     while (slot !== NO_SLOT) {
-      const k = this.#keys[slot];
-      if (k !== undefined && sameKey(k, key)) return slot;
-      slot = this.#chunk(slot).chain[slot & IN_CHUNK] ?? NO_SLOT;
+      const chunk = this.#chunk(slot);
+      const base = slot & IN_CHUNK;
+      if (chunk.hashes[base] === h) {
+        const k = this.#keys[slot];
+        if (k !== undefined && sameKey(k, key)) return slot;
+      }
+      slot = chunk.chain[base] ?? NO_SLOT;
     }
     return NO_SLOT;
+  }
+
+  /** Doubles the index's buckets and chains every slot again from its stored hash (no key is hashed). */
+  #growIndex(): void {
+    const heads = new Int32Array(this.#heads.length * 2).fill(NO_SLOT);
+    const mask = heads.length - 1;
+    for (let slot = 0; slot < this.#allocated; slot++) {
+      if (this.#keys[slot] === undefined) continue;
+      const chunk = this.#chunk(slot);
+      const base = slot & IN_CHUNK;
+      const b = (chunk.hashes[base] ?? 0) & mask;
+      chunk.chain[base] = heads[b] ?? NO_SLOT;
+      heads[b] = slot;
+    }
+    this.#heads = heads;
   }
 
   #allocate(key: RegistrantKey): number {
@@ -339,6 +375,7 @@ export class RegistrantReports implements SrGroup {
           meta: new Uint8Array(CHUNK * 2),
           chain: new Int32Array(CHUNK),
           order: new Uint32Array(CHUNK),
+          hashes: new Int32Array(CHUNK),
         });
       }
     }
@@ -348,23 +385,24 @@ export class RegistrantReports implements SrGroup {
     chunk.meta[base * 2 + 1] = 0;
     chunk.order[base] = this.#created++ >>> 0;
     const h = hashKey(key);
-    chunk.chain[base] = this.#index.get(h) ?? NO_SLOT;
-    this.#index.set(h, slot);
+    const b = h & (this.#heads.length - 1);
+    chunk.hashes[base] = h;
+    chunk.chain[base] = this.#heads[b] ?? NO_SLOT;
+    this.#heads[b] = slot;
     this.#keys[slot] = key;
     this.#size++;
+    if (this.#size > this.#heads.length) this.#growIndex();
     return slot;
   }
 
   #release(slot: number): void {
     const key = this.#keys[slot];
     if (key === undefined) return;
-    const h = hashKey(key);
+    const b = (this.#chunk(slot).hashes[slot & IN_CHUNK] ?? 0) & (this.#heads.length - 1);
     const next = this.#chunk(slot).chain[slot & IN_CHUNK] ?? NO_SLOT;
-    const head = this.#index.get(h) ?? NO_SLOT;
-    if (head === slot) {
-      if (next === NO_SLOT) this.#index.delete(h);
-      else this.#index.set(h, next);
-    } else {
+    const head = this.#heads[b] ?? NO_SLOT;
+    if (head === slot) this.#heads[b] = next;
+    else {
       let prev = head;
       while (prev !== NO_SLOT) {
         const chunk = this.#chunk(prev);
