@@ -1,4 +1,6 @@
 import { parseCSeq } from "./cseq.js";
+import type { ValueRange } from "./header-index.js";
+import type { SipMessage } from "./sip-message.js";
 
 /**
  * True when the CSeq header value (RFC 3261 §20.16, `CSeq = 1*DIGIT LWS Method`) carries this number and method: the
@@ -8,24 +10,48 @@ import { parseCSeq } from "./cseq.js";
  * @throws SipParseError (from `parseCSeq`) on a malformed value
  */
 export function cseqIs(value: string, seq: number, method: string): boolean {
-  const n = value.length;
-  let i = 0;
+  return cseqInRangeIs(value, 0, value.length, seq, method);
+}
+
+/** {@link cseqIs} on the value `text[from, to)`. */
+function cseqInRangeIs(text: string, from: number, to: number, seq: number, method: string): boolean {
+  let i = from;
   let v = 0;
-  while (i < n && i < 10) {
-    const c = value.charCodeAt(i);
+  while (i < to && i - from < 10) {
+    const c = text.charCodeAt(i);
     if (c < 0x30 || c > 0x39) break;
     v = v * 10 + (c - 0x30);
     i++;
   }
+  const digits = i - from;
   if (
-    i > 0 &&
-    i < 10 &&
-    value.charCodeAt(i) === 0x20 &&
-    i + 1 + method.length === n &&
-    value.startsWith(method, i + 1)
+    digits > 0 &&
+    digits < 10 &&
+    i < to &&
+    text.charCodeAt(i) === 0x20 &&
+    i + 1 + method.length === to &&
+    text.startsWith(method, i + 1)
   ) {
     return v === seq;
   }
-  const parsed = parseCSeq(value);
+  const parsed = parseCSeq(from === 0 && to === text.length ? text : text.slice(from, to));
   return parsed.seq === seq && parsed.method === method;
+}
+
+/** Scratch of {@link cseqHeaderIs} (synchronous, never re-entered). */
+const range: ValueRange = { text: "", start: 0, end: 0 };
+
+/**
+ * {@link cseqIs} on the first CSeq field of `msg`, read where it lies in the message's head (no string is made of
+ * it). False when `msg` has no CSeq.
+ * @throws SipParseError (from `parseCSeq`) on a malformed value
+ */
+export function cseqHeaderIs(msg: SipMessage, seq: number, method: string): boolean {
+  const index = msg.headerIndex();
+  const i = index.indexOf("cseq");
+  if (i < 0) return false;
+  index.valueRange(i, range);
+  const result = cseqInRangeIs(range.text, range.start, range.end, seq, method);
+  range.text = "";
+  return result;
 }

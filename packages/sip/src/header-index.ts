@@ -15,6 +15,15 @@ export interface HeaderField {
  * its head text.
  */
 const NAME_LENGTH_SCAN = 255;
+
+/** A header value as a range of a text (see {@link HeaderIndex.valueRange}); filled in place. */
+export interface ValueRange {
+  text: string;
+  start: number;
+  end: number;
+}
+
+const scratchRange: ValueRange = { text: "", start: 0, end: 0 };
 const END_RANGE = 2 ** 22;
 
 /** The longest head (in UTF-16 units) whose fields {@link packField} can number: 4 MiB, far above any SIP limit. */
@@ -111,6 +120,30 @@ export class HeaderIndex {
     return folded ? unfold(raw) : raw;
   }
 
+  /**
+   * Where the value of field `i` lies, without making it a string: a plain parsed value is `head[start, end)`; a
+   * folded one (unfolded first) or one given by value is the whole of its own string.
+   */
+  valueRange(i: number, out: ValueRange): void {
+    if (this.values === undefined) {
+      const packed = this.spans[i]!;
+      if (packed % 2 === 0) {
+        const head = this.head;
+        const end = (packed / 2) % END_RANGE;
+        let start = head.indexOf(":", nameStartOf(packed) + this.nameLength(i)) + 1;
+        while (start < end && isLws(head.charCodeAt(start))) start++;
+        out.text = head;
+        out.start = start;
+        out.end = end;
+        return;
+      }
+    }
+    const value = this.value(i);
+    out.text = value;
+    out.start = 0;
+    out.end = value.length;
+  }
+
   /** Position of the first field with this lookup key at or after `from`, or -1. */
   indexOf(key: string, from = 0): number {
     const keys = this.keys;
@@ -133,6 +166,17 @@ export class HeaderIndex {
       }
     }
     return -1;
+  }
+
+  /** Whether the first field of `name` has exactly the value `expected` (`first(name) === expected`, in place). */
+  firstIs(name: string, expected: string): boolean {
+    const i = this.indexOf(headerKey(name));
+    if (i < 0) return false;
+    const r = scratchRange;
+    this.valueRange(i, r);
+    const result = r.end - r.start === expected.length && r.text.startsWith(expected, r.start);
+    r.text = "";
+    return result;
   }
 
   first(name: string): string | undefined {

@@ -50,6 +50,14 @@ export abstract class SipMessage {
     return this.index.all(name);
   }
 
+  /**
+   * Whether the first field of `name` has exactly the value `value`: `getHeader(name) === value`, compared where it
+   * lies in the message (no string is made of it; e.g. Call-ID matching, RFC 3261 §17.1.3).
+   */
+  headerIs(name: string, value: string): boolean {
+    return this.index.firstIs(name, value);
+  }
+
   hasHeader(name: string): boolean {
     return this.index.first(name) !== undefined;
   }

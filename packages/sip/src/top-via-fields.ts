@@ -1,4 +1,6 @@
+import type { ValueRange } from "./header-index.js";
 import { isTokenChar } from "./sip-grammar.js";
+import type { SipMessage } from "./sip-message.js";
 import { parseVia } from "./via.js";
 
 /**
@@ -36,6 +38,25 @@ export function readTopVia(value: string, out: TopViaFields): void {
   }
 }
 
+/** Scratch of {@link readTopViaOf} (synchronous, never re-entered). */
+const range: ValueRange = { text: "", start: 0, end: 0 };
+
+/**
+ * {@link readTopVia} on the first Via field of `msg`, read where it lies in the message's head: no string is made of
+ * the Via value (only of the fields read). False when `msg` has no Via.
+ * @throws SipParseError (from `parseVia`) on a malformed value
+ */
+export function readTopViaOf(msg: SipMessage, out: TopViaFields): boolean {
+  const index = msg.headerIndex();
+  const i = index.indexOf("via");
+  if (i < 0) return false;
+  index.valueRange(i, range);
+  const text = range.text;
+  if (!scanPlainVia(text, out, range.start, range.end)) readTopVia(text.slice(range.start, range.end), out);
+  range.text = "";
+  return true;
+}
+
 /** `host[:port]` with the host in lower case. */
 export function sentByOf(host: string, port: number | undefined): string {
   const h = host.toLowerCase();
@@ -57,9 +78,10 @@ const LSQUARE = 0x5b;
  * plain (nothing is decided then, `out` is untouched). Whenever it returns true, {@link parseVia} accepts `text` and
  * finds the same three fields (the differential property test of this package checks it).
  */
-export function scanPlainVia(text: string, out: TopViaFields): boolean {
-  const n = text.length;
-  let i = 0;
+export function scanPlainVia(text: string, out: TopViaFields, from = 0, to = text.length): boolean {
+  // The value is text[from, to): every read at or past `to` is guarded (the head goes on after a value).
+  const n = to;
+  let i = from;
   while (i < n && (text.charCodeAt(i) === SP || text.charCodeAt(i) === HTAB)) i++;
   // sent-protocol = protocol-name SLASH protocol-version SLASH transport (tokens, no LWS around "/")
   for (let k = 0; k < 3; k++) {
@@ -67,7 +89,7 @@ export function scanPlainVia(text: string, out: TopViaFields): boolean {
     while (i < n && isTokenChar(text.charCodeAt(i))) i++;
     if (i === s) return false;
     if (k < 2) {
-      if (text.charCodeAt(i) !== SLASH) return false;
+      if (i >= n || text.charCodeAt(i) !== SLASH) return false;
       i++;
     }
   }
@@ -84,7 +106,7 @@ export function scanPlainVia(text: string, out: TopViaFields): boolean {
   if (i === hostStart || (i < n && text.charCodeAt(i) !== COLON && text.charCodeAt(i) !== SEMI)) return false;
   const hostEnd = i;
   let sentPort: number | undefined;
-  if (text.charCodeAt(i) === COLON) {
+  if (i < n && text.charCodeAt(i) === COLON) {
     i++;
     const p = i;
     let port = 0;

@@ -1,5 +1,5 @@
 import type { SipResponse } from "@uacreg/sip";
-import { cseqIs } from "@uacreg/sip";
+import { cseqHeaderIs } from "@uacreg/sip";
 
 /**
  * Non-INVITE client transactions in the Completed state on UDP, waiting for Timer K (RFC 3261 §17.1.2.2: "buffer any
@@ -56,12 +56,7 @@ export class CompletedTransactions {
     const position = this.find(id);
     if (position < 0) return false;
     const i = position % this.capacity;
-    const cseq = res.getHeader("CSeq");
-    return (
-      cseq !== undefined &&
-      cseqIs(cseq, this.cseqs[i]!, this.methods[i]!) &&
-      res.getHeader("Call-ID") === this.callIds[i]
-    );
+    return cseqHeaderIs(res, this.cseqs[i]!, this.methods[i]!) && res.headerIs("Call-ID", this.callIds[i]!);
   }
 
   /** The earliest Timer K deadline, or undefined. */

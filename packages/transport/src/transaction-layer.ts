@@ -1,5 +1,5 @@
 import type { Logger } from "@uacreg/runtime";
-import { cseqIs, readTopVia, type SipResponse, type TopViaFields } from "@uacreg/sip";
+import { cseqHeaderIs, readTopViaOf, type SipResponse, type TopViaFields } from "@uacreg/sip";
 import type { BranchGenerator } from "./branch-generator.js";
 import { CompletedTransactions } from "./completed-transactions.js";
 import type { LocalSocket } from "./local-socket.js";
@@ -149,13 +149,13 @@ export class TransactionLayer {
    */
   onResponse(res: SipResponse, address: string, port: number, now: number): void {
     const c = this.counters.c;
-    const viaValue = res.getHeader("Via");
     const top = this.topVia;
     top.branch = undefined;
     top.received = undefined;
     top.rport = undefined;
     top.sentBy = undefined;
-    if (viaValue !== undefined) readTopVia(viaValue, top);
+    // Read where they lie in the response's head: no string is made of the Via, CSeq or Call-ID values.
+    readTopViaOf(res, top);
     const branch = top.branch;
     const id = branch !== undefined ? this.ids.idOf(branch) : -1;
     let tx: ClientTransaction | undefined;
@@ -169,9 +169,7 @@ export class TransactionLayer {
     }
     let matched = false;
     if (tx !== undefined) {
-      const cseqValue = res.getHeader("CSeq");
-      matched =
-        cseqValue !== undefined && cseqIs(cseqValue, tx.cseq, tx.method) && res.getHeader("Call-ID") === tx.callId;
+      matched = cseqHeaderIs(res, tx.cseq, tx.method) && res.headerIs("Call-ID", tx.callId);
     }
     if (tx === undefined || !matched) {
       c.unmatchedResponses++;
