@@ -3,7 +3,9 @@ import { once } from "node:events";
 import { SipTransport } from "@uacreg/transport";
 import { afterEach, describe, expect, it } from "vitest";
 import { ENGINE_SERIES } from "./engine-series.js";
-import { DaemonMetrics } from "./metrics.js";
+import { EventLoopDelaySampler } from "@uacreg/web-server";
+import { Registry } from "prom-client";
+import { DaemonMetrics, eventLoopLagSeries } from "./metrics.js";
 
 const open: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -105,5 +107,51 @@ describe("the daemon's Prometheus series", () => {
     );
     // Exported once, by the cluster metrics.
     expect(text).not.toContain("call_id_resets");
+  });
+});
+
+/** A clock whose one pending timer the test fires itself, late by the amount it chooses. */
+class LateClock {
+  t = 0;
+  pending: { due: number; fn: () => void } | undefined;
+  now = () => this.t;
+  wallNow = () => this.t;
+  setTimer(delayMs: number, fn: () => void) {
+    this.pending = { due: this.t + delayMs, fn };
+    return { cancel: () => (this.pending = undefined) };
+  }
+  fire(lateMs: number): void {
+    const p = this.pending!;
+    this.t = p.due + lateMs;
+    p.fn();
+  }
+}
+
+describe("uacreg_nodejs_eventloop_lag_*", () => {
+  it("keeps prom-client's names, shows a stall as its length, and starts a new period at each scrape", async () => {
+    const registry = new Registry();
+    const clock = new LateClock();
+    eventLoopLagSeries(registry, new EventLoopDelaySampler(clock, 100).reader());
+    clock.fire(1);
+    clock.fire(300); // the loop busy for 300 ms
+    const value = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
+    const first = await registry.metrics();
+    for (const name of ["", "_min", "_max", "_mean", "_stddev", "_p50", "_p90", "_p99"]) {
+      expect(first).toContain(`# TYPE uacreg_nodejs_eventloop_lag${name}_seconds gauge`);
+    }
+    expect(value(first, "uacreg_nodejs_eventloop_lag_max_seconds")).toBeCloseTo(0.3, 2);
+    expect(value(first, "uacreg_nodejs_eventloop_lag_min_seconds")).toBeCloseTo(0.001, 3);
+    expect(value(first, "uacreg_nodejs_eventloop_lag_seconds")).toBeGreaterThanOrEqual(0);
+    clock.fire(5);
+    const second = await registry.metrics();
+    expect(value(second, "uacreg_nodejs_eventloop_lag_max_seconds")).toBeCloseTo(0.005, 3);
+  });
+
+  it("the daemon's registry has each family once (prom-client's own replaced)", async () => {
+    const metrics = new DaemonMetrics({ states: () => ({}), engine: () => ({}), transport: () => ({}) });
+    open.push(metrics);
+    const text = await metrics.registry.metrics();
+    expect(text.match(/^# TYPE uacreg_nodejs_eventloop_lag_p99_seconds gauge$/gm)).toHaveLength(1);
+    expect(text.match(/^# TYPE uacreg_nodejs_eventloop_lag_seconds gauge$/gm)).toHaveLength(1);
   });
 });

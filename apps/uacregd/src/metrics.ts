@@ -7,6 +7,7 @@
 import { STATE_NAMES } from "@uacreg/core";
 import { createServer, type Server } from "node:http";
 import { parseHostPort } from "@uacreg/config";
+import { type LagHistogram, processEventLoopDelay } from "@uacreg/web-server";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { ENGINE_SERIES, type SeriesSpec } from "./engine-series.js";
 import { TRANSPORT_LABELLED_SERIES, TRANSPORT_SERIES } from "./transport-series.js";
@@ -99,10 +100,17 @@ export class DaemonMetrics {
   readonly dbErrors: FixedLabelCounter<"operation">;
   #server: Server | undefined;
   readonly #textSources: Array<() => Promise<string>> = [];
+  readonly #lag: LagHistogram;
 
   constructor(sources: MetricSources) {
     const registry = this.registry;
-    collectDefaultMetrics({ register: registry, prefix: "uacreg_", eventLoopMonitoringPrecision: 20 });
+    // prom-client's event-loop histogram cannot be handed ours: its timer is made as coarse as it goes (one wakeup a
+    // minute, issue 14) and its families are replaced by the same names read from the process's one sampler.
+    collectDefaultMetrics({ register: registry, prefix: "uacreg_", eventLoopMonitoringPrecision: 60_000 });
+    for (const name of EVENT_LOOP_LAG_FAMILIES)
+      registry.removeSingleMetric(`uacreg_nodejs_eventloop_lag${name}seconds`);
+    this.#lag = processEventLoopDelay().reader();
+    eventLoopLagSeries(registry, this.#lag);
     // Gauges named `_total` break the convention (promtool: "non-counter metrics should not have _total suffix");
     // the same numbers are the sums of uacreg_nodejs_active_{handles,requests,resources}{type}.
     for (const kind of ["handles", "requests", "resources"]) {
@@ -197,11 +205,53 @@ export class DaemonMetrics {
   }
 
   async close(): Promise<void> {
+    this.#lag.disable();
     const s = this.#server;
     if (!s) return;
     await new Promise<void>((resolve) => s.close(() => resolve()));
     s.closeAllConnections?.();
   }
+}
+
+/** The event-loop lag families prom-client names `nodejs_eventloop_lag_<name>seconds` (docs/observability.md). */
+const EVENT_LOOP_LAG_FAMILIES = ["_", "_min_", "_max_", "_mean_", "_stddev_", "_p50_", "_p90_", "_p99_"] as const;
+
+/**
+ * `uacreg_nodejs_eventloop_lag_*` as prom-client writes them (same names and help), over the samples since the last
+ * scrape of `histogram` (a reader of the process's one sampler: the lateness of a 100 ms timer, in seconds).
+ * `uacreg_nodejs_eventloop_lag_seconds` is measured at the scrape: the time until a `setImmediate` runs.
+ */
+export function eventLoopLagSeries(registry: Registry, histogram: LagHistogram): void {
+  histogram.enable();
+  const gauge = (suffix: string, help: string) =>
+    new Gauge({ name: `uacreg_nodejs_eventloop_lag${suffix}seconds`, help, registers: [registry] });
+  // Registered first, as prom-client does: the registry collects in order, and this collect sets the others (from the
+  // histogram, before its first await) and then starts the next period.
+  new Gauge({
+    name: "uacreg_nodejs_eventloop_lag_seconds",
+    help: "Lag of event loop in seconds.",
+    registers: [registry],
+    async collect() {
+      min.set(histogram.min / 1e9);
+      max.set(histogram.max / 1e9);
+      mean.set(histogram.mean / 1e9);
+      stddev.set(histogram.stddev / 1e9);
+      p50.set(histogram.percentile(50) / 1e9);
+      p90.set(histogram.percentile(90) / 1e9);
+      p99.set(histogram.percentile(99) / 1e9);
+      histogram.reset();
+      const start = process.hrtime.bigint();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.set(Number(process.hrtime.bigint() - start) / 1e9);
+    },
+  });
+  const min = gauge("_min_", "The minimum recorded event loop delay.");
+  const max = gauge("_max_", "The maximum recorded event loop delay.");
+  const mean = gauge("_mean_", "The mean of the recorded event loop delays.");
+  const stddev = gauge("_stddev_", "The standard deviation of the recorded event loop delays.");
+  const p50 = gauge("_p50_", "The 50th percentile of the recorded event loop delays.");
+  const p90 = gauge("_p90_", "The 90th percentile of the recorded event loop delays.");
+  const p99 = gauge("_p99_", "The 99th percentile of the recorded event loop delays.");
 }
 
 /** A family whose value is read at scrape time (a counter's source is monotonic); a missing value reads as 0. */

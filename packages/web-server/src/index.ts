@@ -2,7 +2,15 @@
  * @uacreg/web-server: the status web server of uacregd (issue 13): the front end's files, the JSON API over the
  * live records, Server-Sent Events of state changes, bearer-token auth (docs/web-api.md, the contract).
  */
-export { type DelayHistogram, EventLoopLag, type LagFigures } from "./event-loop-lag.js";
+export {
+  type DelayHistogram,
+  EventLoopDelaySampler,
+  EventLoopLag,
+  LAG_RESOLUTION_MS,
+  type LagFigures,
+  type LagHistogram,
+  processEventLoopDelay,
+} from "./event-loop-lag.js";
 export { EventStream, type EventStreamCounters, type EventStreamOptions } from "./event-stream.js";
 export { LoginThrottle } from "./login-throttle.js";
 export { keyOfRecordId, recordId } from "./record-id.js";

@@ -47,7 +47,7 @@ export interface WebStatusServerOptions {
   /** The cluster node's name, null when not clustered. */
   node?: string | null;
   logger?: Logger;
-  /** The event-loop delay source (default: perf_hooks `monitorEventLoopDelay`). */
+  /** The event-loop delay source (default: a reader of the process's one sampler, `processEventLoopDelay()`). */
   lagHistogram?: DelayHistogram;
   /** Tuning of the SSE stream (tests). */
   events?: Omit<EventStreamOptions, "clock" | "summary">;
