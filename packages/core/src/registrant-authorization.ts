@@ -1,9 +1,9 @@
 import {
-  computeCredentials,
+  authorizationValue,
   type DigestChallenge,
+  type DigestCredentialsInput,
   DigestError,
   type DigestQop,
-  formatAuthorization,
   newCnonce,
 } from "@uacreg/digest";
 import type { RandomBytes } from "./core-params.js";
@@ -52,6 +52,20 @@ export function credentialsFor(
   return { credentials: answer(config, challenge, header, nc, random), cache: keptAuth(challenge, header, nc) };
 }
 
+/**
+ * The input of every answer, one object filled in place (a refresh with preemptive credentials computes one answer;
+ * digest reads the object during the call and keeps nothing of it). The password is cleared after each use.
+ */
+const INPUT: DigestCredentialsInput = {
+  challenge: { scheme: "Digest", realm: "", nonce: "", stale: false, algorithm: "MD5", qop: [], userhash: false },
+  username: "",
+  password: "",
+  method: "REGISTER",
+  uri: "",
+  nc: 1,
+  cnonce: "",
+};
+
 function answer(
   config: RegistrantConfig,
   challenge: DigestChallenge,
@@ -59,16 +73,18 @@ function answer(
   nc: number,
   random: RandomBytes,
 ): RequestCredentials {
-  const creds = computeCredentials({
-    challenge,
-    username: config.username ?? "",
-    password: config.password ?? "",
-    method: "REGISTER",
-    uri: config.registrar,
-    nc,
-    cnonce: newCnonce(random),
-  });
-  return { header, value: formatAuthorization(creds) };
+  const input = INPUT;
+  input.challenge = challenge;
+  input.username = config.username ?? "";
+  input.password = config.password ?? "";
+  input.uri = config.registrar;
+  input.nc = nc;
+  input.cnonce = newCnonce(random);
+  try {
+    return { header, value: authorizationValue(input) };
+  } finally {
+    input.password = "";
+  }
 }
 
 /**

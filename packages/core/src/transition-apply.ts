@@ -34,6 +34,9 @@ export interface TransitionInput {
   actions?: RegistrantAction[];
 }
 
+/** No extra input: one shared object instead of a default `{}` per call (a visit's transition passes none). */
+const NO_INPUT: TransitionInput = Object.freeze({});
+
 /** The events of replies to the request in flight: a send they cause belongs to the same attempt. */
 const REPLY_EVENTS: ReadonlySet<TransitionEvent> = new Set<TransitionEvent>([
   "1xx",
@@ -73,7 +76,7 @@ export function applyTransition(
   id: TransitionId,
   now: number,
   ctx: CoreContext,
-  input: TransitionInput = {},
+  input: TransitionInput = NO_INPUT,
 ): Step<RegistrantRecord> {
   const t = transitionFor(id, record.state);
   if (ctx.retiring === true && t.send !== undefined && registers(t.send)) {

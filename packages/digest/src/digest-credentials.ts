@@ -2,6 +2,7 @@ import { type DigestAlgorithm, digestHexLength, hashHex, isSessionAlgorithm } fr
 import type { DigestChallenge, DigestQop } from "./digest-challenge.js";
 import { DigestError } from "./digest-error.js";
 import { assertHeaderSafe } from "./header-value-check.js";
+import { authorizationFromParts } from "./authorization-header.js";
 import { formatNonceCount } from "./nonce-count.js";
 
 /** What computeCredentials needs: the chosen challenge, the account, and the request being authorized. */
@@ -96,15 +97,53 @@ function chooseQop(challenge: DigestChallenge, requested: DigestQop | undefined)
 }
 
 /**
- * Computes the digest response (RFC 7616 §3.4.1–§3.4.4, RFC 2617 §3.2.2, RFC 3261 §22.4):
+ * What one computation yields besides the challenge's own fields, filled in place by {@link computeInto}: one object
+ * reused by every call (an answer is computed for every authenticated REGISTER; nothing outlives the call but the
+ * strings the caller keeps).
+ */
+interface Computed {
+  qop: DigestQop | undefined;
+  /** `nc` as 8 hex digits, with a qop. */
+  ncHex: string;
+  /** The username as sent (hashed with userhash). */
+  username: string;
+  response: string;
+}
+
+const COMPUTED: Computed = { qop: undefined, ncHex: "", username: "", response: "" };
+
+/** Parts of a hash input, joined into one flat string: a template literal would build a chain of cons strings first. */
+const HASH_INPUT: string[] = ["", ":", "", ":", "", ":", "", ":", "", ":", ""];
+
+function hashJoined(
+  algorithm: DigestAlgorithm,
+  a: string,
+  b: string,
+  c: string,
+  d: string,
+  e: string,
+  f: string,
+): string {
+  HASH_INPUT[0] = a;
+  HASH_INPUT[2] = b;
+  HASH_INPUT[4] = c;
+  HASH_INPUT[6] = d;
+  HASH_INPUT[8] = e;
+  HASH_INPUT[10] = f;
+  const joined = HASH_INPUT.join("");
+  // HA1 is as good as the password: not kept past the call.
+  HASH_INPUT[0] = HASH_INPUT[2] = HASH_INPUT[4] = HASH_INPUT[6] = HASH_INPUT[8] = HASH_INPUT[10] = "";
+  return hashHex(algorithm, joined);
+}
+
+/**
+ * Checks the input and computes the response (RFC 7616 §3.4.1–§3.4.4, RFC 2617 §3.2.2, RFC 3261 §22.4) into `out`:
  * - HA1 = H(username ":" realm ":" password), or the `0x` HA1; for -sess, HA1 = H(HA1 ":" nonce ":" cnonce);
  * - HA2 = H(method ":" uri), or for auth-int H(method ":" uri ":" H(body)) with the request's body;
  * - response = H(HA1 ":" nonce ":" nc ":" cnonce ":" qop ":" HA2), or H(HA1 ":" nonce ":" HA2) without qop
  *   (RFC 2069 mode).
- * Strings are hashed as UTF-8. Throws DigestError `unsupported-algorithm` for -sess without qop and `bad-input` for
- * unusable input; error messages never contain the password.
  */
-export function computeCredentials(input: DigestCredentialsInput): DigestCredentials {
+function computeInto(input: DigestCredentialsInput, out: Computed): void {
   const { challenge, username, password, method, uri } = input;
   if (challenge === null || typeof challenge !== "object" || challenge.scheme !== "Digest") {
     throw new DigestError("bad-input", "challenge must be a Digest challenge");
@@ -130,7 +169,7 @@ export function computeCredentials(input: DigestCredentialsInput): DigestCredent
   if (isSessionAlgorithm(algorithm) && qop === undefined) {
     throw new DigestError("unsupported-algorithm", `${algorithm} without qop is not supported (no cnonce)`);
   }
-  let ncHex: string | undefined;
+  let ncHex = "";
   if (qop !== undefined) {
     ncHex = formatNonceCount(input.nc);
     if (typeof input.cnonce !== "string" || input.cnonce === "") {
@@ -152,26 +191,64 @@ export function computeCredentials(input: DigestCredentialsInput): DigestCredent
       ? hashHex(algorithm, `${method}:${uri}:${hashHex(algorithm, input.body ?? new Uint8Array(0))}`)
       : requestHash(algorithm, method, uri);
 
-  const response =
+  out.response =
     qop === undefined
       ? hashHex(algorithm, `${ha1}:${nonce}:${ha2}`)
-      : hashHex(algorithm, `${ha1}:${nonce}:${ncHex}:${cnonce}:${qop}:${ha2}`);
+      : hashJoined(algorithm, ha1, nonce, ncHex, cnonce, qop, ha2);
+  out.qop = qop;
+  out.ncHex = ncHex;
+  out.username = challenge.userhash ? hashHex(algorithm, `${username}:${realm}`) : username;
+}
 
+/**
+ * Computes the digest response (see {@link computeInto} for the formulas). Strings are hashed as UTF-8. Throws
+ * DigestError `unsupported-algorithm` for -sess without qop and `bad-input` for unusable input; error messages never
+ * contain the password.
+ */
+export function computeCredentials(input: DigestCredentialsInput): DigestCredentials {
+  const out = COMPUTED;
+  computeInto(input, out);
+  const challenge = input.challenge;
   const credentials: { -readonly [K in keyof DigestCredentials]: DigestCredentials[K] } = {
     scheme: "Digest",
-    username: challenge.userhash ? hashHex(algorithm, `${username}:${realm}`) : username,
-    realm,
-    nonce,
-    uri,
-    response,
-    algorithm,
+    username: out.username,
+    realm: challenge.realm,
+    nonce: challenge.nonce,
+    uri: input.uri,
+    response: out.response,
+    algorithm: challenge.algorithm,
     userhash: challenge.userhash,
   };
   if (challenge.opaque !== undefined) credentials.opaque = challenge.opaque;
-  if (qop !== undefined) {
-    credentials.qop = qop;
+  if (out.qop !== undefined) {
+    credentials.qop = out.qop;
     credentials.nc = input.nc;
-    credentials.cnonce = cnonce;
+    credentials.cnonce = input.cnonce;
   }
   return credentials;
+}
+
+/**
+ * The Authorization / Proxy-Authorization header value for `input`: the same bytes as
+ * `formatAuthorization(computeCredentials(input))` (OpenSIPS 3.6.8's layout, docs/opensips-behaviour.md §10), the same
+ * checks and errors, built as one flat string without the credentials object. For a sender that answers on every
+ * request (the registrant's refreshes with preemptive credentials).
+ */
+export function authorizationValue(input: DigestCredentialsInput): string {
+  const out = COMPUTED;
+  computeInto(input, out);
+  const c = input.challenge;
+  return authorizationFromParts(
+    out.username,
+    c.realm,
+    c.nonce,
+    input.uri,
+    c.opaque,
+    out.qop,
+    out.ncHex,
+    input.cnonce,
+    out.response,
+    c.algorithm,
+    c.userhash,
+  );
 }

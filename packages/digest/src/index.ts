@@ -28,6 +28,11 @@ export {
   parseChallenges,
   selectChallenge,
 } from "./digest-challenge.js";
-export { computeCredentials, type DigestCredentials, type DigestCredentialsInput } from "./digest-credentials.js";
+export {
+  authorizationValue,
+  computeCredentials,
+  type DigestCredentials,
+  type DigestCredentialsInput,
+} from "./digest-credentials.js";
 export { DigestError, type DigestErrorCode } from "./digest-error.js";
 export { formatNonceCount, MAX_NONCE_COUNT, NonceCounter } from "./nonce-count.js";

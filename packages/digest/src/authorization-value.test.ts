@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import {
+  authorizationValue,
+  computeCredentials,
+  DIGEST_ALGORITHMS,
+  type DigestCredentialsInput,
+  type DigestChallenge,
+  DigestError,
+  formatAuthorization,
+  parseChallenges,
+  selectChallenge,
+} from "./index.js";
+
+/** What the caller sees: the value, or the error's code and message. */
+function outcome(f: () => string): string {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof DigestError) return `${e.code}: ${e.message}`;
+    throw e;
+  }
+}
+
+const realms = ["reg.test", 'r"q\\uoted'];
+const qops = ['qop="auth"', 'qop="auth-int"', 'qop="auth, auth-int"', ""];
+const extras = [
+  "",
+  ', opaque="5ccc069c403ebaf9f0171e9517f40e41"',
+  ", userhash=true",
+  ', opaque="o\\"1", userhash=true',
+];
+
+describe("authorizationValue: formatAuthorization(computeCredentials(input)) in one flat string", () => {
+  it("gives the same bytes for every algorithm, qop, opaque, userhash, escaped value and 0x HA1", () => {
+    let compared = 0;
+    for (const algorithm of DIGEST_ALGORITHMS) {
+      for (const realm of realms) {
+        for (const qop of qops) {
+          for (const extra of extras) {
+            const header = `Digest realm="${realm.replace(/["\\]/g, "\\$&")}", nonce="n-${compared}"${qop ? `, ${qop}` : ""}, algorithm=${algorithm}${extra}`;
+            // parseChallenges: -sess without qop too (both functions must refuse it alike).
+            const challenge = parseChallenges([header])[0] as DigestChallenge;
+            for (const password of ["secret", `0x${"a".repeat(algorithm.startsWith("MD5") ? 32 : 64)}`]) {
+              for (const nc of [1, 2, 255, 256, 0xffffffff]) {
+                const input: DigestCredentialsInput = {
+                  challenge,
+                  username: 'al"ice',
+                  password,
+                  method: "REGISTER",
+                  uri: "sip:registrar.test",
+                  nc,
+                  cnonce: "0123456789abcdef0123456789abcdef",
+                };
+                const expected = outcome(() => formatAuthorization(computeCredentials(input)));
+                expect(outcome(() => authorizationValue(input))).toBe(expected);
+                compared++;
+              }
+            }
+          }
+        }
+      }
+    }
+    expect(compared).toBe(DIGEST_ALGORITHMS.length * realms.length * qops.length * extras.length * 2 * 5);
+  });
+
+  it("refuses what computeCredentials refuses, with the same error", () => {
+    const challenge = selectChallenge(['Digest realm="r", nonce="n", qop="auth"']);
+    const base: DigestCredentialsInput = {
+      challenge,
+      username: "u",
+      password: "p",
+      method: "REGISTER",
+      uri: "sip:r",
+      nc: 1,
+      cnonce: "c",
+    };
+    for (const bad of [
+      { username: "u\r\nX: y" },
+      { cnonce: "" },
+      { cnonce: "c\n" },
+      { nc: 0 },
+      { uri: "" },
+      { challenge: { ...challenge, nonce: "n\u0000" } },
+      {
+        challenge: selectChallenge(['Digest realm="r", nonce="n", algorithm=MD5-sess, qop="auth"']),
+        qop: "auth-int" as const,
+      },
+    ]) {
+      const input = { ...base, ...bad };
+      const expected = outcome(() => formatAuthorization(computeCredentials(input)));
+      expect(expected).not.toMatch(/^Digest /);
+      expect(outcome(() => authorizationValue(input))).toBe(expected);
+    }
+  });
+});
