@@ -33,4 +33,15 @@ describe("LiveRecord", () => {
     expect(l.view().socket).toBe("udp:127.0.0.1:5060");
     expect(l.view().aor).toBe("sip:alice@reg.test");
   });
+
+  it("keeps the socket of the last request while the record gains a unit, changes it, and leaves it", () => {
+    const l = live();
+    l.socket = "udp:127.0.0.1:5060";
+    l.cluster = { unit: "1/a", callId: undefined, mark: 0, inherited: undefined, takeover: false, socket: undefined };
+    expect([l.cluster?.unit, l.socket, l.view().socket]).toEqual(["1/a", "udp:127.0.0.1:5060", "udp:127.0.0.1:5060"]);
+    l.socket = "tcp:127.0.0.1:5060";
+    expect([l.cluster?.unit, l.socket]).toEqual(["1/a", "tcp:127.0.0.1:5060"]);
+    l.cluster = undefined;
+    expect([l.cluster, l.socket]).toEqual([undefined, "tcp:127.0.0.1:5060"]);
+  });
 });

@@ -25,7 +25,7 @@ export class UnitIndex {
     if (slot?.unit === unit) return;
     if (slot !== undefined) this.drop(live);
     if (unit === undefined) return;
-    live.cluster = { unit, callId: undefined, mark: 0, inherited: undefined, takeover: false };
+    live.cluster = { unit, callId: undefined, mark: 0, inherited: undefined, takeover: false, socket: undefined };
     let set = this.#byUnit.get(unit);
     if (set === undefined) {
       set = new Set();

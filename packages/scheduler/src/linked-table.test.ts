@@ -50,6 +50,25 @@ describe("the linked registrant table (records carry their own links)", () => {
     expect(t.get(a.key)).toBe(a);
   });
 
+  it("finds every record and only those while its key index grows, with removals and clear in between", () => {
+    const t = table(4);
+    const recs = Array.from({ length: 5000 }, (_, i) => new Rec(`sip:u${i}@reg.test`, i));
+    for (const r of recs.slice(0, 2500)) t.insert(r);
+    for (let i = 0; i < 2500; i += 3) t.remove(recs[i]?.key as Rec["key"]);
+    for (const r of recs.slice(2500)) t.insert(r);
+    const gone = (i: number) => i < 2500 && i % 3 === 0;
+    expect(t.size).toBe(5000 - 834);
+    for (const [i, r] of recs.entries()) expect(t.get({ ...r.key })).toBe(gone(i) ? undefined : r);
+    // A removed record can come back; clear empties the index too.
+    t.insert(recs[0] as Rec);
+    expect(t.get({ ...(recs[0] as Rec).key })).toBe(recs[0]);
+    t.clear();
+    expect(t.size).toBe(0);
+    expect(t.get({ ...(recs[4999] as Rec).key })).toBeUndefined();
+    t.insert(recs[4999] as Rec);
+    expect(t.get({ ...(recs[4999] as Rec).key })).toBe(recs[4999]);
+  });
+
   it("iterates in insertion order, safe against removals during the iteration", () => {
     const t = table();
     const recs = [0, 1, 2, 3, 4].map((n) => new Rec("sip:alice@reg.test", n));

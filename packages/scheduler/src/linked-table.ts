@@ -12,33 +12,46 @@ export interface RecordKey {
   readonly registrar: string;
 }
 
+/** Heads of the key index at first (doubled while the table grows). */
+const INITIAL_HEADS = 1024;
+
 /**
- * The links a record carries itself in a {@link LinkedRegistrantTable}: its bucket list neighbours, the next entry
- * with the same key hash, and its bucket (−1 when it is in no table). Extend this class; never touch the fields.
+ * The links a record carries itself in a {@link LinkedRegistrantTable}: its bucket list neighbours and the next entry
+ * of its key index chain. Extend this class; never touch the fields. Three fields, no more (issue 14: a million
+ * records): "in no table" is `tablePrev` pointing at the entry itself, and the bucket is computed again from the key
+ * on removal instead of being stored.
  */
 export abstract class TableEntry {
-  /** @internal */
-  tablePrev: TableEntry | null = null;
+  /** @internal The previous entry of its bucket list (null: the first); the entry itself while in no table. */
+  tablePrev: TableEntry | null = this;
   /** @internal */
   tableNext: TableEntry | null = null;
   /** @internal */
   tableTwin: TableEntry | null = null;
-  /** @internal */
-  tableBucket = -1;
+}
+
+/** True while `entry` is in a table. */
+function linked(entry: TableEntry): boolean {
+  return entry.tablePrev !== entry;
 }
 
 /**
  * The registrant hash table with intrusive links (docs/opensips-behaviour.md §2.3): H = 2^hash_size buckets, a record
  * in bucket `core_hash(AOR) & (H−1)`, each bucket a list in insertion (DB row) order, identity = the full
- * (aor, contact, registrar) key read from the record with `keyOf`. Per record: the record's own link fields and one Map
- * entry keyed by a 30-bit hash of the key (a small integer: no key string is built); collisions are chained and
- * resolved by comparing the strings. O(1) insert, lookup and removal.
+ * (aor, contact, registrar) key read from the record with `keyOf`. Per record: the record's own link fields and one or
+ * two slots of an index of chain heads by a 30-bit hash of the key (no key string is built); collisions are chained
+ * and resolved by comparing the strings. O(1) insert, lookup and removal.
  */
 export class LinkedRegistrantTable<R extends TableEntry> {
   /** H, the number of buckets. */
   readonly bucketCount: number;
   readonly #keyOf: (record: R) => RecordKey;
-  readonly #index = new Map<number, R>();
+  /**
+   * The key index: chain heads by `keyHash & (length − 1)`, chained through `tableTwin`; doubled (keys hashed again)
+   * when it holds more records than heads. One array slot per record or two (8–16 bytes), where a Map entry per record
+   * cost about 37 (issue 14: memory per record at a million records).
+   */
+  #index: Array<R | null> = new Array<R | null>(INITIAL_HEADS).fill(null);
   #size = 0;
   readonly #head: Array<R | null>;
   readonly #tail: Array<R | null>;
@@ -82,12 +95,11 @@ export class LinkedRegistrantTable<R extends TableEntry> {
    * @throws Error if the record is already linked in a table
    */
   insert(record: R): number {
-    if (record.tableBucket >= 0) throw new Error("the record is already in a table");
+    if (linked(record)) throw new Error("the record is already in a table");
     const key = this.#keyOf(record);
     const h = this.#hash(key);
     if (this.#find(key, h) !== null) throw new DuplicateRecordError(key);
     const b = this.bucketOf(key.aor);
-    record.tableBucket = b;
     record.tablePrev = null;
     record.tableNext = null;
     record.tableTwin = null;
@@ -98,14 +110,12 @@ export class LinkedRegistrantTable<R extends TableEntry> {
       record.tablePrev = tail;
     }
     this.#tail[b] = record;
-    const first = this.#index.get(h);
-    if (first === undefined) this.#index.set(h, record);
-    else {
-      let last: TableEntry = first;
-      while (last.tableTwin !== null) last = last.tableTwin;
-      last.tableTwin = record;
-    }
+    const index = this.#index;
+    const slot = h & (index.length - 1);
+    record.tableTwin = index[slot] ?? null;
+    index[slot] = record;
     this.#size++;
+    if (this.#size > index.length) this.#growIndex();
     return b;
   }
 
@@ -113,18 +123,18 @@ export class LinkedRegistrantTable<R extends TableEntry> {
   remove(key: RecordKey): R | undefined {
     const h = keyHash(key);
     let before: R | null = null;
-    let record = this.#index.get(h) ?? null;
+    const slot = h & (this.#index.length - 1);
+    let record = this.#index[slot] ?? null;
     while (record !== null && !sameKey(this.#keyOf(record), key)) {
       before = record;
       record = record.tableTwin as R | null;
     }
     if (record === null) return undefined;
     if (before !== null) before.tableTwin = record.tableTwin;
-    else if (record.tableTwin !== null) this.#index.set(h, record.tableTwin as R);
-    else this.#index.delete(h);
+    else this.#index[slot] = record.tableTwin as R | null;
     record.tableTwin = null;
     this.#size--;
-    const b = record.tableBucket;
+    const b = this.bucketOf(key.aor);
     const prev = record.tablePrev as R | null;
     const next = record.tableNext as R | null;
     if (prev === null) this.#head[b] = next;
@@ -132,17 +142,16 @@ export class LinkedRegistrantTable<R extends TableEntry> {
     if (next === null) this.#tail[b] = prev;
     else next.tablePrev = prev;
     // `tableNext` is kept so that an iteration standing on this record can still move on.
-    record.tablePrev = null;
-    record.tableBucket = -1;
+    record.tablePrev = record;
     return record;
   }
 
   /** Removes every record. */
   clear(): void {
-    for (const first of this.#index.values()) {
-      for (let r: TableEntry | null = first; r !== null; r = r.tableTwin) r.tableBucket = -1;
+    for (const first of this.#index) {
+      for (let r: TableEntry | null = first; r !== null; r = r.tableTwin) r.tablePrev = r;
     }
-    this.#index.clear();
+    this.#index = new Array<R | null>(INITIAL_HEADS).fill(null);
     this.#size = 0;
     this.#head.fill(null);
     this.#tail.fill(null);
@@ -155,7 +164,7 @@ export class LinkedRegistrantTable<R extends TableEntry> {
   *bucket(index: number): IterableIterator<R> {
     let r = (this.#head[index] ?? null) as TableEntry | null;
     while (r !== null) {
-      if (r.tableBucket >= 0) yield r as R;
+      if (linked(r)) yield r as R;
       r = r.tableNext;
     }
   }
@@ -170,7 +179,7 @@ export class LinkedRegistrantTable<R extends TableEntry> {
     let r = (this.#head[index] ?? null) as TableEntry | null;
     while (r !== null) {
       // Read the successor after the visit: the visit may remove this record (its tableNext is kept for that).
-      if (r.tableBucket >= 0) visit(r as R);
+      if (linked(r)) visit(r as R);
       r = r.tableNext;
     }
   }
@@ -196,9 +205,26 @@ export class LinkedRegistrantTable<R extends TableEntry> {
   }
 
   #find(key: RecordKey, h: number): R | null {
-    let r = this.#index.get(h) ?? null;
+    let r = this.#index[h & (this.#index.length - 1)] ?? null;
     while (r !== null && !sameKey(this.#keyOf(r), key)) r = r.tableTwin as R | null;
     return r;
+  }
+
+  /** Doubles the index and chains every record again (its key hashed again: no hash is stored per record). */
+  #growIndex(): void {
+    const index = new Array<R | null>(this.#index.length * 2).fill(null);
+    const mask = index.length - 1;
+    for (const first of this.#index) {
+      let r = first;
+      while (r !== null) {
+        const twin = r.tableTwin as R | null;
+        const slot = keyHash(this.#keyOf(r)) & mask;
+        r.tableTwin = index[slot] ?? null;
+        index[slot] = r;
+        r = twin;
+      }
+    }
+    this.#index = index;
   }
 }
 
