@@ -79,4 +79,17 @@ describe("CompletedTransactions", () => {
     }
     expect(done.size).toBe(0);
   });
+
+  it("finds numbers that share a slot of the number index (it doubles until each has its own)", () => {
+    const done = new CompletedTransactions();
+    // Multiples of 1024 all fall in slot 0 of the first index rings.
+    const ids = Array.from({ length: 20 }, (_, k) => (k + 1) * 1024);
+    for (const id of ids) done.add(id, id, `c${id}`, 1, "REGISTER");
+    expect(done.size).toBe(20);
+    for (const id of ids) expect(done.absorbs(id, response(`c${id}`, "1 REGISTER"))).toBe(true);
+    expect(done.absorbs(3 * 1024 + 1, response(`c${3 * 1024}`, "1 REGISTER"))).toBe(false);
+    done.expire(10 * 1024);
+    expect(done.size).toBe(10);
+    for (const id of ids) expect(done.absorbs(id, response(`c${id}`, "1 REGISTER"))).toBe(id > 10 * 1024);
+  });
 });

@@ -50,6 +50,19 @@ export type ResponseAction =
   /** A retransmitted response in Completed (or anything after the end): swallow it. */
   | "absorb";
 
+/** A timer that is not running. */
+const NOT_RUNNING = -1;
+
+/**
+ * Deadlines are whole milliseconds (`now` rounded up: a timer never fires before its RFC 3261 value) and a stopped
+ * timer is -1, not Infinity: every time field then stays a small integer stored in the object itself. One fraction
+ * or Infinity would make V8 box every time field of every transaction in a heap number of its own (16 bytes each,
+ * moved by the scavenger with the transaction; docs/performance.md, "Transport and SIP codec per exchange").
+ */
+function wholeMs(now: number): number {
+  return Math.ceil(now);
+}
+
 /**
  * The non-INVITE client transaction (RFC 3261 §17.1.2) as a pure state machine: no I/O and no clock. Every input
  * takes `now` (ms, any monotonic origin) and {@link nextDeadline} tells the driver when to call {@link onTimer} next,
@@ -57,14 +70,14 @@ export type ResponseAction =
  */
 export class NonInviteClientTransaction {
   private stateValue: NonInviteClientState = "trying";
-  /** Absolute deadline of Timer E, or Infinity when not running. */
+  /** Absolute deadline of Timer E, or -1 when not running. */
   private timerE: number;
   /** Current Timer E interval. */
   private intervalE: number;
   /** Absolute deadline of Timer F. */
   private timerF: number;
-  /** Absolute deadline of Timer K, or Infinity. */
-  private timerK = Number.POSITIVE_INFINITY;
+  /** Absolute deadline of Timer K, or -1 when not running. */
+  private timerK = NOT_RUNNING;
   /** Timer E firings so far: copies of the request sent again (RFC 3261 §17.1.2.2; always 0 on a reliable transport). */
   private retransmitted = 0;
 
@@ -78,9 +91,10 @@ export class NonInviteClientTransaction {
     private readonly reliable: boolean,
     now: number,
   ) {
+    const t = wholeMs(now);
     this.intervalE = timers.t1Ms;
-    this.timerE = reliable ? Number.POSITIVE_INFINITY : now + timers.t1Ms;
-    this.timerF = now + timers.timerFMs;
+    this.timerE = reliable ? NOT_RUNNING : t + timers.t1Ms;
+    this.timerF = t + timers.timerFMs;
   }
 
   get state(): NonInviteClientState {
@@ -97,7 +111,7 @@ export class NonInviteClientTransaction {
     switch (this.stateValue) {
       case "trying":
       case "proceeding":
-        return Math.min(this.timerE, this.timerF);
+        return this.timerE === NOT_RUNNING ? this.timerF : Math.min(this.timerE, this.timerF);
       case "completed":
         return this.timerK;
       default:
@@ -119,12 +133,12 @@ export class NonInviteClientTransaction {
           this.stateValue = "terminated";
           return "timeout";
         }
-        if (now >= this.timerE) {
+        if (this.timerE !== NOT_RUNNING && now >= this.timerE) {
           // Trying: "the timer is reset, but this time with a value of MIN(2*T1, T2)" and doubling onwards.
           // Proceeding: "the timer is reset, but this time with a value of T2".
           this.intervalE =
             this.stateValue === "proceeding" ? this.timers.t2Ms : Math.min(this.intervalE * 2, this.timers.t2Ms);
-          this.timerE = now + this.intervalE;
+          this.timerE = wholeMs(now) + this.intervalE;
           this.retransmitted++;
           return "retransmit";
         }
@@ -154,12 +168,12 @@ export class NonInviteClientTransaction {
         }
         // "the client transaction MUST transition to the Completed state … set Timer K to fire in T4 seconds for
         // unreliable transports, and zero seconds for reliable transports."
-        this.timerE = Number.POSITIVE_INFINITY;
+        this.timerE = NOT_RUNNING;
         if (this.reliable || this.timers.t4Ms === 0) {
           this.stateValue = "terminated";
         } else {
           this.stateValue = "completed";
-          this.timerK = now + this.timers.t4Ms;
+          this.timerK = wholeMs(now) + this.timers.t4Ms;
         }
         return "final";
       default:
