@@ -153,8 +153,10 @@ export interface RequestSource {
  * The header block's parts in wire order, joined into one flat string: a template literal builds a chain of cons
  * strings (one per `${}` and `+=`), which the transport's write then copies flat (docs/performance.md, "Bytes per
  * refresh in core and digest"). One fixed array written by index and reused; every slot used is cleared after the join.
+ * 27 slots: the most a request uses (a Contact with params, two credential lines); the join's temporary copy of the
+ * slots is as long as the array.
  */
-const PARTS: Array<string | number> = new Array<string | number>(32).fill("");
+const PARTS: Array<string | number> = new Array<string | number>(27).fill("");
 
 /** {@link buildRequest} from the row's parts and the shared User-Agent block: the same bytes, nothing kept. */
 export function buildRequestFrom(c: RequestSource, constant: string, p: RequestParts): OutgoingRequest {

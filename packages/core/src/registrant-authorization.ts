@@ -72,9 +72,11 @@ function answer(
   header: RequestCredentials["header"],
   nc: number,
   random: RandomBytes,
+  nonce?: string,
 ): RequestCredentials {
   const input = INPUT;
   input.challenge = challenge;
+  input.nonce = nonce;
   input.username = config.username ?? "";
   input.password = config.password ?? "";
   input.uri = config.registrar;
@@ -188,7 +190,11 @@ function preemptiveOne(
 ): { credentials: RequestCredentials; cache: AuthCache } | undefined {
   const nc = cache.nc + 1;
   try {
-    const credentials = answer(config, cache.challenge, cache.header, nc, random);
+    // A kept cache answers with the shared challenge and its own nonce: no challenge copy per refresh.
+    const credentials =
+      cache instanceof KeptAuth
+        ? answer(config, cache.base, cache.header, nc, random, cache.nonce)
+        : answer(config, cache.challenge, cache.header, nc, random);
     const next =
       cache instanceof KeptAuth
         ? new KeptAuth(cache.base, cache.nonce, cache.header, nc, other)

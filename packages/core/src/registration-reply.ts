@@ -32,8 +32,20 @@ function requestOf(response: ReplyMessage): RequestId | undefined {
   return { callId, cseq: Number(cseq[1]) };
 }
 
+/** The last description per status code: a registrar sends the same "200 OK" for every reply (no string per reply). */
+const DESCRIBED = new Map<number, { readonly reason: string; readonly text: string }>();
+
 function describe(response: ReplyMessage): string {
-  return response.reason ? `${response.status} ${response.reason}` : String(response.status);
+  const reason = response.reason;
+  if (!reason) return String(response.status);
+  const kept = DESCRIBED.get(response.status);
+  if (kept !== undefined && kept.reason === reason) return kept.text;
+  const text = `${response.status} ${reason}`;
+  // Own flat copies: the reason is a slice of the received message, which the table must not keep alive.
+  if (DESCRIBED.size < 64 || DESCRIBED.has(response.status)) {
+    DESCRIBED.set(response.status, { reason: ownCopy(reason), text: ownCopy(text) });
+  }
+  return text;
 }
 
 function uriOf(config: RegistrantRecord["config"]): RegistrantRecord["config"]["bindingUri"] {

@@ -63,6 +63,26 @@ describe("authorizationValue: formatAuthorization(computeCredentials(input)) in 
     expect(compared).toBe(DIGEST_ALGORITHMS.length * realms.length * qops.length * extras.length * 2 * 5);
   });
 
+  it("answers with input.nonce, when given, as if it were the challenge's own (and checks it the same way)", () => {
+    const challenge = selectChallenge(['Digest realm="r", nonce="shared", qop="auth", opaque="o"']);
+    const input: DigestCredentialsInput = {
+      challenge,
+      username: "u",
+      password: "p",
+      method: "REGISTER",
+      uri: "sip:r",
+      nc: 7,
+      cnonce: "c",
+    };
+    const own = formatAuthorization(computeCredentials({ ...input, challenge: { ...challenge, nonce: "mine" } }));
+    expect(own).toContain('nonce="mine"');
+    expect(authorizationValue({ ...input, nonce: "mine" })).toBe(own);
+    expect(formatAuthorization(computeCredentials({ ...input, nonce: "mine" }))).toBe(own);
+    expect(outcome(() => authorizationValue({ ...input, nonce: "mi\r\nne" }))).toBe(
+      "bad-input: nonce contains CR, LF or NUL",
+    );
+  });
+
   it("refuses what computeCredentials refuses, with the same error", () => {
     const challenge = selectChallenge(['Digest realm="r", nonce="n", qop="auth"']);
     const base: DigestCredentialsInput = {

@@ -22,6 +22,11 @@ export interface DigestCredentialsInput {
   /** Client nonce (see newCnonce). Ignored without qop. */
   cnonce: string;
   /**
+   * The nonce to answer with, when it is not `challenge.nonce`: a caller that keeps one challenge object for many
+   * accounts, each with its own nonce, passes the shared challenge and the account's nonce (no copy per answer).
+   */
+  nonce?: string | undefined;
+  /**
    * Force a qop the challenge offered; by default `auth` is preferred over `auth-int` (docs/opensips-behaviour.md §10).
    */
   qop?: DigestQop;
@@ -161,7 +166,9 @@ function computeInto(input: DigestCredentialsInput, out: Computed): void {
   assertHeaderSafe("method", method);
   assertHeaderSafe("uri", uri);
   assertHeaderSafe("realm", challenge.realm);
-  assertHeaderSafe("nonce", challenge.nonce);
+  const nonce = input.nonce ?? challenge.nonce;
+  if (typeof nonce !== "string") throw notAString("nonce");
+  assertHeaderSafe("nonce", nonce);
   if (challenge.opaque !== undefined) assertHeaderSafe("opaque", challenge.opaque);
 
   const algorithm = challenge.algorithm;
@@ -181,7 +188,7 @@ function computeInto(input: DigestCredentialsInput, out: Computed): void {
     throw new DigestError("bad-input", "body must be a Uint8Array");
   }
 
-  const { realm, nonce } = challenge;
+  const realm = challenge.realm;
   const cnonce = input.cnonce;
   let ha1 = precomputedHa1(password, algorithm) ?? hashHex(algorithm, `${username}:${realm}:${password}`);
   if (isSessionAlgorithm(algorithm)) ha1 = hashHex(algorithm, `${ha1}:${nonce}:${cnonce}`);
@@ -213,7 +220,7 @@ export function computeCredentials(input: DigestCredentialsInput): DigestCredent
     scheme: "Digest",
     username: out.username,
     realm: challenge.realm,
-    nonce: challenge.nonce,
+    nonce: input.nonce ?? challenge.nonce,
     uri: input.uri,
     response: out.response,
     algorithm: challenge.algorithm,
@@ -241,7 +248,7 @@ export function authorizationValue(input: DigestCredentialsInput): string {
   return authorizationFromParts(
     out.username,
     c.realm,
-    c.nonce,
+    input.nonce ?? c.nonce,
     input.uri,
     c.opaque,
     out.qop,
