@@ -1,5 +1,6 @@
 import { isSipUri, parseContacts, parseUri, SipParseError, type SipUri } from "@uacreg/sip";
 import { parseForcedSocket } from "./forced-socket.js";
+import { isPlainValidSipUri } from "./plain-sip-uri.js";
 import { RecordValidationError } from "./record-validation-error.js";
 import { buildRequestTemplateFrom, DEFAULT_USER_AGENT, type RequestTemplate } from "./register-request.js";
 import type { RegistrantKey, RegistrantRow } from "./registrant-row.js";
@@ -94,6 +95,7 @@ function hostPortProblem(uri: SipUri): string | undefined {
 
 /** Why `text` is not a usable SIP URI for its column, if it is not. */
 function sipUriProblem(text: string, user: "no user" | "user allowed"): string | undefined {
+  if (isPlainValidSipUri(text, user)) return undefined;
   const u = parseAny(text);
   if (typeof u === "string") return `does not parse: ${u}`;
   if (!isSipUri(u)) return "is not a sip: or sips: URI";
@@ -167,11 +169,13 @@ export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): 
     if (problem !== undefined) fail(row, "third_party_registrant", problem);
   }
   // A Contact may be any URI (RFC 3261 §10.2.1); a SIP one is held to the same host and port rules.
-  const bindingParsed = parseAny(bindingText);
-  if (typeof bindingParsed === "string") fail(row, "binding_URI", `does not parse: ${bindingParsed}`);
-  if (isSipUri(bindingParsed)) {
-    problem = hostPortProblem(bindingParsed);
-    if (problem !== undefined) fail(row, "binding_URI", problem);
+  if (!isPlainValidSipUri(bindingText, "user allowed")) {
+    const bindingParsed = parseAny(bindingText);
+    if (typeof bindingParsed === "string") fail(row, "binding_URI", `does not parse: ${bindingParsed}`);
+    if (isSipUri(bindingParsed)) {
+      problem = hostPortProblem(bindingParsed);
+      if (problem !== undefined) fail(row, "binding_URI", problem);
+    }
   }
 
   const bindingParams = optional(row.binding_params);

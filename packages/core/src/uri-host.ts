@@ -17,28 +17,38 @@ export function hostProblem(host: string): string | undefined {
   if (host.startsWith("[")) {
     return host.endsWith("]") && isIpv6(host.slice(1, -1)) ? undefined : `host "${host}" is not an IPv6 address`;
   }
+  return nameProblemAt(host, 0, host.length);
+}
+
+/**
+ * {@link hostProblem} for a host name or IPv4 address written at `text[from, to)` (not a bracketed IPv6 reference),
+ * without cutting it out of the text: the host is sliced only to name it in a problem.
+ */
+export function nameProblemAt(text: string, from: number, to: number): string | undefined {
   // The name without one trailing dot (a fully qualified name).
-  const end = host.charCodeAt(host.length - 1) === 0x2e ? host.length - 1 : host.length;
-  if (end === 0) return "host is empty";
-  if (end > MAX_NAME) return `host is longer than ${MAX_NAME} characters`;
+  const end = to > from && text.charCodeAt(to - 1) === 0x2e ? to - 1 : to;
+  if (end === from) return "host is empty";
+  if (end - from > MAX_NAME) return `host is longer than ${MAX_NAME} characters`;
   let allDigits = true;
   let lastDigits = false;
   let labels = 0;
-  for (let start = 0; start <= end; ) {
-    let stop = host.indexOf(".", start);
+  for (let start = from; start <= end; ) {
+    let stop = text.indexOf(".", start);
     if (stop < 0 || stop > end) stop = end;
-    const problem = labelProblem(host, start, stop);
-    if (problem !== undefined) return `host "${host}" ${problem}`;
-    lastDigits = isDigitsAt(host, start, stop);
+    const problem = labelProblem(text, start, stop);
+    if (problem !== undefined) return `host "${text.slice(from, to)}" ${problem}`;
+    lastDigits = isDigitsAt(text, start, stop);
     allDigits &&= lastDigits;
     labels++;
     start = stop + 1;
   }
   if (allDigits) {
-    return isIpv4At(host, end, labels) ? undefined : `host "${host}" is not an IPv4 address (four numbers 0..255)`;
+    return isIpv4At(text, from, end, labels)
+      ? undefined
+      : `host "${text.slice(from, to)}" is not an IPv4 address (four numbers 0..255)`;
   }
   // RFC 3261 §25.1 `toplabel` starts with a letter: an all-numeric last label is a mistyped address, not a name.
-  if (lastDigits) return `host "${host}" is neither an IPv4 address nor a name`;
+  if (lastDigits) return `host "${text.slice(from, to)}" is neither an IPv4 address nor a name`;
   return undefined;
 }
 
@@ -68,12 +78,12 @@ function isDigitsAt(text: string, start: number, stop: number): boolean {
   return true;
 }
 
-/** `text[0, end)` made of `labels` non-empty digit labels: four of them, each of 1 to 3 digits and at most 255. */
-function isIpv4At(text: string, end: number, labels: number): boolean {
+/** `text[from, end)` made of `labels` non-empty digit labels: four of them, each of 1 to 3 digits and at most 255. */
+function isIpv4At(text: string, from: number, end: number, labels: number): boolean {
   if (labels !== 4) return false;
   let value = 0;
   let digits = 0;
-  for (let i = 0; i <= end; i++) {
+  for (let i = from; i <= end; i++) {
     if (i === end || text.charCodeAt(i) === 0x2e) {
       if (digits === 0 || digits > 3 || value > 255) return false;
       value = 0;
@@ -105,7 +115,7 @@ export function isIpv4(text: string): boolean {
     labels++;
     start = stop + 1;
   }
-  return isIpv4At(text, text.length, labels);
+  return isIpv4At(text, 0, text.length, labels);
 }
 
 /** RFC 4291 §2.2: eight groups of 1..4 hex digits, one "::" for a run of zero groups, a dotted quad as the last two. */
