@@ -10,6 +10,9 @@ import {
   readTopVia,
   readTopViaOf,
   type SipRequest,
+  topViaBranch,
+  topViaSentByIs,
+  topViaSpots,
   type SipResponse,
   type TopViaFields,
 } from "./index.js";
@@ -75,8 +78,34 @@ function checkReads(msg: SipRequest | SipResponse, bytes: Uint8Array): void {
   if (threw === undefined) {
     expect(readTopViaOf(msg, inPlace)).toBe(via !== undefined);
     expect(inPlace).toEqual(fromValue);
+    // With places instead of strings: the same branch, received, rport, and the same sent-by verdicts.
+    const fields = empty();
+    const spots = topViaSpots();
+    expect(readTopViaOf(msg, fields, spots)).toBe(via !== undefined);
+    if (via !== undefined) {
+      expect(fields.received).toBe(fromValue.received);
+      expect(fields.rport).toBe(fromValue.rport);
+      expect(topViaBranch(fields, spots)).toBe(fromValue.branch);
+      const sentBy = fromValue.sentBy!;
+      const host = sentBy.replace(/:[0-9]+$/, "");
+      for (const candidate of [
+        sentBy,
+        sentBy.toUpperCase(),
+        `${sentBy}0`,
+        `0${sentBy}`,
+        host,
+        `${host}:5060`,
+        `${host}:05060`,
+        `${host}:`,
+        "other.example:5060",
+        "",
+      ]) {
+        expect(topViaSentByIs(fields, spots, candidate), candidate).toBe(fromValue.sentBy === candidate.toLowerCase());
+      }
+    }
   } else {
     expect(() => readTopViaOf(msg, inPlace)).toThrow();
+    expect(() => readTopViaOf(msg, empty(), topViaSpots())).toThrow();
   }
   const cseqValue = msg.getHeader("CSeq");
   if (cseqValue === undefined) {
@@ -132,6 +161,9 @@ describe("in-place header reads equal the plain reading of the head", () => {
       fc.constantFrom(
         "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa.1;rport=5060;received=192.0.2.9",
         "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKb",
+        "SIP/2.0/UDP Reg.Example.COM:5070;rport;branch=z9hG4bKc",
+        "SIP/2.0/TCP [2001:DB8::1]:5061;branch=z9hG4bKd;received=2001:db8::9",
+        "SIP/2.0/UDP h.example;received=192.0.2.1",
         "7 REGISTER",
         "007 REGISTER",
         "7  REGISTER",

@@ -22,7 +22,15 @@ export { uriEquals } from "./uri-comparison.js";
 export { type NameAddr, parseNameAddr, parseNameAddrList } from "./name-addr.js";
 export { headerParam, unquote } from "./header-params.js";
 export { parseVia, type Via } from "./via.js";
-export { readTopVia, readTopViaOf, type TopViaFields } from "./top-via-fields.js";
+export {
+  readTopVia,
+  readTopViaOf,
+  type TopViaFields,
+  type TopViaSpots,
+  topViaBranch,
+  topViaSentByIs,
+  topViaSpots,
+} from "./top-via-fields.js";
 export { parseCSeq } from "./cseq.js";
 export { cseqHeaderIs, cseqIs } from "./cseq-match.js";
 export { type ContactList, parseContacts } from "./contact.js";

@@ -294,7 +294,7 @@ function parseStartLine(head: string, end: number, out: ParsedHead): void {
     out.kind = RESPONSE;
     out.status = status;
     // RFC 4475 noreason: "SIP/2.0 100 " has an empty reason; a missing SP is accepted too (liberal).
-    out.reason = codeEnd < end ? head.slice(codeEnd + 1, end) : "";
+    out.reason = codeEnd < end ? reasonPhrase(head, codeEnd + 1, end) : "";
     return;
   }
   const sp1 = head.indexOf(" ");
@@ -320,6 +320,16 @@ function parseStartLine(head: string, end: number, out: ParsedHead): void {
   out.method = head.slice(0, sp1);
   out.uri = head.slice(sp1 + 1, sp2);
   out.version = end - sp2 === 8 && head.startsWith(SIP_2_0, sp2 + 1) ? SIP_2_0 : head.slice(sp2 + 1, end);
+}
+
+/** The reason phrases a registrant gets most (RFC 3261 §21), shared instead of cut from every response's head. */
+const COMMON_REASONS = ["OK", "Trying", "Unauthorized", "Proxy Authentication Required", "Interval Too Brief"];
+
+/** `head[from, to)`: one of {@link COMMON_REASONS} when it is exactly that (compared in place), else a new string. */
+function reasonPhrase(head: string, from: number, to: number): string {
+  const length = to - from;
+  for (const r of COMMON_REASONS) if (r.length === length && head.startsWith(r, from)) return r;
+  return head.slice(from, to);
 }
 
 /** SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT (case-insensitive "SIP"). Other versions parse (a UAS answers 505). */

@@ -46,15 +46,87 @@ const range: ValueRange = { text: "", start: 0, end: 0 };
  * the Via value (only of the fields read). False when `msg` has no Via.
  * @throws SipParseError (from `parseVia`) on a malformed value
  */
-export function readTopViaOf(msg: SipMessage, out: TopViaFields): boolean {
+export function readTopViaOf(msg: SipMessage, out: TopViaFields, spots?: TopViaSpots): boolean {
+  if (spots !== undefined) spots.text = "";
   const index = msg.headerIndex();
   const i = index.indexOf("via");
   if (i < 0) return false;
   index.valueRange(i, range);
   const text = range.text;
-  if (!scanPlainVia(text, out, range.start, range.end)) readTopVia(text.slice(range.start, range.end), out);
+  if (!scanPlainVia(text, out, range.start, range.end, spots)) {
+    if (spots !== undefined) spots.text = "";
+    readTopVia(text.slice(range.start, range.end), out);
+  }
   range.text = "";
   return true;
+}
+
+/**
+ * Where {@link readTopViaOf} found the branch and the sent-by of a plain top Via, when the caller asked for places
+ * instead of strings (a client transaction matching thousands of responses a second compares them in place). `text`
+ * is "" when the Via was not plain: then `branch` and `sentBy` of the fields are strings as usual.
+ */
+export interface TopViaSpots {
+  /** The text the offsets are into (the response's head), or "". */
+  text: string;
+  /** The branch value is `text[branchStart, branchEnd)`; -1 when the via-parm has no branch value. */
+  branchStart: number;
+  branchEnd: number;
+  /** The sent-by host (as written) is `text[hostStart, hostEnd)`. */
+  hostStart: number;
+  hostEnd: number;
+  /** The sent-by port, -1 when there is none. */
+  port: number;
+}
+
+/** An empty {@link TopViaSpots} to fill. */
+export function topViaSpots(): TopViaSpots {
+  return { text: "", branchStart: -1, branchEnd: -1, hostStart: 0, hostEnd: 0, port: -1 };
+}
+
+/** The branch found (a string, for logs): from `spots` when it holds places, else `fields.branch`. */
+export function topViaBranch(fields: TopViaFields, spots: TopViaSpots): string | undefined {
+  if (spots.text === "") return fields.branch;
+  return spots.branchStart < 0 ? undefined : spots.text.slice(spots.branchStart, spots.branchEnd);
+}
+
+/**
+ * Whether the sent-by found equals `sentBy` (`host[:port]`, RFC 3261 §18.1.2), host compared without case and port
+ * as a number, in place when `spots` holds places: the same answer as `fields.sentBy === sentBy.toLowerCase()`.
+ */
+export function topViaSentByIs(fields: TopViaFields, spots: TopViaSpots, sentBy: string): boolean {
+  if (spots.text === "") return fields.sentBy === sentBy.toLowerCase();
+  const text = spots.text;
+  const hostLength = spots.hostEnd - spots.hostStart;
+  if (sentBy.length < hostLength) return false;
+  for (let k = 0; k < hostLength; k++) {
+    const a = text.charCodeAt(spots.hostStart + k);
+    const b = sentBy.charCodeAt(k);
+    if (a >= 0x80 || b >= 0x80) {
+      // Not ASCII: toLowerCase's full case mapping decides, as on the strings.
+      const port = spots.port < 0 ? undefined : spots.port;
+      return sentByOf(text.slice(spots.hostStart, spots.hostEnd), port) === sentBy.toLowerCase();
+    }
+    if (lowerCode(a) !== lowerCode(b)) return false;
+  }
+  const port = spots.port;
+  if (port < 0) return sentBy.length === hostLength;
+  if (sentBy.charCodeAt(hostLength) !== COLON) return false;
+  // The port as sentByOf writes it: decimal, no leading zero.
+  let digits = 1;
+  for (let p = port; p >= 10; p = Math.floor(p / 10)) digits++;
+  if (sentBy.length !== hostLength + 1 + digits) return false;
+  let p = port;
+  for (let k = sentBy.length - 1; k > hostLength; k--) {
+    if (sentBy.charCodeAt(k) !== 0x30 + (p % 10)) return false;
+    p = Math.floor(p / 10);
+  }
+  return true;
+}
+
+/** ASCII lower case of a char code (what String.prototype.toLowerCase does to ASCII; other codes as they are). */
+function lowerCode(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
 }
 
 /** `host[:port]` with the host in lower case. */
@@ -78,7 +150,13 @@ const LSQUARE = 0x5b;
  * plain (nothing is decided then, `out` is untouched). Whenever it returns true, {@link parseVia} accepts `text` and
  * finds the same three fields (the differential property test of this package checks it).
  */
-export function scanPlainVia(text: string, out: TopViaFields, from = 0, to = text.length): boolean {
+export function scanPlainVia(
+  text: string,
+  out: TopViaFields,
+  from = 0,
+  to = text.length,
+  spots?: TopViaSpots,
+): boolean {
   // The value is text[from, to): every read at or past `to` is guarded (the head goes on after a value).
   const n = to;
   let i = from;
@@ -120,6 +198,8 @@ export function scanPlainVia(text: string, out: TopViaFields, from = 0, to = tex
     sentPort = port;
   }
   let branch: string | undefined;
+  let branchStart = -1;
+  let branchEnd = -1;
   let received: string | undefined;
   let rport: number | undefined;
   let sawBranch = false;
@@ -148,7 +228,11 @@ export function scanPlainVia(text: string, out: TopViaFields, from = 0, to = tex
     const len = nameEnd - nameStart;
     if (len === 6 && !sawBranch && nameIs(text, nameStart, "branch")) {
       sawBranch = true;
-      if (valueStart >= 0) branch = text.slice(valueStart, i);
+      if (valueStart >= 0) {
+        branchStart = valueStart;
+        branchEnd = i;
+        if (spots === undefined) branch = text.slice(valueStart, i);
+      }
     } else if (len === 8 && !sawReceived && nameIs(text, nameStart, "received")) {
       sawReceived = true;
       if (valueStart >= 0) received = text.slice(valueStart, i);
@@ -170,7 +254,17 @@ export function scanPlainVia(text: string, out: TopViaFields, from = 0, to = tex
   out.branch = branch;
   out.received = received;
   out.rport = rport;
-  out.sentBy = sentByOf(text.slice(hostStart, hostEnd), sentPort);
+  if (spots === undefined) {
+    out.sentBy = sentByOf(text.slice(hostStart, hostEnd), sentPort);
+  } else {
+    out.sentBy = undefined;
+    spots.text = text;
+    spots.branchStart = branchStart;
+    spots.branchEnd = branchEnd;
+    spots.hostStart = hostStart;
+    spots.hostEnd = hostEnd;
+    spots.port = sentPort ?? -1;
+  }
   return true;
 }
 

@@ -23,13 +23,18 @@ export class BranchGenerator {
    * transport key what it remembers by a small integer instead of keeping the branch string.
    */
   idOf(branch: string): number {
+    return this.idIn(branch, 0, branch.length);
+  }
+
+  /** {@link idOf} of the branch `text[from, to)`, read in place (a response's head: no branch string is made). */
+  idIn(text: string, from: number, to: number): number {
     const start = this.branchStart.length;
-    const n = branch.length;
-    if (n <= start || n > start + 10 || !branch.startsWith(this.branchStart)) return -1;
-    if (branch.charCodeAt(start) === 0x30) return -1; // toString(36) writes no leading zero: not ours
+    const n = to - from;
+    if (n <= start || n > start + 10 || !text.startsWith(this.branchStart, from)) return -1;
+    if (text.charCodeAt(from + start) === 0x30) return -1; // toString(36) writes no leading zero: not ours
     let id = 0;
-    for (let i = start; i < n; i++) {
-      const c = branch.charCodeAt(i);
+    for (let i = from + start; i < to; i++) {
+      const c = text.charCodeAt(i);
       let d: number;
       if (c >= 0x30 && c <= 0x39) d = c - 0x30;
       else if (c >= 0x61 && c <= 0x7a) d = c - 0x61 + 10;

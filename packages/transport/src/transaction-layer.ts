@@ -1,5 +1,13 @@
 import type { Logger } from "@uacreg/runtime";
-import { cseqHeaderIs, readTopViaOf, type SipResponse, type TopViaFields } from "@uacreg/sip";
+import {
+  cseqHeaderIs,
+  readTopViaOf,
+  type SipResponse,
+  type TopViaFields,
+  topViaBranch,
+  topViaSentByIs,
+  topViaSpots,
+} from "@uacreg/sip";
 import type { BranchGenerator } from "./branch-generator.js";
 import { CompletedTransactions } from "./completed-transactions.js";
 import type { LocalSocket } from "./local-socket.js";
@@ -62,6 +70,13 @@ export interface TransactionLayerEvents {
 
 const NO_BYTES = Buffer.alloc(0);
 
+/** The sent-by of a top Via as read (for a log line only). */
+function sentByText(fields: TopViaFields, spots: { text: string; hostStart: number; hostEnd: number; port: number }) {
+  if (spots.text === "") return fields.sentBy;
+  const host = spots.text.slice(spots.hostStart, spots.hostEnd).toLowerCase();
+  return spots.port < 0 ? host : `${host}:${spots.port}`;
+}
+
 /**
  * The non-INVITE client transactions of a transport (RFC 3261 §17.1), with no I/O and no clock: every input takes
  * `now`; {@link nextDeadline} tells when {@link poll} is due next (and each deadline filed is reported as it is
@@ -77,6 +92,8 @@ export class TransactionLayer {
   private readonly completed = new CompletedTransactions();
   /** Scratch for the top Via of the response being matched. */
   private readonly topVia: TopViaFields = { branch: undefined, received: undefined, rport: undefined };
+  /** Scratch: where that Via's branch and sent-by lie in the response's head (compared there, never cut out). */
+  private readonly viaSpots = topViaSpots();
 
   constructor(
     private readonly timers: TransactionTimers,
@@ -154,13 +171,24 @@ export class TransactionLayer {
     top.received = undefined;
     top.rport = undefined;
     top.sentBy = undefined;
-    // Read where they lie in the response's head: no string is made of the Via, CSeq or Call-ID values.
-    readTopViaOf(res, top);
-    const branch = top.branch;
-    const id = branch !== undefined ? this.ids.idOf(branch) : -1;
+    // Read where they lie in the response's head: no string is made of the Via, CSeq or Call-ID values, nor of
+    // the branch and sent-by of a plain Via (spots.text is the head then; "" when the Via needed the full parser).
+    const spots = this.viaSpots;
+    readTopViaOf(res, top, spots);
+    const id =
+      spots.text !== ""
+        ? spots.branchStart < 0
+          ? -1
+          : this.ids.idIn(spots.text, spots.branchStart, spots.branchEnd)
+        : top.branch !== undefined
+          ? this.ids.idOf(top.branch)
+          : -1;
     let tx: ClientTransaction | undefined;
     if (id >= 0) tx = this.byId.get(id);
-    else if (branch !== undefined && this.foreign.size > 0) tx = this.foreign.get(branch);
+    else if (this.foreign.size > 0) {
+      const branch = topViaBranch(top, spots);
+      if (branch !== undefined) tx = this.foreign.get(branch);
+    }
     if (tx === undefined && id >= 0 && this.completed.size > 0) {
       if (this.completed.absorbs(id, res)) {
         this.counters.bumpStatus(c.responsesReceived, res.status);
@@ -175,17 +203,17 @@ export class TransactionLayer {
       c.unmatchedResponses++;
       c.dropped++;
       this.logger.debug(
-        { from: hostPort(address, port), status: res.status, branch: top.branch },
+        { from: hostPort(address, port), status: res.status, branch: topViaBranch(top, spots) },
         "response matches no transaction; dropped",
       );
       return;
     }
-    if (top.sentBy !== tx.listener.sentBy.toLowerCase()) {
+    if (!topViaSentByIs(top, spots, tx.listener.sentBy)) {
       // RFC 3261 §18.1.2: a response whose top Via sent-by is not the one we inserted is silently discarded.
       c.foreignSentBy++;
       c.dropped++;
       this.logger.debug(
-        { from: hostPort(address, port), status: res.status, sentBy: top.sentBy },
+        { from: hostPort(address, port), status: res.status, sentBy: sentByText(top, spots) },
         "response with a top Via sent-by that is not ours; dropped",
       );
       return;
