@@ -44,9 +44,23 @@ export class BranchGenerator {
     return id;
   }
 
+  /** `z9hG4bK<prefix>.`: what every branch of this generator starts with (its number follows in base 36). */
+  get start(): string {
+    return this.branchStart;
+  }
+
+  /** The number of the next branch (see {@link branchOf}); the transport writes it without making the string. */
+  next(): number {
+    return ++this.counter;
+  }
+
+  /** The branch of number `id`. */
+  branchOf(id: number): string {
+    return `${this.branchStart}${id.toString(36)}`;
+  }
+
   /** `z9hG4bK<16 hex>.<counter base 36>`. */
   branch(): string {
-    this.counter++;
-    return `${MAGIC_COOKIE}${this.prefix}.${this.counter.toString(36)}`;
+    return this.branchOf(this.next());
   }
 }

@@ -1,6 +1,7 @@
 import { parseMessage, SipRequest } from "@uacreg/sip";
 import { describe, expect, it } from "vitest";
-import { encodeRequest } from "./outgoing-request.js";
+import { BranchGenerator } from "./branch-generator.js";
+import { encodeRequest, encodeRequestWithBranchId } from "./outgoing-request.js";
 
 const base = {
   method: "REGISTER",
@@ -33,5 +34,15 @@ describe("request bytes", () => {
     expect(msg.getHeader("Via")).toBe("SIP/2.0/TLS [2001:db8::1]:5061;branch=z9hG4bKx;rport");
     expect(msg.getHeader("To")).toBe('"Zoë" <sip:alice@reg.test>');
     expect([...msg.body]).toEqual([...body]);
+  });
+
+  it("writes a branch number as the generator's branch string would be written, digit for digit", () => {
+    const ids = new BranchGenerator("0123456789abcdef");
+    for (const id of [1, 9, 10, 35, 36, 1295, 1296, 46655, 2 ** 31, 2 ** 40 + 7, Number.MAX_SAFE_INTEGER]) {
+      const direct = encodeRequestWithBranchId(base, "udp", "192.0.2.1:5060", ids.start, id);
+      const viaString = encodeRequest(base, "udp", "192.0.2.1:5060", ids.branchOf(id));
+      expect(direct.toString("latin1")).toBe(viaString.toString("latin1"));
+      expect(ids.idOf(ids.branchOf(id))).toBe(id > 36 ** 10 ? -1 : id);
+    }
   });
 });

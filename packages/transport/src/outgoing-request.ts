@@ -45,9 +45,37 @@ const CRLF = "\r\n";
  * "Transport and SIP codec per exchange").
  */
 export function encodeRequest(req: OutgoingRequest, proto: TransportProtocol, sentBy: string, branch: string): Buffer {
+  return encode(req, proto, sentBy, branch, -1);
+}
+
+/**
+ * {@link encodeRequest} with the branch `branchStart` followed by `id` in base 36 (as
+ * {@link BranchGenerator.branchOf} writes it), the digits written straight into the buffer: no branch string.
+ */
+export function encodeRequestWithBranchId(
+  req: OutgoingRequest,
+  proto: TransportProtocol,
+  sentBy: string,
+  branchStart: string,
+  id: number,
+): Buffer {
+  return encode(req, proto, sentBy, branchStart, id);
+}
+
+/** Base-36 digits of a branch number, lower case (Number.prototype.toString(36)). */
+const DIGITS36 = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+function base36Length(id: number): number {
+  let n = 1;
+  for (let v = id; v >= 36; v = Math.floor(v / 36)) n++;
+  return n;
+}
+
+function encode(req: OutgoingRequest, proto: TransportProtocol, sentBy: string, branch: string, id: number): Buffer {
   const body = req.body;
   const bodyLength = body === undefined ? 0 : body.length;
   const viaProto = VIA_PROTO[proto];
+  const idLength = id < 0 ? 0 : base36Length(id);
   const headLength =
     Buffer.byteLength(req.method, "utf8") +
     1 +
@@ -58,6 +86,7 @@ export function encodeRequest(req: OutgoingRequest, proto: TransportProtocol, se
     Buffer.byteLength(sentBy, "utf8") +
     BRANCH.length +
     Buffer.byteLength(branch, "utf8") +
+    idLength +
     RPORT_CRLF.length +
     Buffer.byteLength(req.headers, "utf8") +
     CRLF.length;
@@ -71,6 +100,14 @@ export function encodeRequest(req: OutgoingRequest, proto: TransportProtocol, se
   o += buf.write(sentBy, o, "utf8");
   o += buf.write(BRANCH, o, "latin1");
   o += buf.write(branch, o, "utf8");
+  if (id >= 0) {
+    let v = id;
+    for (let k = o + idLength - 1; k >= o; k--) {
+      buf[k] = DIGITS36.charCodeAt(v % 36);
+      v = Math.floor(v / 36);
+    }
+    o += idLength;
+  }
   o += buf.write(RPORT_CRLF, o, "latin1");
   o += buf.write(req.headers, o, "utf8");
   o += buf.write(CRLF, o, "latin1");

@@ -6,7 +6,7 @@ import { FailoverPlanner } from "./failover-plan.js";
 import { LargeUdpNotices, MAX_UDP_PAYLOAD, tooLargeForUdp, UDP_PATH_LIMIT } from "./large-request.js";
 import { Listeners } from "./listeners.js";
 import type { LocalSocket } from "./local-socket.js";
-import { encodeRequest, type OutgoingRequest } from "./outgoing-request.js";
+import { encodeRequestWithBranchId, type OutgoingRequest } from "./outgoing-request.js";
 import { DnsResolver, type Resolver, type Target } from "./rfc3263-resolver.js";
 import { type SendJob, SendJobs } from "./send-job.js";
 import { hostPort } from "./socket-spec.js";
@@ -191,9 +191,10 @@ export class SipTransport {
    * a datagram then fails at once with a transport error that says why.
    */
   private runTransaction(job: SendJob, target: Target, socket: LocalSocket): void {
-    const branch = this.ids.branch();
+    const ids = this.ids;
+    const branch = ids.next(); // written into the request as digits: no branch string (outgoing-request.ts)
     let proto = socket.spec.proto;
-    let bytes = encodeRequest(job.req, proto, socket.sentBy, branch);
+    let bytes = encodeRequestWithBranchId(job.req, proto, socket.sentBy, ids.start, branch);
     const refused = job.tcpRefused;
     job.tcpRefused = undefined;
     job.overTcpForSize = false;
@@ -209,7 +210,7 @@ export class SipTransport {
         socket = tcp;
         target = { ...target, proto: "tcp" };
         proto = "tcp";
-        bytes = encodeRequest(job.req, proto, socket.sentBy, branch);
+        bytes = encodeRequestWithBranchId(job.req, proto, socket.sentBy, ids.start, branch);
         job.overTcpForSize = true;
       } else if (bytes.length > MAX_UDP_PAYLOAD) {
         const tx = this.layer.start(job, branch, bytes, socket, target, this.clock.now());

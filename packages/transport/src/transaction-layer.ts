@@ -40,7 +40,11 @@ export class ClientTransaction extends NonInviteClientTransaction implements Tim
   constructor(
     timers: TransactionTimers,
     now: number,
-    readonly branch: string,
+    /**
+     * The whole branch when it is not one of ours (`id` -1); else the generator's shared start, the number following
+     * in base 36 ({@link branch} makes the string only when asked: a transaction keeps no string of its own).
+     */
+    private readonly branchText: string,
     /** The branch's number ({@link BranchGenerator.idOf}); -1 for a branch that is not one of ours. */
     readonly id: number,
     readonly method: string,
@@ -52,6 +56,11 @@ export class ClientTransaction extends NonInviteClientTransaction implements Tim
     public job: SendJob | undefined,
   ) {
     super(timers, listener.spec.proto !== "udp", now);
+  }
+
+  /** The Via branch of the request. */
+  get branch(): string {
+    return this.id >= 0 ? `${this.branchText}${this.id.toString(36)}` : this.branchText;
   }
 }
 
@@ -108,21 +117,24 @@ export class TransactionLayer {
     return this.byId.size + this.foreign.size + this.completed.size;
   }
 
-  /** Starts a client transaction whose request (`bytes`, Via branch `branch`) is sent at `now`. */
+  /**
+   * Starts a client transaction whose request (`bytes`, Via branch `branch`: a string, or the number of one of the
+   * generator's branches) is sent at `now`.
+   */
   start(
     job: SendJob,
-    branch: string,
+    branch: string | number,
     bytes: Buffer,
     listener: LocalSocket,
     target: Target,
     now: number,
   ): ClientTransaction {
     const req = job.req;
-    const id = this.ids.idOf(branch);
+    const id = typeof branch === "number" ? branch : this.ids.idOf(branch);
     const tx = new ClientTransaction(
       this.timers,
       now,
-      branch,
+      id >= 0 ? this.ids.start : (branch as string),
       id,
       req.method,
       req.callId,
@@ -133,7 +145,7 @@ export class TransactionLayer {
       job,
     );
     if (id >= 0) this.byId.set(tx);
-    else this.foreign.set(branch, tx);
+    else this.foreign.set(tx.branch, tx);
     this.counters.bumpMethod(this.counters.c.requestsSent, req.method);
     this.schedule(tx);
     return tx;
