@@ -1,19 +1,25 @@
-import { type DbAdapter, preloadDriver, SqlRegistrantRepository } from "@uacreg/db";
+import { type DbAdapter, SqlRegistrantRepository } from "@uacreg/db";
 import { sqliteDialect } from "./sqlite-dialect.js";
+import { SqliteDirectConnection } from "./sqlite-direct.js";
 import { loadPages, loadRows } from "./sqlite-page-reader.js";
 
 /**
- * Opens `sqlite://…` URLs with better-sqlite3. `loadAll` reads its pages with a prepared statement on the same
- * connection instead of TypeORM's query builder (sqlite-page-reader.ts; docs/performance-startup.md).
+ * Opens `sqlite://…` URLs with better-sqlite3. Start-up (catalog, version row, creating the table, `loadAll`) runs on
+ * a better-sqlite3 connection of its own, without TypeORM, which is loaded at the first write (sqlite-direct.ts;
+ * docs/performance-startup.md). `:memory:` is one database per connection, so it goes through TypeORM alone.
  */
 export const sqliteAdapter: DbAdapter = {
   schemes: ["sqlite"],
   open: async (url, table, options) => {
-    const repo = await SqlRegistrantRepository.open(sqliteDialect, url, table, options);
+    const direct = url.database === ":memory:" ? undefined : new SqliteDirectConnection(url);
+    const repo = await SqlRegistrantRepository.open(sqliteDialect, url, table, {
+      ...options,
+      ...(direct ? { direct } : {}),
+    });
     const pageSize = Math.max(1, Math.floor(options?.pageSize ?? 1000));
-    repo.loadAll = () => loadRows(repo, pageSize);
-    repo.loadPages = () => loadPages(repo, pageSize);
+    repo.loadAll = () => loadRows(repo, pageSize, direct);
+    repo.loadPages = () => loadPages(repo, pageSize, direct);
     return repo;
   },
-  preload: (url) => preloadDriver(sqliteDialect.dataSourceOptions(url)),
+  // better-sqlite3 is loaded with this package (sqlite-direct.ts); TypeORM waits for the first write.
 };

@@ -77,18 +77,18 @@ function classify(error: unknown): ClassifiedError {
   return withCode("unknown");
 }
 
+/** better-sqlite3's options a `sqlite://` URL sets (`readonly`, `timeout` in ms, default 5000), for both connections. */
+export function sqliteConnectionOptions(url: ParsedDbUrl): { readonly: boolean; timeout: number } {
+  const timeout = url.options.timeout === undefined ? 5000 : Number(url.options.timeout);
+  return { readonly: url.options.readonly === "true" || url.options.readonly === "1", timeout };
+}
+
 /** The SQLite dialect: `sqlite:///abs/path.db`, `sqlite://rel/path.db`, `sqlite://:memory:`. Option: `readonly`. */
 export const sqliteDialect: SqlDialect = {
   engine: "sqlite",
   urlOptions: ["readonly", "timeout"],
   dataSourceOptions(url: ParsedDbUrl): DataSourceOptions {
-    const timeout = url.options.timeout === undefined ? 5000 : Number(url.options.timeout);
-    return {
-      type: "better-sqlite3",
-      database: url.database,
-      readonly: url.options.readonly === "true" || url.options.readonly === "1",
-      timeout,
-    };
+    return { type: "better-sqlite3", database: url.database, ...sqliteConnectionOptions(url) };
   },
   quote,
   param: () => "?",

@@ -1,17 +1,18 @@
 /**
  * `loadAll` on SQLite without TypeORM's query builder (docs/performance-startup.md): the same keyset pages by id as
  * the repository's own (rows with id > the last one read, by id, at most `pageSize`), read with one prepared
- * better-sqlite3 statement on the repository's own connection. The builder's per-page work (building the SQL,
- * renaming the aliases with regular expressions) cost more than SQLite reading the rows. Each page is one synchronous
- * `all()`, so no read lock is held between pages (a state write between two pages is not blocked); a connection
- * rebuilt by the repository after an error is picked up at the next page. Rows come as arrays (`raw` mode: half the
- * cost of better-sqlite3 building an object per row) and become RegistrantRows by position
- * ({@link registrantRowOfValues}, the repository's conversion without an object keyed by name in between). A page is
- * handed over whole ({@link loadPages}); `loadAll` yields its rows one by one.
+ * better-sqlite3 statement on the adapter's own connection (sqlite-direct.ts; the DataSource's for `:memory:`). The
+ * builder's per-page work (building the SQL, renaming the aliases with regular expressions) cost more than SQLite
+ * reading the rows. Each page is one synchronous `all()`, so no read lock is held between pages (a state write
+ * between two pages is not blocked). Rows come as arrays (`raw` mode: half the cost of better-sqlite3 building an
+ * object per row) and become RegistrantRows by position ({@link registrantRowOfValues}, the repository's conversion
+ * without an object keyed by name in between). A page is handed over whole ({@link loadPages}); `loadAll` yields its
+ * rows one by one.
  */
 import type { RegistrantRow, SqlRegistrantRepository, StoredTable } from "@uacreg/db";
 import { REGISTRANT_COLUMNS, registrantRowOfValues } from "@uacreg/db";
 import type Database from "better-sqlite3";
+import type { SqliteDirectConnection } from "./sqlite-direct.js";
 import { quoteIdentifier as quote } from "./sqlite-identifier.js";
 
 /**
@@ -27,8 +28,15 @@ export function pageSql(t: StoredTable, first: boolean): string {
   return `SELECT "id", ${columns} FROM ${quote(t.tableName)}${where} ORDER BY "id" ASC LIMIT ?`;
 }
 
-/** The better-sqlite3 handle under the repository's DataSource (TypeORM's better-sqlite3 driver keeps it there). */
-async function connection(repo: SqlRegistrantRepository): Promise<Database.Database> {
+/**
+ * The connection pages are read on: the repository's {@link SqliteDirectConnection} when it has one, else the
+ * better-sqlite3 handle under its DataSource (TypeORM's better-sqlite3 driver keeps it there).
+ */
+async function connection(
+  repo: SqlRegistrantRepository,
+  direct: SqliteDirectConnection | undefined,
+): Promise<Database.Database> {
+  if (direct) return direct.handle();
   const ds = await repo.dataSource();
   return (ds.driver as unknown as { databaseConnection: Database.Database }).databaseConnection;
 }
@@ -40,6 +48,7 @@ async function connection(repo: SqlRegistrantRepository): Promise<Database.Datab
 export async function* loadPages(
   repo: SqlRegistrantRepository,
   pageSize: number,
+  direct?: SqliteDirectConnection,
 ): AsyncIterable<readonly RegistrantRow[]> {
   const table = repo.storedTable;
   let db: Database.Database | undefined;
@@ -49,7 +58,7 @@ export async function* loadPages(
   for (;;) {
     let page: unknown[][];
     try {
-      const current = await connection(repo);
+      const current = await connection(repo, direct);
       if (current !== db) {
         db = current;
         first = undefined;
@@ -77,6 +86,10 @@ export async function* loadPages(
 }
 
 /** Every row of the table in id order, read by {@link loadPages}. */
-export async function* loadRows(repo: SqlRegistrantRepository, pageSize: number): AsyncIterable<RegistrantRow> {
-  for await (const page of loadPages(repo, pageSize)) yield* page;
+export async function* loadRows(
+  repo: SqlRegistrantRepository,
+  pageSize: number,
+  direct?: SqliteDirectConnection,
+): AsyncIterable<RegistrantRow> {
+  for await (const page of loadPages(repo, pageSize, direct)) yield* page;
 }

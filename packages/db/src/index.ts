@@ -42,6 +42,7 @@ export { type ClassifiedError, checkUrlOptions, type SqlDialect, type StoredTabl
 export type { Logger } from "@uacreg/runtime";
 export {
   maskSecret,
+  type DirectConnection,
   type RepositoryOptions,
   type RetryPolicy,
   registrantRowOfValues,

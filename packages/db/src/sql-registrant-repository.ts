@@ -16,7 +16,7 @@ import {
 } from "./db-errors.js";
 import type { ParsedDbUrl } from "./db-url.js";
 import { registrantEntitySchema } from "./registrant-entity-schema.js";
-import { typeorm } from "./typeorm-module.js";
+import { forgetLastStat, loadedTypeorm, typeorm } from "./typeorm-module.js";
 import { MissingTableError } from "./missing-table-error.js";
 import { type BulkImport, type ImportOutcome, importBatchWith } from "./registrant-bulk-upsert.js";
 import { registrantQueries } from "./registrant-queries.js";
@@ -46,6 +46,26 @@ export interface RepositoryOptions {
   logger?: Logger;
   /** The timer of the back-off between attempts (default `systemClock`; tests pass their own). */
   clock?: Clock;
+  /**
+   * A connection for the start-up statements (catalog, version row, the registrant table's DDL) without TypeORM: the
+   * embedded SQLite opens, checks and reads its table with better-sqlite3 alone, and TypeORM (0.2 CPU-s to load) is
+   * loaded at the first write (docs/performance-startup.md). Absent: everything goes through the DataSource.
+   */
+  direct?: DirectConnection;
+}
+
+/**
+ * Plain SQL on a connection of the adapter's own, outside TypeORM (SQLite: better-sqlite3). `query` resolves with the
+ * rows of a statement that returns rows (objects keyed by column name), else with an empty array.
+ */
+export interface DirectConnection {
+  query(sql: string, params?: readonly unknown[]): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** What the catalog and schema statements need: a DataSource or a {@link DirectConnection}. */
+interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
 }
 
 const OPTIONAL_STRINGS = [
@@ -157,7 +177,9 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
   private readonly logger: Logger | undefined;
   private readonly clock: Clock;
   private stored: StoredTable;
-  private schema: EntitySchema<RegistrantRow>;
+  /** Built on first use (it needs TypeORM): see {@link schema}. */
+  private builtSchema: EntitySchema<RegistrantRow> | undefined;
+  private readonly direct: DirectConnection | undefined;
   private ds: DataSource | undefined;
   private connecting: Promise<DataSource> | undefined;
   private closed = false;
@@ -171,7 +193,13 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
     this.stored = this.guessStored();
-    this.schema = registrantEntitySchema(this.stored);
+    this.direct = options.direct;
+  }
+
+  /** The entity schema of the stored names, built when TypeORM is first needed (not by a start-up on `direct`). */
+  private get schema(): EntitySchema<RegistrantRow> {
+    this.builtSchema ??= registrantEntitySchema(this.stored);
+    return this.builtSchema;
   }
 
   /**
@@ -186,8 +214,8 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
   ): Promise<SqlRegistrantRepository> {
     checkUrlOptions(dialect, url);
     const repo = new SqlRegistrantRepository(dialect, url, config, options);
-    await repo.run(async () => {
-      await repo.resolveStored();
+    await repo.runCatalog(async (q) => {
+      await repo.resolveStored(q);
     });
     return repo;
   }
@@ -209,7 +237,10 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
   }
 
   private newDataSource(): DataSource {
-    return new (typeorm().DataSource)({
+    const { DataSource: Source } = typeorm();
+    // Its driver package is required in the constructor, maybe long after start-up (typeorm-module.ts).
+    forgetLastStat();
+    return new Source({
       ...this.dialect.dataSourceOptions(this.url),
       entities: [this.schema],
       synchronize: false,
@@ -248,7 +279,9 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
   /** Turns anything thrown by TypeORM or a driver into a typed DbError with the password masked. */
   translate(error: unknown): DbError {
     if (error instanceof DbError) return error;
-    const driverError = error instanceof typeorm().QueryFailedError ? (error.driverError as unknown) : error;
+    // Without TypeORM loaded (a start-up on `direct`), nothing thrown can be its QueryFailedError.
+    const orm = loadedTypeorm();
+    const driverError = orm && error instanceof orm.QueryFailedError ? (error.driverError as unknown) : error;
     const c = this.dialect.classify(driverError);
     const message = maskSecret(`${this.dialect.engine} (${this.url.masked}): ${c.message}`, this.url.password);
     return dbErrorOf(c.kind, message, c.code);
@@ -256,12 +289,41 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
 
   /** Runs `op` connected; a lost connection is retried with doubling back-off after a reconnect. */
   private async run<T>(op: (ds: DataSource) => Promise<T>): Promise<T> {
+    return this.retrying(
+      () => this.connect(),
+      op,
+      (ds) => this.disconnect(ds),
+    );
+  }
+
+  /** Runs a catalog or schema statement on the {@link DirectConnection} when there is one, else as {@link run}. */
+  private async runCatalog<T>(op: (q: Queryable) => Promise<T>): Promise<T> {
+    const direct = this.direct;
+    if (direct === undefined) return this.run(op);
+    return this.retrying(
+      async () => this.catalog(),
+      op,
+      async () => undefined,
+    );
+  }
+
+  /** Where the catalog statements go: the {@link DirectConnection}, else the DataSource. */
+  private async catalog(): Promise<Queryable> {
+    if (this.closed) throw new DbConnectionError(`repository for ${this.url.masked} is closed`);
+    return this.direct ?? this.connect();
+  }
+
+  private async retrying<C, T>(
+    connect: () => Promise<C>,
+    op: (c: C) => Promise<T>,
+    drop: (c: C) => Promise<void>,
+  ): Promise<T> {
     let delay = this.retry.initialDelayMs;
     for (let attempt = 1; ; attempt++) {
-      let ds: DataSource | undefined;
+      let c: C | undefined;
       try {
-        ds = await this.connect();
-        return await op(ds);
+        c = await connect();
+        return await op(c);
       } catch (e) {
         const err = this.translate(e);
         if (!err.retryable || this.closed || attempt >= this.retry.attempts) throw err;
@@ -269,7 +331,7 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
           { db: this.url.masked, attempt, delayMs: delay, error: err.message },
           "database connection lost, reconnecting",
         );
-        if (ds) await this.disconnect(ds);
+        if (c !== undefined) await drop(c);
         await clockDelay(this.clock, delay);
         delay = Math.min(delay * 2, this.retry.maxDelayMs);
       }
@@ -283,7 +345,7 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
 
   /** Columns of `table` in the current database, keyed by the table spelling found. */
   private async listColumns(
-    ds: DataSource,
+    ds: Queryable,
     table: string,
   ): Promise<{ tableName: string; columns: string[] } | undefined> {
     const rows = (await ds.query(this.raw(this.dialect.listColumnsSql()), [table])) as Array<Record<string, unknown>>;
@@ -305,8 +367,7 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
    * Matches each configured name to a live column: exact spelling first, else case-insensitively (PostgreSQL
    * folds OpenSIPS's unquoted `binding_URI` to `binding_uri`). Returns the missing logical columns.
    */
-  private async resolveStored(): Promise<{ exists: boolean; missing: RegistrantColumn[] }> {
-    const ds = await this.connect();
+  private async resolveStored(ds: Queryable): Promise<{ exists: boolean; missing: RegistrantColumn[] }> {
     const found =
       (await this.listColumns(ds, this.config.tableName)) ??
       (this.stored.tableName !== this.config.tableName ? await this.listColumns(ds, this.stored.tableName) : undefined);
@@ -323,14 +384,18 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
     const next: StoredTable = { tableName: found.tableName, columns };
     if (JSON.stringify(next) !== JSON.stringify(this.stored)) {
       this.stored = next;
-      this.schema = registrantEntitySchema(next);
-      await this.disconnect();
-      await this.connect();
+      this.builtSchema = undefined;
+      // A DataSource built on the guessed names is rebuilt on the found ones (none yet on a `direct` start-up).
+      if (this.ds !== undefined || this.connecting !== undefined) {
+        await this.connecting?.catch(() => undefined);
+        await this.disconnect();
+        await this.connect();
+      }
     }
     return { exists: true, missing };
   }
 
-  private async readVersion(ds: DataSource): Promise<{ tableExists: boolean; version: number | undefined }> {
+  private async readVersion(ds: Queryable): Promise<{ tableExists: boolean; version: number | undefined }> {
     const v = await this.listColumns(ds, VERSION_TABLE);
     if (!v) return { tableExists: false, version: undefined };
     const q = this.dialect.quote;
@@ -347,9 +412,9 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
   }
 
   async createSchema(): Promise<void> {
-    await this.run(async (ds) => {
+    await this.runCatalog(async (ds) => {
       const { version, tableExists: versionTable } = await this.readVersion(ds);
-      const table = await this.resolveStored();
+      const table = await this.resolveStored(await this.catalog());
       const name = this.config.tableName;
       if (version !== undefined && version !== REGISTRANT_TABLE_VERSION) {
         throw new SchemaVersionError(name, version, REGISTRANT_TABLE_VERSION);
@@ -363,23 +428,23 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
         statements.push(...this.dialect.createRegistrantTable(create));
       }
       if (!versionTable) statements.push(...this.dialect.createVersionTable());
-      for (const sql of statements) await (await this.connect()).query(sql);
+      for (const sql of statements) await (await this.catalog()).query(sql);
       if (version === undefined) {
         const q = this.dialect.quote;
-        await (await this.connect()).query(
+        await (await this.catalog()).query(
           this.raw(`INSERT INTO ${q(VERSION_TABLE)} (${q("table_name")}, ${q("table_version")}) VALUES (?, ?)`),
           [name, REGISTRANT_TABLE_VERSION],
         );
       }
-      if (!table.exists) await this.resolveStored();
+      if (!table.exists) await this.resolveStored(await this.catalog());
     });
   }
 
   async checkSchema(): Promise<void> {
-    await this.run(async (ds) => {
+    await this.runCatalog(async (ds) => {
       const name = this.config.tableName;
       const { tableExists, version } = await this.readVersion(ds);
-      const table = await this.resolveStored();
+      const table = await this.resolveStored(ds);
       if (!table.exists) throw new MissingTableError(name, this.url.masked);
       if (!tableExists) throw new SchemaError(`the OpenSIPS "version" table does not exist`);
       if (version !== REGISTRANT_TABLE_VERSION) throw new SchemaVersionError(name, version, REGISTRANT_TABLE_VERSION);
@@ -525,5 +590,6 @@ export class SqlRegistrantRepository implements RegistrantRepository, SchemaAdmi
     this.closed = true;
     await this.connecting?.catch(() => undefined);
     await this.disconnect();
+    await this.direct?.close();
   }
 }
