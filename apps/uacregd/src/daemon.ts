@@ -104,8 +104,9 @@ export class Daemon {
   }
 
   static async start(config: UacregConfig, log: Logger, options: DaemonOptions = {}): Promise<Daemon> {
-    // The adapter db_url names, TypeORM and the driver are loaded before the MI FIFO exists (a failure is reported
-    // when the database is opened): loaded later, their modules can fail to resolve (@uacreg/db typeorm-module.ts).
+    // The adapter db_url names and its driver (with TypeORM, except on SQLite, which starts without it) are loaded
+    // before the MI FIFO exists (a failure is reported when the database is opened): loaded later, their modules can
+    // fail to resolve (@uacreg/db typeorm-module.ts).
     await loadDbAdapter(config.db_url).catch(() => undefined);
     const holder: { engine?: RegistrantEngine } = {};
     const transport = await SipTransport.open({

@@ -13,8 +13,9 @@ const ADAPTERS: Readonly<Record<DbEngine, { pkg: string; load: () => Promise<DbA
 };
 
 /**
- * The adapter serving `dbUrl`'s scheme, imported on first use, with TypeORM and its driver (`preload`: the daemon
- * calls this before its MI FIFO exists, see @uacreg/db typeorm-module.ts).
+ * The adapter serving `dbUrl`'s scheme, imported on first use, with what its `preload` loads: TypeORM and the driver
+ * for the server engines (the daemon calls this before its MI FIFO exists, see @uacreg/db typeorm-module.ts); the
+ * embedded SQLite brings better-sqlite3 alone and loads TypeORM at its first write (@uacreg/db-sqlite sqlite-direct.ts).
  * @throws DbUrlError (the URL masked) for a malformed URL, an unknown scheme, or an adapter package not installed
  */
 export async function loadDbAdapter(dbUrl: string): Promise<DbAdapter> {
