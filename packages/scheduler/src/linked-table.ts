@@ -12,22 +12,21 @@ export interface RecordKey {
   readonly registrar: string;
 }
 
-/** Heads of the key index at first (doubled while the table grows). */
-const INITIAL_HEADS = 1024;
+/** Slots of the key index at first (doubled while the table grows). */
+const INITIAL_SLOTS = 1024;
+/** A used slot of the key index has this bit set in its hash word (a key hash has 30 bits): 0 is an empty slot. */
+const USED = 0x40000000;
 
 /**
- * The links a record carries itself in a {@link LinkedRegistrantTable}: its bucket list neighbours and the next entry
- * of its key index chain. Extend this class; never touch the fields. Three fields, no more (issue 14: a million
- * records): "in no table" is `tablePrev` pointing at the entry itself, and the bucket is computed again from the key
- * on removal instead of being stored.
+ * The links a record carries itself in a {@link LinkedRegistrantTable}: its bucket list neighbours. Extend this class;
+ * never touch the fields. Two fields, no more (issue 14: a million records): "in no table" is `tablePrev` pointing at
+ * the entry itself, and the bucket is computed again from the key on removal instead of being stored.
  */
 export abstract class TableEntry {
   /** @internal The previous entry of its bucket list (null: the first); the entry itself while in no table. */
   tablePrev: TableEntry | null = this;
   /** @internal */
   tableNext: TableEntry | null = null;
-  /** @internal */
-  tableTwin: TableEntry | null = null;
 }
 
 /** True while `entry` is in a table. */
@@ -38,20 +37,22 @@ function linked(entry: TableEntry): boolean {
 /**
  * The registrant hash table with intrusive links (docs/opensips-behaviour.md §2.3): H = 2^hash_size buckets, a record
  * in bucket `core_hash(AOR) & (H−1)`, each bucket a list in insertion (DB row) order, identity = the full
- * (aor, contact, registrar) key read from the record with `keyOf`. Per record: the record's own link fields and one or
- * two slots of an index of chain heads by a 30-bit hash of the key (no key string is built); collisions are chained
- * and resolved by comparing the strings. O(1) insert, lookup and removal.
+ * (aor, contact, registrar) key read from the record with `keyOf`. Per record: the record's own two link fields and
+ * 1⅓ to 2⅔ slots of an open-addressing key index (a reference and the key's 30-bit hash; no key string is built):
+ * a probe compares hashes, the key strings only on an equal hash. O(1) insert, lookup and removal.
  */
 export class LinkedRegistrantTable<R extends TableEntry> {
   /** H, the number of buckets. */
   readonly bucketCount: number;
   readonly #keyOf: (record: R) => RecordKey;
   /**
-   * The key index: chain heads by `keyHash & (length − 1)`, chained through `tableTwin`; doubled (keys hashed again)
-   * when it holds more records than heads. One array slot per record or two (8–16 bytes), where a Map entry per record
-   * cost about 37 (issue 14: memory per record at a million records).
+   * The key index, open addressing with linear probing from `keyHash & (length − 1)`: the records, and beside them
+   * each slot's hash word (`keyHash | USED`, 0 when empty), so a probe reads a typed array and growing hashes no key
+   * again. Kept at most ¾ full, doubled beyond: 12 bytes a slot, 16–32 per record, where a Map entry cost about 37
+   * plus an 8-byte chain field in the record (issue 14: memory per record at a million records).
    */
-  #index: Array<R | null> = new Array<R | null>(INITIAL_HEADS).fill(null);
+  #slots: Array<R | null> = new Array<R | null>(INITIAL_SLOTS).fill(null);
+  #hashes = new Int32Array(INITIAL_SLOTS);
   #size = 0;
   readonly #head: Array<R | null>;
   readonly #tail: Array<R | null>;
@@ -102,7 +103,6 @@ export class LinkedRegistrantTable<R extends TableEntry> {
     const b = this.bucketOf(key.aor);
     record.tablePrev = null;
     record.tableNext = null;
-    record.tableTwin = null;
     const tail = this.#tail[b] ?? null;
     if (tail === null) this.#head[b] = record;
     else {
@@ -110,29 +110,18 @@ export class LinkedRegistrantTable<R extends TableEntry> {
       record.tablePrev = tail;
     }
     this.#tail[b] = record;
-    const index = this.#index;
-    const slot = h & (index.length - 1);
-    record.tableTwin = index[slot] ?? null;
-    index[slot] = record;
+    this.#place(record, h | USED);
     this.#size++;
-    if (this.#size > index.length) this.#growIndex();
+    if (this.#size * 4 > this.#slots.length * 3) this.#grow();
     return b;
   }
 
   /** Removes the record with this key. @returns it, or undefined if there was none */
   remove(key: RecordKey): R | undefined {
-    const h = keyHash(key);
-    let before: R | null = null;
-    const slot = h & (this.#index.length - 1);
-    let record = this.#index[slot] ?? null;
-    while (record !== null && !sameKey(this.#keyOf(record), key)) {
-      before = record;
-      record = record.tableTwin as R | null;
-    }
-    if (record === null) return undefined;
-    if (before !== null) before.tableTwin = record.tableTwin;
-    else this.#index[slot] = record.tableTwin as R | null;
-    record.tableTwin = null;
+    const at = this.#slotOf(key, this.#hash(key));
+    if (at < 0) return undefined;
+    const record = this.#slots[at] as R;
+    this.#vacate(at);
     this.#size--;
     const b = this.bucketOf(key.aor);
     const prev = record.tablePrev as R | null;
@@ -148,10 +137,9 @@ export class LinkedRegistrantTable<R extends TableEntry> {
 
   /** Removes every record. */
   clear(): void {
-    for (const first of this.#index) {
-      for (let r: TableEntry | null = first; r !== null; r = r.tableTwin) r.tablePrev = r;
-    }
-    this.#index = new Array<R | null>(INITIAL_HEADS).fill(null);
+    for (const r of this.#slots) if (r !== null) r.tablePrev = r;
+    this.#slots = new Array<R | null>(INITIAL_SLOTS).fill(null);
+    this.#hashes = new Int32Array(INITIAL_SLOTS);
     this.#size = 0;
     this.#head.fill(null);
     this.#tail.fill(null);
@@ -205,26 +193,66 @@ export class LinkedRegistrantTable<R extends TableEntry> {
   }
 
   #find(key: RecordKey, h: number): R | null {
-    let r = this.#index[h & (this.#index.length - 1)] ?? null;
-    while (r !== null && !sameKey(this.#keyOf(r), key)) r = r.tableTwin as R | null;
-    return r;
+    const at = this.#slotOf(key, h);
+    return at < 0 ? null : (this.#slots[at] as R);
   }
 
-  /** Doubles the index and chains every record again (its key hashed again: no hash is stored per record). */
-  #growIndex(): void {
-    const index = new Array<R | null>(this.#index.length * 2).fill(null);
-    const mask = index.length - 1;
-    for (const first of this.#index) {
-      let r = first;
-      while (r !== null) {
-        const twin = r.tableTwin as R | null;
-        const slot = keyHash(this.#keyOf(r)) & mask;
-        r.tableTwin = index[slot] ?? null;
-        index[slot] = r;
-        r = twin;
-      }
+  /** The index slot of `key` (hash `h`), or −1. */
+  #slotOf(key: RecordKey, h: number): number {
+    const hashes = this.#hashes;
+    const mask = hashes.length - 1;
+    const word = h | USED;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const w = hashes[i] ?? 0;
+      if (w === 0) return -1;
+      if (w === word && sameKey(this.#keyOf(this.#slots[i] as R), key)) return i;
     }
-    this.#index = index;
+  }
+
+  /** Puts `record` (hash word `word`) in the first free slot from its home slot on. */
+  #place(record: R, word: number): void {
+    const hashes = this.#hashes;
+    const mask = hashes.length - 1;
+    let i = word & mask;
+    while (hashes[i] !== 0) i = (i + 1) & mask;
+    hashes[i] = word;
+    this.#slots[i] = record;
+  }
+
+  /**
+   * Empties slot `at` and shifts back the entries after it that probing would no longer reach (backward-shift
+   * deletion: no tombstones, so lookups stay short after many removals).
+   */
+  #vacate(at: number): void {
+    const hashes = this.#hashes;
+    const slots = this.#slots;
+    const mask = hashes.length - 1;
+    let hole = at;
+    for (let j = (at + 1) & mask; ; j = (j + 1) & mask) {
+      const w = hashes[j] ?? 0;
+      if (w === 0) break;
+      const home = w & mask;
+      // The entry at j stays when its home lies cyclically in (hole, j]; otherwise it moves into the hole.
+      const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+      if (stays) continue;
+      hashes[hole] = w;
+      slots[hole] = slots[j] ?? null;
+      hole = j;
+    }
+    hashes[hole] = 0;
+    slots[hole] = null;
+  }
+
+  /** Doubles the index; every entry is placed again from its stored hash word (no key is hashed). */
+  #grow(): void {
+    const oldSlots = this.#slots;
+    const oldHashes = this.#hashes;
+    this.#slots = new Array<R | null>(oldSlots.length * 2).fill(null);
+    this.#hashes = new Int32Array(oldHashes.length * 2);
+    for (let i = 0; i < oldSlots.length; i++) {
+      const r = oldSlots[i] ?? null;
+      if (r !== null) this.#place(r, oldHashes[i] ?? 0);
+    }
   }
 }
 
@@ -233,8 +261,8 @@ function sameKey(a: RecordKey, b: RecordKey): boolean {
 }
 
 /**
- * A 30-bit FNV-1a hash of the key (fits a V8 small integer, so the Map stores no heap number). Collisions are chained
- * through `tableTwin` and resolved by comparing the strings.
+ * A 30-bit FNV-1a hash of the key (a V8 small integer; the index sets bit 30 to mark a used slot). Equal hashes are
+ * told apart by comparing the strings.
  */
 export function keyHash(key: RecordKey): number {
   let h = fnv(0x811c9dc5, key.aor);
