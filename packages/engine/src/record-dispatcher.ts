@@ -379,7 +379,8 @@ export class RecordDispatcher {
    * reuse it.
    */
   #finished(exchange: Exchange, outcome: SendOutcome): void {
-    const live = exchange.live as LiveRecord;
+    const live = exchange.live;
+    if (live === undefined) return; // a second outcome for one send (a sender that broke its contract): ignored
     const request = (exchange.action as SendAction).request;
     const epoch = exchange.epoch;
     exchange.live = undefined;
