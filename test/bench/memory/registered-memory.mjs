@@ -61,7 +61,7 @@ async function run(n) {
       await L.mi(d.miPort, method, {}, 5000)
         .then((x) => {
           answered = true;
-          mi[phase].push({ method, ms: x.ms });
+          mi[phase].push({ method, ms: x.ms, at: +((t - d.startedMs) / 1000).toFixed(1) });
           if (method === "reg_stats") r.lastStates = x.result?.States ?? x.result?.states;
         })
         .catch(() => {
@@ -175,6 +175,8 @@ async function run(n) {
     rampMaxRegStatsMs: worst(mi.ramp, "reg_stats"),
     rampMaxUptimeMs: worst(mi.ramp, "uptime"),
     settleMaxMs: Math.max(0, ...mi.settle.map((x) => x.ms)),
+    // the answers slower than 500 ms: when (s since the daemon started) and how slow, to set beside a --trace-gc log
+    slow: [...mi.load, ...mi.ramp, ...mi.settle].filter((x) => x.ms > 500),
     failures: mi.failures,
   };
   r.load1 = L.loadAvg();
