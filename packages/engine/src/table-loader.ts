@@ -28,7 +28,7 @@ export class TableLoader {
   readonly #table: LiveTable;
   readonly #validation: ValidationContext;
   readonly #log: Logger;
-  readonly #pending: Pick<StateWriter, "intendedState"> | undefined;
+  readonly #pending: Pick<StateWriter, "intendedState" | "pending"> | undefined;
   #last: Promise<unknown> = Promise.resolve();
 
   /**
@@ -39,7 +39,7 @@ export class TableLoader {
     table: LiveTable,
     validation: ValidationContext,
     log: Logger,
-    pending?: Pick<StateWriter, "intendedState">,
+    pending?: Pick<StateWriter, "intendedState" | "pending">,
   ) {
     this.#table = table;
     this.#validation = validation;
@@ -52,8 +52,9 @@ export class TableLoader {
    * (docs/decisions.md "state writes"); full loads and per-record reloads read rows through it.
    */
   asIntended<T extends RegistrantRow | undefined>(row: T): T {
-    if (row === undefined) return row;
-    const intended = this.#pending?.intendedState({ aor: row.aor, contact: row.binding_URI, registrar: row.registrar });
+    // Asked for every row of a load: nothing built when no state write is pending (almost always).
+    if (row === undefined || this.#pending === undefined || this.#pending.pending === 0) return row;
+    const intended = this.#pending.intendedState({ aor: row.aor, contact: row.binding_URI, registrar: row.registrar });
     return intended === undefined || intended === row.state ? row : { ...row, state: intended };
   }
 
