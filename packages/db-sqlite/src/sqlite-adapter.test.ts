@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DbConnectionError, DbUrlError, defaultTableConfig, openRepository } from "@uacreg/db";
@@ -97,6 +97,18 @@ describe("SQLite adapter specifics", () => {
     await expect(openRepository(`sqlite://${join(tmp, "a.db")}?cache=shared`, {}, [sqliteAdapter])).rejects.toThrow(
       DbUrlError,
     );
+  });
+
+  it("creates the database file's directory (as TypeORM's driver does; `uacreg db create` relies on it)", async () => {
+    const path = join(tmp, "new-dir", "deeper", "r.db");
+    const repo = await openRepository(`sqlite://${path}`, defaultTableConfig, [sqliteAdapter]);
+    try {
+      await repo.createSchema();
+      await repo.checkSchema();
+      expect(existsSync(path)).toBe(true);
+    } finally {
+      await repo.close();
+    }
   });
 
   it("reports an unopenable file as a typed error", async () => {
