@@ -1,3 +1,6 @@
+import { writeAuthorizationParts } from "@uacreg/digest";
+import { DigestAnswer } from "./digest-answer.js";
+
 /**
  * REGISTER and unREGISTER building (docs/opensips-behaviour.md §4.1, §4.4, the wire captures in docs/captures/).
  *
@@ -153,10 +156,10 @@ export interface RequestSource {
  * The header block's parts in wire order, joined into one flat string: a template literal builds a chain of cons
  * strings (one per `${}` and `+=`), which the transport's write then copies flat (docs/performance.md, "Bytes per
  * refresh in core and digest"). One fixed array written by index and reused; every slot used is cleared after the join.
- * 27 slots: the most a request uses (a Contact with params, two credential lines); the join's temporary copy of the
- * slots is as long as the array.
+ * 46 slots: the most a request with one digest answer uses (a Contact with params, the value's up to 24 parts); two
+ * answers (two realms) grow it once. The join's temporary copy of the slots is as long as the array.
  */
-const PARTS: Array<string | number> = new Array<string | number>(27).fill("");
+const PARTS: Array<string | number> = new Array<string | number>(46).fill("");
 
 /** {@link buildRequest} from the row's parts and the shared User-Agent block: the same bytes, nothing kept. */
 export function buildRequestFrom(c: RequestSource, constant: string, p: RequestParts): OutgoingRequest {
@@ -212,11 +215,16 @@ export function buildRequestFrom(c: RequestSource, constant: string, p: RequestP
   return request;
 }
 
-/** `Authorization: …\r\n` (or Proxy-Authorization) into `h` from slot `i`; the next free slot. */
+/**
+ * `Authorization: …\r\n` (or Proxy-Authorization) into `h` from slot `i`; the next free slot. A {@link DigestAnswer}
+ * writes its value's parts in place (up to 24 slots) instead of a value string.
+ */
 function credentialLine(h: Array<string | number>, i: number, c: RequestCredentials): number {
   h[i] = c.header;
   h[i + 1] = ": ";
-  h[i + 2] = c.value;
-  h[i + 3] = "\r\n";
-  return i + 4;
+  let next = i + 3;
+  if (c instanceof DigestAnswer) next = writeAuthorizationParts(c.credentials, h, i + 2) + 1;
+  else h[i + 2] = c.value;
+  h[next - 1] = "\r\n";
+  return next;
 }

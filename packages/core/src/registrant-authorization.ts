@@ -1,5 +1,5 @@
 import {
-  authorizationValue,
+  computeCredentials,
   type DigestChallenge,
   type DigestCredentialsInput,
   DigestError,
@@ -7,6 +7,7 @@ import {
   newCnonce,
 } from "@uacreg/digest";
 import type { RandomBytes } from "./core-params.js";
+import { DigestAnswer } from "./digest-answer.js";
 import type { RequestCredentials } from "./register-request.js";
 import type { RegistrantConfig } from "./registrant-config.js";
 import { intern, ownCopy } from "./shared-strings.js";
@@ -83,7 +84,8 @@ function answer(
   input.nc = nc;
   input.cnonce = newCnonce(random);
   try {
-    return { header, value: authorizationValue(input) };
+    // Computed (and checked) now, formatted when the request is built.
+    return new DigestAnswer(header, computeCredentials(input));
   } finally {
     input.password = "";
   }

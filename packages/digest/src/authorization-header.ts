@@ -35,11 +35,25 @@ export function formatAuthorization(c: DigestCredentials): string {
   quotedContent("nonce", c.nonce);
   quotedContent("uri", c.uri);
   if (c.opaque !== undefined) quotedContent("opaque", c.opaque);
+  const end = writeAuthorizationParts(c, PARTS, 0);
+  const value = PARTS.join("");
+  PARTS.fill("", 0, end);
+  return value;
+}
+
+/**
+ * {@link formatAuthorization}'s value as parts, written into `out` from index `at` (strings, in wire order; their
+ * concatenation is the value); returns the index after the last. For a caller that joins the value into a larger
+ * text (the registrant's header block) without making it a string of its own first. Same checks and errors.
+ */
+export function writeAuthorizationParts(c: DigestCredentials, out: Array<string | number>, at: number): number {
   if (c.qop !== undefined) {
     if (c.qop !== "auth" && c.qop !== "auth-int") throw new DigestError("bad-input", "qop must be auth or auth-int");
     if (c.nc === undefined || c.cnonce === undefined) throw new DigestError("bad-input", "qop needs nc and cnonce");
   }
-  return authorizationFromParts(
+  return writeFrom(
+    out,
+    at,
     c.username,
     c.realm,
     c.nonce,
@@ -60,7 +74,7 @@ export function formatAuthorization(c: DigestCredentials): string {
  * and digest"). A fixed array written by index and reused (`length = 0` would drop its storage): unused slots are "",
  * and every slot is cleared after the join, so nothing but the value outlives a call.
  */
-const PARTS: string[] = new Array<string>(24).fill("");
+const PARTS: Array<string | number> = new Array<string | number>(24).fill("");
 
 /** {@link formatAuthorization} from its fields (`qop` undefined: no qop, nc or cnonce; `ncHex` already 8 hex digits). */
 export function authorizationFromParts(
@@ -76,18 +90,53 @@ export function authorizationFromParts(
   algorithm: string,
   userhash: boolean,
 ): string {
+  const end = writeFrom(
+    PARTS,
+    0,
+    username,
+    realm,
+    nonce,
+    uri,
+    opaque,
+    qop,
+    ncHex,
+    cnonce,
+    response,
+    algorithm,
+    userhash,
+  );
+  const value = PARTS.join("");
+  PARTS.fill("", 0, end);
+  return value;
+}
+
+/** The value's parts into `p` from `at` (at most 24); the index after the last. */
+function writeFrom(
+  p: Array<string | number>,
+  at: number,
+  username: string,
+  realm: string,
+  nonce: string,
+  uri: string,
+  opaque: string | undefined,
+  qop: string | undefined,
+  ncHex: string,
+  cnonce: string,
+  response: string,
+  algorithm: string,
+  userhash: boolean,
+): number {
   // Every value is checked for CR, LF and NUL while it is escaped; the quotes are written around it here.
-  const p = PARTS;
-  p[0] = 'Digest username="';
-  p[1] = quotedContent("username", username);
-  p[2] = '", realm="';
-  p[3] = quotedContent("realm", realm);
-  p[4] = '", nonce="';
-  p[5] = quotedContent("nonce", nonce);
-  p[6] = '", uri="';
-  p[7] = quotedContent("uri", uri);
-  p[8] = '"';
-  let i = 9;
+  let i = at;
+  p[i++] = 'Digest username="';
+  p[i++] = quotedContent("username", username);
+  p[i++] = '", realm="';
+  p[i++] = quotedContent("realm", realm);
+  p[i++] = '", nonce="';
+  p[i++] = quotedContent("nonce", nonce);
+  p[i++] = '", uri="';
+  p[i++] = quotedContent("uri", uri);
+  p[i++] = '"';
   if (opaque !== undefined) {
     p[i++] = ', opaque="';
     p[i++] = quotedContent("opaque", opaque);
@@ -107,7 +156,5 @@ export function authorizationFromParts(
   p[i++] = '", algorithm=';
   p[i++] = algorithm;
   if (userhash) p[i++] = ", userhash=true";
-  const value = p.join("");
-  p.fill("", 0, i);
-  return value;
+  return i;
 }

@@ -9,6 +9,7 @@ import {
   formatAuthorization,
   parseChallenges,
   selectChallenge,
+  writeAuthorizationParts,
 } from "./index.js";
 
 /** What the caller sees: the value, or the error's code and message. */
@@ -53,6 +54,14 @@ describe("authorizationValue: formatAuthorization(computeCredentials(input)) in 
                 };
                 const expected = outcome(() => formatAuthorization(computeCredentials(input)));
                 expect(outcome(() => authorizationValue(input))).toBe(expected);
+                // The same value as parts written into a larger join (a header block), after what is already there.
+                const parts: Array<string | number> = ["Authorization: "];
+                const asParts = outcome(() => {
+                  const end = writeAuthorizationParts(computeCredentials(input), parts, 1);
+                  expect(end).toBe(parts.length);
+                  return parts.join("");
+                });
+                expect(asParts).toBe(expected.startsWith("Digest ") ? `Authorization: ${expected}` : expected);
                 compared++;
               }
             }

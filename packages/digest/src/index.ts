@@ -10,7 +10,7 @@ export {
   scanAuthenticateHeader,
 } from "./authenticate-header.js";
 export { type AuthenticationInfo, parseAuthenticationInfo } from "./authentication-info.js";
-export { formatAuthorization } from "./authorization-header.js";
+export { formatAuthorization, writeAuthorizationParts } from "./authorization-header.js";
 export { CNONCE_BYTES, newCnonce } from "./cnonce.js";
 export {
   algorithmFromToken,
