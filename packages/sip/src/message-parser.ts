@@ -85,6 +85,14 @@ export function parseFrom(
   return { message, end: frameEnd };
 }
 
+/**
+ * One init object per kind, refilled for each parsed message: the constructors copy its fields and keep no reference
+ * to it, so a parse allocates no init literal (cleared after use: no message is kept alive by it).
+ */
+const NO_HEADERS = HeaderIndex.fromHead("", []);
+const responseInit = { status: 0, reason: "", version: "", headers: NO_HEADERS, body: EMPTY_BODY };
+const requestInit = { method: "", uri: "", version: "", headers: NO_HEADERS, body: EMPTY_BODY };
+
 /** The offset just after the message last returned by {@link parseFrame}. */
 let frameEnd = 0;
 
@@ -133,10 +141,28 @@ function parseFrame(
   // A copy: a stream parser reuses its buffer. An empty body is the one shared empty array.
   const body = bodyEnd > bodyStart ? bytes.slice(bodyStart, bodyEnd) : EMPTY_BODY;
   const headers = HeaderIndex.fromHead(head, parsed.spans.slice(0, parsed.spanCount));
-  const message =
-    parsed.kind === RESPONSE
-      ? new SipResponse({ status: parsed.status, reason: parsed.reason, version: parsed.version, headers, body })
-      : new SipRequest({ method: parsed.method, uri: parsed.uri, version: parsed.version, headers, body });
+  let message: SipRequest | SipResponse;
+  if (parsed.kind === RESPONSE) {
+    const init = responseInit;
+    init.status = parsed.status;
+    init.reason = parsed.reason;
+    init.version = parsed.version;
+    init.headers = headers;
+    init.body = body;
+    message = new SipResponse(init);
+    init.headers = NO_HEADERS;
+    init.body = EMPTY_BODY;
+  } else {
+    const init = requestInit;
+    init.method = parsed.method;
+    init.uri = parsed.uri;
+    init.version = parsed.version;
+    init.headers = headers;
+    init.body = body;
+    message = new SipRequest(init);
+    init.headers = NO_HEADERS;
+    init.body = EMPTY_BODY;
+  }
   frameEnd = bodyEnd;
   return message;
 }

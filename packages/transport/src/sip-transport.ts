@@ -163,13 +163,24 @@ export class SipTransport {
    * are in flight is the caller's job.
    */
   send(req: OutgoingRequest, hooks?: SendHooks): Promise<TransactionOutcome> {
-    return new Promise<TransactionOutcome>((resolve) => {
-      const jobs = this.jobs;
-      if (this.closing || jobs === undefined)
-        resolve(failedOutcome(new TransportError("transport is closed", "closed")));
-      else jobs.start(req, hooks, resolve);
-    });
+    // The executor runs at once, inside the Promise constructor: it takes the request from these two fields, so a
+    // send makes no executor closure.
+    this.sendingReq = req;
+    this.sendingHooks = hooks;
+    return new Promise<TransactionOutcome>(this.sendExecutor);
   }
+
+  private sendingReq: OutgoingRequest | undefined = undefined;
+  private sendingHooks: SendHooks | undefined = undefined;
+  private readonly sendExecutor = (resolve: (o: TransactionOutcome) => void): void => {
+    const req = this.sendingReq!;
+    const hooks = this.sendingHooks;
+    this.sendingReq = undefined;
+    this.sendingHooks = undefined;
+    const jobs = this.jobs;
+    if (this.closing || jobs === undefined) resolve(failedOutcome(new TransportError("transport is closed", "closed")));
+    else jobs.start(req, hooks, resolve);
+  };
 
   /** Fails every transaction with a transport error, closes every socket and connection. */
   async close(): Promise<void> {
