@@ -91,4 +91,41 @@ describe("a large load leaves the event loop turns (docs/performance-startup.md)
     expect(partial.length).toBeGreaterThanOrEqual(4);
     expect(partial).toEqual([...partial].sort((a, b) => a - b));
   });
+
+  it("reads a store's pages when it has loadPages (not loadAll), still giving the loop a turn every slice of rows", async () => {
+    const total = 5 * LOAD_SLICE_ROWS + 10;
+    const users = Array.from({ length: total }, (_, i) => `u${i}`);
+    h = await openHarness({ rows: (r) => users.map((u) => row(r, u)), start: false });
+    const hh = h;
+    const repo = hh.repository;
+    const pageSize = 3 * LOAD_SLICE_ROWS; // a page larger than a slice: the turns come from inside the page
+    let pagesRead = 0;
+    Object.assign(repo, {
+      loadAll(): AsyncIterable<never> {
+        throw new Error("loadAll must not be used when loadPages is there");
+      },
+      async *loadPages() {
+        for (let i = 0; i < repo.rows.length; i += pageSize) {
+          pagesRead++;
+          yield repo.rows.slice(i, i + pageSize).map((r) => ({ ...r }));
+        }
+      },
+    });
+    let done = false;
+    const seen: number[] = [];
+    const probe = (): void => {
+      if (done) return;
+      seen.push(users.filter((u) => hh.engine.get(key(hh, u)) !== undefined).length);
+      setImmediate(probe);
+    };
+    setImmediate(probe);
+    const report = await h.engine.start();
+    done = true;
+    expect(report.loaded).toBe(total);
+    expect(pagesRead).toBe(2);
+    expect(users.every((u) => hh.engine.get(key(hh, u)) !== undefined)).toBe(true);
+    const partial = seen.filter((n) => n > 0 && n < total);
+    expect(partial.length).toBeGreaterThanOrEqual(4);
+    expect(partial).toEqual([...partial].sort((a, b) => a - b));
+  });
 });

@@ -71,15 +71,31 @@ export class TableLoader {
     const fresh = !isReload && table.size === 0;
     const reconciler = new TableReconciler<LiveRecord>((key) => table.get(key), this.#validation, { fresh });
     let slice = 0;
-    for await (const stored of store.loadAll()) {
-      if (++slice === LOAD_SLICE_ROWS) {
-        slice = 0;
-        await nextTurn();
-      }
+    const take = (stored: RegistrantRow) => {
       const row = this.asIntended(stored);
       const d = reconciler.offer(row);
       if (d.kind === "rejected") table.refused(d.rejection);
       else reconciler.adopt(table.apply(d.config, d.kind === "reload" ? d.entry : undefined));
+    };
+    if (store.loadPages !== undefined) {
+      // A page per async step; still a turn of the event loop every LOAD_SLICE_ROWS rows (the MI keeps answering).
+      for await (const page of store.loadPages()) {
+        for (const stored of page) {
+          if (++slice === LOAD_SLICE_ROWS) {
+            slice = 0;
+            await nextTurn();
+          }
+          take(stored);
+        }
+      }
+    } else {
+      for await (const stored of store.loadAll()) {
+        if (++slice === LOAD_SLICE_ROWS) {
+          slice = 0;
+          await nextTurn();
+        }
+        take(stored);
+      }
     }
     const { loaded, rejected } = reconciler;
     if (isReload) {
