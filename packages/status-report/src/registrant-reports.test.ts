@@ -196,6 +196,104 @@ describe("RegistrantReports", () => {
   });
 });
 
+describe("RegistrantReports storage (issue 14: room for a few reports, grown when full)", () => {
+  const key = (i: number): RegistrantKey => ({
+    aor: `sip:u${i}@example.com`,
+    contact: `sip:u${i}@10.0.0.1`,
+    registrar: `sip:reg${i % 3}.example.com`,
+  });
+  const states: StateName[] = ["REGISTERING_STATE", "AUTHENTICATING_STATE", "REGISTERED_STATE"];
+
+  it("keeps a record's 4 reports of a first registration, then the last 20 of 29 in order as it grows", () => {
+    const r = new RegistrantReports();
+    r.created(alice, 100);
+    change(r, alice, "NOT_REGISTERED_STATE", "REGISTERING_STATE", 101, "visit");
+    change(r, alice, "REGISTERING_STATE", "AUTHENTICATING_STATE", 102, "401 Unauthorized");
+    change(r, alice, "AUTHENTICATING_STATE", "REGISTERED_STATE", 103, "200 OK");
+    r.created(bob, 100);
+    change(r, bob, "NOT_REGISTERED_STATE", "REGISTERING_STATE", 101, "visit");
+    expect(r.reports(formatKey(alice)).map((x) => x.at)).toEqual([100, 101, 102, 103]);
+    let from: StateName = "REGISTERED_STATE";
+    for (let i = 0; i < 25; i++) {
+      const to: StateName = from === "REGISTERED_STATE" ? "REGISTERING_STATE" : "REGISTERED_STATE";
+      change(r, alice, from, to, 200 + i, `refresh ${i}`);
+      from = to;
+    }
+    const reports = r.reports(formatKey(alice));
+    expect(reports.map((x) => x.at)).toEqual(Array.from({ length: 20 }, (_, i) => 205 + i));
+    expect(reports[19]).toEqual({ at: 224, log: "state changed to REGISTERING_STATE\n" });
+    const history = r.history(alice);
+    expect(history).toHaveLength(20);
+    expect(history[0]).toEqual({ at: 205, from: "REGISTERING_STATE", to: "REGISTERED_STATE", reason: "refresh 5" });
+    expect(r.status(formatKey(alice))).toEqual({ status: -1, details: "REGISTERING_STATE" });
+    // The neighbour that did not grow is untouched.
+    expect(r.reports(formatKey(bob))).toEqual([
+      { at: 100, log: "created with state NOT_REGISTERED_STATE\n" },
+      { at: 101, log: "state changed to REGISTERING_STATE\n" },
+    ]);
+  });
+
+  it("gives every record exactly its own last reports while thousands grow at different rates", () => {
+    const depth = 20;
+    const r = new RegistrantReports({ depth });
+    const expected = new Map<number, number[]>();
+    const count = 3000;
+    for (let i = 0; i < count; i++) {
+      r.created(key(i), i);
+      expected.set(i, [i]);
+    }
+    for (let round = 0; round < 30; round++) {
+      for (let i = 0; i < count; i++) {
+        // Record i changes on one round in (i % 5) + 1: some stay small, some fill their ring.
+        if (round % ((i % 5) + 1) !== 0) continue;
+        const at = 10_000 + round * count + i;
+        change(r, key(i), "NOT_REGISTERED_STATE", states[round % 3] as StateName, at);
+        const list = expected.get(i) as number[];
+        list.push(at);
+        if (list.length > depth) list.shift();
+      }
+    }
+    for (let i = 0; i < count; i++) {
+      expect(r.reports(formatKey(key(i))).map((x) => x.at)).toEqual(expected.get(i));
+    }
+  });
+
+  it("reuses the room of removed records: the same records again take no more memory, with no old report", () => {
+    const r = new RegistrantReports();
+    const fill = (from: number, to: number, at: number) => {
+      for (let i = from; i < to; i++) {
+        r.created(key(i), at);
+        for (let n = 0; n < 25; n++) change(r, key(i), "REGISTERED_STATE", "REGISTERING_STATE", at + 1 + n);
+      }
+    };
+    fill(0, 2000, 1000);
+    const grown = r.storage().bytes;
+    for (let i = 0; i < 2000; i++) r.remove(key(i));
+    expect(r.size).toBe(0);
+    fill(5000, 7000, 50_000);
+    expect(r.storage().bytes).toBe(grown);
+    expect(r.size).toBe(2000);
+    expect(r.reports(formatKey(key(6999))).map((x) => x.at)).toEqual(Array.from({ length: 20 }, (_, n) => 50_006 + n));
+    expect(r.history(key(0))).toEqual([]);
+  });
+
+  it("gives back the small blocks once every record has outgrown them", () => {
+    const r = new RegistrantReports();
+    for (let i = 0; i < 2000; i++) r.created(key(i), 1);
+    const small = r.storage().classes[0];
+    expect(small).toMatchObject({ size: 4, inUse: 2000 });
+    expect(small?.bytes).toBeGreaterThan(0);
+    for (let i = 0; i < 2000; i++) {
+      for (let n = 0; n < 20; n++) change(r, key(i), "REGISTERED_STATE", "REGISTERING_STATE", 2 + n);
+    }
+    expect(r.storage().classes.map((c) => [c.size, c.inUse, c.bytes > 0])).toEqual([
+      [4, 0, false],
+      [8, 0, false],
+      [20, 2000, true],
+    ]);
+  });
+});
+
 describe("ReasonTable", () => {
   it("interns each distinct reason once", () => {
     const t = new ReasonTable(8);

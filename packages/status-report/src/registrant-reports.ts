@@ -57,29 +57,137 @@ export interface RegistrantReportsOptions {
   readonly prepare?: (reports: RegistrantReports) => void | Promise<void>;
 }
 
-/** Slots per chunk of the typed arrays (2^10): growth allocates a chunk, never copies the others. */
+/** Slots per chunk of the per-record arrays (2^10): growth allocates a chunk, never copies the others. */
 const CHUNK_BITS = 10;
 const CHUNK = 1 << CHUNK_BITS;
 const IN_CHUNK = CHUNK - 1;
+/** Entry blocks per chunk of a size class's pool (small, so that a chunk drains and is dropped). */
+const BLOCK_CHUNK_BITS = 8;
+const BLOCK_CHUNK = 1 << BLOCK_CHUNK_BITS;
 const STATE_BITS = 4;
 const STATE_MASK = (1 << STATE_BITS) - 1;
 const KIND_CREATED = 1 << (2 * STATE_BITS);
 const REASON_SHIFT = 2 * STATE_BITS + 1;
 const NO_SLOT = -1;
+/**
+ * Entries a record starts with room for: a first registration against a digest registrar makes 4 reports (created,
+ * REGISTERING, AUTHENTICATING, REGISTERED); each refresh adds 2 (REGISTERED → REGISTERING → REGISTERED), so a block
+ * moves to 8 entries, then to the full depth.
+ */
+const FIRST_CLASS = 4;
 
-interface Chunk {
-  /** Unix seconds of each entry, `depth` per slot. */
-  readonly times: Uint32Array;
-  /** Packed entries: to (4 bits), from (4 bits), created flag, reason reference (23 bits). */
-  readonly codes: Uint32Array;
-  /** Per slot: index of the oldest entry, then the number of entries. */
-  readonly meta: Uint8Array;
-  /** Per slot: the next slot whose key has the same hash, or {@link NO_SLOT}. */
+/** Per-record fields of 1,024 records. */
+interface SlotChunk {
+  /** The key's AOR and binding: the strings the engine's row holds (refreshed at each change), never a copy. */
+  readonly aor: (string | undefined)[];
+  readonly contact: (string | undefined)[];
+  /** The registrar, interned: most records share a few. */
+  readonly registrar: Uint32Array;
+  /** The next slot whose key has the same hash ({@link NO_SLOT} for none); the next free slot when freed. */
   readonly chain: Int32Array;
-  /** Per slot: its creation number, for listing the newest first. */
+  /** Its creation number, for listing the newest first. */
   readonly order: Uint32Array;
-  /** Per slot: the hash of its key, so that the index grows without hashing the key strings again. */
+  /** The hash of its key, so that the index grows without hashing the key strings again. */
   readonly hashes: Int32Array;
+  /** Its block of entries in the pool of its size class. */
+  readonly block: Int32Array;
+  /** Size class, index of the oldest entry in the block, number of entries (3 bytes per record). */
+  readonly meta: Uint8Array;
+}
+
+/**
+ * Entry blocks of one size: `size` entries of two 32-bit numbers each (unix seconds; to (4 bits), from (4 bits),
+ * created flag, reason reference (23 bits)), in chunks of {@link BLOCK_CHUNK} blocks. A freed block is chained
+ * through its first time word within its chunk and reused before the pool grows; a chunk whose blocks are all free
+ * is dropped (when every record has moved up to larger blocks, the smaller classes give their memory back).
+ */
+class BlockPool {
+  readonly times: (Uint32Array | undefined)[] = [];
+  readonly codes: (Uint32Array | undefined)[] = [];
+  /** Per chunk: blocks in use, and its first free block ({@link NO_SLOT}: none). */
+  readonly #used: number[] = [];
+  readonly #free: number[] = [];
+  /** Chunks that may have a free block (checked when taken), and whether a chunk is in that list. */
+  readonly #open: number[] = [];
+  readonly #listed: boolean[] = [];
+  /** Chunk numbers whose arrays were dropped, for reuse. */
+  readonly #vacant: number[] = [];
+  #inUse = 0;
+  #chunks = 0;
+
+  constructor(readonly size: number) {}
+
+  get inUse(): number {
+    return this.#inUse;
+  }
+
+  get bytes(): number {
+    return this.#chunks * BLOCK_CHUNK * this.size * 8;
+  }
+
+  alloc(): number {
+    this.#inUse++;
+    for (;;) {
+      const c = this.#open[this.#open.length - 1];
+      if (c === undefined) break;
+      const block = this.#free[c] ?? NO_SLOT;
+      const times = this.times[c];
+      if (block === NO_SLOT || times === undefined) {
+        this.#open.pop();
+        this.#listed[c] = false;
+        continue;
+      }
+      this.#free[c] = (times[(block & (BLOCK_CHUNK - 1)) * this.size] ?? 0) | 0;
+      this.#used[c] = (this.#used[c] ?? 0) + 1;
+      return block;
+    }
+    const c = this.#vacant.pop() ?? this.times.length;
+    const times = new Uint32Array(BLOCK_CHUNK * this.size);
+    this.times[c] = times;
+    this.codes[c] = new Uint32Array(BLOCK_CHUNK * this.size);
+    this.#chunks++;
+    // Chain every block of the new chunk, the first one taken now.
+    const first = c << BLOCK_CHUNK_BITS;
+    for (let i = 1; i < BLOCK_CHUNK; i++) times[i * this.size] = i + 1 < BLOCK_CHUNK ? first + i + 1 : NO_SLOT >>> 0;
+    this.#free[c] = first + 1;
+    this.#used[c] = 1;
+    if (this.#listed[c] !== true) {
+      this.#open.push(c);
+      this.#listed[c] = true;
+    }
+    return first;
+  }
+
+  release(block: number): void {
+    this.#inUse--;
+    const c = block >>> BLOCK_CHUNK_BITS;
+    const times = this.times[c];
+    if (times === undefined) return;
+    const used = (this.#used[c] ?? 1) - 1;
+    this.#used[c] = used;
+    if (used === 0) {
+      this.times[c] = undefined;
+      this.codes[c] = undefined;
+      this.#free[c] = NO_SLOT;
+      this.#chunks--;
+      this.#vacant.push(c);
+      return;
+    }
+    times[(block & (BLOCK_CHUNK - 1)) * this.size] = (this.#free[c] ?? NO_SLOT) >>> 0;
+    this.#free[c] = block;
+    if (this.#listed[c] !== true) {
+      this.#open.push(c);
+      this.#listed[c] = true;
+    }
+  }
+}
+
+/** Entry capacities of the size classes for a depth: 4, doubled while at most half the depth, then the depth (20: 4, 8, 20). */
+function sizeClasses(depth: number): number[] {
+  const sizes: number[] = [];
+  for (let size = FIRST_CLASS; size < depth; size *= 2) if (size === FIRST_CLASS || size * 2 <= depth) sizes.push(size);
+  sizes.push(depth);
+  return sizes;
 }
 
 /** Buckets of the index at first (it doubles when it holds more slots than buckets). */
@@ -95,7 +203,7 @@ function nameOf(index: number): StateName {
   return STATE_NAMES[index] ?? "NOT_REGISTERED_STATE";
 }
 
-/** FNV-1a over the three key fields, cut to 30 bits so that V8 keeps it a small integer in a Map. */
+/** FNV-1a over the three key fields, cut to 30 bits so that V8 keeps it a small integer. */
 function hashKey(key: RegistrantKey): number {
   return fnv(fnv(fnv(0x811c9dc5, key.aor), key.contact), key.registrar) & 0x3fffffff;
 }
@@ -105,10 +213,6 @@ function fnv(h: number, s: string): number {
   let x = h;
   for (let i = 0; i < s.length; i++) x = Math.imul(x ^ s.charCodeAt(i), 0x01000193);
   return Math.imul(x, 0x01000193);
-}
-
-function sameKey(a: RegistrantKey, b: RegistrantKey): boolean {
-  return a.aor === b.aor && a.contact === b.contact && a.registrar === b.registrar;
 }
 
 /**
@@ -123,19 +227,37 @@ function parseName(name: string): RegistrantKey | undefined {
   return { aor: name.slice(4, c), contact: name.slice(c + 9, r), registrar: name.slice(r + 11) };
 }
 
+/** How much the store holds, for the benchmark and the tests (typed arrays only; the key strings are the engine's). */
+export interface ReportStorage {
+  /** Records with an identifier. */
+  readonly records: number;
+  /** Per-record slots allocated (in use or free for reuse). */
+  readonly slots: number;
+  /** Per size class: entries per block, blocks in use, bytes allocated for that class. */
+  readonly classes: readonly { readonly size: number; readonly inUse: number; readonly bytes: number }[];
+  /** Bytes of every typed array of the store (slots, index, entry blocks). */
+  readonly bytes: number;
+}
+
 export class RegistrantReports implements SrGroup {
   readonly name = REGISTRANT_GROUP;
   readonly depth: number;
   readonly #reasons: ReasonTable;
   /**
-   * Key hash & (buckets − 1) → first slot of its chain ({@link NO_SLOT} for none), chained through the chunks'
+   * Key hash & (buckets − 1) → first slot of its chain ({@link NO_SLOT} for none), chained through the slots'
    * `chain`: 4 to 8 bytes per record plus its stored hash, where a Map entry per record cost about 37 (issue 14).
    */
   #heads = new Int32Array(INITIAL_BUCKETS).fill(NO_SLOT);
-  /** Slot → the record's key: the engine's own object, so a slot costs a reference, not a copy of the name. */
-  readonly #keys: (RegistrantKey | undefined)[] = [];
-  readonly #chunks: Chunk[] = [];
-  readonly #free: number[] = [];
+  readonly #slots: SlotChunk[] = [];
+  /** Entry blocks by size class ({@link sizeClasses}): a record's block moves up a class only when it is full. */
+  readonly #pools: BlockPool[];
+  /** Interned registrars: id → string, string → id, and how many records use each id (0: free for reuse). */
+  readonly #registrars: (string | undefined)[] = [];
+  readonly #registrarIds = new Map<string, number>();
+  #registrarUses = new Uint32Array(16);
+  readonly #freeRegistrars: number[] = [];
+  /** First freed slot, chained through `chain` ({@link NO_SLOT}: none). */
+  #freeSlot = NO_SLOT;
   #allocated = 0;
   #size = 0;
   #created = 0;
@@ -151,6 +273,7 @@ export class RegistrantReports implements SrGroup {
       throw new RangeError(`report depth must be an integer from 1 to 255, got ${depth}`);
     }
     this.depth = depth;
+    this.#pools = sizeClasses(depth).map((size) => new BlockPool(size));
     this.#reasons = new ReasonTable(options.reasons);
     this.#prepare = options.prepare;
   }
@@ -158,6 +281,15 @@ export class RegistrantReports implements SrGroup {
   /** Records with an identifier. */
   get size(): number {
     return this.#size;
+  }
+
+  /** What the store holds now (typed-array bytes, blocks per size class). */
+  storage(): ReportStorage {
+    const classes = this.#pools.map((p) => ({ size: p.size, inUse: p.inUse, bytes: p.bytes }));
+    // Per slot: registrar, chain, order, hash, block (4 bytes each) and meta (3).
+    const slotBytes = this.#slots.length * CHUNK * 23;
+    const bytes = classes.reduce((sum, c) => sum + c.bytes, slotBytes + this.#heads.byteLength);
+    return { records: this.#size, slots: this.#allocated, classes, bytes: bytes + this.#registrarUses.byteLength };
   }
 
   /**
@@ -178,14 +310,18 @@ export class RegistrantReports implements SrGroup {
    * next change.
    */
   changed(e: RegistrantStateChange): StatusChange {
-    let slot = this.#lookup(e.key);
+    const key = e.key;
+    let slot = this.#lookup(key);
     const from = stateIndex(e.from);
     if (slot === NO_SLOT) {
-      slot = this.#allocate(e.key);
+      slot = this.#allocate(key);
       this.#push(slot, e.at, from, from, KIND_CREATED, 0);
     } else {
-      // Hold the engine's newest key object, so that an older one it replaced can be collected.
-      this.#keys[slot] = e.key;
+      // Hold the engine's current strings (equal, maybe not the same objects after a reload), so that the older
+      // copies can be collected.
+      const chunk = this.#slotChunk(slot);
+      chunk.aor[slot & IN_CHUNK] = key.aor;
+      chunk.contact[slot & IN_CHUNK] = key.contact;
     }
     const oldStatus = registrantStatus(nameOf(this.#last(slot) & STATE_MASK));
     this.#push(slot, e.at, from, stateIndex(e.to), 0, this.#reasons.intern(e.reason));
@@ -234,8 +370,10 @@ export class RegistrantReports implements SrGroup {
     }
     let removed = 0;
     for (let slot = 0; slot < this.#allocated; slot++) {
-      const before = (this.#chunk(slot).order[slot & IN_CHUNK] ?? 0) < startedAt;
-      if (this.#keys[slot] !== undefined && mark[slot] !== 1 && before) {
+      const chunk = this.#slotChunk(slot);
+      const base = slot & IN_CHUNK;
+      const before = (chunk.order[base] ?? 0) < startedAt;
+      if (chunk.aor[base] !== undefined && mark[slot] !== 1 && before) {
         this.#release(slot);
         removed++;
       }
@@ -282,12 +420,12 @@ export class RegistrantReports implements SrGroup {
 
   identifiers(): readonly string[] {
     const slots: number[] = [];
-    for (let slot = 0; slot < this.#allocated; slot++) if (this.#keys[slot] !== undefined) slots.push(slot);
+    for (let slot = 0; slot < this.#allocated; slot++) if (this.#keyOf(slot) !== undefined) slots.push(slot);
     if (this.#reused) {
-      const order = (slot: number): number => this.#chunk(slot).order[slot & IN_CHUNK] ?? 0;
+      const order = (slot: number): number => this.#slotChunk(slot).order[slot & IN_CHUNK] ?? 0;
       slots.sort((a, b) => order(b) - order(a));
     } else slots.reverse();
-    return slots.map((slot) => formatKey(this.#keys[slot] as RegistrantKey));
+    return slots.map((slot) => formatKey(this.#keyOf(slot) as RegistrantKey));
   }
 
   find(identifier: string): string | undefined {
@@ -297,7 +435,8 @@ export class RegistrantReports implements SrGroup {
       if (slot !== NO_SLOT) return identifier;
     }
     const lower = identifier.toLowerCase();
-    for (const key of this.#keys) {
+    for (let slot = 0; slot < this.#allocated; slot++) {
+      const key = this.#keyOf(slot);
       if (key === undefined) continue;
       const name = formatKey(key);
       if (name.toLowerCase() === lower) return name;
@@ -333,15 +472,29 @@ export class RegistrantReports implements SrGroup {
     return key === undefined ? NO_SLOT : this.#lookup(key);
   }
 
+  /** The slot's key as a new object (for listings), undefined for a free slot. */
+  #keyOf(slot: number): RegistrantKey | undefined {
+    const chunk = this.#slotChunk(slot);
+    const base = slot & IN_CHUNK;
+    const aor = chunk.aor[base];
+    const contact = chunk.contact[base];
+    if (aor === undefined || contact === undefined) return undefined;
+    return { aor, contact, registrar: this.#registrars[chunk.registrar[base] ?? 0] ?? "" };
+  }
+
   #lookup(key: RegistrantKey): number {
     const h = hashKey(key);
     let slot = this.#heads[h & (this.#heads.length - 1)] ?? NO_SLOT;
     while (slot !== NO_SLOT) {
-      const chunk = this.#chunk(slot);
+      const chunk = this.#slotChunk(slot);
       const base = slot & IN_CHUNK;
-      if (chunk.hashes[base] === h) {
-        const k = this.#keys[slot];
-        if (k !== undefined && sameKey(k, key)) return slot;
+      if (
+        chunk.hashes[base] === h &&
+        chunk.aor[base] === key.aor &&
+        chunk.contact[base] === key.contact &&
+        this.#registrars[chunk.registrar[base] ?? 0] === key.registrar
+      ) {
+        return slot;
       }
       slot = chunk.chain[base] ?? NO_SLOT;
     }
@@ -353,9 +506,9 @@ export class RegistrantReports implements SrGroup {
     const heads = new Int32Array(this.#heads.length * 2).fill(NO_SLOT);
     const mask = heads.length - 1;
     for (let slot = 0; slot < this.#allocated; slot++) {
-      if (this.#keys[slot] === undefined) continue;
-      const chunk = this.#chunk(slot);
+      const chunk = this.#slotChunk(slot);
       const base = slot & IN_CHUNK;
+      if (chunk.aor[base] === undefined) continue;
       const b = (chunk.hashes[base] ?? 0) & mask;
       chunk.chain[base] = heads[b] ?? NO_SLOT;
       heads[b] = slot;
@@ -363,103 +516,191 @@ export class RegistrantReports implements SrGroup {
     this.#heads = heads;
   }
 
+  #internRegistrar(registrar: string): number {
+    let id = this.#registrarIds.get(registrar);
+    if (id === undefined) {
+      id = this.#freeRegistrars.pop() ?? this.#registrars.length;
+      this.#registrars[id] = registrar;
+      this.#registrarIds.set(registrar, id);
+      if (id >= this.#registrarUses.length) {
+        const grown = new Uint32Array(this.#registrarUses.length * 2);
+        grown.set(this.#registrarUses);
+        this.#registrarUses = grown;
+      }
+    }
+    this.#registrarUses[id] = (this.#registrarUses[id] ?? 0) + 1;
+    return id;
+  }
+
+  #dropRegistrar(id: number): void {
+    const uses = (this.#registrarUses[id] ?? 1) - 1;
+    this.#registrarUses[id] = uses;
+    if (uses > 0) return;
+    const registrar = this.#registrars[id];
+    if (registrar !== undefined) this.#registrarIds.delete(registrar);
+    this.#registrars[id] = undefined;
+    this.#freeRegistrars.push(id);
+  }
+
   #allocate(key: RegistrantKey): number {
-    let slot = this.#free.pop();
-    if (slot !== undefined) this.#reused = true;
-    else {
+    let slot = this.#freeSlot;
+    if (slot !== NO_SLOT) {
+      this.#reused = true;
+      this.#freeSlot = this.#slotChunk(slot).chain[slot & IN_CHUNK] ?? NO_SLOT;
+    } else {
       slot = this.#allocated++;
-      if (slot >= this.#chunks.length * CHUNK) {
-        this.#chunks.push({
-          times: new Uint32Array(CHUNK * this.depth),
-          codes: new Uint32Array(CHUNK * this.depth),
-          meta: new Uint8Array(CHUNK * 2),
+      if (slot >= this.#slots.length * CHUNK) {
+        this.#slots.push({
+          aor: new Array<string | undefined>(CHUNK).fill(undefined),
+          contact: new Array<string | undefined>(CHUNK).fill(undefined),
+          registrar: new Uint32Array(CHUNK),
           chain: new Int32Array(CHUNK),
           order: new Uint32Array(CHUNK),
           hashes: new Int32Array(CHUNK),
+          block: new Int32Array(CHUNK),
+          meta: new Uint8Array(CHUNK * 3),
         });
       }
     }
-    const chunk = this.#chunk(slot);
+    const chunk = this.#slotChunk(slot);
     const base = slot & IN_CHUNK;
-    chunk.meta[base * 2] = 0;
-    chunk.meta[base * 2 + 1] = 0;
+    chunk.aor[base] = key.aor;
+    chunk.contact[base] = key.contact;
+    chunk.registrar[base] = this.#internRegistrar(key.registrar);
+    chunk.block[base] = (this.#pools[0] as BlockPool).alloc();
+    chunk.meta[base * 3] = 0;
+    chunk.meta[base * 3 + 1] = 0;
+    chunk.meta[base * 3 + 2] = 0;
     chunk.order[base] = this.#created++ >>> 0;
     const h = hashKey(key);
     const b = h & (this.#heads.length - 1);
     chunk.hashes[base] = h;
     chunk.chain[base] = this.#heads[b] ?? NO_SLOT;
     this.#heads[b] = slot;
-    this.#keys[slot] = key;
     this.#size++;
     if (this.#size > this.#heads.length) this.#growIndex();
     return slot;
   }
 
   #release(slot: number): void {
-    const key = this.#keys[slot];
-    if (key === undefined) return;
-    const b = (this.#chunk(slot).hashes[slot & IN_CHUNK] ?? 0) & (this.#heads.length - 1);
-    const next = this.#chunk(slot).chain[slot & IN_CHUNK] ?? NO_SLOT;
+    const chunk = this.#slotChunk(slot);
+    const base = slot & IN_CHUNK;
+    if (chunk.aor[base] === undefined) return;
+    const b = (chunk.hashes[base] ?? 0) & (this.#heads.length - 1);
+    const next = chunk.chain[base] ?? NO_SLOT;
     const head = this.#heads[b] ?? NO_SLOT;
     if (head === slot) this.#heads[b] = next;
     else {
       let prev = head;
       while (prev !== NO_SLOT) {
-        const chunk = this.#chunk(prev);
-        const base = prev & IN_CHUNK;
-        if (chunk.chain[base] === slot) {
-          chunk.chain[base] = next;
+        const c = this.#slotChunk(prev);
+        const pb = prev & IN_CHUNK;
+        if (c.chain[pb] === slot) {
+          c.chain[pb] = next;
           break;
         }
-        prev = chunk.chain[base] ?? NO_SLOT;
+        prev = c.chain[pb] ?? NO_SLOT;
       }
     }
-    this.#keys[slot] = undefined;
-    this.#free.push(slot);
+    this.#pools[chunk.meta[base * 3] ?? 0]?.release(chunk.block[base] ?? 0);
+    this.#dropRegistrar(chunk.registrar[base] ?? 0);
+    chunk.aor[base] = undefined;
+    chunk.contact[base] = undefined;
+    chunk.chain[base] = this.#freeSlot;
+    this.#freeSlot = slot;
     this.#size--;
   }
 
-  #chunk(slot: number): Chunk {
-    const chunk = this.#chunks[slot >>> CHUNK_BITS];
+  #slotChunk(slot: number): SlotChunk {
+    const chunk = this.#slots[slot >>> CHUNK_BITS];
     if (chunk === undefined) throw new RangeError(`status-report slot ${slot} not allocated`);
     return chunk;
   }
 
+  /** Where the slot's block lies: its pool's arrays and the block's first index in them. */
+  #where(chunk: SlotChunk, base: number): { pool: BlockPool; times: Uint32Array; codes: Uint32Array; at: number } {
+    const pool = this.#pools[chunk.meta[base * 3] ?? 0];
+    const block = chunk.block[base] ?? 0;
+    const times = pool?.times[block >>> BLOCK_CHUNK_BITS];
+    const codes = pool?.codes[block >>> BLOCK_CHUNK_BITS];
+    if (pool === undefined || times === undefined || codes === undefined) {
+      throw new RangeError(`status-report block ${block} not allocated`);
+    }
+    return { pool, times, codes, at: (block & (BLOCK_CHUNK - 1)) * pool.size };
+  }
+
   #push(slot: number, at: number, from: number, to: number, kind: number, reason: number): void {
-    const chunk = this.#chunk(slot);
+    const chunk = this.#slotChunk(slot);
     const base = slot & IN_CHUNK;
-    const first = chunk.meta[base * 2] ?? 0;
-    const count = chunk.meta[base * 2 + 1] ?? 0;
+    const cls = chunk.meta[base * 3] ?? 0;
+    let first = chunk.meta[base * 3 + 1] ?? 0;
+    const count = chunk.meta[base * 3 + 2] ?? 0;
+    let size = this.#pools[cls]?.size ?? this.depth;
+    if (count === size && size < this.depth) {
+      // Full and below the depth: move the entries, oldest first, to a block of the next class (most records never
+      // get here: they keep the 4 entries of their first registration until refreshes add more).
+      this.#grow(chunk, base, cls, first, count);
+      first = 0;
+      size = this.#pools[cls + 1]?.size ?? this.depth;
+    }
+    // The block's arrays read in place (no object per push: a state change allocates nothing that outlives it).
+    const block = chunk.block[base] ?? 0;
+    const pool = this.#pools[chunk.meta[base * 3] ?? 0];
+    const times = pool?.times[block >>> BLOCK_CHUNK_BITS];
+    const codes = pool?.codes[block >>> BLOCK_CHUNK_BITS];
+    if (times === undefined || codes === undefined) throw new RangeError(`status-report block ${block} not allocated`);
+    const offset = (block & (BLOCK_CHUNK - 1)) * size;
     let index: number;
-    if (count < this.depth) {
-      index = (first + count) % this.depth;
-      chunk.meta[base * 2 + 1] = count + 1;
+    if (count < size) {
+      index = (first + count) % size;
+      chunk.meta[base * 3 + 2] = count + 1;
     } else {
       index = first;
-      chunk.meta[base * 2] = (first + 1) % this.depth;
+      chunk.meta[base * 3 + 1] = (first + 1) % size;
     }
-    const at32 = Math.max(0, Math.min(0xffffffff, Math.trunc(at)));
-    chunk.times[base * this.depth + index] = at32;
-    chunk.codes[base * this.depth + index] = (to | (from << STATE_BITS) | kind | (reason << REASON_SHIFT)) >>> 0;
+    times[offset + index] = Math.max(0, Math.min(0xffffffff, Math.trunc(at)));
+    codes[offset + index] = (to | (from << STATE_BITS) | kind | (reason << REASON_SHIFT)) >>> 0;
+  }
+
+  #grow(chunk: SlotChunk, base: number, cls: number, first: number, count: number): void {
+    const old = this.#where(chunk, base);
+    const oldBlock = chunk.block[base] ?? 0;
+    const next = this.#pools[cls + 1] as BlockPool;
+    const block = next.alloc();
+    chunk.block[base] = block;
+    chunk.meta[base * 3] = cls + 1;
+    chunk.meta[base * 3 + 1] = 0;
+    const { times, codes, at } = this.#where(chunk, base);
+    for (let i = 0; i < count; i++) {
+      const from = old.at + ((first + i) % old.pool.size);
+      times[at + i] = old.times[from] ?? 0;
+      codes[at + i] = old.codes[from] ?? 0;
+    }
+    old.pool.release(oldBlock);
   }
 
   #last(slot: number): number {
-    const chunk = this.#chunk(slot);
+    const chunk = this.#slotChunk(slot);
     const base = slot & IN_CHUNK;
-    const first = chunk.meta[base * 2] ?? 0;
-    const count = chunk.meta[base * 2 + 1] ?? 0;
+    const count = chunk.meta[base * 3 + 2] ?? 0;
     if (count === 0) return 0;
-    return chunk.codes[base * this.depth + ((first + count - 1) % this.depth)] ?? 0;
+    const block = chunk.block[base] ?? 0;
+    const pool = this.#pools[chunk.meta[base * 3] ?? 0];
+    const codes = pool?.codes[block >>> BLOCK_CHUNK_BITS];
+    if (pool === undefined || codes === undefined) return 0;
+    const index = (block & (BLOCK_CHUNK - 1)) * pool.size + (((chunk.meta[base * 3 + 1] ?? 0) + count - 1) % pool.size);
+    return codes[index] ?? 0;
   }
 
   #each(slot: number, visit: (at: number, code: number) => void): void {
-    const chunk = this.#chunk(slot);
+    const chunk = this.#slotChunk(slot);
     const base = slot & IN_CHUNK;
-    const first = chunk.meta[base * 2] ?? 0;
-    const count = chunk.meta[base * 2 + 1] ?? 0;
+    const first = chunk.meta[base * 3 + 1] ?? 0;
+    const count = chunk.meta[base * 3 + 2] ?? 0;
+    const { pool, times, codes, at } = this.#where(chunk, base);
     for (let i = 0; i < count; i++) {
-      const index = base * this.depth + ((first + i) % this.depth);
-      visit(chunk.times[index] ?? 0, chunk.codes[index] ?? 0);
+      const index = at + ((first + i) % pool.size);
+      visit(times[index] ?? 0, codes[index] ?? 0);
     }
   }
 }
