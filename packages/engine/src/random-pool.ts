@@ -28,8 +28,14 @@ export class RandomPool {
       randomFillSync(this.#pool);
       this.#pos = 0;
     }
-    const out = this.#pool.subarray(this.#pos, this.#pos + n);
-    this.#pos += n;
-    return Uint8Array.prototype.slice.call(out);
+    // Copied byte by byte into one small typed array (kept on V8's heap): no Buffer view of the pool per call
+    // (`subarray` built a FastBuffer, ~150 B, and `slice` a second array) — this runs once per record at load and
+    // once per request (cnonce).
+    const pool = this.#pool;
+    const out = new Uint8Array(n);
+    const start = this.#pos;
+    for (let i = 0; i < n; i++) out[i] = pool[start + i] as number;
+    this.#pos = start + n;
+    return out;
   }
 }
