@@ -19,6 +19,11 @@ export const REASON_SLOT_BITS = 12;
 export const REASON_GENERATION_BITS = 11;
 const SLOT_MASK = (1 << REASON_SLOT_BITS) - 1;
 const GENERATION_MASK = (1 << REASON_GENERATION_BITS) - 1;
+/**
+ * A reference that always reads as {@link REASON_GONE}: generations run 0 to 2046 and wrap, so the all-ones
+ * generation is never a live slot's.
+ */
+export const REASON_GONE_REF = (GENERATION_MASK << REASON_SLOT_BITS) | SLOT_MASK;
 
 export class ReasonTable {
   readonly #strings: (string | undefined)[];
@@ -50,7 +55,7 @@ export class ReasonTable {
       const old = this.#strings[slot];
       if (old !== undefined) {
         this.#slots.delete(old);
-        this.#generations[slot] = ((this.#generations[slot] ?? 0) + 1) & GENERATION_MASK;
+        this.#generations[slot] = ((this.#generations[slot] ?? 0) + 1) % GENERATION_MASK;
       }
       this.#strings[slot] = text;
       this.#slots.set(text, slot);

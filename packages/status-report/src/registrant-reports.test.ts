@@ -277,6 +277,22 @@ describe("RegistrantReports storage (issue 14: room for a few reports, grown whe
     expect(r.history(key(0))).toEqual([]);
   });
 
+  it("keeps every entry's states when 65,536 distinct reasons are in use, and never shows another's reason", () => {
+    const r = new RegistrantReports();
+    const n = 70_000;
+    for (let i = 0; i < n; i++) change(r, key(i), "REGISTERING_STATE", "REGISTRAR_ERROR_STATE", i, `500 phrase ${i}`);
+    for (let i = 0; i < n; i += 997) {
+      const [entry] = r.history(key(i));
+      expect(entry).toMatchObject({ at: i, from: "REGISTERING_STATE", to: "REGISTRAR_ERROR_STATE" });
+      expect([`500 phrase ${i}`, REASON_GONE]).toContain(entry?.reason);
+    }
+    expect(r.history(key(n - 1))[0]?.reason).toBe(REASON_GONE);
+    // Once records go, their codes are free again: a new record's reason is shown.
+    for (let i = 0; i < 10_000; i++) r.remove(key(i));
+    change(r, key(n), "REGISTERING_STATE", "REGISTERED_STATE", n, "200 OK");
+    expect(r.history(key(n))).toEqual([{ at: n, from: "REGISTERING_STATE", to: "REGISTERED_STATE", reason: "200 OK" }]);
+  });
+
   it("gives back the small blocks once every record has outgrown them", () => {
     const r = new RegistrantReports();
     for (let i = 0; i < 2000; i++) r.created(key(i), 1);

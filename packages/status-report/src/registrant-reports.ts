@@ -3,12 +3,12 @@
  * per record, named `aor=<AOR>;contact=<binding>;registrar=<registrar>`, whose status follows the record's state and
  * whose reports are its last `depth` entries, "created with state …" then "state changed to …".
  *
- * Kept compactly for a million records: an entry is two 32-bit numbers (unix seconds; the packed from/to states,
+ * Kept compactly for a million records: an entry is a 32-bit time and a 16-bit code id (the packed from/to states,
  * kind and interned reason) in a per-record ring inside large shared typed arrays, never an object or a string. The
  * report texts, dates and history objects are made only when a command or the web page asks for them.
  */
 import { formatKey, type RegistrantKey, STATE_NAMES, type StateName } from "@uacreg/core";
-import { ReasonTable } from "./reason-table.js";
+import { REASON_GONE_REF, ReasonTable } from "./reason-table.js";
 import type { SrGroup } from "./sr-group.js";
 import { registrantStatus, type SrReport, type SrStatus } from "./sr-status.js";
 
@@ -68,6 +68,8 @@ const STATE_BITS = 4;
 const STATE_MASK = (1 << STATE_BITS) - 1;
 const KIND_CREATED = 1 << (2 * STATE_BITS);
 const REASON_SHIFT = 2 * STATE_BITS + 1;
+/** The bits of a code below the reason reference: to, from and the created flag. */
+const STATES_AND_KIND = (1 << REASON_SHIFT) - 1;
 const NO_SLOT = -1;
 /**
  * Entries a record starts with room for: a first registration against a digest registrar makes 4 reports (created,
@@ -95,15 +97,100 @@ interface SlotChunk {
   readonly meta: Uint8Array;
 }
 
+/** Distinct entry codes held at once: an entry stores a 16-bit number for its code. */
+const CODE_IDS = 1 << 16;
+
 /**
- * Entry blocks of one size: `size` entries of two 32-bit numbers each (unix seconds; to (4 bits), from (4 bits),
- * created flag, reason reference (23 bits)), in chunks of {@link BLOCK_CHUNK} blocks. A freed block is chained
+ * The entries' 32-bit codes (to, from, created flag, reason reference), interned: at a million records the entries
+ * use a few dozen distinct codes ("REGISTERING → REGISTERED, 200 OK"), so an entry holds a 16-bit id instead of the
+ * code (6 bytes per entry with its time, not 8). Each id counts the entries using it and is reused when none does.
+ * Bounded: when 65,536 codes are in use (a registrar sending a new reason phrase on every reply), a new code is
+ * stored with the reason "(reason no longer kept)", its states kept; those 200 codes hold ids from the start.
+ */
+class EntryCodes {
+  readonly #ids = new Map<number, number>();
+  #codes = new Uint32Array(256);
+  #uses = new Uint32Array(256);
+  readonly #free: number[] = [];
+  #next = 0;
+
+  constructor() {
+    // The fallback codes (every from/to state, created or not, reason gone), never freed.
+    for (let kind = 0; kind <= KIND_CREATED; kind += KIND_CREATED) {
+      for (let from = 0; from < STATE_NAMES.length; from++) {
+        for (let to = 0; to < STATE_NAMES.length; to++) {
+          const id = this.#add(codeOf(from, to, kind, REASON_GONE_REF));
+          this.#uses[id] = 1;
+        }
+      }
+    }
+  }
+
+  /** Distinct codes held (including the fallback ones). */
+  get size(): number {
+    return this.#ids.size;
+  }
+
+  get bytes(): number {
+    return this.#codes.byteLength + this.#uses.byteLength;
+  }
+
+  /** The id of `code`, counted as used once more. */
+  use(code: number): number {
+    let id = this.#ids.get(code);
+    if (id === undefined) {
+      id =
+        this.#free.length > 0 || this.#next < CODE_IDS
+          ? this.#add(code)
+          : (this.#ids.get(((code & STATES_AND_KIND) | (REASON_GONE_REF << REASON_SHIFT)) >>> 0) ?? 0);
+    }
+    this.#uses[id] = (this.#uses[id] ?? 0) + 1;
+    return id;
+  }
+
+  /** One entry using `id` is gone. */
+  drop(id: number): void {
+    const uses = (this.#uses[id] ?? 1) - 1;
+    this.#uses[id] = uses;
+    if (uses > 0) return;
+    this.#ids.delete(this.#codes[id] ?? 0);
+    this.#free.push(id);
+  }
+
+  code(id: number): number {
+    return this.#codes[id] ?? 0;
+  }
+
+  #add(code: number): number {
+    const id = this.#free.pop() ?? this.#next++;
+    if (id >= this.#codes.length) {
+      const codes = new Uint32Array(this.#codes.length * 2);
+      codes.set(this.#codes);
+      this.#codes = codes;
+      const uses = new Uint32Array(this.#uses.length * 2);
+      uses.set(this.#uses);
+      this.#uses = uses;
+    }
+    this.#codes[id] = code;
+    this.#uses[id] = 0;
+    this.#ids.set(code, id);
+    return id;
+  }
+}
+
+function codeOf(from: number, to: number, kind: number, reason: number): number {
+  return (to | (from << STATE_BITS) | kind | (reason << REASON_SHIFT)) >>> 0;
+}
+
+/**
+ * Entry blocks of one size: `size` entries of a 32-bit time (unix seconds) and a 16-bit code id ({@link EntryCodes}),
+ * in chunks of {@link BLOCK_CHUNK} blocks. A freed block is chained
  * through its first time word within its chunk and reused before the pool grows; a chunk whose blocks are all free
  * is dropped (when every record has moved up to larger blocks, the smaller classes give their memory back).
  */
 class BlockPool {
   readonly times: (Uint32Array | undefined)[] = [];
-  readonly codes: (Uint32Array | undefined)[] = [];
+  readonly codes: (Uint16Array | undefined)[] = [];
   /** Per chunk: blocks in use, and its first free block ({@link NO_SLOT}: none). */
   readonly #used: number[] = [];
   readonly #free: number[] = [];
@@ -122,7 +209,7 @@ class BlockPool {
   }
 
   get bytes(): number {
-    return this.#chunks * BLOCK_CHUNK * this.size * 8;
+    return this.#chunks * BLOCK_CHUNK * this.size * 6;
   }
 
   alloc(): number {
@@ -144,7 +231,7 @@ class BlockPool {
     const c = this.#vacant.pop() ?? this.times.length;
     const times = new Uint32Array(BLOCK_CHUNK * this.size);
     this.times[c] = times;
-    this.codes[c] = new Uint32Array(BLOCK_CHUNK * this.size);
+    this.codes[c] = new Uint16Array(BLOCK_CHUNK * this.size);
     this.#chunks++;
     // Chain every block of the new chunk, the first one taken now.
     const first = c << BLOCK_CHUNK_BITS;
@@ -251,6 +338,8 @@ export class RegistrantReports implements SrGroup {
   readonly #slots: SlotChunk[] = [];
   /** Entry blocks by size class ({@link sizeClasses}): a record's block moves up a class only when it is full. */
   readonly #pools: BlockPool[];
+  /** The entries' codes, interned (an entry holds a 16-bit id). */
+  readonly #codes = new EntryCodes();
   /** Interned registrars: id → string, string → id, and how many records use each id (0: free for reuse). */
   readonly #registrars: (string | undefined)[] = [];
   readonly #registrarIds = new Map<string, number>();
@@ -289,7 +378,8 @@ export class RegistrantReports implements SrGroup {
     // Per slot: registrar, chain, order, hash, block (4 bytes each) and meta (3).
     const slotBytes = this.#slots.length * CHUNK * 23;
     const bytes = classes.reduce((sum, c) => sum + c.bytes, slotBytes + this.#heads.byteLength);
-    return { records: this.#size, slots: this.#allocated, classes, bytes: bytes + this.#registrarUses.byteLength };
+    const tables = this.#registrarUses.byteLength + this.#codes.bytes;
+    return { records: this.#size, slots: this.#allocated, classes, bytes: bytes + tables };
   }
 
   /**
@@ -602,7 +692,10 @@ export class RegistrantReports implements SrGroup {
         prev = c.chain[pb] ?? NO_SLOT;
       }
     }
-    this.#pools[chunk.meta[base * 3] ?? 0]?.release(chunk.block[base] ?? 0);
+    const count = chunk.meta[base * 3 + 2] ?? 0;
+    const { pool, codes, at } = this.#where(chunk, base);
+    for (let i = 0; i < count; i++) this.#codes.drop(codes[at + i] ?? 0);
+    pool.release(chunk.block[base] ?? 0);
     this.#dropRegistrar(chunk.registrar[base] ?? 0);
     chunk.aor[base] = undefined;
     chunk.contact[base] = undefined;
@@ -618,7 +711,7 @@ export class RegistrantReports implements SrGroup {
   }
 
   /** Where the slot's block lies: its pool's arrays and the block's first index in them. */
-  #where(chunk: SlotChunk, base: number): { pool: BlockPool; times: Uint32Array; codes: Uint32Array; at: number } {
+  #where(chunk: SlotChunk, base: number): { pool: BlockPool; times: Uint32Array; codes: Uint16Array; at: number } {
     const pool = this.#pools[chunk.meta[base * 3] ?? 0];
     const block = chunk.block[base] ?? 0;
     const times = pool?.times[block >>> BLOCK_CHUNK_BITS];
@@ -657,9 +750,10 @@ export class RegistrantReports implements SrGroup {
     } else {
       index = first;
       chunk.meta[base * 3 + 1] = (first + 1) % size;
+      this.#codes.drop(codes[offset + index] ?? 0);
     }
     times[offset + index] = Math.max(0, Math.min(0xffffffff, Math.trunc(at)));
-    codes[offset + index] = (to | (from << STATE_BITS) | kind | (reason << REASON_SHIFT)) >>> 0;
+    codes[offset + index] = this.#codes.use(codeOf(from, to, kind, reason));
   }
 
   #grow(chunk: SlotChunk, base: number, cls: number, first: number, count: number): void {
@@ -689,7 +783,7 @@ export class RegistrantReports implements SrGroup {
     const codes = pool?.codes[block >>> BLOCK_CHUNK_BITS];
     if (pool === undefined || codes === undefined) return 0;
     const index = (block & (BLOCK_CHUNK - 1)) * pool.size + (((chunk.meta[base * 3 + 1] ?? 0) + count - 1) % pool.size);
-    return codes[index] ?? 0;
+    return this.#codes.code(codes[index] ?? 0);
   }
 
   #each(slot: number, visit: (at: number, code: number) => void): void {
@@ -700,7 +794,7 @@ export class RegistrantReports implements SrGroup {
     const { pool, times, codes, at } = this.#where(chunk, base);
     for (let i = 0; i < count; i++) {
       const index = at + ((first + i) % pool.size);
-      visit(times[index] ?? 0, codes[index] ?? 0);
+      visit(times[index] ?? 0, this.#codes.code(codes[index] ?? 0));
     }
   }
 }
