@@ -11,8 +11,9 @@
 //   node --expose-gc packages/status-report/bench/memory.bench.mjs [N]
 //   DEPTHS=5,10,20 node --expose-gc packages/status-report/bench/memory.bench.mjs 100000
 //
-// Imports the BUILT package (`pnpm turbo run build --filter=@uacreg/status-report...`).
-import { RegistrantReports } from "@uacreg/status-report";
+// Imports the BUILT package (`pnpm turbo run build --filter=@uacreg/status-report...`), or the module STORE names (an
+// older build of registrant-reports.js, to compare before/after in one session).
+const { RegistrantReports } = await import(process.env.STORE ?? "@uacreg/status-report");
 
 if (typeof globalThis.gc !== "function") {
   console.error("run with node --expose-gc");
