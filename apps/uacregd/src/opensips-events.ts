@@ -90,10 +90,13 @@ export class OpensipsEvents {
   attach(engine: FollowedEngine): void {
     this.#detach?.();
     this.#detach = engine.onStateChange((e) => {
+      // changed() returns one reused object: copy what we need before anything else can report a change.
       const change = this.reports.changed(e);
+      const moved = change.status !== change.oldStatus;
+      const status = moved ? { ...change } : undefined;
       raiseRegistrantEvent(this.evi, e.key, e.to);
-      if (change.status !== change.oldStatus && this.evi.wanted(SR_STATUS_CHANGED_EVENT)) {
-        raiseStatusChanged(this.evi, { group: REGISTRANT_GROUP, identifier: formatKey(e.key), ...change });
+      if (status !== undefined && this.evi.wanted(SR_STATUS_CHANGED_EVENT)) {
+        raiseStatusChanged(this.evi, { group: REGISTRANT_GROUP, identifier: formatKey(e.key), ...status });
       }
     });
     this.#armSweep();
