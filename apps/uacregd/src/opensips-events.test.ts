@@ -19,7 +19,11 @@ class FakeEngine {
   }
   snapshot() {
     const keys = [...this.keys];
-    return { length: keys.length, view: (i: number) => ({ ...keys[i] }) as RecordView };
+    return {
+      length: keys.length,
+      view: (i: number) => ({ ...keys[i] }) as RecordView,
+      key: (i: number) => ({ ...(keys[i] as RegistrantKey) }),
+    };
   }
   counters(): Record<string, number> {
     return { records: this.keys.length };

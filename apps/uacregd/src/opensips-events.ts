@@ -164,8 +164,7 @@ export class OpensipsEvents {
     const keys = async function* (): AsyncGenerator<RegistrantKey> {
       for (let i = 0; i < records.length; i++) {
         if (i > 0 && i % RETAIN_CHUNK === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        const v = records.view(i);
-        yield { aor: v.aor, contact: v.contact, registrar: v.registrar };
+        yield records.key(i); // the key alone: a full view per record made this ~7 µs per record at 1,000,000
       }
     };
     const run = this.reports

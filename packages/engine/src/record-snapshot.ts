@@ -5,7 +5,7 @@
  * held ~30 MB of views per reply until its last byte was written; the snapshot holds one reference per record,
  * shared by the readers that arrive while no record is added or removed.
  */
-import type { RecordView } from "@uacreg/core";
+import type { RecordView, RegistrantKey } from "@uacreg/core";
 import type { LiveRecord } from "./live-record.js";
 
 /**
@@ -19,6 +19,8 @@ export interface RecordSnapshot {
   readonly length: number;
   /** Makes the view of record `index` (0 ≤ index < length); a RangeError outside that. */
   view(index: number): RecordView;
+  /** The key of record `index` (no view made: what a reader that only needs keys asks for); a RangeError outside. */
+  key(index: number): RegistrantKey;
 }
 
 /** A snapshot of `records`, an array nobody changes (no copy, no view made yet). */
@@ -29,6 +31,11 @@ export function snapshotOf(records: readonly LiveRecord[]): RecordSnapshot {
       const live = records[index];
       if (live === undefined) throw new RangeError(`record ${index} of a snapshot of ${records.length}`);
       return live.view();
+    },
+    key(index: number): RegistrantKey {
+      const live = records[index];
+      if (live === undefined) throw new RangeError(`record ${index} of a snapshot of ${records.length}`);
+      return live.key;
     },
   };
 }

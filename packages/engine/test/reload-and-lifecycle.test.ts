@@ -570,6 +570,12 @@ describe("the reg_list snapshot", () => {
     expect(views.find((v) => v.aor === "sip:alice@reg.test")?.enabled).toBe(false);
     expect(views.find((v) => v.aor === "sip:bob@reg.test")?.contact).toBe(key(h, "bob").contact);
     expect(() => taken.view(2)).toThrow(RangeError);
+    // key(i): the same record's key without a view (what the status reports' identifiers read).
+    expect(Array.from({ length: 2 }, (_, i) => taken.key(i)).sort((a, b) => a.aor.localeCompare(b.aor))).toEqual([
+      key(h, "alice"),
+      key(h, "bob"),
+    ]);
+    expect(() => taken.key(2)).toThrow(RangeError);
 
     // A snapshot taken now lists the table as it is now, and list() agrees with it.
     const now = h.engine.snapshot();

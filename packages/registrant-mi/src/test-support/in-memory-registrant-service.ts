@@ -59,6 +59,12 @@ export class InMemoryRegistrantService implements RegistrantService {
         this.viewsMade++;
         return view;
       },
+      key: (index: number): RegistrantKey => {
+        const key = keys[index];
+        const view = key === undefined ? undefined : (this.records.get(key) ?? taken.get(key));
+        if (view === undefined) throw new RangeError(`record ${index} of a snapshot of ${keys.length}`);
+        return { aor: view.aor, contact: view.contact, registrar: view.registrar };
+      },
     };
   }
 
