@@ -8,11 +8,10 @@ export interface HeaderField {
 }
 
 /**
- * Per parsed field, ONE number (a slot of a double array, 8 bytes; three small integers took 24): the name's start
- * offset and length (255 = "255 or more", then measured again), the value's end offset and a "folded" bit, as
- * `((nameStart * 256 + nameLength) * 2^22 + valueEnd) * 2 + folded`, below 2^53 while offsets stay below
- * {@link MAX_INDEXED_HEAD}. A response of which only Via, CSeq and Call-ID are read keeps 8 bytes per field besides
- * its head text.
+ * Per parsed field, TWO small integers (three took 24 bytes; one packed double made every lookup divide): the name's
+ * start offset and length (255 = "255 or more", then measured again) as `nameStart << 8 | nameLength`, and the value's
+ * end offset and a "folded" bit as `valueEnd << 1 | folded`. Both stay below 2^30 (V8 small integers, decoded with
+ * shifts and masks) while offsets stay below {@link MAX_INDEXED_HEAD}.
  */
 const NAME_LENGTH_SCAN = 255;
 
@@ -24,20 +23,23 @@ export interface ValueRange {
 }
 
 const scratchRange: ValueRange = { text: "", start: 0, end: 0 };
-const END_RANGE = 2 ** 22;
 
-/** The longest head (in UTF-16 units) whose fields {@link packField} can number: 4 MiB, far above any SIP limit. */
-export const MAX_INDEXED_HEAD = END_RANGE - 1;
+/** The longest head (in UTF-16 units) whose fields the index can number: 4 MiB, far above any SIP limit. */
+export const MAX_INDEXED_HEAD = 2 ** 22 - 1;
 
-/** The number {@link HeaderIndex.fromHead} keeps for one parsed field (offsets into the head). */
-export function packField(nameStart: number, nameEnd: number, valueEnd: number, folded: boolean): number {
-  const nameLength = Math.min(nameEnd - nameStart, NAME_LENGTH_SCAN);
-  return ((nameStart * 256 + nameLength) * END_RANGE + valueEnd) * 2 + (folded ? 1 : 0);
+/** The first number {@link HeaderIndex.fromHead} keeps for a parsed field: where its name lies. */
+export function packName(nameStart: number, nameEnd: number): number {
+  return (nameStart << 8) | Math.min(nameEnd - nameStart, NAME_LENGTH_SCAN);
+}
+
+/** The second number {@link HeaderIndex.fromHead} keeps for a parsed field: where its value ends, folded or not. */
+export function packValueEnd(valueEnd: number, folded: boolean): number {
+  return (valueEnd << 1) | (folded ? 1 : 0);
 }
 
 /**
  * The header fields of one message, in wire order. A parsed message keeps only its head and one number per field
- * ({@link packField}): a name or a value becomes a string only when it is read (and again at each read: no cache
+ * ({@link packName}, {@link packValueEnd}): a name or a value becomes a string only when it is read (and again at each read: no cache
  * array per message), and a lookup compares the names in place (case-insensitively, with the compact forms of
  * RFC 3261 §7.3.3), so a response of which only Via, CSeq and Call-ID are read allocates nothing more.
  */
@@ -86,11 +88,11 @@ export class HeaderIndex {
   }
 
   /**
-   * An index over a parsed head: `spans` holds one {@link packField} number per field. The value starts after the
+   * An index over a parsed head: `spans` holds two numbers per field ({@link packName}, {@link packValueEnd}). The value starts after the
    * ":" that follows the name and the LWS after it, and is unfolded when the field's "folded" bit is set.
    */
   static fromHead(head: string, spans: readonly number[]): HeaderIndex {
-    return new HeaderIndex(spans.length, undefined, undefined, undefined, head, spans);
+    return new HeaderIndex(spans.length / 2, undefined, undefined, undefined, head, spans);
   }
 
   get length(): number {
@@ -99,7 +101,7 @@ export class HeaderIndex {
 
   name(i: number): string {
     if (this.names !== undefined) return this.names[i]!;
-    const start = nameStartOf(this.spans[i]!);
+    const start = this.spans[2 * i]! >>> 8;
     return this.head.slice(start, start + this.nameLength(i));
   }
 
@@ -110,11 +112,11 @@ export class HeaderIndex {
   value(i: number): string {
     if (this.values !== undefined) return this.values[i]!;
     const head = this.head;
-    const packed = this.spans[i]!;
-    const folded = packed % 2 === 1;
-    const end = ((packed - (folded ? 1 : 0)) / 2) % END_RANGE;
+    const packed = this.spans[2 * i + 1]!;
+    const folded = (packed & 1) === 1;
+    const end = packed >>> 1;
     // The name is followed by optional SP/HTAB and ":" (checked by the parser), then LWS up to the value.
-    let start = head.indexOf(":", nameStartOf(packed) + this.nameLength(i)) + 1;
+    let start = head.indexOf(":", (this.spans[2 * i]! >>> 8) + this.nameLength(i)) + 1;
     while (start < end && isLws(head.charCodeAt(start))) start++;
     const raw = head.slice(start, end);
     return folded ? unfold(raw) : raw;
@@ -126,11 +128,11 @@ export class HeaderIndex {
    */
   valueRange(i: number, out: ValueRange): void {
     if (this.values === undefined) {
-      const packed = this.spans[i]!;
-      if (packed % 2 === 0) {
+      const packed = this.spans[2 * i + 1]!;
+      if ((packed & 1) === 0) {
         const head = this.head;
-        const end = (packed / 2) % END_RANGE;
-        let start = head.indexOf(":", nameStartOf(packed) + this.nameLength(i)) + 1;
+        const end = packed >>> 1;
+        let start = head.indexOf(":", (this.spans[2 * i]! >>> 8) + this.nameLength(i)) + 1;
         while (start < end && isLws(head.charCodeAt(start))) start++;
         out.text = head;
         out.start = start;
@@ -157,9 +159,9 @@ export class HeaderIndex {
     const compact = compactFormOf(key);
     const keyLength = key.length;
     for (let i = from; i < n; i++) {
-      const packed = spans[i]!;
-      const s = nameStartOf(packed);
-      let len = nameLengthOf(packed);
+      const packed = spans[2 * i]!;
+      const s = packed >>> 8;
+      let len = packed & 0xff;
       if (len === NAME_LENGTH_SCAN) len = this.nameLength(i);
       if (len === keyLength ? equalsLower(head, s, key) : len === 1 && (head.charCodeAt(s) | 0x20) === compact) {
         return i;
@@ -210,23 +212,15 @@ export class HeaderIndex {
 
   /** The length of parsed field `i`'s name (measured again when it is 255 or more: a token up to the SP/HTAB/":"). */
   private nameLength(i: number): number {
-    const packed = this.spans[i]!;
-    const len = nameLengthOf(packed);
+    const packed = this.spans[2 * i]!;
+    const len = packed & 0xff;
     if (len < NAME_LENGTH_SCAN) return len;
     const head = this.head;
-    const start = nameStartOf(packed);
+    const start = packed >>> 8;
     let end = start + len;
     while (end < head.length && isTokenChar(head.charCodeAt(end))) end++;
     return end - start;
   }
-}
-
-function nameStartOf(packed: number): number {
-  return Math.floor(packed / (2 * END_RANGE * 256));
-}
-
-function nameLengthOf(packed: number): number {
-  return Math.floor(packed / (2 * END_RANGE)) % 256;
 }
 
 const NO_SPANS: readonly number[] = [];

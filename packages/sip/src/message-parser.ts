@@ -1,4 +1,4 @@
-import { equalsLower, HeaderIndex, MAX_INDEXED_HEAD, packField } from "./header-index.js";
+import { equalsLower, HeaderIndex, MAX_INDEXED_HEAD, packName, packValueEnd } from "./header-index.js";
 import { isDigit, isLws, isSchemeChar, isTokenChar } from "./sip-grammar.js";
 import { SipParseError } from "./sip-parse-error.js";
 import { SipRequest, SipResponse } from "./sip-message.js";
@@ -181,7 +181,7 @@ interface ParsedHead {
   status: number;
   reason: string;
   version: string;
-  /** One {@link packField} number per field; the first `spanCount` entries are this head's. */
+  /** Two numbers per field ({@link packName}, {@link packValueEnd}); the first `spanCount` entries are this head's. */
   spans: number[];
   spanCount: number;
   /** -1 when there is no Content-Length field. */
@@ -264,8 +264,9 @@ function parseHead(head: string): ParsedHead {
     let ve = fieldEnd;
     while (ve > vs && isLws(head.charCodeAt(ve - 1))) ve--;
     if (folded && head.indexOf("\n", vs) >= ve) folded = false;
-    spans[count] = packField(lineStart, nameEnd, ve, folded);
-    count++;
+    spans[count] = packName(lineStart, nameEnd);
+    spans[count + 1] = packValueEnd(ve, folded);
+    count += 2;
     const nameLength = nameEnd - lineStart;
     if (
       nameLength === 1
