@@ -170,6 +170,17 @@ export class SipTransport {
     return new Promise<TransactionOutcome>(this.sendExecutor);
   }
 
+  /**
+   * {@link send} with a callback instead of a promise (the engine's `RequestSender.sendWith`, issue 14): an exchange in
+   * flight keeps nothing alive but its transaction (no promise, no reaction). `done` is called exactly once with the
+   * last outcome — before this returns when the transport is closed.
+   */
+  sendWith(req: OutgoingRequest, done: (outcome: TransactionOutcome) => void, hooks?: SendHooks): void {
+    const jobs = this.jobs;
+    if (this.closing || jobs === undefined) done(failedOutcome(new TransportError("transport is closed", "closed")));
+    else jobs.start(req, hooks, done);
+  }
+
   private sendingReq: OutgoingRequest | undefined = undefined;
   private sendingHooks: SendHooks | undefined = undefined;
   private readonly sendExecutor = (resolve: (o: TransactionOutcome) => void): void => {

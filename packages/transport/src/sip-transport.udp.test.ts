@@ -227,6 +227,31 @@ describe("a REGISTER over UDP", () => {
   });
 });
 
+describe("sendWith (the callback form the engine uses)", () => {
+  it("hands the 200 to the callback exactly once, and a closed transport's failure before it returns", async () => {
+    const reg = await peer((text, reply) => reply(echoResponse(text, 200, "OK")));
+    const t = await transport();
+    const outcomes: TransactionOutcome[] = [];
+    const got = new Promise<void>((resolve) => {
+      t.sendWith(register(`sip:127.0.0.1:${reg.port}`), (o) => {
+        outcomes.push(o);
+        resolve();
+      });
+    });
+    expect(outcomes).toEqual([]); // the datagram is out; the answer comes later
+    await got;
+    expect(outcomes).toHaveLength(1);
+    expect(response(outcomes[0]!).response.status).toBe(200);
+    expect(reg.received).toHaveLength(1);
+    expect(t.counters.inFlight).toBe(0);
+    await t.close();
+    const late: TransactionOutcome[] = [];
+    t.sendWith(register(`sip:127.0.0.1:${reg.port}`), (o) => late.push(o));
+    expect(late.map((o) => o.kind)).toEqual(["transport-error"]);
+    expect(reg.received).toHaveLength(1);
+  });
+});
+
 describe("local sockets", () => {
   it("sends from the forced socket and knows which sockets listen", async () => {
     const reg = await peer((text, reply) => reply(echoResponse(text, 200, "OK")));
