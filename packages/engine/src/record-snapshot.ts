@@ -19,8 +19,12 @@ export interface RecordSnapshot {
   readonly length: number;
   /** Makes the view of record `index` (0 ≤ index < length); a RangeError outside that. */
   view(index: number): RecordView;
-  /** The key of record `index` (no view made: what a reader that only needs keys asks for); a RangeError outside. */
-  key(index: number): RegistrantKey;
+  /**
+   * The key of record `index` (no view made: what a reader that only needs keys asks for); a RangeError outside.
+   * Optional, so that a service written before it (a RegistrantService of one's own) still type-checks: readers fall
+   * back to the view's key.
+   */
+  key?(index: number): RegistrantKey;
 }
 
 /** A snapshot of `records`, an array nobody changes (no copy, no view made yet). */

@@ -71,7 +71,14 @@ export class FixtureRecords implements RegistrantService {
 
   snapshot() {
     const taken = [...this.views];
-    return { length: taken.length, view: (i: number) => taken[i] as WebRecordView };
+    return {
+      length: taken.length,
+      view: (i: number) => taken[i] as WebRecordView,
+      key: (i: number): RegistrantKey => {
+        const v = taken[i] as WebRecordView;
+        return { aor: v.aor, contact: v.contact, registrar: v.registrar };
+      },
+    };
   }
   get(key: RegistrantKey): WebRecordView | undefined {
     return this.views[this.#find(key)];
