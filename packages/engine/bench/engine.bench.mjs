@@ -9,6 +9,7 @@ import { RegistrantEngine } from "@uacreg/engine";
 import { systemClock } from "@uacreg/runtime";
 import { parseMessage } from "@uacreg/sip";
 import { SipTransport } from "@uacreg/transport";
+import { ArrayRepository } from "./support/array-repository.mjs";
 
 const N = Number(process.env.N ?? 10_000);
 const gc = globalThis.gc ?? (() => {});
@@ -19,28 +20,6 @@ const registrarStats = async () => {
   const [m] = await once(child, "message");
   return m.stats;
 };
-
-class ArrayRepository {
-  constructor(rows) {
-    this.rows = rows;
-  }
-  async *loadAll() {
-    for (const r of this.rows) yield r;
-  }
-  async findOne() {
-    return undefined;
-  }
-  async updateState() {}
-  async insert() {}
-  async upsert() {}
-  async delete() {
-    return false;
-  }
-  async count() {
-    return this.rows.length;
-  }
-  async close() {}
-}
 
 function makeRows(n) {
   const rows = [];

@@ -21,6 +21,7 @@ import { parseRegistrantRow } from "@uacreg/core";
 import { RegistrantEngine } from "@uacreg/engine";
 import { systemClock } from "@uacreg/runtime";
 import { SipTransport } from "@uacreg/transport";
+import { ArrayRepository } from "./support/array-repository.mjs";
 
 const N = Number(process.env.N ?? 100_000);
 const TOP = Number(process.env.TOP ?? 25);
@@ -41,28 +42,6 @@ const child = REGISTER
   ? fork(fileURLToPath(new URL("./support/fast-registrar.mjs", import.meta.url)), { stdio: "inherit" })
   : undefined;
 const port = child === undefined ? 5099 : (await once(child, "message"))[0].port;
-
-class ArrayRepository {
-  constructor(rows) {
-    this.rows = rows;
-  }
-  async *loadAll() {
-    for (const r of this.rows) yield r;
-  }
-  async findOne() {
-    return undefined;
-  }
-  async updateState() {}
-  async insert() {}
-  async upsert() {}
-  async delete() {
-    return false;
-  }
-  async count() {
-    return this.rows.length;
-  }
-  async close() {}
-}
 
 const fresh = (s) => Buffer.from(s, "latin1").toString("latin1");
 const registrar = `sip:127.0.0.1:${port}`;

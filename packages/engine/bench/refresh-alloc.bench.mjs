@@ -14,34 +14,13 @@ import { fileURLToPath } from "node:url";
 import { RegistrantEngine } from "@uacreg/engine";
 import { systemClock } from "@uacreg/runtime";
 import { SipTransport } from "@uacreg/transport";
+import { ArrayRepository } from "./support/array-repository.mjs";
 
 const N = Number(process.env.N ?? 10_000);
 const TOP = Number(process.env.TOP ?? 30);
 const gc = globalThis.gc ?? (() => {});
 const child = fork(fileURLToPath(new URL("./support/fast-registrar.mjs", import.meta.url)), { stdio: "inherit" });
 const [{ port }] = await once(child, "message");
-
-class ArrayRepository {
-  constructor(rows) {
-    this.rows = rows;
-  }
-  async *loadAll() {
-    for (const r of this.rows) yield r;
-  }
-  async findOne() {
-    return undefined;
-  }
-  async updateState() {}
-  async insert() {}
-  async upsert() {}
-  async delete() {
-    return false;
-  }
-  async count() {
-    return this.rows.length;
-  }
-  async close() {}
-}
 
 const rows = [];
 for (let i = 0; i < N; i++) {

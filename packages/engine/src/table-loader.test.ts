@@ -68,23 +68,30 @@ describe('a full reload while a state write is pending (docs/decisions.md "state
   });
 });
 
+/**
+ * Starts the engine while a probe counts, at every turn of the event loop, how many of `users` are loaded. An MI
+ * request's callback stands in as a setImmediate: it runs only when the loader gives the loop a turn.
+ */
+async function startProbed(hh: Harness, users: readonly string[]) {
+  let done = false;
+  const seen: number[] = [];
+  const probe = (): void => {
+    if (done) return;
+    seen.push(users.filter((u) => hh.engine.get(key(hh, u)) !== undefined).length);
+    setImmediate(probe);
+  };
+  setImmediate(probe);
+  const report = await hh.engine.start();
+  done = true;
+  return { report, seen };
+}
+
 describe("a large load leaves the event loop turns (docs/performance-startup.md)", () => {
   it("runs I/O callbacks (the MI) between slices of rows, seeing the table partly loaded", async () => {
     const total = 5 * LOAD_SLICE_ROWS + 10;
     const users = Array.from({ length: total }, (_, i) => `u${i}`);
     h = await openHarness({ rows: (r) => users.map((u) => row(r, u)), start: false });
-    const hh = h;
-    let done = false;
-    const seen: number[] = [];
-    // An MI request's callback stands in as a setImmediate: it runs only when the loader gives the loop a turn.
-    const probe = (): void => {
-      if (done) return;
-      seen.push(users.filter((u) => hh.engine.get(key(hh, u)) !== undefined).length);
-      setImmediate(probe);
-    };
-    setImmediate(probe);
-    const report = await h.engine.start();
-    done = true;
+    const { report, seen } = await startProbed(h, users);
     expect(report.loaded).toBe(total);
     // One turn per slice: five while loading, each seeing one more slice of records than the one before.
     const partial = seen.filter((n) => n > 0 && n < total);
@@ -111,16 +118,7 @@ describe("a large load leaves the event loop turns (docs/performance-startup.md)
         }
       },
     });
-    let done = false;
-    const seen: number[] = [];
-    const probe = (): void => {
-      if (done) return;
-      seen.push(users.filter((u) => hh.engine.get(key(hh, u)) !== undefined).length);
-      setImmediate(probe);
-    };
-    setImmediate(probe);
-    const report = await h.engine.start();
-    done = true;
+    const { report, seen } = await startProbed(hh, users);
     expect(report.loaded).toBe(total);
     expect(pagesRead).toBe(2);
     expect(users.every((u) => hh.engine.get(key(hh, u)) !== undefined)).toBe(true);
