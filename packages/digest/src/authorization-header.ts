@@ -76,40 +76,6 @@ export function writeAuthorizationParts(c: DigestCredentials, out: Array<string 
  */
 const PARTS: Array<string | number> = new Array<string | number>(24).fill("");
 
-/** {@link formatAuthorization} from its fields (`qop` undefined: no qop, nc or cnonce; `ncHex` already 8 hex digits). */
-export function authorizationFromParts(
-  username: string,
-  realm: string,
-  nonce: string,
-  uri: string,
-  opaque: string | undefined,
-  qop: string | undefined,
-  ncHex: string,
-  cnonce: string,
-  response: string,
-  algorithm: string,
-  userhash: boolean,
-): string {
-  const end = writeFrom(
-    PARTS,
-    0,
-    username,
-    realm,
-    nonce,
-    uri,
-    opaque,
-    qop,
-    ncHex,
-    cnonce,
-    response,
-    algorithm,
-    userhash,
-  );
-  const value = PARTS.join("");
-  PARTS.fill("", 0, end);
-  return value;
-}
-
 /** The value's parts into `p` from `at` (at most 24); the index after the last. */
 function writeFrom(
   p: Array<string | number>,

@@ -2,7 +2,6 @@ import { type DigestAlgorithm, digestHexLength, hashHex, isSessionAlgorithm } fr
 import type { DigestChallenge, DigestQop } from "./digest-challenge.js";
 import { DigestError } from "./digest-error.js";
 import { assertHeaderSafe } from "./header-value-check.js";
-import { authorizationFromParts } from "./authorization-header.js";
 import { formatNonceCount } from "./nonce-count.js";
 
 /** What computeCredentials needs: the chosen challenge, the account, and the request being authorized. */
@@ -108,14 +107,12 @@ function chooseQop(challenge: DigestChallenge, requested: DigestQop | undefined)
  */
 interface Computed {
   qop: DigestQop | undefined;
-  /** `nc` as 8 hex digits, with a qop. */
-  ncHex: string;
   /** The username as sent (hashed with userhash). */
   username: string;
   response: string;
 }
 
-const COMPUTED: Computed = { qop: undefined, ncHex: "", username: "", response: "" };
+const COMPUTED: Computed = { qop: undefined, username: "", response: "" };
 
 /** Parts of a hash input, joined into one flat string: a template literal would build a chain of cons strings first. */
 const HASH_INPUT: string[] = ["", ":", "", ":", "", ":", "", ":", "", ":", ""];
@@ -203,7 +200,6 @@ function computeInto(input: DigestCredentialsInput, out: Computed): void {
       ? hashHex(algorithm, `${ha1}:${nonce}:${ha2}`)
       : hashJoined(algorithm, ha1, nonce, ncHex, cnonce, qop, ha2);
   out.qop = qop;
-  out.ncHex = ncHex;
   out.username = challenge.userhash ? hashHex(algorithm, `${username}:${realm}`) : username;
 }
 
@@ -233,29 +229,4 @@ export function computeCredentials(input: DigestCredentialsInput): DigestCredent
     credentials.cnonce = input.cnonce;
   }
   return credentials;
-}
-
-/**
- * The Authorization / Proxy-Authorization header value for `input`: the same bytes as
- * `formatAuthorization(computeCredentials(input))` (OpenSIPS 3.6.8's layout, docs/opensips-behaviour.md §10), the same
- * checks and errors, built as one flat string without the credentials object. For a sender that answers on every
- * request (the registrant's refreshes with preemptive credentials).
- */
-export function authorizationValue(input: DigestCredentialsInput): string {
-  const out = COMPUTED;
-  computeInto(input, out);
-  const c = input.challenge;
-  return authorizationFromParts(
-    out.username,
-    c.realm,
-    input.nonce ?? c.nonce,
-    input.uri,
-    c.opaque,
-    out.qop,
-    out.ncHex,
-    input.cnonce,
-    out.response,
-    c.algorithm,
-    c.userhash,
-  );
 }

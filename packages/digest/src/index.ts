@@ -29,7 +29,6 @@ export {
   selectChallenge,
 } from "./digest-challenge.js";
 export {
-  authorizationValue,
   computeCredentials,
   type DigestCredentials,
   type DigestCredentialsInput,
