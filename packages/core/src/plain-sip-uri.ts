@@ -1,3 +1,4 @@
+import { isHostChar } from "@uacreg/sip";
 import { nameProblemAt } from "./uri-host.js";
 
 /**
@@ -52,17 +53,5 @@ function isPlainUserChar(c: number): boolean {
     c === 0x28 ||
     c === 0x29 ||
     c === 0x2b
-  );
-}
-
-/** The host characters @uacreg/sip's URI parser accepts in a host name. */
-function isHostChar(c: number): boolean {
-  return (
-    (c >= 0x30 && c <= 0x39) ||
-    (c >= 0x41 && c <= 0x5a) ||
-    (c >= 0x61 && c <= 0x7a) ||
-    c === 0x2d ||
-    c === 0x2e ||
-    c === 0x5f
   );
 }

@@ -17,7 +17,7 @@ export {
 export { parseMessage } from "./message-parser.js";
 export { serializeMessage } from "./message-serializer.js";
 export { SipStreamParser, type SipStreamParserOptions } from "./stream-parser.js";
-export { isSipUri, type OpaqueUri, parseUri, type SipUri } from "./sip-uri.js";
+export { isHostChar, isSipUri, type OpaqueUri, parseUri, type SipUri } from "./sip-uri.js";
 export { uriEquals } from "./uri-comparison.js";
 export { type NameAddr, parseNameAddr, parseNameAddrList } from "./name-addr.js";
 export { headerParam, unquote } from "./header-params.js";

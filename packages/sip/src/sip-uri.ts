@@ -139,8 +139,11 @@ function parseSipUri(text: string, scheme: "sip" | "sips", from: number): SipUri
   return uri;
 }
 
-/** hostname / IPv4address characters (RFC 3261 §25.1: alphanum, "-", "."), plus "_" seen in the wild. */
-function isHostChar(c: number): boolean {
+/**
+ * hostname / IPv4address characters (RFC 3261 §25.1: alphanum, "-", "."), plus "_" seen in the wild: what
+ * {@link parseUri} accepts in a host name (core's one-scan row check uses the same rule).
+ */
+export function isHostChar(c: number): boolean {
   return (
     (c >= 0x30 && c <= 0x39) ||
     (c >= 0x41 && c <= 0x5a) ||
