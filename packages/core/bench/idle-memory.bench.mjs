@@ -13,6 +13,7 @@ import { createRecord, DEFAULT_CORE_PARAMS, onResponse, onVisit, parseRegistrant
 // core does not depend on the scheduler: its built dist is imported by path (no new workspace dependency).
 import { RegistrantTable } from "../../scheduler/dist/index.js";
 import { parseMessage } from "@uacreg/sip";
+import { carrierRow, fresh, seededRandom } from "./support/carrier-rows.mjs";
 
 if (typeof globalThis.gc !== "function") {
   console.error("run with node --expose-gc");
@@ -22,38 +23,12 @@ const N = Number(process.argv[2] ?? 1_000_000);
 const DISTINCT = process.env.UACREG_BENCH_DISTINCT_NONCES === "1";
 const NO_TABLE = process.env.UACREG_BENCH_NO_TABLE === "1";
 
-let seed = 7;
-const random = (n) => {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    out[i] = seed >>> 24;
-  }
-  return out;
-};
+const random = seededRandom(7);
 const ctx = { params: { ...DEFAULT_CORE_PARAMS, preemptiveAuth: true }, random };
 const validation = { timerInterval: 100, defaultExpires: 3600, userAgent: "uacreg/0.1.0" };
 
 // A database driver hands over a fresh flat string per column per row: do the same (no shared literals).
-const fresh = (s) => Buffer.from(s, "latin1").toString("latin1");
-const ip = (i) => `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
-function row(i) {
-  return {
-    id: i + 1,
-    registrar: fresh("sip:registrar.example.com"),
-    proxy: null,
-    aor: fresh(`sip:${100000 + i}@example.com`),
-    third_party_registrant: null,
-    username: fresh(`${100000 + i}`),
-    password: fresh(`pw-${(i * 2654435761) >>> 0}`),
-    binding_URI: fresh(`sip:${100000 + i}@${ip(i)}:5060`),
-    binding_params: null,
-    expiry: 3600,
-    forced_socket: null,
-    cluster_shtag: null,
-    state: 0,
-  };
-}
+const row = (i) => carrierRow(i, fresh);
 
 const head = (callId, cseq) =>
   `Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1;received=192.0.2.1\r\nFrom: <sip:a@example.com>;tag=1\r\n` +

@@ -11,54 +11,18 @@
 import { Session } from "node:inspector/promises";
 import { createRecord, DEFAULT_CORE_PARAMS, onResponse, onVisit, parseRegistrantRow } from "@uacreg/core";
 import { parseMessage } from "@uacreg/sip";
+import { carrierRow, fresh, registrarReplies, seededRandom } from "./support/carrier-rows.mjs";
 
 const N = Number(process.env.N ?? 20_000);
 const TOP = Number(process.env.TOP ?? 25);
 const ALG = process.env.ALG ?? "MD5";
 const gc = globalThis.gc ?? (() => {});
 
-let seed = 11;
-const random = (n) => {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    out[i] = seed >>> 24;
-  }
-  return out;
-};
+const random = seededRandom(11);
 const ctx = { params: { ...DEFAULT_CORE_PARAMS, preemptiveAuth: true }, random };
 const validation = { timerInterval: 100, defaultExpires: 3600, userAgent: "uacreg/1.0.0" };
-const fresh = (s) => Buffer.from(s, "latin1").toString("latin1");
-const row = (i) => ({
-  registrar: fresh("sip:registrar.example.com"),
-  proxy: null,
-  aor: fresh(`sip:${100000 + i}@example.com`),
-  third_party_registrant: null,
-  username: fresh(`${100000 + i}`),
-  password: fresh(`pw-${(i * 2654435761) >>> 0}`),
-  binding_URI: fresh(`sip:${100000 + i}@10.${(i >>> 8) & 255}.${i & 255}.1:5060`),
-  binding_params: null,
-  expiry: 3600,
-  forced_socket: null,
-  cluster_shtag: null,
-  state: 0,
-});
-const head = (r, cseq) =>
-  "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK776asdhds;received=10.0.0.1;rport=5060\r\n" +
-  `From: <${r.config.aor}>;tag=${r.fromTag}\r\nTo: <${r.config.aor}>;tag=37GkEhwl6\r\n` +
-  `Call-ID: ${r.callId}\r\nCSeq: ${cseq} REGISTER\r\n`;
-const bytes = (text) => Buffer.from(text, "latin1");
-const challenge = (r, i) =>
-  bytes(
-    `SIP/2.0 401 Unauthorized\r\n${head(r, r.cseq)}WWW-Authenticate: Digest realm="example.com", ` +
-      `nonce="${(i * 40503) >>> 0}a7f3e9c1d2b4f6a8${i}", opaque="5ccc069c403ebaf9f0171e9517f40e41", algorithm=${ALG}, ` +
-      `qop="auth"\r\nServer: kamailio (5.6.3 (x86_64/linux))\r\nContent-Length: 0\r\n\r\n`,
-  );
-const ok = (r, cseq) =>
-  bytes(
-    `SIP/2.0 200 OK\r\n${head(r, cseq)}Contact: <${r.config.binding}>;expires=3600\r\n` +
-      `Server: kamailio (5.6.3 (x86_64/linux))\r\nContent-Length: 0\r\n\r\n`,
-  );
+const row = (i) => carrierRow(i, fresh);
+const { challenge, ok } = registrarReplies({ algorithm: ALG, server: "kamailio (5.6.3 (x86_64/linux))" });
 const destination = () => ({ family: "IPv4", address: fresh("10.0.0.1"), port: 5060 });
 
 let now = 1_764_000_000;

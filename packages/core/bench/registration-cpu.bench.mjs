@@ -9,53 +9,16 @@
 // Imports the BUILT packages (`pnpm exec turbo run build --filter=@uacreg/core...`).
 import { createRecord, DEFAULT_CORE_PARAMS, onResponse, onVisit, parseRegistrantRow } from "@uacreg/core";
 import { parseMessage } from "@uacreg/sip";
+import { carrierRow, registrarReplies, seededRandom } from "./support/carrier-rows.mjs";
 
 const N = Number(process.argv[2] ?? 20_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
 
-let seed = 11;
-const random = (n) => {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    out[i] = seed >>> 24;
-  }
-  return out;
-};
+const random = seededRandom(11);
 const ctx = { params: { ...DEFAULT_CORE_PARAMS, preemptiveAuth: true }, random };
 const validation = { timerInterval: 100, defaultExpires: 3600, userAgent: "uacreg/0.1.0" };
-const ip = (i) => `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
-const row = (i) => ({
-  registrar: "sip:registrar.example.com",
-  proxy: null,
-  aor: `sip:${100000 + i}@example.com`,
-  third_party_registrant: null,
-  username: `${100000 + i}`,
-  password: `pw-${(i * 2654435761) >>> 0}`,
-  binding_URI: `sip:${100000 + i}@${ip(i)}:5060`,
-  binding_params: null,
-  expiry: 3600,
-  forced_socket: null,
-  cluster_shtag: null,
-  state: 0,
-});
-const head = (r, cseq) =>
-  "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK776asdhds;received=10.0.0.1;rport=5060\r\n" +
-  `From: <${r.config.aor}>;tag=${r.fromTag}\r\nTo: <${r.config.aor}>;tag=37GkEhwl6\r\n` +
-  `Call-ID: ${r.callId}\r\nCSeq: ${cseq} REGISTER\r\n`;
-// The transport hands the parser the datagram's bytes.
-const bytes = (text) => Buffer.from(text, "latin1");
-const challenge = (r, i) =>
-  bytes(
-    `SIP/2.0 401 Unauthorized\r\n${head(r, r.cseq)}WWW-Authenticate: Digest realm="example.com", ` +
-      `nonce="${(i * 40503) >>> 0}a7f3e9c1d2b4f6a8${i}", opaque="5ccc069c403ebaf9f0171e9517f40e41", algorithm=MD5, ` +
-      `qop="auth"\r\nServer: registrar\r\nContent-Length: 0\r\n\r\n`,
-  );
-const ok = (r, cseq) =>
-  bytes(
-    `SIP/2.0 200 OK\r\n${head(r, cseq)}Contact: <${r.config.binding}>;expires=3600\r\n` +
-      `Server: registrar\r\nContent-Length: 0\r\n\r\n`,
-  );
+const row = (i) => carrierRow(i);
+const { challenge, ok } = registrarReplies();
 const destination = { family: "IPv4", address: "10.0.0.1", port: 5060 };
 
 const cpuNow = () => {

@@ -8,6 +8,7 @@
 // Imports the BUILT packages (`pnpm turbo run build --filter=@uacreg/core...`). Figures, not assertions.
 import { randomFillSync } from "node:crypto";
 import { createRecord, parseRegistrantRow } from "@uacreg/core";
+import { fresh, ip } from "./support/carrier-rows.mjs";
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const gc = globalThis.gc;
@@ -36,8 +37,6 @@ const random = (n) => {
 };
 
 // A driver hands over a fresh flat string per column per row: the same here (no shared literals).
-const fresh = (s) => Buffer.from(s, "latin1").toString("latin1");
-const ip = (i) => `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
 function row(i) {
   return {
     id: i + 1,

@@ -10,6 +10,7 @@ import { systemClock } from "@uacreg/runtime";
 import { parseMessage } from "@uacreg/sip";
 import { SipTransport } from "@uacreg/transport";
 import { ArrayRepository } from "./support/array-repository.mjs";
+import { benchRow } from "./support/bench-rows.mjs";
 
 const N = Number(process.env.N ?? 10_000);
 const gc = globalThis.gc ?? (() => {});
@@ -21,26 +22,7 @@ const registrarStats = async () => {
   return m.stats;
 };
 
-function makeRows(n) {
-  const rows = [];
-  for (let i = 0; i < n; i++) {
-    rows.push({
-      registrar: `sip:127.0.0.1:${port}`,
-      proxy: null,
-      aor: `sip:user${i}@bench.test`,
-      third_party_registrant: null,
-      username: `user${i}`,
-      password: "secret",
-      binding_URI: `sip:user${i}@127.0.0.1:5099`,
-      binding_params: null,
-      expiry: 3600,
-      forced_socket: null,
-      cluster_shtag: null,
-      state: 0,
-    });
-  }
-  return rows;
-}
+const makeRows = (n) => Array.from({ length: n }, (_, i) => benchRow(i, `sip:127.0.0.1:${port}`));
 
 const transport = await SipTransport.open({ listen: ["udp:127.0.0.1:0"] });
 // The engine's clock for the benchmark: the bucket walk runs 120 times faster than real time (the 16 buckets of

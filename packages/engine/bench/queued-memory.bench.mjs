@@ -5,6 +5,7 @@
 //   node --expose-gc packages/engine/bench/queued-memory.bench.mjs   (N=… to change N, MAX=… for max_in_flight)
 import { RegistrantEngine } from "@uacreg/engine";
 import { VirtualClock } from "@uacreg/runtime/testing";
+import { benchRow } from "./support/bench-rows.mjs";
 
 const N = Number(process.env.N ?? 100_000);
 const MAX = Number(process.env.MAX ?? 2000);
@@ -25,22 +26,7 @@ const engine = new RegistrantEngine({
   maxInFlight: MAX,
 });
 await engine.start();
-for (let i = 0; i < N; i++) {
-  engine.upsert({
-    registrar: "sip:127.0.0.1:5060",
-    proxy: null,
-    aor: `sip:user${i}@bench.test`,
-    third_party_registrant: null,
-    username: `user${i}`,
-    password: "secret",
-    binding_URI: `sip:user${i}@127.0.0.1:5099`,
-    binding_params: null,
-    expiry: 3600,
-    forced_socket: null,
-    cluster_shtag: null,
-    state: 0,
-  });
-}
+for (let i = 0; i < N; i++) engine.upsert(benchRow(i, "sip:127.0.0.1:5060"));
 gc();
 gc();
 const idle = process.memoryUsage().heapUsed;

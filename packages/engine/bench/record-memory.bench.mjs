@@ -22,6 +22,7 @@ import { RegistrantEngine } from "@uacreg/engine";
 import { systemClock } from "@uacreg/runtime";
 import { SipTransport } from "@uacreg/transport";
 import { ArrayRepository } from "./support/array-repository.mjs";
+import { benchRow } from "./support/bench-rows.mjs";
 
 const N = Number(process.env.N ?? 100_000);
 const TOP = Number(process.env.TOP ?? 25);
@@ -45,23 +46,7 @@ const port = child === undefined ? 5099 : (await once(child, "message"))[0].port
 
 const fresh = (s) => Buffer.from(s, "latin1").toString("latin1");
 const registrar = `sip:127.0.0.1:${port}`;
-const rows = [];
-for (let i = 0; i < N; i++) {
-  rows.push({
-    registrar: fresh(registrar),
-    proxy: null,
-    aor: fresh(`sip:user${i}@bench.test`),
-    third_party_registrant: null,
-    username: fresh(`user${i}`),
-    password: fresh("secret"),
-    binding_URI: fresh(`sip:user${i}@127.0.0.1:5099`),
-    binding_params: null,
-    expiry: 3600,
-    forced_socket: null,
-    cluster_shtag: null,
-    state: 0,
-  });
-}
+const rows = Array.from({ length: N }, (_, i) => benchRow(i, registrar, fresh));
 
 const transport = await SipTransport.open({ listen: ["udp:127.0.0.1:0"] });
 // Core's parsing alone, on the same rows, for the "beyond core's parse" share of the load.

@@ -15,6 +15,7 @@ import { RegistrantEngine } from "@uacreg/engine";
 import { systemClock } from "@uacreg/runtime";
 import { SipTransport } from "@uacreg/transport";
 import { ArrayRepository } from "./support/array-repository.mjs";
+import { benchRow } from "./support/bench-rows.mjs";
 
 const N = Number(process.env.N ?? 10_000);
 const TOP = Number(process.env.TOP ?? 30);
@@ -22,23 +23,7 @@ const gc = globalThis.gc ?? (() => {});
 const child = fork(fileURLToPath(new URL("./support/fast-registrar.mjs", import.meta.url)), { stdio: "inherit" });
 const [{ port }] = await once(child, "message");
 
-const rows = [];
-for (let i = 0; i < N; i++) {
-  rows.push({
-    registrar: `sip:127.0.0.1:${port}`,
-    proxy: null,
-    aor: `sip:user${i}@bench.test`,
-    third_party_registrant: null,
-    username: `user${i}`,
-    password: "secret",
-    binding_URI: `sip:user${i}@127.0.0.1:5099`,
-    binding_params: null,
-    expiry: 3600,
-    forced_socket: null,
-    cluster_shtag: null,
-    state: 0,
-  });
-}
+const rows = Array.from({ length: N }, (_, i) => benchRow(i, `sip:127.0.0.1:${port}`));
 
 const transport = await SipTransport.open({ listen: ["udp:127.0.0.1:0"] });
 // The walk 120 times faster than real time; the wall clock moved forward to make every record due (engine.bench.mjs).
