@@ -2,15 +2,13 @@
 // its credentials) on virtual time with the in-memory registrar: the cached challenge is dropped, so the next attempt
 // goes out without it instead of failing the same way forever. Nothing sleeps.
 import { afterEach, describe, expect, it } from "vitest";
-import { type Harness, openHarness, row } from "../src/test-support/engine-harness.js";
+import { type Harness, hasCredentials, openHarness, row } from "../src/test-support/engine-harness.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-const hasCredentials = (headers: string) => /^(Proxy-)?Authorization:/m.test(headers);
 
 describe("a transport error for the authenticated REGISTER", () => {
   it("drops the cached challenge: the next attempt starts without credentials and registers", async () => {

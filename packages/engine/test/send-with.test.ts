@@ -2,15 +2,13 @@
 // the in-memory registrar: records register and refresh through it as through promises, and an outcome handed over
 // before sendWith returns (a local send failure) is handled after the dispatch that sent, like a promise's would be.
 import { afterEach, describe, expect, it } from "vitest";
-import { type Harness, openHarness, row } from "../src/test-support/engine-harness.js";
+import { type Harness, hasCredentials, openHarness, row } from "../src/test-support/engine-harness.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-const hasCredentials = (headers: string) => /^(Proxy-)?Authorization:/m.test(headers);
 
 describe("a sender with sendWith", () => {
   it("registers (401, then 200) and refreshes with one transaction per refresh", async () => {

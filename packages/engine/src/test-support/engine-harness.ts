@@ -11,6 +11,9 @@ import type { ScriptedRegistrarOptions } from "./scripted-registrar.js";
 
 export { keyOf, row } from "./registrant-rows.js";
 
+/** Whether a request's header block carries credentials (`Authorization` or `Proxy-Authorization`). */
+export const hasCredentials = (headers: string): boolean => /^(Proxy-)?Authorization:/m.test(headers);
+
 /** How long `until` and `waitEvent` let virtual time run before giving up (10 minutes: many refresh cycles). */
 const LIMIT_MS = 600_000;
 
