@@ -1,20 +1,35 @@
 /**
  * The daemon's logger: pino, JSON lines on stdout by default, or one readable line per entry with `format: pretty`.
- * Password fields are redacted wherever they appear in a logged object, as a second line of defence: the engine and
- * the DB layer never put them in a log entry in the first place.
+ * Secret values (`password`, `*_password`, `auth`, `authorization`) are masked in every line wherever they appear, as
+ * a second line of defence: the engine and the DB layer never put them in a log entry in the first place. On stdout
+ * the lines of one event-loop turn are written together (log-destination.ts).
  */
 import { Writable } from "node:stream";
 import { pino, type Logger } from "pino";
+import { maskingDestination, TurnBatchedLines } from "./log-destination.js";
 
 export type { Logger };
 
-const REDACT = ["password", "*.password", "*.*.password", "row.password", "auth", "*.authorization"];
+/** The one batcher of process.stdout, whatever the number of loggers made in this process; flushed on `exit`. */
+let stdoutLines: TurnBatchedLines | undefined;
 
+function stdoutBatcher(): TurnBatchedLines {
+  if (stdoutLines) return stdoutLines;
+  const batcher = new TurnBatchedLines(process.stdout);
+  process.once("exit", () => batcher.flush());
+  stdoutLines = batcher;
+  return batcher;
+}
+
+/**
+ * The daemon's logger. JSON without `dest` goes to process.stdout, one `write` per event-loop turn; with `dest` (a
+ * test's sink, a file stream) and in the pretty format every line is written as it is logged.
+ */
 export function createLogger(opts: { level: string; format: "json" | "pretty" }, dest?: NodeJS.WritableStream): Logger {
-  const out = dest ?? process.stdout;
-  const options = { level: opts.level, redact: { paths: REDACT, censor: "***" }, base: { pid: process.pid } };
-  if (opts.format === "json") return pino(options, out);
-  return pino(options, prettyStream(out));
+  const options = { level: opts.level, base: { pid: process.pid } };
+  if (opts.format === "json") return pino(options, maskingDestination(dest ?? stdoutBatcher()));
+  // A person reads this format at a terminal: each line as it is logged (parsing it back costs more than the write).
+  return pino(options, maskingDestination(prettyStream(dest ?? process.stdout)));
 }
 
 const LEVEL_NAMES: Record<number, string> = {
