@@ -90,8 +90,12 @@ export function onResponse(
 
   // §4.3: a final reply really received pins the destination it came from, until a timeout or failure.
   let current = record;
-  if (event.destination !== undefined && record.pinned === undefined)
-    current = { ...record, pinned: keptDestination(event.destination) };
+  if (event.destination !== undefined && record.pinned === undefined) {
+    // A field-by-field copy keeps the records' one V8 shape (a spread would not).
+    const pinned = copyRecord(record);
+    pinned.pinned = keptDestination(event.destination);
+    current = pinned;
+  }
   const reason = describe(response);
 
   if (status < 300) return onSuccess(current, response, now, ctx, reason);
@@ -142,7 +146,12 @@ function onSuccess(
     });
   }
   const auth = applyAuthenticationInfo(record.auth, response.getHeader("Authentication-Info"));
-  const base = auth === record.auth ? record : { ...record, auth };
+  let base = record;
+  if (auth !== record.auth) {
+    const copy = copyRecord(record);
+    copy.auth = auth;
+    base = copy;
+  }
   const values = response.getHeaders("Contact");
   if (values.length === 0)
     return applyTransition(base, "reply-ok-no-contact", now, ctx, { reason: `${reason} without Contact` });
@@ -177,13 +186,15 @@ function onSuccess(
     });
     param = ours?.params.get("expires");
   }
-  const actions: RegistrantAction[] = [];
+  // Log lines only when there is something to say (a refresh has none): no empty array per 200.
+  let actions: RegistrantAction[] | undefined;
   if (base.config.forceSingle && count > 1) {
     if (base.afterSingleCleanup !== true) {
       return applyTransition(base, "reply-ok-force-single", now, ctx, {
         reason: `${reason} with ${count} bindings (FORCE_SINGLE)`,
       });
     }
+    actions = [];
     actions.push({
       type: "log",
       level: "warn",
@@ -207,18 +218,24 @@ function onSuccess(
         reason: `${reason}: our binding has expires=0`,
       });
     }
-    if (granted !== undefined)
-      granted = clampInterval(granted, maxExpiresOf(ctx.params), "expires", base.config.aor, actions);
+    if (granted !== undefined) {
+      const max = maxExpiresOf(ctx.params);
+      if (granted > max) {
+        actions ??= [];
+        granted = clampInterval(granted, max, "expires", base.config.aor, actions);
+      }
+    }
   }
   const expires = granted ?? base.expires;
   if (expires <= ctx.params.timerInterval) {
+    actions ??= [];
     actions.push({
       type: "log",
       level: "warn",
       message: `registrar imposed expires ${expires} s ≤ timer_interval ${ctx.params.timerInterval} s for ${base.config.aor}: Please decrease timer_interval`,
     });
   }
-  const step = applyTransition(base, "reply-ok", now, ctx, { reason, changes: { expires }, actions });
+  const step = applyTransition(base, "reply-ok", now, ctx, { reason, expires, actions });
   if (!base.refreshAfterReply) return step;
   // A changed row was reloaded while this REGISTER was in flight: send the new one at the next visit.
   const next = copyRecord(step.record);

@@ -1,6 +1,6 @@
 import type { CoreContext } from "./core-params.js";
 import { newDialogIds } from "./dialog-ids.js";
-import { buildRequestFrom, type RequestForm } from "./register-request.js";
+import { buildRequestFrom, type OutgoingRequest, type RequestForm, type RequestParts } from "./register-request.js";
 import { headerBlockOf } from "./registrant-config.js";
 import type { RegistrantAction, Step } from "./registrant-action.js";
 import { type AnswerCredentials, type AuthCache, preemptiveCredentials } from "./registrant-authorization.js";
@@ -30,9 +30,25 @@ export interface TransitionInput {
   retryAfter?: number;
   /** Field changes made before the row applies (E, W, enabled, config, pin …). */
   changes?: Partial<Mutable<RegistrantRecord>>;
+  /** E granted by a 2xx (set after `changes`): a number instead of a `changes` object per refresh. */
+  expires?: number;
   /** Extra actions to emit first (log lines). */
   actions?: RegistrantAction[];
 }
+
+/**
+ * The request's parts, one object filled in place per send: buildRequestFrom reads it during the call and keeps
+ * nothing of it, and a refresh sends once (docs/performance.md, "Core and digest: bytes per refresh").
+ */
+const PARTS: RequestParts = {
+  form: "register",
+  callId: "",
+  fromTag: "",
+  cseq: 0,
+  expires: 0,
+  credentials: undefined,
+  destination: undefined,
+};
 
 /** No extra input: one shared object instead of a default `{}` per call (a visit's transition passes none). */
 const NO_INPUT: TransitionInput = Object.freeze({});
@@ -87,6 +103,7 @@ export function applyTransition(
   }
   const next = copyRecord(record);
   if (input.changes !== undefined) Object.assign(next, input.changes);
+  if (input.expires !== undefined) next.expires = input.expires;
   let send: RegistrantAction | undefined;
   const to = t.to === "same" ? record.state : t.to;
   next.state = to;
@@ -144,15 +161,22 @@ export function applyTransition(
       intervalResends: (carried?.intervalResends ?? 0) + (id === "reply-interval-too-brief" ? 1 : 0),
       challengeAnswers: (carried?.challengeAnswers ?? 0) + (input.answer !== undefined ? 1 : 0),
     };
-    const request = buildRequestFrom(next.config, headerBlockOf(next.config), {
-      form,
-      callId: next.callId,
-      fromTag: next.fromTag,
-      cseq,
-      expires: next.wantedExpires,
-      credentials,
-      destination: next.pinned,
-    });
+    const parts = PARTS;
+    parts.form = form;
+    parts.callId = next.callId;
+    parts.fromTag = next.fromTag;
+    parts.cseq = cseq;
+    parts.expires = next.wantedExpires;
+    parts.credentials = credentials;
+    parts.destination = next.pinned;
+    let request: OutgoingRequest;
+    try {
+      request = buildRequestFrom(next.config, headerBlockOf(next.config), parts);
+    } finally {
+      // Nothing of the record is held past the call (the credentials are an answer's secret-derived parts).
+      parts.credentials = undefined;
+      parts.destination = undefined;
+    }
     send = { type: "send", kind: t.send, request };
   } else if (!isInFlight(to)) {
     // Assigned, not deleted: a `delete` turns the record into a slow dictionary-mode object ~900 bytes larger.
