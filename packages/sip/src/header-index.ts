@@ -51,7 +51,9 @@ export class HeaderIndex {
   /** Values; only for fields given by value. */
   private readonly values: readonly string[] | undefined;
   private readonly head: string;
-  private readonly spans: readonly number[];
+  /** The shared span store this index's numbers lie in ({@link storeSpans}); field `i` at `base + 2 * i`. */
+  private readonly spans: Int32Array;
+  private readonly base: number;
   private readonly count: number;
   private fieldList: readonly HeaderField[] | undefined;
 
@@ -61,7 +63,8 @@ export class HeaderIndex {
     keys: readonly string[] | undefined,
     values: readonly string[] | undefined,
     head: string,
-    spans: readonly number[],
+    spans: Int32Array,
+    base: number,
   ) {
     this.count = count;
     this.names = names;
@@ -69,6 +72,7 @@ export class HeaderIndex {
     this.values = values;
     this.head = head;
     this.spans = spans;
+    this.base = base;
     this.fieldList = undefined;
   }
 
@@ -84,15 +88,21 @@ export class HeaderIndex {
       keys[i] = headerKey(f.name);
       values[i] = f.value;
     }
-    return new HeaderIndex(n, names, keys, values, "", NO_SPANS);
+    return new HeaderIndex(n, names, keys, values, "", NO_SPANS, 0);
   }
 
   /**
-   * An index over a parsed head: `spans` holds two numbers per field ({@link packName}, {@link packValueEnd}). The value starts after the
-   * ":" that follows the name and the LWS after it, and is unfolded when the field's "folded" bit is set.
+   * An index over a parsed head: `spans[0, 2 * count)` holds two numbers per field ({@link packName},
+   * {@link packValueEnd}). The value starts after the ":" that follows the name and the LWS after it, and is unfolded
+   * when the field's "folded" bit is set. The numbers are copied into the shared span store ({@link storeSpans}):
+   * the index keeps no array of its own.
    */
-  static fromHead(head: string, spans: readonly number[]): HeaderIndex {
-    return new HeaderIndex(spans.length / 2, undefined, undefined, undefined, head, spans);
+  static fromHead(head: string, spans: readonly number[], count: number): HeaderIndex {
+    const n = 2 * count;
+    const store = storeSpans(n);
+    const base = storeBase;
+    for (let k = 0; k < n; k++) store[base + k] = spans[k]!;
+    return new HeaderIndex(count, undefined, undefined, undefined, head, store, base);
   }
 
   get length(): number {
@@ -101,7 +111,7 @@ export class HeaderIndex {
 
   name(i: number): string {
     if (this.names !== undefined) return this.names[i]!;
-    const start = this.spans[2 * i]! >>> 8;
+    const start = this.spans[this.base + 2 * i]! >>> 8;
     return this.head.slice(start, start + this.nameLength(i));
   }
 
@@ -112,11 +122,11 @@ export class HeaderIndex {
   value(i: number): string {
     if (this.values !== undefined) return this.values[i]!;
     const head = this.head;
-    const packed = this.spans[2 * i + 1]!;
+    const packed = this.spans[this.base + 2 * i + 1]!;
     const folded = (packed & 1) === 1;
     const end = packed >>> 1;
     // The name is followed by optional SP/HTAB and ":" (checked by the parser), then LWS up to the value.
-    let start = head.indexOf(":", (this.spans[2 * i]! >>> 8) + this.nameLength(i)) + 1;
+    let start = head.indexOf(":", (this.spans[this.base + 2 * i]! >>> 8) + this.nameLength(i)) + 1;
     while (start < end && isLws(head.charCodeAt(start))) start++;
     const raw = head.slice(start, end);
     return folded ? unfold(raw) : raw;
@@ -128,11 +138,11 @@ export class HeaderIndex {
    */
   valueRange(i: number, out: ValueRange): void {
     if (this.values === undefined) {
-      const packed = this.spans[2 * i + 1]!;
+      const packed = this.spans[this.base + 2 * i + 1]!;
       if ((packed & 1) === 0) {
         const head = this.head;
         const end = packed >>> 1;
-        let start = head.indexOf(":", (this.spans[2 * i]! >>> 8) + this.nameLength(i)) + 1;
+        let start = head.indexOf(":", (this.spans[this.base + 2 * i]! >>> 8) + this.nameLength(i)) + 1;
         while (start < end && isLws(head.charCodeAt(start))) start++;
         out.text = head;
         out.start = start;
@@ -156,10 +166,11 @@ export class HeaderIndex {
     }
     const head = this.head;
     const spans = this.spans;
+    const base = this.base;
     const compact = compactFormOf(key);
     const keyLength = key.length;
     for (let i = from; i < n; i++) {
-      const packed = spans[2 * i]!;
+      const packed = spans[base + 2 * i]!;
       const s = packed >>> 8;
       let len = packed & 0xff;
       if (len === NAME_LENGTH_SCAN) len = this.nameLength(i);
@@ -212,7 +223,7 @@ export class HeaderIndex {
 
   /** The length of parsed field `i`'s name (measured again when it is 255 or more: a token up to the SP/HTAB/":"). */
   private nameLength(i: number): number {
-    const packed = this.spans[2 * i]!;
+    const packed = this.spans[this.base + 2 * i]!;
     const len = packed & 0xff;
     if (len < NAME_LENGTH_SCAN) return len;
     const head = this.head;
@@ -223,7 +234,36 @@ export class HeaderIndex {
   }
 }
 
-const NO_SPANS: readonly number[] = [];
+const NO_SPANS = new Int32Array(0);
+
+/**
+ * The span store: parsed messages' field numbers, packed one after the other into shared blocks of
+ * {@link SPAN_BLOCK} 32-bit integers (off the JavaScript heap), so a parse allocates no array of its own (an exact-size
+ * array of 14 small integers, for a 7-field REGISTER 200, was ~160 bytes of young generation per message;
+ * docs/performance.md, "Transport and SIP codec per exchange"). A block lives as long as any index that points into it:
+ * a message kept for long keeps at most one block (16 KiB) alive. A head with more fields than a quarter block gets a
+ * block of its own, of exactly its size.
+ */
+const SPAN_BLOCK = 4096;
+let spanBlock = new Int32Array(SPAN_BLOCK);
+let spanUsed = 0;
+/** Where the numbers of the last {@link storeSpans} call begin in the block it returned. */
+let storeBase = 0;
+
+/** A block with room for `n` numbers at {@link storeBase}, which this call reserves. */
+function storeSpans(n: number): Int32Array {
+  if (n > SPAN_BLOCK / 4) {
+    storeBase = 0;
+    return new Int32Array(n);
+  }
+  if (spanUsed + n > SPAN_BLOCK) {
+    spanBlock = new Int32Array(SPAN_BLOCK);
+    spanUsed = 0;
+  }
+  storeBase = spanUsed;
+  spanUsed += n;
+  return spanBlock;
+}
 
 /** Whether `text[from, from + lower.length)` equals the lower-case `lower`, ignoring ASCII case. */
 export function equalsLower(text: string, from: number, lower: string): boolean {

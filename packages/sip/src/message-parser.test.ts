@@ -138,6 +138,37 @@ describe("parseMessage", () => {
       expect(err.excerpt).toContain("\\x01");
     }
   });
+
+  it('reads the SIP-Version case-insensitively in ASCII only (RFC 3261 §7.1, §25: "SIP" is an ABNF literal)', () => {
+    const lower = parseMessage("OPTIONS sip:a@b sip/2.0\r\nCall-ID: a\r\n\r\n") as SipRequest;
+    expect(lower.version).toBe("sip/2.0");
+    const req = parseMessage("OPTIONS sip:a@b Sip/2.0\r\nCall-ID: a\r\n\r\n") as SipRequest;
+    expect(req.version).toBe("Sip/2.0");
+    // U+017F (long s) and U+0131 (dotless i) upper-case to "S" and "I", but are not the ASCII letters.
+    expect(() => parseMessage("OPTIONS sip:a@b \u017fIP/2.0\r\nCall-ID: a\r\n\r\n")).toThrow(SipParseError);
+    expect(() => parseMessage("OPTIONS sip:a@b S\u0131P/2.0\r\nCall-ID: a\r\n\r\n")).toThrow(SipParseError);
+  });
+
+  it("keeps every parsed message's fields while thousands more are parsed, short heads and huge ones", () => {
+    const kept: SipResponse[] = [];
+    for (let n = 0; n < 3000; n++) {
+      const extra = Array.from({ length: n % 23 }, (_, k) => `X-F${k}: v${n}-${k}\r\n`).join("");
+      kept.push(parseMessage(`SIP/2.0 200 OK\r\nCall-ID: c${n}\r\n${extra}CSeq: ${n} REGISTER\r\n\r\n`) as SipResponse);
+      if (n % 1000 === 7) {
+        const many = Array.from({ length: 700 }, (_, k) => `X-M: ${n}.${k}\r\n`).join("");
+        const big = parseMessage(`SIP/2.0 200 OK\r\n${many}Call-ID: big${n}\r\n\r\n`);
+        expect(big.getHeaders("X-M")).toHaveLength(700);
+        expect(big.getHeaders("X-M")[699]).toBe(`${n}.699`);
+        expect(big.getHeader("Call-ID")).toBe(`big${n}`);
+      }
+    }
+    kept.forEach((m, n) => {
+      expect(m.getHeader("Call-ID")).toBe(`c${n}`);
+      expect(m.getHeader("CSeq")).toBe(`${n} REGISTER`);
+      expect(m.headers).toHaveLength(2 + (n % 23));
+      if (n % 23 > 0) expect(m.getHeader(`X-F${(n % 23) - 1}`)).toBe(`v${n}-${(n % 23) - 1}`);
+    });
+  });
 });
 
 describe("serializeMessage", () => {

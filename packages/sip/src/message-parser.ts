@@ -89,7 +89,7 @@ export function parseFrom(
  * One init object per kind, refilled for each parsed message: the constructors copy its fields and keep no reference
  * to it, so a parse allocates no init literal (cleared after use: no message is kept alive by it).
  */
-const NO_HEADERS = HeaderIndex.fromHead("", []);
+const NO_HEADERS = HeaderIndex.fromHead("", [], 0);
 const responseInit = { status: 0, reason: "", version: "", headers: NO_HEADERS, body: EMPTY_BODY };
 const requestInit = { method: "", uri: "", version: "", headers: NO_HEADERS, body: EMPTY_BODY };
 
@@ -140,7 +140,7 @@ function parseFrame(
   }
   // A copy: a stream parser reuses its buffer. An empty body is the one shared empty array.
   const body = bodyEnd > bodyStart ? bytes.slice(bodyStart, bodyEnd) : EMPTY_BODY;
-  const headers = HeaderIndex.fromHead(head, parsed.spans.slice(0, parsed.spanCount));
+  const headers = HeaderIndex.fromHead(head, parsed.spans, parsed.spanCount / 2);
   let message: SipRequest | SipResponse;
   if (parsed.kind === RESPONSE) {
     const init = responseInit;
@@ -361,7 +361,14 @@ function reasonPhrase(head: string, from: number, to: number): string {
 
 /** SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT (case-insensitive "SIP"). Other versions parse (a UAS answers 505). */
 function checkVersion(head: string, from: number, to: number): void {
-  if (to - from < 7 || head.slice(from, from + 4).toUpperCase() !== "SIP/") {
+  // "SIP/" compared in place, case-insensitively (no slice and upper-case copy per message).
+  if (
+    to - from < 7 ||
+    (head.charCodeAt(from) & 0xdf) !== 0x53 ||
+    (head.charCodeAt(from + 1) & 0xdf) !== 0x49 ||
+    (head.charCodeAt(from + 2) & 0xdf) !== 0x50 ||
+    head.charCodeAt(from + 3) !== 0x2f
+  ) {
     throw new SipParseError("bad SIP-Version", head, from);
   }
   let i = from + 4;
