@@ -174,6 +174,7 @@ async function ramp(kind, dir, n, registrar, { expires, miProbe = false, limitMs
     if (bound >= n) {
       r.allRegisteredMs = t - t0;
       r.cpuAll = c;
+      r.cpuSystemAll = client.systemCpu();
       r.bound = bound;
       r.registers = regs;
       r.accepted = acc;
@@ -186,6 +187,7 @@ async function ramp(kind, dir, n, registrar, { expires, miProbe = false, limitMs
       r.accepted = acc;
       r.allRegisteredMs = t - t0;
       r.cpuAll = c;
+      r.cpuSystemAll = client.systemCpu();
       out.problems.push(`${kind} N=${n}: only ${bound} of ${n} bound after ${((t - t0) / 1000).toFixed(0)} s`);
       break;
     }
@@ -280,7 +282,7 @@ async function rampRun(n) {
 function printRamp(r) {
   console.log(
     `  ${r.client}: ${r.timedOut ? "TIME LIMIT: " : "all "}${r.bound}/${r.n} bound in ${L.fmt(r.allRegisteredMs / 1000, 1)} s; CPU ${L.fmt(r.cpuAll, 2)} s ` +
-      `(${L.fmt(r.cpuBeforeFirst, 2)} before 1st REGISTER); ${L.fmt(r.cpuPer1k)} CPU-s/1k (${L.fmt(r.cpuPer1kFromFirst)} from 1st); ` +
+      `(kernel ${L.fmt(r.cpuSystemAll, 2)}; ${L.fmt(r.cpuBeforeFirst, 2)} before 1st REGISTER); ${L.fmt(r.cpuPer1k)} CPU-s/1k (${L.fmt(r.cpuPer1kFromFirst)} from 1st); ` +
       `${L.fmt(r.registersPerRegistration)} REGISTERs/reg; peak ${L.fmt(r.peakMB, 0)} MB idle ${L.fmt(r.idleMB, 0)} MB; ` +
       `registrar CPU ${L.fmt(r.registrarCpuRamp, 2)} s; drops reg ${r.registrarSocketDrops} client ${r.clientSocketDrops}` +
       (r.loopLagMaxMs !== undefined ? `; loop lag max ${L.fmt(r.loopLagMaxMs, 1)} ms` : ""),
@@ -461,6 +463,7 @@ function markdown() {
     row("CPU-s per 1,000 registrations, from the first REGISTER on", (r) => r.cpuPer1kFromFirst);
     row("CPU-s before the first REGISTER", (r) => r.cpuBeforeFirst, 2);
     row("CPU-s total until all registered", (r) => r.cpuAll, 2);
+    row("of which in the kernel (system time)", (r) => r.cpuSystemAll, 2);
     row("records registered (bound at the registrar)", (r) => r.bound, 0);
     row("s from start until all registered (or the time limit)", (r) => r.allRegisteredMs / 1000, 1);
     row("s from start until the first REGISTER", (r) => r.firstRegisterMs / 1000, 2);

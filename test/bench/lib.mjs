@@ -138,6 +138,13 @@ export function cpuSeconds(pid) {
   return f ? (Number(f[11]) + Number(f[12])) / CLK_TCK : 0;
 }
 
+/** System (kernel) CPU seconds of a process from /proc/<pid>/stat (stime): sends and receives on loopback run the
+ * peer's receive path in the sender's system time. 0 once the process is gone. */
+export function systemCpuSeconds(pid) {
+  const f = statFields(pid);
+  return f ? Number(f[12]) / CLK_TCK : 0;
+}
+
 /** `pid` and every process whose parent is `pid` (Kamailio forks all its processes from the main one). */
 export function processTree(pid) {
   const out = [pid];
@@ -343,6 +350,7 @@ function spawnKamailio(dir, name, cfgText, port, { shmMB, pkgMB = 16, maxBuf }) 
     log: () => readFileSync(logPath, "utf8"),
     tree: () => processTree(child.pid),
     cpu: () => cpuOfTree(processTree(child.pid)),
+    systemCpu: () => processTree(child.pid).reduce((sum, p) => sum + systemCpuSeconds(p), 0),
     pssMB: () => pssOfTree(processTree(child.pid)),
     /** `kamcmd` over the ctl socket: resolves with its stdout. */
     rpc: (...cmd) =>
@@ -522,6 +530,7 @@ export async function spawnDaemon(dir, config) {
     logFile,
     log: () => readFileSync(logFile, "utf8"),
     cpu: () => cpuSeconds(child.pid),
+    systemCpu: () => systemCpuSeconds(child.pid),
     mem: () => memOf(child.pid),
     metrics: async () => parseProm(await httpGet(metricsPort, "/metrics")),
     // SIGTERM: the daemon writes its CPU profile (--cpu-prof) on a clean exit
