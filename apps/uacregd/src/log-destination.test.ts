@@ -1,6 +1,5 @@
-import { setImmediate as nextTurn } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { MASK, maskingDestination, maskSecrets, TurnBatchedLines } from "./log-destination.js";
+import { BatchedLines, MASK, maskingDestination, maskSecrets } from "./log-destination.js";
 
 describe("maskSecrets", () => {
   it("masks a password at any depth and under any key ending in password", () => {
@@ -54,33 +53,72 @@ describe("maskSecrets", () => {
   });
 });
 
-describe("TurnBatchedLines", () => {
-  it("hands the lines of one event-loop turn to the target in one write, in order, on the next turn", async () => {
+/** A virtual one-shot timer: the tests fire it; nothing waits on real time. */
+function virtualTimer() {
+  const armed: { fire: () => void; delayMs: number }[] = [];
+  return { armed, arm: (fire: () => void, delayMs: number) => void armed.push({ fire, delayMs }) };
+}
+
+describe("BatchedLines", () => {
+  const limits = { burstLines: 3, windowMs: 100, maxChars: 40 };
+  function batched() {
     const writes: string[] = [];
-    const lines = new TurnBatchedLines({ write: (c: string) => writes.push(c) });
+    const timer = virtualTimer();
+    const lines = new BatchedLines({ write: (c: string) => writes.push(c) }, limits, timer.arm);
+    /** Ends the window armed last (the virtual clock reaching it). */
+    const endWindow = () => timer.armed.at(-1)?.fire();
+    return { writes, timer, lines, endWindow };
+  }
+
+  it("writes each line at once while fewer than burstLines come in a window", () => {
+    const { writes, timer, lines, endWindow } = batched();
     lines.write("a\n");
     lines.write("b\n");
+    expect(writes).toEqual(["a\n", "b\n"]);
+    expect(timer.armed.map((t) => t.delayMs)).toEqual([100]);
+    endWindow();
     lines.write("c\n");
-    expect(writes).toEqual([]);
-    expect(lines.pendingLines).toBe(3);
-    await nextTurn();
-    expect(writes).toEqual(["a\nb\nc\n"]);
     lines.write("d\n");
-    await nextTurn();
-    expect(writes).toEqual(["a\nb\nc\n", "d\n"]);
-    await nextTurn();
-    expect(writes).toHaveLength(2);
+    expect(writes).toEqual(["a\n", "b\n", "c\n", "d\n"]);
+    expect(lines.pendingLines).toBe(0);
   });
 
-  it("writes what is pending at once on flush (the process's exit), and nothing when nothing is pending", async () => {
-    const writes: string[] = [];
-    const lines = new TurnBatchedLines({ write: (c: string) => writes.push(c) });
+  it("holds the lines of a burst and writes them in one write when the window ends, in order", () => {
+    const { writes, timer, lines, endWindow } = batched();
+    for (const l of ["1\n", "2\n", "3\n", "4\n", "5\n"]) lines.write(l);
+    expect(writes).toEqual(["1\n", "2\n", "3\n"]);
+    expect(lines.pendingLines).toBe(2);
+    endWindow();
+    expect(writes).toEqual(["1\n", "2\n", "3\n", "4\n5\n"]);
+    // Still a burst: the next window is open at once and holds its lines too.
+    expect(timer.armed).toHaveLength(2);
+    lines.write("6\n");
+    expect(writes).toHaveLength(4);
+    endWindow();
+    expect(writes.at(-1)).toBe("6\n");
+    // That window had fewer than burstLines: the burst is over, the next line goes out at once.
+    lines.write("7\n");
+    expect(writes.at(-1)).toBe("7\n");
+  });
+
+  it("writes a burst's held lines at once when maxChars are pending", () => {
+    const { writes, lines } = batched();
+    for (let i = 0; i < 3; i++) lines.write(`line ${i}\n`);
+    lines.write("0123456789012345678\n");
+    expect(writes).toHaveLength(3);
+    lines.write("0123456789012345678\n");
+    expect(writes).toEqual(["line 0\n", "line 1\n", "line 2\n", "0123456789012345678\n0123456789012345678\n"]);
+    expect(lines.pendingLines).toBe(0);
+  });
+
+  it("writes what a burst holds at once on flush (the process's exit), and nothing when nothing is held", () => {
+    const { writes, lines } = batched();
     lines.flush();
     expect(writes).toEqual([]);
-    lines.write("last words\n");
+    for (let i = 0; i < 4; i++) lines.write(`${i}\n`);
+    expect(lines.pendingLines).toBe(1);
     lines.flush();
-    expect(writes).toEqual(["last words\n"]);
-    await nextTurn();
-    expect(writes).toEqual(["last words\n"]);
+    expect(writes).toEqual(["0\n", "1\n", "2\n", "3\n"]);
+    expect(lines.pendingLines).toBe(0);
   });
 });

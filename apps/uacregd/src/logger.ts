@@ -2,27 +2,27 @@
  * The daemon's logger: pino, JSON lines on stdout by default, or one readable line per entry with `format: pretty`.
  * Secret values (`password`, `*_password`, `auth`, `authorization`) are masked in every line wherever they appear, as
  * a second line of defence: the engine and the DB layer never put them in a log entry in the first place. On stdout
- * the lines of one event-loop turn are written together (log-destination.ts).
+ * lines of a burst are written in batches, at most 100 ms late (log-destination.ts).
  */
 import { Writable } from "node:stream";
 import { pino, type Logger } from "pino";
-import { maskingDestination, TurnBatchedLines } from "./log-destination.js";
+import { maskingDestination, BatchedLines } from "./log-destination.js";
 
 export type { Logger };
 
 /** The one batcher of process.stdout, whatever the number of loggers made in this process; flushed on `exit`. */
-let stdoutLines: TurnBatchedLines | undefined;
+let stdoutLines: BatchedLines | undefined;
 
-function stdoutBatcher(): TurnBatchedLines {
+function stdoutBatcher(): BatchedLines {
   if (stdoutLines) return stdoutLines;
-  const batcher = new TurnBatchedLines(process.stdout);
+  const batcher = new BatchedLines(process.stdout);
   process.once("exit", () => batcher.flush());
   stdoutLines = batcher;
   return batcher;
 }
 
 /**
- * The daemon's logger. JSON without `dest` goes to process.stdout, one `write` per event-loop turn; with `dest` (a
+ * The daemon's logger. JSON without `dest` goes to process.stdout line by line, in batches during a burst; with `dest` (a
  * test's sink, a file stream) and in the pretty format every line is written as it is logged.
  */
 export function createLogger(opts: { level: string; format: "json" | "pretty" }, dest?: NodeJS.WritableStream): Logger {
