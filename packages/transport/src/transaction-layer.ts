@@ -28,8 +28,9 @@ export interface TransactionCarrier {
 
 /**
  * One client transaction (one attempt of a {@link SendJob}): the RFC 3261 §17.1.2 state machine plus what the
- * transport needs to drive it, in one object. Once it has its final response it keeps only what matching needs
- * (branch, method, Call-ID, CSeq, state): the job and the request bytes are let go at once.
+ * transport needs to drive it, in one object. Its method, Call-ID and CSeq number are its job's request's (read there
+ * while it waits for its final response: three fields fewer per transaction in flight); once it has its final
+ * response, the job and the request bytes are let go at once and the Timer K entry keeps those three for matching.
  */
 export class ClientTransaction extends NonInviteClientTransaction implements TimerItem {
   deadline = 0;
@@ -47,9 +48,6 @@ export class ClientTransaction extends NonInviteClientTransaction implements Tim
     private readonly branchText: string,
     /** The branch's number ({@link BranchGenerator.idOf}); -1 for a branch that is not one of ours. */
     readonly id: number,
-    readonly method: string,
-    readonly callId: string,
-    readonly cseq: number,
     public bytes: Buffer,
     readonly listener: LocalSocket,
     readonly target: Target,
@@ -136,9 +134,6 @@ export class TransactionLayer {
       now,
       id >= 0 ? this.ids.start : (branch as string),
       id,
-      req.method,
-      req.callId,
-      req.cseq,
       bytes,
       listener,
       target,
@@ -208,8 +203,10 @@ export class TransactionLayer {
       }
     }
     let matched = false;
-    if (tx !== undefined) {
-      matched = cseqHeaderIs(res, tx.cseq, tx.method) && res.headerIs("Call-ID", tx.callId);
+    // A transaction in progress always has its job (finish() lets go of it and untracks the transaction).
+    const req = tx?.job?.req;
+    if (req !== undefined) {
+      matched = cseqHeaderIs(res, req.cseq, req.method) && res.headerIs("Call-ID", req.callId);
     }
     if (tx === undefined || !matched) {
       c.unmatchedResponses++;
@@ -319,10 +316,18 @@ export class TransactionLayer {
     this.schedule(tx);
   }
 
-  /** Hands the outcome to the job (once) and lets go of what matching no longer needs. */
+  /**
+   * Hands the outcome to the job (once) and lets go of what matching no longer needs. A completed transaction (a
+   * final response over UDP) is filed for Timer K here, with its request's Call-ID, CSeq and method: the entry is all
+   * that matches a retransmitted final response from now on (RFC 3261 §17.1.2.2), the object itself goes.
+   */
   private finish(tx: ClientTransaction, outcome: TransactionOutcome): void {
     const job = tx.job;
     if (job === undefined) return;
+    if (tx.state === "completed" && tx.id >= 0) {
+      const req = job.req;
+      this.completed.add(tx.id, tx.nextDeadline()!, req.callId, req.cseq, req.method);
+    }
     tx.job = undefined;
     tx.bytes = NO_BYTES;
     if (tx.conn !== undefined) {
@@ -340,9 +345,9 @@ export class TransactionLayer {
       return;
     }
     if (tx.state === "completed") {
-      // Timer K: from now on only a retransmitted final response can concern it; the object itself goes.
+      // Timer K: from now on only a retransmitted final response can concern it (its entry was filed by finish());
+      // the object itself goes.
       this.untrack(tx);
-      if (tx.id >= 0) this.completed.add(tx.id, deadline, tx.callId, tx.cseq, tx.method);
     } else {
       if (tx.heapIndex >= 0 && tx.deadline === deadline) return;
       this.heap.push(tx, deadline);
