@@ -30,6 +30,49 @@ describe("row validation (docs/opensips-behaviour.md §2.2, docs/decisions.md)",
     expect(c.forceSingle).toBe(false);
   });
 
+  it("rows of one registrar each keep their own expiry, state, credentials, proxy and socket", () => {
+    // The columns rows have alike are kept once for all of them: no row may see another's values.
+    const rows: Partial<RegistrantRow>[] = [
+      {},
+      { expiry: 120 },
+      { state: 1 },
+      { password: null },
+      { proxy: "sip:proxy.test" },
+      { proxy: "sip:other-proxy.test" },
+      { forced_socket: "udp:127.0.0.1:5060" },
+      { binding_params: ';reg-id=1;+sip.instance="<urn:uuid:1>"' },
+      { third_party_registrant: "sip:carol@reg.test" },
+      {},
+    ];
+    const configs = rows.map((o, i) => parseRegistrantRow(captureRow({ aor: `sip:user${i}@reg.test`, ...o }), CTX));
+    expect(
+      configs.map((c) => [c.aor, c.registrar, c.expiry, c.enabled, c.hasCredentials, c.proxy, c.forcedSocket]),
+    ).toEqual([
+      ["sip:user0@reg.test", "sip:127.0.0.1:15101", 60, true, true, undefined, undefined],
+      ["sip:user1@reg.test", "sip:127.0.0.1:15101", 120, true, true, undefined, undefined],
+      ["sip:user2@reg.test", "sip:127.0.0.1:15101", 60, false, true, undefined, undefined],
+      ["sip:user3@reg.test", "sip:127.0.0.1:15101", 60, true, false, undefined, undefined],
+      ["sip:user4@reg.test", "sip:127.0.0.1:15101", 60, true, true, "sip:proxy.test", undefined],
+      ["sip:user5@reg.test", "sip:127.0.0.1:15101", 60, true, true, "sip:other-proxy.test", undefined],
+      ["sip:user6@reg.test", "sip:127.0.0.1:15101", 60, true, true, undefined, "udp:127.0.0.1:5060"],
+      ["sip:user7@reg.test", "sip:127.0.0.1:15101", 60, true, true, undefined, undefined],
+      ["sip:user8@reg.test", "sip:127.0.0.1:15101", 60, true, true, undefined, undefined],
+      ["sip:user9@reg.test", "sip:127.0.0.1:15101", 60, true, true, undefined, undefined],
+    ]);
+    expect(configs.map((c) => [c.forceSingle, c.bindingParams, c.thirdPartyRegistrant])).toEqual([
+      [false, undefined, undefined],
+      [false, undefined, undefined],
+      [false, undefined, undefined],
+      [false, undefined, undefined],
+      [false, undefined, undefined],
+      [false, undefined, undefined],
+      [false, undefined, undefined],
+      [true, ';reg-id=1;+sip.instance="<urn:uuid:1>"', undefined],
+      [false, undefined, "sip:carol@reg.test"],
+      [false, undefined, undefined],
+    ]);
+  });
+
   it.each([
     [{ registrar: "" }, "registrar", "NULL or empty"],
     [{ registrar: "sip:bob@reg.test" }, "registrar", "user part"],

@@ -259,20 +259,79 @@ export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): 
       shtag,
     };
   }
-  // One registrar string for all its records.
+  // One registrar string for all its records; the columns rows share, in one object for all of them.
   return new ValidatedRow(
     aorText,
     bindingText,
-    intern(registrarText),
     username,
     password,
-    expiry,
-    (state === 0 ? ENABLED : 0) |
-      (forceSingle ? FORCE_SINGLE : 0) |
-      (username !== undefined && password !== undefined ? HAS_CREDENTIALS : 0),
-    headerBlock(ctx.userAgent ?? DEFAULT_USER_AGENT),
-    rare,
+    sharedColumns(
+      intern(registrarText),
+      expiry,
+      (state === 0 ? ENABLED : 0) |
+        (forceSingle ? FORCE_SINGLE : 0) |
+        (username !== undefined && password !== undefined ? HAS_CREDENTIALS : 0),
+      headerBlock(ctx.userAgent ?? DEFAULT_USER_AGENT),
+      rare,
+    ),
   );
+}
+
+/**
+ * The columns most rows of a table hold the same values of (registrar, expiry, the flags, the User-Agent block, an
+ * outbound proxy or forced socket): one object per distinct combination instead of five fields per record (32 bytes
+ * per record; docs/performance.md, "Core and digest"). Immutable once built.
+ */
+class SharedColumns {
+  constructor(
+    readonly registrar: string,
+    readonly expiry: number,
+    /** ENABLED | FORCE_SINGLE | HAS_CREDENTIALS. */
+    readonly flags: number,
+    readonly headerBlock: string,
+    readonly rare: RareColumns | undefined,
+  ) {}
+}
+
+/** Per registrar string, its combinations seen so far (bounded: only sharing is lost past the bounds). */
+const SHARED = new Map<string, SharedColumns[]>();
+const SHARED_REGISTRARS = 1024;
+const SHARED_PER_REGISTRAR = 32;
+
+function sharedColumns(
+  registrar: string,
+  expiry: number,
+  flags: number,
+  block: string,
+  rare: RareColumns | undefined,
+): SharedColumns {
+  // A third party, binding params or a sharing tag are the row's own: such a row keeps its own object.
+  if (
+    rare !== undefined &&
+    (rare.thirdPartyRegistrant !== undefined || rare.bindingParams !== undefined || rare.shtag !== undefined)
+  ) {
+    return new SharedColumns(registrar, expiry, flags, block, rare);
+  }
+  let list = SHARED.get(registrar);
+  if (list !== undefined) {
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i] as SharedColumns;
+      if (c.expiry !== expiry || c.flags !== flags || c.headerBlock !== block) continue;
+      const r = c.rare;
+      if (r === rare) return c;
+      if (r !== undefined && rare !== undefined && r.proxy === rare.proxy && r.forcedSocket === rare.forcedSocket) {
+        return c;
+      }
+    }
+  }
+  const shared = new SharedColumns(registrar, expiry, flags, block, rare);
+  if (list === undefined) {
+    if (SHARED.size >= SHARED_REGISTRARS) SHARED.clear();
+    list = [];
+    SHARED.set(registrar, list);
+  }
+  if (list.length < SHARED_PER_REGISTRAR) list.push(shared);
+  return shared;
 }
 
 /** The optional columns most rows leave NULL: one object, absent for the common row. */
@@ -301,9 +360,9 @@ function headerBlock(userAgent: string): string {
 }
 
 /**
- * The validated row as core keeps it for the record's lifetime: the key strings once (the row's own, the registrar
- * interned; `key` is built from them on demand), the credentials, the expiry, three flags in one small integer, the shared User-Agent block, and the
- * rarely set columns in one optional object. Everything else is derived on demand (the parsed binding URI only for
+ * The validated row as core keeps it for the record's lifetime: the row's own strings (AOR, binding, credentials) and
+ * one {@link SharedColumns} object shared by the rows alike (the interned registrar, the expiry, three flags in one
+ * small integer, the User-Agent block, the rarely set columns); `key` is built from them on demand. Everything else is derived on demand (the parsed binding URI only for
  * a 2xx whose Contact is not textually ours, the request template only for callers that ask for it): at a million
  * records every field costs megabytes.
  */
@@ -311,16 +370,29 @@ export class ValidatedRow implements RegistrantConfig {
   constructor(
     readonly aor: string,
     readonly binding: string,
-    readonly registrar: string,
     readonly username: string | undefined,
     readonly password: string | undefined,
-    readonly expiry: number,
-    /** ENABLED | FORCE_SINGLE | HAS_CREDENTIALS. */
-    readonly flags: number,
-    /** `Max-Forwards`, `Content-Length` and `User-Agent` lines (shared). */
-    readonly headerBlock: string,
-    readonly rare: RareColumns | undefined,
+    /** Registrar, expiry, flags, User-Agent block and the proxy / socket: shared with the rows that have the same. */
+    readonly shared: SharedColumns,
   ) {}
+
+  get registrar(): string {
+    return this.shared.registrar;
+  }
+  get expiry(): number {
+    return this.shared.expiry;
+  }
+  /** ENABLED | FORCE_SINGLE | HAS_CREDENTIALS. */
+  get flags(): number {
+    return this.shared.flags;
+  }
+  /** `Max-Forwards`, `Content-Length` and `User-Agent` lines (shared). */
+  get headerBlock(): string {
+    return this.shared.headerBlock;
+  }
+  get rare(): RareColumns | undefined {
+    return this.shared.rare;
+  }
 
   /**
    * A new key object each time (no password in it: keys go into logs and events). Built on demand: a key object per
