@@ -138,6 +138,19 @@ function hashJoined(
   return hashHex(algorithm, joined);
 }
 
+/** Parts of H(username ":" realm ":" password), joined flat like {@link hashJoined}'s. */
+const HA1_INPUT: string[] = ["", ":", "", ":", ""];
+
+function hashJoined3(algorithm: DigestAlgorithm, a: string, b: string, c: string): string {
+  HA1_INPUT[0] = a;
+  HA1_INPUT[2] = b;
+  HA1_INPUT[4] = c;
+  const joined = HA1_INPUT.join("");
+  // The password is not kept past the call.
+  HA1_INPUT[0] = HA1_INPUT[2] = HA1_INPUT[4] = "";
+  return hashHex(algorithm, joined);
+}
+
 /**
  * Checks the input and computes the response (RFC 7616 §3.4.1–§3.4.4, RFC 2617 §3.2.2, RFC 3261 §22.4) into `out`:
  * - HA1 = H(username ":" realm ":" password), or the `0x` HA1; for -sess, HA1 = H(HA1 ":" nonce ":" cnonce);
@@ -187,7 +200,7 @@ function computeInto(input: DigestCredentialsInput, out: Computed): void {
 
   const realm = challenge.realm;
   const cnonce = input.cnonce;
-  let ha1 = precomputedHa1(password, algorithm) ?? hashHex(algorithm, `${username}:${realm}:${password}`);
+  let ha1 = precomputedHa1(password, algorithm) ?? hashJoined3(algorithm, username, realm, password);
   if (isSessionAlgorithm(algorithm)) ha1 = hashHex(algorithm, `${ha1}:${nonce}:${cnonce}`);
 
   const ha2 =
@@ -212,6 +225,25 @@ export function computeCredentials(input: DigestCredentialsInput): DigestCredent
   const out = COMPUTED;
   computeInto(input, out);
   const challenge = input.challenge;
+  if (out.qop !== undefined && challenge.opaque !== undefined) {
+    // The common answer (qop and opaque, as Kamailio and OpenSIPS challenge): one literal with every field in the
+    // order below, so the object is built in one allocation; adding four fields to the 8-field literal grows a
+    // separate property array twice (~70 bytes more per authenticated REGISTER).
+    return {
+      scheme: "Digest",
+      username: out.username,
+      realm: challenge.realm,
+      nonce: input.nonce ?? challenge.nonce,
+      uri: input.uri,
+      response: out.response,
+      algorithm: challenge.algorithm,
+      userhash: challenge.userhash,
+      opaque: challenge.opaque,
+      qop: out.qop,
+      nc: input.nc,
+      cnonce: input.cnonce,
+    };
+  }
   const credentials: { -readonly [K in keyof DigestCredentials]: DigestCredentials[K] } = {
     scheme: "Digest",
     username: out.username,
