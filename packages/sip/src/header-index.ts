@@ -44,12 +44,8 @@ export function packValueEnd(valueEnd: number, folded: boolean): number {
  * RFC 3261 §7.3.3), so a response of which only Via, CSeq and Call-ID are read allocates nothing more.
  */
 export class HeaderIndex {
-  /** Names as on the wire; only for fields given by value. */
-  private readonly names: readonly string[] | undefined;
-  /** Lookup keys; only for fields given by value. */
-  private readonly keys: readonly string[] | undefined;
-  /** Values; only for fields given by value. */
-  private readonly values: readonly string[] | undefined;
+  /** Only for fields given by value; a parsed message's index has none (one field, not three, on every parse). */
+  private readonly given: GivenFields | undefined;
   private readonly head: string;
   /** The shared span store this index's numbers lie in ({@link storeSpans}); field `i` at `base + 2 * i`. */
   private readonly spans: Int32Array;
@@ -57,19 +53,9 @@ export class HeaderIndex {
   private readonly count: number;
   private fieldList: readonly HeaderField[] | undefined;
 
-  private constructor(
-    count: number,
-    names: readonly string[] | undefined,
-    keys: readonly string[] | undefined,
-    values: readonly string[] | undefined,
-    head: string,
-    spans: Int32Array,
-    base: number,
-  ) {
+  private constructor(count: number, given: GivenFields | undefined, head: string, spans: Int32Array, base: number) {
     this.count = count;
-    this.names = names;
-    this.keys = keys;
-    this.values = values;
+    this.given = given;
     this.head = head;
     this.spans = spans;
     this.base = base;
@@ -88,7 +74,7 @@ export class HeaderIndex {
       keys[i] = headerKey(f.name);
       values[i] = f.value;
     }
-    return new HeaderIndex(n, names, keys, values, "", NO_SPANS, 0);
+    return new HeaderIndex(n, { names, keys, values }, "", NO_SPANS, 0);
   }
 
   /**
@@ -102,7 +88,7 @@ export class HeaderIndex {
     const store = storeSpans(n);
     const base = storeBase;
     for (let k = 0; k < n; k++) store[base + k] = spans[k]!;
-    return new HeaderIndex(count, undefined, undefined, undefined, head, store, base);
+    return new HeaderIndex(count, undefined, head, store, base);
   }
 
   get length(): number {
@@ -110,17 +96,17 @@ export class HeaderIndex {
   }
 
   name(i: number): string {
-    if (this.names !== undefined) return this.names[i]!;
+    if (this.given !== undefined) return this.given.names[i]!;
     const start = this.spans[this.base + 2 * i]! >>> 8;
     return this.head.slice(start, start + this.nameLength(i));
   }
 
   key(i: number): string {
-    return this.keys === undefined ? headerKey(this.name(i)) : this.keys[i]!;
+    return this.given === undefined ? headerKey(this.name(i)) : this.given.keys[i]!;
   }
 
   value(i: number): string {
-    if (this.values !== undefined) return this.values[i]!;
+    if (this.given !== undefined) return this.given.values[i]!;
     const head = this.head;
     const packed = this.spans[this.base + 2 * i + 1]!;
     const folded = (packed & 1) === 1;
@@ -137,7 +123,7 @@ export class HeaderIndex {
    * folded one (unfolded first) or one given by value is the whole of its own string.
    */
   valueRange(i: number, out: ValueRange): void {
-    if (this.values === undefined) {
+    if (this.given === undefined) {
       const packed = this.spans[this.base + 2 * i + 1]!;
       if ((packed & 1) === 0) {
         const head = this.head;
@@ -158,9 +144,10 @@ export class HeaderIndex {
 
   /** Position of the first field with this lookup key at or after `from`, or -1. */
   indexOf(key: string, from = 0): number {
-    const keys = this.keys;
+    const given = this.given;
     const n = this.count;
-    if (keys !== undefined) {
+    if (given !== undefined) {
+      const keys = given.keys;
       for (let i = from; i < n; i++) if (keys[i] === key) return i;
       return -1;
     }
@@ -232,6 +219,13 @@ export class HeaderIndex {
     while (end < head.length && isTokenChar(head.charCodeAt(end))) end++;
     return end - start;
   }
+}
+
+/** The fields of an index built from fields given by value: names as given, lookup keys, values. */
+interface GivenFields {
+  readonly names: readonly string[];
+  readonly keys: readonly string[];
+  readonly values: readonly string[];
 }
 
 const NO_SPANS = new Int32Array(0);
