@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// The daemon's shipped entry as a bundle (apps/uacregd/README.md "Start-up / bundle", docs/performance-startup.md):
+// after `tsc` has emitted dist/ (other packages and the tests import dist/index.js, dist/cli.js, …), rolldown bundles
+// src/main.ts with the workspace packages it imports (already built: their package.json `exports` point at dist/) and
+// the pure-JavaScript libraries under them into dist/main.js plus dist/chunks/*.js, replacing the dist/main.js tsc
+// wrote. Node then reads a few dozen files at start instead of ~240 ESM files and ~200 CommonJS ones.
+//
+//   node scripts/bundle.mjs --external=<name>,<name>,…      (run by `pnpm build`, from apps/uacregd)
+//
+// --external lists the packages that stay imported at run time (and must resolve from dist/, hence be dependencies of
+// @uacreg/uacregd: checked here, and `pnpm check:deps` finds each through the build script naming it); node's
+// built-ins always stay. Every other bare import is inlined; the run fails if the output imports a bare name not in
+// the list (a dependency nobody declared would be missing from the installed prefix). Code splitting keeps each
+// `await import()` a chunk of its own (the database adapters, the cluster, the demo) and every module in exactly one
+// chunk, so a lazily loaded adapter and the daemon share one @uacreg/db (`instanceof DbError` holds).
+import { readFileSync, rmSync } from "node:fs";
+import { builtinModules, createRequire } from "node:module";
+import { join } from "node:path";
+import { rolldown } from "rolldown";
+
+const appDir = join(import.meta.dirname, "..");
+const dist = join(appDir, "dist");
+const arg = process.argv.find((a) => a.startsWith("--external="));
+if (arg === undefined) throw new Error("bundle: --external=<name>,… is required (the packages left out of the bundle)");
+const external = arg.slice("--external=".length).split(",").filter(Boolean);
+const pkg = JSON.parse(readFileSync(join(appDir, "package.json"), "utf8"));
+const undeclared = external.filter((name) => pkg.dependencies?.[name] === undefined);
+if (undeclared.length > 0) {
+  throw new Error(`bundle: ${undeclared.join(", ")} left external but not dependencies of ${pkg.name}`);
+}
+
+const builtins = new Set(builtinModules);
+const packageOf = (id) => id.split("/", id.startsWith("@") ? 2 : 1).join("/");
+const isExternal = (id) => id.startsWith("node:") || builtins.has(id) || external.includes(packageOf(id));
+
+rmSync(join(dist, "chunks"), { recursive: true, force: true });
+rmSync(join(dist, "main.js.map"), { force: true });
+const build = await rolldown({
+  input: { main: join(appDir, "src/main.ts") },
+  platform: "node",
+  tsconfig: join(appDir, "tsconfig.json"),
+  external: isExternal,
+});
+const { output } = await build.write({
+  dir: dist,
+  format: "esm",
+  entryFileNames: "[name].js",
+  chunkFileNames: "chunks/[name]-[hash].js",
+  sourcemap: true,
+});
+await build.close();
+
+// Every bare import left in the output is one of the externals, and each resolves from dist/ (where node looks).
+const requireFromDist = createRequire(join(dist, "main.js"));
+const imported = new Set();
+for (const chunk of output) {
+  if (chunk.type !== "chunk") continue;
+  for (const id of [...chunk.imports, ...chunk.dynamicImports]) {
+    if (id.startsWith("chunks/") || id === "main.js" || id.startsWith("node:") || builtins.has(id)) continue;
+    imported.add(id);
+  }
+}
+const unlisted = [...imported].filter((id) => !external.includes(packageOf(id)));
+if (unlisted.length > 0) throw new Error(`bundle: the output imports ${unlisted.join(", ")}, not in --external`);
+for (const name of external) requireFromDist.resolve(name);
+const chunks = output.filter((c) => c.type === "chunk");
+const modules = chunks.reduce((n, c) => n + Object.keys(c.modules).length, 0);
+console.log(
+  `bundle: dist/main.js + ${chunks.length - 1} chunks (${modules} modules inlined); external: ${external.join(", ")}`,
+);
