@@ -99,19 +99,66 @@ function answer(
  * alive) and a qop array with spare capacity: hundreds of megabytes at that scale.
  */
 class KeptAuth implements AuthCache {
+  /** `nc * 2`, plus 1 for Proxy-Authorization: the header and the count in one field (8 bytes per record). */
+  readonly #ncHeader: number;
+
   constructor(
     /** Shared; its own `nonce` is whichever came first. */
     readonly base: DigestChallenge,
     readonly nonce: string,
-    readonly header: RequestCredentials["header"],
-    readonly nc: number,
-    /** Always assigned (undefined for one realm): one V8 shape for every record's cache. */
-    readonly other: AuthCache | undefined,
-  ) {}
+    header: RequestCredentials["header"],
+    nc: number,
+  ) {
+    this.#ncHeader = nc * 2 + (header === "Proxy-Authorization" ? 1 : 0);
+  }
+
+  get header(): RequestCredentials["header"] {
+    return this.#ncHeader % 2 === 1 ? "Proxy-Authorization" : "Authorization";
+  }
+
+  get nc(): number {
+    return Math.floor(this.#ncHeader / 2);
+  }
+
+  /** One realm: none (the two-realm case is {@link KeptAuthPair}, so a one-realm cache has no field for it). */
+  get other(): AuthCache | undefined {
+    return undefined;
+  }
 
   get challenge(): DigestChallenge {
     return this.base.nonce === this.nonce ? this.base : { ...this.base, nonce: this.nonce };
   }
+}
+
+/** A cache that also keeps the other realm's (RFC 3261 §22.3: a proxy's 407 and the registrar's 401). */
+class KeptAuthPair extends KeptAuth {
+  readonly #other: AuthCache;
+
+  constructor(
+    base: DigestChallenge,
+    nonce: string,
+    header: RequestCredentials["header"],
+    nc: number,
+    other: AuthCache,
+  ) {
+    super(base, nonce, header, nc);
+    this.#other = other;
+  }
+
+  override get other(): AuthCache {
+    return this.#other;
+  }
+}
+
+/** The cache object for these parts: the two-realm class only when there is another realm. */
+function kept(
+  base: DigestChallenge,
+  nonce: string,
+  header: RequestCredentials["header"],
+  nc: number,
+  other: AuthCache | undefined,
+): KeptAuth {
+  return other === undefined ? new KeptAuth(base, nonce, header, nc) : new KeptAuthPair(base, nonce, header, nc, other);
 }
 
 const QOP_LISTS = new Map<string, ReadonlyArray<DigestQop>>();
@@ -159,7 +206,7 @@ export function keptAuth(
     if (BASES.size >= LIMIT) BASES.clear();
     BASES.set(key, base);
   }
-  return new KeptAuth(base, nonce, header, nc, other);
+  return kept(base, nonce, header, nc, other);
 }
 
 /**
@@ -179,7 +226,7 @@ export function preemptiveCredentials(
   if (other === undefined) return main;
   const next =
     cache instanceof KeptAuth
-      ? new KeptAuth(cache.base, cache.nonce, cache.header, main.cache.nc, other.cache)
+      ? kept(cache.base, cache.nonce, cache.header, main.cache.nc, other.cache)
       : keptAuth(cache.challenge, cache.header, main.cache.nc, other.cache);
   return { credentials: [other.credentials, main.credentials], cache: next };
 }
@@ -199,7 +246,7 @@ function preemptiveOne(
         : answer(config, cache.challenge, cache.header, nc, random);
     const next =
       cache instanceof KeptAuth
-        ? new KeptAuth(cache.base, cache.nonce, cache.header, nc, other)
+        ? kept(cache.base, cache.nonce, cache.header, nc, other)
         : keptAuth(cache.challenge, cache.header, nc, other);
     return { credentials, cache: next };
   } catch (e) {
@@ -220,7 +267,7 @@ export function otherRealm(cache: AuthCache | undefined, header: RequestCredenti
 
 function withoutOther(cache: AuthCache): AuthCache {
   return cache instanceof KeptAuth
-    ? new KeptAuth(cache.base, cache.nonce, cache.header, cache.nc, undefined)
+    ? kept(cache.base, cache.nonce, cache.header, cache.nc, undefined)
     : keptAuth(cache.challenge, cache.header, cache.nc);
 }
 
