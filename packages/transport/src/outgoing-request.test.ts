@@ -45,4 +45,22 @@ describe("request bytes", () => {
       expect(ids.idOf(ids.branchOf(id))).toBe(id > 36 ** 10 ? -1 : id);
     }
   });
+
+  it("writes the same bytes as the plain concatenation, whatever the sockets, branches, methods and URIs in turn", () => {
+    const text = (req: typeof base, proto: "udp" | "tcp" | "tls", sentBy: string, branch: string) =>
+      `${req.method} ${req.requestUri} SIP/2.0\r\nVia: SIP/2.0/${proto.toUpperCase()} ${sentBy};branch=${branch};rport\r\n${req.headers}\r\n`;
+    const protos = ["udp", "tcp", "tls"] as const;
+    const uris = ["sip:reg.test", "sip:zoë@reg.test", "sip:日本@reg.test;transport=tcp", "sip:a"];
+    const methods = ["REGISTER", "OPTIONS", "X"];
+    // 12 sent-by / branch pairs in turn: more than the encoder keeps, so every pair is encoded afresh again too.
+    for (let n = 0; n < 60; n++) {
+      const proto = protos[n % 3]!;
+      const sentBy = n % 2 === 0 ? `192.0.2.${n % 4}:5060` : `[2001:db8::${n % 4}]:5061`;
+      const branch = `z9hG4bK${n % 6}.`;
+      const req = { ...base, method: methods[n % 3]!, requestUri: uris[n % 4]! };
+      const bytes = encodeRequestWithBranchId(req, proto, sentBy, branch, n);
+      expect(bytes.toString("utf8")).toBe(text(req, proto, sentBy, `${branch}${n.toString(36)}`));
+      expect(bytes.length).toBe(Buffer.byteLength(text(req, proto, sentBy, `${branch}${n.toString(36)}`)));
+    }
+  });
 });
