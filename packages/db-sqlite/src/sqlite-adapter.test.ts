@@ -93,6 +93,59 @@ describe("SQLite adapter specifics", () => {
     }
   });
 
+  it("counts the rows and reads every column right across pages (values shared by many rows or one per row)", async () => {
+    const path = join(tmp, "shared.db");
+    const repo = await openRepository(`sqlite://${path}`, {}, [sqliteAdapter], { pageSize: 500 });
+    try {
+      await repo.createSchema();
+      const rows = 2600;
+      const db = new Database(path);
+      const ins = db.prepare(
+        `INSERT INTO registrant (registrar, proxy, aor, third_party_registrant, binding_URI, binding_params,
+           forced_socket, cluster_shtag, expiry, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 60, 0)`,
+      );
+      // registrar: 3 values; proxy: one value, then one per row past row 1,000; third party: one per row;
+      // binding_params: NULL, '' or one value; forced_socket and cluster_shtag: 1,100 values cycled.
+      db.transaction(() => {
+        for (let i = 0; i < rows; i++) {
+          ins.run(
+            `sip:reg${i % 3}.test`,
+            i < 1000 ? "sip:proxy.test" : `sip:p${i}.test`,
+            `sip:u${i}@reg.test`,
+            `sip:t${i}@reg.test`,
+            `sip:u${i}@127.0.0.1:5060`,
+            i % 3 === 0 ? null : i % 3 === 1 ? "" : "transport=tcp",
+            `udp:127.0.0.${i % 1100}:5060`,
+            `tag${i % 1100}/a`,
+          );
+        }
+      })();
+      db.close();
+      expect(await repo.count()).toBe(rows);
+      let i = 0;
+      for await (const page of repo.loadPages?.() ?? []) {
+        for (const row of page) {
+          expect([row.registrar, row.proxy, row.aor, row.third_party_registrant, row.binding_URI]).toEqual([
+            `sip:reg${i % 3}.test`,
+            i < 1000 ? "sip:proxy.test" : `sip:p${i}.test`,
+            `sip:u${i}@reg.test`,
+            `sip:t${i}@reg.test`,
+            `sip:u${i}@127.0.0.1:5060`,
+          ]);
+          expect([row.binding_params, row.forced_socket, row.cluster_shtag]).toEqual([
+            i % 3 === 2 ? "transport=tcp" : null,
+            `udp:127.0.0.${i % 1100}:5060`,
+            `tag${i % 1100}/a`,
+          ]);
+          i++;
+        }
+      }
+      expect(i).toBe(rows);
+    } finally {
+      await repo.close();
+    }
+  });
+
   it("rejects an unknown URL option naming the known ones", async () => {
     await expect(openRepository(`sqlite://${join(tmp, "a.db")}?cache=shared`, {}, [sqliteAdapter])).rejects.toThrow(
       DbUrlError,

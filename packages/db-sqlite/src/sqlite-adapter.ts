@@ -1,7 +1,7 @@
 import { type DbAdapter, SqlRegistrantRepository } from "@uacreg/db";
 import { sqliteDialect } from "./sqlite-dialect.js";
 import { SqliteDirectConnection } from "./sqlite-direct.js";
-import { loadPages, loadRows } from "./sqlite-page-reader.js";
+import { countRows, loadPages, loadRows } from "./sqlite-page-reader.js";
 
 /**
  * Opens `sqlite://…` URLs with better-sqlite3. Start-up (catalog, version row, creating the table, `loadAll`) runs on
@@ -19,6 +19,8 @@ export const sqliteAdapter: DbAdapter = {
     const pageSize = Math.max(1, Math.floor(options?.pageSize ?? 1000));
     repo.loadAll = () => loadRows(repo, pageSize, direct);
     repo.loadPages = () => loadPages(repo, pageSize, direct);
+    // The engine asks the count before a first load (to size its table): without TypeORM, as the pages are read.
+    if (direct) repo.count = () => countRows(repo, direct);
     return repo;
   },
   // better-sqlite3 is loaded with this package (sqlite-direct.ts); TypeORM waits for the first write.

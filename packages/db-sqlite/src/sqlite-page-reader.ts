@@ -85,6 +85,20 @@ export async function* loadPages(
   }
 }
 
+/** The number of rows in the table (`SELECT COUNT(*)`), on the connection pages are read on: TypeORM stays unloaded. */
+export async function countRows(repo: SqlRegistrantRepository, direct?: SqliteDirectConnection): Promise<number> {
+  try {
+    const db = await connection(repo, direct);
+    const value = db
+      .prepare(`SELECT COUNT(*) FROM ${quote(repo.storedTable.tableName)}`)
+      .pluck(true)
+      .get();
+    return Number(value);
+  } catch (e) {
+    throw repo.translate(e);
+  }
+}
+
 /** Every row of the table in id order, read by {@link loadPages}. */
 export async function* loadRows(
   repo: SqlRegistrantRepository,

@@ -32,6 +32,7 @@ for (let i = 0; i < 3; i++) ins.run("sip:127.0.0.1:5099", "sip:u" + i + "@reg.te
 db.close();
 out.rows = 0;
 for await (const page of repo.loadPages()) out.rows += page.length;
+out.count = await repo.count();
 out.typeormBeforeWrite = typeorm();
 await repo.updateState(key, 1);
 out.typeormAfterWrite = typeorm();
@@ -44,7 +45,7 @@ const dir = mkdtempSync(join(tmpdir(), "uacreg-sqlite-lazy-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("the embedded SQLite at start-up", () => {
-  it("creates the table and reads every row without loading TypeORM; the first write loads it and is stored", () => {
+  it("creates the table, reads and counts every row without loading TypeORM; the first write loads it and is stored", () => {
     const script = join(dir, "probe.mjs");
     writeFileSync(script, PROBE);
     const pkg = fileURLToPath(new URL("..", import.meta.url));
@@ -54,6 +55,12 @@ describe("the embedded SQLite at start-up", () => {
       timeout: 30_000,
     });
     expect(run.stderr).toBe("");
-    expect(JSON.parse(run.stdout)).toEqual({ rows: 3, typeormBeforeWrite: false, typeormAfterWrite: true, stored: 1 });
+    expect(JSON.parse(run.stdout)).toEqual({
+      rows: 3,
+      count: 3,
+      typeormBeforeWrite: false,
+      typeormAfterWrite: true,
+      stored: 1,
+    });
   });
 });

@@ -127,3 +127,36 @@ describe("a large load leaves the event loop turns (docs/performance-startup.md)
     expect(partial).toEqual([...partial].sort((a, b) => a - b));
   });
 });
+
+describe("sizing the table from the store's row count (docs/performance-startup.md)", () => {
+  const users = Array.from({ length: 2500 }, (_, i) => `u${i}`);
+
+  it.each([
+    ["the count fails", () => Promise.reject(new Error("count: connection lost"))],
+    ["the count is short", () => Promise.resolve(10)],
+    ["the count is far beyond the rows", () => Promise.resolve(1_000_000)],
+    ["the count is not a number", () => Promise.resolve(Number.NaN)],
+  ])("loads every row all the same when %s, and still refuses a duplicate", async (_, count) => {
+    h = await openHarness({
+      rows: (r) => [...users.map((u) => row(r, u)), row(r, "u7")],
+      start: false,
+    });
+    const hh = h;
+    let asked = 0;
+    Object.assign(hh.repository, {
+      count: () => {
+        asked++;
+        return count();
+      },
+    });
+    const report = await hh.engine.start();
+    expect(asked).toBe(1);
+    expect(report.loaded).toBe(users.length);
+    expect(report.rejected.map((r) => r.field)).toEqual(["key"]);
+    expect(users.every((u) => hh.engine.get(key(hh, u)) !== undefined)).toBe(true);
+    // A reload works on a table that is not empty: no count asked.
+    const again = await hh.engine.reload();
+    expect(again.loaded).toBe(users.length);
+    expect(asked).toBe(1);
+  });
+});

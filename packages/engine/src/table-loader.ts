@@ -70,6 +70,15 @@ export class TableLoader {
     const table = this.#table;
     const fresh = !isReload && table.size === 0;
     const reconciler = new TableReconciler<LiveRecord>((key) => table.get(key), this.#validation, { fresh });
+    if (fresh && store.count !== undefined) {
+      // The table's key index sized once for every row (docs/performance-startup.md); a count that fails only
+      // leaves the index to grow as the rows come in, the rows themselves are read below either way.
+      try {
+        table.reserve(await store.count());
+      } catch (e) {
+        this.#log.debug({ err: e instanceof Error ? e.message : String(e) }, "row count unavailable before the load");
+      }
+    }
     let slice = 0;
     const take = (stored: RegistrantRow) => {
       const row = this.asIntended(stored);

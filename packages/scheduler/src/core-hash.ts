@@ -11,7 +11,7 @@
  * @returns the unmasked unsigned 32-bit hash
  */
 export function coreHash(text: string): number {
-  if (isAscii(text)) return hashBytes(text.length, (i) => text.charCodeAt(i));
+  if (isAscii(text)) return hashAscii(text);
   const bytes = encoder.encode(text);
   return hashBytes(bytes.length, (i) => {
     const b = bytes[i] ?? 0;
@@ -31,6 +31,29 @@ function isAscii(text: string): boolean {
     if (text.charCodeAt(i) >= 0x80) return false;
   }
   return true;
+}
+
+/**
+ * {@link hashBytes} over an ASCII string's characters (its UTF-8 bytes, all below 0x80: no sign extension), read
+ * directly: every record inserted hashes its AOR here, so no closure per call.
+ */
+function hashAscii(text: string): number {
+  const len = text.length;
+  let h = 0;
+  let p = 0;
+  for (; p + 4 <= len; p += 4) {
+    const v =
+      ((text.charCodeAt(p) << 24) +
+        (text.charCodeAt(p + 1) << 16) +
+        (text.charCodeAt(p + 2) << 8) +
+        text.charCodeAt(p + 3)) >>>
+      0;
+    h = (h + ((v ^ (v >>> 3)) >>> 0)) >>> 0;
+  }
+  let v = 0;
+  for (; p < len; p++) v = ((v << 8) + text.charCodeAt(p)) >>> 0;
+  h = (h + ((v ^ (v >>> 3)) >>> 0)) >>> 0;
+  return (h + (h >>> 11) + ((h >>> 13) + (h >>> 23))) >>> 0;
 }
 
 /** The hash over `len` signed chars read through `at`. */

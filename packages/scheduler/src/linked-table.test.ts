@@ -69,6 +69,46 @@ describe("the linked registrant table (records carry their own links)", () => {
     expect(t.get({ ...(recs[4999] as Rec).key })).toBe(recs[4999]);
   });
 
+  it("reserve sizes the key index ahead of a load: the same records found, order and duplicates as without", () => {
+    const recs = Array.from({ length: 3000 }, (_, i) => new Rec(`sip:u${i % 700}@reg.test`, i));
+    const plain = table(3);
+    const reserved = table(3);
+    reserved.reserve(Number.NaN);
+    reserved.reserve(-5);
+    reserved.reserve(0);
+    reserved.reserve(2000); // fewer than inserted: the index still grows past it
+    for (const r of recs) {
+      plain.insert(r);
+      reserved.insert(new Rec(r.key.aor, r.n, r.key.contact));
+    }
+    reserved.reserve(10); // never shrinks
+    expect(reserved.size).toBe(3000);
+    for (let b = 0; b < plain.bucketCount; b++) {
+      expect([...reserved.bucket(b)].map((r) => r.n)).toEqual([...plain.bucket(b)].map((r) => r.n));
+    }
+    for (const r of recs) expect(reserved.get({ ...r.key })?.n).toBe(r.n);
+    expect(() => reserved.insert(new Rec("sip:u1@reg.test", 1))).toThrow(DuplicateRecordError);
+    const big = table(1);
+    big.reserve(100_000);
+    for (const r of recs) big.insert(new Rec(r.key.aor, r.n, r.key.contact));
+    expect(big.get({ ...(recs[2999] as Rec).key })?.n).toBe(2999);
+    expect(big.remove({ ...(recs[5] as Rec).key })?.n).toBe(5);
+    expect(big.get({ ...(recs[5] as Rec).key })).toBeUndefined();
+  });
+
+  it("tells apart keys that share two of their three strings, asked one after the other", () => {
+    const t = table();
+    const a = new Rec("sip:alice@reg.test", 1, "sip:c@127.0.0.1");
+    t.insert(a);
+    const aor = "sip:alice@reg.test";
+    const contact = "sip:c@127.0.0.1";
+    expect(t.get({ aor, contact, registrar: "sip:reg.test" })).toBe(a);
+    expect(t.get({ aor, contact, registrar: "sip:other.test" })).toBeUndefined();
+    expect(t.get({ aor, contact: "sip:d@127.0.0.1", registrar: "sip:reg.test" })).toBeUndefined();
+    expect(t.get({ aor: "sip:bob@reg.test", contact, registrar: "sip:reg.test" })).toBeUndefined();
+    expect(t.get({ aor, contact, registrar: "sip:reg.test" })).toBe(a);
+  });
+
   it("iterates in insertion order, safe against removals during the iteration", () => {
     const t = table();
     const recs = [0, 1, 2, 3, 4].map((n) => new Rec("sip:alice@reg.test", n));

@@ -14,6 +14,11 @@ export interface RecordKey {
 
 /** Slots of the key index at first (doubled while the table grows). */
 const INITIAL_SLOTS = 1024;
+/**
+ * The most records {@link LinkedRegistrantTable.reserve} makes room for at once (2^24: a 2^25-slot index, 400 MB): a
+ * count beyond it is left to the index's doubling.
+ */
+const MAX_RESERVED = 1 << 24;
 /** A used slot of the key index has this bit set in its hash word (a key hash has 30 bits): 0 is an empty slot. */
 const USED = 0x40000000;
 
@@ -57,10 +62,13 @@ export class LinkedRegistrantTable<R extends TableEntry> {
   readonly #head: Array<R | null>;
   readonly #tail: Array<R | null>;
   /**
-   * The key object last hashed, and its hash: a load asks {@link get} (not found) then {@link insert} with the same
-   * key object, which is hashed once (keys are immutable values; only the object's identity is compared).
+   * The key strings last hashed, and their hash: a load asks {@link get} (not found) then {@link insert} with a key
+   * of the same three strings (core builds a new key object at each read of `config.key`), which is hashed once.
+   * Compared by value (`===` on strings: the same string objects compare at once).
    */
-  #hashedKey: RecordKey | undefined = undefined;
+  #hashedAor: string | undefined = undefined;
+  #hashedContact = "";
+  #hashedRegistrar = "";
   #hashed = 0;
 
   /** @throws SchedulerConfigError when hash_size is outside 1..20 */
@@ -135,6 +143,19 @@ export class LinkedRegistrantTable<R extends TableEntry> {
     return record;
   }
 
+  /**
+   * Makes room in the key index for `records` records in all (a load that knows its row count, docs/performance-
+   * startup.md): the index is sized once instead of doubled again and again while the rows come in (each doubling
+   * places every entry again and leaves the old arrays to the garbage collector). Never shrinks the index; a count
+   * beyond what is inserted later only leaves slots empty (12 bytes each).
+   */
+  reserve(records: number): void {
+    if (!Number.isFinite(records) || records <= 0) return;
+    let length = this.#slots.length;
+    while (Math.min(records, MAX_RESERVED) * 4 > length * 3) length *= 2;
+    if (length > this.#slots.length) this.#resize(length);
+  }
+
   /** Removes every record. */
   clear(): void {
     for (const r of this.#slots) if (r !== null) r.tablePrev = r;
@@ -185,9 +206,11 @@ export class LinkedRegistrantTable<R extends TableEntry> {
   }
 
   #hash(key: RecordKey): number {
-    if (key !== this.#hashedKey) {
+    if (key.aor !== this.#hashedAor || key.contact !== this.#hashedContact || key.registrar !== this.#hashedRegistrar) {
       this.#hashed = keyHash(key);
-      this.#hashedKey = key;
+      this.#hashedAor = key.aor;
+      this.#hashedContact = key.contact;
+      this.#hashedRegistrar = key.registrar;
     }
     return this.#hashed;
   }
@@ -243,12 +266,17 @@ export class LinkedRegistrantTable<R extends TableEntry> {
     slots[hole] = null;
   }
 
-  /** Doubles the index; every entry is placed again from its stored hash word (no key is hashed). */
+  /** Doubles the index. */
   #grow(): void {
+    this.#resize(this.#slots.length * 2);
+  }
+
+  /** Moves the index to `length` slots (a power of two); every entry is placed again from its stored hash word. */
+  #resize(length: number): void {
     const oldSlots = this.#slots;
     const oldHashes = this.#hashes;
-    this.#slots = new Array<R | null>(oldSlots.length * 2).fill(null);
-    this.#hashes = new Int32Array(oldHashes.length * 2);
+    this.#slots = new Array<R | null>(length).fill(null);
+    this.#hashes = new Int32Array(length);
     for (let i = 0; i < oldSlots.length; i++) {
       const r = oldSlots[i] ?? null;
       if (r !== null) this.#place(r, oldHashes[i] ?? 0);
