@@ -7,7 +7,8 @@
  * (ExecReload) and stops cleanly on SIGTERM. systemd does not run as PID 1 in CI, so the sandbox itself is not started.
  */
 import { execFileSync } from "node:child_process";
-import { accessSync, constants, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { builtinModules, createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -111,6 +112,34 @@ describe("production install into a prefix", () => {
     }
   });
 
+  it("runs the daemon's bundle: its entry and chunks import only each other, node's built-ins and the packages left out of it, found in the prefix", () => {
+    // apps/uacregd/README.md "Start-up / bundle": the workspace packages and the pure-JavaScript libraries are inlined;
+    // what stays imported (drivers, TypeORM, the files next to @uacreg/release and @uacreg/web) must be installed.
+    const dist = join(inst.prefix, "lib/uacregd/dist");
+    const chunks = readdirSync(join(dist, "chunks")).filter((f) => f.endsWith(".js"));
+    expect(chunks.length).toBeGreaterThan(1);
+    const specifiers = new Set<string>();
+    for (const file of ["main.js", ...chunks.map((c) => `chunks/${c}`)]) {
+      const text = readFileSync(join(dist, file), "utf8");
+      for (const m of text.matchAll(
+        /^(?:import|export) [^;]*?from "([^"]+)";$|^import "([^"]+)";$|\bimport\("([^"]+)"\)/gm,
+      )) {
+        specifiers.add((m[1] ?? m[2] ?? m[3]) as string);
+      }
+    }
+    const entry = readFileSync(join(dist, "main.js"), "utf8");
+    expect(entry.split("\n", 1)[0]).toBe("#!/usr/bin/env -S node --max-semi-space-size=64");
+    expect(entry).toMatch(/from "\.\/chunks\/start-up-signals-[\w-]+\.js"/);
+    const bare = [...specifiers].filter(
+      (s) => !s.startsWith(".") && !s.startsWith("node:") && !builtinModules.includes(s),
+    );
+    expect(bare.sort()).toEqual(["@uacreg/release", "@uacreg/web", "better-sqlite3", "pg"]);
+    // TypeORM is required at run time through createRequire (inlined @uacreg/db): from the bundle's directory too.
+    const fromDist = createRequire(join(dist, "main.js"));
+    const prefixReal = `${realpathSync(inst.prefix)}/`;
+    for (const name of [...bare, "typeorm"]) expect(realpathSync(fromDist.resolve(name)), name).toMatch(prefixReal);
+  });
+
   it("writes a systemd unit for the prefix that passes systemd-analyze verify", async () => {
     // The installed unit is the repository's with the documented prefix replaced: verifying it verifies that one
     // (whose ExecStart, /opt/uacreg/bin/uacregd, does not exist here).
@@ -189,6 +218,18 @@ describe("production install into a prefix", () => {
     expect({ code: overFifo.code, err: overFifo.stderr }).toEqual({ code: 0, err: "" });
     expect(aors(overFifo.stdout)).toEqual(["sip:alice@example.test"]);
     expect(daemon.output()).not.toContain("pw-alice");
+    // reg_disable writes state 1 to the row: the bundle loads TypeORM (at the first write) from the prefix.
+    const disabled = await uacreg("mi", "reg_disable", "sip:alice@example.test", "sip:alice@127.0.0.1:5099", registrar);
+    expect({ code: disabled.code, err: disabled.stderr }).toEqual({ code: 0, err: "" });
+    const rowState = async () => {
+      const listed = await uacreg("db", "list");
+      expect({ code: listed.code, err: listed.stderr }).toEqual({ code: 0, err: "" });
+      return (JSON.parse(listed.stdout) as Array<{ state: number }>)[0]?.state;
+    };
+    let written = await rowState();
+    for (let tries = 1; written !== 1 && tries < 20; tries++) written = await rowState();
+    expect(written).toBe(1);
+    expect(daemon.output()).not.toMatch(/Cannot find module|ERR_MODULE_NOT_FOUND/);
     // The status page ships in the prefix too (the web app's built files are part of the install).
     const page = await fetch(`http://${config.web.listen}/`);
     expect({ status: page.status, type: page.headers.get("content-type") }).toEqual({
