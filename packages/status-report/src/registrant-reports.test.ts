@@ -156,6 +156,46 @@ describe("RegistrantReports", () => {
     expect(r.identifiers()).toEqual([formatKey(bob), formatKey(alice)]);
   });
 
+  it("retainPages() takes the keys a page at a time: the same additions and removals as retain()", async () => {
+    const keys = Array.from({ length: 2500 }, (_, i) => ({
+      aor: `sip:u${i}@example.com`,
+      contact: `sip:u${i}@127.0.0.1`,
+      registrar: "sip:r",
+    }));
+    const byKeys = new RegistrantReports();
+    const byPages = new RegistrantReports();
+    for (const r of [byKeys, byPages]) {
+      r.created(alice, 1);
+      change(r, keys[3] as RegistrantKey, "NOT_REGISTERED_STATE", "REGISTERING_STATE", 2);
+    }
+    const pages = async function* () {
+      for (let i = 0; i < keys.length; i += 1000) yield keys.slice(i, i + 1000);
+    };
+    expect(await byKeys.retain(keys, 10)).toEqual({ added: 2499, removed: 1 });
+    expect(await byPages.retainPages(pages(), 10)).toEqual({ added: 2499, removed: 1 });
+    expect(byPages.identifiers()).toEqual(byKeys.identifiers());
+    expect(byPages.reports(formatKey(keys[3] as RegistrantKey))).toHaveLength(2);
+    expect(byPages.reports(formatKey(keys[2499] as RegistrantKey))).toEqual([
+      { at: 10, log: "created with state NOT_REGISTERED_STATE\n" },
+    ]);
+    expect(byPages.history(alice)).toEqual([]);
+    // Synchronous pages too; a page may be any iterable.
+    expect(await byPages.retainPages([new Set(keys.slice(0, 10))], 11)).toEqual({ added: 0, removed: 2490 });
+    expect(byPages.size).toBe(10);
+  });
+
+  it("keeps an identifier created between two pages of retainPages()", async () => {
+    const r = new RegistrantReports();
+    r.created(alice, 1);
+    async function* pages() {
+      yield [alice];
+      change(r, bob, "NOT_REGISTERED_STATE", "REGISTERING_STATE", 5);
+      yield [];
+    }
+    expect(await r.retainPages(pages(), 9)).toEqual({ added: 0, removed: 0 });
+    expect(r.identifiers()).toEqual([formatKey(bob), formatKey(alice)]);
+  });
+
   it("lists the newest identifier first and finds one without regard to case", () => {
     const r = new RegistrantReports();
     r.created(alice, 1);
