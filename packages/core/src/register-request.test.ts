@@ -1,6 +1,14 @@
+import { computeCredentials, selectChallenge } from "@uacreg/digest";
 import { describe, expect, it } from "vitest";
+import { DigestAnswer } from "./digest-answer.js";
 import { newDialogIds } from "./dialog-ids.js";
-import { buildRequest, buildRequestTemplate } from "./register-request.js";
+import {
+  buildRequest,
+  buildRequestFrom,
+  buildRequestTemplate,
+  type RequestCredentials,
+  type RequestParts,
+} from "./register-request.js";
 import { step } from "./registrant-machine.js";
 import type { RegistrantRecord } from "./registrant-record.js";
 import { stateName } from "./registrant-state.js";
@@ -197,5 +205,45 @@ describe("Call-ID, From-tag and CSeq (docs/opensips-behaviour.md §4.2)", () => 
     expect(fresh.kind).toBe("REGISTER");
     expect(fresh.request.callId).not.toBe(r.callId);
     expect(fresh.request.cseq).toBe(1);
+  });
+});
+
+describe("buildRequestFrom (the daemon's path): the same bytes as buildRequest", () => {
+  it("for every form, with and without binding params, with no, plain, digest and two realms' credentials", () => {
+    const challenge = selectChallenge(['Digest realm="r", nonce="n", qop="auth", opaque="o"']);
+    const answer = (header: RequestCredentials["header"], uri: string): DigestAnswer =>
+      new DigestAnswer(
+        header,
+        computeCredentials({ challenge, username: "u", password: "p", method: "REGISTER", uri, nc: 2, cnonce: "c" }),
+      );
+    let compared = 0;
+    for (const bindingParams of [undefined, ";reg-id=1"]) {
+      const source = {
+        registrar: "sip:reg.test",
+        aor: "sip:alice@reg.test",
+        binding: "sip:alice@127.0.0.1:15180",
+        bindingParams,
+      };
+      const template = buildRequestTemplate({ ...source, userAgent: "uacreg/1.2.3" });
+      const credentialSets: RequestParts["credentials"][] = [
+        undefined,
+        { header: "Authorization", value: 'Digest username="x"' },
+        answer("Authorization", source.registrar),
+        answer("Proxy-Authorization", source.registrar),
+        [answer("Proxy-Authorization", source.registrar), answer("Authorization", source.registrar)],
+        [{ header: "Proxy-Authorization", value: "Basic x" }, answer("Authorization", source.registrar)],
+      ];
+      for (const form of ["register", "unregister", "wildcard"] as const) {
+        for (const credentials of credentialSets) {
+          const parts: RequestParts = { form, callId: "x", fromTag: "t", cseq: 4, expires: 600, credentials };
+          const daemon = buildRequestFrom(source, template.constant, parts);
+          expect(daemon.headers).toBe(buildRequest(template, parts).headers);
+          expect(daemon.headers.endsWith("\r\n")).toBe(true);
+          expect(daemon.headers).not.toContain("\r\n\r\n");
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBe(36);
   });
 });

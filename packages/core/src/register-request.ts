@@ -155,16 +155,46 @@ export interface RequestSource {
 /**
  * The header block's parts in wire order, joined into one flat string: a template literal builds a chain of cons
  * strings (one per `${}` and `+=`), which the transport's write then copies flat (docs/performance.md, "Bytes per
- * refresh in core and digest"). One fixed array written by index and reused; every slot used is cleared after the join.
- * 46 slots: the most a request with one digest answer uses (a Contact with params, the value's up to 24 parts); two
- * answers (two realms) grow it once. The join's temporary copy of the slots is as long as the array.
+ * refresh in core and digest"). One array written by index and reused; every slot used is cleared after the join.
+ * The join first copies the array's slots into a temporary as long as the array, so the array is cut to the slots
+ * used before each join (never below 16: V8 would then shrink its storage, and the next request grow it again), and
+ * text that is the same for many requests is one part: the lines around the Contact's value per User-Agent block,
+ * `\r\nAuthorization: Digest username="` per header (digest merges its own fixed parts the same way).
+ * 46 slots of storage: the most a request with one digest answer uses; more (two realms, escaped values) use
+ * {@link WIDE}, which may grow.
  */
 const PARTS: Array<string | number> = new Array<string | number>(46).fill("");
+const WIDE: Array<string | number> = new Array<string | number>(64).fill("");
+const MIN_LENGTH = 16;
+
+/** `\r\n<User-Agent block>Contact: <` and the wildcard's lines, per User-Agent block (a few at most). */
+const LEADS = new Map<string, { readonly binding: string; readonly wildcard: string }>();
+
+function leadOf(constant: string): { readonly binding: string; readonly wildcard: string } {
+  let lead = LEADS.get(constant);
+  if (lead === undefined) {
+    // Flat strings (joined), kept: no cons chain to walk per request.
+    lead = {
+      binding: ["\r\n", constant, "Contact: <"].join(""),
+      wildcard: ["\r\n", constant, "Contact: *\r\nExpires: 0\r\n"].join(""),
+    };
+    if (LEADS.size >= 64) LEADS.clear();
+    LEADS.set(constant, lead);
+  }
+  return lead;
+}
+
+/** The start of a credentials line that ends the Contact line, with the digest value's first fixed text. */
+const DIGEST_LINE_START = {
+  Authorization: '\r\nAuthorization: Digest username="',
+  "Proxy-Authorization": '\r\nProxy-Authorization: Digest username="',
+} as const;
 
 /** {@link buildRequest} from the row's parts and the shared User-Agent block: the same bytes, nothing kept. */
 export function buildRequestFrom(c: RequestSource, constant: string, p: RequestParts): OutgoingRequest {
   const aor = c.aor;
-  const h = PARTS;
+  const credentials = p.credentials;
+  const h = credentials === undefined || !Array.isArray(credentials) ? PARTS : WIDE;
   h[0] = "To: <";
   h[1] = aor;
   h[2] = ">\r\nFrom: <";
@@ -175,27 +205,39 @@ export function buildRequestFrom(c: RequestSource, constant: string, p: RequestP
   h[7] = p.cseq;
   h[8] = " REGISTER\r\nCall-ID: ";
   h[9] = p.callId;
-  h[10] = "\r\n";
-  h[11] = constant;
-  let i = 12;
-  if (p.form === "wildcard") h[i++] = "Contact: *\r\nExpires: 0\r\n";
+  const lead = leadOf(constant);
+  let i = 10;
+  // Each line after the Contact starts with the CRLF ending the line before it; the last one ends the block.
+  let open = false;
+  if (p.form === "wildcard") h[i++] = lead.wildcard;
   else {
-    h[i++] = "Contact: <";
+    h[i++] = lead.binding;
     h[i++] = c.binding;
-    h[i++] = ">";
-    h[i++] = c.bindingParams ?? "";
-    h[i++] = ";expires=";
+    const params = c.bindingParams;
+    if (params === undefined) h[i++] = ">;expires=";
+    else {
+      h[i++] = ">";
+      h[i++] = params;
+      h[i++] = ";expires=";
+    }
     h[i++] = p.form === "register" ? p.expires : 0;
-    h[i++] = "\r\n";
+    open = true;
   }
-  const credentials = p.credentials;
   if (credentials !== undefined) {
-    if (!Array.isArray(credentials)) i = credentialLine(h, i, credentials as RequestCredentials);
+    if (!Array.isArray(credentials)) i = credentialLine(h, i, credentials as RequestCredentials, open);
     else {
       const list = credentials as readonly RequestCredentials[];
-      for (let k = 0; k < list.length; k++) i = credentialLine(h, i, list[k] as RequestCredentials);
+      for (let k = 0; k < list.length; k++) {
+        i = credentialLine(h, i, list[k] as RequestCredentials, open);
+        open = true;
+      }
     }
+    open = true;
   }
+  if (open) h[i++] = "\r\n";
+  let n = i;
+  while (n < MIN_LENGTH) h[n++] = "";
+  h.length = n;
   const headers = h.join("");
   h.fill("", 0, i);
   const registrar = c.registrar;
@@ -216,15 +258,20 @@ export function buildRequestFrom(c: RequestSource, constant: string, p: RequestP
 }
 
 /**
- * `Authorization: …\r\n` (or Proxy-Authorization) into `h` from slot `i`; the next free slot. A {@link DigestAnswer}
- * writes its value's parts in place (up to 24 slots) instead of a value string.
+ * `[\r\n]Authorization: …` (or Proxy-Authorization) into `h` from slot `i`, the CRLF first when a line is still open
+ * (its end is written by the caller); the next free slot. A {@link DigestAnswer} writes its value's parts in place
+ * instead of a value string.
  */
-function credentialLine(h: Array<string | number>, i: number, c: RequestCredentials): number {
+function credentialLine(h: Array<string | number>, i: number, c: RequestCredentials, open: boolean): number {
+  if (c instanceof DigestAnswer) {
+    if (open) return writeAuthorizationParts(c.credentials, h, i, DIGEST_LINE_START[c.header]);
+    h[i] = c.header;
+    h[i + 1] = ": ";
+    return writeAuthorizationParts(c.credentials, h, i + 2);
+  }
+  if (open) h[i++] = "\r\n";
   h[i] = c.header;
   h[i + 1] = ": ";
-  let next = i + 3;
-  if (c instanceof DigestAnswer) next = writeAuthorizationParts(c.credentials, h, i + 2) + 1;
-  else h[i + 2] = c.value;
-  h[next - 1] = "\r\n";
-  return next;
+  h[i + 2] = c.value;
+  return i + 3;
 }

@@ -46,7 +46,15 @@ export function formatAuthorization(c: DigestCredentials): string {
  * concatenation is the value); returns the index after the last. For a caller that joins the value into a larger
  * text (the registrant's header block) without making it a string of its own first. Same checks and errors.
  */
-export function writeAuthorizationParts(c: DigestCredentials, out: Array<string | number>, at: number): number {
+export function writeAuthorizationParts(
+  c: DigestCredentials,
+  out: Array<string | number>,
+  at: number,
+  /** The first part: `Digest username="`, or the caller's text ending with it (e.g. the header's name before it). */
+  first: string = DIGEST_USERNAME,
+): number {
+  if (!first.endsWith(DIGEST_USERNAME))
+    throw new DigestError("bad-input", 'first part must end with Digest username="');
   if (c.qop !== undefined) {
     if (c.qop !== "auth" && c.qop !== "auth-int") throw new DigestError("bad-input", "qop must be auth or auth-int");
     if (c.nc === undefined || c.cnonce === undefined) throw new DigestError("bad-input", "qop needs nc and cnonce");
@@ -54,6 +62,7 @@ export function writeAuthorizationParts(c: DigestCredentials, out: Array<string 
   return writeFrom(
     out,
     at,
+    first,
     c.username,
     c.realm,
     c.nonce,
@@ -76,10 +85,88 @@ export function writeAuthorizationParts(c: DigestCredentials, out: Array<string 
  */
 const PARTS: Array<string | number> = new Array<string | number>(24).fill("");
 
-/** The value's parts into `p` from `at` (at most 24); the index after the last. */
+const DIGEST_USERNAME = 'Digest username="';
+
+/**
+ * The fixed text between the values, with the values that are the same for many answers inside it (the realm, the
+ * digest-uri = the registrar, the opaque, the qop): one part instead of up to seven, so a join copies fewer slots
+ * (docs/performance.md, "Core and digest"). Kept per realm and per uri (bounded: only the reuse is lost past the
+ * bound); the values in them were checked and escaped before.
+ */
+const REALM_PARTS = new Map<string, string>();
+const URI_PARTS = new Map<string, Map<string, UriParts>>();
+const LIMIT = 256;
+/** `", algorithm=<a>` per algorithm token. */
+const ALGORITHM_PARTS = new Map<string, string>();
+
+function realmPart(realm: string): string {
+  let part = REALM_PARTS.get(realm);
+  if (part === undefined) {
+    part = ['", realm="', realm, '", nonce="'].join(""); // flat, kept: no cons chain to walk per join
+    if (REALM_PARTS.size >= LIMIT) REALM_PARTS.clear();
+    REALM_PARTS.set(realm, part);
+  }
+  return part;
+}
+
+/** The uri part's three forms for one uri and opaque: without qop, with qop=auth, with qop=auth-int. */
+interface UriParts {
+  none: string | undefined;
+  auth: string | undefined;
+  authInt: string | undefined;
+}
+
+/** The key of "no opaque" (an opaque's text cannot hold a NUL: quotedContent refuses it). */
+const NO_OPAQUE = "\u0000";
+
+/** `", uri="U"[, opaque="O"][, qop=Q, nc=]` or, without qop, up to the response's opening quote. */
+function uriPart(uri: string, opaque: string | undefined, qop: string | undefined): string {
+  let byOpaque = URI_PARTS.get(uri);
+  if (byOpaque === undefined) {
+    if (URI_PARTS.size >= LIMIT) URI_PARTS.clear();
+    byOpaque = new Map<string, UriParts>();
+    URI_PARTS.set(uri, byOpaque);
+  }
+  const key = opaque ?? NO_OPAQUE;
+  let parts = byOpaque.get(key);
+  if (parts === undefined) {
+    parts = { none: undefined, auth: undefined, authInt: undefined };
+    if (byOpaque.size >= 16) byOpaque.clear();
+    byOpaque.set(key, parts);
+  }
+  const known = qop === undefined ? parts.none : qop === "auth" ? parts.auth : parts.authInt;
+  if (known !== undefined) return known;
+  const part = [
+    '", uri="',
+    uri,
+    '"',
+    opaque === undefined ? "" : ', opaque="',
+    opaque ?? "",
+    opaque === undefined ? "" : '"',
+    qop === undefined ? ', response="' : ", qop=",
+    qop ?? "",
+    qop === undefined ? "" : ", nc=",
+  ].join("");
+  if (qop === undefined) parts.none = part;
+  else if (qop === "auth") parts.auth = part;
+  else parts.authInt = part;
+  return part;
+}
+
+function algorithmPart(algorithm: string): string {
+  let part = ALGORITHM_PARTS.get(algorithm);
+  if (part === undefined) {
+    part = ['", algorithm=', algorithm].join("");
+    if (ALGORITHM_PARTS.size < 16) ALGORITHM_PARTS.set(algorithm, part);
+  }
+  return part;
+}
+
+/** The value's parts into `p` from `at` (at most 13); the index after the last. */
 function writeFrom(
   p: Array<string | number>,
   at: number,
+  first: string,
   username: string,
   realm: string,
   nonce: string,
@@ -94,33 +181,21 @@ function writeFrom(
 ): number {
   // Every value is checked for CR, LF and NUL while it is escaped; the quotes are written around it here.
   let i = at;
-  p[i++] = 'Digest username="';
+  p[i++] = first;
   p[i++] = quotedContent("username", username);
-  p[i++] = '", realm="';
-  p[i++] = quotedContent("realm", realm);
-  p[i++] = '", nonce="';
+  p[i++] = realmPart(quotedContent("realm", realm));
   p[i++] = quotedContent("nonce", nonce);
-  p[i++] = '", uri="';
-  p[i++] = quotedContent("uri", uri);
-  p[i++] = '"';
-  if (opaque !== undefined) {
-    p[i++] = ', opaque="';
-    p[i++] = quotedContent("opaque", opaque);
-    p[i++] = '"';
-  }
+  p[i++] = uriPart(quotedContent("uri", uri), opaque === undefined ? undefined : quotedContent("opaque", opaque), qop);
   if (qop !== undefined) {
-    p[i++] = ", qop=";
-    p[i++] = qop;
-    p[i++] = ", nc=";
     p[i++] = ncHex;
     p[i++] = ', cnonce="';
     p[i++] = quotedContent("cnonce", cnonce);
-    p[i++] = '"';
+    p[i++] = '", response="';
   }
-  p[i++] = ', response="';
   p[i++] = quotedContent("response", response);
-  p[i++] = '", algorithm=';
-  p[i++] = algorithm;
+  p[i++] = algorithm === "MD5" ? MD5_PART : algorithmPart(algorithm);
   if (userhash) p[i++] = ", userhash=true";
   return i;
 }
+
+const MD5_PART = '", algorithm=MD5';

@@ -71,6 +71,13 @@ describe("writeAuthorizationParts: formatAuthorization(computeCredentials(input)
                   return parts.join("");
                 });
                 expect(asParts).toBe(expected.startsWith("Digest ") ? `Authorization: ${expected}` : expected);
+                // With the header's name merged into the first part (what the registrant's header block does).
+                const merged: Array<string | number> = [];
+                const asMerged = outcome(() => {
+                  writeAuthorizationParts(computeCredentials(input), merged, 0, '\r\nAuthorization: Digest username="');
+                  return merged.join("");
+                });
+                expect(asMerged).toBe(expected.startsWith("Digest ") ? `\r\nAuthorization: ${expected}` : expected);
                 compared++;
               }
             }
@@ -79,6 +86,66 @@ describe("writeAuthorizationParts: formatAuthorization(computeCredentials(input)
       }
     }
     expect(compared).toBe(DIGEST_ALGORITHMS.length * realms.length * qops.length * extras.length * 2 * 5);
+  });
+
+  it("gives each answer its own realm, uri, opaque and qop when several registrars' answers interleave", () => {
+    const challenges = [
+      'Digest realm="a", nonce="n1", qop="auth", opaque="o1"',
+      'Digest realm="b", nonce="n2", qop="auth-int", opaque="o1"',
+      'Digest realm="a", nonce="n3"',
+      'Digest realm="b", nonce="n4", qop="auth", opaque=""',
+      'Digest realm="a", nonce="n5", qop="auth", algorithm=SHA-256',
+    ].map((h) => selectChallenge([h]));
+    const uris = ["sip:r1.test", "sip:r2.test"];
+    for (let round = 0; round < 3; round++) {
+      for (const challenge of challenges) {
+        for (const uri of uris) {
+          const input: DigestCredentialsInput = {
+            challenge,
+            username: "u",
+            password: "p",
+            method: "REGISTER",
+            uri,
+            nc: round + 1,
+            cnonce: "c",
+          };
+          const value = formatAuthorization(computeCredentials(input));
+          expect(value).toContain(`uri="${uri}"`);
+          expect(value).toContain(`realm="${challenge.realm}"`);
+          expect(joinedParts(input)).toBe(value);
+        }
+      }
+    }
+    // The value written as parts is the one formatAuthorization builds on its own, opaque="" and qop included.
+    const value = formatAuthorization(
+      computeCredentials({
+        challenge: challenges[3] as DigestChallenge,
+        username: "u",
+        password: "p",
+        method: "REGISTER",
+        uri: "sip:r2.test",
+        nc: 1,
+        cnonce: "c",
+      }),
+    );
+    expect(value).toMatch(
+      /^Digest username="u", realm="b", nonce="n4", uri="sip:r2.test", opaque="", qop=auth, nc=00000001, cnonce="c", response="[0-9a-f]{32}", algorithm=MD5$/,
+    );
+  });
+
+  it("refuses a first part that does not end the way the value starts", () => {
+    const credentials = computeCredentials({
+      challenge: selectChallenge(['Digest realm="r", nonce="n"']),
+      username: "u",
+      password: "p",
+      method: "REGISTER",
+      uri: "sip:r",
+      nc: 1,
+      cnonce: "c",
+    });
+    expect(outcome(() => String(writeAuthorizationParts(credentials, [], 0, "Authorization: ")))).toMatch(
+      /^bad-input: /,
+    );
   });
 
   it("answers with input.nonce, when given, as if it were the challenge's own (and checks it the same way)", () => {
