@@ -58,6 +58,8 @@ interface KeptHa2 {
   readonly algorithm: DigestAlgorithm;
   readonly method: string;
   readonly ha2: string;
+  /** `:auth:<HA2>`, the response input's end with qop=auth (flat, built once). */
+  readonly authTail: string;
 }
 
 const HA2 = new Map<string, KeptHa2>();
@@ -67,13 +69,30 @@ const HA2 = new Map<string, KeptHa2>();
  * the registrar), so it is kept (per uri, at most 256) instead of hashed again for each of a million records. Keyed by
  * the uri string itself: the caller passes the same string object each time, so the lookup builds no key.
  */
-function requestHash(algorithm: DigestAlgorithm, method: string, uri: string): string {
+function requestHash(algorithm: DigestAlgorithm, method: string, uri: string): KeptHa2 {
   const kept = HA2.get(uri);
-  if (kept !== undefined && kept.algorithm === algorithm && kept.method === method) return kept.ha2;
+  if (kept !== undefined && kept.algorithm === algorithm && kept.method === method) return kept;
   const ha2 = hashHex(algorithm, `${method}:${uri}`);
+  const entry: KeptHa2 = { algorithm, method, ha2, authTail: [":auth:", ha2].join("") };
   if (HA2.size >= 256) HA2.clear();
-  HA2.set(uri, { algorithm, method, ha2 });
-  return ha2;
+  HA2.set(uri, entry);
+  return entry;
+}
+
+/** `:<nc>:` for the first counts (a refresh reuses its nonce with nc 2, 3, …), built once. */
+const NC_PARTS: readonly string[] = Array.from({ length: 256 }, (_, nc) => `:${nc.toString(16).padStart(8, "0")}:`);
+
+/** `:<realm>:` per realm (HA1's input around the realm), flat; bounded. */
+const REALM_PARTS = new Map<string, string>();
+
+function realmPart(realm: string): string {
+  let part = REALM_PARTS.get(realm);
+  if (part === undefined) {
+    part = [":", realm, ":"].join("");
+    if (REALM_PARTS.size >= 256) REALM_PARTS.clear();
+    REALM_PARTS.set(realm, part);
+  }
+  return part;
 }
 
 /** HA1 given directly: `0x` + exactly the algorithm's hex length of hex digits (docs/opensips-behaviour.md §10). */
@@ -114,40 +133,44 @@ interface Computed {
 
 const COMPUTED: Computed = { qop: undefined, username: "", response: "" };
 
-/** Parts of a hash input, joined into one flat string: a template literal would build a chain of cons strings first. */
-const HASH_INPUT: string[] = ["", ":", "", ":", "", ":", "", ":", "", ":", ""];
+/**
+ * Parts of a hash input, joined into one flat string: a template literal would build a chain of cons strings first.
+ * The fixed text is merged with the values many answers share (`:<nc>:`, `:auth:<HA2>`, `:<realm>:`), so the join's
+ * temporary copy of the slots is short (docs/performance.md, "Core and digest").
+ */
+const RESPONSE_INPUT: string[] = ["", ":", "", "", "", ""];
 
-function hashJoined(
+/** H(HA1 ":" nonce nc-part cnonce tail), nc-part = `:nc:`, tail = `:qop:HA2`. */
+function responseHash(
   algorithm: DigestAlgorithm,
-  a: string,
-  b: string,
-  c: string,
-  d: string,
-  e: string,
-  f: string,
+  ha1: string,
+  nonce: string,
+  ncPart: string,
+  cnonce: string,
+  tail: string,
 ): string {
-  HASH_INPUT[0] = a;
-  HASH_INPUT[2] = b;
-  HASH_INPUT[4] = c;
-  HASH_INPUT[6] = d;
-  HASH_INPUT[8] = e;
-  HASH_INPUT[10] = f;
-  const joined = HASH_INPUT.join("");
+  const p = RESPONSE_INPUT;
+  p[0] = ha1;
+  p[2] = nonce;
+  p[3] = ncPart;
+  p[4] = cnonce;
+  p[5] = tail;
+  const joined = p.join("");
   // HA1 is as good as the password: not kept past the call.
-  HASH_INPUT[0] = HASH_INPUT[2] = HASH_INPUT[4] = HASH_INPUT[6] = HASH_INPUT[8] = HASH_INPUT[10] = "";
+  p[0] = p[2] = p[3] = p[4] = p[5] = "";
   return hashHex(algorithm, joined);
 }
 
-/** Parts of H(username ":" realm ":" password), joined flat like {@link hashJoined}'s. */
-const HA1_INPUT: string[] = ["", ":", "", ":", ""];
+/** Parts of H(username ":" realm ":" password). */
+const HA1_INPUT: string[] = ["", "", ""];
 
-function hashJoined3(algorithm: DigestAlgorithm, a: string, b: string, c: string): string {
-  HA1_INPUT[0] = a;
-  HA1_INPUT[2] = b;
-  HA1_INPUT[4] = c;
+function ha1Hash(algorithm: DigestAlgorithm, username: string, realm: string, password: string): string {
+  HA1_INPUT[0] = username;
+  HA1_INPUT[1] = realmPart(realm);
+  HA1_INPUT[2] = password;
   const joined = HA1_INPUT.join("");
   // The password is not kept past the call.
-  HA1_INPUT[0] = HA1_INPUT[2] = HA1_INPUT[4] = "";
+  HA1_INPUT[0] = HA1_INPUT[2] = "";
   return hashHex(algorithm, joined);
 }
 
@@ -200,18 +223,22 @@ function computeInto(input: DigestCredentialsInput, out: Computed): void {
 
   const realm = challenge.realm;
   const cnonce = input.cnonce;
-  let ha1 = precomputedHa1(password, algorithm) ?? hashJoined3(algorithm, username, realm, password);
+  let ha1 = precomputedHa1(password, algorithm) ?? ha1Hash(algorithm, username, realm, password);
   if (isSessionAlgorithm(algorithm)) ha1 = hashHex(algorithm, `${ha1}:${nonce}:${cnonce}`);
 
+  const kept = qop === "auth-int" ? undefined : requestHash(algorithm, method, uri);
   const ha2 =
-    qop === "auth-int"
+    kept === undefined
       ? hashHex(algorithm, `${method}:${uri}:${hashHex(algorithm, input.body ?? new Uint8Array(0))}`)
-      : requestHash(algorithm, method, uri);
+      : kept.ha2;
 
-  out.response =
-    qop === undefined
-      ? hashHex(algorithm, `${ha1}:${nonce}:${ha2}`)
-      : hashJoined(algorithm, ha1, nonce, ncHex, cnonce, qop, ha2);
+  if (qop === undefined) out.response = hashHex(algorithm, `${ha1}:${nonce}:${ha2}`);
+  else {
+    const nc = input.nc;
+    const ncPart = nc < NC_PARTS.length ? (NC_PARTS[nc] as string) : `:${ncHex}:`;
+    const tail = kept !== undefined && qop === "auth" ? kept.authTail : `:${qop}:${ha2}`;
+    out.response = responseHash(algorithm, ha1, nonce, ncPart, cnonce, tail);
+  }
   out.qop = qop;
   out.username = challenge.userhash ? hashHex(algorithm, `${username}:${realm}`) : username;
 }
