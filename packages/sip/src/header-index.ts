@@ -47,7 +47,7 @@ export class HeaderIndex {
   /** Only for fields given by value; a parsed message's index has none (one field, not three, on every parse). */
   private readonly given: GivenFields | undefined;
   private readonly head: string;
-  /** The shared span store this index's numbers lie in ({@link storeSpans}); field `i` at `base + 2 * i`. */
+  /** The span block this index's numbers lie in ({@link SpanWriter}); field `i` at `base + 2 * i`. */
   private readonly spans: Int32Array;
   private readonly base: number;
   private readonly count: number;
@@ -78,17 +78,19 @@ export class HeaderIndex {
   }
 
   /**
-   * An index over a parsed head: `spans[0, 2 * count)` holds two numbers per field ({@link packName},
-   * {@link packValueEnd}). The value starts after the ":" that follows the name and the LWS after it, and is unfolded
-   * when the field's "folded" bit is set. The numbers are copied into the shared span store ({@link storeSpans}):
-   * the index keeps no array of its own.
+   * An index over a parsed head whose `count` fields' numbers ({@link packName}, {@link packValueEnd}) the parser
+   * wrote at `w.block[w.at, w.at + 2 * count)` ({@link beginSpans}); they are kept there (the index keeps no array
+   * of its own). The value starts after the ":" that follows the name and the LWS after it, and is unfolded when the
+   * field's "folded" bit is set.
    */
-  static fromHead(head: string, spans: readonly number[], count: number): HeaderIndex {
-    const n = 2 * count;
-    const store = storeSpans(n);
-    const base = storeBase;
-    for (let k = 0; k < n; k++) store[base + k] = spans[k]!;
-    return new HeaderIndex(count, undefined, head, store, base);
+  static fromHead(head: string, w: SpanWriter, count: number): HeaderIndex {
+    commitSpans(w, 2 * count);
+    return new HeaderIndex(count, undefined, head, w.block, w.at);
+  }
+
+  /** The index of a message without header fields. */
+  static empty(): HeaderIndex {
+    return new HeaderIndex(0, undefined, "", NO_SPANS, 0);
   }
 
   get length(): number {
@@ -231,32 +233,52 @@ interface GivenFields {
 const NO_SPANS = new Int32Array(0);
 
 /**
- * The span store: parsed messages' field numbers, packed one after the other into shared blocks of
- * {@link SPAN_BLOCK} 32-bit integers (off the JavaScript heap), so a parse allocates no array of its own (an exact-size
- * array of 14 small integers, for a 7-field REGISTER 200, was ~160 bytes of young generation per message;
- * docs/performance.md, "Transport and SIP codec per exchange"). A block lives as long as any index that points into it:
- * a message kept for long keeps at most one block (16 KiB) alive. A head with more fields than a quarter block gets a
- * block of its own, of exactly its size.
+ * The span store: parsed messages' field numbers, written by the parser one message after the other straight into
+ * shared blocks of {@link SPAN_BLOCK} 32-bit integers (off the JavaScript heap), so a parse allocates no array of its
+ * own (an exact-size array of 14 small integers, for a 7-field REGISTER 200, was ~160 bytes of young generation per
+ * message; docs/performance.md, "Transport and SIP codec per exchange"). A block lives as long as any index that
+ * points into it: a message kept for long keeps at most one block (16 KiB) alive. A head with more fields than fit
+ * in a quarter block moves to an array of its own (doubling as it grows).
  */
 const SPAN_BLOCK = 4096;
 let spanBlock = new Int32Array(SPAN_BLOCK);
 let spanUsed = 0;
-/** Where the numbers of the last {@link storeSpans} call begin in the block it returned. */
-let storeBase = 0;
 
-/** A block with room for `n` numbers at {@link storeBase}, which this call reserves. */
-function storeSpans(n: number): Int32Array {
-  if (n > SPAN_BLOCK / 4) {
-    storeBase = 0;
-    return new Int32Array(n);
-  }
-  if (spanUsed + n > SPAN_BLOCK) {
-    spanBlock = new Int32Array(SPAN_BLOCK);
+/** Where the parser writes the numbers of the head it is reading: `block[at, …)`. */
+export interface SpanWriter {
+  block: Int32Array;
+  at: number;
+}
+
+const writer: SpanWriter = { block: spanBlock, at: 0 };
+
+/** Starts writing a head's numbers at the free end of the shared block (nothing is reserved until committed). */
+export function beginSpans(): SpanWriter {
+  writer.block = spanBlock;
+  writer.at = spanUsed;
+  return writer;
+}
+
+/**
+ * Room for two more numbers after the `written` ones at `w.at`: those move to the start of a fresh shared block, or
+ * of an array of their own once they need more than a quarter of a block.
+ */
+export function growSpans(w: SpanWriter, written: number): void {
+  const need = written + 2;
+  const own = need > SPAN_BLOCK / 4;
+  const next = new Int32Array(own ? Math.max(2 * need, SPAN_BLOCK) : SPAN_BLOCK);
+  for (let k = 0; k < written; k++) next[k] = w.block[w.at + k]!;
+  if (!own) {
+    spanBlock = next;
     spanUsed = 0;
   }
-  storeBase = spanUsed;
-  spanUsed += n;
-  return spanBlock;
+  w.block = next;
+  w.at = 0;
+}
+
+/** The head parsed: its `n` numbers at `w.at` are kept (the shared block's free end moves past them). */
+function commitSpans(w: SpanWriter, n: number): void {
+  if (w.block === spanBlock) spanUsed = w.at + n;
 }
 
 /** Whether `text[from, from + lower.length)` equals the lower-case `lower`, ignoring ASCII case. */

@@ -162,9 +162,24 @@ describe("parseMessage", () => {
         expect(big.getHeader("Call-ID")).toBe(`big${n}`);
       }
     }
+    // Past a whole block (its own array, grown twice), and heads refused half-way: nothing kept is overwritten.
+    const huge = Array.from({ length: 3000 }, (_, k) => `X-H: ${k}\r\n`).join("");
+    const hugeMsg = parseMessage(`SIP/2.0 200 OK\r\n${huge}Call-ID: huge\r\n\r\n`);
+    for (let n = 0; n < 300; n++) {
+      const fields = Array.from({ length: n % 40 }, (_, k) => `X-B: ${k}\r\n`).join("");
+      expect(() => parseMessage(`SIP/2.0 200 OK\r\n${fields}Bad Name: x\r\n\r\n`)).toThrow(SipParseError);
+      kept.push(
+        parseMessage(
+          `SIP/2.0 200 OK\r\nCall-ID: c${kept.length}\r\nCSeq: ${kept.length} REGISTER\r\n\r\n`,
+        ) as SipResponse,
+      );
+    }
+    expect(hugeMsg.getHeaders("X-H")).toEqual(Array.from({ length: 3000 }, (_, k) => String(k)));
+    expect(hugeMsg.getHeader("Call-ID")).toBe("huge");
     kept.forEach((m, n) => {
       expect(m.getHeader("Call-ID")).toBe(`c${n}`);
       expect(m.getHeader("CSeq")).toBe(`${n} REGISTER`);
+      if (n >= 3000) return;
       expect(m.headers).toHaveLength(2 + (n % 23));
       if (n % 23 > 0) expect(m.getHeader(`X-F${(n % 23) - 1}`)).toBe(`v${n}-${(n % 23) - 1}`);
     });

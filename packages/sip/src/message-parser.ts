@@ -1,4 +1,13 @@
-import { equalsLower, HeaderIndex, MAX_INDEXED_HEAD, packName, packValueEnd } from "./header-index.js";
+import {
+  beginSpans,
+  equalsLower,
+  growSpans,
+  HeaderIndex,
+  MAX_INDEXED_HEAD,
+  packName,
+  packValueEnd,
+  type SpanWriter,
+} from "./header-index.js";
 import { isDigit, isLws, isSchemeChar, isTokenChar } from "./sip-grammar.js";
 import { SipParseError } from "./sip-parse-error.js";
 import { SipRequest, SipResponse } from "./sip-message.js";
@@ -89,7 +98,7 @@ export function parseFrom(
  * One init object per kind, refilled for each parsed message: the constructors copy its fields and keep no reference
  * to it, so a parse allocates no init literal (cleared after use: no message is kept alive by it).
  */
-const NO_HEADERS = HeaderIndex.fromHead("", [], 0);
+const NO_HEADERS = HeaderIndex.empty();
 const responseInit = { status: 0, reason: "", version: "", headers: NO_HEADERS, body: EMPTY_BODY };
 const requestInit = { method: "", uri: "", version: "", headers: NO_HEADERS, body: EMPTY_BODY };
 
@@ -181,8 +190,8 @@ interface ParsedHead {
   status: number;
   reason: string;
   version: string;
-  /** Two numbers per field ({@link packName}, {@link packValueEnd}); the first `spanCount` entries are this head's. */
-  spans: number[];
+  /** Where the numbers of the fields went: two per field ({@link packName}, {@link packValueEnd}), `spanCount` in all. */
+  spans: SpanWriter;
   spanCount: number;
   /** -1 when there is no Content-Length field. */
   contentLength: number;
@@ -195,7 +204,7 @@ const scratch: ParsedHead = {
   status: 0,
   reason: "",
   version: "",
-  spans: [],
+  spans: beginSpans(),
   spanCount: 0,
   contentLength: -1,
 };
@@ -218,7 +227,11 @@ function parseHead(head: string): ParsedHead {
   result.version = "";
   result.spanCount = 0;
   result.contentLength = -1;
-  const spans = result.spans;
+  // The fields' numbers go straight into the shared span block (header-index.ts), kept only if the head parses.
+  const w = beginSpans();
+  result.spans = w;
+  let block = w.block;
+  let at = w.at;
   let count = 0;
   parseStartLine(head, lineEnd, result);
 
@@ -264,8 +277,13 @@ function parseHead(head: string): ParsedHead {
     let ve = fieldEnd;
     while (ve > vs && isLws(head.charCodeAt(ve - 1))) ve--;
     if (folded && head.indexOf("\n", vs) >= ve) folded = false;
-    spans[count] = packName(lineStart, nameEnd);
-    spans[count + 1] = packValueEnd(ve, folded);
+    if (at + count + 2 > block.length) {
+      growSpans(w, count);
+      block = w.block;
+      at = w.at;
+    }
+    block[at + count] = packName(lineStart, nameEnd);
+    block[at + count + 1] = packValueEnd(ve, folded);
     count += 2;
     const nameLength = nameEnd - lineStart;
     if (
