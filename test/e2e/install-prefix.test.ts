@@ -114,7 +114,8 @@ describe("production install into a prefix", () => {
 
   it("runs the daemon's bundle: its entry and chunks import only each other, node's built-ins and the packages left out of it, found in the prefix", () => {
     // apps/uacregd/README.md "Start-up / bundle": the workspace packages and the pure-JavaScript libraries are inlined;
-    // what stays imported (drivers, TypeORM, the files next to @uacreg/release and @uacreg/web) must be installed.
+    // what stays imported (drivers, TypeORM, the files next to @uacreg/release and @uacreg/web) must be installed. The
+    // CommonJS ones are loaded with createRequire(import.meta.url), resolved from the chunk's directory as an import is.
     const dist = join(inst.prefix, "lib/uacregd/dist");
     const chunks = readdirSync(join(dist, "chunks")).filter((f) => f.endsWith(".js"));
     expect(chunks.length).toBeGreaterThan(1);
@@ -122,9 +123,9 @@ describe("production install into a prefix", () => {
     for (const file of ["main.js", ...chunks.map((c) => `chunks/${c}`)]) {
       const text = readFileSync(join(dist, file), "utf8");
       for (const m of text.matchAll(
-        /^(?:import|export) [^;]*?from "([^"]+)";$|^import "([^"]+)";$|\bimport\("([^"]+)"\)/gm,
+        /^(?:import|export) [^;]*?from "([^"]+)";$|^import "([^"]+)";$|\bimport\("([^"]+)"\)|createRequire\(import\.meta\.url\)\("([^"]+)"\)/gm,
       )) {
-        specifiers.add((m[1] ?? m[2] ?? m[3]) as string);
+        specifiers.add((m[1] ?? m[2] ?? m[3] ?? m[4]) as string);
       }
     }
     const entry = readFileSync(join(dist, "main.js"), "utf8");
@@ -133,11 +134,10 @@ describe("production install into a prefix", () => {
     const bare = [...specifiers].filter(
       (s) => !s.startsWith(".") && !s.startsWith("node:") && !builtinModules.includes(s),
     );
-    expect(bare.sort()).toEqual(["@uacreg/release", "@uacreg/web", "better-sqlite3", "pg"]);
-    // TypeORM is required at run time through createRequire (inlined @uacreg/db): from the bundle's directory too.
-    const fromDist = createRequire(join(dist, "main.js"));
+    expect(bare.sort()).toEqual(["@uacreg/release", "@uacreg/web", "better-sqlite3", "pg", "typeorm"]);
+    const fromChunks = createRequire(join(dist, "chunks", "main.js"));
     const prefixReal = `${realpathSync(inst.prefix)}/`;
-    for (const name of [...bare, "typeorm"]) expect(realpathSync(fromDist.resolve(name)), name).toMatch(prefixReal);
+    for (const name of bare) expect(realpathSync(fromChunks.resolve(name)), name).toMatch(prefixReal);
   });
 
   it("writes a systemd unit for the prefix that passes systemd-analyze verify", async () => {

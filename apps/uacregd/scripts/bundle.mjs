@@ -13,9 +13,14 @@
 // the list (a dependency nobody declared would be missing from the installed prefix). Code splitting keeps each
 // `await import()` a chunk of its own (the database adapters, the cluster, the demo) and every module in exactly one
 // chunk, so a lazily loaded adapter and the daemon share one @uacreg/db (`instanceof DbError` holds).
-import { readFileSync, rmSync } from "node:fs";
+//
+// An external CommonJS package (better-sqlite3, pg) imported by default (`import Database from "better-sqlite3"`) is
+// loaded with `createRequire(import.meta.url)(name)` instead of an `import`: the same object (the default export
+// node gives an ESM importer is `module.exports`), without node's scan of its source for named exports (the
+// cjs-module-lexer, ~7-10 ms for better-sqlite3 on the start path). A named import of such a package fails the build.
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { rolldown } from "rolldown";
 
 const appDir = join(import.meta.dirname, "..");
@@ -31,7 +36,45 @@ if (undeclared.length > 0) {
 
 const builtins = new Set(builtinModules);
 const packageOf = (id) => id.split("/", id.startsWith("@") ? 2 : 1).join("/");
-const isExternal = (id) => id.startsWith("node:") || builtins.has(id) || external.includes(packageOf(id));
+const requireFromDist = createRequire(join(dist, "main.js"));
+
+/** Whether `id`, resolved from dist/ the way node resolves `require(id)`, is a CommonJS file. */
+function isCommonJs(id) {
+  const file = requireFromDist.resolve(id);
+  if (file.endsWith(".cjs")) return true;
+  if (!file.endsWith(".js")) return false;
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest)) return JSON.parse(readFileSync(manifest, "utf8")).type !== "module";
+  }
+  return true;
+}
+
+const isBuiltin = (id) => id.startsWith("node:") || builtins.has(id);
+const commonJs = new Map();
+const isRequired = (id) => {
+  if (isBuiltin(id) || !external.includes(packageOf(id))) return false;
+  if (!commonJs.has(id)) commonJs.set(id, isCommonJs(id));
+  return commonJs.get(id);
+};
+const isExternal = (id) => isBuiltin(id) || (external.includes(packageOf(id)) && !isRequired(id));
+
+const REQUIRED = "\0required:";
+/** The external CommonJS packages the output loads with require (see the comment at the top). */
+const required = new Set();
+const requireCommonJs = {
+  name: "uacregd-require-commonjs-externals",
+  resolveId(id) {
+    if (!isRequired(id)) return null;
+    required.add(id);
+    return REQUIRED + id;
+  },
+  load(id) {
+    if (!id.startsWith(REQUIRED)) return null;
+    const name = JSON.stringify(id.slice(REQUIRED.length));
+    return `import { createRequire } from "node:module";\nexport default createRequire(import.meta.url)(${name});\n`;
+  },
+};
 
 rmSync(join(dist, "chunks"), { recursive: true, force: true });
 rmSync(join(dist, "main.js.map"), { force: true });
@@ -40,6 +83,7 @@ const build = await rolldown({
   platform: "node",
   tsconfig: join(appDir, "tsconfig.json"),
   external: isExternal,
+  plugins: [requireCommonJs],
 });
 const { output } = await build.write({
   dir: dist,
@@ -51,12 +95,11 @@ const { output } = await build.write({
 await build.close();
 
 // Every bare import left in the output is one of the externals, and each resolves from dist/ (where node looks).
-const requireFromDist = createRequire(join(dist, "main.js"));
-const imported = new Set();
+const imported = new Set(required);
 for (const chunk of output) {
   if (chunk.type !== "chunk") continue;
   for (const id of [...chunk.imports, ...chunk.dynamicImports]) {
-    if (id.startsWith("chunks/") || id === "main.js" || id.startsWith("node:") || builtins.has(id)) continue;
+    if (id.startsWith("chunks/") || id === "main.js" || isBuiltin(id)) continue;
     imported.add(id);
   }
 }
@@ -66,5 +109,6 @@ for (const name of external) requireFromDist.resolve(name);
 const chunks = output.filter((c) => c.type === "chunk");
 const modules = chunks.reduce((n, c) => n + Object.keys(c.modules).length, 0);
 console.log(
-  `bundle: dist/main.js + ${chunks.length - 1} chunks (${modules} modules inlined); external: ${external.join(", ")}`,
+  `bundle: dist/main.js + ${chunks.length - 1} chunks (${modules} modules inlined); external: ${external.join(", ")}` +
+    ` (${[...required].join(", ")} loaded with require)`,
 );
