@@ -173,16 +173,15 @@ export function keptAuth(
   nc: number,
   other?: AuthCache,
 ): AuthCache {
+  // The last shared base matches nearly always (one registrar's challenges differ only in their nonce): compared
+  // field by field, no key text built per challenge.
+  const last = lastBase;
+  if (last !== undefined && sameBase(last, c)) return kept(last, keptNonce(c.nonce), header, nc, other);
   const qopKey = c.qop.join(",");
   const key = `${c.realm}\u0000${c.opaque ?? "\u0001"}\u0000${c.algorithm}\u0000${qopKey}\u0000${c.stale}\u0000${
     c.userhash
   }\u0000${c.domain ?? "\u0001"}\u0000${c.charset ?? "\u0001"}`;
-  let nonce = NONCES.get(c.nonce);
-  if (nonce === undefined) {
-    nonce = ownCopy(c.nonce);
-    if (NONCES.size >= LIMIT) NONCES.clear();
-    NONCES.set(nonce, nonce);
-  }
+  const nonce = keptNonce(c.nonce);
   let base = BASES.get(key);
   if (base === undefined) {
     let qop = QOP_LISTS.get(qopKey);
@@ -206,7 +205,40 @@ export function keptAuth(
     if (BASES.size >= LIMIT) BASES.clear();
     BASES.set(key, base);
   }
+  lastBase = base;
   return kept(base, nonce, header, nc, other);
+}
+
+/** The base {@link keptAuth} returned last. */
+let lastBase: DigestChallenge | undefined;
+
+/** Whether `c` has the same fields as `base`, the nonce aside (what {@link keptAuth}'s key text holds). */
+function sameBase(base: DigestChallenge, c: DigestChallenge): boolean {
+  if (
+    base.realm !== c.realm ||
+    base.opaque !== c.opaque ||
+    base.algorithm !== c.algorithm ||
+    base.stale !== c.stale ||
+    base.userhash !== c.userhash ||
+    base.domain !== c.domain ||
+    base.charset !== c.charset ||
+    base.qop.length !== c.qop.length
+  ) {
+    return false;
+  }
+  for (let i = 0; i < c.qop.length; i++) if (base.qop[i] !== c.qop[i]) return false;
+  return true;
+}
+
+/** The nonce as a cache keeps it: an own flat copy, shared while equal nonces keep coming. */
+function keptNonce(received: string): string {
+  let nonce = NONCES.get(received);
+  if (nonce === undefined) {
+    nonce = ownCopy(received);
+    if (NONCES.size >= LIMIT) NONCES.clear();
+    NONCES.set(nonce, nonce);
+  }
+  return nonce;
 }
 
 /**
