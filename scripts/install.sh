@@ -5,8 +5,9 @@
 #
 # PREFIX/lib/uacregd, PREFIX/lib/uacreg   each app with its production dependencies only (`pnpm deploy --prod`),
 #                                         workspace packages copied in, better-sqlite3's built addon included
-# PREFIX/bin/uacregd, PREFIX/bin/uacreg   the executables (links to each app's dist/main.js); add PREFIX/bin to PATH
-#                                         or link them from /usr/local/bin
+# PREFIX/bin/uacregd, PREFIX/bin/uacreg   the executables (links to each app's dist/main.js; uacregd's is the bundle
+#                                         the build made, with dist/chunks/); add PREFIX/bin to PATH or link them
+#                                         from /usr/local/bin
 # PREFIX/share/uacreg/                    the systemd unit (ExecStart pointing at this PREFIX), the sysusers file, the
 #                                         example config, README, CHANGELOG, LICENSE
 #
