@@ -241,46 +241,75 @@ function keptNonce(received: string): string {
   return nonce;
 }
 
+/** Credentials to send and the cache to keep with them. */
+interface Answered {
+  credentials: AnswerCredentials;
+  cache: AuthCache;
+}
+
+/**
+ * The one-realm result of {@link preemptiveCredentials}, one object filled in place (a refresh computes one; the
+ * caller reads both fields at once): no result object per refresh.
+ */
+const PREEMPTIVE: Answered = { credentials: { header: "Authorization", value: "" }, cache: keptAuthPlaceholder() };
+
+function keptAuthPlaceholder(): AuthCache {
+  return new KeptAuth(
+    { scheme: "Digest", realm: "", nonce: "", stale: false, algorithm: "MD5", qop: [], userhash: false },
+    "",
+    "Authorization",
+    0,
+  );
+}
+
 /**
  * Preemptive credentials from the cached challenge (nc + 1), or undefined when there is nothing to reuse or the
- * computation is refused; the request then goes out without credentials, as in OpenSIPS.
+ * computation is refused; the request then goes out without credentials, as in OpenSIPS. The result is valid until
+ * the next call (read its two fields at once).
  */
 export function preemptiveCredentials(
   config: RegistrantConfig,
   cache: AuthCache | undefined,
   random: RandomBytes,
-): { credentials: AnswerCredentials; cache: AuthCache } | undefined {
+): { readonly credentials: AnswerCredentials; readonly cache: AuthCache } | undefined {
   if (cache === undefined || !config.hasCredentials) return undefined;
-  const main = preemptiveOne(config, cache, cache.other, random);
+  const main = preemptiveOne(config, cache, random);
   if (main === undefined) return undefined;
-  if (cache.other === undefined) return main;
-  const other = preemptiveOne(config, cache.other, undefined, random);
-  if (other === undefined) return main;
+  if (cache.other === undefined) {
+    PREEMPTIVE.credentials = main;
+    PREEMPTIVE.cache = nextCache(cache, cache.nc + 1, undefined);
+    return PREEMPTIVE;
+  }
+  const other = preemptiveOne(config, cache.other, random);
+  const mainCache = nextCache(cache, cache.nc + 1, cache.other);
+  if (other === undefined) return { credentials: main, cache: mainCache };
+  const otherCache = nextCache(cache.other, cache.other.nc + 1, undefined);
   const next =
     cache instanceof KeptAuth
-      ? kept(cache.base, cache.nonce, cache.header, main.cache.nc, other.cache)
-      : keptAuth(cache.challenge, cache.header, main.cache.nc, other.cache);
-  return { credentials: [other.credentials, main.credentials], cache: next };
+      ? kept(cache.base, cache.nonce, cache.header, mainCache.nc, otherCache)
+      : keptAuth(cache.challenge, cache.header, mainCache.nc, otherCache);
+  return { credentials: [other, main], cache: next };
 }
 
+/** The cache after answering with `nc` (the same challenge and nonce), keeping `other`. */
+function nextCache(cache: AuthCache, nc: number, other: AuthCache | undefined): AuthCache {
+  return cache instanceof KeptAuth
+    ? kept(cache.base, cache.nonce, cache.header, nc, other)
+    : keptAuth(cache.challenge, cache.header, nc, other);
+}
+
+/** The answer to the cached challenge with nc + 1, or undefined when digest refuses it (DigestError). */
 function preemptiveOne(
   config: RegistrantConfig,
   cache: AuthCache,
-  other: AuthCache | undefined,
   random: RandomBytes,
-): { credentials: RequestCredentials; cache: AuthCache } | undefined {
+): RequestCredentials | undefined {
   const nc = cache.nc + 1;
   try {
     // A kept cache answers with the shared challenge and its own nonce: no challenge copy per refresh.
-    const credentials =
-      cache instanceof KeptAuth
-        ? answer(config, cache.base, cache.header, nc, random, cache.nonce)
-        : answer(config, cache.challenge, cache.header, nc, random);
-    const next =
-      cache instanceof KeptAuth
-        ? kept(cache.base, cache.nonce, cache.header, nc, other)
-        : keptAuth(cache.challenge, cache.header, nc, other);
-    return { credentials, cache: next };
+    return cache instanceof KeptAuth
+      ? answer(config, cache.base, cache.header, nc, random, cache.nonce)
+      : answer(config, cache.challenge, cache.header, nc, random);
   } catch (e) {
     if (e instanceof DigestError) return undefined;
     throw e;
@@ -316,9 +345,12 @@ export function answerKeeping(
   random: RandomBytes,
 ): { credentials: AnswerCredentials; cache: AuthCache } {
   const fresh = answer(config, challenge, header, 1, random);
-  const again = kept === undefined ? undefined : preemptiveOne(config, kept, undefined, random);
-  if (again === undefined) return { credentials: fresh, cache: keptAuth(challenge, header, 1) };
-  return { credentials: [again.credentials, fresh], cache: keptAuth(challenge, header, 1, again.cache) };
+  const again = kept === undefined ? undefined : preemptiveOne(config, kept, random);
+  if (kept === undefined || again === undefined) return { credentials: fresh, cache: keptAuth(challenge, header, 1) };
+  return {
+    credentials: [again, fresh],
+    cache: keptAuth(challenge, header, 1, nextCache(kept, kept.nc + 1, undefined)),
+  };
 }
 
 /**
