@@ -94,15 +94,19 @@ const DIGEST_USERNAME = 'Digest username="';
  * bound); the values in them were checked and escaped before.
  */
 const REALM_PARTS = new Map<string, string>();
-const URI_PARTS = new Map<string, Map<string, UriParts>>();
+const URI_PARTS = new Map<string, UriEntry>();
 const LIMIT = 256;
 /** `", algorithm=<a>` per algorithm token. */
 const ALGORITHM_PARTS = new Map<string, string>();
 
+/**
+ * `", realm="R", nonce="`, keyed by the realm as received: it is checked (CR, LF, NUL refused) and escaped only when
+ * first seen, so a refresh does not scan it again.
+ */
 function realmPart(realm: string): string {
   let part = REALM_PARTS.get(realm);
   if (part === undefined) {
-    part = ['", realm="', realm, '", nonce="'].join(""); // flat, kept: no cons chain to walk per join
+    part = ['", realm="', quotedContent("realm", realm), '", nonce="'].join(""); // flat: no cons chain per join
     if (REALM_PARTS.size >= LIMIT) REALM_PARTS.clear();
     REALM_PARTS.set(realm, part);
   }
@@ -116,33 +120,46 @@ interface UriParts {
   authInt: string | undefined;
 }
 
-/** The key of "no opaque" (an opaque's text cannot hold a NUL: quotedContent refuses it). */
-const NO_OPAQUE = "\u0000";
+/** The forms kept for one uri: without an opaque, and per opaque as received. */
+interface UriEntry {
+  readonly noOpaque: UriParts;
+  readonly byOpaque: Map<string, UriParts>;
+}
 
-/** `", uri="U"[, opaque="O"][, qop=Q, nc=]` or, without qop, up to the response's opening quote. */
+const noParts = (): UriParts => ({ none: undefined, auth: undefined, authInt: undefined });
+
+/**
+ * `", uri="U"[, opaque="O"][, qop=Q, nc=]` or, without qop, up to the response's opening quote; keyed by the uri and
+ * opaque as received, checked and escaped (uri first) only when the form is first built.
+ */
 function uriPart(uri: string, opaque: string | undefined, qop: string | undefined): string {
-  let byOpaque = URI_PARTS.get(uri);
-  if (byOpaque === undefined) {
+  let entry = URI_PARTS.get(uri);
+  if (entry === undefined) {
     if (URI_PARTS.size >= LIMIT) URI_PARTS.clear();
-    byOpaque = new Map<string, UriParts>();
-    URI_PARTS.set(uri, byOpaque);
+    entry = { noOpaque: noParts(), byOpaque: new Map<string, UriParts>() };
+    URI_PARTS.set(uri, entry);
   }
-  const key = opaque ?? NO_OPAQUE;
-  let parts = byOpaque.get(key);
-  if (parts === undefined) {
-    parts = { none: undefined, auth: undefined, authInt: undefined };
-    if (byOpaque.size >= 16) byOpaque.clear();
-    byOpaque.set(key, parts);
+  let parts: UriParts | undefined;
+  if (opaque === undefined) parts = entry.noOpaque;
+  else {
+    parts = entry.byOpaque.get(opaque);
+    if (parts === undefined) {
+      parts = noParts();
+      if (entry.byOpaque.size >= 16) entry.byOpaque.clear();
+      entry.byOpaque.set(opaque, parts);
+    }
   }
   const known = qop === undefined ? parts.none : qop === "auth" ? parts.auth : parts.authInt;
   if (known !== undefined) return known;
+  const uriText = quotedContent("uri", uri);
+  const opaqueText = opaque === undefined ? undefined : quotedContent("opaque", opaque);
   const part = [
     '", uri="',
-    uri,
+    uriText,
     '"',
-    opaque === undefined ? "" : ', opaque="',
-    opaque ?? "",
-    opaque === undefined ? "" : '"',
+    opaqueText === undefined ? "" : ', opaque="',
+    opaqueText ?? "",
+    opaqueText === undefined ? "" : '"',
     qop === undefined ? ', response="' : ", qop=",
     qop ?? "",
     qop === undefined ? "" : ", nc=",
@@ -183,9 +200,9 @@ function writeFrom(
   let i = at;
   p[i++] = first;
   p[i++] = quotedContent("username", username);
-  p[i++] = realmPart(quotedContent("realm", realm));
+  p[i++] = realmPart(realm);
   p[i++] = quotedContent("nonce", nonce);
-  p[i++] = uriPart(quotedContent("uri", uri), opaque === undefined ? undefined : quotedContent("opaque", opaque), qop);
+  p[i++] = uriPart(uri, opaque, qop);
   if (qop !== undefined) {
     p[i++] = ncHex;
     p[i++] = ', cnonce="';
