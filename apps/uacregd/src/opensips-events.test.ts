@@ -156,4 +156,21 @@ describe("OpensipsEvents", () => {
       Identifiers: [idOf(alice)],
     });
   });
+
+  it("gives an identifier to every record of a table larger than one page of keys, and drops the deleted ones", async () => {
+    const many = Array.from({ length: 12_001 }, (_, i) => ({ ...alice, aor: `sip:u${i}@example.com` }));
+    engine.keys = many;
+    events.attach(engine);
+    events.loaded();
+    expect(await registry.call("sr_list_identifiers", ["uac_registrant"])).toMatchObject({
+      Identifiers: { length: 12_001 },
+    });
+    engine.keys = many.slice(0, 7_000);
+    await clock.advance(5 * 60_000);
+    await until("the sweep", () => events.reports.size === 7_000);
+    const listed = (await registry.call("sr_list_identifiers", ["uac_registrant"])) as { Identifiers: string[] };
+    expect(listed.Identifiers).toHaveLength(7_000);
+    expect(listed.Identifiers).toContain(idOf(many[6_999] as RegistrantKey));
+    expect(listed.Identifiers).not.toContain(idOf(many[7_000] as RegistrantKey));
+  });
 });

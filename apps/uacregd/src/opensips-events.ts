@@ -161,19 +161,25 @@ export class OpensipsEvents {
     const engine = this.#engine();
     if (engine === undefined) return Promise.resolve();
     const records = engine.snapshot();
-    const keys = async function* (): AsyncGenerator<RegistrantKey> {
-      for (let i = 0; i < records.length; i++) {
-        if (i > 0 && i % RETAIN_CHUNK === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        // The key alone where the snapshot offers it: a full view per record made this ~7 µs per record at 1,000,000.
-        if (records.key !== undefined) yield records.key(i);
-        else {
-          const v = records.view(i);
-          yield { aor: v.aor, contact: v.contact, registrar: v.registrar };
+    // One page of keys per step (one await per page, not per key), a turn of the event loop between pages.
+    const pages = async function* (): AsyncGenerator<RegistrantKey[]> {
+      for (let start = 0; start < records.length; start += RETAIN_CHUNK) {
+        if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        const end = Math.min(records.length, start + RETAIN_CHUNK);
+        const page: RegistrantKey[] = [];
+        for (let i = start; i < end; i++) {
+          // The key alone where the snapshot offers it: a full view per record made this ~7 µs per record at 1,000,000.
+          if (records.key !== undefined) page.push(records.key(i));
+          else {
+            const v = records.view(i);
+            page.push({ aor: v.aor, contact: v.contact, registrar: v.registrar });
+          }
         }
+        yield page;
       }
     };
     const run = this.reports
-      .retain(keys(), this.#seconds())
+      .retainPages(pages(), this.#seconds())
       .then(
         () => undefined,
         (e: unknown) => this.#log.error({ err: String(e) }, "status reports not brought in line with the records"),
