@@ -1,4 +1,4 @@
-import { computeCredentials, selectChallenge } from "@uacreg/digest";
+import { computeCredentials, formatAuthorization, selectChallenge } from "@uacreg/digest";
 import { describe, expect, it } from "vitest";
 import { DigestAnswer } from "./digest-answer.js";
 import { newDialogIds } from "./dialog-ids.js";
@@ -211,11 +211,13 @@ describe("Call-ID, From-tag and CSeq (docs/opensips-behaviour.md §4.2)", () => 
 describe("buildRequestFrom (the daemon's path): the same bytes as buildRequest", () => {
   it("for every form, with and without binding params, with no, plain, digest and two realms' credentials", () => {
     const challenge = selectChallenge(['Digest realm="r", nonce="n", qop="auth", opaque="o"']);
-    const answer = (header: RequestCredentials["header"], uri: string): DigestAnswer =>
-      new DigestAnswer(
-        header,
-        computeCredentials({ challenge, username: "u", password: "p", method: "REGISTER", uri, nc: 2, cnonce: "c" }),
-      );
+    const answer = (header: RequestCredentials["header"], uri: string): DigestAnswer => {
+      const input = { challenge, username: "u", password: "p", method: "REGISTER", uri, nc: 2, cnonce: "c" };
+      const a = new DigestAnswer(header, input);
+      // The answer's own fields are the credentials digest computes on its own.
+      expect(a.value).toBe(formatAuthorization(computeCredentials(input)));
+      return a;
+    };
     let compared = 0;
     for (const bindingParams of [undefined, ";reg-id=1"]) {
       const source = {

@@ -1,5 +1,4 @@
 import {
-  computeCredentials,
   type DigestChallenge,
   type DigestCredentialsInput,
   DigestError,
@@ -85,7 +84,7 @@ function answer(
   input.cnonce = newCnonce(random);
   try {
     // Computed (and checked) now, formatted when the request is built.
-    return new DigestAnswer(header, computeCredentials(input));
+    return new DigestAnswer(header, input);
   } finally {
     input.password = "";
   }

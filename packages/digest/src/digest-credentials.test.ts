@@ -2,7 +2,10 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   computeCredentials,
+  computeCredentialsInto,
   type DigestCredentialsInput,
+  type DigestCredentialsTarget,
+  DigestError,
   formatAuthorization,
   hashHex,
   selectChallenge,
@@ -270,5 +273,40 @@ describe("bad input", () => {
     } catch (error) {
       expect(String((error as Error).message)).not.toContain(secret);
     }
+  });
+});
+
+describe("computeCredentialsInto (the credentials written into the caller's object)", () => {
+  const target = (): DigestCredentialsTarget => ({
+    username: "old",
+    realm: "old",
+    nonce: "old",
+    uri: "old",
+    opaque: "old",
+    qop: "auth-int",
+    nc: 99,
+    cnonce: "old",
+    response: "old",
+    algorithm: "SHA-256",
+    userhash: true,
+  });
+
+  it("writes every field computeCredentials returns, the absent ones as undefined", () => {
+    const withQop = rfc7616(RFC7616_MD5);
+    const a = target();
+    computeCredentialsInto(withQop, a);
+    expect({ scheme: "Digest", ...a }).toEqual(computeCredentials(withQop));
+    expect(a.response).toBe("8ca523f5e9506fed4657c9700eebdbec"); // RFC 7616 §3.9.1, MD5
+    const noQop: DigestCredentialsInput = { ...withQop, challenge: selectChallenge(['Digest realm="r", nonce="n"']) };
+    const b = target();
+    computeCredentialsInto(noQop, b);
+    expect([b.opaque, b.qop, b.nc, b.cnonce, b.userhash]).toEqual([undefined, undefined, undefined, undefined, false]);
+    expect(formatAuthorization({ scheme: "Digest", ...b })).toBe(formatAuthorization(computeCredentials(noQop)));
+  });
+
+  it("leaves the object as it was when the input is refused", () => {
+    const a = target();
+    expect(() => computeCredentialsInto({ ...rfc7616(RFC7616_MD5), username: "u\r\n" }, a)).toThrow(DigestError);
+    expect(a).toEqual(target());
   });
 });

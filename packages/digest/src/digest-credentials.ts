@@ -243,6 +243,44 @@ function computeInto(input: DigestCredentialsInput, out: Computed): void {
   out.username = challenge.userhash ? hashHex(algorithm, `${username}:${realm}`) : username;
 }
 
+/** The fields {@link computeCredentialsInto} writes: every {@link DigestCredentials} field but the fixed `scheme`. */
+export interface DigestCredentialsTarget {
+  username: string;
+  realm: string;
+  nonce: string;
+  uri: string;
+  opaque: string | undefined;
+  qop: DigestQop | undefined;
+  nc: number | undefined;
+  cnonce: string | undefined;
+  response: string;
+  algorithm: DigestAlgorithm;
+  userhash: boolean;
+}
+
+/**
+ * {@link computeCredentials} into an object of the caller's (e.g. a request's credentials, so one answer is one
+ * object): every field is written, the absent ones (`opaque`, and `qop`, `nc`, `cnonce` without qop) as undefined.
+ * Same checks and errors; on an error `out` is left unchanged.
+ */
+export function computeCredentialsInto(input: DigestCredentialsInput, out: DigestCredentialsTarget): void {
+  const computed = COMPUTED;
+  computeInto(input, computed);
+  const challenge = input.challenge;
+  out.username = computed.username;
+  out.realm = challenge.realm;
+  out.nonce = input.nonce ?? challenge.nonce;
+  out.uri = input.uri;
+  out.opaque = challenge.opaque;
+  const qop = computed.qop;
+  out.qop = qop;
+  out.nc = qop === undefined ? undefined : input.nc;
+  out.cnonce = qop === undefined ? undefined : input.cnonce;
+  out.response = computed.response;
+  out.algorithm = challenge.algorithm;
+  out.userhash = challenge.userhash;
+}
+
 /**
  * Computes the digest response (see {@link computeInto} for the formulas). Strings are hashed as UTF-8. Throws
  * DigestError `unsupported-algorithm` for -sess without qop and `bad-input` for unusable input; error messages never

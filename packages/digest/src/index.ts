@@ -30,8 +30,10 @@ export {
 } from "./digest-challenge.js";
 export {
   computeCredentials,
+  computeCredentialsInto,
   type DigestCredentials,
   type DigestCredentialsInput,
+  type DigestCredentialsTarget,
 } from "./digest-credentials.js";
 export { DigestError, type DigestErrorCode } from "./digest-error.js";
 export { formatNonceCount, MAX_NONCE_COUNT, NonceCounter } from "./nonce-count.js";
