@@ -23,6 +23,83 @@ export interface PendingRequest {
   readonly challengeAnswers: number;
 }
 
+/** {@link PendingRequest}'s forms by number (2 bits) and back. */
+const FORMS: readonly RequestForm[] = ["register", "unregister", "wildcard"];
+const AUTHENTICATED = 4;
+const STALE_ANSWERED = 8;
+/** The two counters take 8 bits each (their bounds are 2 and 3: reply-retry-bounds.ts); they stop at 255. */
+const RESENDS_SHIFT = 4;
+const ANSWERS_SHIFT = 12;
+const COUNTER_MAX = 255;
+
+/**
+ * The request in flight as core makes it: Call-ID, CSeq and W as fields, the form, the two flags and the two
+ * counters in one small integer behind getters (4 fields instead of 8: 32 bytes per request sent; docs/performance.md,
+ * "Core and digest"). Immutable.
+ */
+class InFlight implements PendingRequest {
+  constructor(
+    readonly callId: string,
+    readonly cseq: number,
+    readonly expires: number,
+    /** form | AUTHENTICATED | STALE_ANSWERED | resends << 4 | answers << 12. */
+    readonly bits: number,
+  ) {}
+
+  get form(): RequestForm {
+    return FORMS[this.bits & 3] as RequestForm;
+  }
+  get authenticated(): boolean {
+    return (this.bits & AUTHENTICATED) !== 0;
+  }
+  get staleAnswered(): boolean {
+    return (this.bits & STALE_ANSWERED) !== 0;
+  }
+  get intervalResends(): number {
+    return (this.bits >> RESENDS_SHIFT) & COUNTER_MAX;
+  }
+  get challengeAnswers(): number {
+    return (this.bits >> ANSWERS_SHIFT) & COUNTER_MAX;
+  }
+
+  /** What JSON shows: the fields by their names. */
+  toJSON(): PendingRequest {
+    return {
+      callId: this.callId,
+      cseq: this.cseq,
+      form: this.form,
+      authenticated: this.authenticated,
+      staleAnswered: this.staleAnswered,
+      expires: this.expires,
+      intervalResends: this.intervalResends,
+      challengeAnswers: this.challengeAnswers,
+    };
+  }
+}
+
+/** A {@link PendingRequest} (see {@link InFlight}), from its fields in the interface's order. */
+export function pendingRequest(
+  callId: string,
+  cseq: number,
+  form: RequestForm,
+  authenticated: boolean,
+  staleAnswered: boolean,
+  expires: number,
+  intervalResends: number,
+  challengeAnswers: number,
+): PendingRequest {
+  return new InFlight(
+    callId,
+    cseq,
+    expires,
+    FORMS.indexOf(form) |
+      (authenticated ? AUTHENTICATED : 0) |
+      (staleAnswered ? STALE_ANSWERED : 0) |
+      (Math.min(intervalResends, COUNTER_MAX) << RESENDS_SHIFT) |
+      (Math.min(challengeAnswers, COUNTER_MAX) << ANSWERS_SHIFT),
+  );
+}
+
 /**
  * One registrant: its validated row and its runtime state (docs/opensips-behaviour.md §2.1). Immutable: every entry point returns a
  * new record (or the same object when nothing changed).

@@ -4,7 +4,7 @@ import { buildRequestFrom, type OutgoingRequest, type RequestForm, type RequestP
 import { headerBlockOf } from "./registrant-config.js";
 import type { RegistrantAction, Step } from "./registrant-action.js";
 import { type AnswerCredentials, type AuthCache, preemptiveCredentials } from "./registrant-authorization.js";
-import { copyRecord, type RegistrantRecord } from "./registrant-record.js";
+import { copyRecord, pendingRequest, type RegistrantRecord } from "./registrant-record.js";
 import { isInFlight, stateName } from "./registrant-state.js";
 import {
   registers,
@@ -151,16 +151,16 @@ export function applyTransition(
     if (form === "register") next.lastRegisterSent = now;
     // A send caused by a reply continues the attempt and its budget; any other send starts a new attempt.
     const carried = REPLY_EVENTS.has(t.event) ? record.pending : undefined;
-    next.pending = {
-      callId: next.callId,
+    next.pending = pendingRequest(
+      next.callId,
       cseq,
       form,
-      authenticated: credentials !== undefined,
-      staleAnswered: input.staleAnswered === true,
-      expires: next.wantedExpires,
-      intervalResends: (carried?.intervalResends ?? 0) + (id === "reply-interval-too-brief" ? 1 : 0),
-      challengeAnswers: (carried?.challengeAnswers ?? 0) + (input.answer !== undefined ? 1 : 0),
-    };
+      credentials !== undefined,
+      input.staleAnswered === true,
+      next.wantedExpires,
+      (carried?.intervalResends ?? 0) + (id === "reply-interval-too-brief" ? 1 : 0),
+      (carried?.challengeAnswers ?? 0) + (input.answer !== undefined ? 1 : 0),
+    );
     const parts = PARTS;
     parts.form = form;
     parts.callId = next.callId;
