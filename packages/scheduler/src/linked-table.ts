@@ -144,8 +144,8 @@ export class LinkedRegistrantTable<R extends TableEntry> {
   }
 
   /**
-   * Makes room in the key index for `records` records in all (a load that knows its row count, docs/performance-
-   * startup.md): the index is sized once instead of doubled again and again while the rows come in (each doubling
+   * Makes room in the key index for `records` records in all (a load that knows its row count,
+   * docs/performance-startup.md): the index is sized once instead of doubled again and again while the rows come in (each doubling
    * places every entry again and leaves the old arrays to the garbage collector). Never shrinks the index; a count
    * beyond what is inserted later only leaves slots empty (12 bytes each).
    */
