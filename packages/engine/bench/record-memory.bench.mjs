@@ -23,6 +23,7 @@ import { systemClock } from "@uacreg/runtime";
 import { SipTransport } from "@uacreg/transport";
 import { ArrayRepository } from "./support/array-repository.mjs";
 import { benchRow } from "./support/bench-rows.mjs";
+import { watchTurns } from "./support/longest-turn.mjs";
 
 const N = Number(process.env.N ?? 100_000);
 const TOP = Number(process.env.TOP ?? 25);
@@ -79,16 +80,7 @@ const SITES = process.env.SITES !== "0";
 if (SITES) await session.post("HeapProfiler.startSampling", { samplingInterval: 256 });
 
 // The longest turn of the event loop during the load: what an MI request arriving then could wait.
-let longest = 0;
-let last = performance.now();
-let loading = true;
-const tick = () => {
-  const now = performance.now();
-  longest = Math.max(longest, now - last);
-  last = now;
-  if (loading) setImmediate(tick);
-};
-setImmediate(tick);
+const turns = watchTurns();
 let gcMs = 0;
 const gcs = new PerformanceObserver((list) => {
   for (const e of list.getEntries()) gcMs += e.duration;
@@ -100,7 +92,7 @@ await engine.start();
 gcs.disconnect();
 const loadMs = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
-loading = false;
+const longest = turns.stop();
 const loaded = heap();
 console.log(
   `records: ${N}; load ${loadMs.toFixed(0)} ms (${((loadMs * 1000) / N).toFixed(2)} µs per row, CPU ${(((cpu.user + cpu.system) / 1000 / N) * 1000).toFixed(2)} µs; core's parse alone ${parseUs === undefined ? "n/a" : `${parseUs.toFixed(2)} µs`}; GC ${((gcMs * 1000) / N).toFixed(2)} µs), longest event-loop turn ${longest.toFixed(1)} ms`,

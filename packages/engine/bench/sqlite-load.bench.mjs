@@ -12,6 +12,7 @@
 // versions run after run. NOCOUNT=1 hides the store's count (the table's index then grows while the rows come in).
 import { PerformanceObserver } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { watchTurns } from "./support/longest-turn.mjs";
 
 const file = process.argv[2];
 if (!file) throw new Error("usage: sqlite-load.bench.mjs FILE.db");
@@ -51,22 +52,13 @@ const gcs = new PerformanceObserver((list) => {
   }
 });
 gcs.observe({ entryTypes: ["gc"] });
-let longest = 0;
-let last = performance.now();
-let loading = true;
-const tick = () => {
-  const now = performance.now();
-  longest = Math.max(longest, now - last);
-  last = now;
-  if (loading) setImmediate(tick);
-};
-setImmediate(tick);
+const turns = watchTurns();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const report = await engine.start();
 const cpu = process.cpuUsage(cpu0);
 const wall = performance.now() - t0;
-loading = false;
+const longest = turns.stop();
 await new Promise((resolve) => setTimeout(resolve, 50));
 gcs.disconnect();
 const m = process.memoryUsage();
