@@ -26,7 +26,7 @@ describe("maskSecrets", () => {
   it("masks auth and authorization values, numbers and escaped quotes included, and keeps auth_username", () => {
     const line = JSON.stringify({
       auth: 'Digest username="alice", response="abc"',
-      request: { authorization: "Digest x" },
+      request: { authorization: "Digest x", "Proxy-Authorization": "Digest y" },
       pin: { password: 123456 },
       auth_username: "alice",
       note: 'say "password" aloud',
@@ -34,7 +34,7 @@ describe("maskSecrets", () => {
     const out = JSON.parse(maskSecrets(line)) as Record<string, unknown>;
     expect(out).toEqual({
       auth: MASK,
-      request: { authorization: MASK },
+      request: { authorization: MASK, "Proxy-Authorization": MASK },
       pin: { password: MASK },
       auth_username: "alice",
       note: 'say "password" aloud',

@@ -6,7 +6,7 @@
  * - **Masking by one scan of the line** instead of pino's `redact` paths: pino's wildcard paths (`*.password`,
  *   `*.*.password`) walk every logged object, ~4 µs per line; a line scan with a cheap pre-check costs ~0.1 µs and
  *   masks a secret at any depth, not only at the depths listed. The engine and the DB layer never put a secret in an
- *   entry in the first place (uacregd README, "Logging"); this is the second line of defence.
+ *   entry in the first place (apps/uacregd/README.md, "Logs"); this is the second line of defence.
  * - **Bursts written in batches** ({@link BatchedLines}): past 20 lines in 100 ms, the lines are held and written
  *   every 100 ms (or per 64 KiB), one `write` for all of them instead of one system call each (~20 µs for a line to a
  *   file); fewer lines are written at once, as they come. The `exit` of the process writes what is pending
@@ -26,14 +26,14 @@ export interface LineTarget {
 
 /** Keys whose string or number value never reaches a log line: `password`, `*_password`, `auth`, `authorization`. */
 const SECRET_VALUE =
-  /"([A-Za-z_]*(?:password|Password)|auth|authorization|Authorization|proxy-authorization)":(?:"(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*)/g;
+  /"([A-Za-z_]*(?:password|Password)|auth|authorization|Authorization|[Pp]roxy-[Aa]uthorization)":(?:"(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*)/g;
 
 /** What a masked value reads as (the censor pino's `redact` used before). */
 export const MASK = "***";
 
 /**
- * The line with every secret value replaced by {@link MASK}. A line naming no such key (the pre-check: no `ssword"`
- * and no `auth`) is returned as it is, without running the expression.
+ * The line with every secret value replaced by {@link MASK}. A line that cannot name such a key (the pre-check: no
+ * `ssword"` and no `uth`, as in auth and Authorization) is returned as it is, without running the expression.
  */
 export function maskSecrets(line: string): string {
   if (!line.includes('ssword"') && !line.includes("uth")) return line;
