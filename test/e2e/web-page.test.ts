@@ -307,7 +307,10 @@ describe.skipIf(!HAVE_CHROMIUM)("the status page in Chromium", () => {
         extra: web,
       });
       await expect.poll(() => row(page, "sip:dave@reg.test").count(), { timeout: 30_000 }).toBe(1);
-      await expect.poll(() => page.locator("#live").textContent()).toContain("Live");
+      // Against the bundled daemon (ready in ~0.3 s) about half the runs show the new records while the badge still
+      // reads "Reconnecting…": a stream opened during the new daemon's start-up ended, and the browser opens the next
+      // one after the `retry: 2000` the daemon advertises (seen: Live 1.6 s later). Live within that retry, no reload.
+      await expect.poll(() => page.locator("#live").textContent(), { timeout: 5_000 }).toContain("Live");
       await expect.poll(() => page.locator("#total").textContent()).toBe("2");
       expect(navigations).toEqual([]);
       expect(errors).toEqual([]);
