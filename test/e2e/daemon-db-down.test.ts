@@ -38,8 +38,23 @@ interface Spawned {
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** The real daemon with a db_url of our choosing; ready once the MI listens (not once records are loaded). */
+/**
+ * The real daemon with a db_url of our choosing; ready once the MI listens (not once records are loaded). A port
+ * freePort() picked can be taken by another test before the daemon binds it (`start-up failed` with EADDRINUSE):
+ * then again on new ports, three times at most.
+ */
 async function spawnDaemon(dbUrl: string, registrant: Record<string, unknown> = {}): Promise<Spawned> {
+  for (let attempt = 1; ; attempt++) {
+    const s = await spawnOnce(dbUrl, registrant);
+    // Generous bounds here and below: they only fail a daemon that never gets there (a loaded machine is slow).
+    const line = await s.waitLog((l) => l.includes("uacregd listening") || l.includes("EADDRINUSE"), 30_000);
+    if (!line.includes("EADDRINUSE")) return s;
+    if (attempt === 3) throw new Error(`the daemon could not bind its ports three times: ${line}`);
+    await s.exited;
+  }
+}
+
+async function spawnOnce(dbUrl: string, registrant: Record<string, unknown>): Promise<Spawned> {
   const dir = mkdtempSync(join(tmpdir(), "uacregd-dbdown-"));
   const [sip, miPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const file = join(dir, "uacreg.yaml");
@@ -112,8 +127,6 @@ async function spawnDaemon(dbUrl: string, registrant: Record<string, unknown> = 
       return exited;
     },
   };
-  // Generous bounds here and below: they only fail a daemon that never gets there (a loaded machine is slow).
-  await s.waitLog((l) => l.includes("uacregd listening"), 30_000);
   return s;
 }
 
