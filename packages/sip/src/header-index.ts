@@ -236,7 +236,7 @@ const NO_SPANS = new Int32Array(0);
  * The span store: parsed messages' field numbers, written by the parser one message after the other straight into
  * shared blocks of {@link SPAN_BLOCK} 32-bit integers (off the JavaScript heap), so a parse allocates no array of its
  * own (an exact-size array of 14 small integers, for a 7-field REGISTER 200, was ~160 bytes of young generation per
- * message; docs/performance.md, "Transport and SIP codec per exchange"). A block lives as long as any index that
+ * message; packages/sip/README.md, "Field numbers off the heap"). A block lives as long as any index that
  * points into it: a message kept for long keeps at most one block (16 KiB) alive. A head with more fields than fit
  * in a quarter block moves to an array of its own (doubling as it grows).
  */
