@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseRegistrantRow } from "./registrant-config.js";
 import { onDelete, onReload, onShutdown, step } from "./registrant-machine.js";
-import type { RegistrantRecord } from "./registrant-record.js";
+import { copyRecord, type RegistrantRecord } from "./registrant-record.js";
 import { stateName } from "./registrant-state.js";
 import { configOf, ok, reach, response, T0 } from "./test-support/registrant-driver.js";
 import {
@@ -39,7 +39,9 @@ describe("docs/decisions.md, as core implements it", () => {
 
   it("changed records re-register, keeping Call-ID, CSeq, granted expiry and pin", () => {
     const ctx = context();
-    const r = { ...reach(3, ctx), pinned: { family: "IPv4" as const, address: "127.0.0.1", port: 15101 } };
+    const r = Object.assign(copyRecord(reach(3, ctx)), {
+      pinned: { family: "IPv4" as const, address: "127.0.0.1", port: 15101 },
+    });
     const s = onReload(r, configOf(ctx, { expiry: 300 }), 500, ctx);
     expect(s.record.state).toBe(3);
     expect(s.record.registrationTimeout).toBe(0);

@@ -51,6 +51,7 @@ export {
   visitDueAt,
 } from "./registrant-machine.js";
 export {
+  copyRecord,
   createRecord,
   type PendingRequest,
   type RecordView,

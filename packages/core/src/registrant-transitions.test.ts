@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { CoreContext } from "./core-params.js";
 import type { RegistrantEvent } from "./registrant-event.js";
 import { step } from "./registrant-machine.js";
-import type { RegistrantRecord } from "./registrant-record.js";
+import { copyRecord, type RegistrantRecord } from "./registrant-record.js";
 import type { RegistrantState } from "./registrant-state.js";
 import { stateName } from "./registrant-state.js";
 import {
@@ -42,7 +42,7 @@ const CASES: Case[] = [
   {
     id: "visit-unregister-disabled",
     name: "REGISTERED but disabled (defensive): a due visit unregisters",
-    from: (c) => ({ ...reach(3, c), enabled: false }),
+    from: (c) => Object.assign(copyRecord(reach(3, c)), { enabled: false }),
     event: visit,
   },
   ...([4, 5, 6, 7] as const).map(

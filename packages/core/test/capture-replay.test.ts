@@ -15,6 +15,7 @@ import {
   type SendAction,
   type StateName,
   parseRegistrantRow,
+  copyRecord,
   createRecord,
   step,
   stateName,
@@ -86,11 +87,10 @@ function replay(c: ReplayCase): { record: RegistrantRecord; sent: SendAction[] }
   const config = parseRegistrantRow(row, { timerInterval: 10, defaultExpires: 3600, userAgent: "uacreg/test" });
   const first = datagrams[0]?.payload.split("\r\n") ?? [];
   // Start from the Call-ID and tag OpenSIPS drew, so the registrar's replies match as they are.
-  let record: RegistrantRecord = {
-    ...createRecord(config, ctx.random),
+  let record: RegistrantRecord = Object.assign(copyRecord(createRecord(config, ctx.random)), {
     callId: header(first, "Call-ID") as string,
     fromTag: /tag=([0-9a-f]+)/.exec(header(first, "From") ?? "")?.[1] as string,
-  };
+  });
   const callIds = new Map<string, string>();
   const tags = new Map<string, string>();
   const queue: SendAction[] = [];
