@@ -33,6 +33,25 @@ export function newDialogIds(random: RandomBytes): DialogIds {
   };
 }
 
+/** {@link newDialogPair}'s Call-ID length: the pair's first 27 characters, the From-tag the last 5. */
+export const PAIR_CALL_ID_LENGTH = 27;
+
+/**
+ * The same Call-ID and From-tag as {@link newDialogIds} would make from these bytes, as one flat 32-character string
+ * (Call-ID first, {@link PAIR_CALL_ID_LENGTH} characters): what a record keeps (one string of 48 bytes instead of two
+ * of 48 + 24; core README "Performance").
+ */
+export function newDialogPair(random: RandomBytes): string {
+  const bytes = random(16);
+  for (let i = 0; i < 16; i++) {
+    const b = bytes[i] ?? 0;
+    PAIR_CODES[2 * i] = HEX[b >> 4] as number;
+    PAIR_CODES[2 * i + 1] = HEX[b & 15] as number;
+  }
+  return String.fromCharCode.apply(null, PAIR_CODES);
+}
+
 const HEX = Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
 const CALL_ID = new Array<number>(27).fill(0);
 const TAG = new Array<number>(5).fill(0);
+const PAIR_CODES = new Array<number>(32).fill(0);

@@ -1,5 +1,5 @@
 import type { CoreContext, RandomBytes } from "./core-params.js";
-import { newDialogIds } from "./dialog-ids.js";
+import { newDialogPair, PAIR_CALL_ID_LENGTH } from "./dialog-ids.js";
 import type { AuthCache } from "./registrant-authorization.js";
 import type { Destination, RequestForm } from "./register-request.js";
 import { parseRegistrantRow, type RegistrantConfig, type ValidationContext } from "./registrant-config.js";
@@ -133,29 +133,48 @@ export interface RegistrantRecord {
   readonly afterSingleCleanup?: boolean;
 }
 
-/** {@link Registrant}'s `bits`: the state in bits 0–3 (0..9), then the three flags. */
+/** {@link Registrant}'s `bits`: the state in bits 0–3 (0..9), then the three flags, then the Call-ID's length. */
 const STATE_MASK = 15;
 const ENABLED = 16;
 const REFRESH_AFTER_REPLY = 32;
 const AFTER_SINGLE_CLEANUP = 64;
+const LOW_BITS = 255;
+const LENGTH_SHIFT = 8;
+/** The longest Call-ID a record keeps (23 bits: a SIP message over UDP or TCP is far shorter). */
+const MAX_CALL_ID_LENGTH = 0x7fffff;
+
+/** The two parts {@link joinFlat} joins; cleared after each use. */
+const PAIR: string[] = ["", ""];
+
+/** `a + b` as one flat string (a `+` of 13 or more characters makes a two-part cons string: 32 bytes more). */
+function joinFlat(a: string, b: string): string {
+  PAIR[0] = a;
+  PAIR[1] = b;
+  const joined = PAIR.join("");
+  PAIR[0] = "";
+  PAIR[1] = "";
+  return joined;
+}
 
 /**
- * A record as core makes it: the state and the three flags (`enabled`, `refreshAfterReply`, `afterSingleCleanup`) in
- * one small integer behind getters and setters, every other field its own (12 fields instead of 15: 24 bytes per
- * record and per copy; core README "Performance"). Records are copied with {@link copyRecord} only: a spread
- * (`{ ...record }`) copies own fields, not the prototype's getters, so the copy would lack `state` and the flags.
+ * A record as core makes it (11 fields instead of 15: 32 bytes per record and per copy, and 24 bytes of strings per
+ * record; core README "Performance"): the state, the three flags (`enabled`, `refreshAfterReply`,
+ * `afterSingleCleanup`) and the Call-ID's length in one small integer; the Call-ID and the From-tag in one flat string
+ * (`callId` is its first part, `fromTag` the rest), read through getters and written through setters. Records are
+ * copied with {@link copyRecord} only: a spread (`{ ...record }`) copies own fields, not the prototype's accessors,
+ * so the copy would lack `state`, the flags, `callId` and `fromTag`.
  */
-class Registrant implements RegistrantRecord {
+export class Registrant implements RegistrantRecord {
   constructor(
     public config: RegistrantConfig,
-    /** state | ENABLED | REFRESH_AFTER_REPLY | AFTER_SINGLE_CLEANUP. */
+    /** state | ENABLED | REFRESH_AFTER_REPLY | AFTER_SINGLE_CLEANUP | Call-ID length << LENGTH_SHIFT. */
     public bits: number,
     public expires: number,
     public wantedExpires: number,
     public lastRegisterSent: number,
     public registrationTimeout: number,
-    public callId: string,
-    public fromTag: string,
+    /** The Call-ID then the From-tag, one flat string. */
+    public dialog: string,
     public cseq: number,
     public pending: PendingRequest | undefined,
     public auth: AuthCache | undefined,
@@ -186,6 +205,30 @@ class Registrant implements RegistrantRecord {
   set afterSingleCleanup(on: boolean | undefined) {
     this.bits = on === true ? this.bits | AFTER_SINGLE_CLEANUP : this.bits & ~AFTER_SINGLE_CLEANUP;
   }
+  get callId(): string {
+    return this.dialog.slice(0, this.bits >> LENGTH_SHIFT);
+  }
+  set callId(callId: string) {
+    this.setDialog(callId, this.fromTag);
+  }
+  get fromTag(): string {
+    return this.dialog.slice(this.bits >> LENGTH_SHIFT);
+  }
+  set fromTag(fromTag: string) {
+    this.setDialog(this.callId, fromTag);
+  }
+
+  /** A new Call-ID and From-tag. */
+  setDialog(callId: string, fromTag: string): void {
+    this.setDialogPair(joinFlat(callId, fromTag), callId.length);
+  }
+
+  /** A new Call-ID and From-tag as one flat string, the Call-ID its first `callIdLength` characters. */
+  setDialogPair(dialog: string, callIdLength: number): void {
+    if (callIdLength > MAX_CALL_ID_LENGTH) throw new RangeError(`a Call-ID of ${callIdLength} characters`);
+    this.dialog = dialog;
+    this.bits = (this.bits & LOW_BITS) | (callIdLength << LENGTH_SHIFT);
+  }
 
   /** What JSON shows: the fields of {@link RegistrantRecord} by their names. */
   toJSON(): RegistrantRecord {
@@ -211,16 +254,14 @@ class Registrant implements RegistrantRecord {
 
 /** A new record for a validated row: NOT_REGISTERED, a fresh Call-ID and From-tag, CSeq 0 (§4.2, §8). */
 export function createRecord(config: RegistrantConfig, random: RandomBytes): RegistrantRecord {
-  const ids = newDialogIds(random);
   return new Registrant(
     config,
-    config.enabled ? ENABLED : 0,
+    (config.enabled ? ENABLED : 0) | (PAIR_CALL_ID_LENGTH << LENGTH_SHIFT),
     config.expiry,
     config.expiry,
     0,
     0,
-    ids.callId,
-    ids.fromTag,
+    newDialogPair(random),
     0,
     undefined,
     undefined,
@@ -228,13 +269,12 @@ export function createRecord(config: RegistrantConfig, random: RandomBytes): Reg
   );
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
 /**
- * A field-by-field copy to change: the only way to copy a record (see {@link Registrant}: a spread loses the state
- * and the flags). Any {@link RegistrantRecord} is accepted, a core record or a plain object with every field (tests).
+ * A field-by-field copy to change: the only way to copy a record (see {@link Registrant}: a spread loses the state,
+ * the flags and the dialog). Any {@link RegistrantRecord} is accepted, a core record or a plain object with every
+ * field (tests).
  */
-export function copyRecord(r: RegistrantRecord): Mutable<RegistrantRecord> {
+export function copyRecord(r: RegistrantRecord): Registrant {
   if (r instanceof Registrant) {
     return new Registrant(
       r.config,
@@ -243,15 +283,14 @@ export function copyRecord(r: RegistrantRecord): Mutable<RegistrantRecord> {
       r.wantedExpires,
       r.lastRegisterSent,
       r.registrationTimeout,
-      r.callId,
-      r.fromTag,
+      r.dialog,
       r.cseq,
       r.pending,
       r.auth,
       r.pinned,
     );
   }
-  return new Registrant(
+  const copy = new Registrant(
     r.config,
     r.state |
       (r.enabled ? ENABLED : 0) |
@@ -261,13 +300,14 @@ export function copyRecord(r: RegistrantRecord): Mutable<RegistrantRecord> {
     r.wantedExpires,
     r.lastRegisterSent,
     r.registrationTimeout,
-    r.callId,
-    r.fromTag,
+    "",
     r.cseq,
     r.pending,
     r.auth,
     r.pinned,
   );
+  copy.setDialog(r.callId, r.fromTag);
+  return copy;
 }
 
 /** Validates a row and creates its record. Throws RecordValidationError. */

@@ -1,5 +1,5 @@
 import type { CoreContext } from "./core-params.js";
-import { newDialogIds } from "./dialog-ids.js";
+import { newDialogPair, PAIR_CALL_ID_LENGTH } from "./dialog-ids.js";
 import { buildRequestFrom, type OutgoingRequest, type RequestForm, type RequestParts } from "./register-request.js";
 import { headerBlockOf } from "./registrant-config.js";
 import type { RegistrantAction, Step } from "./registrant-action.js";
@@ -109,9 +109,7 @@ export function applyTransition(
   next.state = to;
 
   if (t.callId === "new") {
-    const ids = newDialogIds(ctx.random);
-    next.callId = ids.callId;
-    next.fromTag = ids.fromTag;
+    next.setDialogPair(newDialogPair(ctx.random), PAIR_CALL_ID_LENGTH);
     next.cseq = 0;
   }
 
@@ -151,8 +149,10 @@ export function applyTransition(
     if (form === "register") next.lastRegisterSent = now;
     // A send caused by a reply continues the attempt and its budget; any other send starts a new attempt.
     const carried = REPLY_EVENTS.has(t.event) ? record.pending : undefined;
+    // One read: the record keeps the Call-ID inside its dialog string, and each read of `callId` cuts it out.
+    const callId = next.callId;
     next.pending = pendingRequest(
-      next.callId,
+      callId,
       cseq,
       form,
       credentials !== undefined,
@@ -163,7 +163,7 @@ export function applyTransition(
     );
     const parts = PARTS;
     parts.form = form;
-    parts.callId = next.callId;
+    parts.callId = callId;
     parts.fromTag = next.fromTag;
     parts.cseq = cseq;
     parts.expires = next.wantedExpires;
