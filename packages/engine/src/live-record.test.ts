@@ -37,11 +37,45 @@ describe("LiveRecord", () => {
   it("keeps the socket of the last request while the record gains a unit, changes it, and leaves it", () => {
     const l = live();
     l.socket = "udp:127.0.0.1:5060";
-    l.cluster = { unit: "1/a", callId: undefined, mark: 0, inherited: undefined, takeover: false, socket: undefined };
+    l.cluster = {
+      unit: "1/a",
+      callId: undefined,
+      mark: 0,
+      inherited: undefined,
+      takeover: false,
+      socket: undefined,
+      flags: 0,
+    };
     expect([l.cluster?.unit, l.socket, l.view().socket]).toEqual(["1/a", "udp:127.0.0.1:5060", "udp:127.0.0.1:5060"]);
     l.socket = "tcp:127.0.0.1:5060";
     expect([l.cluster?.unit, l.socket]).toEqual(["1/a", "tcp:127.0.0.1:5060"]);
     l.cluster = undefined;
     expect([l.cluster, l.socket]).toEqual([undefined, "tcp:127.0.0.1:5060"]);
+  });
+
+  it("keeps its flags apart from its socket, with and without a unit, and apart from other records", () => {
+    const [a, b] = [live(), live()];
+    a.socket = "udp:127.0.0.1:5060";
+    b.socket = "udp:127.0.0.1:5060";
+    a.proto = "tcp";
+    a.deferred = true;
+    expect([a.inTable, a.proto, a.deferred, a.socket]).toEqual([true, "tcp", true, "udp:127.0.0.1:5060"]);
+    expect([b.inTable, b.proto, b.deferred, b.socket]).toEqual([true, undefined, false, "udp:127.0.0.1:5060"]);
+    a.cluster = {
+      unit: "1/a",
+      callId: undefined,
+      mark: 0,
+      inherited: undefined,
+      takeover: false,
+      socket: undefined,
+      flags: 0,
+    };
+    expect([a.proto, a.deferred, a.socket]).toEqual(["tcp", true, "udp:127.0.0.1:5060"]);
+    a.deferred = false;
+    a.retire(true);
+    a.socket = undefined;
+    a.cluster = undefined;
+    expect([a.inTable, a.retiring, a.proto, a.deferred, a.socket]).toEqual([false, true, "tcp", false, undefined]);
+    expect([b.inTable, b.retiring, b.proto, b.deferred]).toEqual([true, false, undefined, false]);
   });
 });

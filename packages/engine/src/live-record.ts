@@ -12,48 +12,98 @@ const PROTOCOLS: readonly (SipProtocol | undefined)[] = [undefined, "udp", "tcp"
 /** Bit 4: its due visit waits in the {@link VisitBacklog} for room in the in-flight bound. */
 const DEFERRED = 1 << 4;
 
+/** Every flag bit: IN_TABLE | RETIRING | the protocol | DEFERRED. */
+const FLAG_COMBINATIONS = 32;
+
+/**
+ * The local socket and the flags of a record of no unit: one frozen object per (socket, flags) combination, shared by
+ * every record in it (a handful of sockets × 32 combinations), so a record holds them in one field and no object of
+ * its own (issue 14: 8 bytes per record at a million records; engine README "Memory per record").
+ */
+class SocketFlags {
+  constructor(
+    readonly socket: string | undefined,
+    readonly flags: number,
+  ) {
+    Object.freeze(this);
+  }
+}
+
+const NO_SOCKET: (SocketFlags | undefined)[] = new Array<SocketFlags | undefined>(FLAG_COMBINATIONS).fill(undefined);
+/** Per socket string, its combinations by flags. Bounded: emptied past 256 sockets (only sharing is lost). */
+const BY_SOCKET = new Map<string, (SocketFlags | undefined)[]>();
+const SOCKETS = 256;
+
+function socketFlags(socket: string | undefined, flags: number): SocketFlags {
+  let list = socket === undefined ? NO_SOCKET : BY_SOCKET.get(socket);
+  if (list === undefined) {
+    if (BY_SOCKET.size >= SOCKETS) BY_SOCKET.clear();
+    list = new Array<SocketFlags | undefined>(FLAG_COMBINATIONS).fill(undefined);
+    BY_SOCKET.set(socket as string, list);
+  }
+  let shared = list[flags];
+  if (shared === undefined) {
+    shared = new SocketFlags(socket, flags);
+    list[flags] = shared;
+  }
+  return shared;
+}
+
 /**
  * The engine's handle on one record: the current immutable core record and what only the engine knows (the local
  * socket and protocol of the last request, whether it is still in the table). It carries its own table links (a
- * {@link TableEntry}), so the table allocates nothing else per record but a Map entry.
+ * {@link TableEntry}), so the table allocates nothing else per record but a slot of its key index.
  */
 export class LiveRecord extends TableEntry {
   /**
-   * The local socket of the last request (a string), or, for a record of a unit, its {@link ClusterSlot} holding that
-   * socket: one field for both, since almost no record has a unit (issue 14: a million records, 8 bytes each).
+   * The local socket of the last request (a string) and the flags, in a {@link SocketFlags} shared with the records of
+   * the same, or, for a record of a unit, its {@link ClusterSlot} holding both: one field for all of it, since almost
+   * no record has a unit (issue 14: a million records, 8 bytes a field).
    */
-  #aux: string | ClusterSlot | undefined = undefined;
-  #flags = IN_TABLE;
+  #aux: SocketFlags | ClusterSlot = socketFlags(undefined, IN_TABLE);
 
   constructor(public record: RegistrantRecord) {
     super();
   }
 
+  // Accessors, not `#flags`: a class with a private method or accessor keeps a brand field in each instance (8 bytes).
+  private get flagBits(): number {
+    return this.#aux.flags;
+  }
+
+  private set flagBits(flags: number) {
+    const aux = this.#aux;
+    if (aux.flags === flags) return;
+    if (aux instanceof SocketFlags) this.#aux = socketFlags(aux.socket, flags);
+    else aux.flags = flags;
+  }
+
   /** Its unit of ownership and dialog mark (docs/cluster.md §4, §5); undefined for a record of no unit. */
   get cluster(): ClusterSlot | undefined {
     const aux = this.#aux;
-    return typeof aux === "object" ? aux : undefined;
+    return aux instanceof SocketFlags ? undefined : aux;
   }
 
   set cluster(slot: ClusterSlot | undefined) {
-    const socket = this.socket;
-    if (slot === undefined) this.#aux = socket;
+    const aux = this.#aux;
+    if (slot === undefined) this.#aux = aux instanceof SocketFlags ? aux : socketFlags(aux.socket, aux.flags);
     else {
-      slot.socket = socket;
+      slot.socket = aux.socket;
+      slot.flags = aux.flags;
       this.#aux = slot;
     }
   }
 
   /** The local socket (`udp:127.0.0.1:5060`) the last request left from (the sender's shared string). */
   get socket(): string | undefined {
-    const aux = this.#aux;
-    return typeof aux === "object" ? aux.socket : aux;
+    return this.#aux.socket;
   }
 
   set socket(socket: string | undefined) {
     const aux = this.#aux;
-    if (typeof aux === "object") aux.socket = socket;
-    else this.#aux = socket;
+    if (aux.socket === socket) return;
+    if (aux instanceof SocketFlags) this.#aux = socketFlags(socket, aux.flags);
+    else aux.socket = socket;
   }
 
   get key(): RegistrantKey {
@@ -62,26 +112,26 @@ export class LiveRecord extends TableEntry {
 
   /** Still the record of its key in the table. */
   get inTable(): boolean {
-    return (this.#flags & IN_TABLE) !== 0;
+    return (this.flagBits & IN_TABLE) !== 0;
   }
 
   /** Removed from the table, its request in flight followed to its end (core steps it with `retiring`). */
   get retiring(): boolean {
-    return (this.#flags & RETIRING) !== 0;
+    return (this.flagBits & RETIRING) !== 0;
   }
 
   /** Leaves the table; `followed` when its request in flight is still to be followed. */
   retire(followed: boolean): void {
-    this.#flags = (this.#flags & ~(IN_TABLE | RETIRING)) | (followed ? RETIRING : 0);
+    this.flagBits = (this.flagBits & ~(IN_TABLE | RETIRING)) | (followed ? RETIRING : 0);
   }
 
   /** Its due visit waits in the {@link VisitBacklog} (at most once there). */
   get deferred(): boolean {
-    return (this.#flags & DEFERRED) !== 0;
+    return (this.flagBits & DEFERRED) !== 0;
   }
 
   set deferred(on: boolean) {
-    this.#flags = on ? this.#flags | DEFERRED : this.#flags & ~DEFERRED;
+    this.flagBits = on ? this.flagBits | DEFERRED : this.flagBits & ~DEFERRED;
   }
 
   /** reg_list's view: core's, with the socket the last request left from when none is forced. */
@@ -93,12 +143,12 @@ export class LiveRecord extends TableEntry {
 
   /** The protocol the last reply came over (the pin goes back over it, docs/opensips-behaviour.md §4.3). */
   get proto(): SipProtocol | undefined {
-    return PROTOCOLS[(this.#flags & PROTO_MASK) >> PROTO_SHIFT];
+    return PROTOCOLS[(this.flagBits & PROTO_MASK) >> PROTO_SHIFT];
   }
 
   set proto(proto: SipProtocol | undefined) {
     const code = proto === undefined ? 0 : PROTOCOLS.indexOf(proto);
-    this.#flags = (this.#flags & ~PROTO_MASK) | (code << PROTO_SHIFT);
+    this.flagBits = (this.flagBits & ~PROTO_MASK) | (code << PROTO_SHIFT);
   }
 }
 
@@ -118,6 +168,8 @@ export interface ClusterSlot {
   takeover: boolean;
   /** The record's {@link LiveRecord.socket}, kept here while the record has a unit. */
   socket: string | undefined;
+  /** The record's flags (table, retiring, protocol, deferred), kept here while the record has a unit. */
+  flags: number;
 }
 
 /** The table's key function. */

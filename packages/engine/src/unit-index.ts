@@ -25,7 +25,15 @@ export class UnitIndex {
     if (slot?.unit === unit) return;
     if (slot !== undefined) this.drop(live);
     if (unit === undefined) return;
-    live.cluster = { unit, callId: undefined, mark: 0, inherited: undefined, takeover: false, socket: undefined };
+    live.cluster = {
+      unit,
+      callId: undefined,
+      mark: 0,
+      inherited: undefined,
+      takeover: false,
+      socket: undefined,
+      flags: 0,
+    };
     let set = this.#byUnit.get(unit);
     if (set === undefined) {
       set = new Set();
