@@ -96,6 +96,29 @@ describe("the linked registrant table (records carry their own links)", () => {
     expect(big.get({ ...(recs[5] as Rec).key })).toBeUndefined();
   });
 
+  it("a reserved index of any length, filled to its bound, finds every record and only those through removals", () => {
+    // 1,500 reserved: an index of 2,024 slots (not a power of two), filled to ¾ so probes run long and wrap around.
+    const t = table(2);
+    t.reserve(1500);
+    const recs = Array.from({ length: 1500 }, (_, i) => new Rec(`sip:w${i}@reg.test`, i));
+    for (const r of recs) t.insert(r);
+    const present = new Set(recs);
+    for (let round = 0; round < 3; round++) {
+      for (let i = round; i < recs.length; i += 4 + round) {
+        const r = recs[i] as Rec;
+        if (present.has(r)) {
+          expect(t.remove({ ...r.key })).toBe(r);
+          present.delete(r);
+        } else {
+          t.insert(r);
+          present.add(r);
+        }
+      }
+      expect(t.size).toBe(present.size);
+      for (const r of recs) expect(t.get({ ...r.key })).toBe(present.has(r) ? r : undefined);
+    }
+  });
+
   it("tells apart keys that share two of their three strings, asked one after the other", () => {
     const t = table();
     const a = new Rec("sip:alice@reg.test", 1, "sip:c@127.0.0.1");

@@ -21,6 +21,18 @@ const INITIAL_SLOTS = 1024;
 const MAX_RESERVED = 1 << 24;
 /** A used slot of the key index has this bit set in its hash word (a key hash has 30 bits): 0 is an empty slot. */
 const USED = 0x40000000;
+const HASH_BITS = 0x3fffffff;
+/** 2^30: a key hash over this is a fraction of the index's length. */
+const HASH_RANGE = 0x40000000;
+
+/**
+ * The home slot of a hash word in an index of `length` slots: the hash scaled to the length (`h × length / 2^30`), so
+ * the length need not be a power of two and {@link LinkedRegistrantTable.reserve} sizes the index for its count
+ * exactly. Always below `length` (the product's rounding stays under it), the same for the same word and length.
+ */
+function homeOf(word: number, length: number): number {
+  return Math.floor(((word & HASH_BITS) * length) / HASH_RANGE);
+}
 
 /**
  * The links a record carries itself in a {@link LinkedRegistrantTable}: its bucket list neighbours. Extend this class;
@@ -43,18 +55,20 @@ function linked(entry: TableEntry): boolean {
  * The registrant hash table with intrusive links (docs/opensips-behaviour.md §2.3): H = 2^hash_size buckets, a record
  * in bucket `core_hash(AOR) & (H−1)`, each bucket a list in insertion (DB row) order, identity = the full
  * (aor, contact, registrar) key read from the record with `keyOf`. Per record: the record's own two link fields and
- * 1⅓ to 2⅔ slots of an open-addressing key index (a reference and the key's 30-bit hash; no key string is built):
- * a probe compares hashes, the key strings only on an equal hash. O(1) insert, lookup and removal.
+ * 1⅓ to 2⅔ slots (1.35 after a {@link LinkedRegistrantTable.reserve}) of an open-addressing key index (a reference
+ * and the key's 30-bit hash; no key string is built): a probe compares hashes, the key strings only on an equal hash.
+ * O(1) insert, lookup and removal.
  */
 export class LinkedRegistrantTable<R extends TableEntry> {
   /** H, the number of buckets. */
   readonly bucketCount: number;
   readonly #keyOf: (record: R) => RecordKey;
   /**
-   * The key index, open addressing with linear probing from `keyHash & (length − 1)`: the records, and beside them
-   * each slot's hash word (`keyHash | USED`, 0 when empty), so a probe reads a typed array and growing hashes no key
-   * again. Kept at most ¾ full, doubled beyond: 12 bytes a slot, 16–32 per record, where a Map entry cost about 37
-   * plus an 8-byte chain field in the record (issue 14: memory per record at a million records).
+   * The key index, open addressing with linear probing from the key's home slot (`homeOf`: any length): the records,
+   * and beside them each slot's hash word (`keyHash | USED`, 0 when empty), so a probe reads a typed array and growing
+   * hashes no key again. Kept at most ¾ full, doubled beyond: 12 bytes a slot, 16–32 per record (16 once reserved),
+   * where a Map entry cost about 37 plus an 8-byte chain field in the record (issue 14: memory per record at a
+   * million records).
    */
   #slots: Array<R | null> = new Array<R | null>(INITIAL_SLOTS).fill(null);
   #hashes = new Int32Array(INITIAL_SLOTS);
@@ -151,8 +165,10 @@ export class LinkedRegistrantTable<R extends TableEntry> {
    */
   reserve(records: number): void {
     if (!Number.isFinite(records) || records <= 0) return;
-    let length = this.#slots.length;
-    while (Math.min(records, MAX_RESERVED) * 4 > length * 3) length *= 2;
+    // ¾ full at `records` (any length: see homeOf), plus 1/64 for the rows added after the load (the next doubling
+    // waits for them); at 1,000,000 records 1,348,959 slots, where the next power of two was 2,097,152 (−9 B a record).
+    const wanted = Math.min(records, MAX_RESERVED);
+    const length = Math.ceil((wanted * 4) / 3 + wanted / 64);
     if (length > this.#slots.length) this.#resize(length);
   }
 
@@ -223,9 +239,9 @@ export class LinkedRegistrantTable<R extends TableEntry> {
   /** The index slot of `key` (hash `h`), or −1. */
   #slotOf(key: RecordKey, h: number): number {
     const hashes = this.#hashes;
-    const mask = hashes.length - 1;
+    const length = hashes.length;
     const word = h | USED;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
+    for (let i = homeOf(word, length); ; i = i + 1 === length ? 0 : i + 1) {
       const w = hashes[i] ?? 0;
       if (w === 0) return -1;
       if (w === word && sameKey(this.#keyOf(this.#slots[i] as R), key)) return i;
@@ -235,9 +251,9 @@ export class LinkedRegistrantTable<R extends TableEntry> {
   /** Puts `record` (hash word `word`) in the first free slot from its home slot on. */
   #place(record: R, word: number): void {
     const hashes = this.#hashes;
-    const mask = hashes.length - 1;
-    let i = word & mask;
-    while (hashes[i] !== 0) i = (i + 1) & mask;
+    const length = hashes.length;
+    let i = homeOf(word, length);
+    while (hashes[i] !== 0) i = i + 1 === length ? 0 : i + 1;
     hashes[i] = word;
     this.#slots[i] = record;
   }
@@ -249,12 +265,12 @@ export class LinkedRegistrantTable<R extends TableEntry> {
   #vacate(at: number): void {
     const hashes = this.#hashes;
     const slots = this.#slots;
-    const mask = hashes.length - 1;
+    const length = hashes.length;
     let hole = at;
-    for (let j = (at + 1) & mask; ; j = (j + 1) & mask) {
+    for (let j = at + 1 === length ? 0 : at + 1; ; j = j + 1 === length ? 0 : j + 1) {
       const w = hashes[j] ?? 0;
       if (w === 0) break;
-      const home = w & mask;
+      const home = homeOf(w, length);
       // The entry at j stays when its home lies cyclically in (hole, j]; otherwise it moves into the hole.
       const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
       if (stays) continue;
@@ -271,7 +287,7 @@ export class LinkedRegistrantTable<R extends TableEntry> {
     this.#resize(this.#slots.length * 2);
   }
 
-  /** Moves the index to `length` slots (a power of two); every entry is placed again from its stored hash word. */
+  /** Moves the index to `length` slots; every entry is placed again from its stored hash word. */
   #resize(length: number): void {
     const oldSlots = this.#slots;
     const oldHashes = this.#hashes;
