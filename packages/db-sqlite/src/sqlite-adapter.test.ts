@@ -146,6 +146,41 @@ describe("SQLite adapter specifics", () => {
     }
   });
 
+  it("reads a page whose optional columns hold the separator U+001F, '' or NULL exactly as stored", async () => {
+    const path = join(tmp, "separator.db");
+    const repo = await openRepository(`sqlite://${path}`, {}, [sqliteAdapter], { pageSize: 4 });
+    try {
+      await repo.createSchema();
+      const db = new Database(path);
+      const ins = db.prepare(
+        `INSERT INTO registrant (registrar, proxy, aor, third_party_registrant, binding_URI, binding_params,
+           forced_socket, cluster_shtag, expiry, state) VALUES ('sip:reg.test', ?, ?, ?, ?, ?, ?, ?, NULL, 1)`,
+      );
+      const rare = (i: number): Array<string | null> => {
+        if (i === 5) return ["sip:p.test", null, "a\x1fb", null, "tag/\x1f"]; // two separators more: cut wrong
+        if (i === 6) return ["", "", "", "", ""];
+        if (i % 2 === 0) return [null, null, null, null, null];
+        return ["sip:proxy.test", `sip:t${i}@reg.test`, "transport=tcp", "udp:127.0.0.1:5060", "t/1"];
+      };
+      for (let i = 0; i < 10; i++) {
+        const [proxy, third, params, socket, tag] = rare(i);
+        ins.run(proxy, `sip:u${i}@reg.test`, third, `sip:u${i}@127.0.0.1`, params, socket, tag);
+      }
+      db.close();
+      const read: unknown[][] = [];
+      for await (const page of repo.loadPages?.() ?? []) {
+        for (const r of page) {
+          read.push([r.proxy, r.third_party_registrant, r.binding_params, r.forced_socket, r.cluster_shtag]);
+          expect([r.aor, r.expiry, r.state]).toEqual([`sip:u${read.length - 1}@reg.test`, null, 1]);
+        }
+      }
+      // NULL and '' are both null (docs/opensips-behaviour.md §2.2); the separator stays inside its value.
+      expect(read).toEqual(Array.from({ length: 10 }, (_, i) => rare(i).map((v) => (v === "" ? null : v))));
+    } finally {
+      await repo.close();
+    }
+  });
+
   it("rejects an unknown URL option naming the known ones", async () => {
     await expect(openRepository(`sqlite://${join(tmp, "a.db")}?cache=shared`, {}, [sqliteAdapter])).rejects.toThrow(
       DbUrlError,
