@@ -165,6 +165,25 @@ describe("row validation (docs/opensips-behaviour.md §2.2, docs/decisions.md)",
     expect(b.proxy).toBeUndefined();
   });
 
+  it("keeps the username and the password as the row gives them, either one alone or neither", () => {
+    const cases: Array<[string | null, string | null]> = [
+      ["alice", "s3cret"],
+      ["alice", null],
+      [null, "s3cret"],
+      [null, null],
+      ["a", "p:w;d\\x"],
+      ["user@example.com", ""],
+    ];
+    for (const [username, password] of cases) {
+      const c = parseRegistrantRow(captureRow({ username, password }), CTX);
+      expect([c.username, c.password]).toEqual([username || undefined, password || undefined]);
+    }
+    const a = parseRegistrantRow(captureRow({ username: "alice", password: "pw" }), CTX);
+    expect(sameConfig(a, parseRegistrantRow(captureRow({ username: "alice", password: "pw" }), CTX))).toBe(true);
+    expect(sameConfig(a, parseRegistrantRow(captureRow({ username: "alice", password: "pw2" }), CTX))).toBe(false);
+    expect(sameConfig(a, parseRegistrantRow(captureRow({ username: "alicepw", password: null }), CTX))).toBe(false);
+  });
+
   it("has no credentials when the password alone is empty", () => {
     expect(parseRegistrantRow(captureRow({ password: "" }), CTX).hasCredentials).toBe(false);
   });

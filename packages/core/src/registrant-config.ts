@@ -263,8 +263,7 @@ export function parseRegistrantRow(row: RegistrantRow, ctx: ValidationContext): 
   return new ValidatedRow(
     aorText,
     bindingText,
-    username,
-    password,
+    credentialsText(username, password),
     sharedColumns(
       intern(registrarText),
       expiry,
@@ -343,6 +342,26 @@ interface RareColumns {
   readonly shtag: SharingTag | undefined;
 }
 
+/** Between the username and the password in {@link credentialsText}: a NUL, which neither may contain. */
+const SEPARATOR = "\u0000";
+/** The three parts {@link credentialsText} joins; cleared after each use. */
+const CREDENTIAL_PARTS: string[] = ["", SEPARATOR, ""];
+
+/**
+ * A row's username and password (non-empty, without NUL: validated) as one flat string, `username NUL password`, the
+ * username alone, `NUL password` for a password alone, or undefined: one field and one string header per record
+ * instead of two of each (24 bytes per record of a table with credentials; core README "Memory per record").
+ */
+function credentialsText(username: string | undefined, password: string | undefined): string | undefined {
+  if (password === undefined) return username;
+  CREDENTIAL_PARTS[0] = username ?? "";
+  CREDENTIAL_PARTS[2] = password;
+  const joined = CREDENTIAL_PARTS.join("");
+  CREDENTIAL_PARTS[0] = "";
+  CREDENTIAL_PARTS[2] = "";
+  return joined;
+}
+
 const ENABLED = 1;
 const FORCE_SINGLE = 2;
 const HAS_CREDENTIALS = 4;
@@ -360,21 +379,35 @@ function headerBlock(userAgent: string): string {
 }
 
 /**
- * The validated row as core keeps it for the record's lifetime: the row's own strings (AOR, binding, credentials) and
- * one {@link SharedColumns} object shared by the rows alike (the interned registrar, the expiry, three flags in one
- * small integer, the User-Agent block, the rarely set columns); `key` is built from them on demand. Everything else is derived on demand (the parsed binding URI only for
- * a 2xx whose Contact is not textually ours, the request template only for callers that ask for it): at a million
- * records every field costs megabytes.
+ * The validated row as core keeps it for the record's lifetime: the row's own strings (AOR, binding, username and
+ * password in one) and one {@link SharedColumns} object shared by the rows alike (the interned registrar, the expiry,
+ * three flags in one small integer, the User-Agent block, the rarely set columns); `key` is built from them on
+ * demand. Everything else is derived on demand (the parsed binding URI only for a 2xx whose Contact is not textually
+ * ours, the request template only for callers that ask for it): at a million records every field costs megabytes.
  */
 export class ValidatedRow implements RegistrantConfig {
   constructor(
     readonly aor: string,
     readonly binding: string,
-    readonly username: string | undefined,
-    readonly password: string | undefined,
+    /** Username and password in one flat string (see {@link credentialsText}); never shown. */
+    readonly credentials: string | undefined,
     /** Registrar, expiry, flags, User-Agent block and the proxy / socket: shared with the rows that have the same. */
     readonly shared: SharedColumns,
   ) {}
+
+  get username(): string | undefined {
+    const c = this.credentials;
+    if (c === undefined) return undefined;
+    const at = c.indexOf(SEPARATOR);
+    return at < 0 ? c : at === 0 ? undefined : c.slice(0, at);
+  }
+  /** Never shown in views, logs or errors. */
+  get password(): string | undefined {
+    const c = this.credentials;
+    if (c === undefined) return undefined;
+    const at = c.indexOf(SEPARATOR);
+    return at < 0 ? undefined : c.slice(at + 1);
+  }
 
   get registrar(): string {
     return this.shared.registrar;
