@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { keptAuth } from "./registrant-authorization.js";
 import { step } from "./registrant-machine.js";
 import type { RegistrantRecord } from "./registrant-record.js";
 import { ok, reach, response } from "./test-support/registrant-driver.js";
@@ -78,5 +79,32 @@ describe("the preemptive-auth cache (decisions: nc per nonce, RFC 7616 §3.4, §
     expect(auth.get("nonce")).toBe("next-nonce");
     expect(auth.get("nc")).toBe("00000001");
     expect(auth.get("response")).toBe(expectedResponse(auth));
+  });
+});
+
+describe("the kept challenge: count and header per cache, whatever the sharing behind them", () => {
+  const challenge = {
+    scheme: "Digest" as const,
+    realm: "reg.test",
+    nonce: "n-1",
+    stale: false,
+    algorithm: "MD5" as const,
+    qop: ["auth" as const],
+    userhash: false,
+  };
+
+  it("keeps each cache's nonce count and header, low counts and counts past 255 alike", () => {
+    const caches = [1, 2, 255, 256, 300, 100_000].flatMap((nc) => [
+      [nc, keptAuth({ ...challenge, nonce: `n-${nc}` }, "Authorization", nc)] as const,
+      [nc, keptAuth({ ...challenge, nonce: `p-${nc}` }, "Proxy-Authorization", nc)] as const,
+    ]);
+    for (const [nc, cache] of caches) expect(cache.nc).toBe(nc);
+    expect(caches.map(([, c]) => c.header)).toEqual(
+      caches.map((_, i) => (i % 2 === 0 ? "Authorization" : "Proxy-Authorization")),
+    );
+    expect(caches.map(([, c]) => c.challenge.nonce)).toEqual(
+      caches.map(([nc], i) => `${i % 2 === 0 ? "n" : "p"}-${nc}`),
+    );
+    expect(caches[0]?.[1].challenge.realm).toBe("reg.test");
   });
 });

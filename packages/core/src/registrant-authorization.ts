@@ -98,25 +98,30 @@ function answer(
  * alive) and a qop array with spare capacity: hundreds of megabytes at that scale.
  */
 class KeptAuth implements AuthCache {
-  /** `nc * 2`, plus 1 for Proxy-Authorization: the header and the count in one field (8 bytes per record). */
-  readonly #ncHeader: number;
+  /** The shared challenge parts with the count and the header (see {@link countedBase}). */
+  readonly #counted: CountedBase;
 
   constructor(
     /** Shared; its own `nonce` is whichever came first. */
-    readonly base: DigestChallenge,
+    base: DigestChallenge,
     readonly nonce: string,
     header: RequestCredentials["header"],
     nc: number,
   ) {
-    this.#ncHeader = nc * 2 + (header === "Proxy-Authorization" ? 1 : 0);
+    this.#counted = countedBase(base, nc * 2 + (header === "Proxy-Authorization" ? 1 : 0));
+  }
+
+  /** Shared; its own `nonce` is whichever came first. */
+  get base(): DigestChallenge {
+    return this.#counted.base;
   }
 
   get header(): RequestCredentials["header"] {
-    return this.#ncHeader % 2 === 1 ? "Proxy-Authorization" : "Authorization";
+    return this.#counted.ncHeader % 2 === 1 ? "Proxy-Authorization" : "Authorization";
   }
 
   get nc(): number {
-    return Math.floor(this.#ncHeader / 2);
+    return Math.floor(this.#counted.ncHeader / 2);
   }
 
   /** One realm: none (the two-realm case is {@link KeptAuthPair}, so a one-realm cache has no field for it). */
@@ -127,6 +132,38 @@ class KeptAuth implements AuthCache {
   get challenge(): DigestChallenge {
     return this.base.nonce === this.nonce ? this.base : { ...this.base, nonce: this.nonce };
   }
+}
+
+/** A shared challenge base with a nonce count and header: `ncHeader` is `nc * 2`, plus 1 for Proxy-Authorization. */
+interface CountedBase {
+  readonly base: DigestChallenge;
+  readonly ncHeader: number;
+}
+
+/** Per shared base, its {@link CountedBase} objects by `ncHeader` (below {@link SHARED_COUNTS}). */
+const COUNTED = new WeakMap<DigestChallenge, (CountedBase | undefined)[]>();
+const SHARED_COUNTS = 512;
+
+/**
+ * The base and count a cache keeps, one frozen object for every cache of that base at that count and header: records
+ * challenged alike move through the same counts (nc 1, 2, 3 … per refresh), so a cache is `{ counted, nonce }`, 40
+ * bytes, where it held the count itself (48; core README "Memory per record"). A count of 256 and more (a nonce kept
+ * for 256 refreshes) gets an object of its own.
+ */
+function countedBase(base: DigestChallenge, ncHeader: number): CountedBase {
+  if (ncHeader >= SHARED_COUNTS) return { base, ncHeader };
+  let list = COUNTED.get(base);
+  if (list === undefined) {
+    list = [];
+    COUNTED.set(base, list);
+  }
+  let counted = list[ncHeader];
+  if (counted === undefined) {
+    counted = Object.freeze({ base, ncHeader });
+    while (list.length < ncHeader) list.push(undefined);
+    list[ncHeader] = counted;
+  }
+  return counted;
 }
 
 /** A cache that also keeps the other realm's (RFC 3261 §22.3: a proxy's 407 and the registrar's 401). */
