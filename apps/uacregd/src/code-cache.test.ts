@@ -1,8 +1,9 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runWithCodeCache, writeCodeCache } from "./code-cache.js";
+import { codeCacheFile, runWithCodeCache, wrappedSource, writeCodeCache } from "./code-cache.js";
 
 // A CommonJS script as the bundle's vendor script is: requires node's built-ins, exports functions.
 const SCRIPT = `const { join } = require("node:path");
@@ -64,6 +65,24 @@ describe("runWithCodeCache (the vendor script's V8 code cache)", () => {
     const unreadable = runWithCodeCache(file, cache);
     expect(unreadable.cache).toBe("none");
     expect(where(unreadable.exports)).toBe("/srv/x");
+  });
+
+  it("compiles from the source when V8 refuses the cache (made by a node with other V8 flags)", () => {
+    // V8's data for the same wrapped source, made by a node started with a flag this process does not have.
+    const made = execFileSync(
+      process.execPath,
+      [
+        "--max-semi-space-size=3",
+        "-e",
+        'const { Script } = require("node:vm"); process.stdout.write(new Script(process.argv[1]).createCachedData().toString("base64"));',
+        wrappedSource(SCRIPT),
+      ],
+      { encoding: "utf8" },
+    );
+    writeFileSync(cache, codeCacheFile(SCRIPT, Buffer.from(made, "base64")));
+    const run = runWithCodeCache(file, cache);
+    expect(run.cache).toBe("rejected");
+    expect(where(run.exports)).toBe("/srv/x");
   });
 
   it("lets an error thrown by the script propagate, as require does", () => {

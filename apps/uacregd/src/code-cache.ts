@@ -42,6 +42,16 @@ function digest(data: string | Buffer): Buffer {
   return createHash("sha1").update(data).digest();
 }
 
+/** The text V8 compiles for a script's source (its CommonJS wrapper around it): a cache is only valid for the same. */
+export function wrappedSource(source: string): string {
+  return WRAPPER_START + source + WRAPPER_END;
+}
+
+/** The content of a cache file for `source` holding V8's data `v8Data` (made from {@link wrappedSource}). */
+export function codeCacheFile(source: string, v8Data: Buffer): Buffer {
+  return Buffer.concat([TAG, digest(source), digest(v8Data), v8Data]);
+}
+
 /** V8's data in `cacheFile` when it was made from `source`; else why not. */
 function readCache(cacheFile: string, source: string): Buffer | Exclude<CodeCacheOutcome, "used" | "rejected"> {
   let data: Buffer;
@@ -65,7 +75,7 @@ function readCache(cacheFile: string, source: string): Buffer | Exclude<CodeCach
 export function runWithCodeCache(file: string, cacheFile: string): CachedScript {
   const source = readFileSync(file, "utf8");
   const cached = readCache(cacheFile, source);
-  const script = new Script(WRAPPER_START + source + WRAPPER_END, {
+  const script = new Script(wrappedSource(source), {
     filename: file,
     ...(typeof cached === "string" ? {} : { cachedData: cached }),
   });
@@ -90,6 +100,5 @@ export function runWithCodeCache(file: string, cacheFile: string): CachedScript 
  */
 export function writeCodeCache(script: CachedScript, file: string, cacheFile: string): void {
   const source = readFileSync(file, "utf8");
-  const v8Data = script.createCachedData();
-  writeFileSync(cacheFile, Buffer.concat([TAG, digest(source), digest(v8Data), v8Data]));
+  writeFileSync(cacheFile, codeCacheFile(source, script.createCachedData()));
 }
