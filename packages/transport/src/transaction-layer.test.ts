@@ -7,7 +7,7 @@ import type { OutgoingRequest } from "./outgoing-request.js";
 import type { Target } from "./rfc3263-resolver.js";
 import type { SendJob } from "./send-job.js";
 import { makeSocketSpec, type TransportProtocol } from "./socket-spec.js";
-import { type ClientTransaction, TransactionLayer } from "./transaction-layer.js";
+import { type ClientTransaction, TIMER_K_GRACE_MS, TransactionLayer } from "./transaction-layer.js";
 import type { TransactionOutcome } from "./transaction-outcome.js";
 import { transactionTimers } from "./transaction-timers.js";
 import { TransportCounterSet } from "./transport-counters.js";
@@ -121,7 +121,8 @@ describe("the transaction layer, on plain numbers", () => {
       40000,
     ]);
     expect(o.remote).toEqual({ proto: "udp", address: "192.0.2.1", port: 5060 });
-    expect(h.layer.nextDeadline()).toBe(5200);
+    // Timer K (T4 = 5000 after the 200 at 200) may run up to its grace late; it forgets exactly what is due
+    expect(h.layer.nextDeadline()).toBe(5200 + TIMER_K_GRACE_MS);
     h.layer.onResponse(response(200, tx.branch), "192.0.2.1", 5060, 3000);
     expect(h.ended).toHaveLength(1);
     expect(h.counters.c.responsesReceived).toEqual({ "2xx": 2 });
@@ -130,6 +131,36 @@ describe("the transaction layer, on plain numbers", () => {
     expect(h.layer.nextDeadline()).toBeUndefined();
     h.layer.onResponse(response(200, tx.branch), "192.0.2.1", 5060, 6000);
     expect(h.counters.c.unmatchedResponses).toBe(1);
+  });
+
+  it("forgets a burst of completions a millisecond apart with one poll per Timer K grace, not one per completion", () => {
+    const h = harness();
+    for (let t = 0; t < 300; t++) {
+      const tx = h.start(t, `call-${t}`);
+      h.layer.onResponse(response(200, tx.branch, { callId: `call-${t}` }), "192.0.2.1", 5060, t + 10);
+    }
+    expect(h.ended).toHaveLength(300);
+    // the driver's timer: poll at each deadline the layer reports, until nothing is left
+    let polls = 0;
+    for (let next = h.layer.nextDeadline(); next !== undefined; next = h.layer.nextDeadline()) {
+      h.layer.poll(next);
+      polls++;
+    }
+    expect(polls).toBeLessThanOrEqual(Math.ceil(300 / TIMER_K_GRACE_MS) + 1);
+    expect(h.layer.size).toBe(0);
+  });
+
+  it("absorbs a retransmitted final response for T4, and forgets it once the driver polls after the grace", () => {
+    const h = harness();
+    const tx = h.start(0, "call-a");
+    h.layer.onResponse(response(200, tx.branch, { callId: "call-a" }), "192.0.2.1", 5060, 10);
+    expect(h.layer.nextDeadline()).toBe(5010 + TIMER_K_GRACE_MS);
+    h.layer.onResponse(response(200, tx.branch, { callId: "call-a" }), "192.0.2.1", 5060, 5009);
+    expect(h.counters.c.unmatchedResponses).toBe(0);
+    h.layer.poll(5010 + TIMER_K_GRACE_MS);
+    h.layer.onResponse(response(200, tx.branch, { callId: "call-a" }), "192.0.2.1", 5060, 5011 + TIMER_K_GRACE_MS);
+    expect(h.counters.c.unmatchedResponses).toBe(1);
+    expect(h.ended).toHaveLength(1);
   });
 
   it("terminates at once on a reliable transport: no Timer E, no Timer K", () => {

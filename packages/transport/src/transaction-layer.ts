@@ -77,6 +77,15 @@ export interface TransactionLayerEvents {
 
 const NO_BYTES = Buffer.alloc(0);
 
+/**
+ * How late Timer K's forgetting may run (ms). Timer K only lets go of a completed transaction's entry (RFC 3261
+ * §17.1.2.2: it absorbs retransmitted final responses for T4), so it is reported due this much after the entry's
+ * deadline: the entries of a burst of completions, a few hundred per second apart, are then forgotten by one timer
+ * firing per 100 ms instead of one per millisecond (each a wake-up of an otherwise idle event loop: several hundred
+ * per refresh wave at 20,000 records, docs/performance.md "Timer K's wave"). Timers E and F stay exact.
+ */
+export const TIMER_K_GRACE_MS = 100;
+
 /** The sent-by of a top Via as read (for a log line only). */
 function sentByText(fields: TopViaFields, spots: { text: string; hostStart: number; hostEnd: number; port: number }) {
   if (spots.text === "") return fields.sentBy;
@@ -149,7 +158,8 @@ export class TransactionLayer {
   /** The earliest deadline of any transaction (Timer E, F or K), or undefined when none is running. */
   nextDeadline(): number | undefined {
     const heapNext = this.heap.peekDeadline();
-    const fifoNext = this.completed.nextDeadline();
+    const completedNext = this.completed.nextDeadline();
+    const fifoNext = completedNext === undefined ? undefined : completedNext + TIMER_K_GRACE_MS;
     return heapNext === undefined ? fifoNext : fifoNext === undefined ? heapNext : Math.min(heapNext, fifoNext);
   }
 
@@ -346,12 +356,13 @@ export class TransactionLayer {
     }
     if (tx.state === "completed") {
       // Timer K: from now on only a retransmitted final response can concern it (its entry was filed by finish());
-      // the object itself goes.
+      // the object itself goes. Its forgetting may run TIMER_K_GRACE_MS late.
       this.untrack(tx);
-    } else {
-      if (tx.heapIndex >= 0 && tx.deadline === deadline) return;
-      this.heap.push(tx, deadline);
+      this.events.filed(deadline + TIMER_K_GRACE_MS);
+      return;
     }
+    if (tx.heapIndex >= 0 && tx.deadline === deadline) return;
+    this.heap.push(tx, deadline);
     this.events.filed(deadline);
   }
 
