@@ -1,6 +1,6 @@
 import { createRecord, parseRegistrantRow } from "@uacreg/core";
 import { describe, expect, it } from "vitest";
-import { LiveRecord } from "./live-record.js";
+import { LiveRecord, newClusterSlot } from "./live-record.js";
 import { row } from "./test-support/registrant-rows.js";
 
 const live = () => {
@@ -37,15 +37,7 @@ describe("LiveRecord", () => {
   it("keeps the socket of the last request while the record gains a unit, changes it, and leaves it", () => {
     const l = live();
     l.socket = "udp:127.0.0.1:5060";
-    l.cluster = {
-      unit: "1/a",
-      callId: undefined,
-      mark: 0,
-      inherited: undefined,
-      takeover: false,
-      socket: undefined,
-      flags: 0,
-    };
+    l.cluster = newClusterSlot("1/a");
     expect([l.cluster?.unit, l.socket, l.view().socket]).toEqual(["1/a", "udp:127.0.0.1:5060", "udp:127.0.0.1:5060"]);
     l.socket = "tcp:127.0.0.1:5060";
     expect([l.cluster?.unit, l.socket]).toEqual(["1/a", "tcp:127.0.0.1:5060"]);
@@ -61,15 +53,7 @@ describe("LiveRecord", () => {
     a.deferred = true;
     expect([a.inTable, a.proto, a.deferred, a.socket]).toEqual([true, "tcp", true, "udp:127.0.0.1:5060"]);
     expect([b.inTable, b.proto, b.deferred, b.socket]).toEqual([true, undefined, false, "udp:127.0.0.1:5060"]);
-    a.cluster = {
-      unit: "1/a",
-      callId: undefined,
-      mark: 0,
-      inherited: undefined,
-      takeover: false,
-      socket: undefined,
-      flags: 0,
-    };
+    a.cluster = newClusterSlot("1/a");
     expect([a.proto, a.deferred, a.socket]).toEqual(["tcp", true, "udp:127.0.0.1:5060"]);
     a.deferred = false;
     a.retire(true);

@@ -172,5 +172,10 @@ export interface ClusterSlot {
   flags: number;
 }
 
+/** A new slot of `unit`: no mark stored yet, nothing inherited, not queued (the record's socket and flags move in). */
+export function newClusterSlot(unit: string): ClusterSlot {
+  return { unit, callId: undefined, mark: 0, inherited: undefined, takeover: false, socket: undefined, flags: 0 };
+}
+
 /** The table's key function. */
 export const liveKey = (live: LiveRecord): RegistrantKey => live.record.config.key;

@@ -1,4 +1,4 @@
-import type { LiveRecord } from "./live-record.js";
+import { type LiveRecord, newClusterSlot } from "./live-record.js";
 import type { RecordOwnership } from "./record-ownership.js";
 
 const NONE: ReadonlySet<LiveRecord> = new Set();
@@ -25,15 +25,7 @@ export class UnitIndex {
     if (slot?.unit === unit) return;
     if (slot !== undefined) this.drop(live);
     if (unit === undefined) return;
-    live.cluster = {
-      unit,
-      callId: undefined,
-      mark: 0,
-      inherited: undefined,
-      takeover: false,
-      socket: undefined,
-      flags: 0,
-    };
+    live.cluster = newClusterSlot(unit);
     let set = this.#byUnit.get(unit);
     if (set === undefined) {
       set = new Set();
