@@ -157,9 +157,18 @@ async function startUacregdOnce(opts: UacregdOptions): Promise<Uacregd> {
     env: { ...process.env, TZ: "UTC" },
   });
   const lines: string[] = [];
-  const collect = (chunk: Buffer) => lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
+  // A pipe read can end in the middle of a line (the daemon writes a burst's lines in one write, which may exceed
+  // what one read returns): the unfinished part waits for the next chunk of the same stream.
+  const collector = () => {
+    let partial = "";
+    return (chunk: Buffer) => {
+      const parts = (partial + chunk.toString("utf8")).split("\n");
+      partial = parts.pop() ?? "";
+      lines.push(...parts.filter(Boolean));
+    };
+  };
+  child.stdout?.on("data", collector());
+  child.stderr?.on("data", collector());
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
     child.once("exit", (code, signal) => r({ code, signal })),
   );
