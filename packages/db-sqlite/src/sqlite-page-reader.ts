@@ -14,7 +14,6 @@
  * more than the strings). The five columns most tables leave NULL ({@link RARE_COLUMNS}) come as ONE value: NULL when
  * all five are NULL, else their texts joined by U+001F, cut apart here. A page where a joined value does not cut into
  * exactly five parts (a value holding U+001F) is read again with one value per column, as before.
-
  */
 import type { RegistrantColumn, RegistrantRow, SqlRegistrantRepository, StoredTable } from "@uacreg/db";
 import { REGISTRANT_COLUMNS, registrantRowOfValues } from "@uacreg/db";
@@ -89,7 +88,7 @@ export function rowsOfCompactPage(page: readonly unknown[][]): RegistrantRow[] |
 const MAP_BYTES = 1 << 30;
 
 /**
- * `read` with the database file memory-mapped (SQLite's `PRAGMA mmap_size`, https://www.sqlite.org/mmap.html), the
+ * `read` with the database file memory-mapped (SQLite's `PRAGMA mmap_size`), the
  * map dropped again before returning: the pages of the file SQLite touched leave the process's resident memory with
  * it. The rows read are the same mapped or not.
  */
