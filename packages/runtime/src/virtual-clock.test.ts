@@ -39,6 +39,17 @@ describe("VirtualClock", () => {
     expect(order).toEqual(["async work of the first timer", "second timer"]);
   });
 
+  it("hold moves time and fires nothing; what fell due fires late on the next advance", () => {
+    const clock = new VirtualClock();
+    const seen: number[] = [];
+    clock.setTimer(100, () => seen.push(clock.now()));
+    clock.hold(6000);
+    expect(seen).toEqual([]);
+    expect(clock.now()).toBe(6000);
+    clock.advanceSync(0);
+    expect(seen).toEqual([6000]);
+  });
+
   it("keeps wall time moving with monotonic time", async () => {
     const clock = new VirtualClock({ start: 0, wallStart: 1_700_000_000_000 });
     await clock.advance(3_600_000);

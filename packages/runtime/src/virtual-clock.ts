@@ -114,6 +114,15 @@ export class VirtualClock implements Clock {
     return true;
   }
 
+  /**
+   * Moves time forward by `ms` and fires nothing: the process was held up (SIGSTOP, a long GC pause, a blocking disk
+   * write). What fell due meanwhile fires late, at the clock's new time, on the next {@link advance} or
+   * {@link advanceSync}, as a real timer fires after a hold.
+   */
+  hold(ms: number): void {
+    this.#now += Math.max(0, ms);
+  }
+
   /** Synchronous variant of {@link advance} for code with no promises on its path (pure layers). */
   advanceSync(ms: number): void {
     const end = this.#now + Math.max(0, ms);
