@@ -30,6 +30,19 @@ import { UdpOutbox } from "./udp-outbox.js";
 const KEEP_ALIVE_CRLF = /^[\r\n]+$/;
 
 /**
+ * The one timer firing this many ms after its deadline means the event loop was held up (a long GC pause, a blocking
+ * disk write, SIGSTOP, a starved VM): responses that arrived meanwhile wait unread in the sockets, and the timers
+ * run before the sockets are read in an event-loop turn. So the due timers wait until what arrived is read
+ * (the package README, "A held-up event loop").
+ */
+export const LATE_TIMER_MS = 50;
+/**
+ * At most this many event-loop turns are spent reading what arrived during a hold before the timers run (libuv
+ * reads up to 32 datagrams per socket and turn). Catching up ends sooner: at the first turn that read nothing.
+ */
+export const CATCH_UP_TURNS = 256;
+
+/**
  * All network I/O of uacreg, as a facade over modules with one job each: the {@link Listeners} (UDP, TCP, TLS; IPv4
  * and IPv6), the RFC 3263 failover plan and send life ({@link SendJobs}), the non-INVITE client transactions
  * ({@link TransactionLayer}, no I/O), the TCP/TLS {@link StreamConnectionPool}, the {@link UdpOutbox} and the
@@ -55,6 +68,14 @@ export class SipTransport {
   private armedAt: number | undefined;
   private closing = false;
   private readonly onTimerBound = (): void => this.onTimer();
+  /** Messages that reached {@link onDatagram} or came off a stream: catching up ends at a turn that added none. */
+  private arrivals = 0;
+  /** `arrivals` when the current catch-up turn began. */
+  private arrivalsSeen = 0;
+  /** Event-loop turns spent reading before a late timer's work runs; 0 when not catching up. */
+  private catchUpTurns = 0;
+  private catchUpImmediate: NodeJS.Immediate | undefined;
+  private readonly onCatchUpBound = (): void => this.onCatchUp();
 
   private constructor(opts: TransportOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -80,7 +101,10 @@ export class SipTransport {
       establishMs: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     };
     this.pool = new StreamConnectionPool(this.clock, timeouts, inbound, c, this.logger, {
-      message: (m, conn) => this.onMessage(m, conn.listener, conn.address, conn.port, conn),
+      message: (m, conn) => {
+        this.arrivals++;
+        this.onMessage(m, conn.listener, conn.address, conn.port, conn);
+      },
       broken: (tx, error) => this.layer.onTransportError(tx, error),
       filed: (deadline) => this.armAt(deadline),
     });
@@ -199,6 +223,8 @@ export class SipTransport {
     this.layer.closeAll(new TransportError("transport closed", "closed"));
     this.timer?.cancel();
     this.timer = undefined;
+    if (this.catchUpImmediate !== undefined) clearImmediate(this.catchUpImmediate);
+    this.catchUpImmediate = undefined;
     this.armedAt = undefined;
     this.pool.closeAll();
     await this.listeners.close();
@@ -274,11 +300,49 @@ export class SipTransport {
     this.timer = this.clock.setTimer(deadline - this.clock.now(), this.onTimerBound);
   }
 
-  /** Does what is due, then arms the timer for what is left (what `poll` filed meanwhile is armed already). */
+  /**
+   * The timer fired. On time, what is due runs now; late by {@link LATE_TIMER_MS} or more, it runs once the sockets
+   * hold nothing more that arrived during the hold ({@link onCatchUp}): a response that reached the host before
+   * Timer F but was still unread when the loop woke up completes its transaction instead of being dropped after a
+   * timeout, and no request is retransmitted whose answer is waiting.
+   */
   private onTimer(): void {
+    const deadline = this.armedAt;
     this.timer = undefined;
     this.armedAt = undefined;
+    if (this.catchUpTurns > 0) return; // the catch-up runs what is due when it ends
     const now = this.clock.now();
+    if (deadline !== undefined && now - deadline >= LATE_TIMER_MS) {
+      this.catchUpTurns = 1;
+      this.arrivalsSeen = this.arrivals;
+      // setImmediate, not the clock: it runs after this turn's poll phase, where libuv reads the sockets.
+      this.catchUpImmediate = setImmediate(this.onCatchUpBound);
+      return;
+    }
+    this.runDue(now);
+  }
+
+  /**
+   * One catch-up turn ended: read another turn while the last one brought messages, else run what is due. The first
+   * turn always goes on: a late timer seen outside the timers phase (a timer fired from I/O callbacks' code) has
+   * had no poll phase before its first immediate.
+   */
+  private onCatchUp(): void {
+    this.catchUpImmediate = undefined;
+    if (this.closing) return;
+    const more = this.catchUpTurns === 1 || this.arrivals !== this.arrivalsSeen;
+    if (more && this.catchUpTurns < CATCH_UP_TURNS) {
+      this.catchUpTurns++;
+      this.arrivalsSeen = this.arrivals;
+      this.catchUpImmediate = setImmediate(this.onCatchUpBound);
+      return;
+    }
+    this.catchUpTurns = 0;
+    this.runDue(this.clock.now());
+  }
+
+  /** Does what is due, then arms the timer for what is left (what `poll` filed meanwhile is armed already). */
+  private runDue(now: number): void {
     this.layer.poll(now);
     this.pool.poll(now);
     const transactions = this.layer.nextDeadline();
@@ -288,6 +352,7 @@ export class SipTransport {
   }
 
   private onDatagram(listener: LocalSocket, data: Buffer, rinfo: dgram.RemoteInfo): void {
+    this.arrivals++;
     let msg: SipRequest | SipResponse;
     try {
       msg = parseMessage(data);

@@ -1,6 +1,6 @@
 import { settle, VirtualClock } from "@uacreg/runtime/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { SipTransport } from "./sip-transport.js";
+import { CATCH_UP_TURNS, LATE_TIMER_MS, SipTransport } from "./sip-transport.js";
 import { type StreamPeer, streamPeer } from "./test-support/stream-peer.js";
 import { echoResponse, register, type UdpPeer, udpPeer } from "./test-support/udp-peer.js";
 import type { TransactionOutcome } from "./transaction-outcome.js";
@@ -68,6 +68,75 @@ describe("SipTransport on a virtual clock", () => {
       kind: "response",
       retransmissions: 0,
     });
+  });
+
+  /** Lets the datagrams a peer's `send` queued (dgram sends after a tick) reach the kernel, without an I/O turn. */
+  const afterTicks = () => new Promise<void>((r) => process.nextTick(r));
+
+  it("after a hold past Timer F, an answer that arrived during the hold completes the transaction: no timeout, no copy", async () => {
+    const clock = new VirtualClock();
+    let answer: (() => void) | undefined;
+    const reg = await udpPeer((text, reply) => {
+      answer = () => reply(echoResponse(text, 200, "OK"));
+    });
+    open.push(reg);
+    const t = await transport(clock, "udp:127.0.0.1:0");
+    let outcome: TransactionOutcome | undefined;
+    void t.send(register(`sip:127.0.0.1:${reg.port}`)).then((o) => {
+      outcome = o;
+    });
+    await reg.waitFor(1);
+    // The process is held (a blocking disk write, SIGSTOP) past Timer F; the answer reaches its socket meanwhile.
+    clock.hold(31_000);
+    answer?.();
+    await afterTicks();
+    clock.advanceSync(0); // the timer fires 30.5 s late, before the event loop has read the socket
+    expect(outcome).toBeUndefined();
+    await settle();
+    await settle();
+    expect(outcome).toMatchObject({ kind: "response", retransmissions: 0, local: t.sockets()[0], proto: "udp" });
+    expect(outcome?.kind === "response" && outcome.response.status).toBe(200);
+    expect(t.counters.timeouts).toBe(0);
+    expect(t.counters.retransmissions).toBe(0);
+    expect(reg.received).toHaveLength(1);
+  });
+
+  it("catches up over as many turns as the held answers need (libuv reads 32 a turn), then times out the rest", async () => {
+    const clock = new VirtualClock();
+    const answers: Array<() => void> = [];
+    const reg = await udpPeer((text, reply) => {
+      // Requests whose Call-ID ends in "silent" get no answer at all.
+      if (!/silent/.test(text)) answers.push(() => reply(echoResponse(text, 200, "OK")));
+    });
+    open.push(reg);
+    const t = await transport(clock, "udp:127.0.0.1:0");
+    const outcomes: Array<Promise<TransactionOutcome>> = [];
+    for (let i = 0; i < 100; i++) outcomes.push(t.send(register(`sip:127.0.0.1:${reg.port}`, { callId: `held${i}x` })));
+    const silent = t.send(register(`sip:127.0.0.1:${reg.port}`, { callId: "one-silent" }));
+    await reg.waitFor(101);
+    clock.hold(31_000);
+    for (const a of answers) a();
+    await afterTicks();
+    clock.advanceSync(0);
+    const done = await Promise.all(outcomes);
+    expect(done.filter((o) => o.kind === "response")).toHaveLength(100);
+    expect(await silent).toMatchObject({ kind: "timeout", retransmissions: 0 });
+    expect(t.counters.timeouts).toBe(1);
+    expect(reg.received).toHaveLength(101);
+    expect(CATCH_UP_TURNS * 32).toBeGreaterThan(100);
+  });
+
+  it("a timer late by less than LATE_TIMER_MS runs at once: Timer E retransmits without an extra turn", async () => {
+    const clock = new VirtualClock();
+    const reg = await udpPeer();
+    open.push(reg);
+    const t = await transport(clock, "udp:127.0.0.1:0");
+    void t.send(register(`sip:127.0.0.1:${reg.port}`));
+    await reg.waitFor(1);
+    clock.hold(500 + LATE_TIMER_MS - 1);
+    clock.advanceSync(0);
+    expect(t.counters.retransmissions).toBe(1);
+    await reg.waitFor(2);
   });
 
   it("reports no retransmission over TCP, even when the reply takes longer than T1", async () => {
