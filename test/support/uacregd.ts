@@ -23,7 +23,10 @@ export interface UacregdOptions {
   rows?: RegistrantRow[];
   /** `registrant:` keys (OpenSIPS names); defaults: hash_size 1, timer_interval 10. */
   registrant?: Record<string, unknown>;
-  /** `tm:` keys; default fr_timeout 5. */
+  /**
+   * `tm:` keys; none by default, so fr_timeout is the daemon's 30 s: on a loaded CI host a registrar in the test
+   * process can stall for seconds (a synchronous module load, GC), and a test not about timeouts must not time out.
+   */
   tm?: Record<string, unknown>;
   /** Extra top-level keys, merged last (e.g. `metrics`, `clustering`). */
   extra?: Record<string, unknown>;
@@ -141,7 +144,7 @@ async function startUacregdOnce(opts: UacregdOptions): Promise<Uacregd> {
     listen: opts.listen ?? [`udp:127.0.0.1:${sipPort}`],
     db_url: dbUrl,
     registrant: { hash_size: 1, timer_interval: 10, ...opts.registrant },
-    tm: { fr_timeout: 5, ...opts.tm },
+    tm: { ...opts.tm },
     mi: {
       http: { listen: `127.0.0.1:${miPort}`, root: "mi" },
       fifo: { path: fifoPath, reply_dir: `${dir}/`, mode: "0600" },
