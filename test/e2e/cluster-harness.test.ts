@@ -97,12 +97,15 @@ describe("the takeover checker, on hand-made registrar logs", () => {
   it("(c) gives each record's re-registration time after the event and reports those past the deadline", () => {
     const bob = recordKey("sip:bob@reg.test", "sip:bob@10.0.0.9:5060");
     const carol = recordKey("sip:carol@reg.test", "sip:carol@10.0.0.9:5060");
+    const dave = recordKey("sip:dave@reg.test", "sip:dave@10.0.0.9:5060");
     const of = (aor: string) => [{ uri: `sip:${aor.slice(4, aor.indexOf("@"))}@10.0.0.9:5060`, expires: 60 }];
     const r = checkTakeover({
       entries: [
         entry({ at: 100, cseq: 1 }),
         entry({ at: 100, cseq: 1, aor: "sip:bob@reg.test", contacts: of("sip:bob@reg.test") }),
         entry({ at: 100, cseq: 1, aor: "sip:carol@reg.test", contacts: of("sip:carol@reg.test") }),
+        // dave's last registration by a was logged in the kill's own ms: it is a's, and must come back too
+        entry({ at: 1000, cseq: 1, aor: "sip:dave@reg.test", contacts: of("sip:dave@reg.test") }),
         // node a is killed at 1000; b takes alice at +2 s and bob at +9 s, carol never comes back
         entry({ at: 3000, cseq: 2, source: "127.0.0.3:7000" }),
         entry({
@@ -121,13 +124,15 @@ describe("the takeover checker, on hand-made registrar logs", () => {
         [ALICE, 2000],
         [bob, 9000],
         [carol, undefined],
+        [dave, undefined],
       ]),
     );
     expect(r.violations).toEqual([
       { kind: "not-re-registered", record: bob, deadlineMs: 5000, afterMs: 9000 },
       { kind: "not-re-registered", record: carol, deadlineMs: 5000 },
+      { kind: "not-re-registered", record: dave, deadlineMs: 5000 },
     ]);
-    expect(r.failover).toEqual({ count: 2, missing: 1, medianMs: 5500, maxMs: 9000 });
+    expect(r.failover).toEqual({ count: 2, missing: 2, medianMs: 5500, maxMs: 9000 });
   });
 });
 

@@ -26,8 +26,9 @@ export interface ReRegistrationEvent {
   at: number;
   /** Every listed record must see an accepted REGISTER within `deadlineMs` after `at`. */
   deadlineMs: number;
-  /** The records that must come back. Default: those whose last accepted REGISTER before `at` came from `node`, or,
-   * without `node`, every record with an accepted REGISTER before `at`. */
+  /** The records that must come back. Default: those whose last accepted REGISTER up to `at` came from `node`, or,
+   * without `node`, every record with an accepted REGISTER up to `at`. "Up to" includes `at`'s own ms: the log is in
+   * whole ms, and a test takes `at` just after it saw the last registration, often in the same ms. */
   records?: readonly string[];
   /** The node the event hit (e.g. the one killed). */
   node?: string;
@@ -139,7 +140,7 @@ export function checkTakeover(input: TakeoverCheckInput): TakeoverCheckReport {
       if (previous && previous.callId !== entry.callId) left.add(previous.callId);
       leftCallIds.set(record, left);
       last.set(record, { callId: entry.callId, cseq: entry.cseq });
-      if (event && entry.at < event.at) lastAcceptedBy.set(record, { node: from, at: entry.at });
+      if (event && entry.at <= event.at) lastAcceptedBy.set(record, { node: from, at: entry.at });
       if (event && entry.at >= event.at && counts(from) && !firstAfterEvent.has(record)) {
         firstAfterEvent.set(record, entry.at - event.at);
       }
