@@ -19,16 +19,22 @@ async function transport(clock: VirtualClock, listen: string, extra: { idleTimeo
   return t;
 }
 
+/** Sends a REGISTER to the peer on `port`; the getter returns its outcome, undefined until the send ends. */
+function watch(t: SipTransport, port: number): () => TransactionOutcome | undefined {
+  let outcome: TransactionOutcome | undefined;
+  void t.send(register(`sip:127.0.0.1:${port}`)).then((o) => {
+    outcome = o;
+  });
+  return () => outcome;
+}
+
 describe("SipTransport on a virtual clock", () => {
   it("retransmits at T1, 2·T1, 4·T1… and times out at fr_timeout, from one timer on the clock", async () => {
     const clock = new VirtualClock();
     const reg: UdpPeer = await udpPeer();
     open.push(reg);
     const t = await transport(clock, "udp:127.0.0.1:0");
-    let outcome: TransactionOutcome | undefined;
-    void t.send(register(`sip:127.0.0.1:${reg.port}`)).then((o) => {
-      outcome = o;
-    });
+    const outcome = watch(t, reg.port);
     await reg.waitFor(1);
     expect(clock.pendingTimers).toBe(1);
     expect(clock.nextDeadline()).toBe(500);
@@ -42,7 +48,7 @@ describe("SipTransport on a virtual clock", () => {
     expect(sentAt).toEqual([500, 1500, 3500, 7500]);
     await clock.advance(30_000 - clock.now());
     await settle();
-    expect(outcome).toEqual({ kind: "timeout", local: t.sockets()[0], proto: "udp", retransmissions: 9 });
+    expect(outcome()).toEqual({ kind: "timeout", local: t.sockets()[0], proto: "udp", retransmissions: 9 });
     expect(t.counters.timeouts).toBe(1);
     expect(clock.pendingTimers).toBe(0);
   });
@@ -81,21 +87,19 @@ describe("SipTransport on a virtual clock", () => {
     });
     open.push(reg);
     const t = await transport(clock, "udp:127.0.0.1:0");
-    let outcome: TransactionOutcome | undefined;
-    void t.send(register(`sip:127.0.0.1:${reg.port}`)).then((o) => {
-      outcome = o;
-    });
+    const outcome = watch(t, reg.port);
     await reg.waitFor(1);
     // The process is held (a blocking disk write, SIGSTOP) past Timer F; the answer reaches its socket meanwhile.
     clock.hold(31_000);
     answer?.();
     await afterTicks();
     clock.advanceSync(0); // the timer fires 30.5 s late, before the event loop has read the socket
-    expect(outcome).toBeUndefined();
+    expect(outcome()).toBeUndefined();
     await settle();
     await settle();
-    expect(outcome).toMatchObject({ kind: "response", retransmissions: 0, local: t.sockets()[0], proto: "udp" });
-    expect(outcome?.kind === "response" && outcome.response.status).toBe(200);
+    const o = outcome();
+    expect(o).toMatchObject({ kind: "response", retransmissions: 0, local: t.sockets()[0], proto: "udp" });
+    expect(o?.kind === "response" && o.response.status).toBe(200);
     expect(t.counters.timeouts).toBe(0);
     expect(t.counters.retransmissions).toBe(0);
     expect(reg.received).toHaveLength(1);
