@@ -1,6 +1,6 @@
 import { settle, VirtualClock } from "@uacreg/runtime/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { CATCH_UP_TURNS, LATE_TIMER_MS, SipTransport } from "./sip-transport.js";
+import { LATE_TIMER_MS, SipTransport } from "./sip-transport.js";
 import { type StreamPeer, streamPeer } from "./test-support/stream-peer.js";
 import { echoResponse, register, type UdpPeer, udpPeer } from "./test-support/udp-peer.js";
 import type { TransactionOutcome } from "./transaction-outcome.js";
@@ -127,7 +127,6 @@ describe("SipTransport on a virtual clock", () => {
     expect(await silent).toMatchObject({ kind: "timeout", retransmissions: 0 });
     expect(t.counters.timeouts).toBe(1);
     expect(reg.received).toHaveLength(101);
-    expect(CATCH_UP_TURNS * 32).toBeGreaterThan(100);
   });
 
   it("a timer late by less than LATE_TIMER_MS runs at once: Timer E retransmits without an extra turn", async () => {
