@@ -7,7 +7,6 @@ import { createSocket } from "node:dgram";
 import { connect } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { type DemoRegistrar, startDemoRegistrar } from "@uacreg/demo-registrar";
-import { freePort } from "../support/free-port.js";
 import { rawHeader, rawStatus, UdpSipPeer } from "../support/udp-sip-peer.js";
 import { registrantRow, startUacregd, stopAllUacregd } from "../support/uacregd.js";
 
@@ -89,11 +88,12 @@ describe("garbage on the SIP sockets", () => {
   it("changes nothing: the process runs, the record stays REGISTERED and refreshes, OPTIONS gets 200", async () => {
     registrar = await startDemoRegistrar({ users: { alice: "secret" }, realm: "reg.test" });
     const REG = `sip:127.0.0.1:${registrar.port}`;
-    const port = await freePort();
+    // UDP and TCP on one port, a fresh one on each attempt (a port in the ephemeral range can be taken meanwhile).
     const d = await startUacregd({
       rows: [registrantRow({ registrar: REG, state: 1 })],
-      listen: [`udp:127.0.0.1:${port}`, `tcp:127.0.0.1:${port}`],
+      listen: (p) => [`udp:127.0.0.1:${p}`, `tcp:127.0.0.1:${p}`],
     });
+    const port = d.sipPort;
     const key = ["sip:alice@reg.test", "sip:alice@127.0.0.1:5099", REG];
     expect(await d.mi("reg_enable", key)).toBe("OK");
     const [before] = await d.waitFor((l) => l[0]?.state === "REGISTERED_STATE", 10_000);

@@ -1,19 +1,23 @@
 /**
  * Checks of the interoperability harness itself (test/support, test/sipp, test/kamailio): every SIPp registrar
  * scenario answers a hand-written REGISTER exchange the way its header comment says, and the Kamailio registrar
- * verifies real digests (MD5 through SIPp's UAC, SHA-256 by hand) and records the binding.
+ * verifies real digests (MD5 through SIPp's UAC, SHA-256 by hand) and records the binding; the daemon harness
+ * starts a daemon again on a fresh port when the one it was given is taken.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { type AddressInfo, createServer } from "node:net";
 import { startDemoRegistrar } from "@uacreg/demo-registrar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkDigestResponse } from "../support/digest-check.js";
 import { type Kamailio, startKamailio, stopAllKamailio } from "../support/kamailio.js";
 import { startSipp, stopAllSipp } from "../support/sipp.js";
+import { startUacregd, stopAllUacregd } from "../support/uacregd.js";
 import { rawHeader, rawStatus, UdpSipPeer } from "../support/udp-sip-peer.js";
 
 afterAll(async () => {
   await stopAllSipp();
   await stopAllKamailio();
+  await stopAllUacregd();
 });
 
 interface RegisterOpts {
@@ -573,6 +577,31 @@ describe("demo registrar (@uacreg/demo-registrar) against SIPp's UAC", () => {
       ]);
     } finally {
       await registrar.close();
+    }
+  });
+});
+
+describe("the daemon harness (test/support/uacregd.ts)", () => {
+  it("listen as a function: a port taken before the bind is retried with a fresh port, not the same one", async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
+    const taken = (blocker.address() as AddressInfo).port;
+    try {
+      const given: number[] = [];
+      const d = await startUacregd({
+        listen: (p) => {
+          given.push(p);
+          // The first attempt meets a TCP port another process holds, as a port picked by freePort() can be.
+          const tcp = given.length === 1 ? taken : p;
+          return [`udp:127.0.0.1:${p}`, `tcp:127.0.0.1:${tcp}`];
+        },
+      });
+      expect(given).toHaveLength(2);
+      expect(d.sipPort).toBe(given[1]);
+      expect(await d.mi("version")).toBeDefined();
+      expect(await d.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+    } finally {
+      await new Promise<void>((r) => blocker.close(() => r()));
     }
   });
 });

@@ -32,8 +32,11 @@ export interface UacregdOptions {
   extra?: Record<string, unknown>;
   /** A db_url to use instead of a fresh SQLite file (its table must exist). */
   dbUrl?: string;
-  /** Listen sockets; default one UDP socket on a free loopback port. */
-  listen?: string[];
+  /**
+   * Listen sockets; default one UDP socket on a free loopback port. As a function it gets that port (`sipPort`),
+   * fresh on each of startUacregd's attempts, so a port taken before the bind is retried on another one.
+   */
+  listen?: string[] | ((sipPort: number) => string[]);
 }
 
 export interface RegListRecord {
@@ -141,7 +144,7 @@ async function startUacregdOnce(opts: UacregdOptions): Promise<Uacregd> {
     await repo.close();
   }
   const config = {
-    listen: opts.listen ?? [`udp:127.0.0.1:${sipPort}`],
+    listen: typeof opts.listen === "function" ? opts.listen(sipPort) : (opts.listen ?? [`udp:127.0.0.1:${sipPort}`]),
     db_url: dbUrl,
     registrant: { hash_size: 1, timer_interval: 10, ...opts.registrant },
     tm: { ...opts.tm },
