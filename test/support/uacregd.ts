@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { openRepository } from "@uacreg/db";
 import { sqliteAdapter } from "@uacreg/db-sqlite";
 import type { RegistrantRow } from "@uacreg/engine";
@@ -163,18 +164,11 @@ async function startUacregdOnce(opts: UacregdOptions): Promise<Uacregd> {
     env: { ...process.env, TZ: "UTC" },
   });
   const lines: string[] = [];
-  // A pipe read can end in the middle of a line (the daemon writes a burst's lines in one write, which may exceed
-  // what one read returns): the unfinished part waits for the next chunk of the same stream.
-  const collector = () => {
-    let partial = "";
-    return (chunk: Buffer) => {
-      const parts = (partial + chunk.toString("utf8")).split("\n");
-      partial = parts.pop() ?? "";
-      lines.push(...parts.filter(Boolean));
-    };
-  };
-  child.stdout?.on("data", collector());
-  child.stderr?.on("data", collector());
+  // node:readline splits each stream into lines: a pipe read can end in the middle of a line (the daemon writes a
+  // burst's lines in one write, which may exceed what one read returns) or of a UTF-8 character.
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream, crlfDelay: Infinity }).on("line", (l) => l && lines.push(l));
+  }
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
     child.once("exit", (code, signal) => r({ code, signal })),
   );
