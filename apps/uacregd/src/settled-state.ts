@@ -7,10 +7,9 @@
  *
  * Only the records with a transaction in flight that left a state other than REGISTERED are remembered (bounded by
  * `registrant.max_in_flight` plus the queue), so the memory does not grow with the table. A record in flight with no
- * entry left REGISTERED: a refresh (the steady state, every record every expiry) makes no identity string and touches
- * no map.
+ * entry left REGISTERED: a refresh (the steady state, every record every expiry) touches no map.
  */
-import { isErrorState, isInFlight, keyIdentity, type RegistrantKey, STATE_NAMES, type StateName } from "@uacreg/core";
+import { isErrorState, isInFlight, type RegistrantKey, STATE_NAMES, type StateName } from "@uacreg/core";
 
 const REGISTERED: StateName = "REGISTERED_STATE";
 
@@ -34,9 +33,22 @@ export function failureState(name: StateName): boolean {
   return isErrorState(stateNumber(name));
 }
 
+/** A record in flight that left a settled state other than REGISTERED (several share a contact: chained). */
+interface Departed {
+  readonly aor: string;
+  readonly registrar: string;
+  state: StateName;
+  next: Departed | undefined;
+}
+
 export class SettledStates {
-  /** identity → the settled state a record in flight left. */
-  readonly #departed = new Map<string, StateName>();
+  /**
+   * contact → the records in flight with that contact that left a settled state other than REGISTERED. Keyed by the
+   * record's own contact string, whose hash V8 keeps in the string after the first lookup: no identity string is built
+   * per event (a key's three strings joined, hashed anew each time, were most of this class's cost on a ramp).
+   */
+  readonly #departed = new Map<string, Departed>();
+  #size = 0;
 
   /**
    * Takes one state change in and returns the record's settled state before it. Call it for every change, in order.
@@ -44,25 +56,55 @@ export class SettledStates {
   observe(e: StateChange): StateName {
     if (!inFlightState(e.from)) {
       // Leaving a settled state: remember it while in flight, unless it is REGISTERED (the default of no entry).
-      if (inFlightState(e.to) && e.from !== REGISTERED) this.#departed.set(keyIdentity(e.key), e.from);
+      if (inFlightState(e.to) && e.from !== REGISTERED) this.#remember(e.key, e.from);
       return e.from;
     }
-    if (this.#departed.size === 0) return REGISTERED;
-    const id = keyIdentity(e.key);
-    const before = this.#departed.get(id) ?? REGISTERED;
-    if (!inFlightState(e.to)) this.#departed.delete(id);
-    return before;
+    if (this.#size === 0) return REGISTERED;
+    const found = this.#find(e.key);
+    if (found === undefined) return REGISTERED;
+    if (!inFlightState(e.to)) this.#forget(e.key);
+    return found.state;
   }
 
   /** The settled state of a record now in `state`. */
   settledOf(key: RegistrantKey, state: StateName): StateName {
     if (!inFlightState(state)) return state;
-    if (this.#departed.size === 0) return REGISTERED;
-    return this.#departed.get(keyIdentity(key)) ?? REGISTERED;
+    if (this.#size === 0) return REGISTERED;
+    return this.#find(key)?.state ?? REGISTERED;
   }
 
   /** Records in flight remembered now (for tests). */
   get size(): number {
-    return this.#departed.size;
+    return this.#size;
+  }
+
+  #find(key: RegistrantKey): Departed | undefined {
+    for (let d = this.#departed.get(key.contact); d !== undefined; d = d.next) {
+      if (d.aor === key.aor && d.registrar === key.registrar) return d;
+    }
+    return undefined;
+  }
+
+  #remember(key: RegistrantKey, state: StateName): void {
+    const found = this.#find(key);
+    if (found !== undefined) {
+      found.state = state;
+      return;
+    }
+    const head = this.#departed.get(key.contact);
+    this.#departed.set(key.contact, { aor: key.aor, registrar: key.registrar, state, next: head });
+    this.#size++;
+  }
+
+  #forget(key: RegistrantKey): void {
+    let prev: Departed | undefined;
+    for (let d = this.#departed.get(key.contact); d !== undefined; prev = d, d = d.next) {
+      if (d.aor !== key.aor || d.registrar !== key.registrar) continue;
+      if (prev !== undefined) prev.next = d.next;
+      else if (d.next !== undefined) this.#departed.set(key.contact, d.next);
+      else this.#departed.delete(key.contact);
+      this.#size--;
+      return;
+    }
   }
 }
