@@ -129,7 +129,12 @@ async function ramp(kind, dir, n, registrar, { expires, miProbe = false, limitMs
   let miBusy = false;
   const until = performance.now() + limitMs;
   for (;;) {
-    const stats = await registrar.stats();
+    // uacregd sends nothing before its rows are loaded (packages/engine registrant-engine.ts `start`: the bucket walk
+    // starts once the load is done): until it logs so, the registrar is not asked. Asking it is a kamcmd process every
+    // 20 ms, which competed with the load for this machine's two cores.
+    const beforeLoad =
+      kind === "uacregd" && r.readyMs === undefined && !client.log().includes("registrant records loaded");
+    const stats = beforeLoad ? s0 : await registrar.stats();
     const t = performance.now();
     const c = cpu();
     const regs = stats["core:rcv_requests_register"] - s0["core:rcv_requests_register"];
