@@ -60,10 +60,9 @@ export class SettledStates {
       return e.from;
     }
     if (this.#size === 0) return REGISTERED;
-    const found = this.#find(e.key);
-    if (found === undefined) return REGISTERED;
-    if (!inFlightState(e.to)) this.#forget(e.key);
-    return found.state;
+    // Back to a settled state: the entry goes; still in flight: it stays.
+    const found = inFlightState(e.to) ? this.#find(e.key) : this.#take(e.key);
+    return found?.state ?? REGISTERED;
   }
 
   /** The settled state of a record now in `state`. */
@@ -91,12 +90,17 @@ export class SettledStates {
       found.state = state;
       return;
     }
-    const head = this.#departed.get(key.contact);
-    this.#departed.set(key.contact, { aor: key.aor, registrar: key.registrar, state, next: head });
+    this.#departed.set(key.contact, {
+      aor: key.aor,
+      registrar: key.registrar,
+      state,
+      next: this.#departed.get(key.contact),
+    });
     this.#size++;
   }
 
-  #forget(key: RegistrantKey): void {
+  /** Removes the record's entry and returns it (undefined when it has none). */
+  #take(key: RegistrantKey): Departed | undefined {
     let prev: Departed | undefined;
     for (let d = this.#departed.get(key.contact); d !== undefined; prev = d, d = d.next) {
       if (d.aor !== key.aor || d.registrar !== key.registrar) continue;
@@ -104,7 +108,8 @@ export class SettledStates {
       else if (d.next !== undefined) this.#departed.set(key.contact, d.next);
       else this.#departed.delete(key.contact);
       this.#size--;
-      return;
+      return d;
     }
+    return undefined;
   }
 }
