@@ -129,12 +129,15 @@ async function ramp(kind, dir, n, registrar, { expires, miProbe = false, limitMs
   let miBusy = false;
   const until = performance.now() + limitMs;
   for (;;) {
+    if (kind === "uacregd" && r.readyMs === undefined && client.log().includes("registrant records loaded")) {
+      r.loadedMs = performance.now() - t0;
+      r.cpuLoaded = cpu();
+      r.readyMs = r.loadedMs;
+    }
     // uacregd sends nothing before its rows are loaded (packages/engine registrant-engine.ts `start`: the bucket walk
     // starts once the load is done): until it logs so, the registrar is not asked. Asking it is a kamcmd process every
     // 20 ms, which competed with the load for this machine's two cores.
-    const beforeLoad =
-      kind === "uacregd" && r.readyMs === undefined && !client.log().includes("registrant records loaded");
-    const stats = beforeLoad ? s0 : await registrar.stats();
+    const stats = kind === "uacregd" && r.readyMs === undefined ? s0 : await registrar.stats();
     const t = performance.now();
     const c = cpu();
     const regs = stats["core:rcv_requests_register"] - s0["core:rcv_requests_register"];
@@ -146,11 +149,6 @@ async function ramp(kind, dir, n, registrar, { expires, miProbe = false, limitMs
       // the last sample before the registrar saw the first REGISTER: start-up cost
       r.firstRegisterMs = prev.t - t0;
       r.cpuBeforeFirst = prev.cpu;
-    }
-    if (kind === "uacregd" && r.readyMs === undefined && client.log().includes("registrant records loaded")) {
-      r.loadedMs = t - t0;
-      r.cpuLoaded = c;
-      r.readyMs = r.loadedMs;
     }
     if (t - lastMem > 500) {
       lastMem = t;
