@@ -335,6 +335,8 @@ async function soakRun(n) {
         registeredAtRegistrar: s1["usrloc:location_contacts"],
         registrarCpu: registrar.cpu() - regCpu0,
         rampCpuPer1k: rampRow.cpuPer1k,
+        // what the process holds after the refresh cycles (V8 keeps or gives back its heap between the waves)
+        endMB: kind === "uacregd" ? client.mem().rssMB : client.pssMB(),
       };
       r.cpuPer1kRefreshes = (r.cpu / refreshes) * 1000;
       r.registrarCpuPer1kRefreshes = (r.registrarCpu / refreshes) * 1000;
@@ -350,7 +352,7 @@ async function soakRun(n) {
       console.log(
         `  ${kind}: ${refreshes} refreshes in ${r.holdS} s (${L.fmt(r.refreshesPerRecord, 2)}/record), ` +
           `${L.fmt(r.transactionsPerRefresh)} REGISTERs/refresh, ${L.fmt(r.cpuPer1kRefreshes)} CPU-s/1k refreshes, ` +
-          `lapsed ${r.lapsed}, registrar ${L.fmt(r.registrarCpuPer1kRefreshes)} CPU-s/1k`,
+          `lapsed ${r.lapsed}, registrar ${L.fmt(r.registrarCpuPer1kRefreshes)} CPU-s/1k, memory at the end ${L.fmt(r.endMB, 0)} MB`,
       );
     } finally {
       await registrar.stop();
@@ -508,6 +510,7 @@ function markdown() {
     row("refreshes per record", (r) => r.refreshesPerRecord, 2);
     row("bindings lapsed at the registrar (usrloc expired)", (r) => r.lapsed, 0);
     row("registrar CPU-s per 1,000 refreshes", (r) => r.registrarCpuPer1kRefreshes);
+    row("memory MB at the end of the hold (uacregd VmRSS, Kamailio PSS sum)", (r) => r.endMB, 0);
     row("load average at the start of the hold", (r) => r.load, 0);
     lines.push("");
   }
