@@ -84,18 +84,16 @@ export class SettledStates {
     return undefined;
   }
 
+  /** One look-up of the contact: its chain is walked for the record, and the new entry goes at its head. */
   #remember(key: RegistrantKey, state: StateName): void {
-    const found = this.#find(key);
-    if (found !== undefined) {
-      found.state = state;
-      return;
+    const head = this.#departed.get(key.contact);
+    for (let d = head; d !== undefined; d = d.next) {
+      if (d.aor === key.aor && d.registrar === key.registrar) {
+        d.state = state;
+        return;
+      }
     }
-    this.#departed.set(key.contact, {
-      aor: key.aor,
-      registrar: key.registrar,
-      state,
-      next: this.#departed.get(key.contact),
-    });
+    this.#departed.set(key.contact, { aor: key.aor, registrar: key.registrar, state, next: head });
     this.#size++;
   }
 
