@@ -12,7 +12,6 @@ import type { BranchGenerator } from "./branch-generator.js";
 import { CompletedTransactions } from "./completed-transactions.js";
 import type { LocalSocket } from "./local-socket.js";
 import { NonInviteClientTransaction } from "./non-invite-client-transaction.js";
-import { RecentExchanges } from "./recent-exchanges.js";
 import type { Target } from "./rfc3263-resolver.js";
 import type { SendJob } from "./send-job.js";
 import { hostPort } from "./socket-spec.js";
@@ -111,8 +110,6 @@ export class TransactionLayer {
   private readonly topVia: TopViaFields = { branch: undefined, received: undefined, rport: undefined };
   /** Scratch: where that Via's branch and sent-by lie in the response's head (compared there, never cut out). */
   private readonly viaSpots = topViaSpots();
-  /** The last few ended exchanges, kept so that V8 keeps their hidden classes through a quiet gap. */
-  private readonly recent = new RecentExchanges<ClientTransaction, SendJob, TransactionOutcome>();
 
   constructor(
     private readonly timers: TransactionTimers,
@@ -308,12 +305,6 @@ export class TransactionLayer {
       this.untrack(tx);
     }
     this.completed.clear();
-    this.recent.clear();
-  }
-
-  /** The outcomes of the last few ended transactions, oldest first ({@link RecentExchanges}). */
-  recentOutcomes(): TransactionOutcome[] {
-    return this.recent.outcomes();
   }
 
   private fire(tx: ClientTransaction, now: number): void {
@@ -354,7 +345,6 @@ export class TransactionLayer {
       tx.conn = undefined;
     }
     this.events.ended(job, outcome);
-    this.recent.keep(tx, job, outcome);
   }
 
   /** (Re)files `tx` at its next deadline: Timer E/F in the heap, Timer K in the FIFO; forgets it once terminated. */
