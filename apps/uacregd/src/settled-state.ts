@@ -41,6 +41,14 @@ interface Departed {
   next: Departed | undefined;
 }
 
+/** The entry of `key`'s record in the chain of its contact starting at `head` (records told apart by AOR and registrar). */
+function inChain(head: Departed | undefined, key: RegistrantKey): Departed | undefined {
+  for (let d = head; d !== undefined; d = d.next) {
+    if (d.aor === key.aor && d.registrar === key.registrar) return d;
+  }
+  return undefined;
+}
+
 export class SettledStates {
   /**
    * contact → the records in flight with that contact that left a settled state other than REGISTERED. Keyed by the
@@ -78,20 +86,16 @@ export class SettledStates {
   }
 
   #find(key: RegistrantKey): Departed | undefined {
-    for (let d = this.#departed.get(key.contact); d !== undefined; d = d.next) {
-      if (d.aor === key.aor && d.registrar === key.registrar) return d;
-    }
-    return undefined;
+    return inChain(this.#departed.get(key.contact), key);
   }
 
   /** One look-up of the contact: its chain is walked for the record, and the new entry goes at its head. */
   #remember(key: RegistrantKey, state: StateName): void {
     const head = this.#departed.get(key.contact);
-    for (let d = head; d !== undefined; d = d.next) {
-      if (d.aor === key.aor && d.registrar === key.registrar) {
-        d.state = state;
-        return;
-      }
+    const found = inChain(head, key);
+    if (found !== undefined) {
+      found.state = state;
+      return;
     }
     this.#departed.set(key.contact, { aor: key.aor, registrar: key.registrar, state, next: head });
     this.#size++;
