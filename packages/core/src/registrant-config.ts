@@ -352,9 +352,19 @@ const SEPARATOR = "\u0000";
  */
 function credentialsText(username: string | undefined, password: string | undefined): string | undefined {
   if (password === undefined) return username;
-  // join, not `+`: V8 makes `+` of 13 characters or more a rope that keeps both parts alive; join makes one flat string.
-  return [username ?? "", SEPARATOR, password].join("");
+  // join, not `+`: V8 makes `+` of 13 characters or more a rope that keeps both parts alive; join makes one flat
+  // string. One array for every row (emptied after), not a new one per row loaded.
+  const parts = CREDENTIAL_PARTS;
+  parts[0] = username ?? "";
+  parts[2] = password;
+  const text = parts.join("");
+  parts[0] = "";
+  parts[2] = "";
+  return text;
 }
+
+/** {@link credentialsText}'s parts: username, {@link SEPARATOR}, password (the outer two cleared between uses). */
+const CREDENTIAL_PARTS: string[] = ["", SEPARATOR, ""];
 
 const ENABLED = 1;
 const FORCE_SINGLE = 2;

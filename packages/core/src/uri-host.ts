@@ -52,6 +52,45 @@ export function nameProblemAt(text: string, from: number, to: number): string | 
   return undefined;
 }
 
+/**
+ * Whether {@link nameProblemAt} finds no problem in `text[from, to)`, in one pass over the characters instead of
+ * one per rule (the labels, their digits, the dotted quad): the URIs of every row loaded are checked with it (a
+ * million at start-up), and the problem is named by {@link nameProblemAt} only for a host this refuses.
+ */
+export function isValidNameAt(text: string, from: number, to: number): boolean {
+  const end = to > from && text.charCodeAt(to - 1) === 0x2e ? to - 1 : to;
+  if (end === from || end - from > MAX_NAME) return false;
+  let labels = 0;
+  let allDigits = true;
+  let lastDigits = false;
+  let quad = true; // every label so far of 1 to 3 digits and at most 255
+  let start = from;
+  let digits = true;
+  let value = 0;
+  for (let i = from; i <= end; i++) {
+    const c = i === end ? 0x2e : text.charCodeAt(i);
+    if (c === 0x2e) {
+      const length = i - start;
+      if (length === 0 || length > MAX_LABEL) return false;
+      if (text.charCodeAt(start) === 0x2d || text.charCodeAt(i - 1) === 0x2d) return false;
+      labels++;
+      if (!digits) allDigits = false;
+      else if (length > 3 || value > 255) quad = false;
+      lastDigits = digits;
+      start = i + 1;
+      digits = true;
+      value = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      value = value * 10 + (c - 0x30);
+    } else {
+      if (!isLabelChar(c)) return false;
+      digits = false;
+    }
+  }
+  // All numeric: a dotted quad only; else the last label is not all digits (RFC 3261 §25.1 `toplabel`).
+  return allDigits ? labels === 4 && quad : !lastDigits;
+}
+
 /** The problem of the label `host[start, stop)`, if any. */
 function labelProblem(host: string, start: number, stop: number): string | undefined {
   if (stop === start) return "has an empty label";
