@@ -11,7 +11,8 @@
  * @returns the unmasked unsigned 32-bit hash
  */
 export function coreHash(text: string): number {
-  if (isAscii(text)) return hashAscii(text);
+  const ascii = hashAscii(text);
+  if (ascii >= 0) return ascii;
   const bytes = encoder.encode(text);
   return hashBytes(bytes.length, (i) => {
     const b = bytes[i] ?? 0;
@@ -26,32 +27,30 @@ export function bucketOf(aor: string, bucketCount: number): number {
 
 const encoder = new TextEncoder();
 
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) >= 0x80) return false;
-  }
-  return true;
-}
-
 /**
  * {@link hashBytes} over an ASCII string's characters (its UTF-8 bytes, all below 0x80: no sign extension), read
- * directly: every record inserted hashes its AOR here, so no closure per call.
+ * directly: every record inserted hashes its AOR here, so no closure per call. -1 (never a hash: those are unsigned)
+ * at the first character from 0x80 on, found in the same pass instead of a scan of its own first.
  */
 function hashAscii(text: string): number {
   const len = text.length;
   let h = 0;
   let p = 0;
   for (; p + 4 <= len; p += 4) {
-    const v =
-      ((text.charCodeAt(p) << 24) +
-        (text.charCodeAt(p + 1) << 16) +
-        (text.charCodeAt(p + 2) << 8) +
-        text.charCodeAt(p + 3)) >>>
-      0;
+    const c0 = text.charCodeAt(p);
+    const c1 = text.charCodeAt(p + 1);
+    const c2 = text.charCodeAt(p + 2);
+    const c3 = text.charCodeAt(p + 3);
+    if ((c0 | c1 | c2 | c3) >= 0x80) return -1;
+    const v = ((c0 << 24) + (c1 << 16) + (c2 << 8) + c3) >>> 0;
     h = (h + ((v ^ (v >>> 3)) >>> 0)) >>> 0;
   }
   let v = 0;
-  for (; p < len; p++) v = ((v << 8) + text.charCodeAt(p)) >>> 0;
+  for (; p < len; p++) {
+    const c = text.charCodeAt(p);
+    if (c >= 0x80) return -1;
+    v = ((v << 8) + c) >>> 0;
+  }
   h = (h + ((v ^ (v >>> 3)) >>> 0)) >>> 0;
   return (h + (h >>> 11) + ((h >>> 13) + (h >>> 23))) >>> 0;
 }

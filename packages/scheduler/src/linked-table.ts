@@ -305,18 +305,29 @@ function sameKey(a: RecordKey, b: RecordKey): boolean {
 }
 
 /**
- * A 30-bit FNV-1a hash of the key (a V8 small integer; the index sets bit 30 to mark a used slot). Equal hashes are
- * told apart by comparing the strings.
+ * A 30-bit hash of the key (a V8 small integer; the index sets bit 30 to mark a used slot). Equal hashes are told
+ * apart by comparing the strings. FNV-style over two UTF-16 code units per multiplication (half the dependent
+ * multiplications of one per character: every record loaded is hashed here, a million at start-up), then
+ * MurmurHash3's 32-bit finaliser, so that every character reaches the high bits the index's range reduction reads.
  */
 export function keyHash(key: RecordKey): number {
-  let h = fnv(0x811c9dc5, key.aor);
-  h = fnv(Math.imul(h ^ 0, 0x01000193), key.contact);
-  h = fnv(Math.imul(h ^ 0, 0x01000193), key.registrar);
-  return (h ^ (h >>> 30)) & 0x3fffffff;
+  let h = mix(0x811c9dc5, key.aor);
+  h = mix(Math.imul(h ^ 0x2f, 0x01000193), key.contact);
+  h = mix(Math.imul(h ^ 0x2f, 0x01000193), key.registrar);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h & 0x3fffffff;
 }
 
-function fnv(seed: number, text: string): number {
+/** `seed` folded with `text`, two code units (one 32-bit word) per step, an odd last one alone. */
+function mix(seed: number, text: string): number {
   let h = seed;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  const n = text.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) h = Math.imul(h ^ ((text.charCodeAt(i) << 16) | text.charCodeAt(i + 1)), 0x01000193);
+  if (i < n) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h;
 }
