@@ -280,6 +280,9 @@ describe.concurrent("registrant MI commands", () => {
     const key = { aor: row.aor, contact: row.binding_URI, registrar: row.registrar };
     const repo = await openRepository(s.d.dbUrl, {}, [sqliteAdapter]);
     try {
+      // setup's reg_enable answered OK with the write of state 0 queued (the state writer stores it shortly after,
+      // loading TypeORM at this first write): wait for it, as for the writes below.
+      await until(async () => (await repo.findOne(key))?.state === 0, 5000);
       expect((await repo.findOne(key))?.state).toBe(0);
       expect(await s.call("uac_registrant:disable", keyOf(row))).toBe("OK");
       await until(() => s.reg.bindings("sip:alice@reg.test").length === 0, 5000);
