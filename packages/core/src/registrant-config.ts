@@ -7,6 +7,7 @@ import type { RegistrantKey, RegistrantRow } from "./registrant-row.js";
 import { parseSharingTag, type SharingTag } from "./sharing-tag.js";
 import { intern } from "./shared-strings.js";
 import { hostProblem } from "./uri-host.js";
+import { joinFlat } from "./flat-join.js";
 
 /**
  * The range of the `expiry` and `state` columns: PostgreSQL `INTEGER`, and OpenSIPS reads both as a C `int`
@@ -352,19 +353,8 @@ const SEPARATOR = "\u0000";
  */
 function credentialsText(username: string | undefined, password: string | undefined): string | undefined {
   if (password === undefined) return username;
-  // join, not `+`: V8 makes `+` of 13 characters or more a rope that keeps both parts alive; join makes one flat
-  // string. One array for every row (emptied after), not a new one per row loaded.
-  const parts = CREDENTIAL_PARTS;
-  parts[0] = username ?? "";
-  parts[2] = password;
-  const text = parts.join("");
-  parts[0] = "";
-  parts[2] = "";
-  return text;
+  return joinFlat(username ?? "", SEPARATOR, password);
 }
-
-/** {@link credentialsText}'s parts: username, {@link SEPARATOR}, password (the outer two cleared between uses). */
-const CREDENTIAL_PARTS: string[] = ["", SEPARATOR, ""];
 
 const ENABLED = 1;
 const FORCE_SINGLE = 2;

@@ -5,6 +5,7 @@ import type { Destination, RequestForm } from "./register-request.js";
 import { parseRegistrantRow, type RegistrantConfig, type ValidationContext } from "./registrant-config.js";
 import type { RegistrantKey, RegistrantRow } from "./registrant-row.js";
 import { type RegistrantState, type StateName, stateName } from "./registrant-state.js";
+import { joinFlat } from "./flat-join.js";
 
 /** The request in flight (states 1, 2, 8, 9): replies and timeouts are matched against it. */
 export interface PendingRequest {
@@ -142,19 +143,6 @@ const LOW_BITS = 255;
 const LENGTH_SHIFT = 8;
 /** The longest Call-ID a record keeps (23 bits: a SIP message over UDP or TCP is far shorter). */
 const MAX_CALL_ID_LENGTH = 0x7fffff;
-
-/** The two parts {@link joinFlat} joins; cleared after each use. */
-const PAIR: string[] = ["", ""];
-
-/** `a + b` as one flat string (a `+` of 13 or more characters makes a two-part cons string: 32 bytes more). */
-function joinFlat(a: string, b: string): string {
-  PAIR[0] = a;
-  PAIR[1] = b;
-  const joined = PAIR.join("");
-  PAIR[0] = "";
-  PAIR[1] = "";
-  return joined;
-}
 
 /**
  * A record as core makes it (11 fields instead of 15: 32 bytes per record and per copy, and 24 bytes of strings per

@@ -39,7 +39,7 @@ describe("raw rows and all() through the patched paths", () => {
     expect(rows[1]).toEqual([2, "sip:u1@reg.test", 1, 0.25, Buffer.from([1]), null]);
     expect(rows[2499]).toEqual([2500, "sip:u2499@reg.test", 2499, 624.75, Buffer.from([2499 & 255]), "x"]);
     expect(rows.every((r, i) => Array.isArray(r) && r.length === 6 && r[0] === i + 1)).toBe(true);
-    // Arrays as any other: writable, extensible, iterable.
+    // A row made by v8::Array::New is an ordinary array, as the unpatched one was: writable, extensible, iterable.
     const first = rows[0] as unknown[];
     first.push("more");
     expect([...first]).toHaveLength(7);
