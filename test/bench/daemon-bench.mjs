@@ -23,7 +23,8 @@ const sizes = opt("n", quick ? "1000" : "1000,20000,100000")
   .split(",")
   .filter(Boolean)
   .map(Number);
-const clients = opt("clients", "uacregd,kamailio").split(",");
+// floor: node-floor.mjs, the least a Node process does to keep the accounts registered (the floor under uacregd here)
+const clients = opt("clients", "uacregd,kamailio,floor").split(",");
 const soak = flag("soak") || all;
 const soakN = Number(opt("soak-n", quick ? 1000 : 20000));
 const soakCycles = Number(opt("soak-cycles", 3));
@@ -106,6 +107,8 @@ async function ramp(kind, dir, n, registrar, { expires, miProbe = false, limitMs
       data_dir: dir,
       registrant: { hash_size: 1, timer_interval: TIMER_INTERVAL },
     });
+  } else if (kind === "floor") {
+    client = await L.spawnFloor(dir, { registrarPort: registrar.port, n, expires, timer: TIMER_INTERVAL });
   } else {
     L.makeUacregDb(join(dir, "uac.db"), n, `sip:127.0.0.1:${registrar.port}`, expires);
     client = await L.spawnUacClient(dir, {
@@ -120,7 +123,7 @@ async function ramp(kind, dir, n, registrar, { expires, miProbe = false, limitMs
   }
   const t0 = client.startedMs;
   const cpu = () => client.cpu();
-  const r = { client: kind, n, load, uacRandomDelayS: kind === "uacregd" ? undefined : uacRandomDelay(n) };
+  const r = { client: kind, n, load, uacRandomDelayS: kind === "kamailio" ? uacRandomDelay(n) : undefined };
   let prev = { cpu: 0, t: t0, regs: 0 };
   let peakMB = 0;
   let lastMem = 0;
@@ -442,9 +445,29 @@ async function startupRun(n) {
 // ---------------------------------------------------------------------------------------------------------------
 // Markdown
 
+/**
+ * Starts a table of one column per client (uacregd, Kamailio uac_reg, the minimal Node client) and the ratios
+ * uacregd / Kamailio and uacregd / minimal Node; returns the function that adds a row (label, value of a client's
+ * figures, decimals).
+ */
+function tableOf(lines, rows) {
+  const u = rows.find((r) => r.client === "uacregd");
+  const k = rows.find((r) => r.client === "kamailio");
+  const f0 = rows.find((r) => r.client === "floor");
+  lines.push(
+    "| | uacregd | Kamailio uac_reg | minimal Node client | uacregd / Kamailio | uacregd / minimal Node |",
+    "|---|---:|---:|---:|---:|---:|",
+  );
+  const ratioOf = (a, b) => (a !== undefined && b !== undefined ? L.fmt(L.ratio(a, b), 2) : "–");
+  return (label, f, d = 3) => {
+    const [a, b, c] = [u, k, f0].map((r) => (r ? f(r) : undefined));
+    lines.push(`| ${label} | ${L.fmt(a, d)} | ${L.fmt(b, d)} | ${L.fmt(c, d)} | ${ratioOf(a, b)} | ${ratioOf(a, c)} |`);
+  };
+}
+
 function markdown() {
   const lines = [];
-  lines.push(`# Daemon benchmark: uacregd vs Kamailio uac_reg (${out.date})`, "");
+  lines.push(`# Daemon benchmark: uacregd vs Kamailio uac_reg and a minimal Node client (${out.date})`, "");
   lines.push(
     `commit \`${out.commit}\`, Node ${out.node}, uacregd node flags \`${out.nodeFlags || "(none)"}\` (${out.nodeFlagsSource}), ` +
       `uacregd log level ${out.daemonLogLevel}, ` +
@@ -454,16 +477,8 @@ function markdown() {
   );
   for (const { n, rows } of out.ramp) {
     const u = rows.find((r) => r.client === "uacregd");
-    const k = rows.find((r) => r.client === "kamailio");
     lines.push(`## First registrations, N = ${n.toLocaleString("en")}`, "");
-    lines.push("| | uacregd | Kamailio uac_reg | uacregd / Kamailio |", "|---|---:|---:|---:|");
-    const row = (label, f, d = 3) => {
-      const a = u ? f(u) : undefined;
-      const b = k ? f(k) : undefined;
-      lines.push(
-        `| ${label} | ${L.fmt(a, d)} | ${L.fmt(b, d)} | ${a !== undefined && b !== undefined ? L.fmt(L.ratio(a, b), 2) : "–"} |`,
-      );
-    };
+    const row = tableOf(lines, rows);
     row("CPU-s per 1,000 registrations, whole process from start", (r) => r.cpuPer1k);
     row("CPU-s per 1,000 registrations, from the first REGISTER on", (r) => r.cpuPer1kFromFirst);
     row("CPU-s before the first REGISTER", (r) => r.cpuBeforeFirst, 2);
@@ -473,7 +488,7 @@ function markdown() {
     row("s from start until all registered (or the time limit)", (r) => r.allRegisteredMs / 1000, 1);
     row("s from start until the first REGISTER", (r) => r.firstRegisterMs / 1000, 2);
     row("REGISTERs per registration", (r) => r.registersPerRegistration);
-    row("peak memory MB (uacregd VmHWM, Kamailio PSS sum)", (r) => r.peakMB, 0);
+    row("peak memory MB (uacregd VmHWM, Kamailio PSS sum, minimal Node PSS)", (r) => r.peakMB, 0);
     row(`idle memory MB, ${idleMs / 1000} s after all registered`, (r) => r.idleMB, 0);
     row("registrar CPU-s during the ramp", (r) => r.registrarCpuRamp, 2);
     row("load average (1/5/15 min) at the start", (r) => r.load, 0);
@@ -495,22 +510,13 @@ function markdown() {
   }
   for (const { n, rows } of out.soak) {
     lines.push(`## Steady state, N = ${n.toLocaleString("en")}, expiry 60 s, held ${rows[0]?.holdS} s`, "");
-    lines.push("| | uacregd | Kamailio uac_reg | uacregd / Kamailio |", "|---|---:|---:|---:|");
-    const u = rows.find((r) => r.client === "uacregd");
-    const k = rows.find((r) => r.client === "kamailio");
-    const row = (label, f, d = 3) => {
-      const a = u ? f(u) : undefined;
-      const b = k ? f(k) : undefined;
-      lines.push(
-        `| ${label} | ${L.fmt(a, d)} | ${L.fmt(b, d)} | ${a !== undefined && b !== undefined ? L.fmt(L.ratio(a, b), 2) : "–"} |`,
-      );
-    };
+    const row = tableOf(lines, rows);
     row("CPU-s per 1,000 refreshes", (r) => r.cpuPer1kRefreshes);
     row("REGISTERs (transactions) per refresh", (r) => r.transactionsPerRefresh);
     row("refreshes per record", (r) => r.refreshesPerRecord, 2);
     row("bindings lapsed at the registrar (usrloc expired)", (r) => r.lapsed, 0);
     row("registrar CPU-s per 1,000 refreshes", (r) => r.registrarCpuPer1kRefreshes);
-    row("memory MB at the end of the hold (uacregd VmRSS, Kamailio PSS sum)", (r) => r.endMB, 0);
+    row("memory MB at the end of the hold (uacregd VmRSS, Kamailio PSS sum, minimal Node PSS)", (r) => r.endMB, 0);
     row("load average at the start of the hold", (r) => r.load, 0);
     lines.push("");
   }

@@ -10,6 +10,7 @@ import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { account, DOMAIN } from "./accounts.mjs";
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(HERE, "../..");
@@ -194,9 +195,7 @@ export const removeDir = (d) => {
 // ---------------------------------------------------------------------------------------------------------------
 // accounts
 
-export const DOMAIN = "reg.test";
-/** Account i: user u<i>, its own password (not a secret: generated test data). */
-export const account = (i) => ({ user: `u${i}`, password: `pw${i}-${((i * 2654435761) >>> 0).toString(36)}` });
+export { account, DOMAIN };
 
 /** A SQLite file with Kamailio's schema (version table + the given schema files). */
 function kamailioDb(path, files) {
@@ -535,6 +534,42 @@ export async function spawnDaemon(dir, config) {
     metrics: async () => parseProm(await httpGet(metricsPort, "/metrics")),
     // SIGTERM: the daemon writes its CPU profile (--cpu-prof) on a clean exit
     stop: () => stopChild(child, "SIGTERM", 15_000),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the minimal Node client
+
+/**
+ * Starts node-floor.mjs (the least a Node process does to keep accounts 0…n-1 registered) against `registrarPort`,
+ * with the shipped start command's node flags ({@link shippedNodeFlags}), so that it differs from uacregd only by
+ * what uacregd does. Resolves as soon as the process is spawned.
+ */
+export async function spawnFloor(dir, { registrarPort, n, expires, timer, maxInFlight = 2000 }) {
+  const port = await freePort(true);
+  const logFile = join(dir, "node-floor.log");
+  const fd = openSync(logFile, "w");
+  const args = [`--registrar=${registrarPort}`, `--port=${port}`, `--n=${n}`, `--expires=${expires}`];
+  args.push(`--timer=${timer}`, `--max-in-flight=${maxInFlight}`);
+  const t0 = performance.now();
+  const child = track(
+    spawn(process.execPath, [...shippedNodeFlags(), join(HERE, "node-floor.mjs"), ...args], {
+      cwd: dir,
+      stdio: ["ignore", fd, fd],
+    }),
+  );
+  closeSync(fd);
+  return {
+    child,
+    pid: child.pid,
+    port,
+    startedMs: t0,
+    log: () => readFileSync(logFile, "utf8"),
+    cpu: () => cpuSeconds(child.pid),
+    systemCpu: () => systemCpuSeconds(child.pid),
+    mem: () => memOf(child.pid),
+    pssMB: () => pssOfTree([child.pid]),
+    stop: () => stopChild(child, "SIGTERM"),
   };
 }
 
