@@ -5,8 +5,8 @@
 // (the status code, Call-ID and CSeq are read at fixed places), no transaction layer (a request unanswered for 4 s is
 // sent again at the next tick, no Timer E), no state machine, no log, no management interface. Per refresh: one
 // template string, one MD5 (HA1 and HA2 computed once), one `send`, one `latin1Slice` and a few `indexOf` per reply.
-// Refreshes are timed as uacregd's are (docs/performance.md, "Issue 14, eleventh session"): every `timer` seconds a
-// tick sends the records whose refresh is due, `expires − timer` seconds after their last 200, at most
+// Refreshes are timed as uacregd's are (OpenSIPS's rule: due `timer` seconds before `expires − timer`): every `timer`
+// seconds a tick sends the records whose refresh is due, `expires − 2 × timer` seconds after their last 200, at most
 // `max-in-flight` at once, the next ones as replies come back. Preemptive digest: the last challenge's nonce with a
 // counted nc, a new challenge answered once per request.
 //
@@ -103,7 +103,7 @@ function finish(i, ok) {
   inFlight--;
   if (ok) registered[i] = 1;
   // a failed exchange is tried again at the next tick
-  const at = ok ? Math.floor(Date.now() / 1000) + expires - timerS : Math.floor(Date.now() / 1000);
+  const at = ok ? Math.floor(Date.now() / 1000) + expires - 2 * timerS : Math.floor(Date.now() / 1000);
   const list = due.get(at);
   if (list === undefined) due.set(at, [i]);
   else list.push(i);
