@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The daemon-level benchmark of issue 14: the BUILT uacregd and Kamailio's uac_reg register the same N accounts, one
-// after the other, with the same Kamailio registrar (digest MD5 qop=auth against a subscriber table); CPU and memory
-// of each whole process from /proc. Method and figures: README.md beside this file.
+// The daemon-level benchmark of issue 14: the BUILT uacregd, Kamailio's uac_reg and a minimal Node client
+// (node-floor.mjs, the floor under uacregd) register the same N accounts, one after the other, with the same Kamailio
+// registrar (digest MD5 qop=auth against a subscriber table); CPU and memory of each whole process from /proc. Method
+// and figures: README.md beside this file.
 //
 //   node test/bench/daemon-bench.mjs [--quick] [--n=1000,20000,100000] [--soak] [--startup] [--pg] [--all]
-//        [--clients=uacregd,kamailio] [--soak-cycles=3] [--startup-n=1000000] [--tag=before] [--no-write]
+//        [--clients=uacregd,kamailio,floor] [--soak-cycles=3] [--startup-n=1000000] [--tag=before] [--no-write]
 //
 // Writes test/bench/results/<date>-<tag>.json and .md. Exits 1 when a UDP socket of the run dropped a datagram.
 import { writeFileSync } from "node:fs";
@@ -80,8 +81,8 @@ function raiseRmemMax() {
 const dropsOf = (ports) => ports.reduce((s, p) => s + (L.udpSocket(p)?.drops ?? 0), 0);
 
 /**
- * Starts one client (uacregd or Kamailio uac_reg), samples the registrar's statistics and the client's CPU every 50 ms
- * until `n` REGISTERs were accepted (200) since the start, then idles `idleMs`. The client is left running
+ * Starts one client (uacregd, Kamailio uac_reg or the minimal Node client), samples the registrar's statistics and
+ * the client's CPU every 50 ms until `n` REGISTERs were accepted (200) since the start, then idles `idleMs`. The client is left running
  * (the caller stops it).
  */
 async function ramp(kind, dir, n, registrar, { expires, miProbe = false, limitMs }) {
