@@ -547,8 +547,8 @@ export async function spawnDaemon(dir, config) {
  */
 export async function spawnFloor(dir, { registrarPort, n, expires, timer, maxInFlight = 2000 }) {
   const port = await freePort(true);
-  const logFile = join(dir, "node-floor.log");
-  const fd = openSync(logFile, "w");
+  // its output (only a failure's line) in the run's directory, kept with UACREG_BENCH_KEEP=1
+  const fd = openSync(join(dir, "node-floor.log"), "w");
   const args = [`--registrar=${registrarPort}`, `--port=${port}`, `--n=${n}`, `--expires=${expires}`];
   args.push(`--timer=${timer}`, `--max-in-flight=${maxInFlight}`);
   const t0 = performance.now();
@@ -564,10 +564,8 @@ export async function spawnFloor(dir, { registrarPort, n, expires, timer, maxInF
     pid: child.pid,
     port,
     startedMs: t0,
-    log: () => readFileSync(logFile, "utf8"),
     cpu: () => cpuSeconds(child.pid),
     systemCpu: () => systemCpuSeconds(child.pid),
-    mem: () => memOf(child.pid),
     pssMB: () => pssOfTree([child.pid]),
     stop: () => stopChild(child, "SIGTERM"),
   };

@@ -41,8 +41,6 @@ const ha1 = new Array(n);
 const nonce = new Array(n);
 const cseq = new Uint32Array(n);
 const nc = new Uint32Array(n);
-/** 0: never registered, 1: registered */
-const registered = new Uint8Array(n);
 /** ms of the last send while a request is out, 0 when none is */
 const sentAt = new Float64Array(n);
 /** the nonce of the request out (a second challenge for the same nonce ends the exchange) */
@@ -101,7 +99,6 @@ const due = new Map();
 function finish(i, ok) {
   sentAt[i] = 0;
   inFlight--;
-  if (ok) registered[i] = 1;
   // a failed exchange is tried again at the next tick
   const at = ok ? Math.floor(Date.now() / 1000) + expires - 2 * timerS : Math.floor(Date.now() / 1000);
   const list = due.get(at);
